@@ -1,0 +1,56 @@
+# Turnout — every target creates .venv when it is missing, then runs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/turnout_test
+PYTEST_ARGS ?=
+
+# The first Python >= 3.12 on this machine: PATH names, then pyenv's installs.
+FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	command -v $$p; break; fi; done
+
+.PHONY: demo test test-postgres test-browser test-fast lint chromium bench clean messages
+
+$(STAMP): pyproject.toml
+	@boot="$$($(FIND_PYTHON))"; \
+	if [ -z "$$boot" ]; then echo "Turnout needs Python 3.12 or newer; none was found on PATH or in ~/.pyenv/versions." >&2; exit 1; fi; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$boot"; "$$boot" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/turnout demo $(if $(PORT),--port $(PORT))
+
+# Debian's Chromium drives the browser tests; nothing downloads a browser of its own.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; fi
+
+test: $(STAMP) chromium
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: $(STAMP) chromium
+	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+
+test-postgres: $(STAMP) chromium
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy turnout
+
+messages: $(STAMP)
+	cd turnout && ../$(VENV)/bin/turnout makemessages -l es --no-obsolete && ../$(VENV)/bin/turnout compilemessages
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

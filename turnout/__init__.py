@@ -1,0 +1,1 @@
+"""Turnout: organizing and rapid mobilization for unions, labor councils and worker centers."""

@@ -1,0 +1,93 @@
+"""Writes for staff accounts: invitations, roles and two-factor devices."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from turnout.accounts.models import Group, Invitation, StaffRole, User
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+
+INVITATION_SALT = "turnout.invitation"
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps(str(invitation.public_id), salt=INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    """The pending invitation a link names, or None when it is forged, used or expired."""
+    max_age = settings.INVITATION_MAX_AGE_DAYS * 86400
+    try:
+        public_id = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return Invitation.objects.filter(public_id=public_id, accepted_at__isnull=True).select_related("group").first()
+
+
+@transaction.atomic
+def invite_staff(*, actor: User, group: Group, email: str, role: str, request: HttpRequest | None = None) -> Invitation:
+    """Email someone a link to join `group` as `role`."""
+    invitation = Invitation.objects.create(email=email.lower(), group=group, role=role, invited_by=actor)
+    link = f"{settings.BASE_URL}{reverse('accounts:accept_invitation', args=[invitation_token(invitation)])}"
+    body = render_to_string("accounts/invitation_email.txt", {"invitation": invitation, "link": link, "actor": actor})
+    transaction.on_commit(lambda: send_mail(
+        f"{settings.ORGANIZATION_NAME}: you are invited to {group.name}", body,
+        settings.DEFAULT_FROM_EMAIL, [invitation.email],
+    ))
+    audit.record(actor=actor, action=AuditEntry.Action.INVITE, target=invitation,
+                 summary=f"Invited {invitation.email} as {role} of {group.name}", request=request, group=group)
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, request: HttpRequest, first_name: str = "",
+                      last_name: str = "", password: str | None = None) -> User:
+    """Create (or reuse) the staff account and give it the invited role."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    user = User.objects.filter(email=invitation.email).first()
+    if user is None:
+        user = User.objects.create_user(invitation.email, password, first_name=first_name, last_name=last_name)
+    StaffRole.objects.update_or_create(user=user, group=invitation.group, defaults={"role": invitation.role})
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit.record(actor=user, action=AuditEntry.Action.ROLE, target=invitation,
+                 summary=f"Accepted {invitation.role} of {invitation.group.name}", request=request, group=invitation.group)
+    if not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+@transaction.atomic
+def set_role(*, actor: User, user: User, group: Group, role: str | None, request: HttpRequest | None = None) -> None:
+    """Give, change or (with role=None) remove a staff member's role in a group."""
+    if role is None:
+        StaffRole.objects.filter(user=user, group=group).delete()
+    else:
+        StaffRole.objects.update_or_create(user=user, group=group, defaults={"role": role})
+    audit.record(actor=actor, action=AuditEntry.Action.ROLE, target=user,
+                 summary=f"{user.email}: {role or 'removed'} in {group.name}", request=request, group=group)
+
+
+def pending_totp_device(user: User) -> TOTPDevice:
+    """The unconfirmed device shown on the set-up page, created once."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp_device(*, user: User, device: TOTPDevice, request: HttpRequest) -> None:
+    """Turn the checked device on; older devices are removed."""
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor=user, action=AuditEntry.Action.TWO_FACTOR, summary="Turned on two-factor", request=request)

@@ -1,0 +1,193 @@
+"""Login, two-factor, invitations, groups and staff roles."""
+
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from turnout.accounts import services
+from turnout.accounts.forms import AcceptInvitationForm, InviteForm, PreferencesForm, SubgroupForm, TokenForm
+from turnout.accounts.models import Group, Role, StaffRole, User
+from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.core.models import AuditEntry
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+def _safe_next(request: HttpRequest, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """Second step of login for staff with an authenticator app."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"].replace(" ", ""))
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", _("That code is not right. Codes change every 30 seconds; try the current one."))
+    return render(request, "accounts/verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Show a QR code for an authenticator app and confirm it with one code."""
+    user: User = request.user  # type: ignore[assignment]
+    device = services.pending_totp_device(user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].replace(" ", "")):
+            services.confirm_totp_device(user=user, device=device, request=request)
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in is on."))
+            return redirect("core:dashboard")
+        form.add_error("token", _("That code is not right. Check the time on your phone and try the current code."))
+    qr = segno.make(device.config_url, micro=False)
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "accounts/two_factor_setup.html", {
+        "form": form, "qr_svg": qr.svg_inline(scale=5, dark="#111"), "secret": secret,
+    })
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        response = redirect("accounts:preferences")
+        response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+        return response
+    return render(request, "accounts/preferences.html", {"form": form})
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_from_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    existing = User.objects.filter(email=invitation.email).exists()
+    if existing and (not request.user.is_authenticated or request.user.email != invitation.email):  # type: ignore[union-attr]
+        messages.info(request, _("Log in as %(email)s to accept this invitation.") % {"email": invitation.email})
+        return redirect(f"{reverse_lazy('accounts:login')}?next={request.path}")
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and (existing or form.is_valid()):
+        data = form.cleaned_data if not existing else {}
+        services.accept_invitation(invitation=invitation, request=request, first_name=data.get("first_name", ""),
+                                   last_name=data.get("last_name", ""), password=data.get("password1"))
+        messages.success(request, _("Welcome to %(group)s.") % {"group": invitation.group.name})
+        return redirect("core:dashboard")
+    return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form, "existing": existing})
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    groups = Group.objects.visible_to(request.user).annotate(people=Count("memberships")).order_by("path")
+    return render(request, "accounts/group_list.html", {"groups": groups})
+
+
+@login_required
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(Group.objects.visible_to(request.user), slug=slug)
+    user: User = request.user  # type: ignore[assignment]
+    can_admin = has_role(user, group, Role.ADMIN)
+    invite_form = InviteForm(request.POST if "invite" in request.POST else None)
+    subgroup_form = SubgroupForm(request.POST if "subgroup" in request.POST else None)
+    if request.method == "POST":
+        if not can_admin:
+            raise PermissionDenied
+        if "invite" in request.POST and invite_form.is_valid():
+            services.invite_staff(actor=user, group=group, email=invite_form.cleaned_data["email"],
+                                  role=invite_form.cleaned_data["role"], request=request)
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invite_form.cleaned_data["email"]})
+            return redirect(group)
+        if "subgroup" in request.POST and subgroup_form.is_valid():
+            child = subgroup_form.save(commit=False)
+            child.parent = group
+            child.save()
+            messages.success(request, _("Added %(name)s.") % {"name": child.name})
+            return redirect(group)
+    roles = StaffRole.objects.filter(group__in=group.ancestors_and_self()).select_related("user", "group")
+    return render(request, "accounts/group_detail.html", {
+        "group": group, "roles": roles, "can_admin": can_admin, "invite_form": invite_form,
+        "subgroup_form": subgroup_form, "children": group.children.all(),
+        "pending": group.invitations.filter(accepted_at__isnull=True),
+        "role_choices": Role.choices,
+    })
+
+
+@login_required
+@require_POST
+def change_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
+    group = get_object_or_404(Group.objects.visible_to(request.user, Role.ADMIN), slug=slug)
+    staff_role = get_object_or_404(StaffRole, pk=role_id, group=group)
+    new_role = request.POST.get("role") or None
+    if new_role is not None and new_role not in Role.values:
+        messages.error(request, _("Choose a role from the list."))
+        return redirect(group)
+    services.set_role(actor=request.user, user=staff_role.user, group=group, role=new_role, request=request)  # type: ignore[arg-type]
+    messages.success(request, _("Role updated."))
+    return redirect(group)
+
+
+@login_required
+@require_role_anywhere(Role.ADMIN)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Admins read the trail of their own groups' staff and data."""
+    entries = AuditEntry.objects.select_related("group")
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_superuser:
+        groups = Group.objects.visible_to(user, Role.ADMIN)
+        staff = StaffRole.objects.filter(group__in=groups).values("user_id")
+        entries = entries.filter(group__in=groups) | entries.filter(actor_id__in=staff)
+    filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "target", "since", "until")}
+    if filters["actor"]:
+        entries = entries.filter(actor_label__icontains=filters["actor"])
+    if filters["action"]:
+        entries = entries.filter(action=filters["action"])
+    if filters["target"]:
+        entries = entries.filter(target_id=filters["target"])
+    if filters["since"]:
+        entries = entries.filter(at__date__gte=filters["since"])
+    if filters["until"]:
+        entries = entries.filter(at__date__lte=filters["until"])
+    page = Paginator(entries.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "accounts/audit_log.html", {
+        "page": page, "filters": filters, "actions": AuditEntry.Action.choices, "query": query.urlencode(),
+    })
+

@@ -1,0 +1,104 @@
+"""Demo data: a labor council with two locals and a worker center, about 300 people.
+
+Generated from a fixed seed through the real import path, so the demo exercises the
+same code a union's first CSV does.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import secrets
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import zipcodes
+from django.conf import settings
+from django.db import transaction
+
+from turnout.accounts.models import Group, Role, StaffRole, User
+from turnout.people.importer import Importer
+
+GIVEN = ["Maria", "James", "Guadalupe", "Aisha", "Wei", "Darnell", "Sofia", "Luis", "Fatima", "Kevin",
+         "Ana", "Tyrone", "Mei", "José", "Keisha", "Ahmed", "Rosa", "Samuel", "Linh", "Carmen", "Dmitri",
+         "Nia", "Jorge", "Grace", "Omar", "Yesenia", "Patrick", "Imani", "Hiroshi", "Lucía", "Marcus", "Esperanza"]
+FAMILY = ["García", "Johnson", "Nguyen", "Williams", "Hernández", "Smith", "Martínez", "Brown", "López",
+          "Washington", "Kim", "Jackson", "Rodríguez", "Patel", "Okafor", "Chen", "Davis", "Flores", "Ali",
+          "Morales", "Thompson", "Reyes", "Wilson", "Tanaka", "Cruz", "Robinson", "Ramírez", "Murphy"]
+STREETS = ["Maple Ave", "Oak St", "Pine St", "Cedar Ln", "Elm St", "Washington Blvd", "Lake Dr", "Hill Rd",
+           "Park Ave", "Main St", "Union St", "Mission St", "Grand Ave", "Harbor Way", "Jefferson St"]
+# Places across time zones, Arizona and Hawaii (no DST) included.
+ZIPS = ["98101", "98122", "98118", "97205", "97217", "94110", "90011", "92101", "85004", "85281", "80205",
+        "87102", "75215", "78702", "77003", "60608", "60623", "55406", "53204", "48209", "44102", "10027",
+        "11220", "02119", "19104", "30310", "33125", "27701", "70119", "96817", "99501", "37208"]
+TAGS = ["rapid-response", "shop-steward", "volunteer", "rally-2026", "bargaining-committee", "spanish-speaker"]
+DEMO_PASSWORD_FILE = "demo-logins.txt"
+
+
+def _phone(rng: random.Random, zip_code: str) -> str:
+    found = zipcodes.matching(zip_code)
+    area = (found[0]["area_codes"] or ["206"])[0] if found else "206"
+    return f"({area}) {rng.randint(2, 9)}{rng.randint(0, 9)}{rng.randint(1, 9)}-{rng.randint(1000, 9999)}"
+
+
+def _write_people_csv(path: Path, rng: random.Random, count: int, offset: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["First Name", "Last Name", "Email", "Mobile Phone", "SMS Opt In", "Address", "ZIP",
+                         "Language", "Member Number", "Membership Status", "Tags", "Shift"])
+        for i in range(count):
+            given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+            zip_code = rng.choice(ZIPS)
+            spanish = given in {"Guadalupe", "José", "Lucía", "Yesenia", "Esperanza", "Rosa", "Jorge"} or rng.random() < 0.15
+            tags = rng.sample(TAGS[:-1], rng.randint(0, 2)) + (["spanish-speaker"] if spanish else [])
+            plain = unicodedata.normalize("NFKD", f"{given}.{family}").encode("ascii", "ignore").decode().lower()
+            email = f"{plain}{offset + i}@example.org"
+            writer.writerow([
+                given, family, email if rng.random() < 0.9 else "", _phone(rng, zip_code),
+                "yes" if rng.random() < 0.6 else "", f"{rng.randint(100, 9999)} {rng.choice(STREETS)}", zip_code,
+                "es" if spanish else "en", f"M{offset + i:06d}" if rng.random() < 0.8 else "",
+                rng.choices(["member", "prospect", "former", "non-member"], [70, 15, 10, 5])[0],
+                ";".join(tags), rng.choice(["days", "nights", "swing", ""]),
+            ])
+
+
+@transaction.atomic
+def _groups() -> tuple[Group, list[Group]]:
+    council = Group.objects.create(name="Metro Labor Council", slug="metro-council", kind=Group.Kind.COUNCIL,
+                                   postal_address="100 Union Hall Way, Seattle, WA 98104")
+    locals_ = [
+        Group.objects.create(name="Transit Workers Local 587", slug="transit-587", kind=Group.Kind.LOCAL, parent=council),
+        Group.objects.create(name="Hotel & Restaurant Workers Local 8", slug="hotel-8", kind=Group.Kind.LOCAL, parent=council),
+        Group.objects.create(name="Eastside Worker Center", slug="eastside-workers", kind=Group.Kind.WORKER_CENTER, parent=council),
+    ]
+    return council, locals_
+
+
+def load_demo(var_dir: Path | None = None) -> str:
+    """Create the demo once; every call answers the logins to print."""
+    var = var_dir or Path(settings.VAR_DIR)
+    var.mkdir(parents=True, exist_ok=True)
+    logins_file = var / DEMO_PASSWORD_FILE
+    if Group.objects.filter(slug="metro-council").exists() and logins_file.exists():
+        return logins_file.read_text()
+    council, locals_ = _groups()
+    admin_password, organizer_password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
+    admin = User.objects.create_user("admin@demo.turnout.local", admin_password, first_name="Alex", last_name="Admin")
+    StaffRole.objects.create(user=admin, group=council, role=Role.ADMIN)
+    organizer = User.objects.create_user("organizer@demo.turnout.local", organizer_password, first_name="Olivia",
+                                         last_name="Organizer")
+    StaffRole.objects.create(user=organizer, group=locals_[0], role=Role.ORGANIZER)
+    rng = random.Random(587)  # noqa: S311 — demo names, not secrets
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, (group, count) in enumerate(zip(locals_, [140, 100, 60], strict=True)):
+            path = Path(tmp) / f"{group.slug}.csv"
+            _write_people_csv(path, rng, count, offset=index * 1000)
+            Importer(group=group, actor=None, source_name="demo data").run(path)
+    logins = (
+        f"  Admin (council-wide; sets up two-factor at first login): {admin.email}  password: {admin_password}\n"
+        f"  Organizer (Transit Workers Local 587 only):              {organizer.email}  password: {organizer_password}\n"
+    )
+    logins_file.write_text(logins)
+    logins_file.chmod(0o600)
+    return logins

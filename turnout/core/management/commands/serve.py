@@ -1,0 +1,50 @@
+"""`turnout serve`: the production web server (gunicorn)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from gunicorn.app.base import BaseApplication
+
+from turnout.wsgi import application
+
+
+class GunicornApp(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve Turnout with gunicorn."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--timeout", type=int, default=60)
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.SECRET_KEY == settings.INSECURE_DEV_KEY and not settings.DEBUG:
+            raise CommandError("Set TURNOUT_SECRET_KEY before serving (see docs/operations.md).")
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        GunicornApp({
+            "bind": options["bind"],
+            "workers": options["workers"],
+            "threads": options["threads"],
+            "timeout": options["timeout"],
+            "accesslog": "-",
+            "worker_class": "gthread",
+        }).run()

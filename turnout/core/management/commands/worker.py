@@ -1,0 +1,24 @@
+"""`turnout worker`: runs background tasks from the database queue, or from Redis when REDIS_URL is set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the background task worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.REDIS_URL:
+            extra = ["--burst"] if options["burst"] else []
+            call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job", *extra)
+        else:
+            extra = ["--batch"] if options["burst"] else []
+            call_command("db_worker", "--no-startup-delay", "--interval", "0.5", *extra)

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, Role
+from turnout.core import geo
+from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+from turnout.people.models import Membership, Person
+
+
+class GroupChoiceMixin:
+    def limit_groups(self, user: Any, role: str) -> None:
+        self.fields["group"].queryset = Group.objects.visible_to(user, role)  # type: ignore[attr-defined]
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Name, email or phone"), "type": "search"}))
+    tag = forms.CharField(label=_("Tag"), required=False)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(), required=False,
+                                   to_field_name="slug", empty_label=_("All my groups"))
+    status = forms.ChoiceField(label=_("Membership"), required=False,
+                               choices=[("", _("Any status")), *Membership.Status.choices])
+    zip = forms.CharField(label=_("Near ZIP"), required=False, max_length=10)
+    miles = forms.FloatField(label=_("Within miles"), required=False, min_value=0.1, max_value=500)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.visible_to(user)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("zip"):
+            place = geo.lookup_zip(data["zip"])
+            if place is None:
+                self.add_error("zip", _("That is not a known US ZIP code."))
+            else:
+                data["near"] = (place.latitude, place.longitude)
+                if not data.get("miles"):
+                    data["miles"] = 10.0
+        return data
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["given_name", "family_name", "preferred_name", "language", "address_line1", "address_line2",
+                  "locality", "region", "postal_code", "country"]
+        widgets = {"language": forms.Select(choices=[("en", "English"), ("es", "Español"), ("", "—")])}
+
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data.get("postal_code", "").strip()
+        if value and self.cleaned_data.get("country", "US") in ("", "US") and geo.lookup_zip(value) is None:
+            raise forms.ValidationError(_("That is not a known US ZIP code."))
+        return value
+
+    def clean_country(self) -> str:
+        return (self.cleaned_data.get("country") or "US").upper()
+
+
+class NewPersonForm(PersonForm, GroupChoiceMixin):
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none())
+    membership_status = forms.ChoiceField(label=_("Membership"), choices=Membership.Status.choices)
+    member_number = forms.CharField(label=_("Member number"), max_length=50, required=False)
+    email = forms.CharField(label=_("Email"), required=False, max_length=254,
+                            widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    email_consent = forms.BooleanField(label=_("They agreed to receive email from us"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    sms_consent = forms.BooleanField(label=_("They agreed to receive text messages from us"), required=False)
+    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
+
+    class Meta(PersonForm.Meta):
+        fields = ["group", "membership_status", "member_number", "given_name", "family_name", "preferred_name",
+                  "email", "email_consent", "phone", "sms_consent", "language", "address_line1", "address_line2",
+                  "locality", "region", "postal_code", "country", "tags"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_groups(user, Role.ORGANIZER)
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data.get("email", "")
+        try:
+            return normalize_email(value) if value.strip() else ""
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "")
+        if not value.strip():
+            return ""
+        try:
+            number, self.phone_kind = normalize_phone(value)
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return number
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("email") and not data.get("phone") and not self.has_error("email") and not self.has_error("phone"):
+            raise forms.ValidationError(_("Give an email address or a phone number."))
+        return data
+
+
+class AddEmailForm(forms.Form):
+    email = forms.CharField(label=_("Email"), max_length=254)
+    consent = forms.BooleanField(label=_("They agreed to receive email"), required=False)
+
+    def clean_email(self) -> str:
+        try:
+            return normalize_email(self.cleaned_data["email"])
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class AddPhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Phone"), max_length=40)
+    consent = forms.BooleanField(label=_("They agreed to receive text messages"), required=False)
+
+    def clean_phone(self) -> str:
+        try:
+            number, self.kind = normalize_phone(self.cleaned_data["phone"])
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return number
+
+
+class MembershipForm(forms.Form, GroupChoiceMixin):
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none())
+    status = forms.ChoiceField(label=_("Status"), choices=Membership.Status.choices)
+    member_number = forms.CharField(label=_("Member number"), max_length=50, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_groups(user, Role.ORGANIZER)
+
+
+class ImportForm(forms.Form, GroupChoiceMixin):
+    file = forms.FileField(label=_("CSV file"))
+    group = forms.ModelChoiceField(label=_("Add everyone to"), queryset=Group.objects.none())
+    tag = forms.CharField(label=_("Tag everyone with"), required=False, max_length=100)
+    sms_consent_text = forms.CharField(
+        label=_("Text-message consent"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only if everyone in this file agreed to texts: the words they agreed to. "
+                    "Leave empty otherwise; a consent column in the file also works."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_groups(user, Role.ORGANIZER)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload

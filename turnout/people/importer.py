@@ -1,0 +1,503 @@
+"""Streaming CSV import: bounded memory, upsert by email then phone, a report of every bad row.
+
+The file is read once to pick its encoding and once to import it, a chunk of rows at a
+time. Each chunk is written in one transaction with set-based inserts; a row is either
+written whole or reported, never half-imported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import Group, User
+from turnout.core import geo
+from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+from turnout.people.models import (
+    ConsentEvent,
+    EmailAddress,
+    Membership,
+    Person,
+    PhoneNumber,
+    Subscription,
+    Tag,
+    Tagging,
+)
+
+CHUNK_ROWS = 2000
+MAX_VALUE_LENGTH = 10_000
+# Larger than any legitimate value, so an over-long field is reported for its own row;
+# a field past this is an unclosed quote swallowing the rest of the file.
+CSV_FIELD_LIMIT = 4 * 1024 * 1024
+
+# Header spellings seen in spreadsheets and in Action Network and Mobilize exports,
+# compared with case, spaces and punctuation removed.
+HEADER_ALIASES: dict[str, list[str]] = {
+    "email": ["email", "emailaddress", "e-mail", "primaryemail", "email1", "personalemail", "can2email", "useremail"],
+    "phone": ["phone", "phonenumber", "mobile", "mobilephone", "mobilenumber", "cell", "cellphone",
+              "cellphonenumber", "smsphone", "can2phone", "can2smsphone", "primaryphone", "telephone", "tel"],
+    "given_name": ["firstname", "givenname", "first", "fname", "nombre"],
+    "family_name": ["lastname", "familyname", "surname", "last", "lname", "apellido", "apellidos"],
+    "preferred_name": ["preferredname", "nickname", "goesby"],
+    "address_line1": ["address", "address1", "addressline1", "street", "streetaddress", "can2useraddress",
+                      "mailingaddress", "addresslines"],
+    "address_line2": ["address2", "addressline2", "apt", "unit", "suite"],
+    "locality": ["city", "locality", "town", "can2usercity"],
+    "region": ["state", "region", "province", "stateabbreviation", "can2stateabbreviated", "st"],
+    "postal_code": ["zip", "zipcode", "postalcode", "zippostalcode", "postcode", "zip5", "can2userzipcode"],
+    "country": ["country", "countrycode", "can2country"],
+    "language": ["language", "preferredlanguage", "languagespoken", "idioma"],
+    "member_number": ["membernumber", "memberid", "membershipnumber", "unionid"],
+    "membership_status": ["membershipstatus", "memberstatus", "status"],
+    "tags": ["tags", "tag", "tagnames"],
+    "email_status": ["emailstatus", "subscriptionstatus", "emailsubscriptionstatus", "can2subscriptionstatus"],
+    "sms_opt_in": ["smsoptin", "smsconsent", "textoptin", "canreceivetexts", "smspermission", "smsstatus",
+                   "smssubscribed", "mobileoptin"],
+}
+IGNORED_HEADERS = {"id", "uuid", "createdat", "createddate", "modifieddate", "updatedat", "timezone",
+                   "emailstatus2", "phonetype", "groups", "membershipstatuses", "membernumbers"}
+_ALIAS_INDEX = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+_HEADER_KEY = re.compile(r"[^a-z0-9]")
+TRUTHY = {"1", "y", "yes", "true", "t", "x", "si", "sí", "subscribed", "opted in", "opt-in", "opt_in"}
+FALSY = {"0", "n", "no", "false", "f", "unsubscribed", "opted out", "opt-out", "opt_out"}
+STATUS_WORDS = {
+    "member": Membership.Status.MEMBER, "active": Membership.Status.MEMBER, "miembro": Membership.Status.MEMBER,
+    "non_member": Membership.Status.NON_MEMBER, "non-member": Membership.Status.NON_MEMBER,
+    "nonmember": Membership.Status.NON_MEMBER, "non member": Membership.Status.NON_MEMBER,
+    "prospect": Membership.Status.PROSPECT, "potential": Membership.Status.PROSPECT,
+    "former": Membership.Status.FORMER, "former member": Membership.Status.FORMER,
+    "former_member": Membership.Status.FORMER, "lapsed": Membership.Status.FORMER,
+    "inactive": Membership.Status.FORMER,
+}
+PERSON_FIELDS = ["given_name", "family_name", "preferred_name", "address_line1", "address_line2",
+                 "locality", "region", "country", "language"]
+FIELD_LIMITS = {f.name: f.max_length for f in Person._meta.get_fields() if getattr(f, "max_length", None)}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported; nothing was written."""
+
+
+@dataclass(slots=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Row:
+    number: int
+    email: str
+    phone: str
+    phone_kind: str
+    fields: dict[str, Any]
+    postal: geo.Place | None
+    membership_status: str | None
+    member_number: str
+    tags: list[str]
+    email_status: str | None
+    sms_opt_in: bool | None
+    custom: dict[str, str]
+
+
+@dataclass
+class ImportResult:
+    rows_seen: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    fatal: str = ""
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if every byte decodes as UTF-8, else Windows-1252, else Latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[int, str]]:
+    """(column index -> known field, column index -> custom field name)."""
+    known: dict[int, str] = {}
+    custom: dict[int, str] = {}
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        key = _HEADER_KEY.sub("", header.strip().lower())
+        name = _ALIAS_INDEX.get(key)
+        if name and name not in taken:
+            known[index] = name
+            taken.add(name)
+        elif key and key not in IGNORED_HEADERS and not key.startswith("can2"):
+            custom[index] = header.strip()[:100]
+    return known, custom
+
+
+class Importer:
+    """Reads one CSV file into one group, optionally tagging everyone it touches."""
+
+    def __init__(self, *, group: Group, actor: User | None = None, tag: str = "",
+                 sms_consent_text: str = "", source_name: str = "",
+                 progress: Callable[[ImportResult, int], None] | None = None) -> None:
+        self.group = group
+        self.actor = actor
+        self.tag_name = tag.strip()
+        self.sms_consent_text = sms_consent_text.strip()
+        self.source_name = source_name
+        self.progress = progress
+        self.result = ImportResult()
+        self.now = timezone.now()
+        self._tag_ids: dict[str, int] = {}
+
+    # -- reading -----------------------------------------------------------------
+
+    def run(self, path: Path) -> ImportResult:
+        size = path.stat().st_size
+        if size == 0:
+            raise ImportFileError(_("The file is empty."))
+        encoding = detect_encoding(path)
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+        with path.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            reader = csv.reader(text)
+            try:
+                headers = next(reader)
+            except StopIteration:
+                raise ImportFileError(_("The file is empty.")) from None
+            except csv.Error as exc:
+                raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from None
+            known, custom = map_headers(headers)
+            if "email" not in known.values() and "phone" not in known.values():
+                raise ImportFileError(
+                    _("The file needs an email or a phone column (for example “email” or “phone”). "
+                      "Columns found: %(columns)s") % {"columns": ", ".join(h for h in headers if h)[:300] or _("none")}
+                )
+            self.headers = headers
+            self.known, self.custom = known, custom
+            chunk: list[Row] = []
+            keys: set[str] = set()
+            for row in self._rows(reader):
+                row_keys = {k for k in (row.email, row.phone) if k}
+                # Two rows for the same person land in different chunks, so the
+                # second is an update of the first, applied after it.
+                if len(chunk) >= CHUNK_ROWS or row_keys & keys:
+                    self._write(chunk)
+                    chunk, keys = [], set()
+                    if self.progress:
+                        self.progress(self.result, raw.tell())
+                chunk.append(row)
+                keys |= row_keys
+            self._write(chunk)
+            if self.progress:
+                self.progress(self.result, size)
+        return self.result
+
+    def _rows(self, reader: Any) -> Iterator[Row]:
+        width = len(self.headers)
+        number = 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                number += 1
+                self.result.fatal = _(
+                    "Stopped at row %(row)s: %(error)s. Check that row for an unclosed quote; "
+                    "the rows before it were imported."
+                ) % {"row": number, "error": exc}
+                return
+            number += 1
+            if not any(v.strip() for v in values):
+                continue
+            self.result.rows_seen += 1
+            if len(values) > width and any(v.strip() for v in values[width:]):
+                self._error(number, "", _("This row has %(n)s values but the header has %(w)s columns.")
+                            % {"n": len(values), "w": width})
+                continue
+            row = self._parse(number, values)
+            if row is not None:
+                yield row
+
+    def _error(self, number: int, column: str, reason: str) -> None:
+        self.result.errors.append(RowError(number, column, reason))
+
+    def _parse(self, number: int, values: list[str]) -> Row | None:
+        data: dict[str, str] = {}
+        for index, name in self.known.items():
+            if index < len(values):
+                data[name] = values[index].strip()
+        for index, value in enumerate(values):
+            if len(value) > MAX_VALUE_LENGTH:
+                header = self.headers[index] if index < len(self.headers) else str(index + 1)
+                self._error(number, header, _("The value is %(n)s characters long; the most allowed is %(max)s.")
+                            % {"n": f"{len(value):,}", "max": f"{MAX_VALUE_LENGTH:,}"})
+                return None
+        column = {name: self.headers[i] for i, name in self.known.items()}
+        email = phone = ""
+        phone_kind = PhoneNumber.Kind.UNKNOWN
+        try:
+            if data.get("email"):
+                email = normalize_email(data["email"])
+        except InvalidContact as exc:
+            self._error(number, column["email"], str(exc))
+            return None
+        country = (data.get("country") or "US").upper()
+        country = {"USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US"}.get(country, country)
+        if len(country) != 2:
+            self._error(number, column["country"], _("Use a two-letter country code such as US or MX."))
+            return None
+        try:
+            if data.get("phone"):
+                phone, phone_kind = normalize_phone(data["phone"], country)
+        except InvalidContact as exc:
+            self._error(number, column["phone"], str(exc))
+            return None
+        if not email and not phone:
+            self._error(number, column.get("email") or column.get("phone", ""),
+                        _("Each row needs an email address or a phone number."))
+            return None
+        fields = {name: data[name] for name in PERSON_FIELDS if data.get(name)}
+        fields["country"] = country
+        for name, value in fields.items():
+            limit = FIELD_LIMITS.get(name)
+            if limit and len(value) > limit:
+                self._error(number, column[name], _("The value is longer than %(max)s characters.") % {"max": limit})
+                return None
+        postal = None
+        if data.get("postal_code"):
+            if country == "US":
+                postal = geo.lookup_zip(data["postal_code"])
+                if postal is None:
+                    self._error(number, column["postal_code"],
+                                _("“%(zip)s” is not a known US ZIP code.") % {"zip": data["postal_code"][:20]})
+                    return None
+            else:
+                fields["postal_code"] = data["postal_code"][:20]
+        status = None
+        if data.get("membership_status"):
+            status = STATUS_WORDS.get(data["membership_status"].lower())
+            if status is None:
+                self._error(number, column["membership_status"],
+                            _("Unknown membership status “%(value)s”; use member, non-member, prospect or former.")
+                            % {"value": data["membership_status"][:40]})
+                return None
+        email_status = None
+        if data.get("email_status"):
+            word = data["email_status"].lower()
+            email_status = "opt_in" if word in TRUTHY else "opt_out" if word in FALSY else None
+        sms_opt_in = None
+        if data.get("sms_opt_in"):
+            word = data["sms_opt_in"].lower()
+            sms_opt_in = True if word in TRUTHY else False if word in FALSY else None
+        tags = [t.strip()[:100] for t in re.split(r"[;,]", data.get("tags", "")) if t.strip()]
+        custom = {name: values[i].strip() for i, name in self.custom.items() if i < len(values) and values[i].strip()}
+        return Row(number, email, phone, phone_kind, fields, postal, status, data.get("member_number", "")[:50],
+                   tags, email_status, sms_opt_in, custom)
+
+    # -- writing -----------------------------------------------------------------
+
+    def _write(self, chunk: list[Row]) -> None:
+        if not chunk:
+            return
+        try:
+            with transaction.atomic():
+                created, updated = self._apply(chunk)
+        except IntegrityError:
+            # Someone else wrote one of these contacts meanwhile: retry row by row so
+            # only the conflicting row is reported.
+            created = updated = 0
+            for row in chunk:
+                try:
+                    with transaction.atomic():
+                        c, u = self._apply([row])
+                except IntegrityError:
+                    self._error(row.number, "", _("This row conflicts with a change made at the same time; import it again."))
+                    continue
+                created += c
+                updated += u
+        self.result.created += created
+        self.result.updated += updated
+
+    def _tag_id(self, name: str) -> int:
+        if name not in self._tag_ids:
+            tag, _created = Tag.objects.get_or_create(name=name)
+            self._tag_ids[name] = tag.pk
+        return self._tag_ids[name]
+
+    def _apply(self, chunk: list[Row]) -> tuple[int, int]:
+        emails = [r.email for r in chunk if r.email]
+        phones = [r.phone for r in chunk if r.phone]
+        by_email = dict(EmailAddress.objects.filter(address__in=emails).values_list("address", "person_id"))
+        by_phone = dict(PhoneNumber.objects.filter(number__in=phones).values_list("number", "person_id"))
+
+        matched: list[tuple[Row, int]] = []
+        new_rows: list[Row] = []
+        for row in chunk:
+            email_owner = by_email.get(row.email) if row.email else None
+            phone_owner = by_phone.get(row.phone) if row.phone else None
+            if email_owner and phone_owner and email_owner != phone_owner:
+                self._error(row.number, self._column("phone"), _("This phone number belongs to a different person than the email address."))
+                continue
+            owner = email_owner or phone_owner
+            if owner:
+                matched.append((row, owner))
+            else:
+                new_rows.append(row)
+
+        source_detail = f"import: {self.source_name}"[:200]
+        emails_new: list[EmailAddress] = []
+        phones_new: list[PhoneNumber] = []
+        consent: list[ConsentEvent] = []
+        people_new = [self._new_person(row) for row in new_rows]
+        Person.objects.bulk_create(people_new)
+        person_for_row: list[tuple[Row, int, bool]] = [(r, p.pk, True) for r, p in zip(new_rows, people_new, strict=True)]
+
+        if matched:
+            existing = Person.objects.in_bulk([pk for _r, pk in matched])
+            changed_fields: set[str] = set()
+            for row, pk in matched:
+                person = existing[pk]
+                changed_fields |= self._update_person(person, row)
+                person_for_row.append((row, pk, False))
+            if changed_fields:
+                Person.objects.bulk_update(list(existing.values()), [*changed_fields, "updated_at"])
+
+        memberships = {
+            m.person_id: m for m in Membership.objects.filter(
+                group=self.group, person_id__in=[pk for _r, pk, new in person_for_row if not new]
+            )
+        }
+        memberships_new: list[Membership] = []
+        memberships_changed: list[Membership] = []
+        taggings: list[Tagging] = []
+        for row, pk, _is_new in person_for_row:
+            if row.email and row.email not in by_email:
+                emails_new.append(EmailAddress(person_id=pk, address=row.email, is_primary=_is_new,
+                                               status=Subscription.SUBSCRIBED if row.email_status != "opt_out" else Subscription.UNSUBSCRIBED,
+                                               created_at=self.now))
+                consent.append(self._consent(pk, "email", row.email, row.email_status or "opt_in", source_detail,
+                                             _("Imported as a subscriber by %(who)s.") % {"who": self._who()}))
+            elif row.email and row.email_status:
+                consent.append(self._consent(pk, "email", row.email, row.email_status, source_detail,
+                                             _("Email status from an import by %(who)s.") % {"who": self._who()}))
+            sms_opt = row.sms_opt_in if row.sms_opt_in is not None else (True if self.sms_consent_text else None)
+            if row.phone and row.phone not in by_phone:
+                status = Subscription.NO_CONSENT
+                if sms_opt is not None:
+                    status = Subscription.SUBSCRIBED if sms_opt else Subscription.UNSUBSCRIBED
+                phones_new.append(PhoneNumber(person_id=pk, number=row.phone, kind=row.phone_kind, is_primary=_is_new,
+                                              sms_status=status, created_at=self.now))
+            if row.phone and sms_opt is not None:
+                consent.append(self._consent(pk, "sms", row.phone, "opt_in" if sms_opt else "opt_out", source_detail,
+                                             self.sms_consent_text or _("Text-message consent column in an import by %(who)s.") % {"who": self._who()}))
+            membership = memberships.get(pk)
+            if membership is None:
+                memberships_new.append(Membership(person_id=pk, group=self.group,
+                                                  status=row.membership_status or Membership.Status.MEMBER,
+                                                  member_number=row.member_number, created_at=self.now))
+            elif (row.membership_status and row.membership_status != membership.status) or (
+                row.member_number and row.member_number != membership.member_number
+            ):
+                membership.status = row.membership_status or membership.status
+                membership.member_number = row.member_number or membership.member_number
+                memberships_changed.append(membership)
+            for name in ([self.tag_name] if self.tag_name else []) + row.tags:
+                taggings.append(Tagging(person_id=pk, tag_id=self._tag_id(name), created_at=self.now))
+
+        EmailAddress.objects.bulk_create(emails_new)
+        PhoneNumber.objects.bulk_create(phones_new)
+        Membership.objects.bulk_create(memberships_new)
+        if memberships_changed:
+            Membership.objects.bulk_update(memberships_changed, ["status", "member_number"])
+        ConsentEvent.objects.bulk_create(consent)
+        if consent:
+            self._sync_statuses([c for c in consent if c.address in by_email or c.address in by_phone])
+        Tagging.objects.bulk_create(taggings, ignore_conflicts=True)
+        return len(people_new), len(matched)
+
+    def _column(self, name: str) -> str:
+        return next((self.headers[i] for i, known in self.known.items() if known == name), name)
+
+    def _who(self) -> str:
+        return self.actor.email if self.actor else _("an operator")
+
+    def _consent(self, pk: int, channel: str, address: str, action: str, detail: str, text: str) -> ConsentEvent:
+        return ConsentEvent(person_id=pk, channel=channel, address=address, action=action,
+                            source=ConsentEvent.Source.IMPORT, source_detail=detail, consent_text=text,
+                            occurred_at=self.now, recorded_by=self.actor)
+
+    def _sync_statuses(self, events: list[ConsentEvent]) -> None:
+        """Existing contacts whose status this import changed get the derived status updated."""
+        for event in events:
+            status = Subscription.SUBSCRIBED if event.action == "opt_in" else Subscription.UNSUBSCRIBED
+            if event.channel == "email":
+                EmailAddress.objects.filter(address=event.address).update(status=status)
+            else:
+                PhoneNumber.objects.filter(number=event.address).update(sms_status=status)
+
+    def _new_person(self, row: Row) -> Person:
+        person = Person(public_id=uuid.uuid4(), created_at=self.now, updated_at=self.now,
+                        custom_fields=row.custom, **row.fields)
+        self._place(person, row)
+        return person
+
+    def _place(self, person: Person, row: Row) -> None:
+        if row.postal is not None:
+            person.postal_code = row.postal.zip_code
+            person.latitude, person.longitude = row.postal.latitude, row.postal.longitude
+            person.time_zone = row.postal.time_zone
+            person.locality = person.locality or row.postal.city
+            person.region = person.region or row.postal.state
+        elif row.phone and not person.time_zone:
+            person.time_zone = geo.time_zone_for_phone(row.phone) or ""
+
+    def _update_person(self, person: Person, row: Row) -> set[str]:
+        """Fill in what the row says; an empty cell never blanks out what is known."""
+        changed = set()
+        for name, value in row.fields.items():
+            if name == "country" and value == "US" and "country" not in self.known.values():
+                continue
+            if getattr(person, name) != value:
+                setattr(person, name, value)
+                changed.add(name)
+        if row.postal is not None and person.postal_code != row.postal.zip_code:
+            self._place(person, row)
+            changed |= {"postal_code", "latitude", "longitude", "time_zone", "locality", "region"}
+        if row.custom and any(person.custom_fields.get(k) != v for k, v in row.custom.items()):
+            person.custom_fields = {**person.custom_fields, **row.custom}
+            changed.add("custom_fields")
+        if changed:
+            person.updated_at = self.now
+        return changed
+
+
+def write_error_report(errors: list[RowError], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", "column", "reason"])
+        for error in errors:
+            writer.writerow([error.row, error.column, error.reason])

@@ -1,0 +1,56 @@
+"""`turnout import_people FILE.csv --group SLUG [--tag NAME]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from turnout.accounts.models import Group
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.people.importer import ImportFileError, Importer, write_error_report
+
+
+class Command(BaseCommand):
+    help = "Import people from a CSV file into a group; bad rows are reported, good rows imported."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--group", required=True, help="The group's short name (slug).")
+        parser.add_argument("--tag", default="", help="Tag everyone in the file.")
+        parser.add_argument("--sms-consent-text", default="",
+                            help="The words everyone in the file agreed to for text messages, if they all did.")
+        parser.add_argument("--errors", default="", help="Where to write the error report (default FILE.errors.csv).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        group = Group.objects.filter(slug=options["group"]).first()
+        if group is None:
+            raise CommandError(f"No group with the short name {options['group']!r}.")
+
+        def progress(result: Any, position: int) -> None:
+            if options["verbosity"] > 1:
+                self.stderr.write(f"  {position:,} bytes, {result.rows_seen:,} rows")
+
+        importer = Importer(group=group, tag=options["tag"], sms_consent_text=options["sms_consent_text"],
+                            source_name=path.name, progress=progress)
+        try:
+            result = importer.run(path)
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from None
+        audit.record(actor=None, action=AuditEntry.Action.IMPORT, group=group,
+                     summary=f"Imported {path.name}: {result.created} new, {result.updated} updated, {result.failed} rejected")
+        self.stdout.write(f"{result.rows_seen:,} rows: {result.created:,} new people, {result.updated:,} updated, "
+                          f"{result.failed:,} rejected.")
+        if result.errors:
+            report = Path(options["errors"] or f"{path}.errors.csv")
+            write_error_report(result.errors, report)
+            for error in result.errors[:20]:
+                self.stderr.write(f"  row {error.row}, {error.column or 'row'}: {error.reason}")
+            self.stderr.write(f"Full report of rejected rows: {report}")
+        if result.fatal:
+            raise CommandError(result.fatal)

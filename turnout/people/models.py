@@ -1,0 +1,347 @@
+"""People, their contact points, the consent ledger, tags, memberships and imports."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, Role, User
+from turnout.core import geo
+from turnout.core.models import AppendOnlyError, BaseModel
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any, role: str = Role.VIEWER) -> PersonQuerySet:
+        """People with a membership in a group the user can see (the only read path)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        groups = Group.objects.visible_to(user, role)
+        return self.filter(
+            Exists(Membership.objects.filter(person=OuterRef("pk"), group__in=groups))
+        )
+
+    def in_group(self, group: Group) -> PersonQuerySet:
+        """Members of this group or any group below it."""
+        return self.filter(
+            Exists(
+                Membership.objects.filter(
+                    person=OuterRef("pk"), group__path__startswith=group.path
+                )
+            )
+        )
+
+    def tagged(self, tag_name: str) -> PersonQuerySet:
+        return self.filter(
+            Exists(Tagging.objects.filter(person=OuterRef("pk"), tag__name__iexact=tag_name))
+        )
+
+    def with_membership_status(self, status: str) -> PersonQuerySet:
+        return self.filter(
+            Exists(Membership.objects.filter(person=OuterRef("pk"), status=status))
+        )
+
+    def near(self, latitude: float, longitude: float, *, miles: float) -> PersonQuerySet:
+        """People within `miles` of a point, exact distance, evaluated in the database.
+
+        The bounding box uses the (latitude, longitude) index; the spherical law of
+        cosines then drops the box's corners.
+        """
+        from django.db.models import F, FloatField
+        from django.db.models.functions import ACos, Cos, Least, Radians, Sin
+
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(latitude, longitude, miles)
+        lat0, lon0 = Radians(latitude, output_field=FloatField()), Radians(
+            longitude, output_field=FloatField()
+        )
+        cosine = Sin(lat0) * Sin(Radians(F("latitude"))) + Cos(lat0) * Cos(
+            Radians(F("latitude"))
+        ) * Cos(Radians(F("longitude")) - lon0)
+        return (
+            self.filter(
+                latitude__gte=min_lat,
+                latitude__lte=max_lat,
+                longitude__gte=min_lon,
+                longitude__lte=max_lon,
+            )
+            .alias(distance=geo.EARTH_RADIUS_MILES * ACos(Least(cosine, 1.0)))
+            .filter(distance__lte=miles)
+        )
+
+    def search(self, text: str) -> PersonQuerySet:
+        """Match a name, an email or a phone number."""
+        text = text.strip()
+        if not text:
+            return self
+        condition = Q()
+        if "@" in text:
+            condition |= Q(Exists(EmailAddress.objects.filter(person=OuterRef("pk"), address__icontains=text.lower())))
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 4:
+            condition |= Q(Exists(PhoneNumber.objects.filter(person=OuterRef("pk"), number__contains=digits)))
+        words = text.split()
+        name = Q()
+        for word in words:
+            name &= (
+                Q(given_name__icontains=word)
+                | Q(family_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+            )
+        return self.filter(condition | name)
+
+
+class Person(BaseModel):
+    """A member, worker or supporter. People never log in; staff act on their records."""
+
+    given_name = models.CharField(_("first name"), max_length=100, blank=True)
+    family_name = models.CharField(_("last name"), max_length=100, blank=True)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    language = models.CharField(_("preferred language"), max_length=16, blank=True, default="en")
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    locality = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("state"), max_length=50, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="US")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="person_point"),
+            models.Index(fields=["family_name", "given_name"], name="person_name"),
+            models.Index(fields=["postal_code"], name="person_zip"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:detail", args=[self.public_id])
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.given_name
+        name = f"{first} {self.family_name}".strip()
+        if name:
+            return name
+        email = self.emails.first()
+        return email.address if email else str(_("(no name)"))
+
+    def set_postal_code(self, value: str) -> bool:
+        """Store a ZIP and the point and zone it implies; False when the ZIP is unknown."""
+        value = (value or "").strip()
+        if not value:
+            self.postal_code, self.latitude, self.longitude = "", None, None
+            return True
+        if self.country and self.country != "US":
+            self.postal_code = value
+            return True
+        place = geo.lookup_zip(value)
+        if place is None:
+            return False
+        self.postal_code = place.zip_code
+        self.latitude, self.longitude, self.time_zone = place.latitude, place.longitude, place.time_zone
+        self.locality = self.locality or place.city
+        self.region = self.region or place.state
+        return True
+
+
+class Subscription(models.TextChoices):
+    SUBSCRIBED = "subscribed", _("subscribed")
+    UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+    NO_CONSENT = "none", _("no consent recorded")
+    BOUNCING = "bouncing", _("bouncing")
+
+
+class EmailAddress(models.Model):
+    """An email address; the same address is always the same person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField(max_length=254, unique=True)
+    is_primary = models.BooleanField(default=False)
+    # Derived from the consent ledger by record_consent(); kept here so "who can be
+    # emailed" is an indexed filter, not a scan of the ledger.
+    status = models.CharField(max_length=20, choices=Subscription.choices, default=Subscription.NO_CONSENT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class PhoneNumber(models.Model):
+    """A phone number in E.164 form; the same number is always the same person."""
+
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("mobile")
+        LANDLINE = "landline", _("landline")
+        VOIP = "voip", _("VoIP")
+        UNKNOWN = "unknown", _("unknown")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNKNOWN)
+    is_primary = models.BooleanField(default=False)
+    sms_status = models.CharField(max_length=20, choices=Subscription.choices, default=Subscription.NO_CONSENT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ConsentEvent(models.Model):
+    """One opt-in or opt-out, as it happened. The ledger is never rewritten."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        SMS = "sms", _("text message")
+
+    class Action(models.TextChoices):
+        OPT_IN = "opt_in", _("opted in")
+        OPT_OUT = "opt_out", _("opted out")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("form")
+        IMPORT = "import", _("import")
+        API = "api", _("API")
+        KEYWORD = "keyword", _("reply keyword")
+        STAFF = "staff", _("staff")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_detail = models.CharField(max_length=200, blank=True)
+    consent_text = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["channel", "address", "occurred_at"], name="consent_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.action} {self.occurred_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Merges move events to the surviving person; nothing else may change one.
+        if self.pk is not None and set(kwargs.get("update_fields") or ()) != {"person"}:
+            raise AppendOnlyError("Consent events cannot be changed.")
+        super().save(*args, **kwargs)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    public_id = models.UUIDField(unique=True, editable=False, default=uuid.uuid4)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tagging(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="one_tagging")]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on {self.person_id}"
+
+
+class Membership(models.Model):
+    """A person's standing in one group."""
+
+    class Status(models.TextChoices):
+        MEMBER = "member", _("member")
+        NON_MEMBER = "non_member", _("non-member")
+        PROSPECT = "prospect", _("prospect")
+        FORMER = "former", _("former member")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.MEMBER)
+    member_number = models.CharField(_("member number"), max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "group"], name="one_membership")]
+        indexes = [models.Index(fields=["group", "person"], name="membership_group")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.group_id}: {self.status}"
+
+
+class ImportJob(BaseModel):
+    """A CSV upload being turned into people, with progress that survives a reload."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="imports")
+    tag_name = models.CharField(max_length=100, blank=True)
+    sms_consent_text = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    original_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500)
+    size_bytes = models.BigIntegerField(default=0)
+    processed_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_seen = models.IntegerField(default=0)
+    rows_created = models.IntegerField(default=0)
+    rows_updated = models.IntegerField(default=0)
+    rows_failed = models.IntegerField(default=0)
+    message = models.TextField(blank=True)
+    # The first rejected rows, for the page; the full report is a CSV file beside the upload.
+    error_sample = models.JSONField(default=list, blank=True)
+    error_report_path = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:import_detail", args=[self.public_id])
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.size_bytes:
+            return 0
+        return min(99, int(100 * self.processed_bytes / self.size_bytes))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

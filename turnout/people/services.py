@@ -1,0 +1,315 @@
+"""Every write to people goes through here: views, commands, tasks and the API alike."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import datetime
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import Group, User
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.people.contact import format_phone
+from turnout.people.models import (
+    ConsentEvent,
+    EmailAddress,
+    Membership,
+    Person,
+    PhoneNumber,
+    Subscription,
+    Tag,
+    Tagging,
+)
+
+
+class ContactInUse(ValueError):
+    """The email or phone already belongs to another person (same contact, same person)."""
+
+    def __init__(self, field: str, person: Person) -> None:
+        super().__init__(field)
+        self.field = field
+        self.person = person
+
+
+class UnknownZip(ValueError):
+    """A US ZIP code that is not in the packaged ZIP data."""
+
+
+@transaction.atomic
+def record_consent(
+    *,
+    person: Person,
+    channel: str,
+    address: str,
+    action: str,
+    source: str,
+    source_detail: str = "",
+    text: str = "",
+    actor: User | None = None,
+    occurred_at: datetime | None = None,
+) -> ConsentEvent:
+    """Append an opt-in or opt-out to the ledger and refresh the derived status."""
+    event = ConsentEvent.objects.create(
+        person=person,
+        channel=channel,
+        address=address,
+        action=action,
+        source=source,
+        source_detail=source_detail[:200],
+        consent_text=text,
+        occurred_at=occurred_at or timezone.now(),
+        recorded_by=actor,
+    )
+    status = Subscription.SUBSCRIBED if action == ConsentEvent.Action.OPT_IN else Subscription.UNSUBSCRIBED
+    if channel == ConsentEvent.Channel.EMAIL:
+        EmailAddress.objects.filter(address=address).update(status=status)
+    else:
+        PhoneNumber.objects.filter(number=address).update(sms_status=status)
+    return event
+
+
+def _check_contacts_free(email: str, phone: str, exclude: Person | None = None) -> None:
+    if email:
+        found = EmailAddress.objects.filter(address=email).select_related("person").first()
+        if found and found.person != exclude:
+            raise ContactInUse("email", found.person)
+    if phone:
+        found_phone = PhoneNumber.objects.filter(number=phone).select_related("person").first()
+        if found_phone and found_phone.person != exclude:
+            raise ContactInUse("phone", found_phone.person)
+
+
+@transaction.atomic
+def create_person(
+    *,
+    actor: User | None,
+    group: Group,
+    fields: dict[str, Any],
+    email: str = "",
+    phone: str = "",
+    phone_kind: str = PhoneNumber.Kind.UNKNOWN,
+    membership_status: str = Membership.Status.MEMBER,
+    member_number: str = "",
+    tags: Iterable[str] = (),
+    email_consent_text: str = "",
+    sms_consent_text: str = "",
+    request: HttpRequest | None = None,
+) -> Person:
+    """Add one person to a group, refusing an email or phone that is someone else's."""
+    _check_contacts_free(email, phone)
+    person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
+    if not person.set_postal_code(fields.get("postal_code", "")):
+        raise UnknownZip(fields.get("postal_code", ""))
+    person.save()
+    source = ConsentEvent.Source.STAFF
+    if email:
+        EmailAddress.objects.create(person=person, address=email, is_primary=True)
+        if email_consent_text:
+            record_consent(person=person, channel="email", address=email, action="opt_in",
+                           source=source, text=email_consent_text, actor=actor)
+    if phone:
+        PhoneNumber.objects.create(person=person, number=phone, kind=phone_kind, is_primary=True)
+        if sms_consent_text:
+            record_consent(person=person, channel="sms", address=phone, action="opt_in",
+                           source=source, text=sms_consent_text, actor=actor)
+    Membership.objects.create(person=person, group=group, status=membership_status, member_number=member_number)
+    for name in tags:
+        add_tag(person=person, name=name)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=person,
+                 summary=f"Added to {group.name}", request=request, group=group)
+    return person
+
+
+@transaction.atomic
+def update_person(
+    *, actor: User | None, person: Person, fields: dict[str, Any], request: HttpRequest | None = None
+) -> Person:
+    """Change a person's name, language, address or custom fields."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    changed = []
+    for name, value in fields.items():
+        if name == "postal_code":
+            continue
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    if "postal_code" in fields and fields["postal_code"] != person.postal_code:
+        if not person.set_postal_code(fields["postal_code"]):
+            raise UnknownZip(fields["postal_code"])
+        changed.append("postal_code")
+    if changed:
+        person.save()
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person,
+                     summary="Changed " + ", ".join(changed), request=request)
+    return person
+
+
+@transaction.atomic
+def add_email(*, actor: User | None, person: Person, address: str, consent_text: str = "",
+              source: str = ConsentEvent.Source.STAFF) -> EmailAddress:
+    """Give a person another email address, optionally with their opt-in."""
+    _check_contacts_free(address, "", exclude=person)
+    email, _created = EmailAddress.objects.get_or_create(
+        address=address, defaults={"person": person, "is_primary": not person.emails.exists()}
+    )
+    if consent_text:
+        record_consent(person=person, channel="email", address=address, action="opt_in",
+                       source=source, text=consent_text, actor=actor)
+    return email
+
+
+@transaction.atomic
+def add_phone(*, actor: User | None, person: Person, number: str, kind: str = PhoneNumber.Kind.UNKNOWN,
+              consent_text: str = "", source: str = ConsentEvent.Source.STAFF) -> PhoneNumber:
+    """Give a person another phone number, optionally with their consent to texts."""
+    _check_contacts_free("", number, exclude=person)
+    phone, _created = PhoneNumber.objects.get_or_create(
+        number=number, defaults={"person": person, "kind": kind, "is_primary": not person.phones.exists()}
+    )
+    if consent_text:
+        record_consent(person=person, channel="sms", address=number, action="opt_in",
+                       source=source, text=consent_text, actor=actor)
+    return phone
+
+
+def add_tag(*, person: Person, name: str) -> Tagging:
+    """Tag a person; tagging twice is the same as once."""
+    tag, _created = Tag.objects.get_or_create(name=name.strip())
+    tagging, _created = Tagging.objects.get_or_create(person=person, tag=tag)
+    return tagging
+
+
+def remove_tag(*, person: Person, name: str) -> None:
+    """Take a tag off a person."""
+    Tagging.objects.filter(person=person, tag__name=name).delete()
+
+
+@transaction.atomic
+def set_membership(*, actor: User | None, person: Person, group: Group, status: str,
+                   member_number: str = "", request: HttpRequest | None = None) -> Membership:
+    """Record a person's standing in a group."""
+    membership, _created = Membership.objects.update_or_create(
+        person=person, group=group, defaults={"status": status, "member_number": member_number}
+    )
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person,
+                 summary=f"Membership in {group.name}: {status}", request=request, group=group)
+    return membership
+
+
+@transaction.atomic
+def merge_people(*, actor: User | None, keep: Person, other: Person,
+                 request: HttpRequest | None = None) -> Person:
+    """Fold `other` into `keep`: every email, phone, consent event, tag and membership survives."""
+    if keep.pk == other.pk:
+        raise ValueError(_("A person cannot be merged with themselves."))
+    # Lock both rows in a fixed order so two merges of the same pair cannot deadlock.
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
+    keep, other = locked[keep.pk], locked[other.pk]
+    other_id = str(other.public_id)
+
+    EmailAddress.objects.filter(person=other).update(person=keep, is_primary=False)
+    PhoneNumber.objects.filter(person=other).update(person=keep, is_primary=False)
+    ConsentEvent.objects.filter(person=other).update(person=keep)
+    for tagging in Tagging.objects.filter(person=other):
+        Tagging.objects.get_or_create(person=keep, tag_id=tagging.tag_id)
+    kept_groups = {m.group_id: m for m in Membership.objects.filter(person=keep)}
+    for membership in Membership.objects.filter(person=other):
+        mine = kept_groups.get(membership.group_id)
+        if mine is None:
+            Membership.objects.filter(pk=membership.pk).update(person=keep)
+        elif not mine.member_number and membership.member_number:
+            mine.member_number = membership.member_number
+            mine.save(update_fields=["member_number"])
+    for name in ["given_name", "family_name", "preferred_name", "language", "address_line1",
+                 "address_line2", "locality", "region", "postal_code", "latitude", "longitude", "time_zone"]:
+        if not getattr(keep, name) and getattr(other, name):
+            setattr(keep, name, getattr(other, name))
+    keep.custom_fields = {**other.custom_fields, **keep.custom_fields}
+    if keep.created_at > other.created_at:
+        keep.created_at = other.created_at
+    other.delete()
+    keep.save()
+    audit.record(actor=actor, action=AuditEntry.Action.MERGE, target=keep,
+                 summary=f"Merged {other_id} into this person", detail={"merged": other_id}, request=request)
+    return keep
+
+
+@transaction.atomic
+def erase_person(*, actor: User | None, person: Person, request: HttpRequest | None = None) -> None:
+    """Delete a person and everything about them; the audit log keeps only the id."""
+    person_id = str(person.public_id)
+    person.delete()
+    audit.record(actor=actor, action=AuditEntry.Action.ERASE, summary="Erased a person at their request",
+                 detail={"person": person_id}, request=request)
+
+
+EXPORT_COLUMNS = [
+    "id", "first_name", "last_name", "preferred_name", "email", "email_status", "phone", "phone_type",
+    "sms_status", "address", "address_2", "city", "state", "zip_code", "country", "time_zone",
+    "language", "groups", "membership_statuses", "member_numbers", "tags", "created_at",
+]
+
+
+def export_people(*, actor: User | None, people: Any, out: IO[str], summary: str,
+                  request: HttpRequest | None = None, group: Group | None = None) -> int:
+    """Write people as CSV (import-compatible columns) and audit the export."""
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    people = people.prefetch_related("emails", "phones", "taggings__tag", "memberships__group").order_by("pk")
+    for person in people.iterator(chunk_size=2000):
+        emails = list(person.emails.all())
+        phones = list(person.phones.all())
+        memberships = list(person.memberships.all())
+        writer.writerow([
+            person.public_id, person.given_name, person.family_name, person.preferred_name,
+            emails[0].address if emails else "", emails[0].status if emails else "",
+            format_phone(phones[0].number) if phones else "", phones[0].kind if phones else "",
+            phones[0].sms_status if phones else "",
+            person.address_line1, person.address_line2, person.locality, person.region,
+            person.postal_code, person.country, person.time_zone, person.language,
+            ";".join(m.group.slug for m in memberships),
+            ";".join(m.status for m in memberships),
+            ";".join(m.member_number for m in memberships if m.member_number),
+            ";".join(sorted(t.tag.name for t in person.taggings.all())),
+            person.created_at.isoformat(),
+        ])
+        count += 1
+    audit.record(actor=actor, action=AuditEntry.Action.EXPORT, summary=f"Exported {count} people: {summary}",
+                 detail={"count": count}, request=request, group=group)
+    return count
+
+
+def people_filter(people: Any, *, q: str = "", tag: str = "", group: Group | None = None,
+                  status: str = "", near: tuple[float, float] | None = None, miles: float = 0) -> Any:
+    """Narrow a visible queryset by the console's filters."""
+    if q:
+        people = people.search(q)
+    if tag:
+        people = people.tagged(tag)
+    if group is not None:
+        people = people.in_group(group)
+    if status:
+        people = people.with_membership_status(status)
+    if near is not None and miles:
+        people = people.near(near[0], near[1], miles=miles)
+    return people
+
+
+def contact_owner(email: str = "", phone: str = "") -> Person | None:
+    """The person who already has this email or phone, if anyone does."""
+    condition = Q()
+    if email:
+        condition |= Q(emails__address=email)
+    if phone:
+        condition |= Q(phones__number=phone)
+    if not condition:
+        return None
+    return Person.objects.filter(condition).first()

@@ -1,0 +1,13 @@
+"""Background work for people: CSV imports."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from turnout.people import imports
+
+
+@task()
+def run_import(*, job_id: int) -> None:
+    """Import one uploaded CSV file; a finished job is left alone, a crashed one starts over."""
+    imports.run_import_job(job_id=job_id)

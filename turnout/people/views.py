@@ -1,0 +1,284 @@
+"""Staff pages for people: find, read, change, merge, import and export."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.accounts.models import Group, Role
+from turnout.accounts.permissions import require_role_anywhere
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.people import services
+from turnout.people.contact import format_phone
+from turnout.people.forms import (
+    AddEmailForm,
+    AddPhoneForm,
+    ImportForm,
+    MembershipForm,
+    NewPersonForm,
+    PeopleFilterForm,
+    PersonForm,
+)
+from turnout.people.imports import start_import
+from turnout.people.models import ConsentEvent, ImportJob, Membership, Person
+
+PAGE_SIZE = 50
+
+
+def _filtered(request: HttpRequest) -> tuple[PeopleFilterForm, Any]:
+    form = PeopleFilterForm(request.GET or None, user=request.user)
+    people = Person.objects.visible_to(request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        people = services.people_filter(people, q=data["q"], tag=data["tag"], group=data["group"],
+                                        status=data["status"], near=data.get("near"), miles=data.get("miles") or 0)
+    elif form.is_bound:
+        people = people.none()
+    return form, people
+
+
+@login_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    form, people = _filtered(request)
+    people = people.prefetch_related("emails", "phones", Prefetch(
+        "memberships", queryset=Membership.objects.select_related("group")))
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "people/_results.html" if request.htmx else "people/list.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def export_csv(request: HttpRequest) -> HttpResponse:
+    form, people = _filtered(request)
+    people = people.filter(pk__in=Person.objects.visible_to(request.user, Role.ORGANIZER).values("pk"))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="people-{stamp}.csv"'
+    summary = request.GET.urlencode() or "everyone visible"
+    services.export_people(actor=request.user, people=people, out=response, summary=summary,  # type: ignore[arg-type]
+                           request=request, group=form.cleaned_data.get("group") if form.is_valid() else None)
+    return response
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def person_new(request: HttpRequest) -> HttpResponse:
+    form = NewPersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {name: data[name] for name in PersonForm.Meta.fields}
+        try:
+            person = services.create_person(
+                actor=request.user, group=data["group"], fields=fields,  # type: ignore[arg-type]
+                email=data["email"], phone=data["phone"], phone_kind=getattr(form, "phone_kind", "unknown"),
+                membership_status=data["membership_status"], member_number=data["member_number"],
+                tags=[t.strip() for t in data["tags"].split(",") if t.strip()],
+                email_consent_text=_("Staff recorded consent to email in person.") if data["email_consent"] else "",
+                sms_consent_text=_("Staff recorded consent to text messages in person.") if data["sms_consent"] else "",
+                request=request,
+            )
+        except services.ContactInUse as exc:
+            form.add_error(exc.field, _("This belongs to someone already on file. Open their record instead."))
+        else:
+            messages.success(request, _("Added %(name)s.") % {"name": person.display_name})
+            return redirect(person)
+    return render(request, "people/person_form.html", {"form": form, "title": _("Add a person")})
+
+
+def _visible_person(request: HttpRequest, public_id: Any, role: str = Role.VIEWER) -> Person:
+    return get_object_or_404(Person.objects.visible_to(request.user, role), public_id=public_id)
+
+
+@login_required
+def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    person = _visible_person(request, public_id)
+    audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=person, request=request)
+    can_edit = Person.objects.visible_to(request.user, Role.ORGANIZER).filter(pk=person.pk).exists()
+    groups = Group.objects.visible_to(request.user)
+    activity = AuditEntry.objects.filter(target_id=str(person.public_id)).order_by("-at")[:20]
+    return render(request, "people/detail.html", {
+        "person": person,
+        "emails": person.emails.all(),
+        "phones": [(p, format_phone(p.number)) for p in person.phones.all()],
+        "consent": ConsentEvent.objects.filter(person=person).select_related("recorded_by"),
+        "memberships": person.memberships.filter(group__in=groups).select_related("group"),
+        "tags": person.taggings.select_related("tag").order_by("tag__name"),
+        "activity": activity,
+        "can_edit": can_edit,
+        "email_form": AddEmailForm(), "phone_form": AddPhoneForm(),
+        "membership_form": MembershipForm(user=request.user),
+    })
+
+
+@login_required
+def person_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+    person = _visible_person(request, public_id, Role.ORGANIZER)
+    form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
+    if request.method == "POST" and form.is_valid():
+        services.update_person(actor=request.user, person=person, fields=form.cleaned_data, request=request)  # type: ignore[arg-type]
+        messages.success(request, _("Saved."))
+        return redirect(person)
+    return render(request, "people/person_form.html", {"form": form, "person": person, "title": _("Edit %(name)s") % {"name": person.display_name}})
+
+
+@login_required
+@require_POST
+def person_contact(request: HttpRequest, public_id: Any, kind: str) -> HttpResponse:
+    """Add an email or phone from the person page; errors come back to that page."""
+    person = _visible_person(request, public_id, Role.ORGANIZER)
+    form: AddEmailForm | AddPhoneForm = AddEmailForm(request.POST) if kind == "email" else AddPhoneForm(request.POST)
+    if form.is_valid():
+        try:
+            if kind == "email":
+                services.add_email(actor=request.user, person=person, address=form.cleaned_data["email"],  # type: ignore[arg-type]
+                                   consent_text=_("Staff recorded consent to email.") if form.cleaned_data["consent"] else "")
+            else:
+                services.add_phone(actor=request.user, person=person, number=form.cleaned_data["phone"],  # type: ignore[arg-type]
+                                   kind=form.kind,  # type: ignore[union-attr]
+                                   consent_text=_("Staff recorded consent to text messages.") if form.cleaned_data["consent"] else "")
+        except services.ContactInUse as exc:
+            messages.error(request, _("That belongs to %(name)s; merge the two records instead.") % {"name": exc.person.display_name})
+        else:
+            audit.record(actor=request.user, action=AuditEntry.Action.CHANGE, target=person, summary=f"Added {kind}", request=request)
+            messages.success(request, _("Added."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(person)
+
+
+@login_required
+@require_POST
+def person_consent(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Record an opt-out (or a renewed opt-in) that a person told staff about."""
+    person = _visible_person(request, public_id, Role.ORGANIZER)
+    channel, address, action = request.POST.get("channel"), request.POST.get("address", ""), request.POST.get("action")
+    owned = person.emails.filter(address=address).exists() if channel == "email" else person.phones.filter(number=address).exists()
+    if not owned or action not in ConsentEvent.Action.values:
+        messages.error(request, _("Choose one of this person's own addresses."))
+        return redirect(person)
+    services.record_consent(person=person, channel=channel, address=address, action=action,  # type: ignore[arg-type]
+                            source=ConsentEvent.Source.STAFF, actor=request.user,  # type: ignore[arg-type]
+                            text=request.POST.get("note", "")[:500] or _("Recorded by staff."))
+    messages.success(request, _("Recorded."))
+    return redirect(person)
+
+
+@login_required
+@require_POST
+def person_tags(request: HttpRequest, public_id: Any) -> HttpResponse:
+    person = _visible_person(request, public_id, Role.ORGANIZER)
+    name = request.POST.get("name", "").strip()[:100]
+    if name:
+        if request.POST.get("remove"):
+            services.remove_tag(person=person, name=name)
+        else:
+            services.add_tag(person=person, name=name)
+        audit.record(actor=request.user, action=AuditEntry.Action.CHANGE, target=person,
+                     summary=f"{'Removed' if request.POST.get('remove') else 'Added'} tag {name}", request=request)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "people/_tags.html", {"person": person, "can_edit": True,
+                                                     "tags": person.taggings.select_related("tag").order_by("tag__name")})
+    return redirect(person)
+
+
+@login_required
+@require_POST
+def person_membership(request: HttpRequest, public_id: Any) -> HttpResponse:
+    person = _visible_person(request, public_id, Role.ORGANIZER)
+    form = MembershipForm(request.POST, user=request.user)
+    if form.is_valid():
+        services.set_membership(actor=request.user, person=person, group=form.cleaned_data["group"],  # type: ignore[arg-type]
+                                status=form.cleaned_data["status"], member_number=form.cleaned_data["member_number"],
+                                request=request)
+        messages.success(request, _("Membership saved."))
+    else:
+        messages.error(request, _("Choose a group and a status."))
+    return redirect(person)
+
+
+@login_required
+def person_merge(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Pick the duplicate, compare the two side by side, then merge."""
+    person = _visible_person(request, public_id, Role.ORGANIZER)
+    editable = Person.objects.visible_to(request.user, Role.ORGANIZER)
+    other = None
+    other_id = request.GET.get("other") or request.POST.get("other")
+    if other_id:
+        try:
+            other = editable.exclude(pk=person.pk).filter(public_id=uuid.UUID(other_id)).first()
+        except ValueError:
+            other = None
+        if other is None:
+            raise Http404
+    if request.method == "POST" and other is not None:
+        keep = services.merge_people(actor=request.user, keep=person, other=other, request=request)  # type: ignore[arg-type]
+        messages.success(request, _("Merged. Everything from both records is on this one."))
+        return redirect(keep)
+    q = request.GET.get("q", "")
+    candidates = editable.exclude(pk=person.pk).search(q)[:20] if q else []
+    return render(request, "people/merge.html", {"person": person, "other": other, "q": q, "candidates": candidates})
+
+
+@login_required
+@require_POST
+@require_role_anywhere(Role.ADMIN)
+def person_erase(request: HttpRequest, public_id: Any) -> HttpResponse:
+    person = _visible_person(request, public_id, Role.ADMIN)
+    if request.POST.get("confirm") != person.display_name:
+        messages.error(request, _("Type the person's name exactly to confirm erasure."))
+        return redirect(person)
+    services.erase_person(actor=request.user, person=person, request=request)  # type: ignore[arg-type]
+    messages.success(request, _("The person and everything about them was erased."))
+    return redirect("people:list")
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def import_list(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = start_import(actor=request.user, group=form.cleaned_data["group"], upload=upload,  # type: ignore[arg-type]
+                           original_name=upload.name, tag=form.cleaned_data["tag"],
+                           sms_consent_text=form.cleaned_data["sms_consent_text"], request=request)
+        return redirect(job)
+    jobs = ImportJob.objects.filter(group__in=Group.objects.visible_to(request.user, Role.ORGANIZER)).select_related("group", "created_by")[:30]
+    return render(request, "people/imports.html", {"form": form, "jobs": jobs})
+
+
+def _visible_job(request: HttpRequest, public_id: Any) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.filter(group__in=Group.objects.visible_to(request.user, Role.ORGANIZER)),
+                             public_id=public_id)
+
+
+@login_required
+def import_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    job = _visible_job(request, public_id)
+    template = "people/_import_progress.html" if request.htmx else "people/import_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})
+
+
+@login_required
+def import_errors(request: HttpRequest, public_id: Any) -> HttpResponse:
+    job = _visible_job(request, public_id)
+    if not job.error_report_path or not Path(job.error_report_path).exists():
+        raise Http404
+    return FileResponse(open(job.error_report_path, "rb"), as_attachment=True,  # noqa: SIM115
+                        filename=f"import-errors-{job.public_id}.csv", content_type="text/csv")

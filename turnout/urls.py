@@ -1,0 +1,16 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from turnout.core import views as core_views
+
+core_patterns = [
+    path("", core_views.dashboard, name="dashboard"),
+]
+
+urlpatterns = [
+    path("", include((core_patterns, "core"))),
+    path("health", core_views.health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("turnout.accounts.urls")),
+    path("people/", include("turnout.people.urls")),
+]
