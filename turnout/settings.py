@@ -181,17 +181,29 @@ if BASE_URL.startswith("https://"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Email: console in development, SMTP when TURNOUT_EMAIL_URL-style settings are given.
-EMAIL_HOST = os.environ.get("TURNOUT_EMAIL_HOST", "")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("TURNOUT_EMAIL_PORT", 587)
-    EMAIL_HOST_USER = os.environ.get("TURNOUT_EMAIL_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("TURNOUT_EMAIL_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("TURNOUT_EMAIL_TLS", True)
+# Email: SMTP when TURNOUT_EMAIL_HOST is set, otherwise files in var/mail for development.
+EMAIL_HOST_SETTING = os.environ.get("TURNOUT_EMAIL_HOST", "")
+if EMAIL_HOST_SETTING:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": EMAIL_HOST_SETTING,
+                "port": env_int("TURNOUT_EMAIL_PORT", 587),
+                "username": os.environ.get("TURNOUT_EMAIL_USER", ""),
+                "password": os.environ.get("TURNOUT_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("TURNOUT_EMAIL_TLS", True),
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("TURNOUT_FROM_EMAIL", "turnout@localhost")
 
 # Internationalization: English and Spanish from the start.
@@ -204,6 +216,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -368,7 +368,7 @@ class Importer:
             else:
                 new_rows.append(row)
 
-        source_detail = f"import: {self.source_name}"[:200]
+        source_detail = self.source_name[:200]
         emails_new: list[EmailAddress] = []
         phones_new: list[PhoneNumber] = []
         consent: list[ConsentEvent] = []

@@ -1,0 +1,181 @@
+"""CSV import: every good row lands, every bad row is reported, nothing is half-written."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from turnout.core.testing import TurnoutTestCase
+from turnout.people.importer import ImportFileError, Importer, ImportResult
+from turnout.people.models import ConsentEvent, EmailAddress, Membership, Person, PhoneNumber
+
+
+class ImportTests(TurnoutTestCase):
+    def run_import(self, content: bytes | str, encoding: str = "utf-8", **options: str) -> ImportResult:
+        data = content.encode(encoding) if isinstance(content, str) else content
+        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+            handle.write(data)
+        path = Path(handle.name)
+        self.addCleanup(path.unlink)
+        return Importer(group=self.local, actor=self.organizer, source_name="test.csv", **options).run(path)
+
+    def test_it_imports_people_with_geography_and_membership(self) -> None:
+        """A plain spreadsheet becomes people with a point, a time zone and a membership."""
+        result = self.run_import(
+            "First Name,Last Name,Email,Phone,ZIP,Member Number\n"
+            "Ana,Reyes,ANA@Example.org,(602) 555-0142,85004,M-100\n"
+            "Luis,Ortiz,luis@example.org,,10027,\n"
+        )
+        self.assertEqual((result.created, result.updated, result.failed), (2, 0, 0))
+        ana = Person.objects.get(emails__address="ana@example.org")
+        self.assertEqual((ana.locality, ana.region, ana.time_zone), ("Phoenix", "AZ", "America/Phoenix"))
+        self.assertAlmostEqual(ana.latitude, 33.45, places=1)
+        self.assertEqual(ana.phones.get().number, "+16025550142")
+        membership = ana.memberships.get()
+        self.assertEqual((membership.group, membership.status, membership.member_number), (self.local, "member", "M-100"))
+        luis = Person.objects.get(emails__address="luis@example.org")
+        self.assertEqual(luis.time_zone, "America/New_York")
+
+    def test_it_accepts_utf8_with_a_byte_order_mark(self) -> None:
+        """Excel's “CSV UTF-8” starts with a BOM; the first header still reads as 'email'."""
+        result = self.run_import("\ufeffemail,first_name\nnuñez@example.org,José\n".replace("nuñez", "nunez"))
+        self.assertEqual(result.created, 1)
+        self.assertEqual(Person.objects.get(emails__address="nunez@example.org").given_name, "José")
+
+    def test_it_accepts_windows_1252_files(self) -> None:
+        """Older Excel saves accents as Windows-1252; names keep their accents."""
+        result = self.run_import("email,first_name,last_name\nrosa@example.org,Rosa,Ramírez “Rosi”\n", encoding="cp1252")
+        self.assertEqual(result.created, 1)
+        self.assertEqual(Person.objects.get(emails__address="rosa@example.org").family_name, "Ramírez “Rosi”")
+
+    def test_it_accepts_latin1_files(self) -> None:
+        result = self.run_import("email,first_name\nines@example.org,Inés\n", encoding="latin-1")
+        self.assertEqual(Person.objects.get(emails__address="ines@example.org").given_name, "Inés")
+
+    def test_missing_contact_columns_stop_before_anything_is_written(self) -> None:
+        """A file without an email or phone column is refused whole, with the columns it has."""
+        before = Person.objects.count()
+        with self.assertRaisesMessage(ImportFileError, "needs an email or a phone column"):
+            self.run_import("first_name,last_name\nAna,Reyes\n")
+        self.assertEqual(Person.objects.count(), before)
+
+    def test_empty_file_is_refused_clearly(self) -> None:
+        with self.assertRaisesMessage(ImportFileError, "The file is empty."):
+            self.run_import(b"")
+
+    def test_bad_phones_and_emails_are_reported_and_the_rest_imported(self) -> None:
+        """Each bad row is listed with its row number, column and reason; the good rows land."""
+        result = self.run_import(
+            "email,phone,first_name\n"
+            "good1@example.org,206-555-0100,Good\n"
+            "not-an-email,,Bad\n"
+            "good2@example.org,12345,BadPhone\n"
+            ",,NoContact\n"
+            "good3@example.org,,Good\n"
+        )
+        self.assertEqual(result.created, 2)
+        self.assertEqual([(e.row, e.column) for e in result.errors], [(3, "email"), (4, "phone"), (5, "email")])
+        self.assertIn("not a valid email", result.errors[0].reason)
+        self.assertIn("12345", result.errors[1].reason)
+        # The row with a bad phone left no trace at all, not even its good email.
+        self.assertFalse(EmailAddress.objects.filter(address="good2@example.org").exists())
+
+    def test_unknown_zip_codes_are_reported(self) -> None:
+        result = self.run_import("email,zip\nz1@example.org,00000\nz2@example.org,98122\n")
+        self.assertEqual(result.created, 1)
+        self.assertEqual((result.errors[0].row, result.errors[0].column), (2, "zip"))
+        self.assertIn("00000", result.errors[0].reason)
+
+    def test_duplicate_rows_in_one_file_make_one_person(self) -> None:
+        """The same email twice is one person, updated by the later row."""
+        result = self.run_import(
+            "email,phone,first_name,city\n"
+            "dup@example.org,,Sam,\n"
+            "DUP@example.org,(206) 555-0177,Samuel,Seattle\n"
+        )
+        self.assertEqual((result.created, result.updated, result.failed), (1, 1, 0))
+        person = Person.objects.get(emails__address="dup@example.org")
+        self.assertEqual((person.given_name, person.locality), ("Samuel", "Seattle"))
+        self.assertEqual(person.phones.get().number, "+12065550177")
+
+    def test_it_updates_people_already_on_file_by_email_then_phone(self) -> None:
+        """Re-importing a member updates them; a phone match finds them when the email is new."""
+        result = self.run_import(
+            "email,phone,last_name,membership status\n"
+            "maria@example.org,,López,former\n"
+            "maria.new@example.org,206-555-0123,,\n"
+        )
+        self.assertEqual((result.created, result.updated), (0, 2))
+        self.member.refresh_from_db()
+        self.assertEqual(self.member.family_name, "López")
+        self.assertEqual(self.member.given_name, "Maria")  # an empty cell never blanks a field
+        self.assertEqual(set(self.member.emails.values_list("address", flat=True)), {"maria@example.org", "maria.new@example.org"})
+        self.assertEqual(self.member.memberships.get(group=self.local).status, Membership.Status.FORMER)
+
+    def test_a_one_megabyte_field_rejects_only_its_row(self) -> None:
+        big = "x" * (1024 * 1024)
+        result = self.run_import(f"email,notes\nbig@example.org,{big}\nsmall@example.org,fine\n")
+        self.assertEqual(result.created, 1)
+        self.assertEqual((result.errors[0].row, result.errors[0].column), (2, "notes"))
+        self.assertIn("1,048,576 characters", result.errors[0].reason)
+        self.assertEqual(Person.objects.get(emails__address="small@example.org").custom_fields, {"notes": "fine"})
+
+    def test_it_reads_action_network_export_columns(self) -> None:
+        result = self.run_import(
+            "first_name,last_name,email,zip_code,can2_phone,can2_user_city,can2_state_abbreviated,Shift Preference\n"
+            "Kim,Park,kim@example.org,97205,503-555-0111,Portland,OR,nights\n"
+        )
+        self.assertEqual(result.created, 1)
+        kim = Person.objects.get(emails__address="kim@example.org")
+        self.assertEqual((kim.family_name, kim.locality, kim.postal_code), ("Park", "Portland", "97205"))
+        self.assertEqual(kim.phones.get().number, "+15035550111")
+        self.assertEqual(kim.custom_fields, {"Shift Preference": "nights"})
+
+    def test_it_reads_mobilize_export_columns(self) -> None:
+        result = self.run_import("Email,First name,Last name,Phone,Zip\nlee@example.org,Lee,Wong,4155550133,94110\n")
+        self.assertEqual(result.created, 1)
+        self.assertEqual(Person.objects.get(emails__address="lee@example.org").time_zone, "America/Los_Angeles")
+
+    def test_texts_need_consent_and_the_ledger_records_it(self) -> None:
+        """A phone alone gives no consent to texts; an opt-in column records what was agreed."""
+        self.run_import("email,phone,sms opt-in\na@example.org,206-555-0101,\nb@example.org,206-555-0102,yes\n")
+        self.assertEqual(PhoneNumber.objects.get(number="+12065550101").sms_status, "none")
+        self.assertEqual(PhoneNumber.objects.get(number="+12065550102").sms_status, "subscribed")
+        event = ConsentEvent.objects.get(address="+12065550102")
+        self.assertEqual((event.channel, event.action, event.source, event.source_detail), ("sms", "opt_in", "import", "test.csv"))
+        self.assertEqual(event.recorded_by, self.organizer)
+
+    def test_a_form_wide_consent_text_applies_to_every_phone(self) -> None:
+        self.run_import("phone\n206-555-0103\n", sms_consent_text="I agree to get texts from Local 8.")
+        event = ConsentEvent.objects.get(address="+12065550103")
+        self.assertEqual(event.consent_text, "I agree to get texts from Local 8.")
+
+    def test_an_unsubscribed_status_in_the_file_opts_the_email_out_without_rewriting_history(self) -> None:
+        self.run_import("email,email status\nmaria@example.org,unsubscribed\n")
+        email = EmailAddress.objects.get(address="maria@example.org")
+        self.assertEqual(email.status, "unsubscribed")
+        self.assertEqual(list(ConsentEvent.objects.filter(address="maria@example.org").values_list("action", flat=True)), ["opt_out"])
+
+    def test_tags_from_the_file_and_for_everyone(self) -> None:
+        self.run_import("email,tags\nt@example.org,steward; rapid-response\n", tag="spring-import")
+        person = Person.objects.get(emails__address="t@example.org")
+        self.assertEqual(sorted(person.taggings.values_list("tag__name", flat=True)), ["rapid-response", "spring-import", "steward"])
+
+    def test_an_unclosed_quote_stops_with_a_clear_message_keeping_earlier_rows(self) -> None:
+        body = "email,notes\nbefore@example.org,ok\nafter@example.org,\"" + ("y" * (5 * 1024 * 1024)) + "\n"
+        result = self.run_import(body)
+        self.assertEqual(result.created, 1)
+        self.assertIn("unclosed quote", result.fatal)
+
+    def test_a_row_with_extra_values_is_reported(self) -> None:
+        result = self.run_import("email,first_name\nx@example.org,Xi,extra,values\ny@example.org,Yu\n")
+        self.assertEqual(result.created, 1)
+        self.assertIn("header has 2 columns", result.errors[0].reason)
+
+    def test_a_phone_that_belongs_to_someone_else_is_not_moved(self) -> None:
+        """Email matches one person and phone another: the row is reported, neither changes."""
+        result = self.run_import("email,phone,first_name\nmaria@example.org,312-555-0199,Changed\n")
+        self.assertEqual(result.failed, 1)
+        self.member.refresh_from_db()
+        self.assertEqual(self.member.given_name, "Maria")
+        self.assertEqual(PhoneNumber.objects.get(number="+13125550199").person, self.stranger)

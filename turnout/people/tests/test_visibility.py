@@ -1,0 +1,102 @@
+"""Staff see only the groups where they hold a role: every page and export is visited as an outsider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from turnout.accounts.models import StaffRole
+from turnout.core.models import AuditEntry
+from turnout.core.testing import TurnoutTestCase
+from turnout.people.models import ImportJob, Person
+
+PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accounts:password_reset_done",
+          "accounts:password_reset_confirm", "accounts:password_reset_complete", "accounts:accept_invitation",
+          "set_language", "health", "accounts:verify", "accounts:two_factor_setup", "accounts:preferences"}
+
+
+def all_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:
+    """Every named route: (name, route template, pattern)."""
+    resolver = resolver or get_resolver()
+    routes = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            routes += all_routes(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            routes.append((namespace + entry.name, prefix + str(entry.pattern), entry))
+    return routes
+
+
+class OutsiderTests(TurnoutTestCase):
+    """The outsider is an admin of a worker center with no link to the council or its local."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.job = ImportJob.objects.create(group=cls.local, original_name="local8-members.csv", file_path="/nonexistent",
+                                           error_sample=[[2, "email", "maria@example.org is bad"]])
+        cls.role = StaffRole.objects.get(user=cls.organizer)
+        AuditEntry.objects.create(action="view", actor=cls.organizer, actor_label=cls.organizer.email,
+                                  target_type="person", target_id=str(cls.member.public_id), group=cls.local)
+
+    def fill(self, route: str) -> str:
+        values = {"<uuid:public_id>": str(self.member.public_id), "<slug:slug>": self.local.slug,
+                  "<int:role_id>": str(self.role.pk), "<str:kind>": "email"}
+        if "imports/<uuid:public_id>" in route:
+            values["<uuid:public_id>"] = str(self.job.public_id)
+        path = "/" + route
+        for key, value in values.items():
+            path = path.replace(key, value)
+        return path.replace("^", "").replace("$", "")
+
+    def assert_nothing_of_the_local(self, response: Any, path: str) -> None:
+        body = response.content.decode(errors="replace")
+        for secret in ("Maria", "maria@example.org", "555-0123", "Local 8", "local8-members", "organizer@example.org"):
+            self.assertNotIn(secret, body, f"{path} showed {secret!r} to an outsider")
+
+    def test_every_staff_page_and_export_shows_an_outsider_nothing_of_another_group(self) -> None:
+        self.login(self.outsider)
+        visited = 0
+        for name, route, _pattern in all_routes():
+            if name in PUBLIC:
+                continue
+            path = self.fill(route)
+            for method in ("get", "post"):
+                data = {"name": "x", "other": str(self.member.public_id), "role": "admin", "confirm": "Maria Lopez",
+                        "channel": "email", "address": "maria@example.org", "action": "opt_out",
+                        "email": "x@example.org"} if method == "post" else {}
+                response = getattr(self.client, method)(path, data)
+                self.assertIn(response.status_code, {200, 302, 403, 404, 405}, f"{method} {path}")
+                self.assert_nothing_of_the_local(response, f"{method} {path}")
+                visited += 1
+        self.assertGreater(visited, 30)
+        # Nothing the outsider posted changed the local's data.
+        self.member.refresh_from_db()
+        self.assertTrue(Person.objects.filter(pk=self.member.pk).exists())
+        self.assertFalse(self.member.taggings.exists())
+        self.assertEqual(self.member.emails.get().status, "none")
+        self.assertEqual(StaffRole.objects.get(pk=self.role.pk).role, "organizer")
+
+    def test_search_filters_and_export_never_reach_another_group(self) -> None:
+        self.login(self.outsider)
+        for query in ({"q": "Maria"}, {"q": "555-0123"}, {"zip": "98101", "miles": "50"}, {"group": "local-8"}):
+            self.assertEqual(self.client.get("/people/", query).context["page"].paginator.count, 0, query)
+            self.assertEqual(len(self.client.get("/people/export.csv", query).content.decode().splitlines()), 1, query)
+        self.assert_nothing_of_the_local(self.client.get("/people/export.csv"), "export")
+        self.assertIn("Zelda", self.client.get("/people/").content.decode())
+
+    def test_a_role_reaches_every_group_below_it(self) -> None:
+        self.login(self.admin)
+        body = self.client.get("/people/").content.decode()
+        self.assertIn("Maria", body)
+        self.assertNotIn("Zelda", body)
+
+    def test_the_audit_log_shows_an_admin_only_their_own_groups(self) -> None:
+        self.login(self.outsider)
+        self.assertNotIn("organizer@example.org", self.client.get("/audit/").content.decode())
+        self.login(self.admin)
+        self.assertIn("organizer@example.org", self.client.get("/audit/").content.decode())
+        self.login(self.organizer)
+        self.assertEqual(self.client.get("/audit/").status_code, 403)
