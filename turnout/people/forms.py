@@ -152,9 +152,3 @@ class ImportForm(forms.Form, GroupChoiceMixin):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_groups(user, Role.ORGANIZER)
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."))
-        return upload

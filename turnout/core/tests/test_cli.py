@@ -1,0 +1,47 @@
+"""The command line contract: serve refuses to run insecurely, production settings pass deploy checks."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.test import SimpleTestCase
+
+from turnout.core.tests.helpers import turnout
+
+
+class CommandLineTests(SimpleTestCase):
+    def test_serve_refuses_to_start_without_a_secret_key(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = turnout("serve", env={"TURNOUT_SECRET_KEY": "", "TURNOUT_VAR_DIR": tmp}, timeout=60)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("Set TURNOUT_SECRET_KEY", result.stderr)
+
+    def test_production_settings_pass_the_deploy_checks(self) -> None:
+        env = {"TURNOUT_SECRET_KEY": "k" * 30 + "Q8s!x$Zp0-vL2@rT6#yN4&wB9^", "TURNOUT_BASE_URL": "https://turnout.example.org",
+               "TURNOUT_ALLOWED_HOSTS": "turnout.example.org", "TURNOUT_DEBUG": "0",
+               "TURNOUT_EMAIL_HOST": "smtp.example.org"}
+        result = turnout("check", "--deploy", "--fail-level", "WARNING", env=env, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("no issues", result.stdout)
+
+    def test_import_and_export_commands_round_trip(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"DATABASE_URL": f"sqlite:///{tmp}/t.sqlite3", "TURNOUT_VAR_DIR": tmp}
+            self.assertEqual(turnout("migrate", env=env).returncode, 0)
+            turnout("shell", "-c", "from turnout.accounts.models import Group; Group.objects.create(name='Local 8', slug='local-8')", env=env)
+            source = f"{tmp}/members.csv"
+            with open(source, "w") as out:
+                out.write("email,first_name,phone,zip\nana@example.org,Ana,206-555-0101,98101\nnope,Bad,,\n")
+            imported = turnout("import_people", source, "--group", "local-8", "--tag", "cli", env=env)
+            self.assertEqual(imported.returncode, 0, imported.stderr)
+            self.assertIn("2 rows: 1 new people, 0 updated, 1 rejected.", imported.stdout)
+            self.assertIn("row 3, email", imported.stderr)
+            with open(f"{source}.errors.csv") as report:
+                self.assertIn("3,email,", report.read())
+            exported = turnout("export_people", "--tag", "cli", env=env)
+            self.assertEqual(exported.returncode, 0, exported.stderr)
+            self.assertIn("ana@example.org", exported.stdout)
+            self.assertIn("(206) 555-0101", exported.stdout)
+            self.assertIn("Exported 1 people.", exported.stderr)
+            missing = turnout("import_people", source, "--group", "nope", env=env)
+            self.assertIn("No group with the short name 'nope'", missing.stderr)
