@@ -13,7 +13,10 @@ from turnout.people.models import Membership, Person
 
 class GroupChoiceMixin:
     def limit_groups(self, user: Any, role: str) -> None:
-        self.fields["group"].queryset = Group.objects.visible_to(user, role)  # type: ignore[attr-defined]
+        groups = Group.objects.visible_to(user, role)
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        if len(groups[:2]) == 1:
+            self.fields["group"].initial = groups[0]  # type: ignore[attr-defined]
 
 
 class PeopleFilterForm(forms.Form):

@@ -13,7 +13,7 @@ from django.db import connection
 REPO = Path(__file__).resolve().parents[3]
 
 
-def test_database_url() -> str:
+def database_url_for_children() -> str:
     conf = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{conf['NAME']}"
@@ -22,7 +22,7 @@ def test_database_url() -> str:
 
 def turnout(*args: str, env: dict[str, str] | None = None, timeout: int = 120, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run `turnout ARGS` in a child process and return what it printed."""
-    full_env = {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
+    full_env = {**os.environ, "DATABASE_URL": database_url_for_children(), **(env or {})}
     full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run([sys.executable, "-m", "turnout", *args], env=full_env, cwd=kwargs.pop("cwd", REPO),
                           capture_output=True, text=True, timeout=timeout, check=False, **kwargs)
