@@ -1,4 +1,4 @@
-"""Two-factor enforcement: staff with a device must use it; admins must have one."""
+"""Staff sessions: each staffer's own language, and two-factor (with a device, use it; admins must have one)."""
 
 from collections.abc import Callable
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django_otp import user_has_device
 
 from turnout.accounts.permissions import has_role_anywhere
@@ -19,10 +20,20 @@ class StaffSecurityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if language:
+            request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+            # override() restores the thread's language afterwards, so nothing leaks into
+            # the next request or task served by this thread.
+            with translation.override(language):
+                return self.check_two_factor(request, user) or self.get_response(request)
+        return self.check_two_factor(request, user) or self.get_response(request)
+
+    def check_two_factor(self, request: HttpRequest, user: object) -> HttpResponse | None:
         if user is not None and user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
             if not user.is_verified():  # type: ignore[union-attr]
                 if user_has_device(user):
                     return redirect(f"{reverse('accounts:verify')}?next={request.get_full_path()}")
                 if settings.REQUIRE_ADMIN_2FA and has_role_anywhere(user, "admin"):
                     return redirect(reverse("accounts:two_factor_setup"))
-        return self.get_response(request)
+        return None

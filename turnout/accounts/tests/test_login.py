@@ -134,3 +134,13 @@ class PasswordResetTests(TurnoutTestCase):
         response = self.client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
         self.assertRedirects(response, reverse("accounts:password_reset_done"))
         self.assertEqual(mail.outbox, [])
+
+
+class LanguageTests(TurnoutTestCase):
+    def test_a_staffer_who_chose_spanish_sees_the_console_in_spanish(self) -> None:
+        self.organizer.language = "es"
+        self.organizer.save(update_fields=["language"])
+        self.login(self.organizer)
+        response = self.client.get("/people/")
+        self.assertContains(response, "Agregar una persona")
+        self.assertContains(response, '<html lang="es">')
