@@ -33,7 +33,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("TURNOUT_DEBUG")
 # Without a key Turnout still starts for tests and development, but `turnout serve`
 # refuses to run and `check --deploy` flags it; `turnout demo` writes one into ./var.
-INSECURE_DEV_KEY = "django-insecure-turnout-development-key-never-use-in-production"  # noqa: S105
+INSECURE_DEV_KEY = "django-insecure-turnout-development-key-never-use-in-production"
 _demo_key_file = VAR_DIR / "secret_key"
 SECRET_KEY = (
     os.environ.get("TURNOUT_SECRET_KEY")

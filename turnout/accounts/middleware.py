@@ -30,10 +30,12 @@ class StaffSecurityMiddleware:
         return self.check_two_factor(request, user) or self.get_response(request)
 
     def check_two_factor(self, request: HttpRequest, user: object) -> HttpResponse | None:
-        if user is not None and user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
-            if not user.is_verified():  # type: ignore[union-attr]
-                if user_has_device(user):
-                    return redirect(f"{reverse('accounts:verify')}?next={request.get_full_path()}")
-                if settings.REQUIRE_ADMIN_2FA and has_role_anywhere(user, "admin"):
-                    return redirect(reverse("accounts:two_factor_setup"))
+        if user is None or not user.is_authenticated or request.path.startswith(OPEN_PREFIXES):  # type: ignore[attr-defined]
+            return None
+        if user.is_verified():  # type: ignore[attr-defined]
+            return None
+        if user_has_device(user):
+            return redirect(f"{reverse('accounts:verify')}?next={request.get_full_path()}")
+        if settings.REQUIRE_ADMIN_2FA and has_role_anywhere(user, "admin"):
+            return redirect(reverse("accounts:two_factor_setup"))
         return None

@@ -21,7 +21,13 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from turnout.accounts import services
-from turnout.accounts.forms import AcceptInvitationForm, InviteForm, PreferencesForm, SubgroupForm, TokenForm
+from turnout.accounts.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    PreferencesForm,
+    SubgroupForm,
+    TokenForm,
+)
 from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core.models import AuditEntry

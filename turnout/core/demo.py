@@ -33,7 +33,7 @@ ZIPS = ["98101", "98122", "98118", "97205", "97217", "94110", "90011", "92101", 
         "87102", "75215", "78702", "77003", "60608", "60623", "55406", "53204", "48209", "44102", "10027",
         "11220", "02119", "19104", "30310", "33125", "27701", "70119", "96817", "99501", "37208"]
 TAGS = ["rapid-response", "shop-steward", "volunteer", "rally-2026", "bargaining-committee", "spanish-speaker"]
-DEMO_PASSWORD_FILE = "demo-logins.txt"
+DEMO_LOGINS_FILE = "demo-logins.txt"
 
 
 def _phone(rng: random.Random, zip_code: str) -> str:
@@ -79,7 +79,7 @@ def load_demo(var_dir: Path | None = None) -> str:
     """Create the demo once; every call answers the logins to print."""
     var = var_dir or Path(settings.VAR_DIR)
     var.mkdir(parents=True, exist_ok=True)
-    logins_file = var / DEMO_PASSWORD_FILE
+    logins_file = var / DEMO_LOGINS_FILE
     if Group.objects.filter(slug="metro-council").exists() and logins_file.exists():
         return logins_file.read_text()
     council, locals_ = _groups()
@@ -89,7 +89,7 @@ def load_demo(var_dir: Path | None = None) -> str:
     organizer = User.objects.create_user("organizer@demo.turnout.local", organizer_password, first_name="Olivia",
                                          last_name="Organizer")
     StaffRole.objects.create(user=organizer, group=locals_[0], role=Role.ORGANIZER)
-    rng = random.Random(587)  # noqa: S311 — demo names, not secrets
+    rng = random.Random(587)
     with tempfile.TemporaryDirectory() as tmp:
         for index, (group, count) in enumerate(zip(locals_, [140, 100, 60], strict=True)):
             path = Path(tmp) / f"{group.slug}.csv"

@@ -82,7 +82,7 @@ STATUS_WORDS = {
 }
 PERSON_FIELDS = ["given_name", "family_name", "preferred_name", "address_line1", "address_line2",
                  "locality", "region", "country", "language"]
-FIELD_LIMITS = {f.name: f.max_length for f in Person._meta.get_fields() if getattr(f, "max_length", None)}
+FIELD_LIMITS: dict[str, int] = {f.name: f.max_length for f in Person._meta.concrete_fields if f.max_length}
 
 
 class ImportFileError(ValueError):
@@ -258,7 +258,7 @@ class Importer:
                 return None
         column = {name: self.headers[i] for i, name in self.known.items()}
         email = phone = ""
-        phone_kind = PhoneNumber.Kind.UNKNOWN
+        phone_kind: str = PhoneNumber.Kind.UNKNOWN
         try:
             if data.get("email"):
                 email = normalize_email(data["email"])

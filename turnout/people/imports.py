@@ -14,7 +14,7 @@ from django.utils import timezone
 from turnout.accounts.models import Group, User
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.people.importer import ImportFileError, Importer, ImportResult, write_error_report
+from turnout.people.importer import Importer, ImportFileError, ImportResult, write_error_report
 from turnout.people.models import ImportJob
 
 ERROR_SAMPLE_SIZE = 200

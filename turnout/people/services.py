@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from datetime import datetime
-from typing import IO, Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import Q
@@ -27,6 +27,10 @@ from turnout.people.models import (
     Tag,
     Tagging,
 )
+
+
+class Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
 
 
 class ContactInUse(ValueError):
@@ -257,7 +261,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_people(*, actor: User | None, people: Any, out: IO[str], summary: str,
+def export_people(*, actor: User | None, people: Any, out: Writable, summary: str,
                   request: HttpRequest | None = None, group: Group | None = None) -> int:
     """Write people as CSV (import-compatible columns) and audit the export."""
     writer = csv.writer(out)

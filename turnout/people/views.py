@@ -159,7 +159,7 @@ def person_contact(request: HttpRequest, public_id: Any, kind: str) -> HttpRespo
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(person)
 
 
@@ -276,9 +276,9 @@ def import_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, public_id: Any) -> HttpResponse:
+def import_errors(request: HttpRequest, public_id: Any) -> FileResponse:
     job = _visible_job(request, public_id)
     if not job.error_report_path or not Path(job.error_report_path).exists():
         raise Http404
-    return FileResponse(open(job.error_report_path, "rb"), as_attachment=True,  # noqa: SIM115
+    return FileResponse(open(job.error_report_path, "rb"), as_attachment=True,
                         filename=f"import-errors-{job.public_id}.csv", content_type="text/csv")

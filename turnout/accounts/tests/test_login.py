@@ -6,7 +6,6 @@ import re
 import time
 
 import time_machine
-
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse

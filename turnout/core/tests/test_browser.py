@@ -90,7 +90,7 @@ def test_demo_serves_and_its_printed_login_works(browser: Browser) -> None:
             demo.send_signal(signal.SIGINT)
             demo.wait(timeout=30)
         with pytest.raises(OSError):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)  # noqa: S310 — loopback only
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
 
 
 def _wait_for(url: str, seconds: float = 60) -> None:

@@ -9,8 +9,8 @@ from django.test import TransactionTestCase
 from django.urls import reverse
 
 from turnout.accounts.models import Role
-from turnout.core.tests.helpers import turnout
 from turnout.core.testing import TurnoutTestCase, make_group, make_staff
+from turnout.core.tests.helpers import turnout
 from turnout.people.imports import run_import_job, start_import
 from turnout.people.models import ImportJob, Person
 

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from turnout.core.testing import TurnoutTestCase
-from turnout.people.importer import ImportFileError, Importer, ImportResult
+from turnout.people.importer import Importer, ImportFileError, ImportResult
 from turnout.people.models import ConsentEvent, EmailAddress, Membership, Person, PhoneNumber
 
 
@@ -49,7 +49,7 @@ class ImportTests(TurnoutTestCase):
         self.assertEqual(Person.objects.get(emails__address="rosa@example.org").family_name, "Ramírez “Rosi”")
 
     def test_it_accepts_latin1_files(self) -> None:
-        result = self.run_import("email,first_name\nines@example.org,Inés\n", encoding="latin-1")
+        self.run_import("email,first_name\nines@example.org,Inés\n", encoding="latin-1")
         self.assertEqual(Person.objects.get(emails__address="ines@example.org").given_name, "Inés")
 
     def test_missing_contact_columns_stop_before_anything_is_written(self) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from turnout.core.models import AuditEntry
+from turnout.core.models import AppendOnlyError, AuditEntry
 from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.people import services
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
@@ -50,7 +50,7 @@ class PersonServiceTests(TurnoutTestCase):
                          [("opt_in", "form"), ("opt_out", "keyword")])
         event = ConsentEvent.objects.filter(address=phone).first()
         event.consent_text = "rewritten"
-        with self.assertRaises(Exception):
+        with self.assertRaises(AppendOnlyError):
             event.save()
 
     def test_merge_keeps_every_contact_consent_tag_and_membership(self) -> None:
@@ -187,12 +187,10 @@ class PersonPageTests(TurnoutTestCase):
 class AuditLogTests(TurnoutTestCase):
     def test_audit_entries_cannot_be_rewritten_even_in_sql(self) -> None:
         entry = AuditEntry.objects.create(action="view", actor_label="x", summary="original")
-        with self.assertRaises(Exception):
+        with self.assertRaises(AppendOnlyError):
             entry.save()
-        with self.assertRaises(Exception):
+        with self.assertRaises(AppendOnlyError):
             entry.delete()
-        from django.db import transaction
-
-        with self.assertRaises(Exception), transaction.atomic(), connection.cursor() as cursor:
+        with self.assertRaises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE core_auditentry SET summary = 'forged' WHERE id = %s", [entry.pk])
         self.assertEqual(AuditEntry.objects.get(pk=entry.pk).summary, "original")

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from turnout.accounts.models import Group
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.people.importer import ImportFileError, Importer, write_error_report
+from turnout.people.importer import Importer, ImportFileError, write_error_report
 
 
 class Command(BaseCommand):
