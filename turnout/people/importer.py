@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.core import geo
+from turnout.core.bulk import insert_rows, pairs_for
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import (
     ConsentEvent,
@@ -35,7 +36,7 @@ from turnout.people.models import (
     Tagging,
 )
 
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 10_000
 MAX_VALUE_LENGTH = 10_000
 # Larger than any legitimate value, so an over-long field is reported for its own row;
 # a field past this is an unclosed quote swallowing the rest of the file.
@@ -82,6 +83,11 @@ STATUS_WORDS = {
 }
 PERSON_FIELDS = ["given_name", "family_name", "preferred_name", "address_line1", "address_line2",
                  "locality", "region", "country", "language"]
+PERSON_COLUMNS = ["public_id", "created_at", "updated_at", "given_name", "family_name", "preferred_name",
+                  "language", "address_line1", "address_line2", "locality", "region", "postal_code", "country",
+                  "latitude", "longitude", "time_zone", "custom_fields"]
+CONSENT_COLUMNS = ["person", "channel", "address", "action", "source", "source_detail", "consent_text",
+                   "occurred_at", "recorded_by"]
 FIELD_LIMITS: dict[str, int] = {f.name: f.max_length for f in Person._meta.concrete_fields if f.max_length}
 
 
@@ -171,6 +177,12 @@ class Importer:
         self.result = ImportResult()
         self.now = timezone.now()
         self._tag_ids: dict[str, int] = {}
+        who = actor.email if actor else _("an operator")
+        self._texts = {
+            "subscriber": _("Imported as a subscriber by %(who)s.") % {"who": who},
+            "email_status": _("Email status from an import by %(who)s.") % {"who": who},
+            "sms_column": _("Text-message consent column in an import by %(who)s.") % {"who": who},
+        }
 
     # -- reading -----------------------------------------------------------------
 
@@ -204,16 +216,18 @@ class Importer:
                 # Two rows for the same person land in different chunks, so the
                 # second is an update of the first, applied after it.
                 if len(chunk) >= CHUNK_ROWS or row_keys & keys:
-                    self._write(chunk)
+                    self._write_and_report(chunk, raw.tell())
                     chunk, keys = [], set()
-                    if self.progress:
-                        self.progress(self.result, raw.tell())
                 chunk.append(row)
                 keys |= row_keys
-            self._write(chunk)
-            if self.progress:
-                self.progress(self.result, size)
+            self._write_and_report(chunk, size)
+        self.result.errors.sort(key=lambda error: error.row)
         return self.result
+
+    def _write_and_report(self, chunk: list[Row], position: int) -> None:
+        self._write(chunk)
+        if self.progress:
+            self.progress(self.result, position)
 
     def _rows(self, reader: Any) -> Iterator[Row]:
         width = len(self.headers)
@@ -325,6 +339,12 @@ class Importer:
             return
         try:
             with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Not waiting for the WAL flush at each chunk's commit: a crash can
+                    # lose the last chunks, and an import that crashed is run again from
+                    # the start anyway (its upserts make that safe).
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 created, updated = self._apply(chunk)
         except IntegrityError:
             # Someone else wrote one of these contacts meanwhile: retry row by row so
@@ -351,8 +371,8 @@ class Importer:
     def _apply(self, chunk: list[Row]) -> tuple[int, int]:
         emails = [r.email for r in chunk if r.email]
         phones = [r.phone for r in chunk if r.phone]
-        by_email = dict(EmailAddress.objects.filter(address__in=emails).values_list("address", "person_id"))
-        by_phone = dict(PhoneNumber.objects.filter(number__in=phones).values_list("number", "person_id"))
+        by_email = pairs_for(EmailAddress, "address", "person", emails)
+        by_phone = pairs_for(PhoneNumber, "number", "person", phones)
 
         matched: list[tuple[Row, int]] = []
         new_rows: list[Row] = []
@@ -369,12 +389,12 @@ class Importer:
                 new_rows.append(row)
 
         source_detail = self.source_name[:200]
-        emails_new: list[EmailAddress] = []
-        phones_new: list[PhoneNumber] = []
-        consent: list[ConsentEvent] = []
-        people_new = [self._new_person(row) for row in new_rows]
-        Person.objects.bulk_create(people_new)
-        person_for_row: list[tuple[Row, int, bool]] = [(r, p.pk, True) for r, p in zip(new_rows, people_new, strict=True)]
+        person_for_row: list[tuple[Row, int, bool]] = []
+        if new_rows:
+            uuids = [uuid.uuid4() for _row in new_rows]
+            insert_rows(Person, PERSON_COLUMNS, (self._new_person(row, public_id) for row, public_id in zip(new_rows, uuids, strict=True)))
+            ids = pairs_for(Person, "public_id", "id", uuids)
+            person_for_row = [(row, ids[public_id], True) for row, public_id in zip(new_rows, uuids, strict=True)]
 
         if matched:
             existing = Person.objects.in_bulk([pk for _r, pk in matched])
@@ -391,34 +411,38 @@ class Importer:
                 group=self.group, person_id__in=[pk for _r, pk, new in person_for_row if not new]
             )
         }
-        memberships_new: list[Membership] = []
+        emails_new: list[tuple[Any, ...]] = []
+        phones_new: list[tuple[Any, ...]] = []
+        consent: list[tuple[Any, ...]] = []
+        memberships_new: list[tuple[Any, ...]] = []
         memberships_changed: list[Membership] = []
-        taggings: list[Tagging] = []
-        for row, pk, _is_new in person_for_row:
+        taggings: list[tuple[Any, ...]] = []
+        actor_id = self.actor.pk if self.actor else None
+        now = self.now
+
+        def add_consent(pk: int, channel: str, address: str, action: str, text: str) -> None:
+            consent.append((pk, channel, address, action, ConsentEvent.Source.IMPORT, source_detail, text, now, actor_id))
+
+        for row, pk, is_new in person_for_row:
             if row.email and row.email not in by_email:
-                emails_new.append(EmailAddress(person_id=pk, address=row.email, is_primary=_is_new,
-                                               status=Subscription.SUBSCRIBED if row.email_status != "opt_out" else Subscription.UNSUBSCRIBED,
-                                               created_at=self.now))
-                consent.append(self._consent(pk, "email", row.email, row.email_status or "opt_in", source_detail,
-                                             _("Imported as a subscriber by %(who)s.") % {"who": self._who()}))
+                status = Subscription.UNSUBSCRIBED if row.email_status == "opt_out" else Subscription.SUBSCRIBED
+                emails_new.append((pk, row.email, is_new, status, now))
+                add_consent(pk, "email", row.email, row.email_status or "opt_in", self._texts["subscriber"])
             elif row.email and row.email_status:
-                consent.append(self._consent(pk, "email", row.email, row.email_status, source_detail,
-                                             _("Email status from an import by %(who)s.") % {"who": self._who()}))
+                add_consent(pk, "email", row.email, row.email_status, self._texts["email_status"])
             sms_opt = row.sms_opt_in if row.sms_opt_in is not None else (True if self.sms_consent_text else None)
             if row.phone and row.phone not in by_phone:
-                status = Subscription.NO_CONSENT
+                sms_status = Subscription.NO_CONSENT
                 if sms_opt is not None:
-                    status = Subscription.SUBSCRIBED if sms_opt else Subscription.UNSUBSCRIBED
-                phones_new.append(PhoneNumber(person_id=pk, number=row.phone, kind=row.phone_kind, is_primary=_is_new,
-                                              sms_status=status, created_at=self.now))
+                    sms_status = Subscription.SUBSCRIBED if sms_opt else Subscription.UNSUBSCRIBED
+                phones_new.append((pk, row.phone, row.phone_kind, is_new, sms_status, now))
             if row.phone and sms_opt is not None:
-                consent.append(self._consent(pk, "sms", row.phone, "opt_in" if sms_opt else "opt_out", source_detail,
-                                             self.sms_consent_text or _("Text-message consent column in an import by %(who)s.") % {"who": self._who()}))
+                add_consent(pk, "sms", row.phone, "opt_in" if sms_opt else "opt_out",
+                            self.sms_consent_text or self._texts["sms_column"])
             membership = memberships.get(pk)
             if membership is None:
-                memberships_new.append(Membership(person_id=pk, group=self.group,
-                                                  status=row.membership_status or Membership.Status.MEMBER,
-                                                  member_number=row.member_number, created_at=self.now))
+                memberships_new.append((pk, self.group.pk, row.membership_status or Membership.Status.MEMBER,
+                                        row.member_number, now))
             elif (row.membership_status and row.membership_status != membership.status) or (
                 row.member_number and row.member_number != membership.member_number
             ):
@@ -426,44 +450,46 @@ class Importer:
                 membership.member_number = row.member_number or membership.member_number
                 memberships_changed.append(membership)
             for name in ([self.tag_name] if self.tag_name else []) + row.tags:
-                taggings.append(Tagging(person_id=pk, tag_id=self._tag_id(name), created_at=self.now))
+                taggings.append((pk, self._tag_id(name), now))
 
-        EmailAddress.objects.bulk_create(emails_new)
-        PhoneNumber.objects.bulk_create(phones_new)
-        Membership.objects.bulk_create(memberships_new)
+        insert_rows(EmailAddress, ["person", "address", "is_primary", "status", "created_at"], emails_new)
+        insert_rows(PhoneNumber, ["person", "number", "kind", "is_primary", "sms_status", "created_at"], phones_new)
+        insert_rows(Membership, ["person", "group", "status", "member_number", "created_at"], memberships_new)
         if memberships_changed:
             Membership.objects.bulk_update(memberships_changed, ["status", "member_number"])
-        ConsentEvent.objects.bulk_create(consent)
-        if consent:
-            self._sync_statuses([c for c in consent if c.address in by_email or c.address in by_phone])
-        Tagging.objects.bulk_create(taggings, ignore_conflicts=True)
-        return len(people_new), len(matched)
+        insert_rows(ConsentEvent, CONSENT_COLUMNS, consent)
+        self._sync_statuses([c for c in consent if c[2] in by_email or c[2] in by_phone])
+        if taggings:
+            insert_rows(Tagging, ["person", "tag", "created_at"], taggings, ignore_conflicts=True)
+        return len(new_rows), len(matched)
 
     def _column(self, name: str) -> str:
         return next((self.headers[i] for i, known in self.known.items() if known == name), name)
 
-    def _who(self) -> str:
-        return self.actor.email if self.actor else _("an operator")
-
-    def _consent(self, pk: int, channel: str, address: str, action: str, detail: str, text: str) -> ConsentEvent:
-        return ConsentEvent(person_id=pk, channel=channel, address=address, action=action,
-                            source=ConsentEvent.Source.IMPORT, source_detail=detail, consent_text=text,
-                            occurred_at=self.now, recorded_by=self.actor)
-
-    def _sync_statuses(self, events: list[ConsentEvent]) -> None:
-        """Existing contacts whose status this import changed get the derived status updated."""
-        for event in events:
-            status = Subscription.SUBSCRIBED if event.action == "opt_in" else Subscription.UNSUBSCRIBED
-            if event.channel == "email":
-                EmailAddress.objects.filter(address=event.address).update(status=status)
+    def _sync_statuses(self, events: list[tuple[Any, ...]]) -> None:
+        """Contacts already on file whose status this import changed get the derived status updated."""
+        for _pk, channel, address, action, *_rest in events:
+            status = Subscription.SUBSCRIBED if action == "opt_in" else Subscription.UNSUBSCRIBED
+            if channel == "email":
+                EmailAddress.objects.filter(address=address).update(status=status)
             else:
-                PhoneNumber.objects.filter(number=event.address).update(sms_status=status)
+                PhoneNumber.objects.filter(number=address).update(sms_status=status)
 
-    def _new_person(self, row: Row) -> Person:
-        person = Person(public_id=uuid.uuid4(), created_at=self.now, updated_at=self.now,
-                        custom_fields=row.custom, **row.fields)
-        self._place(person, row)
-        return person
+    def _new_person(self, row: Row, public_id: uuid.UUID) -> tuple[Any, ...]:
+        """The PERSON_COLUMNS values for a new person, without building a model instance."""
+        f = row.fields
+        place = row.postal
+        if place is not None:
+            postal_code, lat, lon, zone = place.zip_code, place.latitude, place.longitude, place.time_zone
+            locality, region = f.get("locality") or place.city, f.get("region") or place.state
+        else:
+            postal_code, lat, lon = f.get("postal_code", ""), None, None
+            zone = (geo.time_zone_for_phone(row.phone) or "") if row.phone else ""
+            locality, region = f.get("locality", ""), f.get("region", "")
+        return (public_id, self.now, self.now, f.get("given_name", ""), f.get("family_name", ""),
+                f.get("preferred_name", ""), f.get("language", "en"), f.get("address_line1", ""),
+                f.get("address_line2", ""), locality, region, postal_code, f.get("country", "US"), lat, lon, zone,
+                row.custom)
 
     def _place(self, person: Person, row: Row) -> None:
         if row.postal is not None:

@@ -1,0 +1,92 @@
+"""Set-based inserts for hot paths (imports, and later activations' outbox rows).
+
+Django's bulk_create compiles SQL for every object, which costs more than the database
+does once a batch reaches thousands of rows. These helpers send plain tuples: COPY on
+PostgreSQL, executemany on SQLite. Values go through each field's own database
+preparation, memoized per distinct value for the fields where that is costly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+Converter = Callable[[Any], Any]
+PLAIN = {"CharField", "TextField", "EmailField", "SlugField", "BooleanField", "FloatField", "IntegerField",
+         "BigIntegerField", "BigAutoField", "AutoField", "PositiveIntegerField", "ForeignKey"}
+
+
+def _converter(field: models.Field[Any, Any]) -> Converter | None:
+    """How to prepare one column's values, or None when they go to the driver as they are."""
+    kind = field.get_internal_type()
+    if kind in PLAIN or (kind == "UUIDField" and connection.vendor == "postgresql"):
+        return None
+    if kind == "JSONField":
+        return json.dumps
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        # Timestamps in one import share a value, so this prepares each once.
+        if value not in cache:
+            if len(cache) > 10_000:
+                cache.clear()
+            cache[value] = field.get_db_prep_save(value, connection)
+        return cache[value]
+
+    return convert
+
+
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                *, ignore_conflicts: bool = False) -> None:
+    """Insert rows (tuples in `columns` order) into the model's table, inside the caller's transaction."""
+    fields = [model._meta.get_field(name) for name in columns]
+    names = [f.column for f in fields]  # type: ignore[union-attr]
+    converting = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c is not None]  # type: ignore[arg-type]
+
+    def prepare(row: Sequence[Any]) -> Sequence[Any]:
+        if not converting:
+            return row
+        values = list(row)
+        for index, convert in converting:
+            values[index] = convert(values[index])
+        return values
+
+    prepared = (prepare(row) for row in rows)
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(n) for n in names)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not ignore_conflicts:
+            with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in prepared:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(names))
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders}){conflict}", list(prepared))  # noqa: S608 — names come from model metadata
+
+
+def pairs_for(model: type[models.Model], key: str, value: str, keys: Sequence[Any]) -> dict[Any, Any]:
+    """{key: value} for the rows whose `key` column is in `keys`, in one query.
+
+    PostgreSQL gets one array parameter (= ANY) instead of thousands of placeholders,
+    which psycopg would otherwise spend longer parsing than the server spends answering.
+    """
+    if not keys:
+        return {}
+    table = connection.ops.quote_name(model._meta.db_table)
+    key_field = model._meta.get_field(key)
+    key_column = connection.ops.quote_name(key_field.column)  # type: ignore[union-attr]
+    # Keys travel in the column's database form (UUIDs are hex text on SQLite) and are
+    # handed back as the caller gave them.
+    prepared = {key_field.get_db_prep_value(k, connection): k for k in keys}  # type: ignore[union-attr]
+    value_column = connection.ops.quote_name(model._meta.get_field(value).column)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT {key_column}, {value_column} FROM {table} WHERE {key_column} = ANY(%s)", [list(prepared)])  # noqa: S608
+        else:
+            placeholders = ", ".join(["%s"] * len(prepared))
+            cursor.execute(f"SELECT {key_column}, {value_column} FROM {table} WHERE {key_column} IN ({placeholders})", list(prepared))  # noqa: S608
+        return {prepared.get(k, k): v for k, v in cursor.fetchall()}
