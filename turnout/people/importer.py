@@ -162,6 +162,47 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[int, str]]:
     return known, custom
 
 
+def chunked(rows: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[list[Row]]:
+    """Chunks of rows in which no two rows share an email or phone.
+
+    A later row for someone already in the chunk waits for the next chunk, so it is
+    applied as an update after the earlier row; rows that share a contact with a waiting
+    row wait behind it, which keeps each person's rows in file order. Full chunks keep
+    the per-chunk cost (queries, commit) spread over many rows even in files with many
+    repeated people.
+    """
+    chunk: list[Row] = []
+    keys: set[str] = set()
+    waiting: list[Row] = []
+    waiting_keys: set[str] = set()
+
+    def place(row: Row) -> None:
+        row_keys = {k for k in (row.email, row.phone) if k}
+        if row_keys & keys or row_keys & waiting_keys:
+            waiting.append(row)
+            waiting_keys.update(row_keys)
+        else:
+            chunk.append(row)
+            keys.update(row_keys)
+
+    for row in rows:
+        place(row)
+        if len(chunk) >= size or len(waiting) >= size:
+            yield chunk
+            chunk, pending = [], waiting
+            keys.clear()
+            waiting, waiting_keys = [], set()
+            for held in pending:
+                place(held)
+    while chunk or waiting:
+        yield chunk
+        chunk, pending = [], waiting
+        keys.clear()
+        waiting, waiting_keys = [], set()
+        for held in pending:
+            place(held)
+
+
 class Importer:
     """Reads one CSV file into one group, optionally tagging everyone it touches."""
 
@@ -209,18 +250,10 @@ class Importer:
                 )
             self.headers = headers
             self.known, self.custom = known, custom
-            chunk: list[Row] = []
-            keys: set[str] = set()
-            for row in self._rows(reader):
-                row_keys = {k for k in (row.email, row.phone) if k}
-                # Two rows for the same person land in different chunks, so the
-                # second is an update of the first, applied after it.
-                if len(chunk) >= CHUNK_ROWS or row_keys & keys:
-                    self._write_and_report(chunk, raw.tell())
-                    chunk, keys = [], set()
-                chunk.append(row)
-                keys |= row_keys
-            self._write_and_report(chunk, size)
+            for chunk in chunked(self._rows(reader)):
+                self._write_and_report(chunk, raw.tell())
+            if self.progress:
+                self.progress(self.result, size)
         self.result.errors.sort(key=lambda error: error.row)
         return self.result
 

@@ -179,3 +179,16 @@ class ImportTests(TurnoutTestCase):
         self.member.refresh_from_db()
         self.assertEqual(self.member.given_name, "Maria")
         self.assertEqual(PhoneNumber.objects.get(number="+13125550199").person, self.stranger)
+
+
+class ChunkingTests(TurnoutTestCase):
+    def test_repeated_people_wait_for_the_next_chunk_in_file_order_and_chunks_stay_full(self) -> None:
+        from turnout.people.importer import Row, chunked
+
+        def row(n: int, email: str, phone: str = "") -> Row:
+            return Row(n, email, phone, "unknown", {}, None, None, "", [], None, None, {})
+
+        rows = [row(1, "a@x.org"), row(2, "b@x.org", "+12065550100"), row(3, "a@x.org"), row(4, "c@x.org"),
+                row(5, "d@x.org", "+12065550100"), row(6, "a@x.org"), row(7, "e@x.org")]
+        chunks = [[r.number for r in chunk] for chunk in chunked(iter(rows), size=3)]
+        self.assertEqual(chunks, [[1, 2, 4], [3, 5, 7], [6]])
