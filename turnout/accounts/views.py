@@ -85,7 +85,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     qr = segno.make(device.config_url, micro=False)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "accounts/two_factor_setup.html", {
-        "form": form, "qr_svg": qr.svg_inline(scale=5, dark="#111"), "secret": secret,
+        "form": form, "qr_svg": qr.svg_inline(dark="#111", omitsize=True), "secret": secret,
     })
 
 

@@ -90,3 +90,29 @@ def pairs_for(model: type[models.Model], key: str, value: str, keys: Sequence[An
             placeholders = ", ".join(["%s"] * len(prepared))
             cursor.execute(f"SELECT {key_column}, {value_column} FROM {table} WHERE {key_column} IN ({placeholders})", list(prepared))  # noqa: S608
         return {prepared.get(k, k): v for k, v in cursor.fetchall()}
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` rows about to be inserted, so children can point at them
+    without reading the parents back.
+
+    PostgreSQL draws them from the table's sequence (safe with concurrent writers). On
+    SQLite the caller's transaction already holds the database's only write lock
+    (transactions begin IMMEDIATE), so the next ids after the largest are free.
+    """
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(pk)}), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        start = cursor.fetchone()[0] + 1
+        # AUTOINCREMENT never reuses an id that was once handed out, deleted or not.
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        if row is not None:
+            start = max(start, row[0] + 1)
+        return list(range(start, start + count))

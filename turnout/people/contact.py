@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from turnout.people.models import PhoneNumber
 
 _NON_DIGITS = re.compile(r"\D")
+# Plain strings, not the enum members: they go straight into bulk inserts.
 _KINDS = {
-    phonenumbers.PhoneNumberType.MOBILE: PhoneNumber.Kind.MOBILE,
-    phonenumbers.PhoneNumberType.FIXED_LINE: PhoneNumber.Kind.LANDLINE,
-    phonenumbers.PhoneNumberType.VOIP: PhoneNumber.Kind.VOIP,
+    phonenumbers.PhoneNumberType.MOBILE: PhoneNumber.Kind.MOBILE.value,
+    phonenumbers.PhoneNumberType.FIXED_LINE: PhoneNumber.Kind.LANDLINE.value,
+    phonenumbers.PhoneNumberType.VOIP: PhoneNumber.Kind.VOIP.value,
 }
+UNKNOWN = PhoneNumber.Kind.UNKNOWN.value
 
 
 class InvalidContact(ValueError):
@@ -45,8 +47,8 @@ def _nanp_exchange(exchange: str) -> tuple[bool, str]:
     """
     parsed = phonenumbers.parse("+1" + exchange + "0100")
     if not phonenumbers.is_valid_number(parsed):
-        return False, PhoneNumber.Kind.UNKNOWN
-    return True, _KINDS.get(phonenumbers.number_type(parsed), PhoneNumber.Kind.UNKNOWN)
+        return False, UNKNOWN
+    return True, _KINDS.get(phonenumbers.number_type(parsed), UNKNOWN)
 
 
 def normalize_phone(value: str, region: str = "US") -> tuple[str, str]:
@@ -70,7 +72,7 @@ def normalize_phone(value: str, region: str = "US") -> tuple[str, str]:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidContact(_("“%(value)s” is not a valid phone number.") % {"value": raw[:40]})
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return e164, _KINDS.get(phonenumbers.number_type(parsed), PhoneNumber.Kind.UNKNOWN)
+    return e164, _KINDS.get(phonenumbers.number_type(parsed), UNKNOWN)
 
 
 def format_phone(e164: str) -> str:

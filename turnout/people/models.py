@@ -122,7 +122,6 @@ class Person(BaseModel):
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="person_point"),
             models.Index(fields=["family_name", "given_name"], name="person_name"),
-            models.Index(fields=["postal_code"], name="person_zip"),
         ]
 
     def __str__(self) -> str:
@@ -237,7 +236,6 @@ class ConsentEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["channel", "address", "occurred_at"], name="consent_lookup")]
 
     def __str__(self) -> str:
         return f"{self.address} {self.action} {self.occurred_at:%Y-%m-%d}"
@@ -262,7 +260,8 @@ class Tag(models.Model):
 
 
 class Tagging(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings")
+    # The unique (person, tag) index serves lookups by person; no second index.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings", db_index=False)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -282,7 +281,8 @@ class Membership(models.Model):
         PROSPECT = "prospect", _("prospect")
         FORMER = "former", _("former member")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    # The unique (person, group) index serves lookups by person; no second index.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.MEMBER)
     member_number = models.CharField(_("member number"), max_length=50, blank=True)
