@@ -49,8 +49,12 @@ lint: $(STAMP)
 messages: $(STAMP)
 	cd turnout && ../$(VENV)/bin/turnout makemessages -l es --no-obsolete && ../$(VENV)/bin/turnout compilemessages
 
+# Benchmarks are run by hand (minutes each); figures go in docs/performance.md.
+BENCH_ROWS ?= 1000000
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	for engine in sqlite postgres; do \
+	$(PY) benchmarks/bench_import.py --engine $$engine --rows $(BENCH_ROWS) && \
+	$(PY) benchmarks/bench_near.py --engine $$engine --people $(BENCH_ROWS) || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
