@@ -19,6 +19,17 @@ PLAIN = {"CharField", "TextField", "EmailField", "SlugField", "BooleanField", "F
          "BigIntegerField", "BigAutoField", "AutoField", "PositiveIntegerField", "ForeignKey"}
 
 
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a concrete field"
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    assert field.column is not None
+    return field.column
+
+
 def _converter(field: models.Field[Any, Any]) -> Converter | None:
     """How to prepare one column's values, or None when they go to the driver as they are."""
     kind = field.get_internal_type()
@@ -42,9 +53,9 @@ def _converter(field: models.Field[Any, Any]) -> Converter | None:
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
                 *, ignore_conflicts: bool = False) -> None:
     """Insert rows (tuples in `columns` order) into the model's table, inside the caller's transaction."""
-    fields = [model._meta.get_field(name) for name in columns]
-    names = [f.column for f in fields]  # type: ignore[union-attr]
-    converting = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c is not None]  # type: ignore[arg-type]
+    fields = [_field(model, name) for name in columns]
+    names = [_column(f) for f in fields]
+    converting = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c is not None]
 
     def prepare(row: Sequence[Any]) -> Sequence[Any]:
         if not converting:
@@ -77,12 +88,12 @@ def pairs_for(model: type[models.Model], key: str, value: str, keys: Sequence[An
     if not keys:
         return {}
     table = connection.ops.quote_name(model._meta.db_table)
-    key_field = model._meta.get_field(key)
-    key_column = connection.ops.quote_name(key_field.column)  # type: ignore[union-attr]
+    key_field = _field(model, key)
+    key_column = connection.ops.quote_name(_column(key_field))
     # Keys travel in the column's database form (UUIDs are hex text on SQLite) and are
     # handed back as the caller gave them.
-    prepared = {key_field.get_db_prep_value(k, connection): k for k in keys}  # type: ignore[union-attr]
-    value_column = connection.ops.quote_name(model._meta.get_field(value).column)  # type: ignore[union-attr]
+    prepared = {key_field.get_db_prep_value(k, connection): k for k in keys}
+    value_column = connection.ops.quote_name(_column(_field(model, value)))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT {key_column}, {value_column} FROM {table} WHERE {key_column} = ANY(%s)", [list(prepared)])  # noqa: S608
@@ -103,7 +114,7 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     if count == 0:
         return []
     table = model._meta.db_table
-    pk = model._meta.pk.column  # type: ignore[union-attr]
+    pk = _column(model._meta.pk)  # type: ignore[arg-type]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
