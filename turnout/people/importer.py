@@ -31,10 +31,10 @@ from turnout.people.models import (
     Membership,
     Person,
     PhoneNumber,
-    Subscription,
     Tag,
     Tagging,
 )
+from turnout.people.services import apply_consent_status
 
 CHUNK_ROWS = 10_000
 MAX_VALUE_LENGTH = 10_000
@@ -187,22 +187,23 @@ def chunked(rows: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[list[Row]]:
             chunk.append(row)
             keys.update(row_keys)
 
+    def take() -> list[Row]:
+        """The current chunk; the waiting rows start the next one, in file order."""
+        nonlocal chunk, waiting, waiting_keys
+        done, pending = chunk, waiting
+        chunk, waiting, waiting_keys = [], [], set()
+        keys.clear()
+        for held in pending:
+            place(held)
+        return done
+
     for row in rows:
         place(row)
         if len(chunk) >= size or len(waiting) >= size:
-            yield chunk
-            chunk, pending = [], waiting
-            keys.clear()
-            waiting, waiting_keys = [], set()
-            for held in pending:
-                place(held)
-    while chunk or waiting:
-        yield chunk
-        chunk, pending = [], waiting
-        keys.clear()
-        waiting, waiting_keys = [], set()
-        for held in pending:
-            place(held)
+            yield take()
+    # A row only waits behind a row in the chunk, so an empty chunk means nothing waits.
+    while chunk:
+        yield take()
 
 
 class Importer:
@@ -509,13 +510,9 @@ class Importer:
         return next((self.headers[i] for i, known in self.known.items() if known == name), name)
 
     def _sync_statuses(self, events: list[tuple[Any, ...]]) -> None:
-        """Contacts already on file whose status this import changed get the derived status updated."""
+        """Contacts already on file whose consent this import changed get the derived status updated."""
         for _pk, channel, address, action, *_rest in events:
-            status = Subscription.SUBSCRIBED if action == "opt_in" else Subscription.UNSUBSCRIBED
-            if channel == "email":
-                EmailAddress.objects.filter(address=address).update(status=status)
-            else:
-                PhoneNumber.objects.filter(number=address).update(sms_status=status)
+            apply_consent_status(channel=channel, address=address, action=action)
 
     def _new_person(self, row: Row, public_id: uuid.UUID) -> tuple[Any, ...]:
         """The PERSON_COLUMNS values for a new person, without building a model instance."""

@@ -71,12 +71,17 @@ def record_consent(
         occurred_at=occurred_at or timezone.now(),
         recorded_by=actor,
     )
+    apply_consent_status(channel=channel, address=address, action=action)
+    return event
+
+
+def apply_consent_status(*, channel: str, address: str, action: str) -> None:
+    """Set the status derived from the ledger's latest entry for this address."""
     status = Subscription.SUBSCRIBED if action == ConsentEvent.Action.OPT_IN else Subscription.UNSUBSCRIBED
     if channel == ConsentEvent.Channel.EMAIL:
         EmailAddress.objects.filter(address=address).update(status=status)
     else:
         PhoneNumber.objects.filter(number=address).update(sms_status=status)
-    return event
 
 
 def _check_contacts_free(email: str, phone: str, exclude: Person | None = None) -> None:
