@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import multiprocessing
+import queue
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,9 +36,12 @@ from turnout.people.models import (
     Tag,
     Tagging,
 )
+from turnout.people.parsing_process import parse_file
 from turnout.people.services import apply_consent_status
 
 CHUNK_ROWS = 10_000
+# Files this large are parsed in a second process while the first writes (about 80,000 rows).
+PARSE_IN_CHILD_BYTES = 8 * 1024 * 1024
 MAX_VALUE_LENGTH = 10_000
 # Larger than any legitimate value, so an over-long field is reported for its own row;
 # a field past this is an unclosed quote swallowing the rest of the file.
@@ -206,66 +211,63 @@ def chunked(rows: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[list[Row]]:
         yield take()
 
 
-class Importer:
-    """Reads one CSV file into one group, optionally tagging everyone it touches."""
+@dataclass(slots=True)
+class Batch:
+    """A chunk of parsed rows, with what the parser found since the last batch."""
 
-    def __init__(self, *, group: Group, actor: User | None = None, tag: str = "",
-                 sms_consent_text: str = "", source_name: str = "",
-                 progress: Callable[[ImportResult, int], None] | None = None) -> None:
-        self.group = group
-        self.actor = actor
-        self.tag_name = tag.strip()
-        self.sms_consent_text = sms_consent_text.strip()
-        self.source_name = source_name
-        self.progress = progress
-        self.result = ImportResult()
-        self.now = timezone.now()
-        self._tag_ids: dict[str, int] = {}
-        who = actor.email if actor else _("an operator")
-        self._texts = {
-            "subscriber": _("Imported as a subscriber by %(who)s.") % {"who": who},
-            "email_status": _("Email status from an import by %(who)s.") % {"who": who},
-            "sms_column": _("Text-message consent column in an import by %(who)s.") % {"who": who},
-        }
+    rows: list[Row]
+    errors: list[RowError]
+    rows_seen: int
+    position: int
+    fatal: str = ""
 
-    # -- reading -----------------------------------------------------------------
 
-    def run(self, path: Path) -> ImportResult:
-        size = path.stat().st_size
-        if size == 0:
+class RowReader:
+    """Parses a CSV file into validated rows and per-row errors; it never touches the database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.errors: list[RowError] = []
+        self.rows_seen = 0
+        self.fatal = ""
+
+    def open(self) -> None:
+        """Check the file as a whole (not empty, readable header, a contact column)."""
+        self.size = self.path.stat().st_size
+        if self.size == 0:
             raise ImportFileError(_("The file is empty."))
-        encoding = detect_encoding(path)
+        self.encoding = detect_encoding(self.path)
         csv.field_size_limit(CSV_FIELD_LIMIT)
-        with path.open("rb") as raw:
-            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-            reader = csv.reader(text)
+        with self.path.open("rb") as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding=self.encoding, newline=""))
             try:
                 headers = next(reader)
             except StopIteration:
                 raise ImportFileError(_("The file is empty.")) from None
             except csv.Error as exc:
                 raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from None
-            known, custom = map_headers(headers)
-            if "email" not in known.values() and "phone" not in known.values():
-                raise ImportFileError(
-                    _("The file needs an email or a phone column (for example “email” or “phone”). "
-                      "Columns found: %(columns)s") % {"columns": ", ".join(h for h in headers if h)[:300] or _("none")}
-                )
-            self.headers = headers
-            self.known, self.custom = known, custom
-            self.column_names = {name: headers[i] for i, name in known.items()}
-            self.person_fields = [name for name in PERSON_FIELDS if name in self.column_names]
-            for chunk in chunked(self._rows(reader)):
-                self._write_and_report(chunk, raw.tell())
-            if self.progress:
-                self.progress(self.result, size)
-        self.result.errors.sort(key=lambda error: error.row)
-        return self.result
+        known, custom = map_headers(headers)
+        if "email" not in known.values() and "phone" not in known.values():
+            raise ImportFileError(
+                _("The file needs an email or a phone column (for example “email” or “phone”). "
+                  "Columns found: %(columns)s") % {"columns": ", ".join(h for h in headers if h)[:300] or _("none")}
+            )
+        self.headers = headers
+        self.known, self.custom = known, custom
+        self.column_names = {name: headers[i] for i, name in known.items()}
+        self.person_fields = [name for name in PERSON_FIELDS if name in self.column_names]
 
-    def _write_and_report(self, chunk: list[Row], position: int) -> None:
-        self._write(chunk)
-        if self.progress:
-            self.progress(self.result, position)
+    def batches(self) -> Iterator[Batch]:
+        with self.path.open("rb") as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding=self.encoding, newline=""))
+            next(reader)
+            for chunk in chunked(self._rows(reader)):
+                yield self._batch(chunk, raw.tell())
+        yield self._batch([], self.size)
+
+    def _batch(self, rows: list[Row], position: int) -> Batch:
+        errors, self.errors = self.errors, []
+        return Batch(rows, errors, self.rows_seen, position, self.fatal)
 
     def _rows(self, reader: Any) -> Iterator[Row]:
         width = len(self.headers)
@@ -277,7 +279,7 @@ class Importer:
                 return
             except csv.Error as exc:
                 number += 1
-                self.result.fatal = _(
+                self.fatal = _(
                     "Stopped at row %(row)s: %(error)s. Check that row for an unclosed quote; "
                     "the rows before it were imported."
                 ) % {"row": number, "error": exc}
@@ -285,7 +287,7 @@ class Importer:
             number += 1
             if not any(v.strip() for v in values):
                 continue
-            self.result.rows_seen += 1
+            self.rows_seen += 1
             if len(values) > width and any(v.strip() for v in values[width:]):
                 self._error(number, "", _("This row has %(n)s values but the header has %(w)s columns.")
                             % {"n": len(values), "w": width})
@@ -295,7 +297,7 @@ class Importer:
                 yield row
 
     def _error(self, number: int, column: str, reason: str) -> None:
-        self.result.errors.append(RowError(number, column, reason))
+        self.errors.append(RowError(number, column, reason))
 
     def _parse(self, number: int, values: list[str]) -> Row | None:
         width = len(values)
@@ -367,6 +369,79 @@ class Importer:
         custom = {name: values[i].strip() for i, name in self.custom.items() if i < width and values[i].strip()}
         return Row(number, email, phone, phone_kind, fields, postal, status, data.get("member_number", "")[:50],
                    tags, email_status, sms_opt_in, custom)
+
+
+
+def batches_from_child(path: Path) -> Iterator[Batch]:
+    """Parse in a second process while this one writes, so both cores work on a big file."""
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue(maxsize=2)
+    child = context.Process(target=parse_file, args=(str(path), channel), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = channel.get(timeout=1)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise ImportFileError(_("The file could not be read to the end; import it again.")) from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+
+
+class Importer:
+    """Reads one CSV file into one group, optionally tagging everyone it touches."""
+
+    def __init__(self, *, group: Group, actor: User | None = None, tag: str = "",
+                 sms_consent_text: str = "", source_name: str = "",
+                 progress: Callable[[ImportResult, int], None] | None = None,
+                 parse_in_child: bool | None = None) -> None:
+        self.group = group
+        self.actor = actor
+        self.tag_name = tag.strip()
+        self.sms_consent_text = sms_consent_text.strip()
+        self.source_name = source_name
+        self.progress = progress
+        self.parse_in_child = parse_in_child
+        self.result = ImportResult()
+        self.now = timezone.now()
+        self._tag_ids: dict[str, int] = {}
+        who = actor.email if actor else _("an operator")
+        self._texts = {
+            "subscriber": _("Imported as a subscriber by %(who)s.") % {"who": who},
+            "email_status": _("Email status from an import by %(who)s.") % {"who": who},
+            "sms_column": _("Text-message consent column in an import by %(who)s.") % {"who": who},
+        }
+
+    def run(self, path: Path) -> ImportResult:
+        """Import the file; raises ImportFileError (having written nothing) when the file as a whole is unusable."""
+        reader = RowReader(path)
+        reader.open()
+        self.column_names = reader.column_names
+        in_child = self.parse_in_child
+        if in_child is None:
+            in_child = reader.size >= PARSE_IN_CHILD_BYTES
+        for batch in batches_from_child(path) if in_child else reader.batches():
+            self.result.rows_seen = batch.rows_seen
+            self.result.errors += batch.errors
+            self.result.fatal = batch.fatal
+            if batch.rows:
+                self._write(batch.rows)
+            if self.progress:
+                self.progress(self.result, batch.position)
+        self.result.errors.sort(key=lambda error: error.row)
+        return self.result
+
+    def _error(self, number: int, column: str, reason: str) -> None:
+        self.result.errors.append(RowError(number, column, reason))
 
     # -- writing -----------------------------------------------------------------
 
@@ -507,7 +582,7 @@ class Importer:
         return len(new_rows), len(matched)
 
     def _column(self, name: str) -> str:
-        return next((self.headers[i] for i, known in self.known.items() if known == name), name)
+        return self.column_names.get(name, name)
 
     def _sync_statuses(self, events: list[tuple[Any, ...]]) -> None:
         """Contacts already on file whose consent this import changed get the derived status updated."""
@@ -544,7 +619,7 @@ class Importer:
         """Fill in what the row says; an empty cell never blanks out what is known."""
         changed = set()
         for name, value in row.fields.items():
-            if name == "country" and value == "US" and "country" not in self.known.values():
+            if name == "country" and value == "US" and "country" not in self.column_names:
                 continue
             if getattr(person, name) != value:
                 setattr(person, name, value)

@@ -181,6 +181,31 @@ class ImportTests(TurnoutTestCase):
         self.assertEqual(PhoneNumber.objects.get(number="+13125550199").person, self.stranger)
 
 
+class ParseInChildTests(TurnoutTestCase):
+    """Big files are parsed in a second process; the outcome is the same as parsing inline."""
+
+    CONTENT = (
+        "email,phone,first_name,zip\n"
+        + "".join(f"p{i}@example.org,206-555-{i:04d},P{i},98101\n" for i in range(30))
+        + "bad-email,,Bad,98101\nz@example.org,,Zip,00000\np3@example.org,,Again,\n"
+        + 'after@example.org,,"unclosed' + "x" * (5 * 1024 * 1024) + "\n"
+    )
+
+    def test_a_child_process_parses_big_files(self) -> None:
+        self.check(parse_in_child=True)
+
+    def test_parsing_inline_gives_the_same_results(self) -> None:
+        self.check(parse_in_child=False)
+
+    def check(self, parse_in_child: bool) -> None:
+        result = ImportTests.run_import(self, self.CONTENT, parse_in_child=parse_in_child)  # type: ignore[arg-type]
+        self.assertEqual((result.rows_seen, result.created, result.updated), (33, 30, 1))
+        self.assertEqual([(e.row, e.column) for e in result.errors], [(32, "email"), (33, "zip")])
+        self.assertIn("unclosed quote", result.fatal)
+        self.assertEqual(Person.objects.get(emails__address="p3@example.org").given_name, "Again")
+        self.assertEqual(Person.objects.get(emails__address="p29@example.org").phones.get().number, "+12065550029")
+
+
 class ChunkingTests(TurnoutTestCase):
     def test_repeated_people_wait_for_the_next_chunk_in_file_order_and_chunks_stay_full(self) -> None:
         from turnout.people.importer import Row, chunked
