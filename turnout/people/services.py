@@ -162,7 +162,7 @@ def update_person(
 
 @transaction.atomic
 def add_email(*, actor: User | None, person: Person, address: str, consent_text: str = "",
-              source: str = ConsentEvent.Source.STAFF) -> EmailAddress:
+              source: str = ConsentEvent.Source.STAFF, request: HttpRequest | None = None) -> EmailAddress:
     """Give a person another email address, optionally with their opt-in."""
     _check_contacts_free(address, "", exclude=person)
     email, _created = EmailAddress.objects.get_or_create(
@@ -171,12 +171,15 @@ def add_email(*, actor: User | None, person: Person, address: str, consent_text:
     if consent_text:
         record_consent(person=person, channel="email", address=address, action="opt_in",
                        source=source, text=consent_text, actor=actor)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Added an email address",
+                 request=request)
     return email
 
 
 @transaction.atomic
 def add_phone(*, actor: User | None, person: Person, number: str, kind: str = PhoneNumber.Kind.UNKNOWN,
-              consent_text: str = "", source: str = ConsentEvent.Source.STAFF) -> PhoneNumber:
+              consent_text: str = "", source: str = ConsentEvent.Source.STAFF,
+              request: HttpRequest | None = None) -> PhoneNumber:
     """Give a person another phone number, optionally with their consent to texts."""
     _check_contacts_free("", number, exclude=person)
     phone, _created = PhoneNumber.objects.get_or_create(
@@ -185,6 +188,8 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     if consent_text:
         record_consent(person=person, channel="sms", address=number, action="opt_in",
                        source=source, text=consent_text, actor=actor)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Added a phone number",
+                 request=request)
     return phone
 
 

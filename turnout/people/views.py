@@ -146,15 +146,19 @@ def person_contact(request: HttpRequest, public_id: Any, kind: str) -> HttpRespo
         try:
             if kind == "email":
                 services.add_email(actor=request.user, person=person, address=form.cleaned_data["email"],  # type: ignore[arg-type]
-                                   consent_text=_("Staff recorded consent to email.") if form.cleaned_data["consent"] else "")
+                                   consent_text=_("Staff recorded consent to email.") if form.cleaned_data["consent"] else "",
+                                   request=request)
             else:
                 services.add_phone(actor=request.user, person=person, number=form.cleaned_data["phone"],  # type: ignore[arg-type]
                                    kind=form.kind,  # type: ignore[union-attr]
-                                   consent_text=_("Staff recorded consent to text messages.") if form.cleaned_data["consent"] else "")
+                                   consent_text=_("Staff recorded consent to text messages.") if form.cleaned_data["consent"] else "",
+                                   request=request)
         except services.ContactInUse as exc:
-            messages.error(request, _("That belongs to %(name)s; merge the two records instead.") % {"name": exc.person.display_name})
+            if Person.objects.visible_to(request.user).filter(pk=exc.person.pk).exists():
+                messages.error(request, _("That belongs to %(name)s; merge the two records instead.") % {"name": exc.person.display_name})
+            else:  # someone in a group this staffer cannot see: say nothing about them
+                messages.error(request, _("That is already on file for someone else."))
         else:
-            audit.record(actor=request.user, action=AuditEntry.Action.CHANGE, target=person, summary=f"Added {kind}", request=request)
             messages.success(request, _("Added."))
     else:
         for errors in form.errors.values():

@@ -163,6 +163,18 @@ class PersonPageTests(TurnoutTestCase):
         self.assertEqual(rosa.emails.get().status, "none")
         self.assertEqual(sorted(Tag.objects.values_list("name", flat=True)), ["new", "rally"])
 
+    def test_adding_an_email_is_audited_and_someone_elses_is_refused(self) -> None:
+        self.login(self.organizer)
+        url = reverse("people:contact", args=[self.member.public_id, "email"])
+        self.client.post(url, {"email": "Maria.Work@Example.org", "consent": "on"}, REMOTE_ADDR="203.0.113.5")
+        self.assertEqual(self.member.emails.get(address="maria.work@example.org").status, "subscribed")
+        entry = AuditEntry.objects.get(summary="Added an email address")
+        self.assertEqual((entry.actor, entry.ip_address), (self.organizer, "203.0.113.5"))
+        response = self.client.post(url, {"email": "zelda@example.org"}, follow=True)
+        self.assertContains(response, "already on file for someone else")
+        self.assertNotContains(response, "Zelda")  # she is in a group this organizer cannot see
+        self.assertEqual(self.member.emails.count(), 2)
+
     def test_a_viewer_cannot_change_anyone(self) -> None:
         from turnout.core.testing import make_staff
 
