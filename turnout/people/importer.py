@@ -542,14 +542,29 @@ class Importer:
         def add_consent(pk: int, channel: str, address: str, action: str, text: str) -> None:
             consent.append((pk, channel, address, action, import_source, source_detail, text, now, actor_id))
 
+        staged: list[tuple[Any, ...]] = []
+        stage = connection.vendor == "postgresql"
         for row, pk, is_new in person_for_row:
+            sms_opt = row.sms_opt_in if row.sms_opt_in is not None else (True if self.sms_consent_text else None)
+            tag_ids = everyone_tags + [self._tag_id(name) for name in row.tags] if row.tags else everyone_tags
+            for tag_id in tag_ids:
+                (new_taggings if is_new else more_taggings).append((pk, tag_id, now))
+            if stage and is_new:
+                # The same values as below, one row per person; SQL fans them out.
+                staged.append((
+                    pk, row.email or None, unsubscribed if row.email_status == "opt_out" else subscribed,
+                    row.email_status or "opt_in", row.phone or None, row.phone_kind,
+                    no_consent if sms_opt is None else subscribed if sms_opt else unsubscribed,
+                    None if sms_opt is None else "opt_in" if sms_opt else "opt_out",
+                    row.membership_status or "member", row.member_number,
+                ))
+                continue
             if row.email and row.email not in by_email:
                 status = unsubscribed if row.email_status == "opt_out" else subscribed
                 emails_new.append((pk, row.email, is_new, status, now))
                 add_consent(pk, "email", row.email, row.email_status or "opt_in", self._texts["subscriber"])
             elif row.email and row.email_status:
                 add_consent(pk, "email", row.email, row.email_status, self._texts["email_status"])
-            sms_opt = row.sms_opt_in if row.sms_opt_in is not None else (True if self.sms_consent_text else None)
             if row.phone and row.phone not in by_phone:
                 sms_status = no_consent if sms_opt is None else subscribed if sms_opt else unsubscribed
                 phones_new.append((pk, row.phone, row.phone_kind, is_new, sms_status, now))
@@ -565,9 +580,9 @@ class Importer:
                 membership.status = row.membership_status or membership.status
                 membership.member_number = row.member_number or membership.member_number
                 memberships_changed.append(membership)
-            tag_ids = everyone_tags + [self._tag_id(name) for name in row.tags] if row.tags else everyone_tags
-            for tag_id in tag_ids:
-                (new_taggings if is_new else more_taggings).append((pk, tag_id, now))
+
+        if staged:
+            self._insert_staged(staged, source_detail, actor_id)
 
         insert_rows(EmailAddress, ["person", "address", "is_primary", "status", "created_at"], emails_new)
         insert_rows(PhoneNumber, ["person", "number", "kind", "is_primary", "sms_status", "created_at"], phones_new)
@@ -583,6 +598,45 @@ class Importer:
 
     def _column(self, name: str) -> str:
         return self.column_names.get(name, name)
+
+    def _insert_staged(self, staged: list[tuple[Any, ...]], source_detail: str, actor_id: int | None) -> None:
+        """New people's emails, phones, memberships and consent, from one COPY of one row per person.
+
+        PostgreSQL only: copying a person once into a temporary table and fanning it out
+        with INSERT … SELECT costs the importing process a quarter of the rows to send.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS turnout_import_stage (person_id bigint, email text, "
+                "email_status text, email_action text, phone text, phone_kind text, sms_status text, "
+                "sms_action text, membership_status text, member_number text) ON COMMIT DELETE ROWS"
+            )
+            with cursor.cursor.copy("COPY turnout_import_stage FROM STDIN") as copy:
+                for row in staged:
+                    copy.write_row(row)
+            values = {"now": self.now, "group": self.group.pk, "source": str(ConsentEvent.Source.IMPORT),
+                      "detail": source_detail, "actor": actor_id, "email_text": self._texts["subscriber"],
+                      "sms_text": self.sms_consent_text or self._texts["sms_column"]}
+            cursor.execute(
+                "INSERT INTO people_emailaddress (person_id, address, is_primary, status, created_at) "
+                "SELECT person_id, email, true, email_status, %(now)s FROM turnout_import_stage WHERE email IS NOT NULL",
+                values)
+            cursor.execute(
+                "INSERT INTO people_phonenumber (person_id, number, kind, is_primary, sms_status, created_at) "
+                "SELECT person_id, phone, phone_kind, true, sms_status, %(now)s FROM turnout_import_stage "
+                "WHERE phone IS NOT NULL", values)
+            cursor.execute(
+                "INSERT INTO people_membership (person_id, group_id, status, member_number, created_at) "
+                "SELECT person_id, %(group)s, membership_status, member_number, %(now)s FROM turnout_import_stage",
+                values)
+            cursor.execute(
+                "INSERT INTO people_consentevent (person_id, channel, address, action, source, source_detail, "
+                "consent_text, occurred_at, recorded_by_id) "
+                "SELECT person_id, 'email', email, email_action, %(source)s, %(detail)s, %(email_text)s, %(now)s, "
+                "%(actor)s::bigint FROM turnout_import_stage WHERE email IS NOT NULL "
+                "UNION ALL SELECT person_id, 'sms', phone, sms_action, %(source)s, %(detail)s, %(sms_text)s, "
+                "%(now)s, %(actor)s::bigint FROM turnout_import_stage WHERE phone IS NOT NULL AND sms_action IS NOT NULL",
+                values)
 
     def _sync_statuses(self, events: list[tuple[Any, ...]]) -> None:
         """Contacts already on file whose consent this import changed get the derived status updated."""

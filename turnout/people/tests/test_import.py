@@ -156,6 +156,17 @@ class ImportTests(TurnoutTestCase):
         self.assertEqual(email.status, "unsubscribed")
         self.assertEqual(list(ConsentEvent.objects.filter(address="maria@example.org").values_list("action", flat=True)), ["opt_out"])
 
+    def test_an_operator_import_records_consent_without_a_staff_member(self) -> None:
+        """The command line imports with no staff user; the ledger says an operator did it."""
+        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+            handle.write(b"email,phone,sms opt-in\nop@example.org,206-555-0188,yes\n")
+        self.addCleanup(Path(handle.name).unlink)
+        Importer(group=self.local, actor=None, source_name="cli.csv").run(Path(handle.name))
+        events = ConsentEvent.objects.filter(person__emails__address="op@example.org").order_by("channel")
+        self.assertEqual([(e.channel, e.recorded_by, e.source_detail) for e in events],
+                         [("email", None, "cli.csv"), ("sms", None, "cli.csv")])
+        self.assertIn("an operator", events[0].consent_text)
+
     def test_tags_from_the_file_and_for_everyone(self) -> None:
         self.run_import("email,tags\nt@example.org,steward; rapid-response\n", tag="spring-import")
         person = Person.objects.get(emails__address="t@example.org")
