@@ -614,7 +614,7 @@ class Importer:
             with cursor.cursor.copy("COPY turnout_import_stage FROM STDIN") as copy:
                 for row in staged:
                     copy.write_row(row)
-            values = {"now": self.now, "group": self.group.pk, "source": str(ConsentEvent.Source.IMPORT),
+            values: dict[str, Any] = {"now": self.now, "group": self.group.pk, "source": str(ConsentEvent.Source.IMPORT),
                       "detail": source_detail, "actor": actor_id, "email_text": self._texts["subscriber"],
                       "sms_text": self.sms_consent_text or self._texts["sms_column"]}
             cursor.execute(
