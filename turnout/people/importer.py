@@ -640,8 +640,11 @@ class Importer:
 
     def _sync_statuses(self, events: list[tuple[Any, ...]]) -> None:
         """Contacts already on file whose consent this import changed get the derived status updated."""
+        grouped: dict[tuple[str, str], list[str]] = {}
         for _pk, channel, address, action, *_rest in events:
-            apply_consent_status(channel=channel, address=address, action=action)
+            grouped.setdefault((channel, action), []).append(address)
+        for (channel, action), addresses in grouped.items():
+            apply_consent_status(channel=channel, addresses=addresses, action=action)
 
     def _new_person(self, row: Row, public_id: uuid.UUID) -> tuple[Any, ...]:
         """The PERSON_COLUMNS values for a new person, without building a model instance."""

@@ -71,17 +71,17 @@ def record_consent(
         occurred_at=occurred_at or timezone.now(),
         recorded_by=actor,
     )
-    apply_consent_status(channel=channel, address=address, action=action)
+    apply_consent_status(channel=channel, addresses=[address], action=action)
     return event
 
 
-def apply_consent_status(*, channel: str, address: str, action: str) -> None:
-    """Set the status derived from the ledger's latest entry for this address."""
+def apply_consent_status(*, channel: str, addresses: list[str], action: str) -> None:
+    """Set the status derived from the ledger's latest entry for these addresses (one query)."""
     status = Subscription.SUBSCRIBED if action == ConsentEvent.Action.OPT_IN else Subscription.UNSUBSCRIBED
     if channel == ConsentEvent.Channel.EMAIL:
-        EmailAddress.objects.filter(address=address).update(status=status)
+        EmailAddress.objects.filter(address__in=addresses).update(status=status)
     else:
-        PhoneNumber.objects.filter(number=address).update(sms_status=status)
+        PhoneNumber.objects.filter(number__in=addresses).update(sms_status=status)
 
 
 def _check_contacts_free(email: str, phone: str, exclude: Person | None = None) -> None:

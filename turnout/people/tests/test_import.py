@@ -5,6 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from turnout.core.testing import TurnoutTestCase
 from turnout.people.importer import Importer, ImportFileError, ImportResult
 from turnout.people.models import ConsentEvent, EmailAddress, Membership, Person, PhoneNumber
@@ -166,6 +169,17 @@ class ImportTests(TurnoutTestCase):
         self.assertEqual([(e.channel, e.recorded_by, e.source_detail) for e in events],
                          [("email", None, "cli.csv"), ("sms", None, "cli.csv")])
         self.assertIn("an operator", events[0].consent_text)
+
+    def test_re_importing_statuses_for_many_people_takes_a_few_queries_not_one_per_row(self) -> None:
+        from turnout.core.testing import make_person
+
+        for n in range(30):
+            make_person(self.local, email=f"bulk{n}@example.org")
+        body = "email,email status\n" + "".join(f"bulk{n}@example.org,unsubscribed\n" for n in range(30))
+        with CaptureQueriesContext(connection) as queries:
+            self.run_import(body)
+        self.assertLess(len(queries), 20)  # one update per row would be 30 more
+        self.assertEqual(EmailAddress.objects.filter(address__startswith="bulk", status="unsubscribed").count(), 30)
 
     def test_tags_from_the_file_and_for_everyone(self) -> None:
         self.run_import("email,tags\nt@example.org,steward; rapid-response\n", tag="spring-import")
