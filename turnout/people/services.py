@@ -193,16 +193,22 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     return phone
 
 
-def add_tag(*, person: Person, name: str) -> Tagging:
-    """Tag a person; tagging twice is the same as once."""
+def add_tag(*, person: Person, name: str, actor: User | None = None, request: HttpRequest | None = None) -> Tagging:
+    """Tag a person; tagging twice is the same as once. A staffer's tagging is audited."""
     tag, _created = Tag.objects.get_or_create(name=name.strip())
-    tagging, _created = Tagging.objects.get_or_create(person=person, tag=tag)
+    tagging, created = Tagging.objects.get_or_create(person=person, tag=tag)
+    if created and actor is not None:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary=f"Added tag {tag.name}",
+                     request=request)
     return tagging
 
 
-def remove_tag(*, person: Person, name: str) -> None:
-    """Take a tag off a person."""
-    Tagging.objects.filter(person=person, tag__name=name).delete()
+def remove_tag(*, person: Person, name: str, actor: User | None = None, request: HttpRequest | None = None) -> None:
+    """Take a tag off a person, audited like adding one."""
+    removed, _by_model = Tagging.objects.filter(person=person, tag__name=name).delete()
+    if removed and actor is not None:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary=f"Removed tag {name}",
+                     request=request)
 
 
 @transaction.atomic

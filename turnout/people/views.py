@@ -190,12 +190,8 @@ def person_tags(request: HttpRequest, public_id: Any) -> HttpResponse:
     person = _visible_person(request, public_id, Role.ORGANIZER)
     name = request.POST.get("name", "").strip()[:100]
     if name:
-        if request.POST.get("remove"):
-            services.remove_tag(person=person, name=name)
-        else:
-            services.add_tag(person=person, name=name)
-        audit.record(actor=request.user, action=AuditEntry.Action.CHANGE, target=person,
-                     summary=f"{'Removed' if request.POST.get('remove') else 'Added'} tag {name}", request=request)
+        change = services.remove_tag if request.POST.get("remove") else services.add_tag
+        change(person=person, name=name, actor=request.user, request=request)  # type: ignore[arg-type]
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_tags.html", {"person": person, "can_edit": True,
                                                      "tags": person.taggings.select_related("tag").order_by("tag__name")})

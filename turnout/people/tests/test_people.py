@@ -175,6 +175,17 @@ class PersonPageTests(TurnoutTestCase):
         self.assertNotContains(response, "Zelda")  # she is in a group this organizer cannot see
         self.assertEqual(self.member.emails.count(), 2)
 
+    def test_tagging_from_the_page_is_audited_once(self) -> None:
+        self.login(self.organizer)
+        url = reverse("people:tags", args=[self.member.public_id])
+        self.client.post(url, {"name": "steward"})
+        self.client.post(url, {"name": "steward"})  # tagging twice is once
+        self.client.post(url, {"name": "steward", "remove": "1"})
+        self.assertFalse(self.member.taggings.exists())
+        self.assertEqual(list(AuditEntry.objects.filter(target_id=str(self.member.public_id), action="change")
+                              .order_by("id").values_list("summary", flat=True)),
+                         ["Added tag steward", "Removed tag steward"])
+
     def test_a_viewer_cannot_change_anyone(self) -> None:
         from turnout.core.testing import make_staff
 
