@@ -44,6 +44,8 @@ SECRET_KEY = (
 BASE_URL = os.environ.get("TURNOUT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("TURNOUT_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
+# Behind a reverse proxy, the audit log records the client's address from X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env_bool("TURNOUT_TRUST_X_FORWARDED_FOR")
 ORGANIZATION_NAME = os.environ.get("TURNOUT_ORGANIZATION_NAME", "Turnout")
 
 INSTALLED_APPS = [

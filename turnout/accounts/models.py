@@ -136,9 +136,6 @@ class Group(BaseModel):
         ids = [int(part) for part in self.path.strip("/").split("/") if part]
         return Group.objects.filter(pk__in=ids)
 
-    def descendants_and_self(self) -> models.QuerySet[Group]:
-        return Group.objects.filter(path__startswith=self.path)
-
 
 class StaffRole(models.Model):
     """A user's role in one group; it reaches every group below."""

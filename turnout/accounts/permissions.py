@@ -38,10 +38,6 @@ def has_role_anywhere(user: Any, role: str) -> bool:
     return StaffRole.objects.filter(user=user, role__in=Role.at_least(role)).exists()
 
 
-def is_admin(user: Any) -> bool:
-    return has_role_anywhere(user, Role.ADMIN)
-
-
 def require_role_anywhere(role: str) -> Callable[..., Any]:
     """View decorator: the user must hold `role` (or higher) in at least one group."""
 

@@ -78,14 +78,6 @@ def time_zone_for_phone(e164: str) -> str | None:
     return None
 
 
-def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
-
-
 def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) of a box that contains the circle."""
     dlat = miles / MILES_PER_DEGREE_LAT

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -321,15 +320,3 @@ def people_filter(people: Any, *, q: str = "", tag: str = "", group: Group | Non
     if near is not None and miles:
         people = people.near(near[0], near[1], miles=miles)
     return people
-
-
-def contact_owner(email: str = "", phone: str = "") -> Person | None:
-    """The person who already has this email or phone, if anyone does."""
-    condition = Q()
-    if email:
-        condition |= Q(emails__address=email)
-    if phone:
-        condition |= Q(phones__number=phone)
-    if not condition:
-        return None
-    return Person.objects.filter(condition).first()

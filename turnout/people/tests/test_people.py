@@ -137,6 +137,14 @@ class PersonPageTests(TurnoutTestCase):
         entry = AuditEntry.objects.get(action="view")
         self.assertEqual((entry.actor, entry.target_id, entry.ip_address), (self.organizer, str(self.member.public_id), "203.0.113.9"))
 
+    def test_behind_a_trusted_proxy_the_audit_log_keeps_the_client_address(self) -> None:
+        self.login(self.organizer)
+        with self.settings(TRUST_X_FORWARDED_FOR=True):
+            self.client.get(self.member.get_absolute_url(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4, 10.0.0.2")
+        self.client.get(self.member.get_absolute_url(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4")
+        self.assertEqual(list(AuditEntry.objects.filter(action="view").order_by("id").values_list("ip_address", flat=True)),
+                         ["198.51.100.4", "10.0.0.2"])
+
     def test_add_person_form_keeps_what_was_typed_on_error(self) -> None:
         self.login(self.organizer)
         response = self.client.post(reverse("people:new"), {
