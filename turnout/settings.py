@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "turnout.core",
     "turnout.accounts",
     "turnout.people",
+    "turnout.api",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 IMPORT_DIR = VAR_DIR / "imports"
+# The Action Network-compatible API: requests per token per window, and webhook delivery.
+API_RATE_LIMIT = env_int("TURNOUT_API_RATE_LIMIT", 600)
+API_RATE_WINDOW_SECONDS = env_int("TURNOUT_API_RATE_WINDOW", 60)
+WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

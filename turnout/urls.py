@@ -13,4 +13,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("turnout.accounts.urls")),
     path("people/", include("turnout.people.urls")),
+    path("api/v2/", include("turnout.api.urls")),
+    path("api/", include("turnout.api.console_urls")),
 ]

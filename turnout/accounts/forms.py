@@ -50,3 +50,14 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "language"]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("What the token is for"), max_length=100,
+                           help_text=_("For example “Parsons sync” or “volunteer spreadsheet”."))
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(),
+                                   help_text=_("New people the token adds join this group."))
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["group"].queryset = Group.objects.visible_to(user)  # type: ignore[attr-defined]

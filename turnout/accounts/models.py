@@ -167,3 +167,29 @@ class Invitation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.group} ({self.role})"
+
+
+class ApiToken(BaseModel):
+    """A key for the API that acts as its user, within one group the user holds a role in.
+
+    Only a SHA-256 digest is stored: the key is random and long, so a slow hash adds
+    nothing, and a digest lets each request find its token with one indexed lookup.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, editable=False)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from turnout.accounts.models import Group, Invitation, StaffRole, User
+from turnout.accounts.models import ApiToken, Group, Invitation, StaffRole, User
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 
@@ -91,3 +91,26 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, request: HttpRequest)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit.record(actor=user, action=AuditEntry.Action.TWO_FACTOR, summary="Turned on two-factor", request=request)
+
+
+def create_api_token(*, actor: User | None, user: User, group: Group, name: str,
+                     request: HttpRequest | None = None) -> tuple[ApiToken, str]:
+    """Make an API token for `user` in `group`; the key is returned once and stored only as a digest."""
+    import hashlib
+    import secrets
+
+    key = "tnt_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, group=group, name=name.strip() or "API token",
+                                    prefix=key[:10], key_digest=hashlib.sha256(key.encode()).hexdigest())
+    audit.record(actor=actor or user, action=AuditEntry.Action.CREATE, target=token,
+                 summary=f"Created API token “{token.name}” for {user.email}", request=request, group=group)
+    return token, key
+
+
+def revoke_api_token(*, actor: User | None, token: ApiToken, request: HttpRequest | None = None) -> None:
+    """Stop a token working at once; the record stays for the audit trail."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=token,
+                     summary=f"Revoked API token “{token.name}”", request=request, group=token.group)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/verify/", views.verify, name="verify"),
     path("accounts/two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("accounts/preferences/", views.preferences, name="preferences"),
+    path("accounts/tokens/", views.create_token, name="create_token"),
+    path("accounts/tokens/<uuid:public_id>/revoke/", views.revoke_token, name="revoke_token"),
     path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="accounts/password_reset_done.html"), name="password_reset_done"),

@@ -23,12 +23,13 @@ from django_otp import match_token
 from turnout.accounts import services
 from turnout.accounts.forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     InviteForm,
     PreferencesForm,
     SubgroupForm,
     TokenForm,
 )
-from turnout.accounts.models import Group, Role, StaffRole, User
+from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core.models import AuditEntry
 
@@ -98,7 +99,43 @@ def preferences(request: HttpRequest) -> HttpResponse:
         response = redirect("accounts:preferences")
         response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
         return response
-    return render(request, "accounts/preferences.html", {"form": form})
+    return render(request, "accounts/preferences.html", _preferences_context(request, form))
+
+
+def _preferences_context(request: HttpRequest, form: PreferencesForm, **extra: object) -> dict[str, object]:
+    user: User = request.user  # type: ignore[assignment]
+    return {
+        "form": form,
+        "token_form": extra.pop("token_form", None) or ApiTokenForm(user=user),
+        "tokens": user.api_tokens.select_related("group").filter(revoked_at__isnull=True),
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    """Make an API token and show its key once, on this response only (never stored in the session)."""
+    user: User = request.user  # type: ignore[assignment]
+    token_form = ApiTokenForm(request.POST, user=user)
+    if not token_form.is_valid():
+        return render(request, "accounts/preferences.html",
+                      _preferences_context(request, PreferencesForm(instance=user), token_form=token_form), status=400)
+    token, key = services.create_api_token(actor=user, user=user, group=token_form.cleaned_data["group"],
+                                           name=token_form.cleaned_data["name"], request=request)
+    response = render(request, "accounts/preferences.html",
+                      _preferences_context(request, PreferencesForm(instance=user), new_key=key, new_token=token))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, public_id: str) -> HttpResponse:
+    token = get_object_or_404(ApiToken, public_id=public_id, user=request.user)
+    services.revoke_api_token(actor=request.user, token=token, request=request)  # type: ignore[arg-type]
+    messages.success(request, _("Token “%(name)s” revoked; it no longer works.") % {"name": token.name})
+    return redirect("accounts:preferences")
 
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:

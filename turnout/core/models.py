@@ -45,6 +45,7 @@ class AuditEntry(models.Model):
         VIEW = "view", _("viewed")
         CREATE = "create", _("created")
         CHANGE = "change", _("changed")
+        DELETE = "delete", _("deleted")
         MERGE = "merge", _("merged")
         ERASE = "erase", _("erased")
         IMPORT = "import", _("imported")

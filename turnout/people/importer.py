@@ -591,9 +591,11 @@ class Importer:
             Membership.objects.bulk_update(memberships_changed, ["status", "member_number"])
         insert_rows(ConsentEvent, CONSENT_COLUMNS, consent)
         self._sync_statuses([c for c in consent if c[2] in by_email or c[2] in by_phone])
-        insert_rows(Tagging, ["person", "tag", "created_at"], set(new_taggings))
+        tagging_columns = ["public_id", "person", "tag", "created_at"]
+        insert_rows(Tagging, tagging_columns, [(uuid.uuid4(), *row) for row in set(new_taggings)])
         if more_taggings:
-            insert_rows(Tagging, ["person", "tag", "created_at"], set(more_taggings), ignore_conflicts=True)
+            insert_rows(Tagging, tagging_columns, [(uuid.uuid4(), *row) for row in set(more_taggings)],
+                        ignore_conflicts=True)
         return len(new_rows), len(matched)
 
     def _column(self, name: str) -> str:

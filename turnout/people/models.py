@@ -260,6 +260,7 @@ class Tag(models.Model):
 
 
 class Tagging(models.Model):
+    public_id = models.UUIDField(unique=True, editable=False, default=uuid.uuid4)
     # The unique (person, tag) index serves lookups by person; no second index.
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings", db_index=False)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
@@ -294,6 +295,34 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.group_id}: {self.status}"
+
+
+class PersonList(BaseModel):
+    """A saved, fixed set of people in a group: a call list, a walk list, a target list."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="lists")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListItem(models.Model):
+    public_id = models.UUIDField(unique=True, editable=False, default=uuid.uuid4)
+    person_list = models.ForeignKey(PersonList, on_delete=models.CASCADE, related_name="items")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="list_items")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person_list", "person"], name="one_list_item")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.person_list_id}"
 
 
 class ImportJob(BaseModel):

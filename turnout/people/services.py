@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,13 +20,16 @@ from turnout.people.contact import format_phone
 from turnout.people.models import (
     ConsentEvent,
     EmailAddress,
+    ListItem,
     Membership,
     Person,
+    PersonList,
     PhoneNumber,
     Subscription,
     Tag,
     Tagging,
 )
+from turnout.people.signals import person_changed
 
 
 class Writable(Protocol):
@@ -132,6 +136,7 @@ def create_person(
         add_tag(person=person, name=name)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=person,
                  summary=f"Added to {group.name}", request=request, group=group)
+    person_changed.send(sender=Person, person=person, created=True)
     return person
 
 
@@ -156,6 +161,7 @@ def update_person(
         person.save()
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person,
                      summary="Changed " + ", ".join(changed), request=request)
+        person_changed.send(sender=Person, person=person, created=False)
     return person
 
 
@@ -172,6 +178,7 @@ def add_email(*, actor: User | None, person: Person, address: str, consent_text:
                        source=source, text=consent_text, actor=actor)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Added an email address",
                  request=request)
+    person_changed.send(sender=Person, person=person, created=False)
     return email
 
 
@@ -189,6 +196,7 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
                        source=source, text=consent_text, actor=actor)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Added a phone number",
                  request=request)
+    person_changed.send(sender=Person, person=person, created=False)
     return phone
 
 
@@ -219,6 +227,7 @@ def set_membership(*, actor: User | None, person: Person, group: Group, status: 
     )
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person,
                  summary=f"Membership in {group.name}: {status}", request=request, group=group)
+    person_changed.send(sender=Person, person=person, created=False)
     return membership
 
 
@@ -257,6 +266,7 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
     keep.save()
     audit.record(actor=actor, action=AuditEntry.Action.MERGE, target=keep,
                  summary=f"Merged {other_id} into this person", detail={"merged": other_id}, request=request)
+    person_changed.send(sender=Person, person=keep, created=False)
     return keep
 
 
@@ -320,3 +330,120 @@ def people_filter(people: Any, *, q: str = "", tag: str = "", group: Group | Non
     if near is not None and miles:
         people = people.near(near[0], near[1], miles=miles)
     return people
+
+
+@dataclass
+class ContactChoice:
+    """An address or number from a signup, with the status the sender gave (None: not given)."""
+
+    value: str
+    status: str | None = None  # "opt_in", "opt_out" or None
+    kind: str = PhoneNumber.Kind.UNKNOWN
+
+
+@transaction.atomic
+def signup_person(
+    *,
+    actor: User | None,
+    group: Group,
+    fields: dict[str, Any],
+    emails: Iterable[ContactChoice] = (),
+    phones: Iterable[ContactChoice] = (),
+    custom_fields: dict[str, Any] | None = None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    source: str = ConsentEvent.Source.API,
+    source_detail: str = "",
+    consent_text: str = "",
+    person: Person | None = None,
+) -> tuple[Person, bool]:
+    """Find a person by email, then phone, or add them; apply what they sent. (person, created)
+
+    A new email is subscribed unless its status says otherwise; an existing one changes
+    only when a status is given. A phone is opted in to texts only with an explicit
+    status: consent to texts must be given, never assumed. Pass `person` to apply the
+    same rules to someone already chosen.
+    """
+    emails, phones = list(emails), list(phones)
+    chosen = person is not None
+    person = person or _match(emails, phones)
+    created = person is None
+    if person is None:
+        person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
+        if not person.set_postal_code(fields.get("postal_code", "")):
+            raise UnknownZip(fields.get("postal_code", ""))
+        person.save()
+    else:
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        for name, value in fields.items():
+            if name != "postal_code" and value not in ("", None):
+                setattr(person, name, value)
+        new_zip = fields.get("postal_code")
+        if new_zip and new_zip != person.postal_code and not person.set_postal_code(new_zip):
+            raise UnknownZip(new_zip)
+    if custom_fields:
+        merged = {**person.custom_fields, **custom_fields}
+        person.custom_fields = {k: v for k, v in merged.items() if v is not None}
+    person.save()  # a signup is activity: the modified date moves even when nothing else did
+
+    def consent(channel: str, address: str, action: str) -> None:
+        record_consent(person=person, channel=channel, address=address, action=action, source=source,
+                       source_detail=source_detail, text=consent_text, actor=actor)
+
+    for choice in emails:
+        existing = EmailAddress.objects.filter(address=choice.value).first()
+        if existing is None:
+            EmailAddress.objects.create(person=person, address=choice.value,
+                                        is_primary=not person.emails.exists())
+            consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
+        elif existing.person_id == person.pk and choice.status and existing.status != _status_for(choice.status):
+            consent("email", choice.value, choice.status)
+    for choice in phones:
+        existing_phone = PhoneNumber.objects.filter(number=choice.value).first()
+        if existing_phone is None:
+            PhoneNumber.objects.create(person=person, number=choice.value, kind=choice.kind,
+                                       is_primary=not person.phones.exists())
+            if choice.status:
+                consent("sms", choice.value, choice.status)
+        elif (existing_phone.person_id == person.pk and choice.status
+              and existing_phone.sms_status != _status_for(choice.status)):
+            consent("sms", choice.value, choice.status)
+        # A number that is someone else's stays theirs: same contact, same person.
+    if not chosen and not Membership.objects.filter(person=person, group=group).exists():
+        Membership.objects.create(person=person, group=group)  # they signed up with this group
+    for name in add_tags:
+        add_tag(person=person, name=name, actor=actor)
+    for name in remove_tags:
+        remove_tag(person=person, name=name, actor=actor)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                 target=person, summary=f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else ""),
+                 group=group)
+    person_changed.send(sender=Person, person=person, created=created)
+    return person, created
+
+
+def _status_for(action: str) -> str:
+    return Subscription.SUBSCRIBED if action == ConsentEvent.Action.OPT_IN else Subscription.UNSUBSCRIBED
+
+
+def _match(emails: Iterable[ContactChoice], phones: Iterable[ContactChoice]) -> Person | None:
+    for choice in emails:
+        found = EmailAddress.objects.filter(address=choice.value).select_related("person").first()
+        if found:
+            return found.person
+    for choice in phones:
+        found_phone = PhoneNumber.objects.filter(number=choice.value).select_related("person").first()
+        if found_phone:
+            return found_phone.person
+    return None
+
+
+@transaction.atomic
+def save_list(*, actor: User, group: Group, name: str, people: Any, description: str = "") -> PersonList:
+    """Save a fixed list of people (a queryset) in a group, in one set-based insert."""
+    person_list = PersonList.objects.create(group=group, name=name, description=description, created_by=actor)
+    ids = list(people.order_by().values_list("pk", flat=True).distinct())
+    ListItem.objects.bulk_create([ListItem(person_list=person_list, person_id=pk) for pk in ids], batch_size=2000)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=person_list,
+                 summary=f"Saved list “{name}” of {len(ids)} people", group=group)
+    return person_list

@@ -1,0 +1,323 @@
+"""The frame every API resource uses: token auth, rate limits, lenient bodies, HAL+JSON, paging.
+
+One view per path; `endpoint()` wraps a dict of method handlers so each handler only
+reads its input and returns a dict. Errors are `{"error": ...}` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from turnout.accounts.models import ApiToken, Group, Role, User
+from turnout.accounts.permissions import has_role
+from turnout.api import odata
+
+logger = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 25
+PREFIX = "action_network:"
+CONTENT_TYPE = "application/hal+json"
+# Query parameters that steer the API itself; never taken as body fields.
+CONTROL_PARAMETERS = {"page", "per_page", "filter", "background_processing"}
+
+
+class ApiError(Exception):
+    """Answered as {"error": message} with this status."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def not_found(kind: str, identifier: str) -> ApiError:
+    return ApiError(404, f"Couldn't find {kind} with id = {identifier}")
+
+
+@dataclass
+class Call:
+    """One authenticated API request: who is asking and the absolute base for links."""
+
+    request: HttpRequest
+    token: ApiToken
+    base: str
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user(self) -> User:
+        return self.token.user
+
+    @property
+    def group(self) -> Group:
+        return self.token.group
+
+    def url(self, path: str = "") -> str:
+        return self.base + path
+
+    def require_write(self) -> None:
+        """Changing data needs an organizer role in the token's group."""
+        if not has_role(self.user, self.group, Role.ORGANIZER):
+            raise ApiError(403, "This token can only read: its user is not an organizer in "
+                                f"{self.group.name}.")
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def authenticate(request: HttpRequest) -> ApiToken:
+    key = (request.headers.get("OSDI-API-Token") or "").strip()
+    if not key:
+        raise ApiError(401, "Send your API token in the OSDI-API-Token header.")
+    token = (ApiToken.objects.select_related("user", "group")
+             .filter(key_digest=token_digest(key), revoked_at__isnull=True).first())
+    if token is None or not token.user.is_active:
+        raise ApiError(401, "That API token is not valid; it may have been revoked.")
+    if not has_role(token.user, token.group, Role.VIEWER):
+        raise ApiError(403, f"The token's user no longer holds a role in {token.group.name}.")
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def check_rate(token: ApiToken) -> None:
+    """A fixed window per token, counted in the cache (shared across workers with Redis)."""
+    limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW_SECONDS
+    if limit <= 0:
+        return
+    now = time.time()
+    slot = int(now // window)
+    key = f"api-rate:{token.pk}:{slot}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # the entry expired between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        used = 1
+    if used > limit:
+        retry = max(1, math.ceil((slot + 1) * window - now))
+        raise ApiError(429, f"Too many requests: this token may make {limit} every {window} seconds. "
+                            f"Try again in {retry} seconds.", {"Retry-After": str(retry)})
+
+
+def parse_body(request: HttpRequest) -> dict[str, Any]:
+    """JSON, else form-encoded, else the query string: clients claim JSON and send any of them."""
+    raw = request.body.strip()
+    if raw and raw != b"null":
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            data = None
+            try:
+                form = QueryDict(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ApiError(400, "The request body is neither JSON nor form data.") from None
+            if form and all(key.strip() for key in form):
+                return _plain(form)
+            raise ApiError(400, "The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        return data
+    return _plain(request.GET, skip=CONTROL_PARAMETERS)
+
+
+def _plain(query: QueryDict, skip: Iterable[str] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in query:
+        if key in skip:
+            continue
+        values = query.getlist(key)
+        out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> HttpResponse:
+    response = HttpResponse(json.dumps(data, ensure_ascii=False), status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> HttpResponse:
+    return json_response({"error": message}, status, headers)
+
+
+Handler = Callable[..., Any]
+
+
+def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
+    """A view for one path: authenticate, rate-limit, dispatch by method, answer HAL+JSON."""
+
+    @csrf_exempt
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        handler = handlers.get(request.method.lower() if request.method else "")
+        if handler is None:
+            allowed = ", ".join(sorted(m.upper() for m in handlers))
+            return error_response(405, f"{request.method} is not supported here; use {allowed}.",
+                                  {"Allow": allowed})
+        try:
+            token = authenticate(request)
+            check_rate(token)
+            call = Call(request=request, token=token, base=request.build_absolute_uri("/api/v2/"))
+            if request.method in ("POST", "PUT", "PATCH"):
+                call.body = parse_body(request)
+            result = handler(call, **{k: strip_prefix(v) for k, v in kwargs.items()})
+        except ApiError as exc:
+            return error_response(exc.status, exc.message, exc.headers)
+        except ValidationError as exc:
+            return error_response(400, " ".join(exc.messages))
+        if isinstance(result, HttpResponse):
+            return result
+        return json_response(result)
+
+    return view
+
+
+def strip_prefix(identifier: str) -> str:
+    """Path ids may carry the `action_network:` prefix; URLs otherwise use the bare uuid."""
+    return identifier[len(PREFIX):] if identifier.startswith(PREFIX) else identifier
+
+
+def get_by_public_id(queryset: QuerySet[Any], identifier: str, kind: str) -> Any:
+    try:
+        return queryset.get(public_id=identifier)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError):
+        raise not_found(kind, identifier) from None
+
+
+def stamp(moment: datetime | None) -> str | None:
+    """ISO-8601 UTC with Z, to the second, as Action Network writes dates."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def identifiers(obj: Model) -> list[str]:
+    return [f"{PREFIX}{obj.public_id}"]  # type: ignore[attr-defined]
+
+
+def curies(base: str) -> list[dict[str, Any]]:
+    return [
+        {"name": "osdi", "href": base + "docs/{rel}", "templated": True},
+        {"name": "action_network", "href": base + "docs/{rel}", "templated": True},
+    ]
+
+
+def link(href: str) -> dict[str, str]:
+    return {"href": href}
+
+
+# Collections ---------------------------------------------------------------------------
+
+
+def _int_parameter(call: Call, name: str, default: int) -> int:
+    raw = call.request.GET.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a whole number, not “{raw[:20]}”.") from None
+    if value < 1:
+        raise ApiError(400, f"{name} must be 1 or more.")
+    return value
+
+
+def collection(
+    call: Call,
+    *,
+    queryset: QuerySet[Any],
+    key: str,
+    path: str,
+    serialize: Callable[[Any], dict[str, Any]],
+    filters: Mapping[str, odata.Condition] | None = None,
+    prefetch: Callable[[list[Any]], None] | None = None,
+) -> dict[str, Any]:
+    """One page of a collection, in primary-key order, with absolute self/next/previous links.
+
+    Clients page by number (`page=N`); each page remembers where it ended in the cache,
+    so the next page starts from that key instead of an OFFSET that grows with N.
+    """
+    page = _int_parameter(call, "page", 1)
+    per_page = min(_int_parameter(call, "per_page", MAX_PER_PAGE), MAX_PER_PAGE)
+    text = call.request.GET.get("filter", "")
+    if filters is not None and text:
+        try:
+            condition = odata.parse(text, filters)
+        except odata.FilterError as exc:
+            raise ApiError(400, str(exc)) from None
+        if condition is not None:
+            queryset = queryset.filter(condition)
+    queryset = queryset.order_by("pk")
+    total = queryset.count()
+    total_pages = math.ceil(total / per_page)
+    items: list[Any] = []
+    if page <= total_pages:
+        resume = _boundary_key(call, path, text, per_page, page - 1)
+        after = cache.get(resume) if page > 1 else None
+        if after is not None:
+            items = list(queryset.filter(pk__gt=after)[:per_page])
+        else:
+            start = (page - 1) * per_page
+            items = list(queryset[start:start + per_page])
+        if items:
+            cache.set(_boundary_key(call, path, text, per_page, page), items[-1].pk, timeout=600)
+    if prefetch is not None:
+        prefetch(items)
+    embedded = [serialize(item) for item in items]
+
+    def page_url(number: int) -> str:
+        params: dict[str, Any] = {"page": number, "per_page": per_page}
+        if text:
+            params["filter"] = text
+        return call.url(path) + "?" + urlencode(params)
+
+    links: dict[str, Any] = {"self": link(page_url(page))}
+    if page < total_pages:
+        links["next"] = link(page_url(page + 1))
+    if page > 1:
+        links["previous"] = link(page_url(min(page - 1, max(total_pages, 1))))
+    links[key] = [link(item["_links"]["self"]["href"]) for item in embedded]
+    links["curies"] = curies(call.base)
+    return {
+        "total_pages": total_pages,
+        "per_page": per_page,
+        "page": page,
+        "total_records": total,
+        "_links": links,
+        "_embedded": {key: embedded},
+    }
+
+
+def _boundary_key(call: Call, path: str, text: str, per_page: int, page: int) -> str:
+    digest = hashlib.sha256(f"{call.token.pk}|{path}|{text}|{per_page}|{page}".encode()).hexdigest()[:32]
+    return f"api-page:{digest}"
+
+
+def empty_collection(key: str) -> Handler:
+    """A collection Turnout keeps no data for: clients get an empty page, not an error."""
+
+    def handler(call: Call, **kwargs: Any) -> dict[str, Any]:
+        path = call.request.path.split("/api/v2/", 1)[-1].rstrip("/")
+        return collection(call, queryset=ApiToken.objects.none(), key=key, path=path, serialize=dict)
+
+    return handler

@@ -1,0 +1,283 @@
+"""The OpenAPI 3.1 description of /api/v2/: every path, parameter, body and answer.
+
+Tests validate real responses against these schemas and fuzz the API from this document,
+so it is the contract, kept beside the code it describes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/hal+json"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+LINK = {"type": "object", "properties": {"href": {"type": "string"}}, "required": ["href"]}
+LINKS = {
+    "type": "object",
+    "properties": {"self": ref("Link")},
+    "additionalProperties": {"anyOf": [ref("Link"), {"type": "array"}]},
+}
+DATE = {"type": ["string", "null"], "format": "date-time"}
+STRING_LIST = {"type": "array", "items": {"type": "string"}}
+COMMON = {
+    "identifiers": {**STRING_LIST, "minItems": 1, "description": "action_network:<uuid> first"},
+    "origin_system": {"type": "string"},
+    "created_date": DATE,
+    "modified_date": DATE,
+    "_links": ref("Links"),
+}
+EMAIL = {
+    "type": "object",
+    "properties": {"primary": {"type": "boolean"}, "address": {"type": "string"},
+                   "status": {"type": "string", "enum": ["subscribed", "unsubscribed", "bouncing"]}},
+    "required": ["address"],
+}
+PHONE = {
+    "type": "object",
+    "properties": {"primary": {"type": "boolean"}, "number": {"type": "string"},
+                   "number_type": {"type": "string"}, "status": {"type": "string"}},
+    "required": ["number"],
+}
+ADDRESS = {
+    "type": "object",
+    "properties": {
+        "primary": {"type": "boolean"},
+        "address_lines": STRING_LIST,
+        "locality": {"type": "string"},
+        "region": {"type": "string"},
+        "postal_code": {"type": "string"},
+        "country": {"type": "string"},
+        "language": {"type": "string"},
+        "location": {"type": "object", "properties": {"latitude": {"type": "number"},
+                                                      "longitude": {"type": "number"},
+                                                      "accuracy": {"type": "string"}}},
+    },
+}
+SCALAR = {"type": ["string", "number", "boolean", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Link": LINK,
+    "Links": LINKS,
+    "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+    "Notice": {"type": "object", "properties": {"notice": {"type": "string"}}, "required": ["notice"]},
+    "Person": {
+        "type": "object",
+        "properties": {
+            **COMMON,
+            "given_name": {"type": "string"},
+            "family_name": {"type": "string"},
+            "languages_spoken": STRING_LIST,
+            "email_addresses": {"type": "array", "items": EMAIL},
+            "phone_numbers": {"type": "array", "items": PHONE},
+            "postal_addresses": {"type": "array", "items": ADDRESS},
+            "custom_fields": {"type": "object", "additionalProperties": SCALAR},
+        },
+        "required": ["identifiers", "created_date", "modified_date", "email_addresses", "phone_numbers",
+                     "postal_addresses", "custom_fields", "_links"],
+    },
+    "PersonInput": {
+        "type": "object",
+        "properties": {
+            "given_name": {"type": "string", "maxLength": 100},
+            "family_name": {"type": "string", "maxLength": 100},
+            "languages_spoken": STRING_LIST,
+            "email_addresses": {"type": "array", "items": {
+                "type": "object", "properties": {"address": {"type": "string", "format": "email"},
+                                                 "primary": {"type": "boolean"},
+                                                 "status": {"type": "string",
+                                                            "enum": ["subscribed", "unsubscribed"]}}}},
+            "phone_numbers": {"type": "array", "items": {
+                "type": "object", "properties": {"number": {"type": "string"}, "primary": {"type": "boolean"},
+                                                 "number_type": {"type": "string"},
+                                                 "status": {"type": "string",
+                                                            "enum": ["subscribed", "unsubscribed"]}}}},
+            "postal_addresses": {"type": "array", "items": ADDRESS},
+            "custom_fields": {"type": "object", "additionalProperties": SCALAR},
+        },
+    },
+    "PersonSignup": {
+        "type": "object",
+        "properties": {"person": ref("PersonInput"), "add_tags": STRING_LIST, "remove_tags": STRING_LIST},
+        "required": ["person"],
+    },
+    "Tag": {"type": "object", "properties": {**COMMON, "name": {"type": "string"}},
+            "required": ["identifiers", "name", "_links"]},
+    "TagInput": {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
+                 "required": ["name"]},
+    "Tagging": {"type": "object", "properties": {**COMMON, "item_type": {"type": "string"}},
+                "required": ["identifiers", "item_type", "_links"]},
+    "TaggingInput": {
+        "type": "object",
+        "description": "The person by link (the last path segment of the href is the id), id or email.",
+        "properties": {
+            "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
+            "action_network:person_id": {"type": "string"},
+            "email_address": {"type": "string"},
+        },
+    },
+    "List": {"type": "object", "properties": {**COMMON, "name": {"type": "string"}, "title": {"type": "string"},
+                                              "description": {"type": "string"}},
+             "required": ["identifiers", "name", "_links"]},
+    "Item": {"type": "object", "properties": {**COMMON, "item_type": {"type": "string"}},
+             "required": ["identifiers", "item_type", "_links"]},
+    "EntryPoint": {"type": "object", "properties": {"motd": {"type": "string"}, "max_pagesize": {"type": "integer"},
+                                                    "_links": ref("Links")}, "required": ["_links"]},
+    "Metadata": {"type": "object", "properties": {"name": {"type": "string"}, "_links": ref("Links")},
+                 "required": ["_links"]},
+    "CustomFields": {
+        "type": "object",
+        "properties": {"action_network:custom_fields": {"type": "array", "items": {
+            "type": "object", "properties": {"name": {"type": "string"}, "notes": {"type": "string"}},
+            "required": ["name"]}}, "_links": ref("Links")},
+        "required": ["action_network:custom_fields"],
+    },
+    "Empty": {"type": "object", "description": "Turnout keeps no records of this kind."},
+}
+
+
+def collection_schema(key: str, item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "total_pages": {"type": "integer", "minimum": 0},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 25},
+            "page": {"type": "integer", "minimum": 1},
+            "total_records": {"type": "integer", "minimum": 0},
+            "_links": ref("Links"),
+            "_embedded": {"type": "object", "properties": {key: {"type": "array", "items": ref(item)}},
+                          "required": [key]},
+        },
+        "required": ["total_pages", "per_page", "page", "total_records", "_links", "_embedded"],
+    }
+
+
+COLLECTIONS = {
+    "People": ("osdi:people", "Person"), "Tags": ("osdi:tags", "Tag"), "Taggings": ("osdi:taggings", "Tagging"),
+    "Lists": ("osdi:lists", "List"), "Items": ("osdi:items", "Item"),
+}
+EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
+                     "queries", "wrappers"]
+PERSON_EMPTY = ["attendances", "signatures", "submissions", "donations", "outreaches"]
+for _name, (_key, _item) in COLLECTIONS.items():
+    SCHEMAS[f"{_name}Page"] = collection_schema(_key, _item)
+for _name in {*EMPTY_COLLECTIONS, *PERSON_EMPTY}:
+    SCHEMAS[f"{_name}Page"] = collection_schema(f"osdi:{_name}", "Empty")
+
+ERRORS = {
+    "400": "The request is malformed: a bad filter, page number or body.",
+    "401": "No API token, or one that is not valid.",
+    "403": "The token's user may not do this.",
+    "404": "No such record among those the token can see.",
+    "429": "Too many requests for this token; see Retry-After.",
+}
+
+
+def answer(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": ref(schema)}}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: answer(ERRORS[code], "Error") for code in codes}
+
+
+def _id(name: str, what: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "description": f"The {what}'s uuid, with or without the action_network: prefix",
+            "schema": {"type": "string"}}
+
+
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "1-based page"},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 25}},
+    {"name": "filter", "in": "query", "schema": {"type": "string"},
+     "description": "OData: eq ne gt ge lt le, and, or, parentheses, quoted values"},
+]
+
+
+def _get(summary: str, schema: str, params: list[dict[str, Any]] | None = None, paged: bool = False,
+         found: bool = False) -> dict[str, Any]:
+    codes = ["400", "401", "403", "429"] + (["404"] if found else [])
+    return {"summary": summary, "parameters": (params or []) + (PAGING if paged else []),
+            "responses": {"200": answer(summary, schema), **_errors(*codes)}}
+
+
+def _write(summary: str, body: str, schema: str, params: list[dict[str, Any]] | None = None,
+           created: bool = True, found: bool = False) -> dict[str, Any]:
+    responses = {"200": answer(summary, schema)}
+    if created:
+        responses["201"] = answer(summary + " (created)", schema)
+    codes = ["400", "401", "403", "429"] + (["404"] if found else [])
+    return {"summary": summary, "parameters": params or [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ref(body)}}},
+            "responses": {**responses, **_errors(*codes)}}
+
+
+def paths() -> dict[str, Any]:
+    person_id, tag_id = _id("person_id", "person"), _id("tag_id", "tag")
+    out: dict[str, Any] = {
+        "/": {"get": _get("Entry point: links to every collection", "EntryPoint")},
+        "/people": {
+            "get": _get("People the token can see", "PeoplePage", paged=True),
+            "post": _write("Person signup helper: match by email then phone, add or update", "PersonSignup",
+                           "Person"),
+        },
+        "/people/{person_id}": {
+            "get": _get("One person", "Person", [person_id], found=True),
+            "put": _write("Change a person", "PersonInput", "Person", [person_id], created=False, found=True),
+        },
+        "/people/{person_id}/taggings": {
+            "get": _get("A person's taggings", "TaggingsPage", [person_id], paged=True, found=True)},
+        "/tags": {"get": _get("Tags", "TagsPage", paged=True),
+                  "post": _write("Add a tag (or return the one with that name)", "TagInput", "Tag")},
+        "/tags/{tag_id}": {"get": _get("One tag", "Tag", [tag_id], found=True)},
+        "/tags/{tag_id}/taggings": {
+            "get": _get("Taggings of a tag on people the token can see", "TaggingsPage", [tag_id], paged=True,
+                        found=True),
+            "post": _write("Tag a person (once per person)", "TaggingInput", "Tagging", [tag_id], found=True),
+        },
+        "/tags/{tag_id}/taggings/{tagging_id}": {
+            "get": _get("One tagging", "Tagging", [tag_id, _id("tagging_id", "tagging")], found=True),
+            "delete": {"summary": "Remove a tagging", "parameters": [tag_id, _id("tagging_id", "tagging")],
+                       "responses": {"200": answer("Removed", "Notice"),
+                                     **_errors("400", "401", "403", "404", "429")}},
+        },
+        "/lists": {"get": _get("Saved lists", "ListsPage", paged=True)},
+        "/lists/{list_id}": {"get": _get("One list", "List", [_id("list_id", "list")], found=True)},
+        "/lists/{list_id}/items": {
+            "get": _get("People on a list", "ItemsPage", [_id("list_id", "list")], paged=True, found=True)},
+        "/lists/{list_id}/items/{item_id}": {
+            "get": _get("One list item", "Item", [_id("list_id", "list"), _id("item_id", "item")], found=True)},
+        "/metadata": {"get": _get("About this API", "Metadata")},
+        "/metadata/custom_fields": {"get": _get("Custom field names in use", "CustomFields")},
+    }
+    for name in PERSON_EMPTY:
+        out[f"/people/{{person_id}}/{name}"] = {
+            "get": _get(f"A person's {name.replace('_', ' ')}", f"{name}Page", [person_id], paged=True, found=True)}
+    for name in EMPTY_COLLECTIONS:
+        out[f"/{name}"] = {"get": _get(f"{name.replace('_', ' ').capitalize()} (Turnout keeps none)",
+                                       f"{name}Page", paged=True)}
+    return out
+
+
+def document(base: str) -> dict[str, Any]:
+    """The whole OpenAPI document, with the server set to this request's base URL."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Turnout API (Action Network v2 / OSDI compatible)",
+            "version": "2",
+            "description": "Clients built for Action Network's v2 API work by changing only the base URL. "
+                           "Send the token in the OSDI-API-Token header.",
+        },
+        "servers": [{"url": base.rstrip("/")}],
+        "security": [{"token": []}],
+        "paths": paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "OSDI-API-Token"}},
+        },
+    }

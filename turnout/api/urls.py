@@ -1,0 +1,38 @@
+"""Routes under /api/v2/. Every route takes an optional trailing slash (clients differ)."""
+
+from django.urls import re_path
+
+from turnout.api import views
+
+ID = r"(?P<{}>[^/]+)"
+app_name = "api_v2"
+
+
+def route(pattern: str, view: object, name: str) -> object:
+    return re_path(rf"^{pattern}/?$" if pattern else r"^$", view, name=name)
+
+
+urlpatterns = [
+    route("", views.entry, "entry"),
+    route("openapi.json", views.openapi_json, "openapi"),
+    route("docs", views.docs, "docs"),
+    route("people", views.people, "people"),
+    route(f"people/{ID.format('person_id')}", views.person, "person"),
+    route(f"people/{ID.format('person_id')}/taggings", views.person_taggings_view, "person_taggings"),
+    route(f"people/{ID.format('person_id')}/attendances", views.person_attendances, "person_attendances"),
+    route(f"people/{ID.format('person_id')}/signatures", views.person_signatures, "person_signatures"),
+    route(f"people/{ID.format('person_id')}/submissions", views.person_submissions, "person_submissions"),
+    route(f"people/{ID.format('person_id')}/donations", views.person_donations, "person_donations"),
+    route(f"people/{ID.format('person_id')}/outreaches", views.person_outreaches, "person_outreaches"),
+    route("tags", views.tags, "tags"),
+    route(f"tags/{ID.format('tag_id')}", views.tag, "tag"),
+    route(f"tags/{ID.format('tag_id')}/taggings", views.taggings, "taggings"),
+    route(f"tags/{ID.format('tag_id')}/taggings/{ID.format('tagging_id')}", views.tagging, "tagging"),
+    route("lists", views.lists, "lists"),
+    route(f"lists/{ID.format('list_id')}", views.person_list, "list"),
+    route(f"lists/{ID.format('list_id')}/items", views.items, "items"),
+    route(f"lists/{ID.format('list_id')}/items/{ID.format('item_id')}", views.item, "item"),
+    route("metadata", views.metadata_view, "metadata"),
+    route("metadata/custom_fields", views.custom_fields_view, "custom_fields"),
+    *[route(name, view, name) for name, view in views.EMPTY.items()],
+]

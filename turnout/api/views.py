@@ -1,0 +1,398 @@
+"""The Action Network v2 / OSDI-compatible resources. Reads go through `visible_to`, writes
+through people.services; the frame (auth, paging, errors) is in hal.py."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from turnout.accounts.models import Group, Role
+from turnout.api import inputs, odata, serializers
+from turnout.api.hal import (
+    PREFIX,
+    ApiError,
+    Call,
+    collection,
+    curies,
+    empty_collection,
+    endpoint,
+    get_by_public_id,
+    json_response,
+    link,
+)
+from turnout.api.openapi import document
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.people import services
+from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+from turnout.people.models import (
+    EmailAddress,
+    ListItem,
+    Person,
+    PersonList,
+    PhoneNumber,
+    Tag,
+    Tagging,
+)
+
+DATES = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
+
+
+def _identifier(op: str, value: str) -> Q:
+    value = value[len(PREFIX):] if value.startswith(PREFIX) else value
+    try:
+        public_id = uuid.UUID(value)
+    except ValueError:
+        return Q(pk__in=[]) if op == "eq" else Q()
+    return Q(public_id=public_id) if op == "eq" else ~Q(public_id=public_id)
+
+
+def _contact(model: type[EmailAddress] | type[PhoneNumber], column: str, normalize: Any) -> odata.Condition:
+    def condition(op: str, value: str) -> Q:
+        if op not in ("eq", "ne"):
+            raise odata.FilterError(f"{'email_address' if model is EmailAddress else 'phone_number'} "
+                                    "can only be compared with eq or ne.")
+        try:
+            normalized = normalize(value)
+        except InvalidContact:
+            return Q(pk__in=[]) if op == "eq" else Q()
+        found = Exists(model.objects.filter(person=OuterRef("pk"), **{column: normalized}))
+        return Q(found) if op == "eq" else ~Q(found)
+
+    return condition
+
+
+PEOPLE_FILTERS: dict[str, odata.Condition] = {
+    "identifier": _identifier,
+    "email_address": _contact(EmailAddress, "address", normalize_email),
+    "phone_number": _contact(PhoneNumber, "number", lambda v: normalize_phone(v)[0]),
+    "given_name": odata.text("given_name"),
+    "family_name": odata.text("family_name"),
+    "region": odata.text("region"),
+    "postal_code": odata.text("postal_code"),
+    **DATES,
+}
+TAG_FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("created_at")}
+
+
+def _people(call: Call, write: bool = False) -> QuerySet[Person]:
+    return Person.objects.visible_to(call.user, Role.ORGANIZER if write else Role.VIEWER)
+
+
+def _prefetch_people(people: list[Person]) -> None:
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(people, "emails", "phones")
+
+
+def _person(call: Call, person_id: str, write: bool = False) -> Person:
+    person = get_by_public_id(_people(call).prefetch_related("emails", "phones"), person_id, "person")
+    if write and not _people(call, write=True).filter(pk=person.pk).exists():
+        raise ApiError(403, "This token's user may read this person but not change them.")
+    return person
+
+
+# Entry point and metadata --------------------------------------------------------------
+
+
+def entry_point(call: Call) -> dict[str, Any]:
+    base = call.base
+    collections = ["people", "tags", "lists", "donations", "fundraising_pages", "advocacy_campaigns",
+                   "outreaches", "campaigns", "queries", "wrappers"]
+    links: dict[str, Any] = {"self": link(base)}
+    links.update({f"osdi:{name}": link(base + name) for name in collections})
+    links["osdi:person_signup_helper"] = link(base + "people")
+    links["action_network:metadata"] = link(base + "metadata")
+    links["docs"] = link(base + "openapi.json")
+    links["curies"] = curies(base)
+    return {
+        "motd": f"Turnout API for {call.group.name}. Documentation: {base}docs",
+        "vendor_name": "Turnout",
+        "product_name": "Turnout",
+        "osdi_version": "1.1.1",
+        "max_pagesize": 25,
+        "namespace": "action_network",
+        "_links": links,
+    }
+
+
+def metadata(call: Call) -> dict[str, Any]:
+    return {
+        "name": call.group.name,
+        "_links": {
+            "self": link(call.url("metadata")),
+            "osdi:custom_fields": link(call.url("metadata/custom_fields")),
+            "curies": curies(call.base),
+        },
+    }
+
+
+def custom_fields(call: Call) -> dict[str, Any]:
+    """The custom field names in use on the people this token can see."""
+    visible_sql, params = _people(call).values("custom_fields").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        sql = (f"SELECT DISTINCT jsonb_object_keys(t.custom_fields) AS name FROM ({visible_sql}) t "  # noqa: S608
+               "ORDER BY 1 LIMIT 1000")
+    else:
+        sql = (f"SELECT DISTINCT j.key FROM ({visible_sql}) t, json_each(t.custom_fields) j "  # noqa: S608
+               "ORDER BY 1 LIMIT 1000")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [row[0] for row in cursor.fetchall()]
+    return {
+        "action_network:custom_fields": [{"name": name, "notes": ""} for name in names],
+        "_links": {"self": link(call.url("metadata/custom_fields")), "curies": curies(call.base)},
+    }
+
+
+# People ----------------------------------------------------------------------------------
+
+
+def people_list(call: Call) -> dict[str, Any]:
+    return collection(call, queryset=_people(call), key="osdi:people", path="people",
+                      serialize=lambda p: serializers.person(p, call.base), filters=PEOPLE_FILTERS,
+                      prefetch=_prefetch_people)
+
+
+def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
+    """The person signup helper: match by email then phone, update or add, tag, untag."""
+    call.require_write()
+    body = call.body
+    data = body.get("person", body)
+    if not isinstance(data, dict):
+        raise ApiError(400, "person must be an object.")
+    flat = {"email_addresses": data.get("email_addresses", data.get("email_address", data.get("email"))),
+            "phone_numbers": data.get("phone_numbers", data.get("phone_number", data.get("phone")))}
+    emails, phones = inputs.emails(flat["email_addresses"]), inputs.phones(flat["phone_numbers"])
+    if not emails and not phones:
+        raise ApiError(400, "A person needs an email address or a phone number.")
+    fields = inputs.person_fields(data)
+    try:
+        person, created = services.signup_person(
+            actor=call.user, group=call.group, fields=fields, emails=emails, phones=phones,
+            custom_fields=inputs.custom_fields(data.get("custom_fields")),
+            add_tags=inputs.tag_names(body.get("add_tags"), "add_tags"),
+            remove_tags=inputs.tag_names(body.get("remove_tags"), "remove_tags"),
+            source_detail=f"API token “{call.token.name}”",
+        )
+    except services.UnknownZip as exc:
+        raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
+    person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
+    return json_response(serializers.person(person, call.base), status=201 if created else 200)
+
+
+def person_detail(call: Call, person_id: str) -> dict[str, Any]:
+    person = _person(call, person_id)
+    audit.record(actor=call.user, action=AuditEntry.Action.VIEW, target=person, summary="Read through the API")
+    return serializers.person(person, call.base)
+
+
+def person_update(call: Call, person_id: str) -> dict[str, Any]:
+    call.require_write()
+    person = _person(call, person_id, write=True)
+    data = call.body.get("person", call.body)
+    if not isinstance(data, dict):
+        raise ApiError(400, "person must be an object.")
+    fields = inputs.person_fields(data)
+    emails = inputs.emails(data.get("email_addresses", data.get("email_address")))
+    phones = inputs.phones(data.get("phone_numbers"))
+    try:
+        person = services.update_person(actor=call.user, person=person, fields=fields)
+        for choice in emails:
+            owner = EmailAddress.objects.filter(address=choice.value).values_list("person_id", flat=True).first()
+            if owner not in (None, person.pk):
+                raise ApiError(400, f"{choice.value} belongs to another person.")
+        for choice in phones:
+            owner = PhoneNumber.objects.filter(number=choice.value).values_list("person_id", flat=True).first()
+            if owner not in (None, person.pk):
+                raise ApiError(400, f"{choice.value} belongs to another person.")
+        extra = inputs.custom_fields(data.get("custom_fields"))
+        if emails or phones or extra:
+            # The same matching and consent rules as a signup, keyed by this person's contacts.
+            services.signup_person(actor=call.user, group=call.group, fields={}, emails=emails, phones=phones,
+                                   custom_fields=extra, source_detail=f"API token “{call.token.name}”",
+                                   person=person)
+    except services.UnknownZip as exc:
+        raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
+    person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
+    return serializers.person(person, call.base)
+
+
+def person_taggings(call: Call, person_id: str) -> dict[str, Any]:
+    person = _person(call, person_id)
+    taggings = Tagging.objects.filter(person=person).select_related("tag", "person")
+    return collection(call, queryset=taggings, key="osdi:taggings", path=f"people/{person.public_id}/taggings",
+                      serialize=lambda t: serializers.tagging(t, call.base), filters=TAG_FILTERS)
+
+
+def person_empty(key: str) -> Any:
+    inner = empty_collection(key)
+
+    def handler(call: Call, person_id: str) -> dict[str, Any]:
+        _person(call, person_id)  # 404 for people the token cannot see, as for every person path
+        return inner(call)  # type: ignore[no-any-return]
+
+    return handler
+
+
+# Tags and taggings ------------------------------------------------------------------------
+
+
+def tags_list(call: Call) -> dict[str, Any]:
+    return collection(call, queryset=Tag.objects.all(), key="osdi:tags", path="tags",
+                      serialize=lambda t: serializers.tag(t, call.base), filters=TAG_FILTERS)
+
+
+def tag_create(call: Call) -> HttpResponse:
+    call.require_write()
+    name = inputs.text(call.body.get("name"), "name", 100)
+    if not name:
+        raise ApiError(400, "A tag needs a name.")
+    tag, created = Tag.objects.get_or_create(name=name)
+    return json_response(serializers.tag(tag, call.base), status=201 if created else 200)
+
+
+def tag_detail(call: Call, tag_id: str) -> dict[str, Any]:
+    return serializers.tag(get_by_public_id(Tag.objects.all(), tag_id, "tag"), call.base)
+
+
+def _tag_taggings(call: Call, tag: Tag, write: bool = False) -> QuerySet[Tagging]:
+    return Tagging.objects.filter(tag=tag, person__in=_people(call, write)).select_related("tag", "person")
+
+
+def taggings_list(call: Call, tag_id: str) -> dict[str, Any]:
+    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    return collection(call, queryset=_tag_taggings(call, tag), key="osdi:taggings",
+                      path=f"tags/{tag.public_id}/taggings",
+                      serialize=lambda t: serializers.tagging(t, call.base), filters=TAG_FILTERS)
+
+
+def person_reference(call: Call, body: dict[str, Any], write: bool = True) -> Person:
+    """The person a body points at: a link href (last path segment), an id, or an email."""
+    candidates: list[str] = []
+    links = body.get("_links")
+    if isinstance(links, dict):
+        person_link = links.get("osdi:person")
+        if isinstance(person_link, dict) and isinstance(person_link.get("href"), str):
+            candidates.append(person_link["href"].rstrip("/").rsplit("/", 1)[-1])
+    for key in ("action_network:person_id", "person_id", "identifier"):
+        if isinstance(body.get(key), str):
+            candidates.append(body[key])
+    people = _people(call, write)
+    for candidate in candidates:
+        candidate = candidate.split("?", 1)[0]
+        candidate = candidate[len(PREFIX):] if candidate.startswith(PREFIX) else candidate
+        try:
+            found = people.filter(public_id=uuid.UUID(candidate)).first()
+        except ValueError:
+            continue
+        if found:
+            return found
+    email = body.get("email_address") or body.get("email")
+    if isinstance(email, str) and email.strip():
+        try:
+            address = normalize_email(email)
+        except InvalidContact:
+            address = ""
+        found = people.filter(emails__address=address).first() if address else None
+        if found:
+            return found
+    raise ApiError(400, "You must specify a valid person id")
+
+
+def tagging_create(call: Call, tag_id: str) -> HttpResponse:
+    call.require_write()
+    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    person = person_reference(call, call.body)
+    existed = Tagging.objects.filter(person=person, tag=tag).exists()
+    tagging = services.add_tag(person=person, name=tag.name, actor=call.user)
+    tagging = Tagging.objects.select_related("tag", "person").get(pk=tagging.pk)
+    return json_response(serializers.tagging(tagging, call.base), status=200 if existed else 201)
+
+
+def tagging_detail(call: Call, tag_id: str, tagging_id: str) -> dict[str, Any]:
+    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    tagging = get_by_public_id(_tag_taggings(call, tag), tagging_id, "tagging")
+    return serializers.tagging(tagging, call.base)
+
+
+def tagging_delete(call: Call, tag_id: str, tagging_id: str) -> dict[str, Any]:
+    call.require_write()
+    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    tagging = get_by_public_id(_tag_taggings(call, tag, write=True), tagging_id, "tagging")
+    services.remove_tag(person=tagging.person, name=tag.name, actor=call.user)
+    return {"notice": "This tagging was successfully deleted."}
+
+
+# Lists and items ---------------------------------------------------------------------------
+
+
+def _lists(call: Call) -> QuerySet[PersonList]:
+    return PersonList.objects.filter(group__in=Group.objects.visible_to(call.user))
+
+
+def lists_list(call: Call) -> dict[str, Any]:
+    return collection(call, queryset=_lists(call), key="osdi:lists", path="lists",
+                      serialize=lambda pl: serializers.person_list(pl, call.base), filters=DATES)
+
+
+def list_detail(call: Call, list_id: str) -> dict[str, Any]:
+    return serializers.person_list(get_by_public_id(_lists(call), list_id, "list"), call.base)
+
+
+def _items(call: Call, person_list: PersonList) -> QuerySet[ListItem]:
+    return (ListItem.objects.filter(person_list=person_list, person__in=_people(call))
+            .select_related("person_list", "person"))
+
+
+def items_list(call: Call, list_id: str) -> dict[str, Any]:
+    person_list = get_by_public_id(_lists(call), list_id, "list")
+    return collection(call, queryset=_items(call, person_list), key="osdi:items",
+                      path=f"lists/{person_list.public_id}/items",
+                      serialize=lambda i: serializers.list_item(i, call.base),
+                      filters={"created_date": odata.when("created_at"), "modified_date": odata.when("created_at")})
+
+
+def item_detail(call: Call, list_id: str, item_id: str) -> dict[str, Any]:
+    person_list = get_by_public_id(_lists(call), list_id, "list")
+    return serializers.list_item(get_by_public_id(_items(call, person_list), item_id, "item"), call.base)
+
+
+# Views ------------------------------------------------------------------------------------
+
+entry = endpoint(get=entry_point)
+people = endpoint(get=people_list, post=person_signup)
+person = endpoint(get=person_detail, put=person_update)
+person_taggings_view = endpoint(get=person_taggings)
+person_attendances = endpoint(get=person_empty("osdi:attendances"))
+person_signatures = endpoint(get=person_empty("osdi:signatures"))
+person_submissions = endpoint(get=person_empty("osdi:submissions"))
+person_donations = endpoint(get=person_empty("osdi:donations"))
+person_outreaches = endpoint(get=person_empty("osdi:outreaches"))
+tags = endpoint(get=tags_list, post=tag_create)
+tag = endpoint(get=tag_detail)
+taggings = endpoint(get=taggings_list, post=tagging_create)
+tagging = endpoint(get=tagging_detail, delete=tagging_delete)
+lists = endpoint(get=lists_list)
+person_list = endpoint(get=list_detail)
+items = endpoint(get=items_list)
+item = endpoint(get=item_detail)
+metadata_view = endpoint(get=metadata)
+custom_fields_view = endpoint(get=custom_fields)
+EMPTY = {name: endpoint(get=empty_collection(f"osdi:{name}"))
+         for name in ("donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
+                      "queries", "wrappers")}
+
+
+def openapi_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(document(request.build_absolute_uri("/api/v2/")), json_dumps_params={"indent": 1})
+
+
+def docs(request: HttpRequest) -> HttpResponse:
+    return render(request, "api/docs.html", {"spec": document(request.build_absolute_uri("/api/v2/"))})
+
