@@ -10,7 +10,14 @@ import time_machine
 from turnout.api.tests.base import ApiTestCase
 from turnout.core.models import AuditEntry
 from turnout.core.testing import make_person
-from turnout.people.models import ConsentEvent, EmailAddress, Membership, Person, PhoneNumber, Subscription
+from turnout.people.models import (
+    ConsentEvent,
+    EmailAddress,
+    Membership,
+    Person,
+    PhoneNumber,
+    Subscription,
+)
 
 
 class AuthTests(ApiTestCase):
@@ -126,7 +133,7 @@ class ReadTests(ApiTestCase):
         self.assertEqual(by_number["_embedded"], by_resume["_embedded"])
 
     def test_per_page_is_capped_at_25_and_bad_numbers_are_400(self) -> None:
-        for n in range(30):
+        for _n in range(30):
             make_person(self.local)
         self.assertEqual(len(self.ok("GET", "people?per_page=100")["_embedded"]["osdi:people"]), 25)
         for query in ("page=0", "page=abc", "per_page=-1"):
@@ -153,7 +160,7 @@ class ReadTests(ApiTestCase):
             self.assertEqual(sorted(p["given_name"] for p in data["_embedded"]["osdi:people"]), sorted(expected), text)
 
     def test_next_link_keeps_the_filter(self) -> None:
-        for n in range(30):
+        for _n in range(30):
             make_person(self.local, given_name="Same")
         data = self.ok("GET", "people?per_page=10&filter=given_name eq 'Same'")
         self.assertEqual(data["total_records"], 30)

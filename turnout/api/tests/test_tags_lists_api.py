@@ -1,0 +1,92 @@
+"""Tags, taggings, lists and items through the API."""
+
+from __future__ import annotations
+
+from turnout.api.tests.base import ApiTestCase
+from turnout.core.testing import make_person
+from turnout.people.models import Tag, Tagging
+from turnout.people.services import add_tag, save_list
+
+
+def bare(resource: dict) -> str:
+    return resource["identifiers"][0].split(":", 1)[1]
+
+
+class TagTests(ApiTestCase):
+    def test_create_a_tag_once(self) -> None:
+        first = self.ok("POST", "tags", {"name": "Rally 2026"}, status=201)
+        again = self.ok("POST", "tags", {"name": "Rally 2026"}, status=200)
+        self.assertEqual(first["identifiers"], again["identifiers"])
+        self.assertEqual(self.ok("GET", f"tags/{bare(first)}")["name"], "Rally 2026")
+        self.assertEqual(self.ok("GET", f"tags/action_network:{bare(first)}")["name"], "Rally 2026")
+        self.assertEqual([t["name"] for t in self.ok("GET", "tags")["_embedded"]["osdi:tags"]], ["Rally 2026"])
+
+    def test_tag_needs_a_name(self) -> None:
+        for body in ({}, {"name": ""}, {"name": ["a"]}, {"name": "x" * 101}):
+            self.assertEqual(self.api("POST", "tags", body).status_code, 400, body)
+
+    def test_tagging_by_href_from_any_host_is_deduplicated_per_person(self) -> None:
+        """Parsons and osdi send hrefs built with Action Network's host; the last path segment is the id."""
+        tag = self.ok("POST", "tags", {"name": "steward"}, status=201)
+        body = {"_links": {"osdi:person": {"href": f"https://actionnetwork.org/api/v2/people/{self.member.public_id}"}}}
+        created = self.ok("POST", f"tags/{bare(tag)}/taggings", body, status=201)
+        again = self.ok("POST", f"tags/{bare(tag)}/taggings", body, status=200)
+        self.assertEqual(created["identifiers"], again["identifiers"])
+        self.assertEqual(Tagging.objects.filter(person=self.member).count(), 1)
+        self.assertTrue(created["_links"]["osdi:person"]["href"].endswith(str(self.member.public_id)))
+        listed = self.ok("GET", f"tags/{bare(tag)}/taggings")
+        self.assertEqual(listed["total_records"], 1)
+        self.assertEqual(self.ok("GET", f"people/{self.member.public_id}/taggings")["total_records"], 1)
+
+    def test_tagging_by_person_id_or_email_when_links_are_lost(self) -> None:
+        tag = self.ok("POST", "tags", {"name": "query-string"}, status=201)
+        self.ok("POST", f"/api/v2/tags/{bare(tag)}/taggings?action_network:person_id={self.member.public_id}",
+                status=201)
+        other = make_person(self.local, email="by-email@example.org")
+        self.ok("POST", f"tags/{bare(tag)}/taggings", {"email_address": "by-email@example.org"}, status=201)
+        self.assertEqual(set(Tagging.objects.filter(tag__name="query-string").values_list("person", flat=True)),
+                         {self.member.pk, other.pk})
+        for body in ({}, {"_links": {"osdi:person": {"href": "https://x/people/not-a-uuid"}}},
+                     {"action_network:person_id": "00000000-0000-0000-0000-000000000000"}):
+            response = self.api("POST", f"tags/{bare(tag)}/taggings", body)
+            self.assertEqual(response.status_code, 400)
+            self.assertEqual(response.json(), {"error": "You must specify a valid person id"})
+
+    def test_delete_a_tagging_answers_a_notice(self) -> None:
+        tagging = add_tag(person=self.member, name="leaving")
+        tag_id = Tag.objects.get(name="leaving").public_id
+        response = self.api("DELETE", f"tags/{tag_id}/taggings/{tagging.public_id}", raw=b"null")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("notice", response.json())
+        self.assertFalse(Tagging.objects.filter(pk=tagging.pk).exists())
+        self.assertEqual(self.api("DELETE", f"tags/{tag_id}/taggings/{tagging.public_id}").status_code, 404)
+
+    def test_read_only_token_cannot_tag(self) -> None:
+        tag = self.ok("POST", "tags", {"name": "ro"}, status=201)
+        response = self.api("POST", f"tags/{bare(tag)}/taggings",
+                            {"action_network:person_id": str(self.member.public_id)}, key=self.viewer_key)
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.api("POST", "tags", {"name": "x"}, key=self.viewer_key).status_code, 403)
+
+
+class ListTests(ApiTestCase):
+    def test_lists_and_their_items(self) -> None:
+        extra = make_person(self.local, given_name="Listed")
+        saved = save_list(actor=self.organizer, group=self.local, name="Phone bank", people=self.member.__class__.objects.filter(
+            pk__in=[self.member.pk, extra.pk, self.stranger.pk]))
+        lists = self.ok("GET", "lists")
+        self.assertEqual([item["name"] for item in lists["_embedded"]["osdi:lists"]], ["Phone bank"])
+        self.assertEqual(self.ok("GET", f"lists/{saved.public_id}")["name"], "Phone bank")
+        items = self.ok("GET", f"lists/{saved.public_id}/items")
+        # The stranger is on the list's rows but not visible to this token.
+        people = {i["_links"]["osdi:person"]["href"].rsplit("/", 1)[1] for i in items["_embedded"]["osdi:items"]}
+        self.assertEqual(people, {str(self.member.public_id), str(extra.public_id)})
+        item_id = bare(items["_embedded"]["osdi:items"][0])
+        self.assertEqual(self.ok("GET", f"lists/{saved.public_id}/items/{item_id}")["item_type"], "osdi:person")
+
+    def test_another_groups_list_is_not_found(self) -> None:
+        theirs = save_list(actor=self.outsider, group=self.other, name="East list",
+                           people=self.member.__class__.objects.filter(pk=self.stranger.pk))
+        self.assertEqual(self.ok("GET", "lists")["total_records"], 0)
+        self.assertEqual(self.api("GET", f"lists/{theirs.public_id}").status_code, 404)
+        self.assertEqual(self.api("GET", f"lists/{theirs.public_id}/items").status_code, 404)
