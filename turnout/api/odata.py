@@ -38,7 +38,7 @@ OR.2: /or/i
 AND.2: /and/i
 OP.2: /(eq|ne|gt|ge|lt|le)(?![A-Za-z0-9_])/i
 FIELD: /[A-Za-z_][A-Za-z0-9_:.\-]*/
-STRING: /'(?:[^'\\]|''|\\.)*'/ | /"(?:[^"\\]|\\.)*"/
+STRING: /'(?:[^']|'')*'/ | /"(?:[^"]|"")*"/
 BARE: /[^\s()'"]+/
 %ignore /\s+/
 """
@@ -83,22 +83,10 @@ def _describe(text: str, exc: UnexpectedInput) -> str:
 
 
 def unquote(token: str) -> str:
+    """OData quoting: a quote inside a value is written twice ('O''Brien'); backslashes are plain."""
     if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
-        quote, inner = token[0], token[1:-1]
-        out, i = [], 0
-        while i < len(inner):
-            ch = inner[i]
-            if ch == "\\" and i + 1 < len(inner):
-                out.append(inner[i + 1])
-                i += 2
-                continue
-            if quote == "'" and ch == "'" and inner[i + 1:i + 2] == "'":
-                out.append("'")
-                i += 2
-                continue
-            out.append(ch)
-            i += 1
-        return "".join(out)
+        quote = token[0]
+        return token[1:-1].replace(quote * 2, quote)
     return token
 
 

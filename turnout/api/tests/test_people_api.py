@@ -372,3 +372,23 @@ class CrossGroupTests(ApiTestCase):
                 key=self.outsider_key)
         data = self.ok("GET", "people")
         self.assertNotIn("east2@example.org", json.dumps(data))
+
+
+class OpenApiTests(ApiTestCase):
+    def test_the_document_is_valid_openapi_and_public(self) -> None:
+        from openapi_spec_validator import validate
+
+        response = self.client.get("/api/v2/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        spec = response.json()
+        validate(spec)
+        self.assertEqual(spec["servers"][0]["url"], "http://testserver/api/v2")
+        for path in ("/people", "/people/{person_id}", "/tags/{tag_id}/taggings/{tagging_id}", "/lists/{list_id}/items",
+                     "/metadata/custom_fields", "/donations"):
+            self.assertIn(path, spec["paths"])
+
+    def test_the_docs_page_lists_every_endpoint(self) -> None:
+        page = self.client.get("/api/v2/docs")
+        self.assertContains(page, "/people/{person_id}/taggings")
+        self.assertContains(page, "OSDI-API-Token")
+        self.assertContains(page, "Person signup helper")
