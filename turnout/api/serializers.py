@@ -17,14 +17,14 @@ from turnout.people.models import (
 
 ORIGIN = "Turnout"
 
-EMAIL_STATUS = {
+EMAIL_STATUS: dict[str, str] = {
     Subscription.SUBSCRIBED: "subscribed",
     Subscription.UNSUBSCRIBED: "unsubscribed",
     Subscription.BOUNCING: "bouncing",
     # No recorded consent: not on any email list, which clients know as unsubscribed.
     Subscription.NO_CONSENT: "unsubscribed",
 }
-PHONE_TYPE = {PhoneNumber.Kind.MOBILE: "Mobile", PhoneNumber.Kind.LANDLINE: "Home",
+PHONE_TYPE: dict[str, str] = {PhoneNumber.Kind.MOBILE: "Mobile", PhoneNumber.Kind.LANDLINE: "Home",
               PhoneNumber.Kind.VOIP: "Other", PhoneNumber.Kind.UNKNOWN: "Mobile"}
 
 

@@ -1,6 +1,9 @@
 """Routes under /api/v2/. Every route takes an optional trailing slash (clients differ)."""
 
-from django.urls import re_path
+from collections.abc import Callable
+
+from django.http import HttpResponse
+from django.urls import URLPattern, re_path
 
 from turnout.api import views
 
@@ -8,7 +11,7 @@ ID = r"(?P<{}>[^/]+)"
 app_name = "api_v2"
 
 
-def route(pattern: str, view: object, name: str) -> object:
+def route(pattern: str, view: Callable[..., HttpResponse], name: str) -> URLPattern:
     return re_path(rf"^{pattern}/?$" if pattern else r"^$", view, name=name)
 
 

@@ -18,7 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.REDIS_URL:
             extra = ["--burst"] if options["burst"] else []
-            call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job", *extra)
+            # The scheduler moves deferred tasks (webhook retries with backoff) onto the queue when due.
+            call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job", "--with-scheduler", *extra)
         else:
             extra = ["--batch"] if options["burst"] else []
             call_command("db_worker", "--no-startup-delay", "--interval", "0.5", *extra)
