@@ -120,7 +120,7 @@ def create_token(request: HttpRequest) -> HttpResponse:
     token_form = ApiTokenForm(request.POST, user=user)
     if not token_form.is_valid():
         return render(request, "accounts/preferences.html",
-                      _preferences_context(request, PreferencesForm(instance=user), token_form=token_form), status=400)
+                      _preferences_context(request, PreferencesForm(instance=user), token_form=token_form))
     token, key = services.create_api_token(actor=user, user=user, group=token_form.cleaned_data["group"],
                                            name=token_form.cleaned_data["name"], request=request)
     response = render(request, "accounts/preferences.html",

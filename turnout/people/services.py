@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, Role, User
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.people.contact import format_phone
@@ -361,13 +361,16 @@ def signup_person(
 
     A new email is subscribed unless its status says otherwise; an existing one changes
     only when a status is given. A phone is opted in to texts only with an explicit
-    status: consent to texts must be given, never assumed. Pass `person` to apply the
+    status: consent to texts must be given, never assumed. Someone the actor could not
+    already change only gains: blanks filled, contacts added, opt-outs honoured; an opt-in
+    they withdrew elsewhere is not restored by another group. Pass `person` to apply the
     same rules to someone already chosen.
     """
     emails, phones = list(emails), list(phones)
     chosen = person is not None
     person = person or _match(emails, phones)
     created = person is None
+    owned = True
     if person is None:
         person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
         if not person.set_postal_code(fields.get("postal_code", "")):
@@ -375,12 +378,19 @@ def signup_person(
         person.save()
     else:
         person = Person.objects.select_for_update().get(pk=person.pk)
+        # Someone already known to groups where the actor holds no organizer role joins the
+        # actor's group, but what those groups recorded is not overwritten: the signup only
+        # fills blanks. (A group must not be able to rename or move another group's member.)
+        owned = actor is None or Person.objects.visible_to(actor, Role.ORGANIZER).filter(pk=person.pk).exists()
         for name, value in fields.items():
-            if name != "postal_code" and value not in ("", None):
+            if name != "postal_code" and value not in ("", None) and (owned or not getattr(person, name)):
                 setattr(person, name, value)
         new_zip = fields.get("postal_code")
-        if new_zip and new_zip != person.postal_code and not person.set_postal_code(new_zip):
+        if (new_zip and new_zip != person.postal_code and (owned or not person.postal_code)
+                and not person.set_postal_code(new_zip)):
             raise UnknownZip(new_zip)
+        if not owned and custom_fields:
+            custom_fields = {k: v for k, v in custom_fields.items() if k not in person.custom_fields}
     if custom_fields:
         merged = {**person.custom_fields, **custom_fields}
         person.custom_fields = {k: v for k, v in merged.items() if v is not None}
@@ -396,7 +406,8 @@ def signup_person(
             EmailAddress.objects.create(person=person, address=choice.value,
                                         is_primary=not person.emails.exists())
             consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
-        elif existing.person_id == person.pk and choice.status and existing.status != _status_for(choice.status):
+        elif (existing.person_id == person.pk and choice.status and existing.status != _status_for(choice.status)
+              and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
             consent("email", choice.value, choice.status)
     for choice in phones:
         existing_phone = PhoneNumber.objects.filter(number=choice.value).first()
@@ -406,14 +417,15 @@ def signup_person(
             if choice.status:
                 consent("sms", choice.value, choice.status)
         elif (existing_phone.person_id == person.pk and choice.status
-              and existing_phone.sms_status != _status_for(choice.status)):
+              and existing_phone.sms_status != _status_for(choice.status)
+              and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
             consent("sms", choice.value, choice.status)
         # A number that is someone else's stays theirs: same contact, same person.
     if not chosen and not Membership.objects.filter(person=person, group=group).exists():
         Membership.objects.create(person=person, group=group)  # they signed up with this group
     for name in add_tags:
         add_tag(person=person, name=name, actor=actor)
-    for name in remove_tags:
+    for name in remove_tags if owned else ():
         remove_tag(person=person, name=name, actor=actor)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
                  target=person, summary=f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else ""),

@@ -59,8 +59,8 @@ def _operations() -> list[tuple[re.Pattern[str], dict[str, Any]]]:
 def check_against_openapi(test: Any, method: str, url: str, response: HttpResponse) -> None:
     """Every API answer a test sees must be documented: its status, and its body's shape."""
     path = urlsplit(url).path
-    if response.status_code == 405:
-        return
+    if response.status_code == 405 or path.rstrip("/").endswith(("/openapi.json", "/docs")):
+        return  # wrong methods, and the document and its page, which describe the API rather than being it
     for pattern, operations in _operations():
         if pattern.match(path) and method.lower() in operations:
             responses = operations[method.lower()]["responses"]

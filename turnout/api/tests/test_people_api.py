@@ -263,6 +263,33 @@ class SignupTests(ApiTestCase):
         self.assertEqual(set(self.stranger.memberships.values_list("group__name", flat=True)),
                          {"Eastside Workers", "Local 8"})
 
+    def test_a_signup_cannot_rewrite_another_groups_member(self) -> None:
+        """Another group's signup fills blanks and adds contacts, but renames, moves, re-subscribes and untags nothing."""
+        from turnout.people.services import add_tag, record_consent
+
+        add_tag(person=self.member, name="local-steward")
+        record_consent(person=self.member, channel="email", address="maria@example.org", action="opt_out",
+                       source="form")
+        Person.objects.filter(pk=self.member.pk).update(custom_fields={"shift": "night"})
+        self.ok("POST", "people", {"person": {
+            "given_name": "Hijacked", "family_name": "Other", "languages_spoken": ["es"],
+            "email_addresses": [{"address": "maria@example.org", "status": "subscribed"}],
+            "postal_addresses": [{"postal_code": "60608"}], "custom_fields": {"shift": "day", "east": "yes"}},
+            "remove_tags": ["local-steward"]}, key=self.outsider_key)
+        self.member.refresh_from_db()
+        self.assertEqual((self.member.given_name, self.member.family_name, self.member.postal_code),
+                         ("Maria", "Lopez", "98101"))
+        self.assertEqual(self.member.custom_fields, {"shift": "night", "east": "yes"})
+        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.UNSUBSCRIBED)
+        self.assertTrue(self.member.taggings.filter(tag__name="local-steward").exists())
+        # An opt-out from any group is honoured everywhere.
+        self.ok("POST", "people", {"person": {"phone_numbers": [{"number": "+12065550123", "status": "unsubscribed"}]}},
+                key=self.outsider_key)
+        PhoneNumber.objects.filter(number="+12065550123").update(sms_status=Subscription.SUBSCRIBED)
+        self.ok("POST", "people", {"person": {"phone_numbers": [{"number": "+12065550123", "status": "unsubscribed"}]}},
+                key=self.outsider_key)
+        self.assertEqual(PhoneNumber.objects.get(number="+12065550123").sms_status, Subscription.UNSUBSCRIBED)
+
     def test_bad_input_is_400_with_a_message_and_nothing_saved(self) -> None:
         before = Person.objects.count()
         bad = [
@@ -392,3 +419,38 @@ class OpenApiTests(ApiTestCase):
         self.assertContains(page, "/people/{person_id}/taggings")
         self.assertContains(page, "OSDI-API-Token")
         self.assertContains(page, "Person signup helper")
+
+
+class EveryEndpointTests(ApiTestCase):
+    def test_an_outsiders_token_gets_nothing_of_the_local_from_any_endpoint(self) -> None:
+        """Every /api/v2/ route, every method, filled with the local's ids, called with another group's token."""
+        from turnout.people.services import add_tag, save_list
+        from turnout.people.tests.test_visibility import all_routes
+
+        tagging = add_tag(person=self.member, name="local8-stewards")
+        saved = save_list(actor=self.organizer, group=self.local, name="local8-phonebank",
+                          people=Person.objects.filter(pk=self.member.pk))
+        values = {"person_id": self.member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
+                  "list_id": saved.public_id, "item_id": saved.items.get().public_id}
+        # (A signup with the member's own email address joins them: SignupTests covers what that may change.)
+        body = {"person": {"email_addresses": [{"address": "probe@example.org"}], "given_name": "Hacked"},
+                "name": "x", "_links": {"osdi:person": {"href": f"https://x/people/{self.member.public_id}"}},
+                "given_name": "Hacked", "custom_fields": {"hacked": "yes"}}
+        visited = 0
+        for name, route, _pattern in all_routes():
+            if not name.startswith("api_v2:"):
+                continue
+            path = "/" + route.replace("^", "").replace("$", "").replace("/?", "")
+            for key, value in values.items():
+                path = path.replace(f"(?P<{key}>[^/]+)", str(value))
+            for method in ("GET", "POST", "PUT", "DELETE"):
+                response = self.api(method, path, body, key=self.outsider_key)
+                self.assertLess(response.status_code, 500, f"{method} {path}")
+                text = response.content.decode()
+                for secret in (str(self.member.public_id), "Lopez", "555-0123", "local8-phonebank"):
+                    self.assertNotIn(secret, text, f"{method} {path} showed {secret}")
+                visited += 1
+        self.assertGreater(visited, 80)
+        self.member.refresh_from_db()
+        self.assertEqual((self.member.given_name, self.member.custom_fields), ("Maria", {}))
+        self.assertTrue(self.member.taggings.exists())

@@ -29,9 +29,8 @@ class TokenPageTests(ApiTestCase):
     def test_a_token_can_only_be_made_for_the_users_own_groups(self) -> None:
         self.login(self.organizer)
         response = self.client.post("/accounts/tokens/", {"name": "sneaky", "group": self.other.pk})
-        self.assertEqual(response.status_code, 400)
-        self.assertContains(response, "Select a valid choice", status_code=400)
-        self.assertContains(response, "sneaky", status_code=400)  # what was typed is kept
+        self.assertContains(response, "Select a valid choice")
+        self.assertContains(response, "sneaky")  # what was typed is kept
         self.assertFalse(ApiToken.objects.filter(name="sneaky").exists())
 
     def test_revoking_stops_the_token_at_once(self) -> None:
