@@ -11,7 +11,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast lint chromium bench clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -42,6 +42,10 @@ test-browser: $(STAMP) chromium
 test-postgres: $(STAMP) chromium
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Parsons and osdi against a live server, and the schemathesis fuzz (also part of `make test`).
+test-integration: $(STAMP)
+	$(VENV)/bin/pytest -m integration $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy turnout
@@ -55,6 +59,12 @@ bench: $(STAMP)
 	for engine in sqlite postgres; do \
 	$(PY) benchmarks/bench_import.py --engine $$engine --rows $(BENCH_ROWS) && \
 	$(PY) benchmarks/bench_near.py --engine $$engine --people $(BENCH_ROWS) || exit 1; done
+
+# The API: paging through 100,000 people, and signups under 20 concurrent clients.
+bench-api: $(STAMP)
+	for engine in sqlite postgres; do \
+	$(PY) benchmarks/bench_api_paging.py --engine $$engine --people 100000 && \
+	$(PY) benchmarks/bench_api_signup.py --engine $$engine --requests 2000 || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

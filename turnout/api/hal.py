@@ -32,6 +32,7 @@ from turnout.api import odata
 logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 25
+COUNT_SECONDS = 120
 PREFIX = "action_network:"
 CONTENT_TYPE = "application/hal+json"
 # Query parameters that steer the API itself; never taken as body fields.
@@ -268,19 +269,24 @@ def collection(
         if condition is not None:
             queryset = queryset.filter(condition)
     queryset = queryset.order_by("pk")
-    total = queryset.count()
+    # Counting every visible record costs more than fetching a page, so a walk counts once,
+    # on page 1, and later pages reuse that figure for a short while. A record added
+    # mid-walk still appears (pages are fetched live); only the total lags.
+    count_key = _boundary_key(call, path, text, 0, 0)
+    total = cache.get(count_key) if page > 1 else None
+    if total is None:
+        total = queryset.count()
+        cache.set(count_key, total, timeout=COUNT_SECONDS)
     total_pages = math.ceil(total / per_page)
-    items: list[Any] = []
-    if page <= total_pages:
-        resume = _boundary_key(call, path, text, per_page, page - 1)
-        after = cache.get(resume) if page > 1 else None
-        if after is not None:
-            items = list(queryset.filter(pk__gt=after)[:per_page])
-        else:
-            start = (page - 1) * per_page
-            items = list(queryset[start:start + per_page])
-        if items:
-            cache.set(_boundary_key(call, path, text, per_page, page), items[-1].pk, timeout=600)
+    resume = _boundary_key(call, path, text, per_page, page - 1)
+    after = cache.get(resume) if page > 1 else None
+    if after is not None:
+        items = list(queryset.filter(pk__gt=after)[:per_page])
+    else:
+        start = (page - 1) * per_page
+        items = list(queryset[start:start + per_page])
+    if items:
+        cache.set(_boundary_key(call, path, text, per_page, page), items[-1].pk, timeout=600)
     if prefetch is not None:
         prefetch(items)
     embedded = [serialize(item) for item in items]

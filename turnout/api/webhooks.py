@@ -97,6 +97,8 @@ def queue_for_subject(*, event: str, subject: str, group_ids: list[int]) -> list
 def _person_changed(sender: Any, person: Person, created: bool, **kwargs: Any) -> None:
     from turnout.api.tasks import queue_person_webhooks
 
+    if not Webhook.objects.filter(is_active=True).exists():
+        return  # most installations have none: no task for every change
     event = "person.created" if created else "person.updated"
     transaction.on_commit(lambda: queue_person_webhooks.enqueue(person_id=person.pk, event=event))
 

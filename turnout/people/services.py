@@ -210,12 +210,13 @@ def add_tag(*, person: Person, name: str, actor: User | None = None, request: Ht
     return tagging
 
 
-def remove_tag(*, person: Person, name: str, actor: User | None = None, request: HttpRequest | None = None) -> None:
-    """Take a tag off a person, audited like adding one."""
+def remove_tag(*, person: Person, name: str, actor: User | None = None, request: HttpRequest | None = None) -> bool:
+    """Take a tag off a person, audited like adding one; False when they did not have it."""
     removed, _by_model = Tagging.objects.filter(person=person, tag__name=name).delete()
     if removed and actor is not None:
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary=f"Removed tag {name}",
                      request=request)
+    return bool(removed)
 
 
 @transaction.atomic
@@ -394,7 +395,8 @@ def signup_person(
     if custom_fields:
         merged = {**person.custom_fields, **custom_fields}
         person.custom_fields = {k: v for k, v in merged.items() if v is not None}
-    person.save()  # a signup is activity: the modified date moves even when nothing else did
+    if not created or custom_fields:
+        person.save()  # a signup is activity: the modified date moves even when nothing else did
 
     def consent(channel: str, address: str, action: str) -> None:
         record_consent(person=person, channel=channel, address=address, action=action, source=source,
@@ -423,13 +425,14 @@ def signup_person(
         # A number that is someone else's stays theirs: same contact, same person.
     if not chosen and not Membership.objects.filter(person=person, group=group).exists():
         Membership.objects.create(person=person, group=group)  # they signed up with this group
-    for name in add_tags:
-        add_tag(person=person, name=name, actor=actor)
-    for name in remove_tags if owned else ():
-        remove_tag(person=person, name=name, actor=actor)
+    # One audit entry names the whole signup, tags included, rather than one per tag.
+    added = [name for name in add_tags if add_tag(person=person, name=name)]
+    removed = [name for name in (remove_tags if owned else ()) if remove_tag(person=person, name=name)]
+    summary = f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else "")
+    if added or removed:
+        summary += "; tags" + "".join(f" +{n}" for n in added) + "".join(f" -{n}" for n in removed)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
-                 target=person, summary=f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else ""),
-                 group=group)
+                 target=person, summary=summary, group=group)
     person_changed.send(sender=Person, person=person, created=created)
     return person, created
 

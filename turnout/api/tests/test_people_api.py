@@ -132,6 +132,19 @@ class ReadTests(ApiTestCase):
         by_resume = self.ok("GET", "people?page=2&per_page=10")
         self.assertEqual(by_number["_embedded"], by_resume["_embedded"])
 
+    def test_someone_added_mid_walk_is_still_reached(self) -> None:
+        """Pages are read live in creation order, so a person added during a walk is on a later page."""
+        for n in range(30):
+            make_person(self.local, given_name=f"Walk{n:02d}")
+        seen = [p["given_name"] for p in self.ok("GET", "people?page=1")["_embedded"]["osdi:people"]]
+        make_person(self.local, given_name="Latecomer")
+        page = 2
+        while people := self.ok("GET", f"people?page={page}")["_embedded"]["osdi:people"]:
+            seen += [p["given_name"] for p in people]
+            page += 1
+        self.assertEqual(len(seen), 32)
+        self.assertEqual(seen[-1], "Latecomer")
+
     def test_per_page_is_capped_at_25_and_bad_numbers_are_400(self) -> None:
         for _n in range(30):
             make_person(self.local)
