@@ -32,6 +32,7 @@ from turnout.api import odata
 logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 25
+MAX_PAGE = 10_000_000
 COUNT_SECONDS = 120
 PREFIX = "action_network:"
 CONTENT_TYPE = "application/hal+json"
@@ -125,8 +126,10 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
     raw = request.body.strip()
     if raw and raw != b"null":
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            data = json.loads(raw, parse_constant=_no_constants)
+        except (ValueError, UnicodeDecodeError) as exc:
+            if raw[:1] in (b"{", b"["):
+                raise ApiError(400, f"The request body is not valid JSON: {str(exc)[:120]}") from None
             data = None
             try:
                 form = QueryDict(raw.decode("utf-8"))
@@ -139,6 +142,10 @@ def parse_body(request: HttpRequest) -> dict[str, Any]:
             raise ApiError(400, "The request body must be a JSON object.")
         return data
     return _plain(request.GET, skip=CONTROL_PARAMETERS)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _plain(query: QueryDict, skip: Iterable[str] = ()) -> dict[str, Any]:
@@ -179,8 +186,12 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
             token = authenticate(request)
             check_rate(token)
             call = Call(request=request, token=token, base=request.build_absolute_uri("/api/v2/"))
+            if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+                raise ApiError(400, "Query parameters may not contain NUL characters.")
             if request.method in ("POST", "PUT", "PATCH"):
                 call.body = parse_body(request)
+                if _has_nul(call.body):
+                    raise ApiError(400, "Text may not contain NUL characters.")
             result = handler(call, **{k: strip_prefix(v) for k, v in kwargs.items()})
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.headers)
@@ -191,6 +202,17 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
         return json_response(result)
 
     return view
+
+
+def _has_nul(value: Any) -> bool:
+    """NUL cannot be stored in PostgreSQL text; find it anywhere in a parsed body."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def strip_prefix(identifier: str) -> str:
@@ -238,8 +260,8 @@ def _int_parameter(call: Call, name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ApiError(400, f"{name} must be a whole number, not “{raw[:20]}”.") from None
-    if value < 1:
-        raise ApiError(400, f"{name} must be 1 or more.")
+    if not 1 <= value <= MAX_PAGE:
+        raise ApiError(400, f"{name} must be between 1 and {MAX_PAGE}.")
     return value
 
 

@@ -191,7 +191,8 @@ def _id(name: str, what: str) -> dict[str, Any]:
 
 
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "1-based page"},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+     "description": "1-based page"},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 25}},
     {"name": "filter", "in": "query", "schema": {"type": "string"},
      "description": "OData: eq ne gt ge lt le, and, or, parentheses, quoted values"},

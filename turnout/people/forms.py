@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from turnout.accounts.models import Group, Role
 from turnout.core import geo
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
-from turnout.people.models import Membership, Person
+from turnout.people.models import Membership, Person, PersonList
 
 
 class GroupChoiceMixin:
@@ -29,10 +29,14 @@ class PeopleFilterForm(forms.Form):
                                choices=[("", _("Any status")), *Membership.Status.choices])
     zip = forms.CharField(label=_("Near ZIP"), required=False, max_length=10)
     miles = forms.FloatField(label=_("Within miles"), required=False, min_value=0.1, max_value=500)
+    list = forms.ModelChoiceField(label=_("List"), queryset=PersonList.objects.none(), required=False,
+                                  to_field_name="public_id", empty_label=_("Any list"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = Group.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.fields["list"].queryset = PersonList.objects.filter(  # type: ignore[attr-defined]
+            group__in=Group.objects.visible_to(user))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -155,3 +159,13 @@ class ImportForm(forms.Form, GroupChoiceMixin):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limit_groups(user, Role.ORGANIZER)
+
+
+class SaveListForm(forms.Form):
+    name = forms.CharField(label=_("List name"), max_length=200)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(),
+                                   help_text=_("Staff of this group (and groups above it) can use the list."))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]

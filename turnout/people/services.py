@@ -318,8 +318,11 @@ def export_people(*, actor: User | None, people: Any, out: Writable, summary: st
 
 
 def people_filter(people: Any, *, q: str = "", tag: str = "", group: Group | None = None,
-                  status: str = "", near: tuple[float, float] | None = None, miles: float = 0) -> Any:
+                  status: str = "", near: tuple[float, float] | None = None, miles: float = 0,
+                  person_list: PersonList | None = None) -> Any:
     """Narrow a visible queryset by the console's filters."""
+    if person_list is not None:
+        people = people.filter(list_items__person_list=person_list)
     if q:
         people = people.search(q)
     if tag:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.people_list, name="list"),
     path("new/", views.person_new, name="new"),
     path("export.csv", views.export_csv, name="export"),
+    path("lists/save/", views.save_list, name="save_list"),
     path("imports/", views.import_list, name="imports"),
     path("imports/<uuid:public_id>/", views.import_detail, name="import_detail"),
     path("imports/<uuid:public_id>/errors.csv", views.import_errors, name="import_errors"),

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,6 +31,7 @@ from turnout.people.forms import (
     NewPersonForm,
     PeopleFilterForm,
     PersonForm,
+    SaveListForm,
 )
 from turnout.people.imports import start_import
 from turnout.people.models import ConsentEvent, ImportJob, Membership, Person
@@ -43,7 +45,8 @@ def _filtered(request: HttpRequest) -> tuple[PeopleFilterForm, Any]:
     if form.is_valid():
         data = form.cleaned_data
         people = services.people_filter(people, q=data["q"], tag=data["tag"], group=data["group"],
-                                        status=data["status"], near=data.get("near"), miles=data.get("miles") or 0)
+                                        status=data["status"], near=data.get("near"), miles=data.get("miles") or 0,
+                                        person_list=data.get("list"))
     elif form.is_bound:
         people = people.none()
     return form, people
@@ -58,7 +61,8 @@ def people_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     template = "people/_results.html" if request.htmx else "people/list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode(),
+                                      "save_list_form": SaveListForm(user=request.user)})
 
 
 @login_required
@@ -73,6 +77,24 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     services.export_people(actor=request.user, people=people, out=response, summary=summary,  # type: ignore[arg-type]
                            request=request, group=form.cleaned_data.get("group") if form.is_valid() else None)
     return response
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+@require_POST
+def save_list(request: HttpRequest) -> HttpResponse:
+    """Save everyone the current filters match (and the organizer may change) as a fixed list."""
+    _form, people = _filtered(request)
+    save_form = SaveListForm(request.POST, user=request.user)
+    if not save_form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in save_form.errors.values() for e in errors))
+        return redirect(f"{reverse('people:list')}?{request.GET.urlencode()}")
+    people = people.filter(pk__in=Person.objects.visible_to(request.user, Role.ORGANIZER).values("pk"))
+    saved = services.save_list(actor=request.user, group=save_form.cleaned_data["group"],  # type: ignore[arg-type]
+                               name=save_form.cleaned_data["name"], people=people)
+    messages.success(request, _("Saved the list “%(name)s” of %(count)s people.")
+                     % {"name": saved.name, "count": saved.items.count()})
+    return redirect(f"{reverse('people:list')}?list={saved.public_id}")
 
 
 @login_required

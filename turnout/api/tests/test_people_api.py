@@ -149,7 +149,7 @@ class ReadTests(ApiTestCase):
         for _n in range(30):
             make_person(self.local)
         self.assertEqual(len(self.ok("GET", "people?per_page=100")["_embedded"]["osdi:people"]), 25)
-        for query in ("page=0", "page=abc", "per_page=-1"):
+        for query in ("page=0", "page=abc", "per_page=-1", "page=99999999999999999999999", "filter=given_name eq '%00'"):
             response = self.api("GET", f"people?{query}")
             self.assertEqual(response.status_code, 400, query)
             self.assertIn("error", response.json())
@@ -322,6 +322,14 @@ class SignupTests(ApiTestCase):
             self.assertEqual(response.status_code, 400, body)
             self.assertIn(message, response.json()["error"], body)
         self.assertEqual(Person.objects.count(), before)
+        response = self.api("POST", "people", {"person": {"email_addresses": [{"address": "nul@example.org"}],
+                                                           "given_name": "a\u0000b"}})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("NUL", response.json()["error"])
+        response = self.api("POST", "people", raw=b'{"person": {"email_addresses": ["n@example.org"], '
+                                                  b'"custom_fields": {"x": NaN}}}')
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("not valid JSON", response.json()["error"])
         response = self.api("POST", "people", raw=b"[1, 2]")
         self.assertEqual(response.status_code, 400)
         response = self.api("POST", "people", raw=b"{not json")

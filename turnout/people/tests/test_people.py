@@ -225,3 +225,30 @@ class AuditLogTests(TurnoutTestCase):
         with self.assertRaises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE core_auditentry SET summary = 'forged' WHERE id = %s", [entry.pk])
         self.assertEqual(AuditEntry.objects.get(pk=entry.pk).summary, "original")
+
+
+class SaveListTests(TurnoutTestCase):
+    def test_an_organizer_saves_the_filtered_people_as_a_list(self) -> None:
+        """The list holds who the filters matched then; later changes to the filter do not move it."""
+        from turnout.core.testing import make_person
+        from turnout.people.models import PersonList
+        from turnout.people.services import add_tag
+
+        add_tag(person=self.member, name="phonebank")
+        other = make_person(self.local, given_name="Other")
+        self.login(self.organizer)
+        response = self.client.post("/people/lists/save/?tag=phonebank", {"name": "Call Tuesday", "group": self.local.pk})
+        saved = PersonList.objects.get()
+        self.assertRedirects(response, f"/people/?list={saved.public_id}")
+        self.assertEqual(list(saved.items.values_list("person", flat=True)), [self.member.pk])
+        add_tag(person=other, name="phonebank")
+        page = self.client.get(f"/people/?list={saved.public_id}")
+        self.assertContains(page, "Maria")
+        self.assertNotContains(page, "Other Worker")
+
+    def test_a_list_cannot_be_saved_into_another_group(self) -> None:
+        from turnout.people.models import PersonList
+
+        self.login(self.organizer)
+        self.client.post("/people/lists/save/", {"name": "Theirs", "group": self.other.pk})
+        self.assertFalse(PersonList.objects.exists())
