@@ -6,18 +6,24 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import redis
+from django.test import TransactionTestCase
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from turnout.accounts.models import Role
 from turnout.api import webhooks
 from turnout.api.models import Webhook, WebhookDelivery
 from turnout.api.tests.base import ApiTestCase
+from turnout.core.testing import make_group, make_staff
+from turnout.core.tests.helpers import turnout
 
 
 class Receiver:
@@ -166,3 +172,53 @@ class ConsoleTests(ApiTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Select a valid choice")
         self.assertEqual(Webhook.objects.count(), 1)
+
+
+class WorkerProcessRetryTests(TransactionTestCase):
+    """A failed delivery is retried by `turnout worker` when its backoff is over, on both task backends."""
+
+    def setUp(self) -> None:
+        self.local = make_group("Local 8")
+        self.organizer = make_staff("organizer@example.org", self.local, Role.ORGANIZER)
+
+    def sign_up_and_fail_once(self, receiver: Receiver, env: dict[str, str]) -> WebhookDelivery:
+        webhooks.register_webhook(actor=self.organizer, group=self.local, url=receiver.url)
+        code = ("from turnout.accounts.models import User, Group; from turnout.people.services import signup_person, "
+                "ContactChoice; signup_person(actor=User.objects.get(), group=Group.objects.get(), fields={}, "
+                "emails=[ContactChoice('worker@example.org')])")
+        made = turnout("shell", "-c", code, env=env)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        work = turnout("worker", "--burst", env=env)  # queues the delivery and makes the first attempt
+        self.assertEqual(work.returncode, 0, work.stderr)
+        delivery = WebhookDelivery.objects.get()
+        self.assertEqual((delivery.status, delivery.attempts, delivery.response_status), ("pending", 1, 503))
+        return delivery
+
+    def test_database_worker_retries_when_due(self) -> None:
+        with Receiver(status=503).running() as receiver:
+            delivery = self.sign_up_and_fail_once(receiver, {})
+            receiver.status = 200
+            self.assertEqual(turnout("worker", "--burst").returncode, 0)
+            self.assertEqual(len(receiver.received), 1)  # not due yet
+            DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # the backoff has passed
+            self.assertEqual(turnout("worker", "--burst").returncode, 0)
+        delivery.refresh_from_db()
+        self.assertEqual((delivery.status, delivery.attempts), ("delivered", 2))
+        self.assertEqual(len(receiver.received), 2)
+
+    def test_redis_worker_retries_when_due(self) -> None:
+        redis_url = "redis://127.0.0.1:6379/14"
+        connection = redis.Redis.from_url(redis_url)
+        connection.flushdb()
+        env = {"REDIS_URL": redis_url}
+        with Receiver(status=503).running() as receiver:
+            delivery = self.sign_up_and_fail_once(receiver, env)
+            scheduled = connection.zrange("rq:scheduled:default", 0, -1)
+            self.assertEqual(len(scheduled), 1)  # the retry waits in RQ's scheduled registry
+            receiver.status = 200
+            connection.zadd("rq:scheduled:default", {scheduled[0]: time.time() - 1})  # the backoff has passed
+            work = turnout("worker", "--burst", env=env)
+            self.assertEqual(work.returncode, 0, work.stderr)
+        delivery.refresh_from_db()
+        self.assertEqual((delivery.status, delivery.attempts), ("delivered", 2))
+        connection.flushdb()

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         port = options["port"]
         self.stdout.write(self.style.SUCCESS(f"\nTurnout demo: http://127.0.0.1:{port}/"))
         self.stdout.write(logins)
+        self.stdout.write(f"API (Action Network-compatible): http://127.0.0.1:{port}/api/v2/docs; "
+                          "make a token on your account page.\n")
         self.stdout.write("Emails (invitations, password resets) are written to var/mail/. Ctrl-C stops.\n")
         if options["no_serve"]:
             return
