@@ -93,21 +93,25 @@ def tag(t: Tag, base: str) -> dict[str, Any]:
     }
 
 
-def tagging(t: Tagging, base: str) -> dict[str, Any]:
-    """A tagging; expects tag and person loaded (select_related or only their public ids)."""
-    tag_href = f"{base}tags/{t.tag.public_id}"
+def _person_item(obj: Any, base: str, parent_rel: str, parent_href: str, child: str) -> dict[str, Any]:
+    """A person's place in a tag or a list: the shape taggings and list items share."""
     return {
-        "identifiers": identifiers(t),
-        "created_date": stamp(t.created_at),
-        "modified_date": stamp(t.created_at),
+        "identifiers": identifiers(obj),
+        "created_date": stamp(obj.created_at),
+        "modified_date": stamp(obj.created_at),
         "item_type": "osdi:person",
         "_links": {
-            "self": link(f"{tag_href}/taggings/{t.public_id}"),
-            "osdi:tag": link(tag_href),
-            "osdi:person": link(f"{base}people/{t.person.public_id}"),
+            "self": link(f"{parent_href}/{child}/{obj.public_id}"),
+            parent_rel: link(parent_href),
+            "osdi:person": link(f"{base}people/{obj.person.public_id}"),
             "curies": curies(base),
         },
     }
+
+
+def tagging(t: Tagging, base: str) -> dict[str, Any]:
+    """A tagging; expects tag and person loaded (select_related)."""
+    return _person_item(t, base, "osdi:tag", f"{base}tags/{t.tag.public_id}", "taggings")
 
 
 def person_list(pl: PersonList, base: str) -> dict[str, Any]:
@@ -123,16 +127,4 @@ def person_list(pl: PersonList, base: str) -> dict[str, Any]:
 
 
 def list_item(item: ListItem, base: str) -> dict[str, Any]:
-    list_href = f"{base}lists/{item.person_list.public_id}"
-    return {
-        "identifiers": identifiers(item),
-        "created_date": stamp(item.created_at),
-        "modified_date": stamp(item.created_at),
-        "item_type": "osdi:person",
-        "_links": {
-            "self": link(f"{list_href}/items/{item.public_id}"),
-            "osdi:list": link(list_href),
-            "osdi:person": link(f"{base}people/{item.person.public_id}"),
-            "curies": curies(base),
-        },
-    }
+    return _person_item(item, base, "osdi:list", f"{base}lists/{item.person_list.public_id}", "items")

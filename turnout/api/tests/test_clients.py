@@ -116,6 +116,22 @@ def test_parsons_tags_and_taggings(world: dict[str, Any]) -> None:
     assert not Tagging.objects.exists()
 
 
+def test_parsons_lists_and_items(world: dict[str, Any]) -> None:
+    from turnout.accounts.models import User
+    from turnout.people.services import save_list
+
+    maria = make_person(world["local"], given_name="Maria")
+    saved = save_list(actor=User.objects.get(), group=world["local"], name="Phone bank",
+                      people=Person.objects.filter(pk=maria.pk))
+    an = parsons(world)
+    assert [row["name"] for row in an.get_lists()] == ["Phone bank"]
+    assert an.get_list(str(saved.public_id))["name"] == "Phone bank"
+    items = an.get_items(str(saved.public_id))
+    assert items.num_rows == 1
+    item = an.get_item(str(saved.public_id), bare(items[0]))
+    assert item["_links"]["osdi:person"]["href"].endswith(str(maria.public_id))
+
+
 def test_osdi_client(world: dict[str, Any]) -> None:
     """The osdi package: loads tags, creates, finds by id/email/phone, updates fields and tags."""
     an = parsons(world)
