@@ -154,9 +154,16 @@ def custom_fields(call: Call) -> dict[str, Any]:
 
 
 def people_list(call: Call) -> dict[str, Any]:
-    return collection(call, queryset=_people(call), key="osdi:people", path="people",
+    page = collection(call, queryset=_people(call), key="osdi:people", path="people",
                       serialize=lambda p: serializers.person(p, call.base), filters=PEOPLE_FILTERS,
                       prefetch=_prefetch_people)
+    if page["page"] == 1:
+        # Paging through people takes them out of Turnout like an export: one entry per walk.
+        text = call.request.GET.get("filter", "")
+        audit.record(actor=call.user, action=AuditEntry.Action.EXPORT, request=call.request, group=call.group,
+                     summary=f"Read {page['total_records']} people through the API (token “{call.token.name}”"
+                             + (f", filter {text[:150]}" if text else "") + ")")
+    return page
 
 
 def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
@@ -188,7 +195,8 @@ def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
 
 def person_detail(call: Call, person_id: str) -> dict[str, Any]:
     person = _person(call, person_id)
-    audit.record(actor=call.user, action=AuditEntry.Action.VIEW, target=person, summary="Read through the API")
+    audit.record(actor=call.user, action=AuditEntry.Action.VIEW, target=person, request=call.request,
+                 summary=f"Read through the API (token “{call.token.name}”)")
     return serializers.person(person, call.base)
 
 

@@ -98,6 +98,16 @@ class ReadTests(ApiTestCase):
         self.assertTrue(AuditEntry.objects.filter(action=AuditEntry.Action.VIEW, target_id=str(self.member.public_id),
                                                   actor=self.organizer).exists())
 
+    def test_paging_through_people_is_audited_once_per_walk(self) -> None:
+        for _n in range(30):
+            make_person(self.local)
+        self.ok("GET", "people?filter=given_name eq 'Pat'")
+        self.ok("GET", "people?page=2&filter=given_name eq 'Pat'")
+        entries = AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT, actor=self.organizer)
+        self.assertEqual(entries.count(), 1)
+        self.assertIn("Read 30 people through the API", entries.get().summary)
+        self.assertIn("given_name eq 'Pat'", entries.get().summary)
+
     def test_unknown_or_malformed_ids_are_404_json(self) -> None:
         for ident in ("00000000-0000-0000-0000-000000000000", "not-a-uuid", "action_network:"):
             response = self.api("GET", f"people/{ident}")
