@@ -139,17 +139,18 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
                     .filter(pk=delivery_id).first())
         if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
             return delivery  # already sent or given up: running twice sends nothing twice
-        if "body" not in delivery.payload:
+        if "raw" not in delivery.payload:
             body = _build_payload(delivery)
             if body is None:
                 delivery.status = WebhookDelivery.Status.FAILED
                 delivery.error = "The record was erased before it could be sent."
                 delivery.save(update_fields=["status", "error"])
                 return delivery
-            delivery.payload = {**delivery.payload, "body": body}
+            # Kept as text: a JSON column may reorder keys, and the signature covers exact bytes.
+            delivery.payload = {**delivery.payload, "raw": json.dumps(body, separators=(",", ":"))}
         delivery.attempts += 1
         delivery.save(update_fields=["payload", "attempts"])
-    raw = json.dumps(delivery.payload["body"], separators=(",", ":")).encode()
+    raw = delivery.payload["raw"].encode()
     request = urllib.request.Request(delivery.webhook.url, data=raw, method="POST", headers={  # noqa: S310
         "Content-Type": "application/json",
         "User-Agent": "Turnout-Webhooks/1",

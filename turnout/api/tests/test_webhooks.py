@@ -153,9 +153,11 @@ class ConsoleTests(ApiTestCase):
         hook = Webhook.objects.get()
         self.assertContains(response, hook.secret)  # shown once, on this response
         self.assertEqual(hook.group, self.local)
-        WebhookDelivery.objects.create(webhook=hook, event="person.created", payload={"subject": "person:x"},
+        WebhookDelivery.objects.create(webhook=hook, event="person.created",
+                                       payload={"subject": "person:x", "raw": '[{"osdi:person":{"given_name":"Ana"}}]'},
                                        attempts=2, response_status=500, error="HTTP 500 Server Error")
         page = self.client.get(hook.get_absolute_url())
+        self.assertContains(page, "given_name&quot;:&quot;Ana")  # the exact payload, escaped
         self.assertContains(page, "person.created")
         self.assertContains(page, "HTTP 500 Server Error")
         self.assertNotContains(page, hook.secret)
