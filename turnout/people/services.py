@@ -427,7 +427,13 @@ def signup_person(
             consent("sms", choice.value, choice.status)
         # A number that is someone else's stays theirs: same contact, same person.
     if not chosen and not Membership.objects.filter(person=person, group=group).exists():
+        earlier = list(Group.objects.filter(memberships__person=person))
         Membership.objects.create(person=person, group=group)  # they signed up with this group
+        if not owned:
+            # The groups that already had this person hear that another group now sees them.
+            for other in earlier:
+                audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=other,
+                             summary=f"Joined {group.name} by a signup there; {group.name} can now see this person")
     # One audit entry names the whole signup, tags included, rather than one per tag.
     added = [name for name in add_tags if add_tag(person=person, name=name)]
     removed = [name for name in (remove_tags if owned else ()) if remove_tag(person=person, name=name)]

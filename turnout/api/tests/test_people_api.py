@@ -285,6 +285,9 @@ class SignupTests(ApiTestCase):
         self.assertEqual(data["identifiers"][0], f"action_network:{self.stranger.public_id}")
         self.assertEqual(set(self.stranger.memberships.values_list("group__name", flat=True)),
                          {"Eastside Workers", "Local 8"})
+        # The worker center's admins see in their audit log that the local can now see this person.
+        notice = AuditEntry.objects.get(group=self.other, target_id=str(self.stranger.public_id))
+        self.assertIn("Joined Local 8", notice.summary)
 
     def test_a_signup_cannot_rewrite_another_groups_member(self) -> None:
         """Another group's signup fills blanks and adds contacts, but renames, moves, re-subscribes and untags nothing."""
