@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -179,16 +179,25 @@ def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
     if not emails and not phones:
         raise ApiError(400, "A person needs an email address or a phone number.")
     fields = inputs.person_fields(data)
-    try:
-        person, created = services.signup_person(
-            actor=call.user, group=call.group, fields=fields, emails=emails, phones=phones,
-            custom_fields=inputs.custom_fields(data.get("custom_fields")),
-            add_tags=inputs.tag_names(body.get("add_tags"), "add_tags"),
-            remove_tags=inputs.tag_names(body.get("remove_tags"), "remove_tags"),
-            source_detail=f"API token “{call.token.name}”",
-        )
-    except services.UnknownZip as exc:
-        raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
+    arguments: dict[str, Any] = {
+        "actor": call.user, "group": call.group, "fields": fields, "emails": emails, "phones": phones,
+        "custom_fields": inputs.custom_fields(data.get("custom_fields")),
+        "add_tags": inputs.tag_names(body.get("add_tags"), "add_tags"),
+        "remove_tags": inputs.tag_names(body.get("remove_tags"), "remove_tags"),
+        "source_detail": f"API token “{call.token.name}”",
+    }
+    for attempt in (1, 2):
+        try:
+            person, created = services.signup_person(**arguments)
+            break
+        except services.UnknownZip as exc:
+            raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
+        except IntegrityError:
+            # Two signups with the same new address at once: the loser's second try finds
+            # the winner's person and updates it, as if the two had come one after the other.
+            if attempt == 2:
+                raise ApiError(409, "This person was changed by another request at the same moment; "
+                                    "send it again.") from None
     person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
     return json_response(serializers.person(person, call.base), status=201 if created else 200)
 
@@ -209,24 +218,27 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
     fields = inputs.person_fields(data)
     emails = inputs.emails(data.get("email_addresses", data.get("email_address")))
     phones = inputs.phones(data.get("phone_numbers"))
+    for choice in emails:
+        owner = EmailAddress.objects.filter(address=choice.value).values_list("person_id", flat=True).first()
+        if owner not in (None, person.pk):
+            raise ApiError(400, f"{choice.value} belongs to another person.")
+    for choice in phones:
+        owner = PhoneNumber.objects.filter(number=choice.value).values_list("person_id", flat=True).first()
+        if owner not in (None, person.pk):
+            raise ApiError(400, f"{choice.value} belongs to another person.")
+    extra = inputs.custom_fields(data.get("custom_fields"))
     try:
-        person = services.update_person(actor=call.user, person=person, fields=fields)
-        for choice in emails:
-            owner = EmailAddress.objects.filter(address=choice.value).values_list("person_id", flat=True).first()
-            if owner not in (None, person.pk):
-                raise ApiError(400, f"{choice.value} belongs to another person.")
-        for choice in phones:
-            owner = PhoneNumber.objects.filter(number=choice.value).values_list("person_id", flat=True).first()
-            if owner not in (None, person.pk):
-                raise ApiError(400, f"{choice.value} belongs to another person.")
-        extra = inputs.custom_fields(data.get("custom_fields"))
-        if emails or phones or extra:
-            # The same matching and consent rules as a signup, keyed by this person's contacts.
-            services.signup_person(actor=call.user, group=call.group, fields={}, emails=emails, phones=phones,
-                                   custom_fields=extra, source_detail=f"API token “{call.token.name}”",
-                                   person=person)
+        with transaction.atomic():  # all of the change or none of it
+            person = services.update_person(actor=call.user, person=person, fields=fields)
+            if emails or phones or extra:
+                # The same consent rules as a signup, applied to this person's contacts.
+                services.signup_person(actor=call.user, group=call.group, fields={}, emails=emails,
+                                       phones=phones, custom_fields=extra,
+                                       source_detail=f"API token “{call.token.name}”", person=person)
     except services.UnknownZip as exc:
         raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
+    except IntegrityError:
+        raise ApiError(409, "This person was changed by another request at the same moment; send it again.") from None
     person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
     return serializers.person(person, call.base)
 

@@ -186,3 +186,27 @@ def test_the_documented_parsons_example_runs(world: dict[str, Any]) -> None:
     finally:
         del os.environ["TURNOUT_URL"], os.environ["TURNOUT_TOKEN"]
     assert Tagging.objects.filter(tag__name="steward", person__emails__address="ana.reyes@example.org").exists()
+
+
+def test_simultaneous_signups_of_one_new_person_make_one_person(world: dict[str, Any]) -> None:
+    """Ten clients sign up the same new address at once: every answer is a success, one person exists."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = json.dumps({"person": {"email_addresses": [{"address": "rush@example.org"}]}, "add_tags": ["rush"]})
+
+    def post(_n: int) -> int:
+        request = urllib.request.Request(f"{world['base']}/people", data=body.encode(), method="POST",
+                                         headers={"OSDI-API-Token": world["key"], "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(post, range(10)))
+    assert set(codes) <= {200, 201}, codes
+    assert codes.count(201) == 1
+    assert Person.objects.filter(emails__address="rush@example.org").count() == 1

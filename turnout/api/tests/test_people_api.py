@@ -380,9 +380,17 @@ class UpdateTests(ApiTestCase):
         self.assertTrue(ConsentEvent.objects.filter(person=self.member, action="opt_out", source="api").exists())
 
     def test_put_refuses_an_email_that_is_someone_elses(self) -> None:
+        """And changes nothing else of the request either: all of it or none of it."""
         response = self.api("PUT", f"people/{self.member.public_id}",
-                            {"email_addresses": [{"address": "zelda@example.org"}]})
+                            {"given_name": "Changed", "email_addresses": [{"address": "zelda@example.org"}]})
         self.assertEqual(response.status_code, 400)
+        self.member.refresh_from_db()
+        self.assertEqual(self.member.given_name, "Maria")
+        response = self.api("PUT", f"people/{self.member.public_id}",
+                            {"given_name": "Changed", "postal_addresses": [{"postal_code": "00000"}]})
+        self.assertEqual(response.status_code, 400)
+        self.member.refresh_from_db()
+        self.assertEqual(self.member.given_name, "Maria")
         self.assertEqual(EmailAddress.objects.get(address="zelda@example.org").person, self.stranger)
 
     def test_put_with_a_json_body_that_is_not_an_object(self) -> None:
