@@ -172,6 +172,7 @@ ERRORS = {
     "401": "No API token, or one that is not valid.",
     "403": "The token's user may not do this.",
     "404": "No such record among those the token can see.",
+    "409": "Another request changed the same person at the same moment; send it again.",
     "429": "Too many requests for this token; see Retry-After.",
 }
 
@@ -211,7 +212,7 @@ def _write(summary: str, body: str, schema: str, params: list[dict[str, Any]] | 
     responses = {"200": answer(summary, schema)}
     if created:
         responses["201"] = answer(summary + " (created)", schema)
-    codes = ["400", "401", "403", "429"] + (["404"] if found else [])
+    codes = ["400", "401", "403", "409", "429"] + (["404"] if found else [])
     return {"summary": summary, "parameters": params or [],
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref(body)}}},
             "responses": {**responses, **_errors(*codes)}}
