@@ -47,3 +47,8 @@ def test_an_organizer_makes_a_token_and_a_webhook(page: Page, live_server: Any) 
     page.screenshot(path=str(SHOTS / "api-webhook.png"), full_page=True)
     page.get_by_role("link", name="← Webhooks").click()
     expect(page.get_by_role("link", name="https://crm.example.org/turnout-hook")).to_be_visible()
+
+    page.get_by_role("link", name="Action Network-compatible API").click()
+    expect(page.get_by_role("heading", name="Turnout API")).to_be_visible()
+    expect(page.locator("#endpoints")).to_contain_text("/people/{person_id}")
+    page.screenshot(path=str(SHOTS / "api-docs.png"), full_page=True)
