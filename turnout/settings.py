@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "turnout.accounts",
     "turnout.people",
     "turnout.api",
+    "turnout.messaging",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,13 @@ IMPORT_DIR = VAR_DIR / "imports"
 API_RATE_LIMIT = env_int("TURNOUT_API_RATE_LIMIT", 600)
 API_RATE_WINDOW_SECONDS = env_int("TURNOUT_API_RATE_WINDOW", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)
+
+# Text messages: console | file | http | memory (tests), or a dotted path to a transport class.
+SMS_BACKEND = os.environ.get("TURNOUT_SMS_BACKEND", "console")
+SMS_FROM = os.environ.get("TURNOUT_SMS_FROM", "")
+SMS_HTTP_URL = os.environ.get("TURNOUT_SMS_HTTP_URL", "")
+SMS_HTTP_SECRET = os.environ.get("TURNOUT_SMS_HTTP_SECRET", "")
+SMS_HTTP_TIMEOUT = env_int("TURNOUT_SMS_HTTP_TIMEOUT", 10)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

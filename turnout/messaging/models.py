@@ -1,0 +1,119 @@
+"""The outbox (Delivery), the messages it sends, and what comes back (inbound texts)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, User
+from turnout.core.models import BaseModel
+from turnout.people.models import Person
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("text message")
+    EMAIL = "email", _("email")
+
+
+class Message(BaseModel):
+    """One text or email written once and sent to many people."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        CANCELLED = "cancelled", _("cancelled")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"))
+    body_es = models.TextField(_("message in Spanish"), blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    ignore_quiet_hours = models.BooleanField(default=False)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject or self.body[:40]
+
+
+class Delivery(models.Model):
+    """One message to one person on one channel: the unit of idempotency, status and audit."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        DEFERRED = "deferred", _("waiting for quiet hours to end")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+        SUPPRESSED = "suppressed", _("not sent (no consent or opted out)")
+
+    # Provider callbacks arrive twice and out of order: a status only moves forward.
+    RANK = {"queued": 0, "deferred": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "suppressed": 3}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "person", "channel"], name="one_delivery")]
+        indexes = [models.Index(fields=["message", "status"], name="delivery_progress")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.address}: {self.status}"
+
+
+class InboundMessage(models.Model):
+    """A text someone sent us, stored before anything is done with it."""
+
+    class Keyword(models.TextChoices):
+        NONE = "", _("reply")
+        STOP = "stop", _("opt-out")
+        START = "start", _("opt-in")
+        HELP = "help", _("help")
+
+    provider_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    from_number = models.CharField(max_length=20)
+    to_number = models.CharField(max_length=20, blank=True)
+    body = models.TextField(blank=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
+    keyword = models.CharField(max_length=5, choices=Keyword.choices, blank=True)
+    handled = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_number}: {self.body[:40]}"
+
+
+class UnreadableWebhook(models.Model):
+    """A provider callback Turnout could not parse, kept for an operator to inspect."""
+
+    source = models.CharField(max_length=40)
+    body = models.TextField()
+    reason = models.CharField(max_length=300)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"

@@ -1,0 +1,104 @@
+"""Listening: inbound texts and delivery statuses from providers, handled once each.
+
+Opt-outs take effect in the transaction that stores the inbound text; a status only moves
+a delivery forward, so callbacks that arrive twice or out of order change nothing wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from turnout.messaging import keywords
+from turnout.messaging.models import Delivery, InboundMessage
+from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
+from turnout.people.models import ConsentEvent, PhoneNumber
+from turnout.people.services import record_consent
+
+logger = logging.getLogger(__name__)
+
+
+def stop_reply() -> str:
+    return (f"{settings.ORGANIZATION_NAME}: you will get no more texts from us. Reply START to get them again. "
+            "/ No recibirá más mensajes. Responda START para volver a recibirlos.")
+
+
+def start_reply() -> str:
+    return f"{settings.ORGANIZATION_NAME}: you will get our texts again. Reply STOP to stop."
+
+
+def help_reply() -> str:
+    return (f"{settings.ORGANIZATION_NAME}. Reply STOP to stop texts. / Responda STOP (o PARAR) para no recibir "
+            "más mensajes.")
+
+
+def receive_sms(*, from_number: str, body: str, to_number: str = "", provider_id: str | None = None) -> InboundMessage:
+    """Store an inbound text and act on it; the same provider id twice is handled once."""
+    try:
+        with transaction.atomic():
+            inbound = _receive(from_number=from_number, body=body, to_number=to_number, provider_id=provider_id)
+    except IntegrityError:  # the provider sent the same text twice at once
+        return InboundMessage.objects.get(provider_id=provider_id)
+    if inbound.keyword and _should_answer(inbound):
+        send_reply(to=inbound.from_number, body={"stop": stop_reply, "start": start_reply,
+                                                  "help": help_reply}[inbound.keyword]())
+    return inbound
+
+
+def _receive(*, from_number: str, body: str, to_number: str, provider_id: str | None) -> InboundMessage:
+    if provider_id:
+        existing = InboundMessage.objects.filter(provider_id=provider_id).first()
+        if existing is not None:
+            existing.keyword = ""  # already acted on: no second reply
+            return existing
+    phone = PhoneNumber.objects.select_related("person").filter(number=from_number).first()
+    keyword = keywords.classify(body) or ""
+    inbound = InboundMessage.objects.create(provider_id=provider_id or None, from_number=from_number,
+                                            to_number=to_number, body=body, keyword=keyword,
+                                            person=phone.person if phone else None, handled=bool(keyword))
+    if phone is not None and keyword in ("stop", "start"):
+        action = ConsentEvent.Action.OPT_OUT if keyword == "stop" else ConsentEvent.Action.OPT_IN
+        record_consent(person=phone.person, channel="sms", address=phone.number, action=action,
+                       source=ConsentEvent.Source.KEYWORD, source_detail=f"texted “{body.strip()[:40]}”",
+                       text=body.strip()[:500])
+        if keyword == "stop":
+            # Texts already queued for this number are not sent; the dispatcher re-checks as well.
+            Delivery.objects.filter(channel="sms", address=phone.number, status__in=[
+                Delivery.Status.QUEUED, Delivery.Status.DEFERRED]).update(
+                status=Delivery.Status.SUPPRESSED, error="opted out", status_at=timezone.now())
+    return inbound
+
+
+def _should_answer(inbound: InboundMessage) -> bool:
+    # Where the carrier already replied, a second answer risks the sender being blocked.
+    carrier_answered = keywords.normalize(inbound.body) in keywords.CARRIER_ANSWERED
+    return not (sms_transport().answers_keywords and carrier_answered)
+
+
+def send_reply(*, to: str, body: str) -> str | None:
+    """An immediate one-off text (keyword answers); failures are logged, not raised."""
+    try:
+        return sms_transport().send(OutgoingSms(delivery_id=f"reply-{uuid.uuid4()}", to=to,
+                                                sender=settings.SMS_FROM, body=body))
+    except TransportError as exc:
+        logger.warning("Could not answer %s: %s", to, exc.reason)
+        return None
+
+
+@transaction.atomic
+def record_sms_status(*, provider_id: str, status: str, error: str = "") -> Delivery | None:
+    """Apply a provider's status to the delivery it names; never moves a status backwards."""
+    delivery = Delivery.objects.select_for_update().filter(provider_id=provider_id).first()
+    if delivery is None:
+        return None
+    if Delivery.RANK.get(status, -1) <= Delivery.RANK[delivery.status]:
+        return delivery
+    delivery.status = status
+    delivery.error = error[:300]
+    delivery.status_at = timezone.now()
+    delivery.save(update_fields=["status", "error", "status_at"])
+    return delivery
