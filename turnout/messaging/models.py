@@ -68,7 +68,17 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     provider_id = models.CharField(max_length=100, blank=True, db_index=True)
     error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Not before this moment: quiet hours in the recipient's zone, or a retry's backoff.
+    not_before = models.DateTimeField(null=True, blank=True)
+    # A worker's claim; a claim whose lease ran out belongs to a worker that died.
+    claimed_by = models.CharField(max_length=40, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Sent again after a worker died holding it: the provider may have had it already.
+    possible_duplicate = models.BooleanField(default=False)
+    segments = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
     status_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

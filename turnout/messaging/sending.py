@@ -1,0 +1,67 @@
+"""Starting, running and cancelling a message: the services views, the API and tasks call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from turnout.accounts.models import User
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.messaging import outbox
+from turnout.messaging.models import Delivery, Message
+from turnout.people.models import Person
+
+
+@transaction.atomic
+def start_sending(*, actor: User | None, message: Message, audience: QuerySet[Person]) -> int:
+    """Make the outbox for this audience and queue the dispatcher; returns how many were targeted."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status not in (Message.Status.DRAFT, Message.Status.SCHEDULED):
+        raise ValueError(f"This message is already {message.get_status_display()}.")
+    targeted = outbox.materialize(message, audience)
+    message.status = Message.Status.SENDING
+    message.save(update_fields=["status"])
+    summary = f"Started sending to {targeted} people"
+    if message.ignore_quiet_hours:
+        summary += " with the quiet-hours override (emergency)"
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=message, summary=summary, group=message.group)
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return targeted
+
+
+def _enqueue(message_id: int, run_after: Any = None) -> None:
+    from turnout.messaging.tasks import dispatch_message
+
+    task = dispatch_message.using(run_after=run_after) if run_after else dispatch_message
+    task.enqueue(message_id=message_id)
+
+
+def dispatch_due(*, message_id: int) -> None:
+    """Reclaim dead workers' batches, send everything due, then wait for what is deferred."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.status != Message.Status.SENDING:
+        return
+    outbox.reclaim_expired()
+    outbox.dispatch(message)
+    waiting = outbox.next_due(message)
+    if waiting is not None:
+        _enqueue(message.pk, run_after=max(waiting, timezone.now()))
+    elif not Delivery.objects.filter(message=message, status=Delivery.Status.SENDING).exists():
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.SENT)
+
+
+@transaction.atomic
+def cancel(*, actor: User | None, message: Message) -> int:
+    """Stop a message mid-send: nothing not yet sent goes out. Returns how many were stopped."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    stopped = Delivery.objects.filter(message=message, status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.SUPPRESSED, error="cancelled", status_at=timezone.now())
+    message.status = Message.Status.CANCELLED
+    message.save(update_fields=["status"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=message,
+                 summary=f"Cancelled; {stopped} not sent", group=message.group)
+    return stopped

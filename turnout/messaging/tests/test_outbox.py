@@ -1,0 +1,208 @@
+"""The outbox: one delivery per recipient made in SQL, sent in claimed batches with consent and quiet hours re-checked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import time_machine
+from django.test import override_settings
+
+from turnout.core.testing import TurnoutTestCase, make_person
+from turnout.messaging import outbox
+from turnout.messaging.models import Delivery, Message
+from turnout.messaging.transports import TransportError, simple
+from turnout.people.models import Person
+from turnout.people.services import record_consent
+
+NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 12:00 in Seattle
+NIGHT_SEATTLE = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 22:00 in Seattle
+
+
+class FailingTransport(simple.MemoryTransport):
+    retryable = True
+
+    def send(self, sms: Any) -> str:
+        raise TransportError("gateway answered 503: busy", retryable=self.retryable)
+
+
+@override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Local 8 Union")
+class OutboxTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        simple.outbox.clear()
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form",
+                       text="Text me")
+        self.silent = make_person(self.local, given_name="Silent", phone="+12065550144", postal_code="98101")
+        self.no_phone = make_person(self.local, given_name="Nophone")
+
+    def blast(self, body: str = "Rally at Westlake Park, 6pm", **extra: Any) -> Message:
+        message = Message.objects.create(group=self.local, channel="sms", body=body, **extra)
+        outbox.materialize(message, Person.objects.visible_to(self.organizer))
+        return message
+
+    def test_materialize_makes_one_row_per_reachable_person_once(self) -> None:
+        message = self.blast()
+        rows = {d.person_id: d for d in Delivery.objects.filter(message=message)}
+        self.assertEqual(set(rows), {self.member.pk, self.silent.pk})
+        self.assertEqual(rows[self.member.pk].status, "queued")
+        self.assertEqual((rows[self.silent.pk].status, rows[self.silent.pk].error), ("suppressed", "no consent"))
+        self.assertEqual(outbox.materialize(message, Person.objects.visible_to(self.organizer)), 0)
+        self.assertEqual(Delivery.objects.filter(message=message).count(), 2)
+
+    def test_first_text_names_the_organization_and_how_to_stop(self) -> None:
+        with time_machine.travel(NOON_SEATTLE):
+            first = self.blast("Hola {first_name}, rally at 6")
+            outbox.dispatch(first)
+            second = self.blast("Moved to the north entrance")
+            outbox.dispatch(second)
+        self.assertEqual([s.to for s in simple.outbox], ["+12065550123", "+12065550123"])
+        self.assertEqual(simple.outbox[0].body, "Hola Maria, rally at 6\nLocal 8 Union: reply STOP to stop")
+        self.assertEqual(simple.outbox[1].body, "Moved to the north entrance")
+        sent = Delivery.objects.get(message=first, person=self.member)
+        self.assertEqual((sent.status, sent.segments), ("sent", 1))
+        self.assertTrue(sent.provider_id.startswith("memory-"))
+
+    def test_spanish_speakers_get_the_spanish_version(self) -> None:
+        Person.objects.filter(pk=self.member.pk).update(language="es")
+        with time_machine.travel(NOON_SEATTLE):
+            outbox.dispatch(self.blast("Rally at 6", body_es="Mitin a las 6"))
+        self.assertTrue(simple.outbox[0].body.startswith("Mitin a las 6"))
+
+    def test_quiet_hours_defer_until_nine_in_the_recipients_zone(self) -> None:
+        with time_machine.travel(NIGHT_SEATTLE):
+            message = self.blast()
+            result = outbox.dispatch(message)
+        self.assertEqual(result["deferred"], 1)
+        self.assertEqual(simple.outbox, [])
+        waiting = Delivery.objects.get(message=message, person=self.member)
+        self.assertEqual(waiting.status, "queued")
+        self.assertEqual(waiting.not_before, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))  # 09:00 in Seattle
+        with time_machine.travel(NIGHT_SEATTLE):
+            self.assertEqual(outbox.progress(message)["deferred"], 1)
+        with time_machine.travel(datetime(2026, 11, 25, 16, 59, tzinfo=UTC)):
+            outbox.dispatch(message)
+        self.assertEqual(simple.outbox, [])
+        with time_machine.travel(datetime(2026, 11, 25, 17, 0, tzinfo=UTC)):
+            outbox.dispatch(message)
+        self.assertEqual(len(simple.outbox), 1)
+
+    def test_an_emergency_override_sends_at_night(self) -> None:
+        with time_machine.travel(NIGHT_SEATTLE):
+            outbox.dispatch(self.blast(ignore_quiet_hours=True))
+        self.assertEqual(len(simple.outbox), 1)
+
+    def test_unknown_zone_waits_for_a_time_that_is_daytime_everywhere(self) -> None:
+        """No address zone and no North American area code: only send when 09:00-20:00 in Eastern and Hawaii."""
+        abroad = make_person(self.local, given_name="Abroad", phone="+442079460000")
+        record_consent(person=abroad, channel="sms", address="+442079460000", action="opt_in", source="form")
+        with time_machine.travel(datetime(2026, 11, 24, 15, 0, tzinfo=UTC)):  # 10:00 New York, 05:00 Honolulu
+            message = self.blast()
+            outbox.dispatch(message)
+        waiting = Delivery.objects.get(message=message, person=abroad)
+        self.assertEqual(waiting.not_before, datetime(2026, 11, 24, 19, 0, tzinfo=UTC))  # 09:00 Honolulu
+
+    def test_someone_who_opted_out_after_the_blast_was_made_is_not_texted(self) -> None:
+        with time_machine.travel(NOON_SEATTLE):
+            message = self.blast()
+            record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_out",
+                           source="keyword")
+            outbox.dispatch(message)
+        self.assertEqual(simple.outbox, [])
+        self.assertEqual(Delivery.objects.get(message=message, person=self.member).status, "suppressed")
+
+    def test_a_busy_gateway_is_retried_later_and_a_refusal_fails(self) -> None:
+        with time_machine.travel(NOON_SEATTLE, tick=False), override_settings(SMS_BACKEND=f"{__name__}.FailingTransport"):
+            message = self.blast()
+            outbox.dispatch(message)
+            row = Delivery.objects.get(message=message, person=self.member)
+            self.assertEqual((row.status, row.attempts), ("queued", 1))
+            self.assertEqual(row.not_before, NOON_SEATTLE + timedelta(seconds=30))
+            FailingTransport.retryable = False
+            try:
+                with time_machine.travel(NOON_SEATTLE + timedelta(minutes=1)):
+                    outbox.dispatch(message)
+            finally:
+                FailingTransport.retryable = True
+        row.refresh_from_db()
+        self.assertEqual((row.status, row.error), ("failed", "gateway answered 503: busy"))
+
+    def test_a_dead_workers_batch_is_sent_again_and_counted(self) -> None:
+        with time_machine.travel(NOON_SEATTLE):
+            message = self.blast()
+            claimed = outbox.claim(message, "worker-that-dies")
+            self.assertEqual(len(claimed), 1)
+            self.assertEqual(outbox.dispatch(message), {})  # nothing else is due: the row is leased
+            self.assertEqual(outbox.reclaim_expired(), 0)  # the lease has not run out
+        with time_machine.travel(NOON_SEATTLE + outbox.LEASE + timedelta(seconds=1)):
+            self.assertEqual(outbox.reclaim_expired(), 1)
+            outbox.dispatch(message)
+            counts = outbox.progress(message)
+        self.assertEqual(len(simple.outbox), 1)
+        self.assertEqual((counts["sent"], counts["suppressed"], counts["possible_duplicates"]), (1, 1, 1))
+
+    def test_statuses_from_the_provider_show_in_progress(self) -> None:
+        from turnout.messaging.services import record_sms_status
+
+        with time_machine.travel(NOON_SEATTLE):
+            message = self.blast()
+            outbox.dispatch(message)
+        row = Delivery.objects.get(message=message, person=self.member)
+        record_sms_status(provider_id=row.provider_id, status="delivered")
+        self.assertEqual(outbox.progress(message), {"targeted": 2, "queued": 0, "deferred": 0, "sending": 0,
+                                                    "sent": 1, "delivered": 1, "failed": 0, "suppressed": 1,
+                                                    "possible_duplicates": 0})
+
+
+@override_settings(SMS_BACKEND="memory")
+class SendingTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        simple.outbox.clear()
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
+
+    def run_tasks(self) -> None:
+        from django_tasks_db.models import DBTaskResult
+
+        while (result := DBTaskResult.objects.ready().first()) is not None:
+            result.claim("test-worker")
+            result.task.call(*result.task_result.args, **result.task_result.kwargs)
+            result.set_successful(None)
+
+    def test_a_blast_goes_out_through_the_worker_and_is_marked_sent(self) -> None:
+        from turnout.messaging import sending
+
+        message = Message.objects.create(group=self.local, channel="sms", body="Rally at 6")
+        with time_machine.travel(NOON_SEATTLE), self.captureOnCommitCallbacks(execute=True):
+            targeted = sending.start_sending(actor=self.organizer, message=message,
+                                             audience=Person.objects.visible_to(self.organizer))
+        with time_machine.travel(NOON_SEATTLE):
+            self.run_tasks()
+        message.refresh_from_db()
+        self.assertEqual((targeted, message.status), (1, "sent"))
+        self.assertEqual([s.to for s in simple.outbox], ["+12065550123"])
+
+    def test_at_night_the_dispatcher_waits_for_morning(self) -> None:
+        from django_tasks_db.models import DBTaskResult
+
+        from turnout.messaging import sending
+
+        message = Message.objects.create(group=self.local, channel="sms", body="Rally at 6")
+        with time_machine.travel(NIGHT_SEATTLE), self.captureOnCommitCallbacks(execute=True):
+            sending.start_sending(actor=self.organizer, message=message,
+                                  audience=Person.objects.visible_to(self.organizer))
+        with time_machine.travel(NIGHT_SEATTLE):
+            self.run_tasks()
+        waiting = DBTaskResult.objects.get(status="READY")
+        self.assertEqual(waiting.run_after, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
+        self.assertEqual(simple.outbox, [])
+
+    def test_cancel_stops_what_has_not_gone_out(self) -> None:
+        from turnout.messaging import sending
+
+        message = Message.objects.create(group=self.local, channel="sms", body="Rally at 6")
+        with time_machine.travel(NIGHT_SEATTLE):
+            sending.start_sending(actor=self.organizer, message=message,
+                                  audience=Person.objects.visible_to(self.organizer))
+            self.assertEqual(sending.cancel(actor=self.organizer, message=message), 1)
+        with time_machine.travel(NOON_SEATTLE + timedelta(days=1)):
+            sending.dispatch_due(message_id=message.pk)
+        self.assertEqual(simple.outbox, [])
