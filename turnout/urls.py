@@ -15,5 +15,6 @@ urlpatterns = [
     path("people/", include("turnout.people.urls")),
     path("api/v2/", include("turnout.api.urls")),
     path("api/", include("turnout.api.console_urls")),
-    path("hooks/", include("turnout.messaging.urls")),
+    path("hooks/", include("turnout.messaging.hook_urls")),
+    path("messages/", include("turnout.messaging.urls")),
 ]

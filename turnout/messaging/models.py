@@ -35,7 +35,10 @@ class Message(BaseModel):
     body_es = models.TextField(_("message in Spanish"), blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # The console's people filters (tag, list, group, status, ZIP and miles…), re-run at send time.
+    audience = models.JSONField(default=dict, blank=True)
     ignore_quiet_hours = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -43,6 +46,11 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         return self.subject or self.body[:40]
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("messaging:detail", args=[self.public_id])
 
 
 class Delivery(models.Model):

@@ -65,3 +65,50 @@ def cancel(*, actor: User | None, message: Message) -> int:
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=message,
                  summary=f"Cancelled; {stopped} not sent", group=message.group)
     return stopped
+
+
+@transaction.atomic
+def schedule(*, actor: User | None, message: Message, when: Any) -> Message:
+    """Send the draft at `when`, to the audience as it is then."""
+    from turnout.messaging.tasks import start_scheduled
+
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status not in (Message.Status.DRAFT, Message.Status.SCHEDULED):
+        raise ValueError(f"This message is already {message.get_status_display()}.")
+    message.status, message.scheduled_for = Message.Status.SCHEDULED, when
+    message.save(update_fields=["status", "scheduled_for"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=message,
+                 summary=f"Scheduled for {when:%Y-%m-%d %H:%M %Z}", group=message.group)
+    transaction.on_commit(lambda: start_scheduled.using(run_after=when).enqueue(message_id=message.pk))
+    return message
+
+
+def start_scheduled_message(*, message_id: int) -> None:
+    """At its time, a scheduled message goes to its audience as its author may reach it then."""
+    from turnout.messaging import audience
+
+    message = Message.objects.select_related("created_by").filter(pk=message_id).first()
+    if message is None or message.status != Message.Status.SCHEDULED or message.created_by is None:
+        return  # cancelled, sent already, or its author is gone
+    if message.scheduled_for and message.scheduled_for > timezone.now():
+        return  # rescheduled later: the later task sends it
+    people = audience.people_for(message.created_by, message.audience)
+    start_sending(actor=message.created_by, message=message, audience=people)
+
+
+def reply(*, actor: User, person: Person, body: str) -> Delivery | None:
+    """Answer someone in a conversation they started; None when they may not be texted."""
+    from turnout.accounts.models import Group, Role
+
+    group = Group.objects.visible_to(actor, Role.HOST).filter(memberships__person=person).first()
+    if group is None:
+        return None
+    message = Message.objects.create(group=group, channel="sms", body=body, status=Message.Status.SENDING,
+                                     created_by=actor, ignore_quiet_hours=True,
+                                     override_reason="a reply in a conversation the person started")
+    outbox.materialize(message, Person.objects.filter(pk=person.pk))
+    outbox.dispatch(message)
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Replied by text",
+                 group=group)
+    return Delivery.objects.filter(message=message, status=Delivery.Status.SENT).first()

@@ -1,0 +1,67 @@
+"""Who a message goes to: the console's people filters, re-run with the sender's rights, and a preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from turnout.accounts.models import Role, User
+from turnout.messaging import segments
+from turnout.messaging.models import Message
+from turnout.people.forms import PeopleFilterForm
+from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription
+from turnout.people.services import people_filter
+
+FILTER_KEYS = ("q", "tag", "group", "status", "zip", "miles", "list")
+
+
+def audience_params(data: Any) -> dict[str, str]:
+    """The filter values worth keeping from a form or query string."""
+    return {key: str(data.get(key)) for key in FILTER_KEYS if data.get(key) not in (None, "")}
+
+
+def people_for(user: User, params: dict[str, str]) -> QuerySet[Person]:
+    """Everyone the filters match among people the user may message (organizer role)."""
+    people = Person.objects.visible_to(user, Role.ORGANIZER)
+    if not params:
+        return people
+    form = PeopleFilterForm(params, user=user)
+    if not form.is_valid():
+        return people.none()
+    data = form.cleaned_data
+    return people_filter(people, q=data["q"], tag=data["tag"], group=data["group"], status=data["status"],
+                         near=data.get("near"), miles=data.get("miles") or 0, person_list=data.get("list"))
+
+
+@dataclass
+class Preview:
+    matched: int
+    reachable: int
+    no_consent: int
+    no_address: int
+    encoding: str
+    segments: int
+    encoding_es: str
+    segments_es: int
+
+
+def preview(message: Message, people: QuerySet[Person]) -> Preview:
+    """The real recipient count after consent, and what each text costs in segments."""
+    contact: QuerySet[Any]
+    if message.channel == "sms":
+        contact, consent = PhoneNumber.objects.filter(person=OuterRef("pk")), {"sms_status": Subscription.SUBSCRIBED}
+    else:
+        contact, consent = EmailAddress.objects.filter(person=OuterRef("pk")), {"status": Subscription.SUBSCRIBED}
+    matched = people.count()
+    with_address = people.filter(Exists(contact)).count()
+    reachable = people.filter(Exists(contact.filter(**consent))).count()
+    from turnout.messaging.outbox import first_text_footer
+
+    # The worst case: a first text carries the footer naming the organization.
+    english = segments.count(message.body + first_text_footer())
+    spanish = segments.count((message.body_es or message.body) + first_text_footer())
+    return Preview(matched=matched, reachable=reachable, no_consent=with_address - reachable,
+                   no_address=matched - with_address, encoding=english.encoding, segments=english.segments,
+                   encoding_es=spanish.encoding, segments_es=spanish.segments)

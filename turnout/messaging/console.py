@@ -1,0 +1,173 @@
+"""Staff pages: compose with a live preview, send or schedule, watch progress, read and answer replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.accounts.models import Group, Role, User
+from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.messaging import audience, outbox, sending, services
+from turnout.messaging.forms import ComposeForm, ReplyForm, ScheduleForm, TestSendForm
+from turnout.messaging.models import Delivery, InboundMessage, Message
+from turnout.people.contact import InvalidContact, normalize_phone
+from turnout.people.models import Person
+
+
+def _messages(user: User) -> QuerySet[Message]:
+    return Message.objects.filter(group__in=Group.objects.visible_to(user)).select_related("group", "created_by")
+
+
+def _message(request: HttpRequest, public_id: Any, write: bool = False) -> Message:
+    message = get_object_or_404(_messages(request.user), public_id=public_id)  # type: ignore[arg-type]
+    if write and not has_role(request.user, message.group, Role.ORGANIZER):
+        raise PermissionDenied
+    return message
+
+
+@login_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(_messages(request.user), 25).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    rows = [(m, outbox.progress(m)) for m in page]
+    return render(request, "messaging/list.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def compose(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = ComposeForm(request.POST or request.GET or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        message = Message.objects.create(
+            group=data["from_group"], channel=data["channel"], subject=data["subject"], body=data["body"],
+            body_es=data["body_es"], audience=audience.audience_params(request.POST), created_by=user,
+            ignore_quiet_hours=data["ignore_quiet_hours"], override_reason=data["override_reason"].strip())
+        return redirect(message)
+    if request.method == "GET":
+        form = ComposeForm(initial=audience.audience_params(request.GET), user=user)
+    return render(request, "messaging/compose.html", {"form": form})
+
+
+@login_required
+def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    message = _message(request, public_id)
+    context: dict[str, Any] = {"message": message, "progress": outbox.progress(message)}
+    if message.status == Message.Status.DRAFT:
+        people = audience.people_for(request.user, message.audience)  # type: ignore[arg-type]
+        context.update(preview=audience.preview(message, people), schedule_form=ScheduleForm(),
+                       test_form=TestSendForm())
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "messaging/_progress.html", context)
+    return render(request, "messaging/detail.html", context)
+
+
+@login_required
+@require_POST
+def send_now(request: HttpRequest, public_id: Any) -> HttpResponse:
+    message = _message(request, public_id, write=True)
+    people = audience.people_for(request.user, message.audience)  # type: ignore[arg-type]
+    try:
+        sending.start_sending(actor=request.user, message=message, audience=people)  # type: ignore[arg-type]
+    except ValueError as exc:
+        flash.error(request, str(exc))
+    return redirect(message)
+
+
+@login_required
+@require_POST
+def schedule(request: HttpRequest, public_id: Any) -> HttpResponse:
+    message = _message(request, public_id, write=True)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["send_at"] <= timezone.now():
+        flash.error(request, _("Choose a time in the future."))
+        return redirect(message)
+    sending.schedule(actor=request.user, message=message, when=form.cleaned_data["send_at"])  # type: ignore[arg-type]
+    flash.success(request, _("Scheduled."))
+    return redirect(message)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, public_id: Any) -> HttpResponse:
+    message = _message(request, public_id, write=True)
+    stopped = sending.cancel(actor=request.user, message=message)  # type: ignore[arg-type]
+    flash.success(request, _("Cancelled: %(n)s messages will not be sent.") % {"n": stopped})
+    return redirect(message)
+
+
+@login_required
+@require_POST
+def test_send(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Send the draft to the staffer's own phone, marked as a test; nothing is recorded as a delivery."""
+    message = _message(request, public_id, write=True)
+    form = TestSendForm(request.POST)
+    try:
+        number = normalize_phone(form.data.get("to", ""))[0] if form.is_valid() else ""
+    except InvalidContact as exc:
+        flash.error(request, str(exc))
+        return redirect(message)
+    if number:
+        user: User = request.user  # type: ignore[assignment]
+        sample = Person(given_name=user.first_name, family_name=user.last_name, language=user.language)
+        services.send_reply(to=number, body="[TEST] " + outbox.render(message, sample) + outbox.first_text_footer())
+        audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=message, request=request,
+                     summary="Sent a test text to the sender's own number", group=message.group)
+        flash.success(request, _("Test sent to %(number)s.") % {"number": number})
+    return redirect(message)
+
+
+def _inbox_people(user: User) -> QuerySet[Person]:
+    return Person.objects.visible_to(user, Role.HOST)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Replies, newest conversation first; unhandled ones on top."""
+    people = _inbox_people(request.user)  # type: ignore[arg-type]
+    show = request.GET.get("show", "open")
+    replies = InboundMessage.objects.filter(person__in=people)
+    if show == "open":
+        replies = replies.filter(handled=False)
+    threads = (replies.values("person").annotate(last=Max("received_at")).order_by("-last"))
+    page = Paginator(threads, 25).get_page(request.GET.get("page"))
+    by_id = {p.pk: p for p in Person.objects.filter(pk__in=[t["person"] for t in page])}
+    latest = {m.person_id: m for m in InboundMessage.objects.filter(person__in=list(by_id)).order_by("received_at")}
+    rows = [(by_id[t["person"]], latest.get(t["person"])) for t in page]
+    return render(request, "messaging/inbox.html", {"rows": rows, "page": page, "show": show})
+
+
+@login_required
+def thread(request: HttpRequest, public_id: Any) -> HttpResponse:
+    person = get_object_or_404(_inbox_people(request.user), public_id=public_id)  # type: ignore[arg-type]
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "handled":
+            InboundMessage.objects.filter(person=person, handled=False).update(handled=True)
+            flash.success(request, _("Marked handled."))
+            return redirect("messaging:inbox")
+        if form.is_valid():
+            sent = sending.reply(actor=request.user, person=person, body=form.cleaned_data["body"])  # type: ignore[arg-type]
+            if sent is None:
+                flash.error(request, _("Not sent: this person has not agreed to texts, or has opted out."))
+            return redirect("messaging:thread", public_id=person.public_id)
+    inbound: list[tuple[Any, str, str, Any]] = [
+        (m.received_at, "in", m.body, m) for m in InboundMessage.objects.filter(person=person)]
+    outbound: list[tuple[Any, str, str, Any]] = [(d.sent_at or d.created_at, "out", outbox.render(d.message, person), d)
+                for d in Delivery.objects.filter(person=person, channel="sms").select_related("message")]
+    conversation = sorted(inbound + outbound, key=lambda item: item[0])
+    return render(request, "messaging/thread.html", {"person": person, "conversation": conversation, "form": form,
+                                                     "organization": settings.ORGANIZATION_NAME})
