@@ -65,7 +65,8 @@ def compose(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     message = _message(request, public_id)
-    context: dict[str, Any] = {"message": message, "progress": outbox.progress(message)}
+    context: dict[str, Any] = {"message": message, "progress": outbox.progress(message),
+                               "failures": outbox.failures(message)}
     if message.status == Message.Status.DRAFT:
         people = audience.people_for(request.user, message.audience)  # type: ignore[arg-type]
         context.update(preview=audience.preview(message, people), schedule_form=ScheduleForm(),

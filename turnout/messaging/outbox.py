@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from turnout.core import geo
 from turnout.messaging import quiet_hours, segments
-from turnout.messaging.models import Delivery, Message
+from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription
 
@@ -198,4 +198,13 @@ def progress(message: Message) -> dict[str, int]:
         "failed": counts["failed"],
         "suppressed": counts["suppressed"],
         "possible_duplicates": Delivery.objects.filter(message=message, possible_duplicate=True).count(),
+        "replies": InboundMessage.objects.filter(
+            received_at__gte=message.created_at,
+            person__in=Delivery.objects.filter(message=message, sent_at__isnull=False).values("person")).count(),
     }
+
+
+def failures(message: Message) -> list[tuple[str, int]]:
+    """Why texts failed, most common first."""
+    return list(Delivery.objects.filter(message=message, status=Delivery.Status.FAILED).values("error")
+                .annotate(n=Count("pk")).order_by("-n").values_list("error", "n")[:10])

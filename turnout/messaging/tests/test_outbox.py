@@ -150,7 +150,7 @@ class OutboxTests(TurnoutTestCase):
         record_sms_status(provider_id=row.provider_id, status="delivered")
         self.assertEqual(outbox.progress(message), {"targeted": 2, "queued": 0, "deferred": 0, "sending": 0,
                                                     "sent": 1, "delivered": 1, "failed": 0, "suppressed": 1,
-                                                    "possible_duplicates": 0})
+                                                    "possible_duplicates": 0, "replies": 0})
 
 
 @override_settings(SMS_BACKEND="memory")
@@ -206,3 +206,19 @@ class SendingTests(TurnoutTestCase):
         with time_machine.travel(NOON_SEATTLE + timedelta(days=1)):
             sending.dispatch_due(message_id=message.pk)
         self.assertEqual(simple.outbox, [])
+
+
+@override_settings(SMS_BACKEND="memory")
+class ProgressTests(TurnoutTestCase):
+    def test_replies_and_failure_reasons_are_counted(self) -> None:
+        from turnout.messaging.services import receive_sms
+
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
+        with time_machine.travel(NOON_SEATTLE):
+            message = Message.objects.create(group=self.local, channel="sms", body="Rally at 6")
+            outbox.materialize(message, Person.objects.visible_to(self.organizer))
+            outbox.dispatch(message)
+            receive_sms(from_number="+12065550123", body="Y", provider_id="r1")
+        self.assertEqual(outbox.progress(message)["replies"], 1)
+        Delivery.objects.filter(message=message).update(status="failed", error="gateway answered 400: blocked")
+        self.assertEqual(outbox.failures(message), [("gateway answered 400: blocked", 1)])
