@@ -112,3 +112,19 @@ def reply(*, actor: User, person: Person, body: str) -> Delivery | None:
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Replied by text",
                  group=group)
     return Delivery.objects.filter(message=message, status=Delivery.Status.SENT).first()
+
+
+def recover() -> int:
+    """After a worker died: requeue its expired claims and restart dispatch of every message still sending.
+
+    Run by `turnout worker` at start and every minute while it runs; safe to run anywhere,
+    any number of times (a message with nothing due is left alone).
+    """
+    outbox.reclaim_expired()
+    restarted = 0
+    for message in Message.objects.filter(status=Message.Status.SENDING):
+        due = Delivery.objects.filter(message=message, status=Delivery.Status.QUEUED)
+        if due.filter(not_before__isnull=True).exists() or due.filter(not_before__lte=timezone.now()).exists():
+            _enqueue(message.pk)
+            restarted += 1
+    return restarted

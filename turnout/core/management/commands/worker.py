@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from turnout.messaging.sending import recover
+
+        recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
+        if not options["burst"]:
+            threading.Thread(target=_recover_every_minute, daemon=True).start()
         if settings.REDIS_URL:
             extra = ["--burst"] if options["burst"] else []
             # The scheduler moves deferred tasks (webhook retries with backoff) onto the queue when due.
@@ -23,3 +31,18 @@ class Command(BaseCommand):
         else:
             extra = ["--batch"] if options["burst"] else []
             call_command("db_worker", "--no-startup-delay", "--interval", "0.5", *extra)
+
+
+def _recover_every_minute() -> None:
+    from django.db import close_old_connections
+
+    from turnout.messaging.sending import recover
+
+    while True:
+        time.sleep(60)
+        try:
+            recover()
+        except Exception:  # keep recovering; one failure (a database restart) must not end it
+            logging.getLogger(__name__).exception("Recovering messages failed")
+        finally:
+            close_old_connections()
