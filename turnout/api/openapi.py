@@ -136,6 +136,41 @@ SCHEMAS: dict[str, Any] = {
         "required": ["action_network:custom_fields"],
     },
     "Empty": {"type": "object", "description": "Turnout keeps no records of this kind."},
+    "Message": {
+        "type": "object",
+        "properties": {
+            **COMMON,
+            "type": {"type": "string", "enum": ["email", "sms"]},
+            "subject": {"type": "string"},
+            "body": {"type": "string"},
+            "turnout:body_es": {"type": "string"},
+            "from": {"type": "string"},
+            "reply_to": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "scheduled", "sending", "sent", "cancelled"]},
+            "targets": {"type": "array", "items": ref("Link")},
+            "total_targeted": {"type": "integer"},
+            "sent_start_date": DATE,
+            "scheduled_start_date": DATE,
+            "turnout:ignore_quiet_hours": {"type": "boolean"},
+            "statistics": {"type": "object", "additionalProperties": {"type": "integer"}},
+        },
+        "required": ["identifiers", "type", "status", "targets", "statistics", "_links"],
+    },
+    "MessageInput": {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["email", "sms"]},
+            "subject": {"type": "string", "maxLength": 200},
+            "body": {"type": "string", "maxLength": 5000},
+            "turnout:body_es": {"type": "string", "maxLength": 5000},
+            "targets": {"type": "array", "items": ref("Link"),
+                        "description": "hrefs of tags or lists; the message goes to people on any of them"},
+            "turnout:ignore_quiet_hours": {"type": "boolean"},
+            "turnout:override_reason": {"type": "string", "maxLength": 300},
+        },
+    },
+    "Schedule": {"type": "object", "properties": {"scheduled_start_date": {"type": "string", "format": "date-time"}},
+                 "required": ["scheduled_start_date"]},
 }
 
 
@@ -157,7 +192,7 @@ def collection_schema(key: str, item: str) -> dict[str, Any]:
 
 COLLECTIONS = {
     "People": ("osdi:people", "Person"), "Tags": ("osdi:tags", "Tag"), "Taggings": ("osdi:taggings", "Tagging"),
-    "Lists": ("osdi:lists", "List"), "Items": ("osdi:items", "Item"),
+    "Lists": ("osdi:lists", "List"), "Items": ("osdi:items", "Item"), "Messages": ("osdi:messages", "Message"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]
@@ -253,6 +288,18 @@ def paths() -> dict[str, Any]:
             "get": _get("People on a list", "ItemsPage", [_id("list_id", "list")], paged=True, found=True)},
         "/lists/{list_id}/items/{item_id}": {
             "get": _get("One list item", "Item", [_id("list_id", "list"), _id("item_id", "item")], found=True)},
+        "/messages": {"get": _get("Messages (texts and emails)", "MessagesPage", paged=True),
+                      "post": _write("Write a message (a draft until sent or scheduled)", "MessageInput", "Message")},
+        "/messages/{message_id}": {
+            "get": _get("One message, with its statistics", "Message", [_id("message_id", "message")], found=True),
+            "put": _write("Change a draft", "MessageInput", "Message", [_id("message_id", "message")], created=False,
+                          found=True)},
+        "/messages/{message_id}/send": {"post": {
+            "summary": "Start sending to the targets now", "parameters": [_id("message_id", "message")],
+            "responses": {"200": answer("Sending", "Message"), **_errors("400", "401", "403", "404", "429")}}},
+        "/messages/{message_id}/schedule": {
+            "post": _write("Send at scheduled_start_date (body or query string)", "Schedule", "Message",
+                           [_id("message_id", "message")], created=False, found=True)},
         "/metadata": {"get": _get("About this API", "Metadata")},
         "/metadata/custom_fields": {"get": _get("Custom field names in use", "CustomFields")},
     }

@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from turnout.accounts.models import Group, Role
 from turnout.api import inputs, odata, serializers
+from turnout.api import messages as message_views
 from turnout.api.hal import (
     PREFIX,
     ApiError,
@@ -102,7 +103,7 @@ def _person(call: Call, person_id: str, write: bool = False) -> Person:
 
 def entry_point(call: Call) -> dict[str, Any]:
     base = call.base
-    collections = ["people", "tags", "lists", "donations", "fundraising_pages", "advocacy_campaigns",
+    collections = ["people", "tags", "lists", "messages", "donations", "fundraising_pages", "advocacy_campaigns",
                    "outreaches", "campaigns", "queries", "wrappers"]
     links: dict[str, Any] = {"self": link(base)}
     links.update({f"osdi:{name}": link(base + name) for name in collections})
@@ -404,6 +405,10 @@ items = endpoint(get=items_list)
 item = endpoint(get=item_detail)
 metadata_view = endpoint(get=metadata)
 custom_fields_view = endpoint(get=custom_fields)
+messages = endpoint(get=message_views.messages_list, post=message_views.message_create)
+message = endpoint(get=message_views.message_detail, put=message_views.message_update)
+message_send = endpoint(post=message_views.message_send)
+message_schedule = endpoint(post=message_views.message_schedule)
 EMPTY = {name: endpoint(get=empty_collection(f"osdi:{name}"))
          for name in ("donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                       "queries", "wrappers")}

@@ -5,16 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from turnout.accounts.models import Role, User
 from turnout.messaging import segments
 from turnout.messaging.models import Message
 from turnout.people.forms import PeopleFilterForm
-from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription
+from turnout.people.models import EmailAddress, ListItem, Person, PhoneNumber, Subscription, Tagging
 from turnout.people.services import people_filter
 
 FILTER_KEYS = ("q", "tag", "group", "status", "zip", "miles", "list")
+
+
+def targets_condition(targets: list[dict[str, str]]) -> Q:
+    """People tagged with any of the target tags or on any of the target lists (API messages)."""
+    condition = Q(pk__in=[])
+    for target in targets:
+        if target.get("kind") == "tag":
+            condition |= Q(Exists(Tagging.objects.filter(person=OuterRef("pk"), tag__public_id=target["id"])))
+        elif target.get("kind") == "list":
+            condition |= Q(Exists(ListItem.objects.filter(person=OuterRef("pk"), person_list__public_id=target["id"])))
+    return condition
 
 
 def audience_params(data: Any) -> dict[str, str]:
@@ -22,9 +33,11 @@ def audience_params(data: Any) -> dict[str, str]:
     return {key: str(data.get(key)) for key in FILTER_KEYS if data.get(key) not in (None, "")}
 
 
-def people_for(user: User, params: dict[str, str]) -> QuerySet[Person]:
+def people_for(user: User, params: dict[str, Any]) -> QuerySet[Person]:
     """Everyone the filters match among people the user may message (organizer role)."""
     people = Person.objects.visible_to(user, Role.ORGANIZER)
+    if "targets" in params:
+        return people.filter(targets_condition(params["targets"]))  # type: ignore[arg-type]
     if not params:
         return people
     form = PeopleFilterForm(params, user=user)

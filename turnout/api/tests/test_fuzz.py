@@ -30,7 +30,11 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
     tagging = add_tag(person=member, name="steward")
     saved = save_list(actor=organizer, group=local, name="Phone bank", people=type(member).objects.all())
     # Point path parameters at real records so the fuzzer reaches past 404s into the handlers.
-    real = {"person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
+    from turnout.messaging.models import Message
+
+    message = Message.objects.create(group=local, channel="sms", body="Rally at 6", created_by=organizer,
+                                     audience={"targets": [{"kind": "tag", "id": str(tagging.tag.public_id)}]})
+    real = {"message_id": message.public_id, "person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
             "list_id": saved.public_id, "item_id": saved.items.get().public_id}
     with urllib.request.urlopen(f"{live_server.url}/api/v2/openapi.json") as response:
         document = json.load(response)

@@ -472,8 +472,11 @@ class EveryEndpointTests(ApiTestCase):
         tagging = add_tag(person=self.member, name="local8-stewards")
         saved = save_list(actor=self.organizer, group=self.local, name="local8-phonebank",
                           people=Person.objects.filter(pk=self.member.pk))
+        from turnout.messaging.models import Message
+
+        message = Message.objects.create(group=self.local, channel="sms", body="local8-secret-rally")
         values = {"person_id": self.member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
-                  "list_id": saved.public_id, "item_id": saved.items.get().public_id}
+                  "list_id": saved.public_id, "item_id": saved.items.get().public_id, "message_id": message.public_id}
         # (A signup with the member's own email address joins them: SignupTests covers what that may change.)
         body = {"person": {"email_addresses": [{"address": "probe@example.org"}], "given_name": "Hacked"},
                 "name": "x", "_links": {"osdi:person": {"href": f"https://x/people/{self.member.public_id}"}},
@@ -489,10 +492,13 @@ class EveryEndpointTests(ApiTestCase):
                 response = self.api(method, path, body, key=self.outsider_key)
                 self.assertLess(response.status_code, 500, f"{method} {path}")
                 text = response.content.decode()
-                for secret in (str(self.member.public_id), "Lopez", "555-0123", "local8-phonebank"):
+                for secret in (str(self.member.public_id), "Lopez", "555-0123", "local8-phonebank",
+                               "local8-secret-rally"):
                     self.assertNotIn(secret, text, f"{method} {path} showed {secret}")
                 visited += 1
         self.assertGreater(visited, 80)
         self.member.refresh_from_db()
         self.assertEqual((self.member.given_name, self.member.custom_fields), ("Maria", {}))
         self.assertTrue(self.member.taggings.exists())
+        message.refresh_from_db()
+        self.assertEqual((message.status, message.body), ("draft", "local8-secret-rally"))
