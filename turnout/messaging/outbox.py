@@ -14,6 +14,7 @@ import logging
 import re
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -107,7 +108,13 @@ def reclaim_expired() -> int:
 
 
 def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Counter[str]:
-    """Send one claimed batch; every row ends sent, deferred, queued for retry, failed or suppressed."""
+    """Send one claimed batch; every row ends sent, deferred, queued for retry, failed or suppressed.
+
+    Texts go to the transport from a few threads at once (the provider's latency, not
+    Turnout, is the limit); the batch's results are then written in one transaction. A
+    worker that dies in between leaves the batch leased, and recovery sends it again as
+    possible duplicates: the bound the design allows.
+    """
     now = now or timezone.now()
     rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
                 .select_related("person").order_by("pk"))
@@ -122,45 +129,52 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
                          .values_list("address", flat=True))
         texted_before = set()
     outcome: Counter[str] = Counter()
-    transport = sms_transport()
+    to_send: list[tuple[Delivery, OutgoingSms]] = []
     for row in rows:
+        row.claimed_by, row.lease_until, row.status_at = "", None, timezone.now()
         if row.address not in consenting:  # opted out since the message was made
-            _finish(row, Delivery.Status.SUPPRESSED, error="opted out")
-        elif message.channel == "sms" and not message.ignore_quiet_hours and not quiet_hours.is_open(
-                now, row.person.time_zone or geo.time_zone_for_phone(row.address)):
-            zone = row.person.time_zone or geo.time_zone_for_phone(row.address)
-            row.not_before = quiet_hours.next_opening(now, zone)
-            _finish(row, Delivery.Status.QUEUED, fields=["not_before"])
+            row.status, row.error = Delivery.Status.SUPPRESSED, "opted out"
+            outcome[row.status] += 1
+            continue
+        zone = row.person.time_zone or geo.time_zone_for_phone(row.address)
+        if message.channel == "sms" and not message.ignore_quiet_hours and not quiet_hours.is_open(now, zone):
+            row.status, row.not_before = Delivery.Status.QUEUED, quiet_hours.next_opening(now, zone)
             outcome["deferred"] += 1
             continue
+        body = render(message, row.person)
+        if row.address not in texted_before:
+            body += first_text_footer()
+            texted_before.add(row.address)
+        row.segments = segments.count(body).segments
+        row.attempts += 1
+        to_send.append((row, OutgoingSms(delivery_id=str(row.public_id), to=row.address, sender=settings.SMS_FROM,
+                                         body=body)))
+    transport = sms_transport()
+
+    def send(item: tuple[Delivery, OutgoingSms]) -> tuple[Delivery, str | TransportError]:
+        try:
+            return item[0], transport.send(item[1])
+        except TransportError as exc:
+            return item[0], exc
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.SMS_CONCURRENCY)) as pool:
+        results = list(pool.map(send, to_send))
+    sent_at = timezone.now()
+    for row, result in results:
+        if isinstance(result, str):
+            row.status, row.provider_id, row.sent_at, row.error = Delivery.Status.SENT, result, sent_at, ""
+        elif result.retryable and row.attempts <= len(RETRY_AFTER):
+            row.status, row.error = Delivery.Status.QUEUED, result.reason[:300]
+            row.not_before = sent_at + RETRY_AFTER[row.attempts - 1]
+            outcome["retry"] += 1
+            continue
         else:
-            body = render(message, row.person)
-            if row.address not in texted_before:
-                body += first_text_footer()
-                texted_before.add(row.address)
-            row.segments = segments.count(body).segments
-            row.attempts += 1
-            try:
-                row.provider_id = transport.send(OutgoingSms(delivery_id=str(row.public_id), to=row.address,
-                                                             sender=settings.SMS_FROM, body=body))
-            except TransportError as exc:
-                if exc.retryable and row.attempts <= len(RETRY_AFTER):
-                    row.not_before = timezone.now() + RETRY_AFTER[row.attempts - 1]
-                    _finish(row, Delivery.Status.QUEUED, error=exc.reason, fields=["not_before", "attempts"])
-                    outcome["retry"] += 1
-                    continue
-                _finish(row, Delivery.Status.FAILED, error=exc.reason, fields=["attempts"])
-            else:
-                row.sent_at = timezone.now()
-                _finish(row, Delivery.Status.SENT, fields=["provider_id", "attempts", "segments", "sent_at"])
+            row.status, row.error = Delivery.Status.FAILED, result.reason[:300]
         outcome[row.status] += 1
+    with transaction.atomic():
+        Delivery.objects.bulk_update(rows, ["status", "error", "status_at", "claimed_by", "lease_until", "not_before",
+                                            "attempts", "segments", "provider_id", "sent_at"], batch_size=500)
     return outcome
-
-
-def _finish(row: Delivery, status: str, *, error: str = "", fields: tuple[str, ...] | list[str] = ()) -> None:
-    row.status, row.error, row.status_at = status, error[:300], timezone.now()
-    row.claimed_by, row.lease_until = "", None
-    row.save(update_fields=["status", "error", "status_at", "claimed_by", "lease_until", *fields])
 
 
 def dispatch(message: Message, worker: str | None = None, max_batches: int | None = None) -> Counter[str]:
