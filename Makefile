@@ -11,7 +11,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api bench-outbox clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -59,6 +59,11 @@ bench: $(STAMP)
 	for engine in sqlite postgres; do \
 	$(PY) benchmarks/bench_import.py --engine $$engine --rows $(BENCH_ROWS) && \
 	$(PY) benchmarks/bench_near.py --engine $$engine --people $(BENCH_ROWS) || exit 1; done
+
+# Messaging: materialize 100,000 deliveries, dispatch 20,000 to a loopback gateway.
+bench-outbox: $(STAMP)
+	for engine in sqlite postgres; do \
+	$(PY) benchmarks/bench_outbox.py --engine $$engine --people 100000 --dispatch 20000 || exit 1; done
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

@@ -68,13 +68,15 @@ class Delivery(models.Model):
     # Provider callbacks arrive twice and out of order: a status only moves forward.
     RANK = {"queued": 0, "deferred": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "suppressed": 3}
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Sent to providers as Turnout's reference; never looked up, so not indexed (an index of
+    # random UUIDs is the costliest part of making 100,000 deliveries).
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=5, choices=Channel.choices)
     address = models.CharField(max_length=254)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    provider_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Not before this moment: quiet hours in the recipient's zone, or a retry's backoff.
@@ -91,7 +93,12 @@ class Delivery(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "person", "channel"], name="one_delivery")]
-        indexes = [models.Index(fields=["message", "status"], name="delivery_progress")]
+        indexes = [
+            models.Index(fields=["message", "status"], name="delivery_progress"),
+            # Status callbacks find a delivery by the provider's id; rows not yet sent have none.
+            models.Index(fields=["provider_id"], name="delivery_provider_id", condition=~models.Q(provider_id="")),
+            models.Index(fields=["address"], name="delivery_address", condition=models.Q(sent_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.address}: {self.status}"
