@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from turnout.core import views as core_views
+from turnout.messaging import views as messaging_views
 
 core_patterns = [
     path("", core_views.dashboard, name="dashboard"),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("api/", include("turnout.api.console_urls")),
     path("hooks/", include("turnout.messaging.hook_urls")),
     path("messages/", include("turnout.messaging.urls")),
+    path("u/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
 ]

@@ -25,7 +25,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from turnout.core import geo
-from turnout.messaging import quiet_hours, segments
+from turnout.messaging import email, quiet_hours, segments
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription
@@ -143,22 +143,29 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
             outcome["deferred"] += 1
             continue
         body = render(message, row.person)
-        if row.address not in texted_before:
+        if message.channel == "sms" and row.address not in texted_before:
             body += first_text_footer()
             texted_before.add(row.address)
-        row.segments = segments.count(body).segments
+        row.segments = segments.count(body).segments if message.channel == "sms" else 0
         row.attempts += 1
         to_send.append((row, OutgoingSms(delivery_id=str(row.public_id), to=row.address, sender=settings.SMS_FROM,
                                          body=body)))
-    transport = sms_transport()
+    results: list[tuple[Delivery, str | TransportError]]
+    if message.channel == "email":
+        emails = [email.build(to=sms.to, subject=message.subject, body=sms.body, delivery_id=sms.delivery_id,
+                              postal_address=message.group.postal_address, language=row.person.language)
+                  for row, sms in to_send]
+        results = list(zip([row for row, _sms in to_send], email.send_batch(emails), strict=True))
+    else:
+        transport = sms_transport()
 
-    def send(item: tuple[Delivery, OutgoingSms]) -> tuple[Delivery, str | TransportError]:
-        try:
-            return item[0], transport.send(item[1])
-        except TransportError as exc:
-            return item[0], exc
+        def send(item: tuple[Delivery, OutgoingSms]) -> tuple[Delivery, str | TransportError]:
+            try:
+                return item[0], transport.send(item[1])
+            except TransportError as exc:
+                return item[0], exc
 
-    results = list(_sending_pool().map(send, to_send))
+        results = list(_sending_pool().map(send, to_send))
     sent_at = timezone.now()
     for row, result in results:
         if isinstance(result, str):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from turnout.messaging import keywords
 from turnout.messaging.models import Delivery, InboundMessage
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
-from turnout.people.models import ConsentEvent, PhoneNumber
+from turnout.people.models import ConsentEvent, EmailAddress, PhoneNumber
 from turnout.people.services import record_consent
 
 logger = logging.getLogger(__name__)
@@ -102,3 +102,18 @@ def record_sms_status(*, provider_id: str, status: str, error: str = "") -> Deli
     delivery.status_at = timezone.now()
     delivery.save(update_fields=["status", "error", "status_at"])
     return delivery
+
+
+@transaction.atomic
+def unsubscribe_email(*, address: str) -> bool:
+    """Opt an address out of email (one-click unsubscribe); queued emails to it are not sent."""
+    found = EmailAddress.objects.select_related("person").filter(address=address).first()
+    if found is None:
+        return False
+    if found.status != "unsubscribed":
+        record_consent(person=found.person, channel="email", address=address, action=ConsentEvent.Action.OPT_OUT,
+                       source=ConsentEvent.Source.FORM, source_detail="one-click unsubscribe link")
+    Delivery.objects.filter(channel="email", address=address, status__in=[
+        Delivery.Status.QUEUED, Delivery.Status.DEFERRED]).update(
+        status=Delivery.Status.SUPPRESSED, error="unsubscribed", status_at=timezone.now())
+    return True

@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from turnout.messaging import services
+from turnout.messaging import email, services
 from turnout.messaging.models import UnreadableWebhook
 from turnout.messaging.transports.http import SIGNATURE_HEADER, verify
 from turnout.people.contact import InvalidContact, normalize_phone
@@ -62,3 +63,16 @@ def http_status(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "Send an id and a status of delivered or failed."}, status=400)
     delivery = services.record_sms_status(provider_id=str(data["id"]), status=status, error=str(data.get("error") or ""))
     return JsonResponse({"known": delivery is not None})
+
+
+@csrf_exempt  # mail clients POST "List-Unsubscribe=One-Click" with no form or cookie (RFC 8058)
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks; only a POST unsubscribes, so link scanners that open every URL change nothing."""
+    address = email.address_from_token(token)
+    if address is None:
+        return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        services.unsubscribe_email(address=address)
+        done = True
+    return render(request, "messaging/unsubscribe.html", {"address": address, "done": done})
