@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -28,8 +27,6 @@ from django.views.decorators.csrf import csrf_exempt
 from turnout.accounts.models import ApiToken, Group, Role, User
 from turnout.accounts.permissions import has_role
 from turnout.api import odata
-
-logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 25
 MAX_PAGE = 10_000_000

@@ -10,7 +10,6 @@ of duplicates is at most one batch per dead worker, and it is counted.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import uuid
@@ -30,7 +29,6 @@ from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription
 
-logger = logging.getLogger(__name__)
 BATCH = 200
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
