@@ -52,7 +52,8 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
         "--max-examples", "12", "--seed", "20261122", "--generation-database", "none", "--no-color",
         "--request-timeout", "20", "--report", "junit", "--report-dir", str(tmp_path),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    # Run in the temporary directory: schemathesis keeps a cache of crashes under the working directory.
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False, cwd=tmp_path)
     print(result.stdout[-4000:])
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout or "passed" in result.stdout.lower(), result.stdout[-3000:]
