@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import has_role
@@ -31,7 +32,6 @@ from turnout.messaging import audience, outbox, sending
 from turnout.messaging.models import Channel, Message
 from turnout.people.models import PersonList, Tag
 
-STATUS = {"draft": "draft", "scheduled": "scheduled", "sending": "sending", "sent": "sent", "cancelled": "cancelled"}
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
 
 
@@ -58,7 +58,7 @@ def serialize(message: Message, base: str) -> dict[str, Any]:
         "turnout:body_es": message.body_es,
         "from": message.group.name,
         "reply_to": "",
-        "status": STATUS[message.status],
+        "status": message.status,
         "targets": targets,
         "total_targeted": counts["targeted"],
         "sent_start_date": stamp(started),
@@ -101,7 +101,7 @@ def _targets(value: Any) -> list[dict[str, str]]:
     return out
 
 
-def _apply(call: Call, message: Message, data: dict[str, Any]) -> None:
+def _apply(message: Message, data: dict[str, Any]) -> None:
     if "type" in data:
         kind = inputs.text(data["type"], "type", 10).lower()
         if kind not in Channel.values:
@@ -131,7 +131,7 @@ def messages_list(call: Call) -> dict[str, Any]:
 def message_create(call: Call) -> HttpResponse:
     call.require_write()
     message = Message(group=call.group, channel=Channel.EMAIL, created_by=call.user)
-    _apply(call, message, call.body)
+    _apply(message, call.body)
     message.save()
     return json_response(serialize(message, call.base), status=201)
 
@@ -153,7 +153,7 @@ def message_update(call: Call, message_id: str) -> dict[str, Any]:
     message = _message(call, message_id, write=True)
     if message.status != Message.Status.DRAFT:
         raise ApiError(400, f"Only a draft can be changed; this message is {message.status}.")
-    _apply(call, message, call.body)
+    _apply(message, call.body)
     message.save()
     return serialize(message, call.base)
 
@@ -179,8 +179,6 @@ def message_schedule(call: Call, message_id: str) -> dict[str, Any]:
     moment = odata.parse_when(raw) if isinstance(raw, str) else None
     if moment is None:
         raise ApiError(400, "scheduled_start_date must be a date and time, such as 2026-12-01T17:00:00Z.")
-    from django.utils import timezone
-
     if moment[0] <= timezone.now():
         raise ApiError(400, "scheduled_start_date must be in the future.")
     try:

@@ -58,7 +58,6 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
-        DEFERRED = "deferred", _("waiting for quiet hours to end")
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         DELIVERED = "delivered", _("delivered")
@@ -66,7 +65,7 @@ class Delivery(models.Model):
         SUPPRESSED = "suppressed", _("not sent (no consent or opted out)")
 
     # Provider callbacks arrive twice and out of order: a status only moves forward.
-    RANK = {"queued": 0, "deferred": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "suppressed": 3}
+    RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "failed": 3, "suppressed": 3}
 
     # Sent to providers as Turnout's reference; never looked up, so not indexed (an index of
     # random UUIDs is the costliest part of making 100,000 deliveries).
@@ -79,7 +78,8 @@ class Delivery(models.Model):
     provider_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Not before this moment: quiet hours in the recipient's zone, or a retry's backoff.
+    # Not before this moment: quiet hours in the recipient's zone, or a retry's backoff. A queued
+    # row with this in the future is what the progress page counts as deferred.
     not_before = models.DateTimeField(null=True, blank=True)
     # A worker's claim; a claim whose lease ran out belongs to a worker that died.
     claimed_by = models.CharField(max_length=40, blank=True)

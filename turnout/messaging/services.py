@@ -40,21 +40,23 @@ def receive_sms(*, from_number: str, body: str, to_number: str = "", provider_id
     """Store an inbound text and act on it; the same provider id twice is handled once."""
     try:
         with transaction.atomic():
-            inbound = _receive(from_number=from_number, body=body, to_number=to_number, provider_id=provider_id)
+            inbound, new = _receive(from_number=from_number, body=body, to_number=to_number,
+                                    provider_id=provider_id)
     except IntegrityError:  # the provider sent the same text twice at once
         return InboundMessage.objects.get(provider_id=provider_id)
-    if inbound.keyword and _should_answer(inbound):
+    if new and inbound.keyword and _should_answer(inbound):
         send_reply(to=inbound.from_number, body={"stop": stop_reply, "start": start_reply,
                                                   "help": help_reply}[inbound.keyword]())
     return inbound
 
 
-def _receive(*, from_number: str, body: str, to_number: str, provider_id: str | None) -> InboundMessage:
+def _receive(*, from_number: str, body: str, to_number: str,
+             provider_id: str | None) -> tuple[InboundMessage, bool]:
+    """(the stored text, whether it is new); a text seen before was acted on already."""
     if provider_id:
         existing = InboundMessage.objects.filter(provider_id=provider_id).first()
         if existing is not None:
-            existing.keyword = ""  # already acted on: no second reply
-            return existing
+            return existing, False
     phone = PhoneNumber.objects.select_related("person").filter(number=from_number).first()
     keyword = keywords.classify(body) or ""
     inbound = InboundMessage.objects.create(provider_id=provider_id or None, from_number=from_number,
@@ -67,10 +69,9 @@ def _receive(*, from_number: str, body: str, to_number: str, provider_id: str | 
                        text=body.strip()[:500])
         if keyword == "stop":
             # Texts already queued for this number are not sent; the dispatcher re-checks as well.
-            Delivery.objects.filter(channel="sms", address=phone.number, status__in=[
-                Delivery.Status.QUEUED, Delivery.Status.DEFERRED]).update(
+            Delivery.objects.filter(channel="sms", address=phone.number, status=Delivery.Status.QUEUED).update(
                 status=Delivery.Status.SUPPRESSED, error="opted out", status_at=timezone.now())
-    return inbound
+    return inbound, True
 
 
 def _should_answer(inbound: InboundMessage) -> bool:
@@ -113,7 +114,6 @@ def unsubscribe_email(*, address: str) -> bool:
     if found.status != "unsubscribed":
         record_consent(person=found.person, channel="email", address=address, action=ConsentEvent.Action.OPT_OUT,
                        source=ConsentEvent.Source.FORM, source_detail="one-click unsubscribe link")
-    Delivery.objects.filter(channel="email", address=address, status__in=[
-        Delivery.Status.QUEUED, Delivery.Status.DEFERRED]).update(
+    Delivery.objects.filter(channel="email", address=address, status=Delivery.Status.QUEUED).update(
         status=Delivery.Status.SUPPRESSED, error="unsubscribed", status_at=timezone.now())
     return True
