@@ -371,8 +371,14 @@ def signup_person(
     same rules to someone already chosen.
     """
     emails, phones = list(emails), list(phones)
+    # Every address and number sent, looked up once: for matching and for adding.
+    known_emails = {e.address: e for e in EmailAddress.objects.filter(address__in=[c.value for c in emails])}
+    known_phones = {p.number: p for p in PhoneNumber.objects.filter(number__in=[c.value for c in phones])}
     chosen = person is not None
-    person = person or _match(emails, phones)
+    if person is None:
+        found = next((known_emails[c.value] for c in emails if c.value in known_emails), None) or next(
+            (known_phones[c.value] for c in phones if c.value in known_phones), None)
+        person = found.person if found else None
     created = person is None
     owned = True
     if person is None:
@@ -406,7 +412,7 @@ def signup_person(
                        source_detail=source_detail, text=consent_text, actor=actor)
 
     for choice in emails:
-        existing = EmailAddress.objects.filter(address=choice.value).first()
+        existing = known_emails.get(choice.value)
         if existing is None:
             EmailAddress.objects.create(person=person, address=choice.value,
                                         is_primary=not person.emails.exists())
@@ -415,7 +421,7 @@ def signup_person(
               and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
             consent("email", choice.value, choice.status)
     for choice in phones:
-        existing_phone = PhoneNumber.objects.filter(number=choice.value).first()
+        existing_phone = known_phones.get(choice.value)
         if existing_phone is None:
             PhoneNumber.objects.create(person=person, number=choice.value, kind=choice.kind,
                                        is_primary=not person.phones.exists())
@@ -435,7 +441,9 @@ def signup_person(
                 audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=other,
                              summary=f"Joined {group.name} by a signup there; {group.name} can now see this person")
     # One audit entry names the whole signup, tags included, rather than one per tag.
-    added = [name for name in add_tags if add_tag(person=person, name=name)]
+    added = list(add_tags)
+    for name in added:
+        add_tag(person=person, name=name)
     removed = [name for name in (remove_tags if owned else ()) if remove_tag(person=person, name=name)]
     summary = f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else "")
     if added or removed:
@@ -448,18 +456,6 @@ def signup_person(
 
 def _status_for(action: str) -> str:
     return Subscription.SUBSCRIBED if action == ConsentEvent.Action.OPT_IN else Subscription.UNSUBSCRIBED
-
-
-def _match(emails: Iterable[ContactChoice], phones: Iterable[ContactChoice]) -> Person | None:
-    for choice in emails:
-        found = EmailAddress.objects.filter(address=choice.value).select_related("person").first()
-        if found:
-            return found.person
-    for choice in phones:
-        found_phone = PhoneNumber.objects.filter(number=choice.value).select_related("person").first()
-        if found_phone:
-            return found_phone.person
-    return None
 
 
 @transaction.atomic
