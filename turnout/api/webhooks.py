@@ -22,7 +22,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, Role, User
 from turnout.api.models import Webhook, WebhookDelivery
 from turnout.core import audit
 from turnout.core.models import AuditEntry
@@ -196,7 +196,5 @@ def retry_now(*, actor: User, delivery: WebhookDelivery) -> None:
 
 def visible_webhooks(user: User) -> Any:
     """Webhooks of groups where the user is an organizer or more."""
-    from turnout.accounts.models import Role
-
     return Webhook.objects.filter(group__in=Group.objects.visible_to(user, Role.ORGANIZER)).select_related("group")
 
