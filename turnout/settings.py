@@ -6,6 +6,7 @@ with a database-backed task queue, which is what `turnout demo` uses.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_tasks_db",
+    "anymail",
     "turnout.core",
     "turnout.accounts",
     "turnout.people",
@@ -185,9 +187,15 @@ if BASE_URL.startswith("https://"):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Email: SMTP when TURNOUT_EMAIL_HOST is set, otherwise files in var/mail for development.
+# Email: an email provider through Anymail when TURNOUT_EMAIL_BACKEND names one (for example
+# anymail.backends.postmark.EmailBackend), SMTP when TURNOUT_EMAIL_HOST is set, otherwise
+# files in var/mail for development.
+EMAIL_BACKEND_SETTING = os.environ.get("TURNOUT_EMAIL_BACKEND", "")
 EMAIL_HOST_SETTING = os.environ.get("TURNOUT_EMAIL_HOST", "")
-if EMAIL_HOST_SETTING:
+MAILERS: dict[str, dict[str, Any]]
+if EMAIL_BACKEND_SETTING:
+    MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_SETTING}}
+elif EMAIL_HOST_SETTING:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -209,6 +217,11 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = os.environ.get("TURNOUT_FROM_EMAIL", "turnout@localhost")
+# Anymail's settings, each from TURNOUT_ANYMAIL_<NAME>: the provider's key (for example
+# TURNOUT_ANYMAIL_POSTMARK_SERVER_TOKEN) and WEBHOOK_SECRET ("user:password"), the basic
+# auth every provider webhook at /hooks/email/<provider>/tracking/ must carry.
+ANYMAIL = {key.removeprefix("TURNOUT_ANYMAIL_"): value for key, value in os.environ.items()
+           if key.startswith("TURNOUT_ANYMAIL_")}
 
 # Internationalization: English and Spanish from the start.
 LANGUAGE_CODE = "en"
@@ -233,9 +246,22 @@ API_RATE_LIMIT = env_int("TURNOUT_API_RATE_LIMIT", 600)
 API_RATE_WINDOW_SECONDS = env_int("TURNOUT_API_RATE_WINDOW", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)
 
-# Text messages: console | file | http | memory (tests), or a dotted path to a transport class.
+# Text messages: console | file | http | twilio | memory (tests), or a dotted path to a transport class.
 SMS_BACKEND = os.environ.get("TURNOUT_SMS_BACKEND", "console")
 SMS_FROM = os.environ.get("TURNOUT_SMS_FROM", "")
+# Sending numbers, short codes or Twilio messaging services (MG…), comma-separated, each
+# optionally with its own throughput: "+12065550100,+12065550101:3,MG0123…:50". A person
+# keeps hearing from the sender that first texted them.
+SMS_SENDERS = env_list("TURNOUT_SMS_SENDERS", SMS_FROM)
+# Segments per second per sender unless the sender names its own; 0 = no limit. A 10DLC
+# number takes about 1, so real providers default to 1; development transports to none.
+SMS_RATE = float(os.environ.get("TURNOUT_SMS_RATE") or (1 if SMS_BACKEND in ("http", "twilio") else 0))
+# Twilio: the account (or an API key with its secret) and the messaging API's address.
+TWILIO_ACCOUNT_SID = os.environ.get("TURNOUT_TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TURNOUT_TWILIO_AUTH_TOKEN", "")
+TWILIO_API_URL = os.environ.get("TURNOUT_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+# Twilio's Advanced Opt-Out answers STOP/START/HELP itself; Turnout then records them silently.
+TWILIO_ANSWERS_KEYWORDS = env_bool("TURNOUT_TWILIO_ANSWERS_KEYWORDS", True)
 SMS_HTTP_URL = os.environ.get("TURNOUT_SMS_HTTP_URL", "")
 SMS_HTTP_SECRET = os.environ.get("TURNOUT_SMS_HTTP_SECRET", "")
 SMS_HTTP_TIMEOUT = env_int("TURNOUT_SMS_HTTP_TIMEOUT", 10)

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,38 @@ class SubgroupForm(forms.ModelForm):
     class Meta:
         model = Group
         fields = ["name", "slug", "kind"]
+
+
+class GroupMessagingForm(forms.ModelForm):
+    """What a group's emails say at the foot and when its texts may arrive."""
+
+    class Meta:
+        model = Group
+        fields = ["postal_address", "texts_from", "texts_until"]
+        widgets = {"postal_address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        start, end = settings.QUIET_HOURS_WINDOW
+        self.fields["texts_from"].widget.attrs.update(min=0, max=23, placeholder=str(start))
+        self.fields["texts_until"].widget.attrs.update(min=1, max=24, placeholder=str(end))
+        self.fields["texts_from"].help_text = _("Hour of the day where the recipient is, 0 to 23. Empty: %(h)s.") % {"h": start}
+        self.fields["texts_until"].help_text = _("Hour of the day where the recipient is, 1 to 24. Empty: %(h)s.") % {"h": end}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("texts_from"), data.get("texts_until")
+        if start is not None and start > 23:
+            self.add_error("texts_from", _("Give an hour from 0 to 23."))
+        if end is not None and not 1 <= end <= 24:
+            self.add_error("texts_until", _("Give an hour from 1 to 24."))
+        default_start, default_end = settings.QUIET_HOURS_WINDOW
+        first = start if start is not None else default_start
+        last = end if end is not None else default_end
+        if not self.errors and first >= last:
+            self.add_error("texts_until", _("Texts must be allowed to arrive for at least one hour: "
+                                            "the end must come after the start."))
+        return data
 
 
 class AcceptInvitationForm(forms.Form):

@@ -108,7 +108,12 @@ class Group(BaseModel):
     # Materialized path of primary keys ("/1/4/9/"): "this group and all below it" is
     # one indexed prefix match instead of a recursive query.
     path = models.CharField(max_length=500, db_index=True, editable=False, default="")
-    postal_address = models.TextField(_("postal address"), blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True,
+                                      help_text=_("Printed at the foot of every email this group sends."))
+    # Hours (0 to 24, recipient's local time) between which this group's texts may arrive;
+    # empty means the organization's default (TURNOUT_QUIET_HOURS_START/END).
+    texts_from = models.PositiveSmallIntegerField(_("texts may arrive from (hour)"), null=True, blank=True)
+    texts_until = models.PositiveSmallIntegerField(_("texts may arrive until (hour)"), null=True, blank=True)
 
     objects = GroupQuerySet.as_manager()
 

@@ -24,6 +24,7 @@ from turnout.accounts import services
 from turnout.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
+    GroupMessagingForm,
     InviteForm,
     PreferencesForm,
     SubgroupForm,
@@ -31,6 +32,7 @@ from turnout.accounts.forms import (
 )
 from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.core import audit
 from turnout.core.models import AuditEntry
 
 
@@ -169,6 +171,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     can_admin = has_role(user, group, Role.ADMIN)
     invite_form = InviteForm(request.POST if "invite" in request.POST else None)
     subgroup_form = SubgroupForm(request.POST if "subgroup" in request.POST else None)
+    messaging_form = GroupMessagingForm(request.POST if "messaging" in request.POST else None, instance=group)
     if request.method == "POST":
         if not can_admin:
             raise PermissionDenied
@@ -183,10 +186,16 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             child.save()
             messages.success(request, _("Added %(name)s.") % {"name": child.name})
             return redirect(group)
+        if "messaging" in request.POST and messaging_form.is_valid():
+            messaging_form.save()
+            audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=group, group=group,
+                         summary="Changed the postal address or the hours texts may arrive")
+            messages.success(request, _("Saved."))
+            return redirect(group)
     roles = StaffRole.objects.filter(group__in=group.ancestors_and_self()).select_related("user", "group")
     return render(request, "accounts/group_detail.html", {
         "group": group, "roles": roles, "can_admin": can_admin, "invite_form": invite_form,
-        "subgroup_form": subgroup_form, "children": group.children.all(),
+        "subgroup_form": subgroup_form, "messaging_form": messaging_form, "children": group.children.all(),
         "pending": group.invitations.filter(accepted_at__isnull=True),
         "role_choices": Role.choices,
     })

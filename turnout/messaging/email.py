@@ -8,7 +8,9 @@ one POST. Only a POST unsubscribes: link scanners that follow every GET change n
 from __future__ import annotations
 
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
 
+from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage, mailers
@@ -19,7 +21,12 @@ from django.utils.translation import gettext as _
 
 from turnout.messaging.transports import TransportError
 
+if TYPE_CHECKING:
+    from anymail.signals import AnymailTrackingEvent
+
 SALT = "turnout.unsubscribe"
+# Anymail's per-recipient statuses that mean the provider will not deliver it.
+REFUSED = {"rejected", "invalid", "failed"}
 
 
 def unsubscribe_token(address: str) -> str:
@@ -58,7 +65,8 @@ def build(*, to: str, subject: str, body: str, postal_address: str, delivery_id:
 
 
 def send_batch(emails: list[EmailMessage]) -> list[str | TransportError]:
-    """Send over one connection of the default mailer; each result is the Message-ID or that email's error."""
+    """Send over one connection of the default mailer; each result is the provider's message id
+    (an email provider's own, through Anymail; else the Message-ID header) or that email's error."""
     results: list[str | TransportError] = []
     mailer = mailers.default
     try:
@@ -66,7 +74,15 @@ def send_batch(emails: list[EmailMessage]) -> list[str | TransportError]:
         for message in emails:
             try:
                 mailer.send_messages([message])
-                results.append(message.extra_headers["Message-ID"])
+                provider = getattr(message, "anymail_status", None)  # set by Anymail's backends
+                if provider is not None and provider.status and provider.status <= REFUSED:
+                    results.append(TransportError(f"provider refused the address ({', '.join(sorted(provider.status))})",
+                                                  retryable=False))
+                else:
+                    results.append(str(provider.message_id) if provider is not None and provider.message_id
+                                   else message.extra_headers["Message-ID"])
+            except AnymailRecipientsRefused as exc:
+                results.append(TransportError(f"provider refused the address: {exc}"[:300], retryable=False))
             except Exception as exc:
                 results.append(TransportError(f"mail server refused: {exc}"[:300], retryable=True))
     except OSError as exc:
@@ -75,3 +91,11 @@ def send_batch(emails: list[EmailMessage]) -> list[str | TransportError]:
     finally:
         mailer.close()
     return results
+
+
+def on_provider_report(sender: object, event: AnymailTrackingEvent, esp_name: str, **kwargs: object) -> None:
+    """Anymail's tracking signal: one normalized report from any provider's webhook."""
+    from turnout.messaging.services import record_email_event
+
+    record_email_event(event_type=str(event.event_type), recipient=event.recipient or "",
+                       message_id=event.message_id, reason=str(event.reject_reason or ""), esp=esp_name)

@@ -74,6 +74,9 @@ class Delivery(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=5, choices=Channel.choices)
     address = models.CharField(max_length=254)
+    # The number, short code or messaging service it went out from: the person's next text
+    # comes from the same one.
+    sender = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     provider_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=300, blank=True)
@@ -102,6 +105,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.address}: {self.status}"
+
+
+class SenderClock(models.Model):
+    """When a sender may next send, shared by every worker: each batch books its senders' time here."""
+
+    sender = models.CharField(max_length=40, unique=True)
+    free_at = models.FloatField(default=0.0)  # seconds since the epoch
+
+    def __str__(self) -> str:
+        return f"{self.sender} free at {self.free_at:.1f}"
 
 
 class InboundMessage(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +25,11 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from turnout.core import geo
-from turnout.messaging import email, quiet_hours, segments
+from turnout.messaging import email, pacing, quiet_hours, segments
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
-from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription
+from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber, Subscription
+from turnout.people.services import record_consent
 
 BATCH = 200
 LEASE = timedelta(minutes=5)
@@ -42,27 +44,31 @@ def materialize(message: Message, audience: QuerySet[Person]) -> int:
     how many were left out and why. Running it twice adds nobody twice.
     """
     people_sql, params = audience.order_by().values("pk").query.sql_with_params()
-    uuid_sql = "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
     if message.channel == "sms":
         contact, column, status_column = "people_phonenumber", "number", "sms_status"
     else:
         contact, column, status_column = "people_emailaddress", "address", "status"
-    # The address each person is reached at: a consenting one first, then the primary.
-    # (Table and column names are fixed above, never input.)
-    best = (f"SELECT c.{column} FROM {contact} c WHERE c.person_id = p.id "  # noqa: S608
-            f"ORDER BY CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 1 END, "
-            "CASE WHEN c.is_primary THEN 0 ELSE 1 END, c.id LIMIT 1")
-    consenting = (f"EXISTS (SELECT 1 FROM {contact} c WHERE c.person_id = p.id "  # noqa: S608
-                  f"AND c.{status_column} = 'subscribed')")
+    # Each person's address: a consenting one first, then the primary. Whether the chosen
+    # one consents is whether any does. (Table and column names are fixed above, never input.)
+    order = (f"c.person_id, CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 1 END, "
+             "CASE WHEN c.is_primary THEN 0 ELSE 1 END, c.id")
+    if connection.vendor == "postgresql":
+        chosen = (f"SELECT DISTINCT ON (c.person_id) c.person_id, c.{column} AS address, "  # noqa: S608
+                  f"c.{status_column} AS consent FROM {contact} c WHERE c.person_id IN ({people_sql}) "
+                  f"ORDER BY {order}")
+        uuid_sql = "gen_random_uuid()"
+    else:
+        chosen = (f"SELECT person_id, address, consent FROM (SELECT c.person_id, c.{column} AS address, "  # noqa: S608
+                  f"c.{status_column} AS consent, ROW_NUMBER() OVER (PARTITION BY c.person_id ORDER BY {order}) "
+                  f"AS rank FROM {contact} c WHERE c.person_id IN ({people_sql})) ranked WHERE rank = 1")
+        uuid_sql = "lower(hex(randomblob(16)))"
     sql = (
-        "INSERT INTO messaging_delivery (public_id, message_id, person_id, channel, address, status, provider_id, "  # noqa: S608
-        "error, attempts, claimed_by, possible_duplicate, segments, created_at, status_at) "
-        f"SELECT {uuid_sql}, %s, p.id, %s, ({best}), "
-        f"CASE WHEN {consenting} THEN 'queued' ELSE 'suppressed' END, '', "
-        f"CASE WHEN {consenting} THEN '' ELSE 'no consent' END, 0, '', %s, 0, %s, %s "
-        f"FROM people_person p WHERE p.id IN ({people_sql}) "
-        f"AND EXISTS (SELECT 1 FROM {contact} c WHERE c.person_id = p.id) "
-        "ON CONFLICT DO NOTHING"
+        "INSERT INTO messaging_delivery (public_id, message_id, person_id, channel, address, sender, status, "  # noqa: S608
+        "provider_id, error, attempts, claimed_by, possible_duplicate, segments, created_at, status_at) "
+        f"SELECT {uuid_sql}, %s, person_id, %s, address, '', "
+        "CASE WHEN consent = 'subscribed' THEN 'queued' ELSE 'suppressed' END, '', "
+        "CASE WHEN consent = 'subscribed' THEN '' ELSE 'no consent' END, 0, '', %s, 0, %s, %s "
+        f"FROM ({chosen}) chosen WHERE true ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
         now = timezone.now()
@@ -118,53 +124,69 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
     rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
                 .select_related("person").order_by("pk"))
     addresses = [row.address for row in rows]
+    previous: dict[str, str] = {}  # address -> the sender that texted it last
     if message.channel == "sms":
         consenting = set(PhoneNumber.objects.filter(number__in=addresses, sms_status=Subscription.SUBSCRIBED)
                          .values_list("number", flat=True))
-        texted_before = set(Delivery.objects.filter(channel="sms", address__in=addresses,
-                                                    sent_at__isnull=False).values_list("address", flat=True))
+        previous = dict(Delivery.objects.filter(channel="sms", address__in=addresses, sent_at__isnull=False)
+                        .order_by("sent_at").values_list("address", "sender"))
     else:
         consenting = set(EmailAddress.objects.filter(address__in=addresses, status=Subscription.SUBSCRIBED)
                          .values_list("address", flat=True))
-        texted_before = set()
+    hours = quiet_hours.window(message.group)
     outcome: Counter[str] = Counter()
-    to_send: list[tuple[Delivery, OutgoingSms]] = []
+    ready: list[tuple[Delivery, str, int | None]] = []  # (row, text, seconds it may still arrive in)
     for row in rows:
         row.claimed_by, row.lease_until, row.status_at = "", None, timezone.now()
         if row.address not in consenting:  # opted out since the message was made
             row.status, row.error = Delivery.Status.SUPPRESSED, "opted out"
             outcome[row.status] += 1
             continue
-        zone = row.person.time_zone or geo.time_zone_for_phone(row.address)
-        if message.channel == "sms" and not message.ignore_quiet_hours and not quiet_hours.is_open(now, zone):
-            row.status, row.not_before = Delivery.Status.QUEUED, quiet_hours.next_opening(now, zone)
-            outcome["deferred"] += 1
-            continue
         body = render(message, row.person)
-        if message.channel == "sms" and row.address not in texted_before:
-            body += first_text_footer()
-            texted_before.add(row.address)
-        row.segments = segments.count(body).segments if message.channel == "sms" else 0
+        valid_for = None
+        if message.channel == "sms":
+            zone = row.person.time_zone or geo.time_zone_for_phone(row.address)
+            if not message.ignore_quiet_hours:
+                valid_for = quiet_hours.seconds_left(now, zone, hours)
+                if not valid_for:
+                    row.status, row.not_before = Delivery.Status.QUEUED, quiet_hours.next_opening(now, zone, hours)
+                    outcome["deferred"] += 1
+                    continue
+            if row.address not in previous:  # the first text names us and says how to stop
+                body += first_text_footer()
+                previous[row.address] = ""
+            row.segments = segments.count(body).segments
         row.attempts += 1
-        to_send.append((row, OutgoingSms(delivery_id=str(row.public_id), to=row.address, sender=settings.SMS_FROM,
-                                         body=body)))
+        ready.append((row, body, valid_for))
+    bookings = (pacing.book([(row.address, row.segments) for row, _body, _v in ready], previous)
+                if message.channel == "sms" else [pacing.Booking("", 0.0)] * len(ready))
+    to_send: list[tuple[Delivery, OutgoingSms, float]] = []
+    for (row, body, valid_for), booking in zip(ready, bookings, strict=True):
+        row.sender = booking.sender
+        to_send.append((row, OutgoingSms(delivery_id=str(row.public_id), to=row.address, sender=booking.sender,
+                                         body=body, valid_for=valid_for), booking.at))
+    to_send.sort(key=lambda item: item[2])
     results: list[tuple[Delivery, str | TransportError]]
     if message.channel == "email":
         emails = [email.build(to=sms.to, subject=message.subject, body=sms.body, delivery_id=sms.delivery_id,
                               postal_address=message.group.postal_address, language=row.person.language)
-                  for row, sms in to_send]
-        results = list(zip([row for row, _sms in to_send], email.send_batch(emails), strict=True))
+                  for row, sms, _at in to_send]
+        results = list(zip([row for row, _sms, _at in to_send], email.send_batch(emails), strict=True))
     else:
         transport = sms_transport()
 
-        def send(item: tuple[Delivery, OutgoingSms]) -> tuple[Delivery, str | TransportError]:
+        def send(item: tuple[Delivery, OutgoingSms, float]) -> tuple[Delivery, str | TransportError]:
+            row, sms, at = item
+            if (wait := at - time.time()) > 0:  # the sender's booked moment
+                time.sleep(wait)
             try:
-                return item[0], transport.send(item[1])
+                return row, transport.send(sms)
             except TransportError as exc:
-                return item[0], exc
+                return row, exc
 
         results = list(_sending_pool().map(send, to_send))
     sent_at = timezone.now()
+    carrier_opt_outs: list[Delivery] = []
     for row, result in results:
         if isinstance(result, str):
             row.status, row.provider_id, row.sent_at, row.error = Delivery.Status.SENT, result, sent_at, ""
@@ -173,10 +195,16 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
             row.not_before = sent_at + RETRY_AFTER[row.attempts - 1]
             outcome["retry"] += 1
             continue
+        elif result.opted_out:
+            row.status, row.error = Delivery.Status.SUPPRESSED, "opted out with the carrier"
+            carrier_opt_outs.append(row)
         else:
             row.status, row.error = Delivery.Status.FAILED, result.reason[:300]
         outcome[row.status] += 1
     _write_results(rows)
+    for row in carrier_opt_outs:  # the ledger learns what the carrier knew
+        record_consent(person=row.person, channel="sms", address=row.address, action=ConsentEvent.Action.OPT_OUT,
+                       source=ConsentEvent.Source.PROVIDER, source_detail=row.error)
     return outcome
 
 
@@ -184,7 +212,7 @@ def _write_results(rows: list[Delivery]) -> None:
     """One UPDATE per row, sent as a batch in one transaction (Django's bulk_update builds a
     CASE per column and row, which costs more than the sending it records)."""
     columns = ["status", "error", "status_at", "claimed_by", "lease_until", "not_before", "attempts", "segments",
-               "provider_id", "sent_at"]
+               "provider_id", "sent_at", "sender"]
     fields = [Delivery._meta.get_field(c) for c in columns]
     sql = (f"UPDATE {Delivery._meta.db_table} SET "  # noqa: S608  (names from the model, never input)
            + ", ".join(f"{f.column} = %s" for f in fields) + " WHERE id = %s")  # type: ignore[union-attr]
@@ -213,7 +241,8 @@ def dispatch(message: Message, worker: str | None = None, max_batches: int | Non
     worker = worker or f"w-{uuid.uuid4().hex[:12]}"
     total: Counter[str] = Counter()
     batches = 0
-    while ids := claim(message, worker):
+    limit = min(BATCH, pacing.texts_per_claim() or BATCH) if message.channel == "sms" else BATCH
+    while ids := claim(message, worker, limit):
         total.update(dispatch_batch(message, ids))
         batches += 1
         if max_batches is not None and batches >= max_batches:

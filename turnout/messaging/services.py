@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from turnout.messaging import keywords
+from turnout.messaging import keywords, pacing
 from turnout.messaging.models import Delivery, InboundMessage
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
-from turnout.people.models import ConsentEvent, EmailAddress, PhoneNumber
+from turnout.people.contact import InvalidContact, normalize_email
+from turnout.people.models import ConsentEvent, EmailAddress, PhoneNumber, Subscription
 from turnout.people.services import record_consent
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def receive_sms(*, from_number: str, body: str, to_number: str = "", provider_id
     except IntegrityError:  # the provider sent the same text twice at once
         return InboundMessage.objects.get(provider_id=provider_id)
     if new and inbound.keyword and _should_answer(inbound):
-        send_reply(to=inbound.from_number, body={"stop": stop_reply, "start": start_reply,
-                                                  "help": help_reply}[inbound.keyword]())
+        send_reply(to=inbound.from_number, sender=inbound.to_number,
+                   body={"stop": stop_reply, "start": start_reply, "help": help_reply}[inbound.keyword]())
     return inbound
 
 
@@ -77,22 +78,25 @@ def _receive(*, from_number: str, body: str, to_number: str,
 def _should_answer(inbound: InboundMessage) -> bool:
     # Where the carrier already replied, a second answer risks the sender being blocked.
     carrier_answered = keywords.normalize(inbound.body) in keywords.CARRIER_ANSWERED
-    return not (sms_transport().answers_keywords and carrier_answered)
+    return not (sms_transport().answers() and carrier_answered)
 
 
-def send_reply(*, to: str, body: str) -> str | None:
-    """An immediate one-off text (keyword answers); failures are logged, not raised."""
+def send_reply(*, to: str, body: str, sender: str = "") -> str | None:
+    """An immediate one-off text (keyword answers), from the number they wrote to when it is ours;
+    failures are logged, not raised."""
+    ours = {s.address for s in pacing.senders()}
     try:
         return sms_transport().send(OutgoingSms(delivery_id=f"reply-{uuid.uuid4()}", to=to,
-                                                sender=settings.SMS_FROM, body=body))
+                                                sender=sender if sender in ours else pacing.default_sender(to),
+                                                body=body))
     except TransportError as exc:
         logger.warning("Could not answer %s: %s", to, exc.reason)
         return None
 
 
 @transaction.atomic
-def record_sms_status(*, provider_id: str, status: str, error: str = "") -> Delivery | None:
-    """Apply a provider's status to the delivery it names; never moves a status backwards."""
+def record_status(*, provider_id: str, status: str, error: str = "") -> Delivery | None:
+    """Apply a provider's status to the delivery it names (text or email); never moves a status backwards."""
     delivery = Delivery.objects.select_for_update().filter(provider_id=provider_id).first()
     if delivery is None:
         return None
@@ -105,6 +109,46 @@ def record_sms_status(*, provider_id: str, status: str, error: str = "") -> Deli
     return delivery
 
 
+# What an email provider's report does to the address (Anymail's normalized event types).
+BOUNCING_EVENTS = {"bounced"}
+OPT_OUT_EVENTS = {"complained", "unsubscribed"}
+DELIVERY_STATUS = {"delivered": "delivered", "bounced": "failed", "rejected": "failed", "failed": "failed",
+                   "complained": "delivered", "unsubscribed": "delivered"}
+
+
+@transaction.atomic
+def record_email_event(*, event_type: str, recipient: str, message_id: str | None, reason: str = "",
+                       esp: str = "") -> None:
+    """An email provider's report, from its webhook: statuses move forward; a hard bounce marks the
+    address bouncing, a complaint or an unsubscribe at the provider opts it out. Reports arrive
+    twice and out of order; applying one again changes nothing."""
+    try:
+        address = normalize_email(recipient or "")
+    except InvalidContact:
+        address = ""
+    if message_id and (status := DELIVERY_STATUS.get(event_type)):
+        detail = f"{event_type}: {reason}" if reason and status == "failed" else (event_type if status == "failed" else "")
+        record_status(provider_id=str(message_id), status=status, error=detail)
+    found = EmailAddress.objects.select_related("person").filter(address=address).first() if address else None
+    if found is None:
+        return
+    bounced = event_type in BOUNCING_EVENTS or (event_type == "rejected" and reason in ("bounced", "invalid"))
+    opted_out = event_type in OPT_OUT_EVENTS or (event_type == "rejected" and reason in ("spam", "unsubscribed"))
+    if bounced and found.status != Subscription.BOUNCING:
+        EmailAddress.objects.filter(pk=found.pk).update(status=Subscription.BOUNCING)
+        _stop_queued_email(address, "bouncing")
+    elif opted_out and found.status != Subscription.UNSUBSCRIBED:
+        what = "marked our email as spam" if event_type == "complained" or reason == "spam" else "unsubscribed"
+        record_consent(person=found.person, channel="email", address=address, action=ConsentEvent.Action.OPT_OUT,
+                       source=ConsentEvent.Source.PROVIDER, source_detail=f"{what} ({esp or 'email provider'})")
+        _stop_queued_email(address, "unsubscribed")
+
+
+def _stop_queued_email(address: str, why: str) -> None:
+    Delivery.objects.filter(channel="email", address=address, status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.SUPPRESSED, error=why, status_at=timezone.now())
+
+
 @transaction.atomic
 def unsubscribe_email(*, address: str) -> bool:
     """Opt an address out of email (one-click unsubscribe); queued emails to it are not sent."""
@@ -114,6 +158,5 @@ def unsubscribe_email(*, address: str) -> bool:
     if found.status != "unsubscribed":
         record_consent(person=found.person, channel="email", address=address, action=ConsentEvent.Action.OPT_OUT,
                        source=ConsentEvent.Source.FORM, source_detail="one-click unsubscribe link")
-    Delivery.objects.filter(channel="email", address=address, status=Delivery.Status.QUEUED).update(
-        status=Delivery.Status.SUPPRESSED, error="unsubscribed", status_at=timezone.now())
+    _stop_queued_email(address, "unsubscribed")
     return True

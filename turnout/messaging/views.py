@@ -1,4 +1,4 @@
-"""Provider webhooks: the signed HTTP gateway's inbound texts and delivery statuses."""
+"""Provider webhooks: inbound texts and delivery statuses from the signed HTTP gateway and Twilio."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from turnout.messaging import email, services
 from turnout.messaging.models import UnreadableWebhook
+from turnout.messaging.transports import twilio
 from turnout.messaging.transports.http import SIGNATURE_HEADER, verify
 from turnout.people.contact import InvalidContact, normalize_phone
 
@@ -61,8 +62,58 @@ def http_status(request: HttpRequest) -> JsonResponse:
         UnreadableWebhook.objects.create(source="http-status", body=request.body.decode(errors="replace")[:20000],
                                          reason="status must be delivered or failed, with an id")
         return JsonResponse({"error": "Send an id and a status of delivered or failed."}, status=400)
-    delivery = services.record_sms_status(provider_id=str(data["id"]), status=status, error=str(data.get("error") or ""))
+    delivery = services.record_status(provider_id=str(data["id"]), status=status, error=str(data.get("error") or ""))
     return JsonResponse({"known": delivery is not None})
+
+
+def _twilio_form(request: HttpRequest) -> HttpResponse | None:
+    """None when the request is signed by Twilio; else the 403 to answer with."""
+    params = [(key, value) for key, values in request.POST.lists() for value in values]
+    urls = (settings.BASE_URL + request.get_full_path(), request.build_absolute_uri())
+    if twilio.verify(urls, params, request.headers.get(twilio.SIGNATURE_HEADER)):
+        return None
+    return HttpResponse("Missing or wrong X-Twilio-Signature.", status=403, content_type="text/plain")
+
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """A text to one of our numbers. Answers with empty TwiML: keyword replies go through the outbox."""
+    if problem := _twilio_form(request):
+        return problem
+    try:
+        sender, _kind = normalize_phone(request.POST.get("From", ""))
+    except InvalidContact:
+        UnreadableWebhook.objects.create(source="twilio-inbound", body=request.body.decode(errors="replace")[:20000],
+                                         reason="no usable sender number")
+        return HttpResponse("From must be a phone number.", status=400, content_type="text/plain")
+    services.receive_sms(from_number=sender, body=request.POST.get("Body", "")[:2000],
+                         to_number=request.POST.get("To", "")[:20], provider_id=request.POST.get("MessageSid") or None)
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+# Twilio's final statuses; the others (queued, sending, sent, accepted…) say nothing new.
+TWILIO_FINAL = {"delivered": "delivered", "undelivered": "failed", "failed": "failed"}
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    if problem := _twilio_form(request):
+        return problem
+    sid, status = request.POST.get("MessageSid", ""), request.POST.get("MessageStatus", "")
+    if not sid or not status:
+        UnreadableWebhook.objects.create(source="twilio-status", body=request.body.decode(errors="replace")[:20000],
+                                         reason="MessageSid and MessageStatus are required")
+        return HttpResponse("MessageSid and MessageStatus are required.", status=400, content_type="text/plain")
+    if status in TWILIO_FINAL:
+        code = request.POST.get("ErrorCode", "")
+        services.record_status(provider_id=sid, status=TWILIO_FINAL[status],
+                                   error=f"Twilio {code}: {status}" if code else (status if status != "delivered" else ""))
+    return HttpResponse(status=204)
 
 
 @csrf_exempt  # mail clients POST "List-Unsubscribe=One-Click" with no form or cookie (RFC 8058)

@@ -223,6 +223,7 @@ class ConsentEvent(models.Model):
         API = "api", _("API")
         KEYWORD = "keyword", _("reply keyword")
         STAFF = "staff", _("staff")
+        PROVIDER = "provider", _("carrier or email provider")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_events")
     channel = models.CharField(max_length=10, choices=Channel.choices)

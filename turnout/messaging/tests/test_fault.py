@@ -65,7 +65,7 @@ class CrashTests(TransactionTestCase):
         make_person(local, given_name="NoConsent", phone="+12065559999")
         gateway = SlowGateway()
         env = {**os.environ, "DATABASE_URL": database_url_for_children(), "TURNOUT_SMS_BACKEND": "http",
-               "TURNOUT_SMS_HTTP_URL": gateway.url, "TURNOUT_SMS_HTTP_SECRET": "s"}
+               "TURNOUT_SMS_HTTP_URL": gateway.url, "TURNOUT_SMS_HTTP_SECRET": "s", "TURNOUT_SMS_RATE": "0"}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         message = Message.objects.create(group=local, channel="sms", body="Rally at 6", ignore_quiet_hours=True,
                                          override_reason="test")

@@ -141,13 +141,13 @@ class OutboxTests(TurnoutTestCase):
         self.assertEqual((counts["sent"], counts["suppressed"], counts["possible_duplicates"]), (1, 1, 1))
 
     def test_statuses_from_the_provider_show_in_progress(self) -> None:
-        from turnout.messaging.services import record_sms_status
+        from turnout.messaging.services import record_status
 
         with time_machine.travel(NOON_SEATTLE):
             message = self.blast()
             outbox.dispatch(message)
         row = Delivery.objects.get(message=message, person=self.member)
-        record_sms_status(provider_id=row.provider_id, status="delivered")
+        record_status(provider_id=row.provider_id, status="delivered")
         self.assertEqual(outbox.progress(message), {"targeted": 2, "queued": 0, "deferred": 0, "sending": 0,
                                                     "sent": 1, "delivered": 1, "failed": 0, "suppressed": 1,
                                                     "possible_duplicates": 0, "replies": 0})

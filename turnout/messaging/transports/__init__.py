@@ -1,4 +1,4 @@
-"""SMS transports behind one interface, chosen by TURNOUT_SMS_BACKEND: console, file, http, memory.
+"""SMS transports behind one interface, chosen by TURNOUT_SMS_BACKEND: console, file, http, twilio, memory.
 
 A transport sends one text and returns the provider's id for it. It raises
 `TransportError(retryable=True)` when trying again later may work (throttling, a provider
@@ -15,10 +15,12 @@ from django.utils.module_loading import import_string
 
 
 class TransportError(Exception):
-    def __init__(self, reason: str, *, retryable: bool) -> None:
+    def __init__(self, reason: str, *, retryable: bool, opted_out: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        # The provider refused because the person opted out with the carrier (Twilio 21610).
+        self.opted_out = opted_out
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,17 @@ class OutgoingSms:
     to: str
     sender: str
     body: str
+    # Seconds the text may still arrive in (quiet hours close then); None: no limit.
+    valid_for: int | None = None
 
 
 class SmsTransport:
     # True when the carrier or provider itself answers STOP/HELP, so Turnout must not.
     answers_keywords = False
+
+    def answers(self) -> bool:
+        """Whether the provider answers the standard keywords itself (may depend on settings)."""
+        return self.answers_keywords
 
     def send(self, sms: OutgoingSms) -> str:
         raise NotImplementedError
@@ -42,6 +50,7 @@ BACKENDS = {
     "file": "turnout.messaging.transports.simple.FileTransport",
     "memory": "turnout.messaging.transports.simple.MemoryTransport",
     "http": "turnout.messaging.transports.http.HttpGatewayTransport",
+    "twilio": "turnout.messaging.transports.twilio.TwilioTransport",
 }
 
 

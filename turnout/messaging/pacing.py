@@ -1,0 +1,108 @@
+"""Senders and their throughput: each sending number goes no faster than its carrier allows.
+
+A sender (a number, a short code, a Twilio messaging service) sends so many segments per
+second: about 1 for a 10DLC number, far more for a short code. Before sending a batch a
+worker books every text a moment on one sender's clock, in one short transaction on
+`SenderClock`, so workers on several machines share each sender's pace and never exceed
+it together. A person keeps hearing from the sender that texted them first; everyone else
+goes to the sender that is free soonest, which keeps every sender busy and the total
+steady.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from turnout.messaging.models import SenderClock
+
+
+@dataclass(frozen=True)
+class Sender:
+    address: str
+    rate: float  # segments per second; 0 = no limit
+
+
+def senders() -> list[Sender]:
+    """The configured senders: TURNOUT_SMS_SENDERS, each "address" or "address:rate"."""
+    found = []
+    for item in settings.SMS_SENDERS or [settings.SMS_FROM]:
+        address, _sep, rate = item.partition(":")
+        found.append(Sender(address.strip(), float(rate) if rate.strip() else float(settings.SMS_RATE)))
+    return found or [Sender("", float(settings.SMS_RATE))]
+
+
+def default_sender(for_address: str = "") -> str:
+    """The sender for a one-off text (a keyword answer) to someone with no earlier text."""
+    pool = senders()
+    return pool[zlib.crc32(for_address.encode()) % len(pool)].address
+
+
+def texts_per_claim(seconds: float = 30.0) -> int | None:
+    """How many texts every sender together sends in `seconds`; None when any is unlimited.
+
+    A worker claims no more than this at once, so a batch it paces finishes well inside its lease.
+    """
+    pool = senders()
+    if any(s.rate <= 0 for s in pool):
+        return None
+    return max(1, int(sum(s.rate for s in pool) * seconds))
+
+
+@dataclass
+class Booking:
+    sender: str
+    at: float  # seconds since the epoch; send no earlier
+
+
+def book(texts: Sequence[tuple[str, int]], previous: dict[str, str]) -> list[Booking]:
+    """A sender and a moment for each (address, segments), in order.
+
+    `previous` maps an address to the sender that texted it before; it keeps that sender
+    when it is still configured.
+    """
+    pool = senders()
+    by_address = {s.address: s for s in pool}
+    now = time.time()
+    paced = [s.address for s in pool if s.rate > 0]
+    with transaction.atomic() if paced else contextlib.nullcontext():
+        clocks: dict[str, SenderClock] = {}
+        if paced:
+            SenderClock.objects.bulk_create([SenderClock(sender=a) for a in paced], ignore_conflicts=True)
+            clocks = {c.sender: c for c in SenderClock.objects.select_for_update().filter(sender__in=paced)}
+        # When each sender is next free (an unlimited one always is), kept in a heap; an entry
+        # is current only while its sequence number is the sender's latest.
+        free = {s.address: max(clocks[s.address].free_at, now) if s.rate > 0 else now for s in pool}
+        latest = {s.address: n for n, s in enumerate(pool)}
+        soonest = [(free[s.address], n, s.address) for n, s in enumerate(pool)]
+        heapq.heapify(soonest)
+        sequence = itertools.count(len(pool))
+        bookings = []
+        for address, segments in texts:
+            sender = _sticky(address, previous, by_address)
+            while sender is None:
+                _at, n, candidate = heapq.heappop(soonest)
+                sender = candidate if latest[candidate] == n else None
+            bookings.append(Booking(sender, free[sender]))
+            rate = by_address[sender].rate
+            if rate > 0:
+                free[sender] += max(1, segments) / rate
+            latest[sender] = next(sequence)
+            heapq.heappush(soonest, (free[sender], latest[sender], sender))
+        for address, clock in clocks.items():
+            clock.free_at = free[address]
+        SenderClock.objects.bulk_update(clocks.values(), ["free_at"])
+    return bookings
+
+
+def _sticky(address: str, previous: dict[str, str], by_address: dict[str, Sender]) -> str | None:
+    sender = previous.get(address)
+    return sender if sender in by_address else None
