@@ -60,10 +60,17 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_import.py --engine $$engine --rows $(BENCH_ROWS) && \
 	$(PY) benchmarks/bench_near.py --engine $$engine --people $(BENCH_ROWS) || exit 1; done
 
-# Messaging: materialize 100,000 deliveries, dispatch 20,000 to a loopback gateway.
+# Messaging: materialize 100,000 deliveries, dispatch 20,000 to a loopback gateway in-process;
+# then through the real workers: throughput, 20 paced senders, and a worker killed mid-send.
 bench-outbox: $(STAMP)
 	for engine in sqlite postgres; do \
 	$(PY) benchmarks/bench_outbox.py --engine $$engine --people 100000 --dispatch 20000 || exit 1; done
+	$(PY) benchmarks/bench_dispatch.py --engine sqlite --texts 20000
+	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 20000 --workers 2
+	$(PY) benchmarks/bench_dispatch.py --engine sqlite --texts 600 --senders 20 --rate 1
+	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 600 --senders 20 --rate 1 --workers 2
+	$(PY) benchmarks/bench_dispatch.py --engine sqlite --texts 100000 --kill-after 5
+	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 100000 --workers 2 --kill-after 5
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

@@ -87,7 +87,7 @@ def main() -> None:
     group, user = Group.objects.get(), User.objects.get()
     audience = Person.objects.visible_to(user)
     materialize, raw, unindexed = [], [], []
-    columns = ("public_id, person_id, channel, address, status, provider_id, error, attempts, claimed_by, "
+    columns = ("public_id, person_id, channel, address, sender, status, provider_id, error, attempts, claimed_by, "
                "possible_duplicate, segments, created_at, status_at")
     for _ in range(3):
         message = Message.objects.create(group=group, channel="sms", body="Rally at 6", ignore_quiet_hours=True)

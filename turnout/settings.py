@@ -267,6 +267,8 @@ SMS_HTTP_SECRET = os.environ.get("TURNOUT_SMS_HTTP_SECRET", "")
 SMS_HTTP_TIMEOUT = env_int("TURNOUT_SMS_HTTP_TIMEOUT", 10)
 # How many texts one worker hands to the transport at once.
 SMS_CONCURRENCY = env_int("TURNOUT_SMS_CONCURRENCY", 8)
+# How many worker processes share one message's sending (each claims its own batches).
+DISPATCHERS = env_int("TURNOUT_DISPATCHERS", 1)
 # Texts reach people only between these hours (24-hour clock) in their own time zone.
 QUIET_HOURS_WINDOW = (env_int("TURNOUT_QUIET_HOURS_START", 9), env_int("TURNOUT_QUIET_HOURS_END", 20))
 

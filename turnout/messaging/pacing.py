@@ -81,6 +81,12 @@ def book(texts: Sequence[tuple[str, int]], previous: dict[str, str]) -> list[Boo
         # When each sender is next free (an unlimited one always is), kept in a heap; an entry
         # is current only while its sequence number is the sender's latest.
         free = {s.address: max(clocks[s.address].free_at, now) if s.rate > 0 else now for s in pool}
+        # Idle senders start a little apart, not all at once, so together they send evenly
+        # through each second rather than in one burst at its start.
+        idle = [s for s in pool if s.rate > 0 and clocks[s.address].free_at <= now]
+        total = sum(s.rate for s in pool if s.rate > 0)
+        for k, s in enumerate(idle):
+            free[s.address] = now + k / total
         latest = {s.address: n for n, s in enumerate(pool)}
         soonest = [(free[s.address], n, s.address) for n, s in enumerate(pool)]
         heapq.heapify(soonest)

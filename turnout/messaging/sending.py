@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,15 +30,18 @@ def start_sending(*, actor: User | None, message: Message, audience: QuerySet[Pe
     if message.ignore_quiet_hours:
         summary += " with the quiet-hours override (emergency)"
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=message, summary=summary, group=message.group)
-    transaction.on_commit(lambda: _enqueue(message.pk))
+    # One dispatcher per worker process meant to share a large send (TURNOUT_DISPATCHERS):
+    # each claims its own batches, and the senders' pace is shared through their clocks.
+    transaction.on_commit(lambda: _enqueue(message.pk, copies=settings.DISPATCHERS))
     return targeted
 
 
-def _enqueue(message_id: int, run_after: Any = None) -> None:
+def _enqueue(message_id: int, run_after: Any = None, copies: int = 1) -> None:
     from turnout.messaging.tasks import dispatch_message
 
     task = dispatch_message.using(run_after=run_after) if run_after else dispatch_message
-    task.enqueue(message_id=message_id)
+    for _ in range(max(1, copies)):
+        task.enqueue(message_id=message_id)
 
 
 def dispatch_due(*, message_id: int) -> None:

@@ -52,3 +52,32 @@ def test_an_organizer_texts_a_tag_and_sees_the_progress(page: Page, live_server:
     expect(page.get_by_test_id("status")).to_have_text("sent")
     page.screenshot(path=str(SHOTS / "message-progress.png"), full_page=True)
     assert sorted(s.to for s in simple.outbox) == ["+12065550140", "+12065550141"]
+
+
+def test_an_admin_sets_the_groups_postal_address_and_texting_hours(page: Page, live_server: Any) -> None:  # noqa: F811
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    local = make_group("Local 8")
+    admin = make_staff("admin@example.org", local, Role.ADMIN)
+    log_in(page, live_server.url, "admin@example.org")
+    device = TOTPDevice.objects.get(user=admin)
+    page.get_by_label("Six-digit code").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="Turn on").click()
+    page.goto(f"{live_server.url}{local.get_absolute_url()}")
+    card = page.locator("#messaging")
+    card.get_by_label("Postal address").fill("Local 8\n100 Union St, Seattle WA 98101")
+    card.get_by_label("Texts may arrive from (hour)").fill("19")
+    card.get_by_label("Texts may arrive until (hour)").fill("10")
+    card.get_by_role("button", name="Save").click()
+    expect(page.locator("#messaging")).to_contain_text("the end must come after the start")
+    expect(page.locator("#messaging").get_by_label("Postal address")).to_have_value(
+        "Local 8\n100 Union St, Seattle WA 98101")  # kept as typed
+    page.locator("#messaging").get_by_label("Texts may arrive from (hour)").fill("10")
+    page.locator("#messaging").get_by_label("Texts may arrive until (hour)").fill("18")
+    page.locator("#messaging").get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(page.locator("#messaging").get_by_label("Texts may arrive until (hour)")).to_have_value("18")
+    page.screenshot(path=str(SHOTS / "group-messaging-settings.png"), full_page=True)
+    local.refresh_from_db()
+    assert (local.texts_from, local.texts_until) == (10, 18)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from django.test import override_settings
@@ -17,6 +15,7 @@ from django.test import override_settings
 from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, Message
+from turnout.messaging.tests.fakes import QuietHandler, serve
 from turnout.people.models import ConsentEvent, EmailAddress, Person, Subscription
 from turnout.people.services import record_consent
 
@@ -30,9 +29,11 @@ def fake_postmark() -> Iterator[dict[str, Any]]:
     seen: dict[str, Any] = {"emails": []}
     ids = itertools.count(1)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
+        protocol_version = "HTTP/1.0"
+
         def do_POST(self) -> None:
-            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            payload = json.loads(self.read_body())
             seen["emails"].append(payload)
             if payload["To"] == INACTIVE:
                 body = {"ErrorCode": 406, "Message": "You tried to send to a recipient that has been marked as "
@@ -41,25 +42,11 @@ def fake_postmark() -> Iterator[dict[str, Any]]:
             else:
                 body = {"To": payload["To"], "SubmittedAt": "2026-11-24T12:00:00Z", "ErrorCode": 0, "Message": "OK",
                         "MessageID": f"00000000-0000-0000-0000-{next(ids):012d}"}
-            data = json.dumps(body).encode()
-            self.send_response(422 if body["ErrorCode"] else 200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(422 if body["ErrorCode"] else 200, body)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    seen["url"] = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as url:
+        seen["url"] = f"{url}/"
         yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @override_settings(ANYMAIL={"WEBHOOK_SECRET": WEBHOOK_AUTH})

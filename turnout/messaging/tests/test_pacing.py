@@ -42,17 +42,18 @@ class BookingTests(TurnoutTestCase):
             second = pacing.book([("+12065559999", 3)], {})
         by_sender: dict[str, list[float]] = defaultdict(list)
         for booking in first:
-            by_sender[booking.sender].append(booking.at - start)
-        # The sender at 4/s takes twice the texts of the one at 2/s, each at its own spacing.
+            by_sender[booking.sender].append(round(booking.at - start, 3))
+        # The sender at 4/s takes twice the texts of the one at 2/s, each at its own spacing;
+        # the second starts a sixth of a second (one slot of the pair's 6/s) after the first.
         self.assertEqual(by_sender["+12065550100"], [0.0, 0.5])
-        self.assertEqual(by_sender["+12065550101"], [0.0, 0.25, 0.5, 0.75])
+        self.assertEqual(by_sender["+12065550101"], [0.167, 0.417, 0.667, 0.917])
         # Another worker's batch starts where the first one's bookings end; three segments take three slots.
-        self.assertEqual((second[0].sender, second[0].at - start), ("+12065550100", 1.0))
+        self.assertEqual((second[0].sender, round(second[0].at - start, 3)), ("+12065550100", 1.0))
         with time_machine.travel(FROZEN, tick=False):
             third = pacing.book([("+12065559998", 1), ("+12065559997", 1)], {})
-        # The first sender is busy with those three segments until 2.5 s; the other is free at 1 s.
-        self.assertEqual([(b.sender, b.at - start) for b in third],
-                         [("+12065550101", 1.0), ("+12065550101", 1.25)])
+        # The first sender is busy with those three segments until 2.5 s; the other is free sooner.
+        self.assertEqual([(b.sender, round(b.at - start, 3)) for b in third],
+                         [("+12065550101", 1.167), ("+12065550101", 1.417)])
 
     @override_settings(SMS_SENDERS=["+12065550100", "+12065550101"], SMS_RATE=1)
     def test_someone_texted_before_keeps_their_sender(self) -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from django.test import SimpleTestCase, override_settings
 
+from turnout.messaging.tests.fakes import QuietHandler, serve
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.messaging.transports.http import signature
 
@@ -21,26 +20,15 @@ def gateway(status: int = 200, answer: bytes = b'{"id": "gw-123"}') -> Iterator[
     """A real HTTP server on 127.0.0.1 standing in for an SMS gateway relay."""
     seen: dict[str, Any] = {"requests": []}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
+            body = self.read_body()
             seen["requests"].append({"headers": dict(self.headers), "body": body})
-            self.send_response(status)
-            self.end_headers()
-            self.wfile.write(answer)
+            self.answer(status, answer)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    seen["url"] = f"http://127.0.0.1:{server.server_address[1]}/send"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as url:
+        seen["url"] = f"{url}/send"
         yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 SMS = OutgoingSms(delivery_id="d-1", to="+12065550123", sender="+12065550000", body="Rally at 6 — Westlake Park")

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from turnout.core.testing import TurnoutTestCase
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, InboundMessage, Message
+from turnout.messaging.tests.fakes import QuietHandler, serve
 from turnout.messaging.transports import simple
 from turnout.people.models import ConsentEvent, Person, PhoneNumber, Subscription
 from turnout.people.services import record_consent
@@ -37,12 +35,9 @@ def fake_twilio(answers: dict[str, tuple[int, dict[str, Any]]] | None = None) ->
     sids = itertools.count(1)
     expected_auth = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers["Content-Length"]))
-            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            form = {k: v[0] for k, v in parse_qs(self.read_body().decode()).items()}
             if self.headers.get("Authorization") != expected_auth:
                 status, body = 401, {"code": 20003, "message": "Authenticate", "status": 401}
             else:
@@ -51,25 +46,11 @@ def fake_twilio(answers: dict[str, tuple[int, dict[str, Any]]] | None = None) ->
                 status, body = (answers or {}).get(form.get("To", ""), (201, {}))
                 if status == 201:
                     body = {"sid": f"SM{next(sids):032d}", "status": "queued", "to": form["To"]}
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(status, body)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    seen["url"] = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as url:
+        seen["url"] = url
         yield seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 TWILIO = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "SMS_RATE": 0,
@@ -86,20 +67,26 @@ class TwilioSendingTests(TurnoutTestCase):
         outbox.materialize(message, Person.objects.filter(pk=self.member.pk))
         return message
 
-    def test_a_text_goes_through_the_messages_api_with_callback_and_validity(self) -> None:
-        with fake_twilio() as seen, override_settings(TWILIO_API_URL=seen["url"]), \
+    def send_at_noon(self, answers: dict[str, tuple[int, dict[str, Any]]] | None = None,
+                     **settings: Any) -> Delivery:
+        """Blast Maria at noon in Seattle through a Twilio that answers as told; her delivery."""
+        with fake_twilio(answers) as seen, override_settings(TWILIO_API_URL=seen["url"], **settings), \
                 time_machine.travel(NOON_SEATTLE, tick=False):
             message = self.blast()
             outbox.dispatch(message)
-        self.assertEqual(seen["paths"], [f"/2010-04-01/Accounts/{SID}/Messages.json"])
-        form = seen["forms"][0]
+        self.seen = seen
+        return Delivery.objects.get(message=message)
+
+    def test_a_text_goes_through_the_messages_api_with_callback_and_validity(self) -> None:
+        delivery = self.send_at_noon()
+        self.assertEqual(self.seen["paths"], [f"/2010-04-01/Accounts/{SID}/Messages.json"])
+        form = self.seen["forms"][0]
         self.assertEqual(form["To"], "+12065550123")
         self.assertEqual(form["From"], "+12065550100")
         self.assertTrue(form["Body"].startswith("Rally at 6, Maria"))
         self.assertEqual(form["StatusCallback"], "https://turnout.local8.example/hooks/sms/twilio/status")
         # Maria is in Seattle at noon: the text may arrive until 20:00 there, eight hours on.
         self.assertEqual(form["ValidityPeriod"], str(8 * 3600))
-        delivery = Delivery.objects.get(message=message)
         self.assertEqual((delivery.status, delivery.provider_id, delivery.sender),
                          ("sent", "SM" + "1".zfill(32), "+12065550100"))
 
@@ -112,41 +99,23 @@ class TwilioSendingTests(TurnoutTestCase):
         self.assertNotIn("ValidityPeriod", form)
 
     def test_refusals_fail_throttling_retries_and_a_carrier_opt_out_is_recorded(self) -> None:
-        answers = {"+12065550123": (400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient"})}
-        with fake_twilio(answers) as seen, override_settings(TWILIO_API_URL=seen["url"]), \
-                time_machine.travel(NOON_SEATTLE, tick=False):
-            message = self.blast()
-            outbox.dispatch(message)
-        delivery = Delivery.objects.get(message=message)
+        delivery = self.send_at_noon({"+12065550123": (400, {"code": 21610, "message": "Attempt to send to "
+                                                                                          "unsubscribed recipient"})})
         self.assertEqual((delivery.status, delivery.error), ("suppressed", "opted out with the carrier"))
         self.assertEqual(PhoneNumber.objects.get(number="+12065550123").sms_status, Subscription.UNSUBSCRIBED)
         event = ConsentEvent.objects.filter(person=self.member).first()
         self.assertEqual((event.action, event.source), ("opt_out", "provider"))
 
         record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
-        answers = {"+12065550123": (400, {"code": 21211, "message": "Invalid 'To' Phone Number"})}
-        with fake_twilio(answers) as seen, override_settings(TWILIO_API_URL=seen["url"]), \
-                time_machine.travel(NOON_SEATTLE, tick=False):
-            message = self.blast()
-            outbox.dispatch(message)
-        delivery = Delivery.objects.get(message=message)
+        delivery = self.send_at_noon({"+12065550123": (400, {"code": 21211, "message": "Invalid 'To' Phone Number"})})
         self.assertEqual((delivery.status, delivery.error), ("failed", "Twilio 21211: Invalid 'To' Phone Number"))
 
-        answers = {"+12065550123": (429, {"code": 20429, "message": "Too Many Requests"})}
-        with fake_twilio(answers) as seen, override_settings(TWILIO_API_URL=seen["url"]), \
-                time_machine.travel(NOON_SEATTLE, tick=False):
-            message = self.blast()
-            outbox.dispatch(message)
-        delivery = Delivery.objects.get(message=message)
+        delivery = self.send_at_noon({"+12065550123": (429, {"code": 20429, "message": "Too Many Requests"})})
         self.assertEqual(delivery.status, "queued")  # waits and tries again
         self.assertIsNotNone(delivery.not_before)
 
     def test_wrong_credentials_fail_with_twilios_reason(self) -> None:
-        with fake_twilio() as seen, override_settings(TWILIO_API_URL=seen["url"], TWILIO_AUTH_TOKEN="wrong"), \
-                time_machine.travel(NOON_SEATTLE, tick=False):
-            message = self.blast()
-            outbox.dispatch(message)
-        self.assertEqual(Delivery.objects.get(message=message).error, "Twilio 20003: Authenticate")
+        self.assertEqual(self.send_at_noon(TWILIO_AUTH_TOKEN="wrong").error, "Twilio 20003: Authenticate")
 
 
 @override_settings(**TWILIO, SMS_SENDERS=["+12065550100"], ALLOWED_HOSTS=["turnout.local8.example", "testserver"])
