@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "turnout.people",
     "turnout.api",
     "turnout.messaging",
+    "turnout.events",
 ]
 
 MIDDLEWARE = [

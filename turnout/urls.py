@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from turnout.core import views as core_views
+from turnout.events import public as events_public
 from turnout.messaging import views as messaging_views
 
 # Email providers' reports (bounces, complaints, deliveries) through Anymail: its tracking
@@ -31,4 +32,13 @@ urlpatterns = [
     path("hooks/email/", include((email_report_patterns, "anymail"))),
     path("messages/", include("turnout.messaging.urls")),
     path("u/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
+    path("events/", include("turnout.events.urls")),
+    # Public pages: no account needed.
+    path("e/<uuid:public_id>/", events_public.event_page, name="public_event"),
+    path("e/<uuid:public_id>/calendar.ics", events_public.event_ics, name="public_event_ics"),
+    path("r/<str:key>/", events_public.rsvp_page, name="public_rsvp"),
+    path("r/<str:key>/cancel/", events_public.cancel_rsvp, name="public_rsvp_cancel"),
+    path("r/<str:key>/calendar.ics", events_public.rsvp_ics, name="public_rsvp_ics"),
+    path("find/", events_public.find, name="find_events"),
+    path("c/<uuid:public_id>/", events_public.campaign_page, name="public_campaign"),
 ]

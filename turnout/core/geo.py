@@ -84,3 +84,10 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
     cos_lat = max(math.cos(math.radians(lat)), 0.01)
     dlon = miles / (MILES_PER_DEGREE_LAT * cos_lat)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (spherical law of cosines, as `PersonQuerySet.near` computes it)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    cosine = math.sin(phi1) * math.sin(phi2) + math.cos(phi1) * math.cos(phi2) * math.cos(math.radians(lon2 - lon1))
+    return EARTH_RADIUS_MILES * math.acos(max(-1.0, min(1.0, cosine)))

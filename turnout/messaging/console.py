@@ -40,7 +40,9 @@ def _message(request: HttpRequest, public_id: Any, write: bool = False) -> Messa
 
 @login_required
 def message_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(_messages(request.user), 25).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    # Confirmations go one per RSVP; the event's page shows them, not this list.
+    listed = _messages(request.user).exclude(topic__endswith=":confirmation")  # type: ignore[arg-type]
+    page = Paginator(listed, 25).get_page(request.GET.get("page"))
     rows = [(m, outbox.progress(m)) for m in page]
     return render(request, "messaging/list.html", {"page": page, "rows": rows})
 

@@ -39,6 +39,8 @@ class Message(BaseModel):
     audience = models.JSONField(default=dict, blank=True)
     ignore_quiet_hours = models.BooleanField(default=False)
     override_reason = models.CharField(max_length=300, blank=True)
+    # What sent it, when not an organizer's blast: "event:<id>:confirmation", "event:<id>:reminder"…
+    topic = models.CharField(max_length=80, blank=True, db_index=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -28,8 +28,10 @@ def start_sending(*, actor: User | None, message: Message, audience: QuerySet[Pe
     message.save(update_fields=["status"])
     summary = f"Started sending to {targeted} people"
     if message.ignore_quiet_hours:
-        summary += " with the quiet-hours override (emergency)"
-    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=message, summary=summary, group=message.group)
+        summary += f" with the quiet-hours override ({message.override_reason or 'emergency'})"
+    if actor is not None or not message.topic:  # Turnout's own messages are on record as Message rows
+        audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=message, summary=summary,
+                     group=message.group)
     # One dispatcher per worker process meant to share a large send (TURNOUT_DISPATCHERS):
     # each claims its own batches, and the senders' pace is shared through their clocks.
     transaction.on_commit(lambda: _enqueue(message.pk, copies=settings.DISPATCHERS))
@@ -116,6 +118,17 @@ def reply(*, actor: User, person: Person, body: str) -> Delivery | None:
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Replied by text",
                  group=group)
     return Delivery.objects.filter(message=message, status=Delivery.Status.SENT).first()
+
+
+def send_automatic(*, group: Any, channel: str, body: str, topic: str, audience: QuerySet[Person],
+                   subject: str = "", body_es: str = "", urgent_reason: str = "") -> Message:
+    """A message Turnout sends by itself (a confirmation, a reminder, a notice of change): the same
+    outbox, consent and pacing as a blast. `urgent_reason` lets it through quiet hours (logged)."""
+    message = Message.objects.create(group=group, channel=channel, subject=subject[:200], body=body, body_es=body_es,
+                                     topic=topic, ignore_quiet_hours=bool(urgent_reason),
+                                     override_reason=urgent_reason[:300])
+    start_sending(actor=None, message=message, audience=audience)
+    return message
 
 
 def recover() -> int:

@@ -10,20 +10,13 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person
+from turnout.core.testing import TurnoutTestCase, make_person, run_due_tasks
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.people.services import add_tag, record_consent
 
 NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
-
-
-def run_tasks() -> None:
-    while (result := DBTaskResult.objects.ready().first()) is not None:
-        result.claim("test-worker")
-        result.task.call(*result.task_result.args, **result.task_result.kwargs)
-        result.set_successful(None)
 
 
 @override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET="s", ORGANIZATION_NAME="Local 8 Union")
@@ -60,7 +53,7 @@ class ComposeTests(TurnoutTestCase):
             message = self.compose()
             with self.captureOnCommitCallbacks(execute=True):
                 self.client.post(f"/messages/{message.public_id}/send/")
-            run_tasks()
+            run_due_tasks()
             page = self.client.get(message.get_absolute_url())
         self.assertEqual([s.to for s in simple.outbox], ["+12065550123"])
         self.assertEqual(page.context["progress"]["sent"], 1)
@@ -95,7 +88,7 @@ class ComposeTests(TurnoutTestCase):
         self.assertEqual(DBTaskResult.objects.filter(status="READY").count(), 1)
         self.client.post(f"/messages/{message.public_id}/cancel/")
         DBTaskResult.objects.update(run_after=datetime.now(UTC))
-        run_tasks()
+        run_due_tasks()
         self.assertEqual(simple.outbox, [])
         message.refresh_from_db()
         self.assertEqual(message.status, "cancelled")

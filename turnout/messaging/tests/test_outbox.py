@@ -8,7 +8,7 @@ from typing import Any
 import time_machine
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase, make_person
+from turnout.core.testing import TurnoutTestCase, make_person, run_due_tasks
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import TransportError, simple
@@ -159,14 +159,6 @@ class SendingTests(TurnoutTestCase):
         simple.outbox.clear()
         record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
 
-    def run_tasks(self) -> None:
-        from django_tasks_db.models import DBTaskResult
-
-        while (result := DBTaskResult.objects.ready().first()) is not None:
-            result.claim("test-worker")
-            result.task.call(*result.task_result.args, **result.task_result.kwargs)
-            result.set_successful(None)
-
     def test_a_blast_goes_out_through_the_worker_and_is_marked_sent(self) -> None:
         from turnout.messaging import sending
 
@@ -175,7 +167,7 @@ class SendingTests(TurnoutTestCase):
             targeted = sending.start_sending(actor=self.organizer, message=message,
                                              audience=Person.objects.visible_to(self.organizer))
         with time_machine.travel(NOON_SEATTLE):
-            self.run_tasks()
+            run_due_tasks()
         message.refresh_from_db()
         self.assertEqual((targeted, message.status), (1, "sent"))
         self.assertEqual([s.to for s in simple.outbox], ["+12065550123"])
@@ -190,7 +182,7 @@ class SendingTests(TurnoutTestCase):
             sending.start_sending(actor=self.organizer, message=message,
                                   audience=Person.objects.visible_to(self.organizer))
         with time_machine.travel(NIGHT_SEATTLE):
-            self.run_tasks()
+            run_due_tasks()
         waiting = DBTaskResult.objects.get(status="READY")
         self.assertEqual(waiting.run_after, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
         self.assertEqual(simple.outbox, [])

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from turnout.accounts.models import StaffRole
 from turnout.api.webhooks import register_webhook
 from turnout.core.models import AuditEntry
 from turnout.core.testing import TurnoutTestCase
+from turnout.events.models import Event, EventCampaign, Rsvp
 from turnout.people.models import ImportJob, Person
 
 PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accounts:password_reset_done",
           "accounts:password_reset_confirm", "accounts:password_reset_complete", "accounts:accept_invitation",
-          "set_language", "health", "accounts:verify", "accounts:two_factor_setup", "accounts:preferences"}
+          "set_language", "health", "accounts:verify", "accounts:two_factor_setup", "accounts:preferences",
+          # Public event pages: anyone may see a public event (events/tests cover drafts and members-only).
+          "find_events", "public_event", "public_event_ics", "public_rsvp", "public_rsvp_cancel", "public_rsvp_ics",
+          "public_campaign"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:
@@ -40,6 +45,11 @@ class OutsiderTests(TurnoutTestCase):
         cls.job = ImportJob.objects.create(group=cls.local, original_name="local8-members.csv", file_path="/nonexistent",
                                            error_sample=[[2, "email", "maria@example.org is bad"]])
         cls.role = StaffRole.objects.get(user=cls.organizer)
+        cls.campaign = EventCampaign.objects.create(group=cls.local, title="Local 8 day of action")
+        cls.event = Event.objects.create(group=cls.local, title="Local 8 rally", postal_code="98101",
+                                         time_zone="America/Los_Angeles", starts_at=timezone.now(),
+                                         campaign=cls.campaign)
+        Rsvp.objects.create(event=cls.event, person=cls.member)
         AuditEntry.objects.create(action="view", actor=cls.organizer, actor_label=cls.organizer.email,
                                   target_type="person", target_id=str(cls.member.public_id), group=cls.local)
 
@@ -50,15 +60,21 @@ class OutsiderTests(TurnoutTestCase):
             values["<uuid:public_id>"] = str(self.job.public_id)
         if "webhooks/<uuid:public_id>" in route:
             values["<uuid:public_id>"] = str(self.webhook.public_id)
+        if route.startswith("events/campaigns/<uuid"):
+            values["<uuid:public_id>"] = str(self.campaign.public_id)
+        elif route.startswith("events/<uuid"):
+            values["<uuid:public_id>"] = str(self.event.public_id)
         path = "/" + route
         for key, value in values.items():
             path = path.replace(key, value)
         return path.replace("^", "").replace("$", "")
 
-    def assert_nothing_of_the_local(self, response: Any, path: str) -> None:
+    def assert_nothing_of_the_local(self, response: Any, path: str, typed: dict[str, str] | None = None) -> None:
         body = response.content.decode(errors="replace")
         for secret in ("Maria", "maria@example.org", "555-0123", "Local 8", "local8-members", "organizer@example.org",
                        "local8-crm"):
+            if secret in (typed or {}).values():
+                continue  # a form may show the outsider what they typed themselves
             self.assertNotIn(secret, body, f"{path} showed {secret!r} to an outsider")
 
     def test_every_staff_page_and_export_shows_an_outsider_nothing_of_another_group(self) -> None:
@@ -76,7 +92,7 @@ class OutsiderTests(TurnoutTestCase):
                         "email": "x@example.org"} if method == "post" else {}
                 response = getattr(self.client, method)(path, data)
                 self.assertIn(response.status_code, {200, 302, 403, 404, 405}, f"{method} {path}")
-                self.assert_nothing_of_the_local(response, f"{method} {path}")
+                self.assert_nothing_of_the_local(response, f"{method} {path}", data)
                 visited += 1
         self.assertGreater(visited, 30)
         # Nothing the outsider posted changed the local's data.

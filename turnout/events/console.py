@@ -1,0 +1,154 @@
+"""Staff pages: events and campaigns of the groups the user can see; rosters; cancelling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.accounts.models import Group, Role, User
+from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.events import services
+from turnout.events.forms import CampaignForm, EventForm, SiteForm
+from turnout.events.models import Event, EventCampaign, Rsvp
+
+
+def _events(user: User) -> QuerySet[Event]:
+    return Event.objects.filter(group__in=Group.objects.visible_to(user)).select_related("group", "campaign")
+
+
+def _campaigns(user: User) -> QuerySet[EventCampaign]:
+    return EventCampaign.objects.filter(group__in=Group.objects.visible_to(user)).select_related("group")
+
+
+def _going_counts(events: QuerySet[Event]) -> QuerySet[Event]:
+    return events.annotate(going=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING)),
+                           waiting=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.WAITLIST)))
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    events = _going_counts(_events(user).filter(campaign__isnull=True)).order_by("-starts_at")[:200]
+    campaigns = _campaigns(user).annotate(sites=Count("events"))
+    return render(request, "events/list.html", {"events": [(e, services.when_text(e)) for e in events],
+                                                "campaigns": campaigns})
+
+
+def _save_from_form(request: HttpRequest, form: EventForm) -> Event | None:
+    event: Event = form.save(commit=False)
+    if event.kind == Event.Kind.IN_PERSON or event.postal_code:
+        try:
+            services.place_event(event)
+        except services.EventError as exc:
+            form.add_error("postal_code", str(exc))
+            return None
+    event.starts_at, event.ends_at = form.local_times(event.time_zone)
+    if event.created_by_id is None:
+        event.created_by = request.user  # type: ignore[assignment]
+    services.save_event(actor=request.user, event=event)  # type: ignore[arg-type]
+    return event
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def event_new(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = EventForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid() and (event := _save_from_form(request, form)):
+        flash.success(request, _("Event saved. Share its page to get RSVPs."))
+        return redirect(event)
+    return render(request, "events/form.html", {"form": form, "creating": True})
+
+
+def _event(request: HttpRequest, public_id: Any, write: bool = False) -> Event:
+    event = get_object_or_404(_events(request.user), public_id=public_id)  # type: ignore[arg-type]
+    if write and not has_role(request.user, event.group, Role.ORGANIZER):
+        raise PermissionDenied
+    return event
+
+
+@login_required
+def event_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
+    event = _event(request, public_id, write=True)
+    form = EventForm(request.POST or None, instance=event, user=request.user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid() and _save_from_form(request, form):
+        flash.success(request, _("Event saved. People going were told of any change of time or place."))
+        return redirect(event)
+    return render(request, "events/form.html", {"form": form, "event": event})
+
+
+@login_required
+def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    event = _event(request, public_id)
+    rsvps = event.rsvps.select_related("person", "shift").order_by("status", "created_at")
+    audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=event,  # type: ignore[arg-type]
+                 summary="Viewed the event's roster", group=event.group)
+    return render(request, "events/detail.html", {
+        "event": event, "rsvps": rsvps, "counts": services.counts(event), "when": services.when_text(event),
+        "can_edit": has_role(request.user, event.group, Role.ORGANIZER)})
+
+
+@login_required
+@require_POST
+def event_cancel(request: HttpRequest, public_id: Any) -> HttpResponse:
+    event = _event(request, public_id, write=True)
+    told = services.cancel_event(actor=request.user, event=event,  # type: ignore[arg-type]
+                                 note=request.POST.get("note", "")[:300])
+    flash.success(request, _("Cancelled. %(n)s people were told.") % {"n": told})
+    return redirect(event)
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = CampaignForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save(commit=False)
+        campaign.created_by = user
+        campaign.save()
+        audit.record(actor=user, action=AuditEntry.Action.CREATE, target=campaign, summary="Created the campaign",
+                     group=campaign.group)
+        return redirect(campaign)
+    return render(request, "events/campaign_form.html", {"form": form})
+
+
+@login_required
+def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = get_object_or_404(_campaigns(request.user), public_id=public_id)  # type: ignore[arg-type]
+    can_edit = has_role(request.user, campaign.group, Role.ORGANIZER)
+    form = SiteForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            event = Event(group=campaign.group, title=data["title"], venue=data["venue"], address=data["address"],
+                          postal_code=data["postal_code"], capacity=data["capacity"],
+                          description=campaign.description, created_by=request.user)  # type: ignore[misc]
+            try:
+                services.place_event(event)
+            except services.EventError as exc:
+                form.add_error("postal_code", str(exc))
+            else:
+                if not campaign.local_date or not campaign.local_start:
+                    form.add_error(None, _("Give the campaign a date and a local start time first."))
+                else:
+                    event.title = event.title or f"{campaign.title} — {event.locality}, {event.region}"
+                    services.add_site(actor=request.user, campaign=campaign, event=event)  # type: ignore[arg-type]
+                    flash.success(request, _("Site added: %(title)s.") % {"title": event.title})
+                    return redirect(campaign)
+    sites = _going_counts(campaign.events.all()).order_by("region", "locality")
+    return render(request, "events/campaign_detail.html", {
+        "campaign": campaign, "form": form, "can_edit": can_edit,
+        "sites": [(e, services.when_text(e)) for e in sites]})

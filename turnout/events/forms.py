@@ -1,0 +1,185 @@
+"""Forms: the public RSVP (phone first, English and Spanish), and the organizer's event and campaign forms."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, Role, User
+from turnout.events.models import Event, EventCampaign, Question, Shift
+from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+
+CONTINENTS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+US_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+            "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico"]
+
+
+def sms_consent_text() -> str:
+    return str(_("Text me about this event and other actions from %(org)s. Msg & data rates may apply. "
+                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+class RsvpForm(forms.Form):
+    given_name = forms.CharField(label=_("First name"), max_length=100,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    email = forms.CharField(label=_("Email"), max_length=254, required=False,
+                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    sms_consent = forms.BooleanField(required=False)
+    postal_code = forms.CharField(label=_("ZIP code"), max_length=10, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
+    # Left empty by people; filled by bots that fill every field.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["sms_consent"].label = sms_consent_text()
+        shifts = list(event.shifts.all())
+        if shifts:
+            zone = event.zone
+            self.fields["shift"] = forms.ChoiceField(
+                label=_("Shift"), choices=[(str(s.pk), f"{s.label} — {s.starts_at.astimezone(zone):%-I:%M %p}")
+                                           for s in shifts])
+        self.questions = list(event.questions.all())
+        for question in self.questions:
+            name = f"q{question.pk}"
+            if question.kind == Question.Kind.CHOICE:
+                self.fields[name] = forms.ChoiceField(label=question.label, required=question.required,
+                                                      choices=[("", "—"), *[(c, c) for c in question.choices]])
+            elif question.kind == Question.Kind.YES_NO:
+                self.fields[name] = forms.ChoiceField(label=question.label, required=question.required,
+                                                      choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
+            else:
+                self.fields[name] = forms.CharField(label=question.label, required=question.required,
+                                                    max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"].strip()
+        if not value:
+            return ""
+        try:
+            return normalize_email(value)
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)[0]
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("email") and not data.get("phone") and not self.errors.get("email") \
+                and not self.errors.get("phone"):
+            raise forms.ValidationError(_("Give an email address or a mobile number, so we can confirm."))
+        if data.get("sms_consent") and not data.get("phone"):
+            self.add_error("phone", _("Give a mobile number to get texts."))
+        return data
+
+    def shift(self) -> Shift | None:
+        chosen = self.cleaned_data.get("shift")
+        return Shift.objects.filter(event=self.event, pk=chosen).first() if chosen else None
+
+    def answers(self) -> dict[str, str]:
+        return {q.label: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
+                if self.cleaned_data.get(f"q{q.pk}")}
+
+
+class FindForm(forms.Form):
+    zip = forms.CharField(label=_("ZIP code"), max_length=10, required=False,
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}))
+    miles = forms.TypedChoiceField(label=_("Within"), coerce=int, initial=25, required=False,
+                                   choices=[(5, _("5 miles")), (10, _("10 miles")), (25, _("25 miles")),
+                                            (50, _("50 miles")), (100, _("100 miles"))])
+    date = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EventForm(forms.ModelForm):
+    """Times are entered as the event's own local wall-clock time."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("Starts (local time)"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Ends (local time)"), required=False,
+                          widget=forms.TimeInput(attrs={"type": "time"}))
+
+    class Meta:
+        model = Event
+        fields = ["group", "title", "description", "kind", "venue", "address", "postal_code", "time_zone",
+                  "join_url", "capacity", "visibility", "status", "standby_condition"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=_("Time zone (online events)"), required=False,
+            choices=[("", _("From the ZIP code")), *[(z, z) for z in US_ZONES],
+                     *[(z, z) for z in sorted(available_timezones())
+                       if z not in US_ZONES and z.split("/")[0] in CONTINENTS]])
+        self.fields["postal_code"].required = False
+        if self.instance.pk:
+            local = self.instance.local_start()
+            self.initial.update(date=local.date(), start=local.time().replace(second=0, microsecond=0))
+            if self.instance.ends_at:
+                self.initial["end"] = self.instance.local_end().time()  # type: ignore[union-attr]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == Event.Kind.IN_PERSON and not data.get("postal_code"):
+            self.add_error("postal_code", _("An event in person needs the ZIP code of its place."))
+        if data.get("kind") == Event.Kind.VIRTUAL and not data.get("time_zone") and not data.get("postal_code"):
+            self.add_error("time_zone", _("Choose the time zone the start time is in."))
+        if data.get("status") == "standby" and not data.get("standby_condition"):
+            self.add_error("standby_condition", _("Say what must happen for this event to go ahead."))
+        return data
+
+    def local_times(self, zone: str) -> tuple[datetime, datetime | None]:
+        from turnout.events.services import wall_clock
+
+        day, start, end = self.cleaned_data["date"], self.cleaned_data["start"], self.cleaned_data.get("end")
+        starts_at = wall_clock(day, start, zone)
+        ends_at = wall_clock(day, end, zone) if end else None
+        if ends_at is not None and ends_at <= starts_at:
+            ends_at += timedelta(days=1)  # ends after midnight
+        return starts_at, ends_at
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = EventCampaign
+        fields = ["group", "title", "description", "local_date", "local_start", "local_end", "status",
+                  "standby_condition"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "local_date": forms.DateInput(attrs={"type": "date"}),
+                   "local_start": forms.TimeInput(attrs={"type": "time"}),
+                   "local_end": forms.TimeInput(attrs={"type": "time"})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+        self.fields["status"].choices = [(v, label) for v, label in self.fields["status"].choices  # type: ignore[attr-defined]
+                                         if v in ("scheduled", "standby", "draft")]
+
+
+class SiteForm(forms.Form):
+    """A site of a campaign: where; the time comes from the campaign."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+                            help_text=_("Empty: the campaign's title and the city."))
+    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
+    address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    postal_code = forms.CharField(label=_("ZIP code"), max_length=10)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)

@@ -1,0 +1,134 @@
+"""Public pages, no account: an event and its RSVP form, a person's own RSVP, finding events, campaigns."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.events import calendar, services
+from turnout.events.forms import FindForm, RsvpForm, sms_consent_text
+from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
+from turnout.people.services import UnknownZip
+
+OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
+
+
+def _public_event(public_id: Any) -> Event:
+    event = get_object_or_404(Event.objects.select_related("group", "campaign"), public_id=public_id)
+    if event.status == Status.DRAFT or event.visibility == Visibility.MEMBERS:
+        raise Http404  # drafts and members-only events are reached through the console
+    return event
+
+
+def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
+    event = _public_event(public_id)
+    form = RsvpForm(request.POST or None, event=event)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("website"):
+            return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
+        data = form.cleaned_data
+        try:
+            answer, _created = services.rsvp(event, services.RsvpRequest(
+                given_name=data["given_name"], family_name=data["family_name"], email=data["email"],
+                phone=data["phone"], sms_consent_text=sms_consent_text() if data["sms_consent"] else "",
+                postal_code=data["postal_code"], language=(get_language() or "en")[:2], shift=form.shift(),
+                answers=form.answers()))
+        except UnknownZip:
+            form.add_error("postal_code", _("We do not know this ZIP code."))
+        except services.EventError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(answer.get_absolute_url())
+    counts = services.counts(event)
+    full = event.capacity is not None and counts["going"] >= event.capacity
+    return render(request, "events/public_event.html", {
+        "event": event, "form": form, "full": full, "counts": counts,
+        "taking_rsvps": event.status in (Status.SCHEDULED, Status.STANDBY)
+        and event.starts_at > timezone.now() - timedelta(hours=6),
+        "when": services.when_text(event)})
+
+
+def _answer(key: str) -> Rsvp:
+    return get_object_or_404(Rsvp.objects.select_related("event", "person", "shift", "event__group"), key=key)
+
+
+def rsvp_page(request: HttpRequest, key: str) -> HttpResponse:
+    """The person's own page: where they stand, the join link once going, calendar, cancel."""
+    answer = _answer(key)
+    event = answer.event
+    return render(request, "events/public_rsvp.html", {
+        "answer": answer, "event": event, "when": services.when_text(
+            event, answer.shift.starts_at if answer.shift else None)})
+
+
+@require_POST
+def cancel_rsvp(request: HttpRequest, key: str) -> HttpResponse:
+    answer = _answer(key)
+    services.cancel_rsvp(answer)
+    flash.info(request, _("You are no longer signed up. Thank you for letting us know."))
+    return redirect(answer.get_absolute_url())
+
+
+def _ics_response(body: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.ics"'
+    return response
+
+
+def event_ics(request: HttpRequest, public_id: Any) -> HttpResponse:
+    event = _public_event(public_id)
+    return _ics_response(calendar.ics(event), "event")
+
+
+def rsvp_ics(request: HttpRequest, key: str) -> HttpResponse:
+    answer = _answer(key)
+    return _ics_response(calendar.ics(answer.event, answer), "event")
+
+
+def find(request: HttpRequest) -> HttpResponse:
+    """Upcoming public events near a ZIP, nearest first, each at its own local time."""
+    form = FindForm(request.GET or None)
+    events = services.public_events().select_related("campaign")
+    rows: list[tuple[Event, float | None]] = []
+    if form.is_valid():
+        if form.cleaned_data.get("date"):
+            events = events.filter(starts_at__date__gte=form.cleaned_data["date"])
+        if form.cleaned_data.get("zip"):
+            try:
+                rows = [(e, d) for e, d in services.nearest(events, form.cleaned_data["zip"],
+                                                               form.cleaned_data.get("miles") or 25)]
+            except services.EventError as exc:
+                form.add_error("zip", str(exc))
+        else:
+            rows = [(e, None) for e in events[:200]]
+    else:
+        rows = [(e, None) for e in events[:200]]
+    return render(request, "events/find.html", {
+        "form": form, "rows": [(e, d, services.when_text(e)) for e, d in rows],
+        "searched": bool(request.GET.get("zip"))})
+
+
+def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = get_object_or_404(EventCampaign.objects.exclude(status=Status.DRAFT), public_id=public_id)
+    sites = campaign.events.filter(status__in=OPEN[:2]).exclude(visibility=Visibility.MEMBERS)
+    zip_code = request.GET.get("zip", "").strip()
+    rows: list[tuple[Event, float | None]]
+    error = ""
+    if zip_code:
+        try:
+            rows = [(e, d) for e, d in services.nearest(sites, zip_code)[:10]]
+        except services.EventError as exc:
+            rows, error = [], str(exc)
+    else:
+        rows = [(e, None) for e in sites.order_by("region", "locality")]
+    return render(request, "events/public_campaign.html", {
+        "campaign": campaign, "rows": [(e, d, services.when_text(e)) for e, d in rows], "zip": zip_code,
+        "error": error, "total": sites.count()})

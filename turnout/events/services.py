@@ -1,0 +1,334 @@
+"""Events: making them, RSVPs with capacity and a waitlist, and what people are told.
+
+Every write to an event's seats happens with the event's row locked, so two people taking
+the last seat at once cannot both get it: one goes to the waitlist. An RSVP is one per
+person per event; a second submission (a double click, a retry) returns the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import Group, User
+from turnout.core import audit, geo
+from turnout.core.models import AuditEntry
+from turnout.events.models import Event, EventCampaign, Rsvp, Shift, Status
+from turnout.messaging import sending
+from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+from turnout.people.models import ConsentEvent, Person
+from turnout.people.services import ContactChoice, record_consent, signup_person
+
+# Reminders by default: a day before and an hour before (minutes).
+DEFAULT_REMINDERS = [24 * 60, 60]
+
+
+class EventError(ValueError):
+    """A request the event cannot take, with a message for the person."""
+
+
+def wall_clock(day: date, at: time, zone: str) -> datetime:
+    """The instant a local wall-clock time names in `zone`, daylight saving included
+    (Arizona and Hawaii keep standard time all year; their zones say so)."""
+    local = datetime.combine(day, at, tzinfo=ZoneInfo(zone))
+    # A time that does not exist (skipped when clocks spring forward) is taken as the
+    # moment an hour later; one that happens twice (fall back) as its first occurrence.
+    utc = local.astimezone(ZoneInfo("UTC"))
+    if utc.astimezone(ZoneInfo(zone)).replace(tzinfo=None) != local.replace(tzinfo=None):
+        utc = (local + timedelta(hours=1)).astimezone(ZoneInfo("UTC"))
+    return utc
+
+
+def place_event(event: Event) -> None:
+    """Coordinates and time zone from the event's ZIP (in person); raises EventError when unknown."""
+    if event.kind == Event.Kind.VIRTUAL and not event.postal_code:
+        event.latitude = event.longitude = None
+        return
+    place = geo.lookup_zip(event.postal_code)
+    if place is None:
+        raise EventError(_("We do not know the ZIP code “%(zip)s”.") % {"zip": event.postal_code})
+    event.postal_code = place.zip_code
+    event.latitude, event.longitude, event.time_zone = place.latitude, place.longitude, place.time_zone
+    event.locality = event.locality or place.city
+    event.region = event.region or place.state
+
+
+@transaction.atomic
+def save_event(*, actor: User | None, event: Event, notify: bool = True) -> Event:
+    """Create or change an event; people going hear when its time or place changes."""
+    creating = event.pk is None
+    before = None if creating else Event.objects.get(pk=event.pk)
+    place_event(event)
+    if creating and not event.reminders:
+        event.reminders = list(DEFAULT_REMINDERS)
+    event.save()
+    summary = "Created the event" if creating else "Changed the event"
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.CHANGE,
+                 target=event, summary=summary, group=event.group)
+    moved = before is not None and (before.starts_at != event.starts_at or before.place_line() != event.place_line()
+                                    or before.join_url != event.join_url)
+    if moved and notify:
+        tell_going(event, topic="change", body=_change_text(event))
+    if creating or moved or (before is not None and before.status != event.status):
+        transaction.on_commit(lambda: schedule_reminders(event))
+    return event
+
+
+@transaction.atomic
+def cancel_event(*, actor: User | None, event: Event, note: str = "") -> int:
+    """Cancel: everyone going or waiting is told. Returns how many were told."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status == Status.CANCELLED:
+        return 0
+    event.status = Status.CANCELLED
+    event.save(update_fields=["status"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, summary="Cancelled the event",
+                 group=event.group)
+    body = _("%(title)s on %(when)s is cancelled.") % {"title": event.title, "when": when_text(event)}
+    if note:
+        body += " " + note
+    return tell_going(event, topic="cancelled", body=body, waitlist_too=True)
+
+
+def when_text(event: Event, start: datetime | None = None) -> str:
+    """"Tue, Nov 24, 5:00 p.m. PST": the event's own local time and zone."""
+    local = (start or event.starts_at).astimezone(event.zone)
+    return f"{formats.date_format(local, 'D, M j, P')} {local.tzname()}"
+
+
+def _change_text(event: Event) -> str:
+    return _("Update: %(title)s is now %(when)s, %(where)s.") % {
+        "title": event.title, "when": when_text(event), "where": event.place_line()}
+
+
+@dataclass
+class RsvpRequest:
+    given_name: str
+    family_name: str = ""
+    email: str = ""
+    phone: str = ""
+    sms_consent_text: str = ""  # the exact text of the box they ticked; empty: no consent to texts
+    postal_code: str = ""
+    language: str = "en"
+    shift: Shift | None = None
+    answers: dict[str, Any] | None = None
+    source: str = "form"
+
+
+def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
+    """Sign someone up: going, or on the waitlist when full. (rsvp, created); the same person again
+    gets their first RSVP back (a cancelled one comes back to life). Two submissions of the same
+    person at once (a double click) race to add them; the loser tries once more and finds them."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _rsvp(event, request)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
+    _check_open(Event.objects.get(pk=event.pk), request)
+    try:
+        email = normalize_email(request.email) if request.email else ""
+        phone = normalize_phone(request.phone)[0] if request.phone else ""
+    except InvalidContact as exc:
+        raise EventError(str(exc)) from None
+    fields = {"given_name": request.given_name, "family_name": request.family_name,
+              "postal_code": request.postal_code, "language": request.language}
+    person, _created = signup_person(
+        actor=None, group=event.group, fields=fields,
+        emails=[ContactChoice(email)] if email else [],
+        phones=[ContactChoice(phone, kind="mobile")] if phone else [],
+        source=ConsentEvent.Source.FORM, source_detail=f"RSVP: {event.title}"[:200])
+    if phone and request.sms_consent_text:
+        record_consent(person=person, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
+                       source=ConsentEvent.Source.FORM, source_detail=f"RSVP: {event.title}"[:200],
+                       text=request.sms_consent_text)
+    event = Event.objects.select_for_update().get(pk=event.pk)  # seats are counted under this lock
+    _check_open(event, request)
+    existing = Rsvp.objects.filter(event=event, person=person).first()
+    if existing is not None and existing.status != Rsvp.Status.CANCELLED:
+        return existing, False
+    shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
+    status = Rsvp.Status.GOING if _has_room(event, shift) else Rsvp.Status.WAITLIST
+    if existing is not None:
+        existing.status, existing.shift, existing.answers = status, shift, request.answers or {}
+        existing.save(update_fields=["status", "shift", "answers"])
+        answer = existing
+    else:
+        answer = Rsvp.objects.create(event=event, person=person, shift=shift, status=status,
+                                     answers=request.answers or {}, source=request.source)
+    if request.source != "host":
+        confirm(answer)
+    return answer, existing is None
+
+
+def _check_open(event: Event, request: RsvpRequest) -> None:
+    if event.status not in (Status.SCHEDULED, Status.STANDBY):
+        raise EventError(_("This event is not taking RSVPs."))
+    if event.starts_at < timezone.now() - timedelta(hours=6) and request.source != "host":
+        raise EventError(_("This event is over."))
+
+
+def _has_room(event: Event, shift: Shift | None) -> bool:
+    going = Rsvp.objects.filter(event=event, status=Rsvp.Status.GOING)
+    if event.capacity is not None and going.count() >= event.capacity:
+        return False
+    return shift is None or shift.capacity is None or going.filter(shift=shift).count() < shift.capacity
+
+
+@transaction.atomic
+def cancel_rsvp(answer: Rsvp) -> Rsvp | None:
+    """The person is not coming; the first on the waitlist who now fits is promoted and told.
+    Returns whoever was promoted."""
+    event = Event.objects.select_for_update().get(pk=answer.event_id)
+    answer = Rsvp.objects.select_for_update().get(pk=answer.pk)
+    if answer.status == Rsvp.Status.CANCELLED:
+        return None
+    answer.status = Rsvp.Status.CANCELLED
+    answer.save(update_fields=["status"])
+    for waiting in Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLIST).select_related("shift"):
+        if _has_room(event, waiting.shift):
+            waiting.status = Rsvp.Status.GOING
+            waiting.save(update_fields=["status"])
+            confirm(waiting, promoted=True)
+            return waiting
+    return None
+
+
+def rsvp_link(answer: Rsvp) -> str:
+    return settings.BASE_URL + reverse("public_rsvp", args=[answer.key])
+
+
+def confirm(answer: Rsvp, promoted: bool = False) -> None:
+    """Tell the person where they stand, by email and (with consent) by text, in their language."""
+    event = answer.event
+    with translation.override(answer.person.language or "en"):
+        if answer.status == Rsvp.Status.WAITLIST:
+            head = _("You are on the waitlist for %(title)s. We will tell you if a spot opens.")
+        elif promoted:
+            head = _("A spot opened: you are going to %(title)s!")
+        else:
+            head = _("You are going to %(title)s!")
+        lines = [head % {"title": event.title}, when_text(event, answer.shift.starts_at if answer.shift else None)]
+        if event.kind == Event.Kind.IN_PERSON:
+            lines.append(event.place_line())
+        elif answer.status == Rsvp.Status.GOING and event.join_url:
+            lines.append(_("Join: %(link)s") % {"link": event.join_url})
+        if event.status == Status.STANDBY and event.standby_condition:
+            lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
+        lines.append(_("Details, calendar, or cancel: %(link)s") % {"link": rsvp_link(answer)})
+        subject = lines[0]
+    body = "\n".join(lines)
+    person = Person.objects.filter(pk=answer.person_id)
+    topic = f"event:{event.pk}:confirmation"
+    reason = "answer to the person's own RSVP"
+    sending.send_automatic(group=event.group, channel="email", subject=subject, body=body, topic=topic,
+                           audience=person, urgent_reason=reason)
+    sending.send_automatic(group=event.group, channel="sms", body=body, topic=topic, audience=person,
+                           urgent_reason=reason)
+
+
+def going(event: Event, waitlist_too: bool = False) -> QuerySet[Person]:
+    statuses = [Rsvp.Status.GOING, Rsvp.Status.WAITLIST] if waitlist_too else [Rsvp.Status.GOING]
+    return Person.objects.filter(rsvps__event=event, rsvps__status__in=statuses)
+
+
+def tell_going(event: Event, *, topic: str, body: str, waitlist_too: bool = False, urgent: bool = True) -> int:
+    """Text and email everyone going (and waiting): a change, a cancellation, a host's note."""
+    people = going(event, waitlist_too)
+    count = people.count()
+    if count:
+        reason = "a change to an event they are going to" if urgent else ""
+        for channel in ("sms", "email"):
+            sending.send_automatic(group=event.group, channel=channel, subject=f"{event.title}: {topic}",
+                                   body=f"{body}\n{settings.BASE_URL}{event.public_url()}",
+                                   topic=f"event:{event.pk}:{topic}", audience=people, urgent_reason=reason)
+    return count
+
+
+def schedule_reminders(event: Event) -> None:
+    """Queue each reminder for its moment before the start; a reminder whose event moved or was
+    cancelled by then does nothing (the move queued its own)."""
+    from turnout.events.tasks import send_reminder
+
+    now = timezone.now()
+    for minutes in event.reminders or []:
+        at = event.starts_at - timedelta(minutes=int(minutes))
+        if at > now:
+            send_reminder.using(run_after=at).enqueue(event_id=event.pk, minutes=int(minutes),
+                                                      starts_at=event.starts_at.isoformat())
+
+
+def send_reminder(*, event_id: int, minutes: int, starts_at: str) -> int:
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None or event.status not in (Status.SCHEDULED, Status.STANDBY):
+        return 0
+    if event.starts_at.isoformat() != starts_at:
+        return 0  # moved since: the move queued the right reminder
+    if timezone.now() > event.starts_at - timedelta(minutes=minutes / 2):
+        return 0  # far too late (workers were down): "tomorrow" an hour before would mislead
+    lead = _("tomorrow") if minutes >= 12 * 60 else _("soon")
+    body = _("Reminder: %(title)s starts %(lead)s, %(when)s. %(where)s") % {
+        "title": event.title, "lead": lead, "when": when_text(event), "where": event.place_line()}
+    if event.kind == Event.Kind.VIRTUAL and event.join_url:
+        body += " " + _("Join: %(link)s") % {"link": event.join_url}
+    return tell_going(event, topic=f"reminder-{minutes}", body=body, urgent=False)
+
+
+def counts(event: Event) -> dict[str, int]:
+    return Rsvp.objects.filter(event=event).aggregate(
+        going=Count("pk", filter=Q(status=Rsvp.Status.GOING)),
+        waitlist=Count("pk", filter=Q(status=Rsvp.Status.WAITLIST)),
+        cancelled=Count("pk", filter=Q(status=Rsvp.Status.CANCELLED)),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)))
+
+
+# Campaigns ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_site(*, actor: User | None, campaign: EventCampaign, event: Event) -> Event:
+    """A site of a distributed action: at the campaign's local time in the site's own zone."""
+    event.campaign, event.group = campaign, event.group if event.group_id else campaign.group
+    if campaign.status == Status.STANDBY and event.status == Status.SCHEDULED:
+        event.status, event.standby_condition = Status.STANDBY, campaign.standby_condition
+    place_event(event)
+    if campaign.local_date and campaign.local_start:
+        event.starts_at = wall_clock(campaign.local_date, campaign.local_start, event.time_zone)
+        event.ends_at = (wall_clock(campaign.local_date, campaign.local_end, event.time_zone)
+                         if campaign.local_end else None)
+    return save_event(actor=actor, event=event)
+
+
+def nearest(events: QuerySet[Event], postal_code: str, miles: float | None = None) -> list[tuple[Event, float]]:
+    """Events by distance from a ZIP (nearest first), within `miles` when given."""
+    place = geo.lookup_zip(postal_code)
+    if place is None:
+        raise EventError(_("We do not know the ZIP code “%(zip)s”.") % {"zip": postal_code})
+    located = events.filter(latitude__isnull=False, longitude__isnull=False)
+    if miles:
+        south, north, west, east = geo.bounding_box(place.latitude, place.longitude, miles)  # lat, lat, lon, lon
+        located = located.filter(latitude__range=(south, north), longitude__range=(west, east))
+    ranked = [(e, geo.distance_miles(place.latitude, place.longitude, e.latitude, e.longitude))  # type: ignore[arg-type]
+              for e in located]
+    return sorted(((e, d) for e, d in ranked if miles is None or d <= miles), key=lambda pair: pair[1])
+
+
+def public_events(group: Group | None = None) -> QuerySet[Event]:
+    """What anyone may find: public, upcoming, live or on standby."""
+    found = Event.objects.filter(visibility="public", status__in=[Status.SCHEDULED, Status.STANDBY],
+                                 starts_at__gte=timezone.now() - timedelta(hours=3))
+    return found.filter(group=group) if group else found

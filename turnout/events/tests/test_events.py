@@ -1,0 +1,315 @@
+"""Events: local wall-clock time in each site's zone, RSVPs with capacity and waitlist, what people are told."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import icalendar
+import time_machine
+from django.core import mail
+from django.test import override_settings
+
+from turnout.core.testing import TurnoutTestCase, run_due_tasks
+from turnout.events import services
+from turnout.events.models import Event, EventCampaign, Rsvp, Shift
+from turnout.messaging.transports import simple
+from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber
+
+NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 10:00 in Seattle, a Monday
+
+
+def make_event(group: Any, **fields: Any) -> Event:
+    values = {"title": "Rally for a fair contract", "postal_code": "98101", "venue": "Westlake Park",
+              "starts_at": datetime(2026, 11, 5, 2, 0, tzinfo=UTC)}  # 18:00 on Nov 4 in Seattle
+    values.update(fields)
+    return services.save_event(actor=None, event=Event(group=group, **values))
+
+
+class WallClockTests(TurnoutTestCase):
+    def test_five_pm_local_is_a_different_instant_in_each_zone(self) -> None:
+        day, five = date(2026, 11, 4), time(17, 0)
+        expected = {"America/New_York": datetime(2026, 11, 4, 22, 0, tzinfo=UTC),
+                    "America/Chicago": datetime(2026, 11, 4, 23, 0, tzinfo=UTC),
+                    "America/Denver": datetime(2026, 11, 5, 0, 0, tzinfo=UTC),
+                    "America/Phoenix": datetime(2026, 11, 5, 0, 0, tzinfo=UTC),
+                    "America/Los_Angeles": datetime(2026, 11, 5, 1, 0, tzinfo=UTC),
+                    "Pacific/Honolulu": datetime(2026, 11, 5, 3, 0, tzinfo=UTC)}
+        for zone, instant in expected.items():
+            self.assertEqual(services.wall_clock(day, five, zone), instant, zone)
+
+    def test_the_daylight_saving_switch_days(self) -> None:
+        spring, fall, five = date(2026, 3, 8), date(2026, 11, 1), time(17, 0)
+        # New York moves to EDT (UTC-4) on 8 March and back to EST (UTC-5) on 1 November.
+        self.assertEqual(services.wall_clock(spring, five, "America/New_York"), datetime(2026, 3, 8, 21, tzinfo=UTC))
+        self.assertEqual(services.wall_clock(fall, five, "America/New_York"), datetime(2026, 11, 1, 22, tzinfo=UTC))
+        # Arizona and Hawaii do not shift: the same UTC hour on both days.
+        for zone, hour in (("America/Phoenix", 0), ("Pacific/Honolulu", 3)):
+            self.assertEqual(services.wall_clock(spring, five, zone).hour, hour, zone)
+            self.assertEqual(services.wall_clock(fall, five, zone).hour, hour, zone)
+        # 02:30 does not exist in New York on 8 March: it is taken as 03:30 EDT.
+        self.assertEqual(services.wall_clock(spring, time(2, 30), "America/New_York"),
+                         datetime(2026, 3, 8, 7, 30, tzinfo=UTC))
+        # 01:30 happens twice on 1 November: the first (EDT) is taken.
+        self.assertEqual(services.wall_clock(fall, time(1, 30), "America/New_York"),
+                         datetime(2026, 11, 1, 5, 30, tzinfo=UTC))
+
+    def test_a_campaign_puts_every_site_at_five_pm_in_its_own_zone(self) -> None:
+        campaign = EventCampaign.objects.create(group=self.local, title="Protect the Results",
+                                                local_date=date(2026, 11, 4), local_start=time(17, 0),
+                                                local_end=time(19, 0))
+        sites = {}
+        for zip_code in ("10001", "60601", "85004", "98101", "96813"):
+            sites[zip_code] = services.add_site(actor=None, campaign=campaign, event=Event(
+                group=self.local, title=f"Site {zip_code}", postal_code=zip_code))
+        for zip_code, event in sites.items():
+            local = event.local_start()
+            self.assertEqual((local.hour, local.minute, local.date()), (17, 0, date(2026, 11, 4)), zip_code)
+            self.assertEqual(event.local_end().hour, 19)  # type: ignore[union-attr]
+        self.assertEqual(sites["85004"].time_zone, "America/Phoenix")
+        self.assertEqual(services.when_text(sites["96813"]), "Wed, Nov 4, 5 p.m. HST")
+        self.assertEqual(sites["10001"].starts_at, datetime(2026, 11, 4, 22, tzinfo=UTC))
+
+    def test_a_standby_campaigns_sites_are_on_standby_too(self) -> None:
+        campaign = EventCampaign.objects.create(group=self.local, title="If they stop the count",
+                                                local_date=date(2026, 11, 5), local_start=time(17, 0),
+                                                status="standby", standby_condition="the count is stopped")
+        site = services.add_site(actor=None, campaign=campaign, event=Event(group=self.local, title="Seattle",
+                                                                             postal_code="98101"))
+        self.assertEqual((site.status, site.standby_condition), ("standby", "the count is stopped"))
+
+
+@override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Local 8 Union", BASE_URL="https://local8.example")
+class RsvpTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        simple.outbox.clear()
+        self.traveller = time_machine.travel(NOW, tick=False)
+        self.traveller.start()
+        self.addCleanup(self.traveller.stop)
+
+    def work(self) -> None:
+        """What the worker does: run due tasks, and the tasks they queue, until none is due."""
+        while True:
+            with self.captureOnCommitCallbacks(execute=True):
+                ran = run_due_tasks()
+            if not ran:
+                return
+
+    def answer(self, event: Event, name: str = "Ana", email: str = "", phone: str = "", consent: bool = False,
+               **extra: Any) -> Rsvp:
+        with self.captureOnCommitCallbacks(execute=True):
+            answer, _created = services.rsvp(event, services.RsvpRequest(
+                given_name=name, email=email or f"{name.lower()}@example.org", phone=phone,
+                sms_consent_text="Text me. Reply STOP to stop." if consent else "", postal_code="98101", **extra))
+        run_due_tasks()
+        return answer
+
+    def test_an_rsvp_makes_a_person_records_text_consent_and_confirms_by_email_and_text(self) -> None:
+        event = make_event(self.local, kind="virtual", join_url="https://meet.example/abc")
+        answer = self.answer(event, name="Ana", email="ana@example.org", phone="(206) 555-0177", consent=True)
+        self.assertEqual(answer.status, "going")
+        person = answer.person
+        self.assertEqual(person.memberships.get().group, self.local)
+        consent = ConsentEvent.objects.get(person=person, channel="sms")
+        self.assertEqual((consent.action, consent.consent_text), ("opt_in", "Text me. Reply STOP to stop."))
+        self.assertEqual([m.to for m in mail.outbox], [["ana@example.org"]])
+        self.assertIn("https://meet.example/abc", mail.outbox[0].body)  # the join link, only to people going
+        self.assertIn("Wed, Nov 4, 6 p.m. PST", mail.outbox[0].body)
+        self.assertIn(f"https://local8.example/r/{answer.key}/", mail.outbox[0].body)
+        self.assertEqual([s.to for s in simple.outbox], ["+12065550177"])
+        self.assertIn("https://meet.example/abc", simple.outbox[0].body)
+
+    def test_no_text_without_consent_and_a_second_submission_is_the_same_rsvp(self) -> None:
+        event = make_event(self.local)
+        first = self.answer(event, name="Ben", phone="206-555-0178")
+        again = self.answer(event, name="Ben", phone="206-555-0178")
+        self.assertEqual(first.pk, again.pk)
+        self.assertEqual(Rsvp.objects.filter(event=event).count(), 1)
+        self.assertEqual(simple.outbox, [])  # no consent to texts: no text
+        self.assertEqual(PhoneNumber.objects.get(number="+12065550178").sms_status, "none")
+        self.assertEqual(len(mail.outbox), 1)  # and one confirmation, not two
+
+    def test_a_full_event_waitlists_and_a_cancellation_promotes_the_first_in_line(self) -> None:
+        event = make_event(self.local, capacity=1, kind="virtual", join_url="https://meet.example/xyz")
+        first = self.answer(event, name="Cam")
+        second = self.answer(event, name="Dee")
+        third = self.answer(event, name="Eli")
+        self.assertEqual([first.status, second.status, third.status], ["going", "waitlist", "waitlist"])
+        waitlisted = next(m for m in mail.outbox if m.to == ["dee@example.org"])
+        self.assertIn("waitlist", waitlisted.body)
+        self.assertNotIn("meet.example/xyz", waitlisted.body)  # no join link until they have a seat
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            promoted = services.cancel_rsvp(first)
+        run_due_tasks()
+        self.assertEqual(promoted, second)
+        second.refresh_from_db()
+        self.assertEqual(second.status, "going")
+        self.assertEqual([m.to for m in mail.outbox], [["dee@example.org"]])
+        self.assertIn("A spot opened", mail.outbox[0].body)
+        self.assertIn("meet.example/xyz", mail.outbox[0].body)
+
+    def test_a_shift_has_its_own_capacity(self) -> None:
+        event = make_event(self.local)
+        early = Shift.objects.create(event=event, label="Setup", starts_at=event.starts_at - timedelta(hours=1),
+                                     capacity=1)
+        self.assertEqual(self.answer(event, name="Fay", shift=early).status, "going")
+        self.assertEqual(self.answer(event, name="Gus", shift=early).status, "waitlist")
+        self.assertEqual(self.answer(event, name="Hal").status, "going")  # the event itself has room
+
+    def test_a_change_of_time_tells_everyone_going_and_cancelling_tells_everyone(self) -> None:
+        event = make_event(self.local)
+        self.answer(event, name="Ida", phone="206-555-0181", consent=True)
+        simple.outbox.clear()
+        mail.outbox.clear()
+        event.starts_at += timedelta(hours=1)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.save_event(actor=self.organizer, event=event)
+        run_due_tasks()
+        self.assertEqual(len(simple.outbox), 1)
+        self.assertIn("now Wed, Nov 4, 7 p.m. PST", simple.outbox[0].body)
+        with self.captureOnCommitCallbacks(execute=True):
+            told = services.cancel_event(actor=self.organizer, event=event, note="We won: the boss signed.")
+        run_due_tasks()
+        self.assertEqual(told, 1)
+        self.assertIn("is cancelled. We won: the boss signed.", simple.outbox[-1].body)
+        with self.assertRaises(services.EventError):
+            self.answer(event, name="Jo")
+
+    def test_reminders_go_at_their_moment_to_people_going_and_a_moved_event_skips_the_old_one(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):  # saving queues the reminders
+            event = make_event(self.local)
+        self.answer(event, name="Kai", phone="206-555-0182", consent=True)
+        self.answer(event, name="Lu").event  # noqa: B018  (email only)
+        simple.outbox.clear()
+        mail.outbox.clear()
+        with time_machine.travel(event.starts_at - timedelta(hours=24), tick=False):
+            self.work()  # the day-before reminder, at 18:00 Seattle time the day before
+        self.assertEqual(len(simple.outbox), 1)
+        self.assertIn("Reminder: Rally for a fair contract starts tomorrow", simple.outbox[0].body)
+        self.assertEqual(len(mail.outbox), 2)
+        # Moved an hour later: the old hour-before reminder does nothing; the new one goes.
+        event.starts_at += timedelta(hours=1)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.save_event(actor=None, event=event, notify=False)
+        simple.outbox.clear()
+        with time_machine.travel(event.starts_at - timedelta(minutes=60), tick=False):
+            self.work()
+        self.assertEqual(len(simple.outbox), 1)
+        self.assertIn("starts soon", simple.outbox[0].body)
+
+    def test_the_calendar_file_is_in_the_events_zone_and_the_persons_has_the_join_link(self) -> None:
+        event = make_event(self.local, kind="virtual", join_url="https://meet.example/cal",
+                           time_zone="America/Los_Angeles", postal_code="")
+        answer = self.answer(event, name="Mo")
+        public = icalendar.Calendar.from_ical(self.client.get(f"/e/{event.public_id}/calendar.ics").content)
+        entry = public.walk("VEVENT")[0]
+        self.assertEqual(str(entry["DTSTART"].params["TZID"]), "America/Los_Angeles")
+        self.assertEqual(entry.decoded("DTSTART").hour, 18)
+        self.assertEqual(entry.decoded("DTSTART").astimezone(UTC), event.starts_at)
+        self.assertTrue(public.walk("VTIMEZONE"))
+        self.assertNotIn("meet.example/cal", public.to_ical().decode())
+        own = self.client.get(f"/r/{answer.key}/calendar.ics")
+        self.assertEqual(own["Content-Type"], "text/calendar; charset=utf-8")
+        self.assertIn("meet.example/cal", own.content.decode())
+
+
+@override_settings(SMS_BACKEND="memory")
+class PublicPageTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        self.traveller = time_machine.travel(NOW, tick=False)
+        self.traveller.start()
+        self.addCleanup(self.traveller.stop)
+
+    def test_rsvp_through_the_page_and_the_join_link_only_after(self) -> None:
+        event = make_event(self.local, kind="virtual", join_url="https://meet.example/page",
+                           description="**Bring** a coworker <script>alert(1)</script>")
+        page = self.client.get(event.public_url())
+        self.assertContains(page, "<strong>Bring</strong>", html=False)
+        self.assertNotContains(page, "<script>alert(1)</script>", html=False)
+        self.assertNotContains(page, "meet.example/page")
+        response = self.client.post(event.public_url(), {"given_name": "Nia", "email": "nia@example.org",
+                                                         "postal_code": "98101"})
+        answer = Rsvp.objects.get(event=event)
+        self.assertRedirects(response, answer.get_absolute_url())
+        mine = self.client.get(answer.get_absolute_url())
+        self.assertContains(mine, "You're going!")
+        self.assertContains(mine, "https://meet.example/page")
+        self.client.post(f"/r/{answer.key}/cancel/")
+        answer.refresh_from_db()
+        self.assertEqual(answer.status, "cancelled")
+        self.assertNotContains(self.client.get(answer.get_absolute_url()), "meet.example/page")
+
+    def test_bad_input_is_explained_and_what_was_typed_is_kept(self) -> None:
+        event = make_event(self.local)
+        response = self.client.post(event.public_url(), {"given_name": "Oscar", "phone": "12", "sms_consent": "on",
+                                                         "postal_code": "98101"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'value="Oscar"')
+        self.assertContains(response, "errorlist")
+        response = self.client.post(event.public_url(), {"given_name": "Oscar", "postal_code": "98101"})
+        self.assertContains(response, "Give an email address or a mobile number")
+        self.assertFalse(Rsvp.objects.exists())
+
+    def test_a_bot_that_fills_the_hidden_field_stores_nothing(self) -> None:
+        event = make_event(self.local)
+        self.client.post(event.public_url(), {"given_name": "Bot", "email": "bot@example.org", "website": "x"})
+        self.assertFalse(Rsvp.objects.exists())
+        self.assertFalse(EmailAddress.objects.filter(address="bot@example.org").exists())
+
+    def test_drafts_and_members_only_events_are_not_public(self) -> None:
+        for fields in ({"status": "draft"}, {"visibility": "members"}):
+            event = make_event(self.local, **fields)
+            self.assertEqual(self.client.get(event.public_url()).status_code, 404)
+
+    def test_find_by_zip_lists_the_nearest_first_with_local_times(self) -> None:
+        seattle = make_event(self.local, title="Seattle rally")
+        make_event(self.local, title="Tacoma rally", postal_code="98402")
+        make_event(self.local, title="Chicago rally", postal_code="60601",
+                   starts_at=datetime(2026, 11, 4, 23, 0, tzinfo=UTC))
+        make_event(self.local, title="Hidden rally", visibility="unlisted")
+        page = self.client.get("/find/", {"zip": "98104", "miles": 50}).content.decode()
+        self.assertLess(page.index("Seattle rally"), page.index("Tacoma rally"))
+        self.assertNotIn("Chicago rally", page)
+        self.assertNotIn("Hidden rally", page)
+        everywhere = self.client.get("/find/").content.decode()
+        self.assertIn("Wed, Nov 4, 5 p.m. CST", everywhere)
+        self.assertIn(services.when_text(seattle), everywhere)
+
+
+class ConsoleTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        self.traveller = time_machine.travel(NOW, tick=False)
+        self.traveller.start()
+        self.addCleanup(self.traveller.stop)
+
+    def test_an_organizer_makes_an_event_in_its_own_local_time(self) -> None:
+        self.login(self.organizer)
+        response = self.client.post("/events/new/", {
+            "group": self.local.pk, "title": "Daily info & action", "kind": "virtual", "time_zone": "America/Chicago",
+            "join_url": "https://meet.example/daily", "visibility": "public", "status": "scheduled",
+            "date": "2026-11-24", "start": "12:00", "end": "13:00"})
+        event = Event.objects.get()
+        self.assertRedirects(response, event.get_absolute_url())
+        self.assertEqual(event.starts_at, datetime(2026, 11, 24, 18, 0, tzinfo=UTC))
+        self.assertEqual(event.reminders, [1440, 60])
+        self.assertContains(self.client.get(event.get_absolute_url()), "Tue, Nov 24, noon CST")
+
+    def test_an_in_person_event_needs_a_known_zip_and_keeps_what_was_typed(self) -> None:
+        self.login(self.organizer)
+        response = self.client.post("/events/new/", {
+            "group": self.local.pk, "title": "Picket", "kind": "in_person", "postal_code": "00000",
+            "visibility": "public", "status": "scheduled", "date": "2026-11-24", "start": "06:00"})
+        self.assertContains(response, "We do not know the ZIP code")
+        self.assertContains(response, 'value="Picket"')
+        self.assertFalse(Event.objects.exists())
+
+    def test_staff_of_another_group_see_nothing_of_the_event(self) -> None:
+        event = make_event(self.local)
+        services.rsvp(event, services.RsvpRequest(given_name="Pia", email="pia@example.org"))
+        self.login(self.outsider)
+        self.assertEqual(self.client.get(event.get_absolute_url()).status_code, 404)
+        self.assertNotContains(self.client.get("/events/"), "Rally for a fair contract")
+        self.assertEqual(self.client.post(f"/events/{event.public_id}/cancel/").status_code, 404)
+        self.assertEqual(Event.objects.get().status, "scheduled")
+        self.assertFalse(Person.objects.filter(given_name="Pia", memberships__group=self.other).exists())
