@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from turnout.core import views as core_views
+from turnout.events import host as events_host
 from turnout.events import public as events_public
 from turnout.messaging import views as messaging_views
 
@@ -41,4 +42,8 @@ urlpatterns = [
     path("r/<str:key>/calendar.ics", events_public.rsvp_ics, name="public_rsvp_ics"),
     path("find/", events_public.find, name="find_events"),
     path("c/<uuid:public_id>/", events_public.campaign_page, name="public_campaign"),
+    # Host tools: the secret in the link is the host's credential.
+    path("host/<str:key>/", events_host.roster, name="event_host"),
+    path("host/<str:key>/sync/", events_host.sync, name="event_host_sync"),
+    path("host/<str:key>/text/", events_host.text_attendees, name="event_host_text"),
 ]

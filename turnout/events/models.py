@@ -181,12 +181,18 @@ class Rsvp(BaseModel):
     answers = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, default="form")  # form, api, host (walk-in), campaign
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # The id a host's phone gave a walk-in made offline: sending it twice adds them once.
+    client_ref = models.CharField(max_length=64, blank=True)
     # The secret in the person's own link (their confirmation page: join link, calendar, cancel).
     key = models.CharField(max_length=40, default=new_host_key, unique=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["event", "person"], name="one_rsvp_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="one_rsvp_per_person"),
+            models.UniqueConstraint(fields=["event", "client_ref"], name="one_walk_in_per_ref",
+                                    condition=~models.Q(client_ref="")),
+        ]
         indexes = [models.Index(fields=["event", "status"], name="rsvp_event_status")]
 
     def __str__(self) -> str:

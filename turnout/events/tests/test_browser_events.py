@@ -95,3 +95,36 @@ def test_an_organizer_builds_a_five_pm_local_action_across_four_time_zones(page:
         expect(row).to_contain_text(when)
         expect(row).to_contain_text(utc)
     page.screenshot(path=str(SHOTS / "events-campaign.png"), full_page=True)
+
+
+def test_a_host_checks_people_in_offline_and_they_sync_once_back_online(browser: Browser, live_server: Any) -> None:  # noqa: F811
+    local = make_group("Local 8")
+    event = services.save_event(actor=None, event=Event(
+        group=local, title="Picket at the north gate", postal_code="98101",
+        starts_at=timezone.now() + timedelta(hours=1)))
+    for name in ("Ana", "Beto", "Carla"):
+        services.rsvp(event, services.RsvpRequest(given_name=name, email=f"{name.lower()}@example.org"))
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(f"{live_server.url}/host/{event.host_key}/")
+    expect(phone.get_by_text("Carla")).to_be_visible()
+    context.set_offline(True)  # the picket line has no signal
+    for name in ("Ana", "Beto"):
+        phone.locator(".roster-row", has_text=name).get_by_role("button", name="Check in").click()
+    phone.locator(".roster-row", has_text="Ana").get_by_role("button").click(force=True)  # a nervous double tap
+    phone.get_by_label("First name").fill("Dario")
+    phone.get_by_label("Mobile phone").fill("206-555-0192")
+    phone.get_by_label("They agree").check()
+    phone.get_by_role("button", name="Add and check in").click()
+    expect(phone.get_by_test_id("pending")).to_have_text("3")
+    expect(phone.locator("#offline")).to_be_visible()
+    phone.screenshot(path=str(SHOTS / "events-host-offline.png"), full_page=True)
+    assert Rsvp.objects.filter(checked_in_at__isnull=False).count() == 0  # nothing has reached the server
+    context.set_offline(False)
+    expect(phone.get_by_test_id("pending")).to_have_text("0", timeout=15_000)
+    expect(phone.get_by_test_id("checked-in")).to_have_text("3")
+    phone.screenshot(path=str(SHOTS / "events-host-synced.png"), full_page=True)
+    assert sorted(Rsvp.objects.filter(checked_in_at__isnull=False).values_list("person__given_name", flat=True)) == [
+        "Ana", "Beto", "Dario"]
+    assert Rsvp.objects.filter(person__given_name="Dario").count() == 1
+    context.close()

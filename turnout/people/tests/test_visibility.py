@@ -19,7 +19,9 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           "set_language", "health", "accounts:verify", "accounts:two_factor_setup", "accounts:preferences",
           # Public event pages: anyone may see a public event (events/tests cover drafts and members-only).
           "find_events", "public_event", "public_event_ics", "public_rsvp", "public_rsvp_cancel", "public_rsvp_ics",
-          "public_campaign"}
+          "public_campaign",
+          # Host tools answer to the secret in the link (events/tests/test_host.py).
+          "event_host", "event_host_sync", "event_host_text"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:
