@@ -169,6 +169,95 @@ SCHEMAS: dict[str, Any] = {
             "turnout:override_reason": {"type": "string", "maxLength": 300},
         },
     },
+    "Event": {
+        "type": "object",
+        "properties": {
+            **COMMON,
+            "title": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
+            "instructions": {"type": "string"}, "browser_url": {"type": "string"},
+            "featured_image_url": {"type": "string"},
+            "start_date": DATE, "end_date": DATE,
+            "turnout:timezone": {"type": "string", "description": "The event's IANA time zone"},
+            "status": {"type": "string", "enum": ["confirmed", "tentative", "cancelled"]},
+            "turnout:status": {"type": "string", "enum": ["draft", "scheduled", "standby", "cancelled", "completed"]},
+            "turnout:standby_condition": {"type": "string"},
+            "visibility": {"type": "string", "enum": ["public", "private"]},
+            "capacity": {"type": "integer", "minimum": 0},
+            "guests_can_invite_others": {"type": "boolean"},
+            "reminders": {"type": "array", "items": {"type": "object", "properties": {
+                "method": {"type": "string"}, "minutes": {"type": "integer"}}}},
+            "total_accepted": {"type": "integer", "minimum": 0},
+            "location": {"type": "object", "properties": {
+                "venue": {"type": "string"}, "address_lines": STRING_LIST, "locality": {"type": "string"},
+                "region": {"type": "string"}, "postal_code": {"type": "string"}, "country": {"type": "string"},
+                "location": {"type": "object", "properties": {
+                    "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
+                    "accuracy": {"type": ["string", "null"]}}}}},
+        },
+        "required": ["identifiers", "title", "start_date", "turnout:timezone", "status", "total_accepted",
+                     "location", "_links"],
+    },
+    "EventInput": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "maxLength": 200}, "description": {"type": "string", "maxLength": 20000},
+            "start_date": {"type": "string", "description": "With an offset or Z: that instant. Without: the "
+                                                           "wall-clock time at the event's location."},
+            "end_date": {"type": "string"},
+            "turnout:timezone": {"type": "string", "description": "For an event with no postal code"},
+            "capacity": {"type": "integer", "minimum": 0}, "visibility": {"type": "string"},
+            "turnout:status": {"type": "string", "enum": ["draft", "scheduled", "standby", "cancelled", "completed"]},
+            "turnout:standby_condition": {"type": "string", "maxLength": 300},
+            "join_url": {"type": "string", "maxLength": 500},
+            "location": {"type": "object", "properties": {
+                "venue": {"type": "string"}, "address_lines": STRING_LIST, "locality": {"type": "string"},
+                "region": {"type": "string"}, "postal_code": {"type": "string"}}},
+        },
+    },
+    "Attendance": {
+        "type": "object",
+        "properties": {
+            **COMMON,
+            "status": {"type": "string", "enum": ["accepted", "declined", "tentative", "needs action"]},
+            "turnout:checked_in_date": DATE,
+            "action_network:person_id": {"type": "string"}, "action_network:event_id": {"type": "string"},
+            "action_network:referrer_data": {"type": "object"},
+        },
+        "required": ["identifiers", "status", "action_network:person_id", "action_network:event_id", "_links"],
+    },
+    "AttendanceInput": {
+        "type": "object",
+        "description": "The person by link, id or email, or a person to sign up (the signup helper's rules).",
+        "properties": {
+            "person": ref("PersonInput"),
+            "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
+            "action_network:person_id": {"type": "string"}, "email_address": {"type": "string"},
+            "status": {"type": "string", "enum": ["accepted", "declined", "tentative"]},
+        },
+    },
+    "EventCampaign": {
+        "type": "object",
+        "properties": {
+            **COMMON,
+            "title": {"type": "string"}, "description": {"type": "string"}, "host_pitch": {"type": "string"},
+            "host_instructions": {"type": "string"}, "browser_url": {"type": "string"},
+            "host_url": {"type": "string"}, "total_events": {"type": "integer"}, "total_rsvps": {"type": "integer"},
+            "turnout:local_date": {"type": ["string", "null"]}, "turnout:local_start_time": {"type": ["string", "null"]},
+            "turnout:status": {"type": "string"},
+        },
+        "required": ["identifiers", "title", "total_events", "total_rsvps", "_links"],
+    },
+    "EventCampaignInput": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
+            "turnout:local_date": {"type": "string", "description": "The date at every site, e.g. 2026-11-04"},
+            "turnout:local_start_time": {"type": "string", "description": "Local wall-clock time at every site, "
+                                                                         "e.g. 17:00"},
+            "turnout:status": {"type": "string", "enum": ["draft", "scheduled", "standby"]},
+            "turnout:standby_condition": {"type": "string", "maxLength": 300},
+        },
+    },
     "Schedule": {"type": "object", "properties": {"scheduled_start_date": {"type": "string", "format": "date-time"}},
                  "required": ["scheduled_start_date"]},
 }
@@ -193,10 +282,12 @@ def collection_schema(key: str, item: str) -> dict[str, Any]:
 COLLECTIONS = {
     "People": ("osdi:people", "Person"), "Tags": ("osdi:tags", "Tag"), "Taggings": ("osdi:taggings", "Tagging"),
     "Lists": ("osdi:lists", "List"), "Items": ("osdi:items", "Item"), "Messages": ("osdi:messages", "Message"),
+    "Events": ("osdi:events", "Event"), "Attendances": ("osdi:attendances", "Attendance"),
+    "EventCampaigns": ("action_network:event_campaigns", "EventCampaign"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]
-PERSON_EMPTY = ["attendances", "signatures", "submissions", "donations", "outreaches"]
+PERSON_EMPTY = ["signatures", "submissions", "donations", "outreaches"]
 for _name, (_key, _item) in COLLECTIONS.items():
     SCHEMAS[f"{_name}Page"] = collection_schema(_key, _item)
 for _name in {*EMPTY_COLLECTIONS, *PERSON_EMPTY}:
@@ -300,6 +391,38 @@ def paths() -> dict[str, Any]:
         "/messages/{message_id}/schedule": {
             "post": _write("Send at scheduled_start_date (body or query string)", "Schedule", "Message",
                            [_id("message_id", "message")], created=False, found=True)},
+        "/people/{person_id}/attendances": {
+            "get": _get("A person's attendances at events the token can see", "AttendancesPage", [person_id],
+                        paged=True, found=True)},
+        "/events": {"get": _get("Events of the groups the token can see", "EventsPage", paged=True),
+                    "post": _write("Add an event", "EventInput", "Event")},
+        "/events/{event_id}": {
+            "get": _get("One event", "Event", [_id("event_id", "event")], found=True),
+            "put": _write("Change an event (people going are told of a new time or place)", "EventInput", "Event",
+                          [_id("event_id", "event")], created=False, found=True)},
+        "/events/{event_id}/attendances": {
+            "get": _get("Attendances (RSVPs)", "AttendancesPage", [_id("event_id", "event")], paged=True, found=True),
+            "post": _write("Record attendance helper: one per person per event", "AttendanceInput", "Attendance",
+                           [_id("event_id", "event")], found=True)},
+        "/events/{event_id}/attendances/{attendance_id}": {
+            "get": _get("One attendance", "Attendance", [_id("event_id", "event"),
+                                                         _id("attendance_id", "attendance")], found=True),
+            "put": _write("Change an attendance's status", "AttendanceInput", "Attendance",
+                          [_id("event_id", "event"), _id("attendance_id", "attendance")], created=False,
+                          found=True)},
+        "/event_campaigns": {
+            "get": _get("Distributed actions", "EventCampaignsPage", paged=True),
+            "post": _write("Add a distributed action", "EventCampaignInput", "EventCampaign")},
+        "/event_campaigns/{campaign_id}": {
+            "get": _get("One distributed action", "EventCampaign", [_id("campaign_id", "event campaign")],
+                        found=True),
+            "put": _write("Change a distributed action", "EventCampaignInput", "EventCampaign",
+                          [_id("campaign_id", "event campaign")], created=False, found=True)},
+        "/event_campaigns/{campaign_id}/events": {
+            "get": _get("The campaign's sites", "EventsPage", [_id("campaign_id", "event campaign")], paged=True,
+                        found=True),
+            "post": _write("Add a site: at the campaign's local time in the site's own zone unless start_date is "
+                           "given", "EventInput", "Event", [_id("campaign_id", "event campaign")], found=True)},
         "/metadata": {"get": _get("About this API", "Metadata")},
         "/metadata/custom_fields": {"get": _get("Custom field names in use", "CustomFields")},
     }

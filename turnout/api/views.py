@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from turnout.accounts.models import Group, Role
+from turnout.api import events as event_views
 from turnout.api import inputs, odata, serializers
 from turnout.api import messages as message_views
 from turnout.api.hal import (
@@ -103,11 +104,12 @@ def _person(call: Call, person_id: str, write: bool = False) -> Person:
 
 def entry_point(call: Call) -> dict[str, Any]:
     base = call.base
-    collections = ["people", "tags", "lists", "messages", "donations", "fundraising_pages", "advocacy_campaigns",
+    collections = ["people", "tags", "lists", "messages", "events", "donations", "fundraising_pages", "advocacy_campaigns",
                    "outreaches", "campaigns", "queries", "wrappers"]
     links: dict[str, Any] = {"self": link(base)}
     links.update({f"osdi:{name}": link(base + name) for name in collections})
     links["osdi:person_signup_helper"] = link(base + "people")
+    links["action_network:event_campaigns"] = link(base + "event_campaigns")
     links["action_network:metadata"] = link(base + "metadata")
     links["docs"] = link(base + "openapi.json")
     links["curies"] = curies(base)
@@ -390,7 +392,7 @@ entry = endpoint(get=entry_point)
 people = endpoint(get=people_list, post=person_signup)
 person = endpoint(get=person_detail, put=person_update)
 person_taggings_view = endpoint(get=person_taggings)
-person_attendances = endpoint(get=person_empty("osdi:attendances"))
+person_attendances = endpoint(get=event_views.person_attendances)
 person_signatures = endpoint(get=person_empty("osdi:signatures"))
 person_submissions = endpoint(get=person_empty("osdi:submissions"))
 person_donations = endpoint(get=person_empty("osdi:donations"))
@@ -409,6 +411,13 @@ messages = endpoint(get=message_views.messages_list, post=message_views.message_
 message = endpoint(get=message_views.message_detail, put=message_views.message_update)
 message_send = endpoint(post=message_views.message_send)
 message_schedule = endpoint(post=message_views.message_schedule)
+events = endpoint(get=event_views.events_list, post=event_views.event_create)
+event = endpoint(get=event_views.event_detail, put=event_views.event_update)
+attendances = endpoint(get=event_views.attendances_list, post=event_views.attendance_create)
+attendance = endpoint(get=event_views.attendance_detail, put=event_views.attendance_update)
+event_campaigns = endpoint(get=event_views.campaigns_list, post=event_views.campaign_create)
+event_campaign = endpoint(get=event_views.campaign_detail, put=event_views.campaign_update)
+event_campaign_events = endpoint(get=event_views.campaign_events, post=event_views.campaign_event_create)
 EMPTY = {name: endpoint(get=empty_collection(f"osdi:{name}"))
          for name in ("donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                       "queries", "wrappers")}

@@ -156,21 +156,30 @@ def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
         record_consent(person=person, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
                        source=ConsentEvent.Source.FORM, source_detail=f"RSVP: {event.title}"[:200],
                        text=request.sms_consent_text)
+    shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
+    return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
+                     notify=request.source != "host")
+
+
+def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answers: dict[str, Any] | None = None,
+              source: str = "form", notify: bool = True) -> tuple[Rsvp, bool]:
+    """Give someone already known a seat (or a waitlist place): (rsvp, created). Must run in a
+    transaction; the event's row is locked while seats are counted."""
     event = Event.objects.select_for_update().get(pk=event.pk)  # seats are counted under this lock
-    _check_open(event, request)
+    if source in ("form", "campaign") and event.status not in (Status.SCHEDULED, Status.STANDBY):
+        raise EventError(_("This event is not taking RSVPs."))
     existing = Rsvp.objects.filter(event=event, person=person).first()
     if existing is not None and existing.status != Rsvp.Status.CANCELLED:
         return existing, False
-    shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
-    status = Rsvp.Status.GOING if _has_room(event, shift) else Rsvp.Status.WAITLIST
+    seat = Rsvp.Status.GOING if _has_room(event, shift) else Rsvp.Status.WAITLIST
     if existing is not None:
-        existing.status, existing.shift, existing.answers = status, shift, request.answers or {}
+        existing.status, existing.shift, existing.answers = seat, shift, answers or {}
         existing.save(update_fields=["status", "shift", "answers"])
         answer = existing
     else:
-        answer = Rsvp.objects.create(event=event, person=person, shift=shift, status=status,
-                                     answers=request.answers or {}, source=request.source)
-    if request.source != "host":
+        answer = Rsvp.objects.create(event=event, person=person, shift=shift, status=seat,
+                                     answers=answers or {}, source=source)
+    if notify:
         confirm(answer)
     return answer, existing is None
 
