@@ -39,9 +39,9 @@ from turnout.people.models import Person
 
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at"),
            "start_date": odata.when("starts_at")}
-OSDI_STATUS = {Status.SCHEDULED: "confirmed", Status.STANDBY: "tentative", Status.DRAFT: "tentative",
+OSDI_STATUS: dict[str, str] = {Status.SCHEDULED: "confirmed", Status.STANDBY: "tentative", Status.DRAFT: "tentative",
                Status.CANCELLED: "cancelled", Status.COMPLETED: "confirmed"}
-ATTENDANCE_STATUS = {Rsvp.Status.GOING: "accepted", Rsvp.Status.WAITLIST: "tentative",
+ATTENDANCE_STATUS: dict[str, str] = {Rsvp.Status.GOING: "accepted", Rsvp.Status.WAITLIST: "tentative",
                      Rsvp.Status.CANCELLED: "declined"}
 
 
