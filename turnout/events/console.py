@@ -18,8 +18,8 @@ from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.events import services
-from turnout.events.forms import CampaignForm, EventForm, SiteForm
-from turnout.events.models import Event, EventCampaign, Rsvp
+from turnout.events.forms import CampaignForm, EventForm, QuestionForm, ShiftForm, SiteForm
+from turnout.events.models import Event, EventCampaign, Question, Rsvp, Shift
 
 
 def _events(user: User) -> QuerySet[Event]:
@@ -53,6 +53,7 @@ def _save_from_form(request: HttpRequest, form: EventForm) -> Event | None:
             form.add_error("postal_code", str(exc))
             return None
     event.starts_at, event.ends_at = form.local_times(event.time_zone)
+    event.reminders = form.cleaned_data["reminder_hours"]
     if event.created_by_id is None:
         event.created_by = request.user  # type: ignore[assignment]
     services.save_event(actor=request.user, event=event)  # type: ignore[arg-type]
@@ -90,12 +91,35 @@ def event_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     event = _event(request, public_id)
+    can_edit = has_role(request.user, event.group, Role.ORGANIZER)
+    shift_form = ShiftForm(request.POST if "shift" in request.POST else None)
+    question_form = QuestionForm(request.POST if "question" in request.POST else None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if "shift" in request.POST and shift_form.is_valid():
+            data = shift_form.cleaned_data
+            day = event.local_start().date()
+            starts = services.wall_clock(day, data["start"], event.time_zone)
+            ends = services.wall_clock(day, data["end"], event.time_zone) if data.get("end") else None
+            Shift.objects.create(event=event, label=data["label"], starts_at=starts, ends_at=ends,
+                                 capacity=data.get("capacity"))
+            flash.success(request, _("Shift added."))
+            return redirect(event)
+        if "question" in request.POST and question_form.is_valid():
+            data = question_form.cleaned_data
+            Question.objects.create(event=event, label=data["label"], kind=data["kind"], choices=data["choices"],
+                                    required=data["required"], position=event.questions.count())
+            flash.success(request, _("Question added."))
+            return redirect(event)
     rsvps = event.rsvps.select_related("person", "shift").order_by("status", "created_at")
     audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=event,  # type: ignore[arg-type]
                  summary="Viewed the event's roster", group=event.group)
     return render(request, "events/detail.html", {
         "event": event, "rsvps": rsvps, "counts": services.counts(event), "when": services.when_text(event),
-        "can_edit": has_role(request.user, event.group, Role.ORGANIZER)})
+        "can_edit": can_edit, "shift_form": shift_form, "question_form": question_form,
+        "shifts": [(s, services.when_text(event, s.starts_at)) for s in event.shifts.all()],
+        "questions": event.questions.all()})
 
 
 @login_required

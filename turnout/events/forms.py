@@ -114,6 +114,8 @@ class EventForm(forms.ModelForm):
     start = forms.TimeField(label=_("Starts (local time)"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends (local time)"), required=False,
                           widget=forms.TimeInput(attrs={"type": "time"}))
+    reminder_hours = forms.CharField(label=_("Reminders (hours before, comma-separated)"), required=False,
+                                     initial="24, 1", help_text=_("Empty: no reminders."))
 
     class Meta:
         model = Event
@@ -131,6 +133,7 @@ class EventForm(forms.ModelForm):
                        if z not in US_ZONES and z.split("/")[0] in CONTINENTS]])
         self.fields["postal_code"].required = False
         if self.instance.pk:
+            self.initial["reminder_hours"] = ", ".join(f"{m / 60:g}" for m in self.instance.reminders or [])
             local = self.instance.local_start()
             self.initial.update(date=local.date(), start=local.time().replace(second=0, microsecond=0))
             if self.instance.ends_at:
@@ -146,6 +149,20 @@ class EventForm(forms.ModelForm):
             self.add_error("standby_condition", _("Say what must happen for this event to go ahead."))
         return data
 
+    def clean_reminder_hours(self) -> list[int]:
+        minutes = []
+        for part in (self.cleaned_data.get("reminder_hours") or "").replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                hours = float(part)
+            except ValueError:
+                raise forms.ValidationError(_("Give hours as numbers, such as 24, 1 or 0.5.")) from None
+            if not 0 < hours <= 24 * 14:
+                raise forms.ValidationError(_("Reminders go between a few minutes and two weeks before."))
+            minutes.append(round(hours * 60))
+        return sorted(set(minutes), reverse=True)
+
     def local_times(self, zone: str) -> tuple[datetime, datetime | None]:
         from turnout.events.services import wall_clock
 
@@ -155,6 +172,29 @@ class EventForm(forms.ModelForm):
         if ends_at is not None and ends_at <= starts_at:
             ends_at += timedelta(days=1)  # ends after midnight
         return starts_at, ends_at
+
+
+class ShiftForm(forms.Form):
+    label = forms.CharField(label=_("Shift"), max_length=100)
+    start = forms.TimeField(label=_("Starts (local time)"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(label=_("Ends (local time)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label=_("Question"), max_length=200)
+    kind = forms.ChoiceField(label=_("Answer"), choices=Question.Kind.choices)
+    choices = forms.CharField(label=_("Choices (one per line)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    required = forms.BooleanField(label=_("Required"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        options = [c.strip() for c in (data.get("choices") or "").splitlines() if c.strip()]
+        if data.get("kind") == Question.Kind.CHOICE and len(options) < 2:
+            self.add_error("choices", _("Give at least two choices, one per line."))
+        data["choices"] = options
+        return data
 
 
 class CampaignForm(forms.ModelForm):

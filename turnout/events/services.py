@@ -165,7 +165,11 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
               source: str = "form", notify: bool = True) -> tuple[Rsvp, bool]:
     """Give someone already known a seat (or a waitlist place): (rsvp, created). Must run in a
     transaction; the event's row is locked while seats are counted."""
-    event = Event.objects.select_for_update().get(pk=event.pk)  # seats are counted under this lock
+    event = Event.objects.get(pk=event.pk)
+    if event.capacity is not None or (shift is not None and shift.capacity is not None):
+        # Seats are counted under the event's lock, so two people cannot take the last one. An
+        # event without a limit needs no count, and its RSVPs do not wait for each other.
+        event = Event.objects.select_for_update().get(pk=event.pk)
     if source in ("form", "campaign") and event.status not in (Status.SCHEDULED, Status.STANDBY):
         raise EventError(_("This event is not taking RSVPs."))
     existing = Rsvp.objects.filter(event=event, person=person).first()
@@ -180,7 +184,7 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
         answer = Rsvp.objects.create(event=event, person=person, shift=shift, status=seat,
                                      answers=answers or {}, source=source)
     if notify:
-        confirm(answer)
+        _confirm_later(answer)
     return answer, existing is None
 
 
@@ -212,9 +216,18 @@ def cancel_rsvp(answer: Rsvp) -> Rsvp | None:
         if _has_room(event, waiting.shift):
             waiting.status = Rsvp.Status.GOING
             waiting.save(update_fields=["status"])
-            confirm(waiting, promoted=True)
+            _confirm_later(waiting, promoted=True)
             return waiting
     return None
+
+
+def _confirm_later(answer: Rsvp, promoted: bool = False) -> None:
+    """The confirmation is written by a worker once the RSVP is committed: the person's request
+    returns as soon as their seat is saved."""
+    from turnout.events.tasks import send_confirmation
+
+    rsvp_id = answer.pk
+    transaction.on_commit(lambda: send_confirmation.enqueue(rsvp_id=rsvp_id, promoted=promoted))
 
 
 def rsvp_link(answer: Rsvp) -> str:
@@ -223,6 +236,9 @@ def rsvp_link(answer: Rsvp) -> str:
 
 def confirm(answer: Rsvp, promoted: bool = False) -> None:
     """Tell the person where they stand, by email and (with consent) by text, in their language."""
+    answer = Rsvp.objects.select_related("event", "event__group", "person", "shift").get(pk=answer.pk)
+    if answer.status == Rsvp.Status.CANCELLED:
+        return  # cancelled before the confirmation went out
     event = answer.event
     with translation.override(answer.person.language or "en"):
         if answer.status == Rsvp.Status.WAITLIST:

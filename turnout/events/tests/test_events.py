@@ -101,7 +101,7 @@ class RsvpTests(TurnoutTestCase):
             answer, _created = services.rsvp(event, services.RsvpRequest(
                 given_name=name, email=email or f"{name.lower()}@example.org", phone=phone,
                 sms_consent_text="Text me. Reply STOP to stop." if consent else "", postal_code="98101", **extra))
-        run_due_tasks()
+        self.work()
         return answer
 
     def test_an_rsvp_makes_a_person_records_text_consent_and_confirms_by_email_and_text(self) -> None:
@@ -141,7 +141,7 @@ class RsvpTests(TurnoutTestCase):
         mail.outbox.clear()
         with self.captureOnCommitCallbacks(execute=True):
             promoted = services.cancel_rsvp(first)
-        run_due_tasks()
+        self.work()
         self.assertEqual(promoted, second)
         second.refresh_from_db()
         self.assertEqual(second.status, "going")
@@ -313,3 +313,46 @@ class ConsoleTests(TurnoutTestCase):
         self.assertEqual(self.client.post(f"/events/{event.public_id}/cancel/").status_code, 404)
         self.assertEqual(Event.objects.get().status, "scheduled")
         self.assertFalse(Person.objects.filter(given_name="Pia", memberships__group=self.other).exists())
+
+
+@override_settings(SMS_BACKEND="memory")
+class BuildingTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        self.traveller = time_machine.travel(NOW, tick=False)
+        self.traveller.start()
+        self.addCleanup(self.traveller.stop)
+
+    def test_an_organizer_adds_shifts_questions_and_reminders_and_the_form_asks_them(self) -> None:
+        event = make_event(self.local)
+        self.login(self.organizer)
+        url = event.get_absolute_url()
+        self.client.post(url, {"shift": "1", "label": "Setup", "start": "17:00", "end": "18:00", "capacity": "2"})
+        bad = self.client.post(url, {"question": "1", "label": "T-shirt size?", "kind": "choice", "choices": "M"})
+        self.assertContains(bad, "Give at least two choices")
+        self.client.post(url, {"question": "1", "label": "T-shirt size?", "kind": "choice", "choices": "S\nM\nL",
+                               "required": "on"})
+        shift = Shift.objects.get(event=event)
+        self.assertEqual(shift.starts_at, datetime(2026, 11, 5, 1, 0, tzinfo=UTC))  # 17:00 in Seattle
+        page = self.client.get(event.public_url())
+        self.assertContains(page, "Setup")
+        self.assertContains(page, "T-shirt size?")
+        missing = self.client.post(event.public_url(), {"given_name": "Uma", "email": "uma@example.org",
+                                                        "shift": str(shift.pk)})
+        self.assertContains(missing, "This field is required")
+        self.client.post(event.public_url(), {"given_name": "Uma", "email": "uma@example.org", "shift": str(shift.pk),
+                                              f"q{event.questions.get().pk}": "M"})
+        answer = Rsvp.objects.get(event=event)
+        self.assertEqual((answer.shift, answer.answers), (shift, {"T-shirt size?": "M"}))
+        self.client.post(f"/events/{event.public_id}/edit/", {
+            "group": self.local.pk, "title": event.title, "kind": "in_person", "postal_code": "98101",
+            "visibility": "public", "status": "scheduled", "date": "2026-11-04", "start": "18:00",
+            "reminder_hours": "48, 2, 0.5"})
+        event.refresh_from_db()
+        self.assertEqual(event.reminders, [2880, 120, 30])
+
+    def test_an_outsider_cannot_add_to_another_groups_event(self) -> None:
+        event = make_event(self.local)
+        self.login(self.outsider)
+        response = self.client.post(event.get_absolute_url(), {"shift": "1", "label": "x", "start": "17:00"})
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Shift.objects.exists())

@@ -1,0 +1,158 @@
+"""Public RSVP throughput: 50 concurrent phones posting the RSVP form to `turnout serve`, beside /health.
+
+    python benchmarks/bench_rsvp.py --engine sqlite --seconds 60
+    python benchmarks/bench_rsvp.py --engine postgres --seconds 60
+
+Starts `turnout serve` (gunicorn, 2 workers x 4 threads) on a fresh database with one
+public event. Each of 50 client threads keeps one connection, fetches the event page once
+(for its CSRF cookie and token, as a browser does), then for the given time alternates
+nothing else: it posts the RSVP form with a new name and email, as a new person each time.
+The same clients first spend the same time on GET /health (one trivial database question).
+Prints requests/s, p50 and p99 latency for both, the ratio, and checks that the database
+holds exactly one RSVP per successful answer (a 302 to the person's RSVP page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench_api_signup import free_port
+from common import OUT, ROOT, database_url, setup_django
+
+CLIENTS = 50
+
+
+def run(port: int, seconds: float, prepare: object, request: object) -> tuple[int, list[float], list[str]]:
+    """CLIENTS threads for `seconds`: (successes, latencies in s, errors)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    successes = [0] * CLIENTS
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        state = prepare(conn, index)  # type: ignore[operator]
+        n = 0
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            method, path, body, headers, ok = request(state, index, n)  # type: ignore[operator]
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            mine.append(time.perf_counter() - started)
+            if response.status == ok:
+                successes[index] += 1
+            else:
+                with lock:
+                    errors.append(f"{response.status} {data[:200]!r}")
+            n += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(successes), latencies, errors
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    url = database_url(args.engine)
+    setup_django(url)
+    from django.utils import timezone
+
+    from turnout.accounts.models import Group
+    from turnout.events.models import Event, Rsvp
+    from turnout.events.services import save_event
+
+    local = Group.objects.create(name="Local 8", slug="local-8")
+    event = save_event(actor=None, event=Event(group=local, title="Rally for a fair contract", postal_code="98101",
+                                               starts_at=timezone.now() + timedelta(days=3)))
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "TURNOUT_SECRET_KEY": "bench-" + "x" * 50,
+           "TURNOUT_VAR_DIR": str(OUT), "TURNOUT_LOG_LEVEL": "WARNING", "TURNOUT_SMS_BACKEND": "console"}
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
+                               "--workers", "2", "--threads", "4", "--no-collectstatic"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page = f"/e/{event.public_id}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        time.sleep(1)
+
+        def no_state(conn: http.client.HTTPConnection, index: int) -> None:
+            return None
+
+        def health(state: None, index: int, n: int) -> tuple[str, str, None, dict[str, str], int]:
+            return "GET", "/health", None, {}, 200
+
+        def open_page(conn: http.client.HTTPConnection, index: int) -> tuple[str, str]:
+            conn.request("GET", page)
+            response = conn.getresponse()
+            html = response.read().decode()
+            cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)  # type: ignore[union-attr]
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+            return cookie, token
+
+        def rsvp(state: tuple[str, str], index: int, n: int) -> tuple[str, str, bytes, dict[str, str], int]:
+            cookie, token = state
+            body = urlencode({"csrfmiddlewaretoken": token, "given_name": f"Member{index}",
+                              "family_name": f"N{n}", "email": f"m{index}-{n}@example.org",
+                              "postal_code": "98101"}).encode()
+            headers = {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded",
+                       "Referer": f"http://127.0.0.1:{port}{page}"}
+            return "POST", page, body, headers, 302
+
+        run(port, 3, no_state, health)  # warm up
+        health_ok, health_times, health_errors = run(port, args.seconds, no_state, health)
+        rsvp_ok, rsvp_times, rsvp_errors = run(port, args.seconds, open_page, rsvp)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored = Rsvp.objects.filter(event=event).count()
+    health_rate, rsvp_rate = health_ok / args.seconds, rsvp_ok / args.seconds
+    print(f"{args.engine}, {CLIENTS} clients, {args.seconds:.0f} s each:")
+    print(f"  /health  {health_rate:7.0f} req/s  p50 {statistics.median(health_times) * 1000:6.1f} ms  "
+          f"p99 {percentile(health_times, 0.99) * 1000:6.1f} ms  errors {len(health_errors)}")
+    print(f"  RSVP     {rsvp_rate:7.0f} req/s  p50 {statistics.median(rsvp_times) * 1000:6.1f} ms  "
+          f"p99 {percentile(rsvp_times, 0.99) * 1000:6.1f} ms  errors {len(rsvp_errors)}"
+          + (f" (first: {rsvp_errors[0]})" if rsvp_errors else ""))
+    print(f"  ratio {rsvp_rate / health_rate:.0%}; {rsvp_ok} successful RSVP answers, {stored} RSVPs stored"
+          f"{'' if stored == rsvp_ok else '  <-- MISMATCH'}")
+
+
+if __name__ == "__main__":
+    Path(OUT).mkdir(parents=True, exist_ok=True)
+    main()
