@@ -270,6 +270,11 @@ SMS_HTTP_TIMEOUT = env_int("TURNOUT_SMS_HTTP_TIMEOUT", 10)
 SMS_CONCURRENCY = env_int("TURNOUT_SMS_CONCURRENCY", 8)
 # How many worker processes share one message's sending (each claims its own batches).
 DISPATCHERS = env_int("TURNOUT_DISPATCHERS", 1)
+# Event maps: a tile server URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png with
+# its attribution; empty (the default) draws the map's markers without tiles, so no request
+# leaves for a third party.
+MAP_TILES_URL = os.environ.get("TURNOUT_MAP_TILES_URL", "")
+MAP_TILES_ATTRIBUTION = os.environ.get("TURNOUT_MAP_TILES_ATTRIBUTION", "")
 # Texts reach people only between these hours (24-hour clock) in their own time zone.
 QUIET_HOURS_WINDOW = (env_int("TURNOUT_QUIET_HOURS_START", 9), env_int("TURNOUT_QUIET_HOURS_END", 20))
 

@@ -57,6 +57,10 @@ def _save_from_form(request: HttpRequest, form: EventForm) -> Event | None:
     if event.created_by_id is None:
         event.created_by = request.user  # type: ignore[assignment]
     services.save_event(actor=request.user, event=event)  # type: ignore[arg-type]
+    if form.cleaned_data.get("repeats") and event.series is None:
+        made = services.repeat(actor=request.user, event=event, rule=form.cleaned_data["repeats"],  # type: ignore[arg-type]
+                               until=form.cleaned_data["repeat_until"])
+        flash.info(request, _("%(n)s more dates added, each with its own RSVPs.") % {"n": len(made)})
     return event
 
 

@@ -114,6 +114,11 @@ class EventForm(forms.ModelForm):
     start = forms.TimeField(label=_("Starts (local time)"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends (local time)"), required=False,
                           widget=forms.TimeInput(attrs={"type": "time"}))
+    repeats = forms.ChoiceField(label=_("Repeats"), required=False, choices=[
+        ("", _("Does not repeat")), ("daily", _("Every day")), ("weekdays", _("Every weekday (Monday to Friday)")),
+        ("weekly", _("Every week on the same day"))])
+    repeat_until = forms.DateField(label=_("Repeat until"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
     reminder_hours = forms.CharField(label=_("Reminders (hours before, comma-separated)"), required=False,
                                      initial="24, 1", help_text=_("Empty: no reminders."))
 
@@ -145,6 +150,14 @@ class EventForm(forms.ModelForm):
             self.add_error("postal_code", _("An event in person needs the ZIP code of its place."))
         if data.get("kind") == Event.Kind.VIRTUAL and not data.get("time_zone") and not data.get("postal_code"):
             self.add_error("time_zone", _("Choose the time zone the start time is in."))
+        if data.get("repeats") and not data.get("repeat_until"):
+            self.add_error("repeat_until", _("Say until when it repeats."))
+        if data.get("repeats") and data.get("repeat_until") and data.get("date") and \
+                data["repeat_until"] <= data["date"]:
+            self.add_error("repeat_until", _("The last date must come after the first."))
+        if data.get("repeats") and data.get("repeat_until") and data.get("date") and \
+                (data["repeat_until"] - data["date"]).days > 366:
+            self.add_error("repeat_until", _("Repeat for at most a year."))
         if data.get("status") == "standby" and not data.get("standby_condition"):
             self.add_error("standby_condition", _("Say what must happen for this event to go ahead."))
         return data

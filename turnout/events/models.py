@@ -96,6 +96,9 @@ class Event(BaseModel):
     # Minutes before the start that reminders go out.
     reminders = models.JSONField(default=list, blank=True)
     hosts = models.ManyToManyField(Person, blank=True, related_name="hosted_events")
+    # Occurrences of a recurring event share a series id; each has its own RSVPs.
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    repeat_rule = models.CharField(max_length=100, blank=True)
     # The secret in the host's link to their roster and check-in page.
     host_key = models.CharField(max_length=40, default=new_host_key, unique=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -53,7 +53,8 @@ def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
         "event": event, "form": form, "full": full, "counts": counts,
         "taking_rsvps": event.status in (Status.SCHEDULED, Status.STANDBY)
         and event.starts_at > timezone.now() - timedelta(hours=6),
-        "when": services.when_text(event)})
+        "when": services.when_text(event),
+        "other_dates": [(e, services.when_text(e)) for e in services.occurrences(event)]})
 
 
 def _answer(key: str) -> Rsvp:
@@ -111,9 +112,15 @@ def find(request: HttpRequest) -> HttpResponse:
             rows = [(e, None) for e in events[:200]]
     else:
         rows = [(e, None) for e in events[:200]]
+    listed = [(e, d, services.when_text(e)) for e, d in rows]
     return render(request, "events/find.html", {
-        "form": form, "rows": [(e, d, services.when_text(e)) for e, d in rows],
-        "searched": bool(request.GET.get("zip"))})
+        "form": form, "rows": listed, "points": _points(listed), "searched": bool(request.GET.get("zip"))})
+
+
+def _points(rows: list[tuple[Event, float | None, str]]) -> list[dict[str, Any]]:
+    """Map markers: only what the list beside the map already shows."""
+    return [{"lat": e.latitude, "lng": e.longitude, "title": e.title, "url": e.public_url(), "when": when}
+            for e, _d, when in rows if e.latitude is not None and e.longitude is not None]
 
 
 def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -129,6 +136,7 @@ def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
             rows, error = [], str(exc)
     else:
         rows = [(e, None) for e in sites.order_by("region", "locality")]
+    listed = [(e, d, services.when_text(e)) for e, d in rows]
     return render(request, "events/public_campaign.html", {
-        "campaign": campaign, "rows": [(e, d, services.when_text(e)) for e, d in rows], "zip": zip_code,
-        "error": error, "total": sites.count()})
+        "campaign": campaign, "rows": listed, "zip": zip_code, "error": error, "total": sites.count(),
+        "points": _points(listed)})

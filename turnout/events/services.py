@@ -7,6 +7,7 @@ person per event; a second submission (a double click, a retry) returns the firs
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -319,6 +320,56 @@ def counts(event: Event) -> dict[str, int]:
         waitlist=Count("pk", filter=Q(status=Rsvp.Status.WAITLIST)),
         cancelled=Count("pk", filter=Q(status=Rsvp.Status.CANCELLED)),
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)))
+
+
+# Recurring events ---------------------------------------------------------------------------------
+
+REPEATS = {"daily": range(7), "weekdays": range(5)}
+MAX_OCCURRENCES = 366
+
+
+def repeat(*, actor: User | None, event: Event, rule: str, until: date) -> list[Event]:
+    """Copies of `event` on each later day the rule names, up to `until`, each at the same local
+    wall-clock time in the event's zone (so 12:00 stays 12:00 across a daylight-saving switch).
+    Rules: "daily", "weekdays" (Monday to Friday), "weekly". Returns the new occurrences."""
+    local = event.local_start()
+    length = event.ends_at - event.starts_at if event.ends_at else None
+    series = event.series or uuid.uuid4()
+    label = {"daily": "every day", "weekdays": "every weekday", "weekly": f"every {local:%A}"}[rule]
+    event.series, event.repeat_rule = series, f"{label} until {until:%Y-%m-%d}"
+    event.save(update_fields=["series", "repeat_rule"])
+    made = []
+    day = local.date()
+    while len(made) < MAX_OCCURRENCES:
+        day += timedelta(days=7 if rule == "weekly" else 1)
+        if day > until:
+            break
+        if rule in REPEATS and day.weekday() not in REPEATS[rule]:
+            continue
+        copy = Event(group=event.group, campaign=event.campaign, title=event.title, description=event.description,
+                     kind=event.kind, venue=event.venue, address=event.address, locality=event.locality,
+                     region=event.region, postal_code=event.postal_code, latitude=event.latitude,
+                     longitude=event.longitude, time_zone=event.time_zone, join_url=event.join_url,
+                     capacity=event.capacity, visibility=event.visibility, status=event.status,
+                     standby_condition=event.standby_condition, reminders=event.reminders, series=series,
+                     repeat_rule=event.repeat_rule, created_by=event.created_by,
+                     starts_at=wall_clock(day, local.time(), event.time_zone))
+        copy.ends_at = copy.starts_at + length if length else None
+        copy.save()
+        made.append(copy)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=event, group=event.group,
+                 summary=f"Repeated the event {event.repeat_rule}: {len(made)} more occurrences")
+    for occurrence in made:
+        transaction.on_commit(lambda occurrence=occurrence: schedule_reminders(occurrence))  # type: ignore[misc]
+    return made
+
+
+def occurrences(event: Event, limit: int = 8) -> QuerySet[Event]:
+    """The series' other upcoming dates."""
+    if event.series is None:
+        return Event.objects.none()
+    return (Event.objects.filter(series=event.series, starts_at__gte=timezone.now(),
+                                 status__in=[Status.SCHEDULED, Status.STANDBY]).exclude(pk=event.pk)[:limit])
 
 
 # Campaigns ---------------------------------------------------------------------------------------

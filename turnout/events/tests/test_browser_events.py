@@ -42,10 +42,15 @@ def test_a_member_finds_an_event_by_zip_rsvps_and_gets_the_join_link(phone: Page
         description="What happened today and **what we do next**."))
     services.save_event(actor=None, event=Event(group=local, title="Boston rally", postal_code="02108",
                                                 starts_at=start))
+    hosts: set[str] = set()
+    phone.on("request", lambda request: hosts.add(request.url.split("/")[2]))
     phone.goto(f"{live_server.url}/find/")
     phone.get_by_label("ZIP code").fill("98104")
     phone.get_by_role("button", name="Search").click()
     expect(phone.get_by_role("link", name="Daily info & action meeting")).to_be_visible()
+    expect(phone.get_by_test_id("map")).to_have_attribute("data-ready", "1")  # one marker, drawn by Leaflet
+    expect(phone.locator("path.leaflet-interactive")).to_have_count(1)
+    assert hosts == {live_server.url.split("/")[2]}, hosts  # no tiles configured: nothing left this server
     expect(phone.get_by_text("Boston rally")).to_have_count(0)
     phone.screenshot(path=str(SHOTS / "events-find.png"), full_page=True)
     phone.get_by_role("link", name="Daily info & action meeting").click()

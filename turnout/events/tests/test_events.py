@@ -356,3 +356,35 @@ class BuildingTests(TurnoutTestCase):
         response = self.client.post(event.get_absolute_url(), {"shift": "1", "label": "x", "start": "17:00"})
         self.assertEqual(response.status_code, 404)
         self.assertFalse(Shift.objects.exists())
+
+
+class RecurringTests(TurnoutTestCase):
+    def test_every_weekday_at_noon_pacific_stays_at_noon_across_the_switch_to_standard_time(self) -> None:
+        self.login(self.organizer)
+        with time_machine.travel(datetime(2026, 10, 20, 18, 0, tzinfo=UTC), tick=False):
+            response = self.client.post("/events/new/", {
+                "group": self.local.pk, "title": "Daily info & action", "kind": "virtual",
+                "time_zone": "America/Los_Angeles", "join_url": "https://meet.example/daily", "visibility": "public",
+                "status": "scheduled", "date": "2026-10-29", "start": "12:00", "end": "12:45",
+                "repeats": "weekdays", "repeat_until": "2026-11-06", "reminder_hours": "1"})
+            self.assertEqual(response.status_code, 302)
+            dates = list(Event.objects.order_by("starts_at").values_list("starts_at", flat=True))
+            self.assertEqual(len(dates), 7)  # Thu 29, Fri 30, then Mon 2 to Fri 6 November
+            self.assertEqual(dates[1], datetime(2026, 10, 30, 19, 0, tzinfo=UTC))  # 12:00 PDT
+            self.assertEqual(dates[2], datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 12:00 PST
+            self.assertTrue(all(e.local_start().hour == 12 for e in Event.objects.all()))
+            self.assertTrue(all(e.ends_at - e.starts_at == timedelta(minutes=45) for e in Event.objects.all()))
+            first, second = Event.objects.order_by("starts_at")[:2]
+            services.rsvp(first, services.RsvpRequest(given_name="Vi", email="vi@example.org"))
+            self.assertEqual((first.rsvps.count(), second.rsvps.count()), (1, 0))  # each date its own RSVPs
+            self.assertEqual(first.repeat_rule, "every weekday until 2026-11-06")
+            self.assertContains(self.client.get(first.public_url()), "Mon, Nov 2, noon PST")
+
+    def test_a_repeat_needs_an_end_within_a_year(self) -> None:
+        self.login(self.organizer)
+        response = self.client.post("/events/new/", {
+            "group": self.local.pk, "title": "Forever", "kind": "in_person", "postal_code": "98101",
+            "visibility": "public", "status": "scheduled", "date": "2026-12-01", "start": "12:00",
+            "repeats": "daily"})
+        self.assertContains(response, "Say until when it repeats")
+        self.assertFalse(Event.objects.exists())
