@@ -338,7 +338,7 @@ def repeat(*, actor: User | None, event: Event, rule: str, until: date) -> list[
     label = {"daily": "every day", "weekdays": "every weekday", "weekly": f"every {local:%A}"}[rule]
     event.series, event.repeat_rule = series, f"{label} until {until:%Y-%m-%d}"
     event.save(update_fields=["series", "repeat_rule"])
-    made = []
+    made: list[Event] = []
     day = local.date()
     while len(made) < MAX_OCCURRENCES:
         day += timedelta(days=7 if rule == "weekly" else 1)
