@@ -11,7 +11,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api bench-outbox clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api bench-outbox bench-events clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -71,6 +71,10 @@ bench-outbox: $(STAMP)
 	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 600 --senders 20 --rate 1 --workers 2
 	$(PY) benchmarks/bench_dispatch.py --engine sqlite --texts 100000 --kill-after 5
 	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 100000 --workers 2 --kill-after 5
+
+# Events: public RSVP posts from 50 clients for 60 s against `turnout serve`, beside /health.
+bench-events: $(STAMP)
+	for engine in sqlite postgres; do $(PY) benchmarks/bench_rsvp.py --engine $$engine --seconds 60 || exit 1; done
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

@@ -8,6 +8,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -155,10 +156,17 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = get_object_or_404(_campaigns(request.user), public_id=public_id)  # type: ignore[arg-type]
     can_edit = has_role(request.user, campaign.group, Role.ORGANIZER)
-    form = SiteForm(request.POST or None)
+    form = SiteForm(request.POST if "site" in request.POST else None)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
+        if "approve" in request.POST:
+            proposed = get_object_or_404(campaign.events.filter(awaiting_approval=True), public_id=request.POST["approve"])
+            services.approve_site(actor=request.user, event=proposed,  # type: ignore[arg-type]
+                                  trust_hosts=bool(request.POST.get("trust")))
+            flash.success(request, _("Site approved: %(title)s. Its hosts were sent their host link.")
+                          % {"title": proposed.title})
+            return redirect(campaign)
         if form.is_valid():
             data = form.cleaned_data
             event = Event(group=campaign.group, title=data["title"], venue=data["venue"], address=data["address"],
@@ -176,7 +184,27 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                     services.add_site(actor=request.user, campaign=campaign, event=event)  # type: ignore[arg-type]
                     flash.success(request, _("Site added: %(title)s.") % {"title": event.title})
                     return redirect(campaign)
-    sites = _going_counts(campaign.events.all()).order_by("region", "locality")
+    try:
+        threshold = max(1, int(request.GET.get("under", 10)))
+    except ValueError:
+        threshold = 10
+    sites = _going_counts(campaign.events.filter(awaiting_approval=False)).annotate(
+        host_count=Count("hosts", distinct=True)).order_by("region", "locality")
+    listed = [(e, services.when_text(e)) for e in sites]
+    by_state = (sites.order_by().values("region").annotate(sites=Count("pk", distinct=True))
+                .order_by("-sites", "region"))
+    going_by_state = dict(Rsvp.objects.filter(event__campaign=campaign, status=Rsvp.Status.GOING)
+                          .values_list("event__region").annotate(n=Count("pk")).values_list("event__region", "n"))
+    per_day = list(Rsvp.objects.filter(event__campaign=campaign, status=Rsvp.Status.GOING)
+                   .annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("pk")).order_by("day"))
+    busiest = max((row["n"] for row in per_day), default=1)
     return render(request, "events/campaign_detail.html", {
-        "campaign": campaign, "form": form, "can_edit": can_edit,
-        "sites": [(e, services.when_text(e)) for e in sites]})
+        "campaign": campaign, "form": form, "can_edit": can_edit, "sites": listed, "threshold": threshold,
+        "proposals": campaign.events.filter(awaiting_approval=True).prefetch_related("hosts"),
+        "states": [(row["region"] or "—", row["sites"], going_by_state.get(row["region"], 0)) for row in by_state],
+        "without_host": [e for e, _w in listed if not e.host_count],  # type: ignore[attr-defined]
+        "under": [e for e, _w in listed if e.going < threshold],  # type: ignore[attr-defined]
+        "per_day": [(row["day"], row["n"], round(100 * row["n"] / busiest)) for row in per_day],
+        "total_going": sum(e.going for e, _w in listed),  # type: ignore[attr-defined]
+        "points": [{"lat": e.latitude, "lng": e.longitude, "title": e.title, "url": e.get_absolute_url(), "when": w}
+                   for e, w in listed if e.latitude is not None]})

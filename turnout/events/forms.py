@@ -39,10 +39,13 @@ class RsvpForm(forms.Form):
     # Left empty by people; filled by bots that fill every field.
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
-    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, event: Event | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["sms_consent"].label = sms_consent_text()
+        self.questions: list[Question] = []
+        if event is None:
+            return
         shifts = list(event.shifts.all())
         if shifts:
             zone = event.zone
@@ -91,7 +94,7 @@ class RsvpForm(forms.Form):
 
     def shift(self) -> Shift | None:
         chosen = self.cleaned_data.get("shift")
-        return Shift.objects.filter(event=self.event, pk=chosen).first() if chosen else None
+        return Shift.objects.filter(event=self.event, pk=chosen).first() if chosen and self.event else None
 
     def answers(self) -> dict[str, str]:
         return {q.label: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
@@ -236,3 +239,22 @@ class SiteForm(forms.Form):
     address = forms.CharField(label=_("Street address"), max_length=200, required=False)
     postal_code = forms.CharField(label=_("ZIP code"), max_length=10)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
+
+
+class HostProposalForm(RsvpForm):
+    """A volunteer offers to host a site of a campaign: who they are, and where."""
+
+    venue = forms.CharField(label=_("Where will it be? (place name)"), max_length=200)
+    address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    site_zip = forms.CharField(label=_("ZIP code of the place"), max_length=10,
+                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    capacity = forms.IntegerField(label=_("How many people fit? (optional)"), min_value=1, required=False)
+
+
+
+class CampaignRsvpForm(RsvpForm):
+    """RSVP to a campaign: the nearest site is chosen from the ZIP."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["postal_code"].required = True

@@ -96,6 +96,8 @@ class Event(BaseModel):
     # Minutes before the start that reminders go out.
     reminders = models.JSONField(default=list, blank=True)
     hosts = models.ManyToManyField(Person, blank=True, related_name="hosted_events")
+    # A site a volunteer proposed for a campaign, waiting for an organizer's approval.
+    awaiting_approval = models.BooleanField(default=False)
     # Occurrences of a recurring event share a series id; each has its own RSVPs.
     series = models.UUIDField(null=True, blank=True, db_index=True)
     repeat_rule = models.CharField(max_length=100, blank=True)

@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from turnout.events import calendar, services
-from turnout.events.forms import FindForm, RsvpForm, sms_consent_text
+from turnout.events.forms import (
+    CampaignRsvpForm,
+    FindForm,
+    HostProposalForm,
+    RsvpForm,
+    sms_consent_text,
+)
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 from turnout.people.services import UnknownZip
 
@@ -123,9 +129,41 @@ def _points(rows: list[tuple[Event, float | None, str]]) -> list[dict[str, Any]]
             for e, _d, when in rows if e.latitude is not None and e.longitude is not None]
 
 
+def _request_from(form: RsvpForm) -> services.RsvpRequest:
+    data = form.cleaned_data
+    return services.RsvpRequest(
+        given_name=data["given_name"], family_name=data["family_name"], email=data["email"], phone=data["phone"],
+        sms_consent_text=sms_consent_text() if data["sms_consent"] else "", postal_code=data["postal_code"],
+        language=(get_language() or "en")[:2], source="campaign")
+
+
 def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = get_object_or_404(EventCampaign.objects.exclude(status=Status.DRAFT), public_id=public_id)
-    sites = campaign.events.filter(status__in=OPEN[:2]).exclude(visibility=Visibility.MEMBERS)
+    sites = services.open_sites(campaign)
+    rsvp_form = CampaignRsvpForm(request.POST if "rsvp" in request.POST else None, prefix="rsvp")
+    host_form = HostProposalForm(request.POST if "host" in request.POST else None, prefix="host")
+    if request.method == "POST":
+        if "rsvp" in request.POST and rsvp_form.is_valid() and not rsvp_form.cleaned_data.get("website"):
+            try:
+                answer, _created = services.campaign_rsvp(campaign, _request_from(rsvp_form))
+            except (services.EventError, UnknownZip) as exc:
+                rsvp_form.add_error("postal_code", str(exc) or _("We do not know this ZIP code."))
+            else:
+                return redirect(answer.get_absolute_url())
+        if "host" in request.POST and host_form.is_valid() and not host_form.cleaned_data.get("website"):
+            data = host_form.cleaned_data
+            try:
+                event = services.propose_site(campaign, _request_from(host_form), venue=data["venue"],
+                                              address=data["address"], site_zip=data["site_zip"],
+                                              capacity=data["capacity"])
+            except (services.EventError, UnknownZip) as exc:
+                host_form.add_error("site_zip", str(exc) or _("We do not know this ZIP code."))
+            else:
+                if event.awaiting_approval:
+                    flash.success(request, _("Thank you! An organizer will look at your site and write to you."))
+                else:
+                    flash.success(request, _("Your site is live. Your host link is on its way to you."))
+                return redirect(campaign.public_url())
     zip_code = request.GET.get("zip", "").strip()
     rows: list[tuple[Event, float | None]]
     error = ""
@@ -139,4 +177,5 @@ def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     listed = [(e, d, services.when_text(e)) for e, d in rows]
     return render(request, "events/public_campaign.html", {
         "campaign": campaign, "rows": listed, "zip": zip_code, "error": error, "total": sites.count(),
-        "points": _points(listed)})
+        "points": _points(listed), "rsvp_form": rsvp_form, "host_form": host_form,
+        "taking_hosts": bool(campaign.local_date and campaign.local_start)})

@@ -141,6 +141,15 @@ def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
 
 def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
     _check_open(Event.objects.get(pk=event.pk), request)
+    person = _signed_up(event.group, request, f"RSVP: {event.title}")
+    shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
+    return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
+                     notify=request.source != "host")
+
+
+def _signed_up(group: Group, request: RsvpRequest, detail: str) -> Person:
+    """The person a public form names, found or added by the signup rules; text consent recorded
+    with the exact words they agreed to."""
     try:
         email = normalize_email(request.email) if request.email else ""
         phone = normalize_phone(request.phone)[0] if request.phone else ""
@@ -149,17 +158,14 @@ def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
     fields = {"given_name": request.given_name, "family_name": request.family_name,
               "postal_code": request.postal_code, "language": request.language}
     person, _created = signup_person(
-        actor=None, group=event.group, fields=fields,
+        actor=None, group=group, fields=fields,
         emails=[ContactChoice(email)] if email else [],
         phones=[ContactChoice(phone, kind="mobile")] if phone else [],
-        source=ConsentEvent.Source.FORM, source_detail=f"RSVP: {event.title}"[:200])
+        source=ConsentEvent.Source.FORM, source_detail=detail[:200])
     if phone and request.sms_consent_text:
         record_consent(person=person, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
-                       source=ConsentEvent.Source.FORM, source_detail=f"RSVP: {event.title}"[:200],
-                       text=request.sms_consent_text)
-    shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
-    return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
-                     notify=request.source != "host")
+                       source=ConsentEvent.Source.FORM, source_detail=detail[:200], text=request.sms_consent_text)
+    return person
 
 
 def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answers: dict[str, Any] | None = None,
@@ -389,6 +395,74 @@ def add_site(*, actor: User | None, campaign: EventCampaign, event: Event) -> Ev
     return save_event(actor=actor, event=event)
 
 
+def open_sites(campaign: EventCampaign) -> QuerySet[Event]:
+    """The campaign's sites people may find and join."""
+    return campaign.events.filter(status__in=[Status.SCHEDULED, Status.STANDBY], awaiting_approval=False) \
+        .exclude(visibility="members")
+
+
+def campaign_rsvp(campaign: EventCampaign, request: RsvpRequest, miles: float = 100) -> tuple[Rsvp, bool]:
+    """RSVP to the campaign: the nearest open site to the person's ZIP."""
+    found = nearest(open_sites(campaign), request.postal_code, miles)
+    if not found:
+        raise EventError(_("There is no site within %(miles)s miles yet. Could you host one?") % {"miles": int(miles)})
+    return rsvp(found[0][0], request)
+
+
+@transaction.atomic
+def propose_site(campaign: EventCampaign, request: RsvpRequest, *, venue: str, address: str, site_zip: str,
+                 capacity: int | None) -> Event:
+    """A volunteer offers to host: the site waits for an organizer's approval, unless the
+    volunteer is one of the campaign's trusted hosts, whose sites go live at once."""
+    if not (campaign.local_date and campaign.local_start):
+        raise EventError(_("This campaign does not take offers to host yet."))
+    person = _signed_up(campaign.group, request, f"Offered to host: {campaign.title}")
+    trusted = campaign.trusted_hosts.filter(pk=person.pk).exists()
+    event = Event(group=campaign.group, title="", venue=venue, address=address, postal_code=site_zip,
+                  capacity=capacity, description=campaign.description, status=Status.DRAFT,
+                  awaiting_approval=not trusted)
+    place_event(event)
+    event.title = f"{campaign.title} — {event.locality}, {event.region}"
+    event = add_site(actor=None, campaign=campaign, event=event)
+    event.hosts.add(person)
+    if trusted:
+        approve_site(actor=None, event=event)
+    return event
+
+
+@transaction.atomic
+def approve_site(*, actor: User | None, event: Event, trust_hosts: bool = False) -> Event:
+    """Publish a proposed site (on standby if its campaign is) and send its hosts their host link."""
+    campaign = event.campaign
+    event.awaiting_approval = False
+    if event.status == Status.DRAFT:
+        event.status = Status.STANDBY if campaign and campaign.status == Status.STANDBY else Status.SCHEDULED
+        if campaign and campaign.status == Status.STANDBY:
+            event.standby_condition = campaign.standby_condition
+    save_event(actor=actor, event=event, notify=False)
+    hosts = list(event.hosts.all())
+    if trust_hosts and campaign is not None:
+        campaign.trusted_hosts.add(*hosts)
+    for host in hosts:
+        _welcome_host(event, host)
+    return event
+
+
+def _welcome_host(event: Event, host: Person) -> None:
+    with translation.override(host.language or "en"):
+        body = "\n".join([
+            _("You are hosting %(title)s, %(when)s.") % {"title": event.title, "when": when_text(event)},
+            _("Your roster and check-in page (keep it to yourself): %(link)s")
+            % {"link": settings.BASE_URL + reverse("event_host", args=[event.host_key])},
+            _("The public page to share: %(link)s") % {"link": settings.BASE_URL + event.public_url()}])
+        subject = _("You are hosting %(title)s") % {"title": event.title}
+    audience = Person.objects.filter(pk=host.pk)
+    for channel in ("email", "sms"):
+        sending.send_automatic(group=event.group, channel=channel, subject=subject, body=body,
+                               topic=f"event:{event.pk}:host", audience=audience,
+                               urgent_reason="answer to the host's own offer")
+
+
 def nearest(events: QuerySet[Event], postal_code: str, miles: float | None = None) -> list[tuple[Event, float]]:
     """Events by distance from a ZIP (nearest first), within `miles` when given."""
     place = geo.lookup_zip(postal_code)
@@ -406,5 +480,6 @@ def nearest(events: QuerySet[Event], postal_code: str, miles: float | None = Non
 def public_events(group: Group | None = None) -> QuerySet[Event]:
     """What anyone may find: public, upcoming, live or on standby."""
     found = Event.objects.filter(visibility="public", status__in=[Status.SCHEDULED, Status.STANDBY],
+                                 awaiting_approval=False,
                                  starts_at__gte=timezone.now() - timedelta(hours=3))
     return found.filter(group=group) if group else found

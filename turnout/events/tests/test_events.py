@@ -388,3 +388,70 @@ class RecurringTests(TurnoutTestCase):
             "repeats": "daily"})
         self.assertContains(response, "Say until when it repeats")
         self.assertFalse(Event.objects.exists())
+
+
+@override_settings(SMS_BACKEND="memory", BASE_URL="https://local8.example")
+class CampaignTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        self.traveller = time_machine.travel(NOW, tick=False)
+        self.traveller.start()
+        self.addCleanup(self.traveller.stop)
+        self.campaign = EventCampaign.objects.create(group=self.local, title="Protect the Results",
+                                                     local_date=date(2026, 11, 4), local_start=time(17, 0))
+
+    def offer(self, name: str, site_zip: str) -> Any:
+        return self.client.post(self.campaign.public_url(), {
+            "host": "1", "host-given_name": name, "host-email": f"{name.lower()}@example.org",
+            "host-venue": "Union hall", "host-site_zip": site_zip})
+
+    def test_a_volunteer_offers_to_host_an_organizer_approves_and_the_host_gets_their_link(self) -> None:
+        response = self.offer("Wren", "97201")
+        self.assertRedirects(response, self.campaign.public_url())
+        site = Event.objects.get(campaign=self.campaign)
+        self.assertEqual((site.status, site.awaiting_approval, site.local_start().hour), ("draft", True, 17))
+        self.assertNotContains(self.client.get("/find/"), "Portland")  # not public until approved
+        self.assertEqual(self.client.get(site.public_url()).status_code, 404)
+        self.login(self.organizer)
+        page = self.client.get(self.campaign.get_absolute_url())
+        self.assertContains(page, "Offers to host, waiting for you")
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(self.campaign.get_absolute_url(), {"approve": str(site.public_id), "trust": "1"})
+        run_due_tasks()
+        site.refresh_from_db()
+        self.assertEqual((site.status, site.awaiting_approval), ("scheduled", False))
+        self.assertEqual([m.to for m in mail.outbox], [["wren@example.org"]])
+        self.assertIn(f"https://local8.example/host/{site.host_key}/", mail.outbox[0].body)
+        # Trusted now: the next offer goes live at once.
+        self.client.logout()
+        self.offer("Wren", "98101")
+        self.assertFalse(Event.objects.get(campaign=self.campaign, postal_code="98101").awaiting_approval)
+
+    def test_an_rsvp_to_the_campaign_goes_to_the_nearest_site(self) -> None:
+        for zip_code in ("98101", "97201", "60601"):
+            services.add_site(actor=None, campaign=self.campaign, event=Event(
+                group=self.local, title=f"Site {zip_code}", postal_code=zip_code))
+        response = self.client.post(self.campaign.public_url(), {
+            "rsvp": "1", "rsvp-given_name": "Xan", "rsvp-email": "xan@example.org", "rsvp-postal_code": "98402"})
+        answer = Rsvp.objects.get()
+        self.assertRedirects(response, answer.get_absolute_url())
+        self.assertEqual(answer.event.postal_code, "98101")  # Seattle is nearest to Tacoma
+        far = self.client.post(self.campaign.public_url(), {
+            "rsvp": "1", "rsvp-given_name": "Yara", "rsvp-email": "yara@example.org", "rsvp-postal_code": "33101"})
+        self.assertContains(far, "no site within 100 miles")
+        self.assertEqual(Rsvp.objects.count(), 1)
+
+    def test_the_dashboard_rolls_up_sites_by_state_and_flags_those_without_hosts_or_people(self) -> None:
+        sites = [services.add_site(actor=None, campaign=self.campaign, event=Event(
+            group=self.local, title=f"Site {z}", postal_code=z)) for z in ("98101", "98402", "60601")]
+        for n in range(3):
+            services.rsvp(sites[0], services.RsvpRequest(given_name=f"P{n}", email=f"p{n}@example.org"))
+        sites[0].hosts.add(self.member)
+        self.login(self.organizer)
+        page = self.client.get(self.campaign.get_absolute_url(), {"under": 2}).content.decode()
+        self.assertIn('data-testid="total-going">3<', page)
+        self.assertIn("<td>WA</td><td>2</td><td>3</td>", page)
+        self.assertIn("<td>IL</td><td>1</td><td>0</td>", page)
+        needs = page[page.index("Needs attention"):]
+        self.assertIn("Tacoma, WA</a>: 0 · <strong>no host", needs)
+        self.assertNotIn("Seattle, WA</a>", needs)
