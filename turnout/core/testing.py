@@ -65,6 +65,13 @@ class TurnoutTestCase(TestCase):
         cls.stranger = make_person(cls.other, given_name="Zelda", family_name="Quintero",
                                    email="zelda@example.org", phone="+13125550199", postal_code="60608")
 
+    def run_worker(self) -> None:
+        """What `turnout worker` does: run due tasks, and the tasks they queue, until none is due."""
+        while True:
+            with self.captureOnCommitCallbacks(execute=True):
+                if not run_due_tasks():
+                    return
+
     def login(self, user: User) -> None:
         """Log in without two-factor (tests of two-factor log in through the pages)."""
         self.client.force_login(user)

@@ -87,21 +87,13 @@ class RsvpTests(TurnoutTestCase):
         self.traveller.start()
         self.addCleanup(self.traveller.stop)
 
-    def work(self) -> None:
-        """What the worker does: run due tasks, and the tasks they queue, until none is due."""
-        while True:
-            with self.captureOnCommitCallbacks(execute=True):
-                ran = run_due_tasks()
-            if not ran:
-                return
-
     def answer(self, event: Event, name: str = "Ana", email: str = "", phone: str = "", consent: bool = False,
                **extra: Any) -> Rsvp:
         with self.captureOnCommitCallbacks(execute=True):
             answer, _created = services.rsvp(event, services.RsvpRequest(
                 given_name=name, email=email or f"{name.lower()}@example.org", phone=phone,
                 sms_consent_text="Text me. Reply STOP to stop." if consent else "", postal_code="98101", **extra))
-        self.work()
+        self.run_worker()
         return answer
 
     def test_an_rsvp_makes_a_person_records_text_consent_and_confirms_by_email_and_text(self) -> None:
@@ -141,7 +133,7 @@ class RsvpTests(TurnoutTestCase):
         mail.outbox.clear()
         with self.captureOnCommitCallbacks(execute=True):
             promoted = services.cancel_rsvp(first)
-        self.work()
+        self.run_worker()
         self.assertEqual(promoted, second)
         second.refresh_from_db()
         self.assertEqual(second.status, "going")
@@ -184,7 +176,7 @@ class RsvpTests(TurnoutTestCase):
         simple.outbox.clear()
         mail.outbox.clear()
         with time_machine.travel(event.starts_at - timedelta(hours=24), tick=False):
-            self.work()  # the day-before reminder, at 18:00 Seattle time the day before
+            self.run_worker()  # the day-before reminder, at 18:00 Seattle time the day before
         self.assertEqual(len(simple.outbox), 1)
         self.assertIn("Reminder: Rally for a fair contract starts tomorrow", simple.outbox[0].body)
         self.assertEqual(len(mail.outbox), 2)
@@ -194,7 +186,7 @@ class RsvpTests(TurnoutTestCase):
             services.save_event(actor=None, event=event, notify=False)
         simple.outbox.clear()
         with time_machine.travel(event.starts_at - timedelta(minutes=60), tick=False):
-            self.work()
+            self.run_worker()
         self.assertEqual(len(simple.outbox), 1)
         self.assertIn("starts soon", simple.outbox[0].body)
 
@@ -239,6 +231,20 @@ class PublicPageTests(TurnoutTestCase):
         answer.refresh_from_db()
         self.assertEqual(answer.status, "cancelled")
         self.assertNotContains(self.client.get(answer.get_absolute_url()), "meet.example/page")
+
+    def test_in_spanish_the_page_the_consent_and_the_confirmation_are_spanish(self) -> None:
+        event = make_event(self.local)
+        page = self.client.get(event.public_url(), headers={"Accept-Language": "es"})
+        self.assertContains(page, "Ahí estaré")
+        self.assertContains(page, "Responda STOP para dejar de recibirlos")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(event.public_url(), {"given_name": "Zoe", "email": "zoe@example.org", "phone": "2065550199",
+                                                  "sms_consent": "on"}, headers={"Accept-Language": "es"})
+        self.run_worker()
+        consent = ConsentEvent.objects.get(channel="sms", person__given_name="Zoe")
+        self.assertIn("Responda STOP", consent.consent_text)  # the words they saw, in their language
+        self.assertEqual(Person.objects.get(given_name="Zoe").language, "es")
+        self.assertIn("¡Va a Rally for a fair contract!", mail.outbox[0].body)
 
     def test_bad_input_is_explained_and_what_was_typed_is_kept(self) -> None:
         event = make_event(self.local)
