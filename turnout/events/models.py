@@ -186,6 +186,8 @@ class Rsvp(BaseModel):
     answers = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=20, default="form")  # form, api, host (walk-in), campaign
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # When the last confirmation was queued: a repeated form resends it, at most every few minutes.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     # The id a host's phone gave a walk-in made offline: sending it twice adds them once.
     client_ref = models.CharField(max_length=64, blank=True)
     # The secret in the person's own link (their confirmation page: join link, calendar, cancel).

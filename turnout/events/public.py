@@ -29,9 +29,15 @@ OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
 
 def _public_event(public_id: Any) -> Event:
     event = get_object_or_404(Event.objects.select_related("group", "campaign"), public_id=public_id)
-    if event.status == Status.DRAFT or event.visibility == Visibility.MEMBERS:
-        raise Http404  # drafts and members-only events are reached through the console
+    if event.status == Status.DRAFT or event.awaiting_approval:
+        raise Http404  # drafts and sites waiting for approval are reached through the console
     return event
+
+
+def _check_your_messages(request: HttpRequest, event: Event) -> HttpResponse:
+    """The answer to a form that matched someone already signed up, or to a members-only event:
+    the same for everyone, so it tells the sender nothing about who is signed up or a member."""
+    return render(request, "events/public_check.html", {"event": event})
 
 
 def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -42,7 +48,7 @@ def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
         data = form.cleaned_data
         try:
-            answer, _created = services.rsvp(event, services.RsvpRequest(
+            answer, created = services.rsvp(event, services.RsvpRequest(
                 given_name=data["given_name"], family_name=data["family_name"], email=data["email"],
                 phone=data["phone"], sms_consent_text=sms_consent_text() if data["sms_consent"] else "",
                 postal_code=data["postal_code"], language=(get_language() or "en")[:2], shift=form.shift(),
@@ -52,6 +58,8 @@ def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
         except services.EventError as exc:
             form.add_error(None, str(exc))
         else:
+            if not created or event.visibility == Visibility.MEMBERS:
+                return _check_your_messages(request, event)
             return redirect(answer.get_absolute_url())
     counts = services.counts(event)
     full = event.capacity is not None and counts["going"] >= event.capacity
@@ -145,10 +153,12 @@ def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     if request.method == "POST":
         if "rsvp" in request.POST and rsvp_form.is_valid() and not rsvp_form.cleaned_data.get("website"):
             try:
-                answer, _created = services.campaign_rsvp(campaign, _request_from(rsvp_form))
+                answer, created = services.campaign_rsvp(campaign, _request_from(rsvp_form))
             except (services.EventError, UnknownZip) as exc:
                 rsvp_form.add_error("postal_code", str(exc) or _("We do not know this ZIP code."))
             else:
+                if not created:
+                    return _check_your_messages(request, answer.event)
                 return redirect(answer.get_absolute_url())
         if "host" in request.POST and host_form.is_valid() and not host_form.cleaned_data.get("website"):
             data = host_form.cleaned_data

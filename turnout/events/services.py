@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group, User
 from turnout.core import audit, geo
 from turnout.core.models import AuditEntry
-from turnout.events.models import Event, EventCampaign, Rsvp, Shift, Status
+from turnout.events.models import Event, EventCampaign, Rsvp, Shift, Status, Visibility
 from turnout.messaging import sending
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
-from turnout.people.models import ConsentEvent, Person
+from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, record_consent, signup_person
 
+# A repeated RSVP form resends the confirmation no more often than this.
+RESEND_AFTER = timedelta(minutes=10)
 # Reminders by default: a day before and an hour before (minutes).
 DEFAULT_REMINDERS = [24 * 60, 60]
 
@@ -140,11 +142,26 @@ def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
 
 
 def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
-    _check_open(Event.objects.get(pk=event.pk), request)
+    event = Event.objects.get(pk=event.pk)
+    _check_open(event, request)
+    member = event.visibility != Visibility.MEMBERS or _already_member(event, request)
     person = _signed_up(event.group, request, f"RSVP: {event.title}")
     shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
     return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
-                     notify=request.source != "host")
+                     notify=request.source != "host", waitlist=not member)
+
+
+def _already_member(event: Event, request: RsvpRequest) -> bool:
+    """For a members-only event: was the person (by email or phone) a member of its group before?"""
+    try:
+        email = normalize_email(request.email) if request.email else ""
+        phone = normalize_phone(request.phone)[0] if request.phone else ""
+    except InvalidContact:
+        return False
+    return Membership.objects.filter(
+        group__in=Group.objects.filter(path__startswith=event.group.path),
+        person__in=Person.objects.filter(Q(emails__address=email) if email else Q(pk__in=[]))
+        | Person.objects.filter(Q(phones__number=phone) if phone else Q(pk__in=[]))).exists()
 
 
 def _signed_up(group: Group, request: RsvpRequest, detail: str) -> Person:
@@ -169,9 +186,10 @@ def _signed_up(group: Group, request: RsvpRequest, detail: str) -> Person:
 
 
 def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answers: dict[str, Any] | None = None,
-              source: str = "form", notify: bool = True) -> tuple[Rsvp, bool]:
+              source: str = "form", notify: bool = True, waitlist: bool = False) -> tuple[Rsvp, bool]:
     """Give someone already known a seat (or a waitlist place): (rsvp, created). Must run in a
-    transaction; the event's row is locked while seats are counted."""
+    transaction; the event's row is locked while seats are counted. `waitlist` holds them for an
+    organizer (someone not yet a member, for a members-only event)."""
     event = Event.objects.get(pk=event.pk)
     if event.capacity is not None or (shift is not None and shift.capacity is not None):
         # Seats are counted under the event's lock, so two people cannot take the last one. An
@@ -181,8 +199,12 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
         raise EventError(_("This event is not taking RSVPs."))
     existing = Rsvp.objects.filter(event=event, person=person).first()
     if existing is not None and existing.status != Rsvp.Status.CANCELLED:
+        # The same form again: whoever sent it learns nothing here; the person's own inbox gets
+        # their confirmation (and link) again, at most every few minutes.
+        if notify and (existing.confirmed_at is None or existing.confirmed_at < timezone.now() - RESEND_AFTER):
+            _confirm_later(existing)
         return existing, False
-    seat = Rsvp.Status.GOING if _has_room(event, shift) else Rsvp.Status.WAITLIST
+    seat = Rsvp.Status.GOING if not waitlist and _has_room(event, shift) else Rsvp.Status.WAITLIST
     if existing is not None:
         existing.status, existing.shift, existing.answers = seat, shift, answers or {}
         existing.save(update_fields=["status", "shift", "answers"])
@@ -234,6 +256,7 @@ def _confirm_later(answer: Rsvp, promoted: bool = False) -> None:
     from turnout.events.tasks import send_confirmation
 
     rsvp_id = answer.pk
+    Rsvp.objects.filter(pk=rsvp_id).update(confirmed_at=timezone.now())
     transaction.on_commit(lambda: send_confirmation.enqueue(rsvp_id=rsvp_id, promoted=promoted))
 
 
@@ -248,7 +271,9 @@ def confirm(answer: Rsvp, promoted: bool = False) -> None:
         return  # cancelled before the confirmation went out
     event = answer.event
     with translation.override(answer.person.language or "en"):
-        if answer.status == Rsvp.Status.WAITLIST:
+        if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
+            head = _("%(title)s is for members. An organizer will confirm your place.")
+        elif answer.status == Rsvp.Status.WAITLIST:
             head = _("You are on the waitlist for %(title)s. We will tell you if a spot opens.")
         elif promoted:
             head = _("A spot opened: you are going to %(title)s!")

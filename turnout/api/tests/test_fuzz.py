@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,18 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
 
     message = Message.objects.create(group=local, channel="sms", body="Rally at 6", created_by=organizer,
                                      audience={"targets": [{"kind": "tag", "id": str(tagging.tag.public_id)}]})
-    real = {"message_id": message.public_id, "person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
+    from django.utils import timezone
+
+    from turnout.events import services as events
+    from turnout.events.models import Event, EventCampaign
+
+    campaign = EventCampaign.objects.create(group=local, title="Day of action")
+    event = events.save_event(actor=None, event=Event(group=local, title="Rally", postal_code="98101",
+                                                      starts_at=timezone.now() + timedelta(days=2),
+                                                      campaign=campaign))
+    attendance, _created = events.rsvp(event, events.RsvpRequest(given_name="Maria", email="maria@example.org"))
+    real = {"event_id": event.public_id, "attendance_id": attendance.public_id, "campaign_id": campaign.public_id,
+            "message_id": message.public_id, "person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
             "list_id": saved.public_id, "item_id": saved.items.get().public_id}
     with urllib.request.urlopen(f"{live_server.url}/api/v2/openapi.json") as response:
         document = json.load(response)

@@ -263,10 +263,46 @@ class PublicPageTests(TurnoutTestCase):
         self.assertFalse(Rsvp.objects.exists())
         self.assertFalse(EmailAddress.objects.filter(address="bot@example.org").exists())
 
-    def test_drafts_and_members_only_events_are_not_public(self) -> None:
-        for fields in ({"status": "draft"}, {"visibility": "members"}):
-            event = make_event(self.local, **fields)
-            self.assertEqual(self.client.get(event.public_url()).status_code, 404)
+    def test_drafts_are_not_public_and_members_only_events_are_not_listed(self) -> None:
+        self.assertEqual(self.client.get(make_event(self.local, status="draft").public_url()).status_code, 404)
+        members = make_event(self.local, title="Members meeting", visibility="members")
+        self.assertEqual(self.client.get(members.public_url()).status_code, 200)  # by link
+        self.assertNotContains(self.client.get("/find/"), "Members meeting")
+
+    def test_a_members_only_event_seats_members_and_holds_others_without_saying_which(self) -> None:
+        event = make_event(self.local, title="Members meeting", visibility="members")
+        member = self.client.post(event.public_url(), {"given_name": "Maria", "email": "maria@example.org"})
+        other = self.client.post(event.public_url(), {"given_name": "Nadia", "email": "nadia@example.org"})
+        self.assertContains(member, "Check your email or texts")
+        self.assertContains(other, "Check your email or texts")
+        def main(response: Any) -> str:
+            html = response.content.decode()
+            return html[html.index("<main"):html.index("</main>")]
+
+        self.assertEqual(main(member), main(other))  # the same answer whoever it is
+        statuses = dict(Rsvp.objects.values_list("person__given_name", "status"))
+        self.assertEqual(statuses, {"Maria": "going", "Nadia": "waitlist"})
+
+    def test_someone_elses_email_never_opens_their_rsvp(self) -> None:
+        event = make_event(self.local, kind="virtual", join_url="https://meet.example/private")
+        first = self.client.post(event.public_url(), {"given_name": "Ona", "email": "ona@example.org"})
+        answer = Rsvp.objects.get()
+        self.assertRedirects(first, answer.get_absolute_url())
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            prying = self.client.post(event.public_url(), {"given_name": "Someone", "email": "ona@example.org"})
+        self.assertEqual(prying.status_code, 200)
+        self.assertNotContains(prying, answer.key)
+        self.assertNotContains(prying, "meet.example/private")
+        self.run_worker()
+        self.assertEqual(mail.outbox, [])  # confirmed a moment ago: not sent again yet
+        with time_machine.travel(NOW + timedelta(minutes=11), tick=False), \
+                self.captureOnCommitCallbacks(execute=True):
+            self.client.post(event.public_url(), {"given_name": "Ona", "email": "ona@example.org"})
+        with time_machine.travel(NOW + timedelta(minutes=11), tick=False):
+            self.run_worker()
+        self.assertEqual([m.to for m in mail.outbox], [["ona@example.org"]])  # only to her own inbox
+        self.assertIn(answer.key, mail.outbox[0].body)
 
     def test_find_by_zip_lists_the_nearest_first_with_local_times(self) -> None:
         seattle = make_event(self.local, title="Seattle rally")
