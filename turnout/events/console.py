@@ -19,7 +19,14 @@ from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.events import services
-from turnout.events.forms import CampaignForm, EventForm, QuestionForm, ShiftForm, SiteForm
+from turnout.events.forms import (
+    CampaignForm,
+    EventForm,
+    HostForm,
+    QuestionForm,
+    ShiftForm,
+    SiteForm,
+)
 from turnout.events.models import Event, EventCampaign, Question, Rsvp, Shift
 
 
@@ -99,9 +106,21 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     can_edit = has_role(request.user, event.group, Role.ORGANIZER)
     shift_form = ShiftForm(request.POST if "shift" in request.POST else None)
     question_form = QuestionForm(request.POST if "question" in request.POST else None)
+    host_form = HostForm(request.POST if "host" in request.POST else None)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
+        if "host" in request.POST and host_form.is_valid():
+            data = host_form.cleaned_data
+            try:
+                host = services.add_host(actor=request.user, event=event, given_name=data["given_name"],  # type: ignore[arg-type]
+                                         email=data["email"], phone=data["phone"])
+            except services.EventError as exc:
+                host_form.add_error(None, str(exc))
+            else:
+                flash.success(request, _("%(name)s is a host; their host link is on its way.")
+                              % {"name": host.display_name})
+                return redirect(event)
         if "shift" in request.POST and shift_form.is_valid():
             data = shift_form.cleaned_data
             day = event.local_start().date()
@@ -122,7 +141,8 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                  summary="Viewed the event's roster", group=event.group)
     return render(request, "events/detail.html", {
         "event": event, "rsvps": rsvps, "counts": services.counts(event), "when": services.when_text(event),
-        "can_edit": can_edit, "shift_form": shift_form, "question_form": question_form,
+        "can_edit": can_edit, "shift_form": shift_form, "question_form": question_form, "host_form": host_form,
+        "hosts": event.hosts.all(),
         "shifts": [(s, services.when_text(event, s.starts_at)) for s in event.shifts.all()],
         "questions": event.questions.all()})
 

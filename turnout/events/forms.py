@@ -197,6 +197,12 @@ class ShiftForm(forms.Form):
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
 
 
+class HostForm(forms.Form):
+    given_name = forms.CharField(label=_("Host's first name"), max_length=100)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+
+
 class QuestionForm(forms.Form):
     label = forms.CharField(label=_("Question"), max_length=200)
     kind = forms.ChoiceField(label=_("Answer"), choices=Question.Kind.choices)

@@ -473,6 +473,27 @@ def approve_site(*, actor: User | None, event: Event, trust_hosts: bool = False)
     return event
 
 
+@transaction.atomic
+def add_host(*, actor: User, event: Event, given_name: str, email: str = "", phone: str = "") -> Person:
+    """Make someone a host of the event (found or added by email or phone) and send them their link."""
+    request = RsvpRequest(given_name=given_name, email=email, phone=phone)
+    try:
+        emails = [ContactChoice(normalize_email(email))] if email else []
+        phones = [ContactChoice(normalize_phone(phone)[0], kind="mobile")] if phone else []
+    except InvalidContact as exc:
+        raise EventError(str(exc)) from None
+    if not emails and not phones:
+        raise EventError(_("Give the host's email address or mobile number."))
+    person, _created = signup_person(actor=actor, group=event.group, fields={"given_name": request.given_name},
+                                     emails=emails, phones=phones, source=ConsentEvent.Source.STAFF,
+                                     source_detail=f"Host of {event.title}"[:200])
+    event.hosts.add(person)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
+                 summary=f"Made {person.display_name} a host and sent them the host link")
+    _welcome_host(event, person)
+    return person
+
+
 def _welcome_host(event: Event, host: Person) -> None:
     with translation.override(host.language or "en"):
         body = "\n".join([
