@@ -15,23 +15,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from common import OUT, ROOT, database_url, setup_django
+from common import OUT, database_url, setup_django, start_server
 
 CLIENTS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def hammer(port: int, total: int, request: object) -> float:
@@ -79,24 +69,8 @@ def main() -> None:
     StaffRole.objects.create(user=user, group=local, role=Role.ORGANIZER)
     _token, key = create_api_token(actor=None, user=user, group=local, name="bench")
 
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "TURNOUT_SECRET_KEY": "bench-" + "x" * 50,
-           "TURNOUT_API_RATE_LIMIT": "0", "TURNOUT_VAR_DIR": str(OUT), "TURNOUT_LOG_LEVEL": "WARNING"}
-    env.pop("REDIS_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--threads", "4", "--no-collectstatic"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port, server = start_server(url, TURNOUT_API_RATE_LIMIT="0")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/health")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        time.sleep(1)
         hammer(port, 200, lambda i, n: ("GET", "/health", None, {}))  # warm up both workers
         health = hammer(port, args.requests, lambda i, n: ("GET", "/health", None, {}))
         headers = {"OSDI-API-Token": key, "Content-Type": "application/json"}
@@ -108,8 +82,8 @@ def main() -> None:
 
         signups = hammer(port, args.requests, signup)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.terminate()  # type: ignore[attr-defined]
+        server.wait(timeout=30)  # type: ignore[attr-defined]
     made = Person.objects.count()
     expected = (args.requests // CLIENTS) * CLIENTS
     print(f"{args.engine}: /health {health:.0f} req/s; person signup helper {signups:.0f} req/s "

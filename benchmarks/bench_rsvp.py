@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import re
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench_api_signup import free_port
-from common import OUT, ROOT, database_url, setup_django
+from common import OUT, database_url, setup_django, start_server
 
 CLIENTS = 50
 
@@ -92,26 +88,9 @@ def main() -> None:
     local = Group.objects.create(name="Local 8", slug="local-8")
     event = save_event(actor=None, event=Event(group=local, title="Rally for a fair contract", postal_code="98101",
                                                starts_at=timezone.now() + timedelta(days=3)))
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "TURNOUT_SECRET_KEY": "bench-" + "x" * 50,
-           "TURNOUT_VAR_DIR": str(OUT), "TURNOUT_LOG_LEVEL": "WARNING", "TURNOUT_SMS_BACKEND": "console"}
-    env.pop("REDIS_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--threads", "4", "--no-collectstatic"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     page = f"/e/{event.public_id}/"
+    port, server = start_server(url, TURNOUT_SMS_BACKEND="console")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/health")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        time.sleep(1)
-
         def no_state(conn: http.client.HTTPConnection, index: int) -> None:
             return None
 
@@ -139,8 +118,8 @@ def main() -> None:
         health_ok, health_times, health_errors = run(port, args.seconds, no_state, health)
         rsvp_ok, rsvp_times, rsvp_errors = run(port, args.seconds, open_page, rsvp)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.terminate()  # type: ignore[attr-defined]
+        server.wait(timeout=30)  # type: ignore[attr-defined]
     stored = Rsvp.objects.filter(event=event).count()
     health_rate, rsvp_rate = health_ok / args.seconds, rsvp_ok / args.seconds
     print(f"{args.engine}, {CLIENTS} clients, {args.seconds:.0f} s each:")

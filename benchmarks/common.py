@@ -69,3 +69,38 @@ def write_people_csv(path: Path, rows: int, seed: int = 1) -> Path:
                 rng.choice(["", "steward", "rapid-response", ""]),
             ])
     return path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, **env: str) -> tuple[int, object]:
+    """`turnout serve` (gunicorn, 2 workers x 4 threads) on `url`'s database, answering /health; (port, process)."""
+    import http.client
+    import subprocess
+    import time
+
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_SECRET_KEY": "bench-" + "x" * 50,
+                   "TURNOUT_VAR_DIR": str(OUT), "TURNOUT_LOG_LEVEL": "WARNING", **env}
+    environment.pop("REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
+                               "--workers", "2", "--threads", "4", "--no-collectstatic"],
+                              cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/health")
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.3)
+    time.sleep(1)
+    return port, server

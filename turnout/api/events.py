@@ -115,11 +115,18 @@ def _moment(value: Any, key: str, zone: str) -> datetime | None:
     return moment
 
 
-def _apply(event: Event, data: dict[str, Any], need_start: bool = True) -> None:
-    for field, key, limit in (("title", "title", 200), ("description", "description", 20000),
-                              ("standby_condition", "turnout:standby_condition", 300)):
+TEXTS = (("title", "title", 200), ("description", "description", 20000),
+         ("standby_condition", "turnout:standby_condition", 300))
+
+
+def _set_texts(record: Event | EventCampaign, data: dict[str, Any]) -> None:
+    for field, key, limit in TEXTS:
         if key in data:
-            setattr(event, field, inputs.text(data[key], key, limit))
+            setattr(record, field, inputs.text(data[key], key, limit))
+
+
+def _apply(event: Event, data: dict[str, Any], need_start: bool = True) -> None:
+    _set_texts(event, data)
     if not event.title and "name" in data:
         event.title = inputs.text(data["name"], "name", 200)
     location = data.get("location")
@@ -169,13 +176,17 @@ def _apply(event: Event, data: dict[str, Any], need_start: bool = True) -> None:
         raise ApiError(400, "end_date must be after start_date.")
 
 
+def _writable(call: Call, record: Event | EventCampaign, what: str) -> None:
+    call.require_write()
+    if not has_role(call.user, record.group, Role.ORGANIZER):
+        raise ApiError(403, f"This token's user may read this {what} but not change it.")
+
+
 def _event(call: Call, event_id: str, write: bool = False) -> Event:
-    event = get_by_public_id(_events(call), event_id, "event")
+    event: Event = get_by_public_id(_events(call), event_id, "event")
     if write:
-        call.require_write()
-        if not has_role(call.user, event.group, Role.ORGANIZER):
-            raise ApiError(403, "This token's user may read this event but not change it.")
-    return event  # type: ignore[no-any-return]
+        _writable(call, event, "event")
+    return event
 
 
 def events_list(call: Call) -> dict[str, Any]:
@@ -355,10 +366,7 @@ def serialize_campaign(campaign: EventCampaign, base: str) -> dict[str, Any]:
 
 
 def _apply_campaign(campaign: EventCampaign, data: dict[str, Any]) -> None:
-    for field, key, limit in (("title", "title", 200), ("description", "description", 20000),
-                              ("standby_condition", "turnout:standby_condition", 300)):
-        if key in data:
-            setattr(campaign, field, inputs.text(data[key], key, limit))
+    _set_texts(campaign, data)
     if "turnout:local_date" in data:
         moment = odata.parse_when(inputs.text(data["turnout:local_date"], "turnout:local_date", 20))
         if moment is None:
@@ -377,12 +385,10 @@ def _apply_campaign(campaign: EventCampaign, data: dict[str, Any]) -> None:
 
 
 def _campaign(call: Call, campaign_id: str, write: bool = False) -> EventCampaign:
-    campaign = get_by_public_id(_campaigns(call), campaign_id, "event campaign")
+    campaign: EventCampaign = get_by_public_id(_campaigns(call), campaign_id, "event campaign")
     if write:
-        call.require_write()
-        if not has_role(call.user, campaign.group, Role.ORGANIZER):
-            raise ApiError(403, "This token's user may read this campaign but not change it.")
-    return campaign  # type: ignore[no-any-return]
+        _writable(call, campaign, "campaign")
+    return campaign
 
 
 def campaigns_list(call: Call) -> dict[str, Any]:

@@ -65,6 +65,14 @@ class TurnoutTestCase(TestCase):
         cls.stranger = make_person(cls.other, given_name="Zelda", family_name="Quintero",
                                    email="zelda@example.org", phone="+13125550199", postal_code="60608")
 
+    def travel_to(self, moment: Any) -> None:
+        """Freeze the clock at `moment` for the rest of the test."""
+        import time_machine
+
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        self.addCleanup(traveller.stop)
+
     def run_worker(self) -> None:
         """What `turnout worker` does: run due tasks, and the tasks they queue, until none is due."""
         while True:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import time_machine
 from django.test import override_settings
 
 from turnout.api.tests.base import ApiTestCase
@@ -20,9 +19,7 @@ def ident(resource: dict) -> str:
 @override_settings(SMS_BACKEND="memory")
 class EventsApiTests(ApiTestCase):
     def setUp(self) -> None:
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
 
     def test_a_start_date_without_offset_is_local_time_at_the_location(self) -> None:
         made = self.ok("POST", "events", {"title": "Picket", "start_date": "2026-11-24T06:00:00",

@@ -100,6 +100,13 @@ def test_an_organizer_builds_a_five_pm_local_action_across_four_time_zones(page:
         expect(row).to_contain_text(when)
         expect(row).to_contain_text(utc)
     page.screenshot(path=str(SHOTS / "events-campaign.png"), full_page=True)
+    page.get_by_role("link", name="Public page").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_label("Find the nearest action: your ZIP code").fill("98402")
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(page.get_by_test_id("site-when").first).to_have_text("Wed, Nov 4, 5 p.m. PST")  # Seattle, nearest
+    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "4")
+    page.screenshot(path=str(SHOTS / "events-campaign-public.png"), full_page=True)
 
 
 def test_a_host_checks_people_in_offline_and_they_sync_once_back_online(browser: Browser, live_server: Any) -> None:  # noqa: F811

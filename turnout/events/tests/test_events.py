@@ -83,9 +83,7 @@ class WallClockTests(TurnoutTestCase):
 class RsvpTests(TurnoutTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
 
     def answer(self, event: Event, name: str = "Ana", email: str = "", phone: str = "", consent: bool = False,
                **extra: Any) -> Rsvp:
@@ -209,9 +207,7 @@ class RsvpTests(TurnoutTestCase):
 @override_settings(SMS_BACKEND="memory")
 class PublicPageTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
 
     def test_rsvp_through_the_page_and_the_join_link_only_after(self) -> None:
         event = make_event(self.local, kind="virtual", join_url="https://meet.example/page",
@@ -321,9 +317,7 @@ class PublicPageTests(TurnoutTestCase):
 
 class ConsoleTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
 
     def test_an_organizer_makes_an_event_in_its_own_local_time(self) -> None:
         self.login(self.organizer)
@@ -360,9 +354,7 @@ class ConsoleTests(TurnoutTestCase):
 @override_settings(SMS_BACKEND="memory")
 class BuildingTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
 
     def test_an_organizer_adds_shifts_questions_and_reminders_and_the_form_asks_them(self) -> None:
         event = make_event(self.local)
@@ -435,9 +427,7 @@ class RecurringTests(TurnoutTestCase):
 @override_settings(SMS_BACKEND="memory", BASE_URL="https://local8.example")
 class CampaignTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
         self.campaign = EventCampaign.objects.create(group=self.local, title="Protect the Results",
                                                      local_date=date(2026, 11, 4), local_start=time(17, 0))
 
@@ -473,6 +463,9 @@ class CampaignTests(TurnoutTestCase):
         for zip_code in ("98101", "97201", "60601"):
             services.add_site(actor=None, campaign=self.campaign, event=Event(
                 group=self.local, title=f"Site {zip_code}", postal_code=zip_code))
+        page = self.client.get(self.campaign.public_url())
+        self.assertContains(page, "<title>Protect the Results · Turnout</title>", html=False)
+        self.assertContains(page, "Join the nearest action")
         response = self.client.post(self.campaign.public_url(), {
             "rsvp": "1", "rsvp-given_name": "Xan", "rsvp-email": "xan@example.org", "rsvp-postal_code": "98402"})
         answer = Rsvp.objects.get()

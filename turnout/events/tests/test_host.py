@@ -19,9 +19,7 @@ from turnout.people.models import ConsentEvent, Person
 @override_settings(SMS_BACKEND="memory")
 class HostSyncTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.traveller = time_machine.travel(NOW, tick=False)
-        self.traveller.start()
-        self.addCleanup(self.traveller.stop)
+        self.travel_to(NOW)
         self.event = make_event(self.local, capacity=50)
         self.ana, _ = services.rsvp(self.event, services.RsvpRequest(given_name="Ana", email="ana@example.org"))
 
