@@ -149,6 +149,16 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
+def give_seat(request: HttpRequest, public_id: Any, rsvp_id: Any) -> HttpResponse:
+    event = _event(request, public_id, write=True)
+    answer = get_object_or_404(event.rsvps.select_related("person"), public_id=rsvp_id)
+    services.give_seat(actor=request.user, answer=answer)  # type: ignore[arg-type]
+    flash.success(request, _("%(name)s has a seat and is being told.") % {"name": answer.person.display_name})
+    return redirect(event)
+
+
+@login_required
+@require_POST
 def event_cancel(request: HttpRequest, public_id: Any) -> HttpResponse:
     event = _event(request, public_id, write=True)
     told = services.cancel_event(actor=request.user, event=event,  # type: ignore[arg-type]

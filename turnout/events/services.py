@@ -260,6 +260,19 @@ def _confirm_later(answer: Rsvp, promoted: bool = False) -> None:
     transaction.on_commit(lambda: send_confirmation.enqueue(rsvp_id=rsvp_id, promoted=promoted))
 
 
+@transaction.atomic
+def give_seat(*, actor: User, answer: Rsvp) -> Rsvp:
+    """An organizer seats someone from the waitlist (a member they vouch for, or over capacity)."""
+    answer = Rsvp.objects.select_for_update().select_related("event").get(pk=answer.pk)
+    if answer.status != Rsvp.Status.GOING:
+        answer.status = Rsvp.Status.GOING
+        answer.save(update_fields=["status"])
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=answer.event, group=answer.event.group,
+                     summary="Gave a seat to someone on the waitlist")
+        _confirm_later(answer, promoted=True)
+    return answer
+
+
 def rsvp_link(answer: Rsvp) -> str:
     return settings.BASE_URL + reverse("public_rsvp", args=[answer.key])
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:public_id>/", console.event_detail, name="detail"),
     path("<uuid:public_id>/edit/", console.event_edit, name="edit"),
     path("<uuid:public_id>/cancel/", console.event_cancel, name="cancel"),
+    path("<uuid:public_id>/rsvps/<uuid:rsvp_id>/seat/", console.give_seat, name="give_seat"),
 ]

@@ -278,6 +278,16 @@ class PublicPageTests(TurnoutTestCase):
         self.assertEqual(main(member), main(other))  # the same answer whoever it is
         statuses = dict(Rsvp.objects.values_list("person__given_name", "status"))
         self.assertEqual(statuses, {"Maria": "going", "Nadia": "waitlist"})
+        # An organizer who knows Nadia gives her a seat; she is told.
+        nadia = Rsvp.objects.get(person__given_name="Nadia")
+        self.login(self.organizer)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/events/{event.public_id}/rsvps/{nadia.public_id}/seat/")
+        self.run_worker()
+        nadia.refresh_from_db()
+        self.assertEqual(nadia.status, "going")
+        self.assertIn("A spot opened", next(m for m in mail.outbox if m.to == ["nadia@example.org"]
+                                            and "spot" in m.body).body)
 
     def test_someone_elses_email_never_opens_their_rsvp(self) -> None:
         event = make_event(self.local, kind="virtual", join_url="https://meet.example/private")
