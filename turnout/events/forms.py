@@ -108,6 +108,8 @@ class FindForm(forms.Form):
                                    choices=[(5, _("5 miles")), (10, _("10 miles")), (25, _("25 miles")),
                                             (50, _("50 miles")), (100, _("100 miles"))])
     date = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Type"), required=False,
+                             choices=[("", _("In person and online")), *Event.Kind.choices])
 
 
 class EventForm(forms.ModelForm):

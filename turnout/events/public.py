@@ -116,6 +116,8 @@ def find(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         if form.cleaned_data.get("date"):
             events = events.filter(starts_at__date__gte=form.cleaned_data["date"])
+        if form.cleaned_data.get("kind"):
+            events = events.filter(kind=form.cleaned_data["kind"])
         if form.cleaned_data.get("zip"):
             try:
                 rows = [(e, d) for e, d in services.nearest(events, form.cleaned_data["zip"],

@@ -320,6 +320,11 @@ class PublicPageTests(TurnoutTestCase):
         self.assertLess(page.index("Seattle rally"), page.index("Tacoma rally"))
         self.assertNotIn("Chicago rally", page)
         self.assertNotIn("Hidden rally", page)
+        online = make_event(self.local, title="Online training", kind="virtual", postal_code="",
+                            time_zone="America/Chicago")
+        self.assertNotIn("Seattle rally", self.client.get("/find/", {"kind": "virtual"}).content.decode())
+        self.assertContains(self.client.get("/find/", {"kind": "virtual"}), online.title)
+        self.assertNotContains(self.client.get("/find/", {"kind": "in_person"}), online.title)
         everywhere = self.client.get("/find/").content.decode()
         self.assertIn("Wed, Nov 4, 5 p.m. CST", everywhere)
         self.assertIn(services.when_text(seattle), everywhere)
