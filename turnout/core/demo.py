@@ -75,6 +75,40 @@ def _groups() -> tuple[Group, list[Group]]:
     return council, locals_
 
 
+def _events(council: Group, local: Group, organizer: User) -> None:
+    """A daily online meeting, a rally with a waitlist, and a 5 p.m.-local day of action in four cities."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from turnout.events import services
+    from turnout.events.models import Event, EventCampaign
+
+    today = timezone.localdate()
+    daily = services.save_event(actor=None, event=Event(
+        group=local, title="Daily info & action meeting", kind=Event.Kind.VIRTUAL, time_zone="America/Los_Angeles",
+        join_url="https://meet.example.org/local-587-daily", created_by=organizer,
+        description="What happened today at the table, and **what we do next**. The link comes with your RSVP.",
+        starts_at=services.wall_clock(today + timedelta(days=1), time(12, 0), "America/Los_Angeles"),
+        ends_at=services.wall_clock(today + timedelta(days=1), time(12, 45), "America/Los_Angeles")))
+    services.repeat(actor=None, event=daily, rule="weekdays", until=today + timedelta(days=14))
+    services.save_event(actor=None, event=Event(
+        group=local, title="Rally for a fair contract", venue="Westlake Park", address="401 Pine St",
+        postal_code="98101", capacity=200, created_by=organizer,
+        starts_at=services.wall_clock(today + timedelta(days=3), time(18, 0), "America/Los_Angeles")))
+    action_day = today + timedelta(days=10)
+    campaign = EventCampaign.objects.create(
+        group=council, title="Protect the Results", local_date=action_day, local_start=time(17, 0),
+        local_end=time(19, 0), status="standby", standby_condition="the count is stopped before every vote is counted",
+        description="If the count is stopped, we gather at **5 p.m. local time** the next day, everywhere.")
+    for zip_code, venue in (("98104", "City Hall Park"), ("60602", "Daley Plaza"), ("80202", "Civic Center Park"),
+                            ("10007", "Foley Square")):
+        event = Event(group=council, title="", venue=venue, postal_code=zip_code, description=campaign.description)
+        services.place_event(event)
+        event.title = f"{campaign.title} — {event.locality}, {event.region}"
+        services.add_site(actor=None, campaign=campaign, event=event)
+
+
 def load_demo(var_dir: Path | None = None) -> str:
     """Create the demo once; every call answers the logins to print."""
     var = var_dir or Path(settings.VAR_DIR)
@@ -95,6 +129,7 @@ def load_demo(var_dir: Path | None = None) -> str:
             path = Path(tmp) / f"{group.slug}.csv"
             _write_people_csv(path, rng, count, offset=index * 1000)
             Importer(group=group, actor=None, source_name="demo data").run(path)
+    _events(council, locals_[0], organizer)
     logins = (
         f"  Admin (council-wide; sets up two-factor at first login): {admin.email}  password: {admin_password}\n"
         f"  Organizer (Transit Workers Local 587 only):              {organizer.email}  password: {organizer_password}\n"
