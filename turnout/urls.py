@@ -45,5 +45,6 @@ urlpatterns = [
     # Host tools: the secret in the link is the host's credential.
     path("host/<str:key>/", events_host.roster, name="event_host"),
     path("host/<str:key>/sync/", events_host.sync, name="event_host_sync"),
+    path("host/<str:key>/sw.js", events_host.service_worker, name="event_host_sw"),
     path("host/<str:key>/text/", events_host.text_attendees, name="event_host_text"),
 ]

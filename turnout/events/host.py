@@ -44,6 +44,29 @@ def roster(request: HttpRequest, key: str) -> HttpResponse:
                                                 "consent_text": sms_consent_text()})
 
 
+SERVICE_WORKER = """// Keeps the host's roster page usable when the phone has no signal: the page is fetched from the
+// network when possible and from this cache when not. Check-ins themselves wait in the page's storage.
+const CACHE = "turnout-host-v1";
+self.addEventListener("install", (event) => { self.skipWaiting(); });
+self.addEventListener("activate", (event) => { event.waitUntil(self.clients.claim()); });
+self.addEventListener("fetch", (event) => {
+  if (event.request.method !== "GET") return;
+  event.respondWith(fetch(event.request).then((response) => {
+    if (response.ok) { const copy = response.clone(); caches.open(CACHE).then((c) => c.put(event.request, copy)); }
+    return response;
+  }).catch(() => caches.match(event.request, {ignoreSearch: true})));
+});
+"""
+
+
+def service_worker(request: HttpRequest, key: str) -> HttpResponse:
+    """Served under the host's own path, so it controls only that event's host pages."""
+    _event(key)
+    response = HttpResponse(SERVICE_WORKER, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 @csrf_exempt  # the host's secret link is the credential, not a cookie; a phone offline for hours has no fresh token
 @require_POST
 def sync(request: HttpRequest, key: str) -> JsonResponse:

@@ -120,7 +120,13 @@ def test_a_host_checks_people_in_offline_and_they_sync_once_back_online(browser:
     phone = context.new_page()
     phone.goto(f"{live_server.url}/host/{event.host_key}/")
     expect(phone.get_by_text("Carla")).to_be_visible()
+    phone.wait_for_function("navigator.serviceWorker.controller !== null || "
+                            "navigator.serviceWorker.ready.then(() => true)")
+    phone.reload()  # now under the service worker, which keeps a copy of the page
+    expect(phone.get_by_text("Carla")).to_be_visible()
     context.set_offline(True)  # the picket line has no signal
+    phone.reload()  # the phone reopens the page without a connection: it comes from the cache
+    expect(phone.get_by_text("Carla")).to_be_visible()
     for name in ("Ana", "Beto"):
         phone.locator(".roster-row", has_text=name).get_by_role("button", name="Check in").click()
     phone.locator(".roster-row", has_text="Ana").get_by_role("button").click(force=True)  # a nervous double tap

@@ -21,7 +21,7 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           "find_events", "public_event", "public_event_ics", "public_rsvp", "public_rsvp_cancel", "public_rsvp_ics",
           "public_campaign",
           # Host tools answer to the secret in the link (events/tests/test_host.py).
-          "event_host", "event_host_sync", "event_host_text"}
+          "event_host", "event_host_sync", "event_host_text", "event_host_sw"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:

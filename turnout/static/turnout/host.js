@@ -102,6 +102,11 @@
     sync();
   });
 
+  // The page itself stays available without a signal (reopened from the phone's cache).
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.dataset.worker).catch(() => {});
+  }
+
   window.addEventListener("online", sync);
   window.addEventListener("offline", render);
   setInterval(sync, 5000);
