@@ -149,7 +149,8 @@ def text_attendees(request: HttpRequest, key: str) -> HttpResponse:
     elif event.status not in (Status.SCHEDULED, Status.STANDBY):
         flash.error(request, _("This event is not on."))
     else:
-        told = services.tell_going(event, topic="host-note", body=f"{event.title}: {body}", urgent=False)
+        told = services.tell_going(event, topic="host-note", body=f"{event.title}: {body}", urgent=False,
+                                   subject=_("A note from your host: %(title)s") % {"title": event.title})
         audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
                      summary=f"A host texted the {told} people going")
         flash.success(request, _("Sent to %(n)s people going.") % {"n": told})

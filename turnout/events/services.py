@@ -25,6 +25,7 @@ from turnout.core import audit, geo
 from turnout.core.models import AuditEntry
 from turnout.events.models import Event, EventCampaign, Rsvp, Shift, Status, Visibility
 from turnout.messaging import sending
+from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, record_consent, signup_person
@@ -80,7 +81,8 @@ def save_event(*, actor: User | None, event: Event, notify: bool = True) -> Even
     moved = before is not None and (before.starts_at != event.starts_at or before.place_line() != event.place_line()
                                     or before.join_url != event.join_url)
     if moved and notify:
-        tell_going(event, topic="change", body=_change_text(event))
+        tell_going(event, topic="change", body=_change_text(event),
+                   subject=_("Changed: %(title)s") % {"title": event.title})
     if creating or moved or (before is not None and before.status != event.status):
         transaction.on_commit(lambda: schedule_reminders(event))
     return event
@@ -99,7 +101,8 @@ def cancel_event(*, actor: User | None, event: Event, note: str = "") -> int:
     body = _("%(title)s on %(when)s is cancelled.") % {"title": event.title, "when": when_text(event)}
     if note:
         body += " " + note
-    return tell_going(event, topic="cancelled", body=body, waitlist_too=True)
+    return tell_going(event, topic="cancelled", body=body, waitlist_too=True,
+                      subject=_("Cancelled: %(title)s") % {"title": event.title})
 
 
 def when_text(event: Event, start: datetime | None = None) -> str:
@@ -316,14 +319,15 @@ def going(event: Event, waitlist_too: bool = False) -> QuerySet[Person]:
     return Person.objects.filter(rsvps__event=event, rsvps__status__in=statuses)
 
 
-def tell_going(event: Event, *, topic: str, body: str, waitlist_too: bool = False, urgent: bool = True) -> int:
+def tell_going(event: Event, *, topic: str, body: str, waitlist_too: bool = False, urgent: bool = True,
+               subject: str = "") -> int:
     """Text and email everyone going (and waiting): a change, a cancellation, a host's note."""
     people = going(event, waitlist_too)
     count = people.count()
     if count:
         reason = "a change to an event they are going to" if urgent else ""
         for channel in ("sms", "email"):
-            sending.send_automatic(group=event.group, channel=channel, subject=f"{event.title}: {topic}",
+            sending.send_automatic(group=event.group, channel=channel, subject=subject or event.title,
                                    body=f"{body}\n{settings.BASE_URL}{event.public_url()}",
                                    topic=f"event:{event.pk}:{topic}", audience=people, urgent_reason=reason)
     return count
@@ -355,7 +359,12 @@ def send_reminder(*, event_id: int, minutes: int, starts_at: str) -> int:
         "title": event.title, "lead": lead, "when": when_text(event), "where": event.place_line()}
     if event.kind == Event.Kind.VIRTUAL and event.join_url:
         body += " " + _("Join: %(link)s") % {"link": event.join_url}
-    return tell_going(event, topic=f"reminder-{minutes}", body=body, urgent=False)
+    # Once per reminder and start time, however often it was queued (a status change queues again).
+    topic = f"reminder-{minutes}-{int(event.starts_at.timestamp())}"
+    if Message.objects.filter(topic__startswith=f"event:{event.pk}:{topic}").exists():
+        return 0
+    return tell_going(event, topic=topic, body=body, urgent=False,
+                      subject=_("Reminder: %(title)s") % {"title": event.title})
 
 
 def counts(event: Event) -> dict[str, int]:

@@ -178,6 +178,15 @@ class RsvpTests(TurnoutTestCase):
         self.assertEqual(len(simple.outbox), 1)
         self.assertIn("Reminder: Rally for a fair contract starts tomorrow", simple.outbox[0].body)
         self.assertEqual(len(mail.outbox), 2)
+        self.assertEqual(mail.outbox[0].subject, "Reminder: Rally for a fair contract")
+        # Going on standby and back queues the reminders again; each still goes once.
+        for status in ("standby", "scheduled"):
+            event.status = status
+            with self.captureOnCommitCallbacks(execute=True):
+                services.save_event(actor=None, event=event, notify=False)
+        with time_machine.travel(event.starts_at - timedelta(hours=23), tick=False):
+            self.run_worker()
+        self.assertEqual(len(simple.outbox), 1)
         # Moved an hour later: the old hour-before reminder does nothing; the new one goes.
         event.starts_at += timedelta(hours=1)
         with self.captureOnCommitCallbacks(execute=True):
