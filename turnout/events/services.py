@@ -193,7 +193,6 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
     """Give someone already known a seat (or a waitlist place): (rsvp, created). Must run in a
     transaction; the event's row is locked while seats are counted. `waitlist` holds them for an
     organizer (someone not yet a member, for a members-only event)."""
-    event = Event.objects.get(pk=event.pk)
     if event.capacity is not None or (shift is not None and shift.capacity is not None):
         # Seats are counted under the event's lock, so two people cannot take the last one. An
         # event without a limit needs no count, and its RSVPs do not wait for each other.
@@ -214,7 +213,8 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
         answer = existing
     else:
         answer = Rsvp.objects.create(event=event, person=person, shift=shift, status=seat,
-                                     answers=answers or {}, source=source)
+                                     answers=answers or {}, source=source,
+                                     confirmed_at=timezone.now() if notify else None)
     if notify:
         _confirm_later(answer)
     return answer, existing is None
@@ -259,7 +259,8 @@ def _confirm_later(answer: Rsvp, promoted: bool = False) -> None:
     from turnout.events.tasks import send_confirmation
 
     rsvp_id = answer.pk
-    Rsvp.objects.filter(pk=rsvp_id).update(confirmed_at=timezone.now())
+    if answer.confirmed_at is None or answer.confirmed_at < timezone.now() - timedelta(seconds=1):
+        Rsvp.objects.filter(pk=rsvp_id).update(confirmed_at=timezone.now())
     transaction.on_commit(lambda: send_confirmation.enqueue(rsvp_id=rsvp_id, promoted=promoted))
 
 

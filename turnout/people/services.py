@@ -411,11 +411,15 @@ def signup_person(
         record_consent(person=person, channel=channel, address=address, action=action, source=source,
                        source_detail=source_detail, text=consent_text, actor=actor)
 
+    # A new person has no addresses, numbers or memberships yet: no need to ask.
+    has_email, has_phone = (False, False) if created else (None, None)
     for choice in emails:
         existing = known_emails.get(choice.value)
         if existing is None:
-            EmailAddress.objects.create(person=person, address=choice.value,
-                                        is_primary=not person.emails.exists())
+            if has_email is None:
+                has_email = person.emails.exists()
+            EmailAddress.objects.create(person=person, address=choice.value, is_primary=not has_email)
+            has_email = True
             consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
         elif (existing.person_id == person.pk and choice.status and existing.status != _status_for(choice.status)
               and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
@@ -423,8 +427,11 @@ def signup_person(
     for choice in phones:
         existing_phone = known_phones.get(choice.value)
         if existing_phone is None:
+            if has_phone is None:
+                has_phone = person.phones.exists()
             PhoneNumber.objects.create(person=person, number=choice.value, kind=choice.kind,
-                                       is_primary=not person.phones.exists())
+                                       is_primary=not has_phone)
+            has_phone = True
             if choice.status:
                 consent("sms", choice.value, choice.status)
         elif (existing_phone.person_id == person.pk and choice.status
@@ -432,8 +439,8 @@ def signup_person(
               and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
             consent("sms", choice.value, choice.status)
         # A number that is someone else's stays theirs: same contact, same person.
-    if not chosen and not Membership.objects.filter(person=person, group=group).exists():
-        earlier = list(Group.objects.filter(memberships__person=person))
+    if not chosen and (created or not Membership.objects.filter(person=person, group=group).exists()):
+        earlier = [] if created else list(Group.objects.filter(memberships__person=person))
         Membership.objects.create(person=person, group=group)  # they signed up with this group
         if not owned:
             # The groups that already had this person hear that another group now sees them.
