@@ -8,7 +8,6 @@ attendance helper (POST …/attendances) takes a person reference or a `person` 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +30,6 @@ from turnout.api.hal import (
     json_response,
     link,
     stamp,
-    strip_prefix,
 )
 from turnout.events import services
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
@@ -266,13 +264,10 @@ def attendances_list(call: Call, event_id: str) -> dict[str, Any]:
 
 def _attendee(call: Call) -> Person:
     """The person a record-attendance body names, or signs up by the signup helper's rules."""
-    from turnout.api.views import person_reference, person_signup
+    from turnout.api.views import person_reference, signup
 
     if isinstance(call.body.get("person"), dict):
-        response = person_signup(call)
-        assert isinstance(response, HttpResponse)
-        public_id = strip_prefix(json.loads(response.content)["identifiers"][0])
-        return Person.objects.get(public_id=public_id)
+        return signup(call)[0]
     return person_reference(call, call.body)
 
 

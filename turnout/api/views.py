@@ -171,6 +171,13 @@ def people_list(call: Call) -> dict[str, Any]:
 
 def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
     """The person signup helper: match by email then phone, update or add, tag, untag."""
+    person, created = signup(call)
+    person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
+    return json_response(serializers.person(person, call.base), status=201 if created else 200)
+
+
+def signup(call: Call) -> tuple[Person, bool]:
+    """Apply the signup helper's body (`{"person": {...}, "add_tags", "remove_tags"}`): (person, created)."""
     call.require_write()
     body = call.body
     data = body.get("person", body)
@@ -191,8 +198,7 @@ def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
     }
     for attempt in (1, 2):
         try:
-            person, created = services.signup_person(**arguments)
-            break
+            return services.signup_person(**arguments)
         except services.UnknownZip as exc:
             raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
         except IntegrityError:
@@ -201,8 +207,7 @@ def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
             if attempt == 2:
                 raise ApiError(409, "This person was changed by another request at the same moment; "
                                     "send it again.") from None
-    person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
-    return json_response(serializers.person(person, call.base), status=201 if created else 200)
+    raise AssertionError("unreachable")
 
 
 def person_detail(call: Call, person_id: str) -> dict[str, Any]:

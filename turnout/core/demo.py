@@ -103,10 +103,7 @@ def _events(council: Group, local: Group, organizer: User) -> None:
         description="If the count is stopped, we gather at **5 p.m. local time** the next day, everywhere.")
     for zip_code, venue in (("98104", "City Hall Park"), ("60602", "Daley Plaza"), ("80202", "Civic Center Park"),
                             ("10007", "Foley Square")):
-        event = Event(group=council, title="", venue=venue, postal_code=zip_code, description=campaign.description)
-        services.place_event(event)
-        event.title = f"{campaign.title} — {event.locality}, {event.region}"
-        services.add_site(actor=None, campaign=campaign, event=event)
+        services.add_site(actor=None, campaign=campaign, event=Event(group=council, venue=venue, postal_code=zip_code))
 
 
 def load_demo(var_dir: Path | None = None) -> str:

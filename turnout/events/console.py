@@ -199,19 +199,17 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             return redirect(campaign)
         if form.is_valid():
             data = form.cleaned_data
-            event = Event(group=campaign.group, title=data["title"], venue=data["venue"], address=data["address"],
-                          postal_code=data["postal_code"], capacity=data["capacity"],
-                          description=campaign.description, created_by=request.user)  # type: ignore[misc]
-            try:
-                services.place_event(event)
-            except services.EventError as exc:
-                form.add_error("postal_code", str(exc))
+            if not campaign.local_date or not campaign.local_start:
+                form.add_error(None, _("Give the campaign a date and a local start time first."))
             else:
-                if not campaign.local_date or not campaign.local_start:
-                    form.add_error(None, _("Give the campaign a date and a local start time first."))
+                try:
+                    user: User = request.user  # type: ignore[assignment]
+                    event = services.add_site(actor=user, campaign=campaign, event=Event(
+                        group=campaign.group, title=data["title"], venue=data["venue"], address=data["address"],
+                        postal_code=data["postal_code"], capacity=data["capacity"], created_by=user))
+                except services.EventError as exc:
+                    form.add_error("postal_code", str(exc))
                 else:
-                    event.title = event.title or f"{campaign.title} — {event.locality}, {event.region}"
-                    services.add_site(actor=request.user, campaign=campaign, event=event)  # type: ignore[arg-type]
                     flash.success(request, _("Site added: %(title)s.") % {"title": event.title})
                     return redirect(campaign)
     try:

@@ -46,13 +46,8 @@ def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
-        data = form.cleaned_data
         try:
-            answer, created = services.rsvp(event, services.RsvpRequest(
-                given_name=data["given_name"], family_name=data["family_name"], email=data["email"],
-                phone=data["phone"], sms_consent_text=sms_consent_text() if data["sms_consent"] else "",
-                postal_code=data["postal_code"], language=(get_language() or "en")[:2], shift=form.shift(),
-                answers=form.answers()))
+            answer, created = services.rsvp(event, _request_from(form, source="form"))
         except UnknownZip:
             form.add_error("postal_code", _("We do not know this ZIP code."))
         except services.EventError as exc:
@@ -139,12 +134,13 @@ def _points(rows: list[tuple[Event, float | None, str]]) -> list[dict[str, Any]]
             for e, _d, when in rows if e.latitude is not None and e.longitude is not None]
 
 
-def _request_from(form: RsvpForm) -> services.RsvpRequest:
+def _request_from(form: RsvpForm, source: str = "campaign") -> services.RsvpRequest:
+    """What a public form asked for, with the consent words the person saw, in their language."""
     data = form.cleaned_data
     return services.RsvpRequest(
         given_name=data["given_name"], family_name=data["family_name"], email=data["email"], phone=data["phone"],
         sms_consent_text=sms_consent_text() if data["sms_consent"] else "", postal_code=data["postal_code"],
-        language=(get_language() or "en")[:2], source="campaign")
+        language=(get_language() or "en")[:2], shift=form.shift(), answers=form.answers(), source=source)
 
 
 def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:

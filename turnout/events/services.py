@@ -147,34 +147,36 @@ def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
 def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
     event = Event.objects.get(pk=event.pk)
     _check_open(event, request)
-    member = event.visibility != Visibility.MEMBERS or _already_member(event, request)
-    person = _signed_up(event.group, request, f"RSVP: {event.title}")
+    email, phone = _contacts(request.email, request.phone)
+    member = event.visibility != Visibility.MEMBERS or _already_member(event, email, phone)
+    person = _signed_up(event.group, request, email, phone, f"RSVP: {event.title}")
     shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
     return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
                      notify=request.source != "host", waitlist=not member)
 
 
-def _already_member(event: Event, request: RsvpRequest) -> bool:
-    """For a members-only event: was the person (by email or phone) a member of its group before?"""
+def _contacts(email: str, phone: str) -> tuple[str, str]:
+    """The email and mobile number as stored ("" for none); EventError with the reason when unusable."""
     try:
-        email = normalize_email(request.email) if request.email else ""
-        phone = normalize_phone(request.phone)[0] if request.phone else ""
-    except InvalidContact:
-        return False
-    return Membership.objects.filter(
-        group__in=Group.objects.filter(path__startswith=event.group.path),
-        person__in=Person.objects.filter(Q(emails__address=email) if email else Q(pk__in=[]))
-        | Person.objects.filter(Q(phones__number=phone) if phone else Q(pk__in=[]))).exists()
-
-
-def _signed_up(group: Group, request: RsvpRequest, detail: str) -> Person:
-    """The person a public form names, found or added by the signup rules; text consent recorded
-    with the exact words they agreed to."""
-    try:
-        email = normalize_email(request.email) if request.email else ""
-        phone = normalize_phone(request.phone)[0] if request.phone else ""
+        return (normalize_email(email) if email else "", normalize_phone(phone)[0] if phone else "")
     except InvalidContact as exc:
         raise EventError(str(exc)) from None
+
+
+def _already_member(event: Event, email: str, phone: str) -> bool:
+    """For a members-only event: was the person (by email or phone) already a member of its group,
+    or of one below it?"""
+    contact = Q(pk__in=[])
+    if email:
+        contact |= Q(person__emails__address=email)
+    if phone:
+        contact |= Q(person__phones__number=phone)
+    return Membership.objects.filter(contact, group__path__startswith=event.group.path).exists()
+
+
+def _signed_up(group: Group, request: RsvpRequest, email: str, phone: str, detail: str) -> Person:
+    """The person a public form names, found or added by the signup rules; text consent recorded
+    with the exact words they agreed to."""
     fields = {"given_name": request.given_name, "family_name": request.family_name,
               "postal_code": request.postal_code, "language": request.language}
     person, _created = signup_person(
@@ -281,11 +283,11 @@ def rsvp_link(answer: Rsvp) -> str:
     return settings.BASE_URL + reverse("public_rsvp", args=[answer.key])
 
 
-def confirm(answer: Rsvp, promoted: bool = False) -> None:
+def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
     """Tell the person where they stand, by email and (with consent) by text, in their language."""
-    answer = Rsvp.objects.select_related("event", "event__group", "person", "shift").get(pk=answer.pk)
-    if answer.status == Rsvp.Status.CANCELLED:
-        return  # cancelled before the confirmation went out
+    answer = Rsvp.objects.select_related("event", "event__group", "person", "shift").filter(pk=rsvp_id).first()
+    if answer is None or answer.status == Rsvp.Status.CANCELLED:
+        return  # erased, or cancelled before the confirmation went out
     event = answer.event
     with translation.override(answer.person.language or "en"):
         if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
@@ -431,11 +433,14 @@ def occurrences(event: Event, limit: int = 8) -> QuerySet[Event]:
 
 @transaction.atomic
 def add_site(*, actor: User | None, campaign: EventCampaign, event: Event) -> Event:
-    """A site of a distributed action: at the campaign's local time in the site's own zone."""
+    """A site of a distributed action: at the campaign's local time in the site's own zone, named
+    after the campaign and its city unless it has a title. EventError for an unknown ZIP."""
     event.campaign, event.group = campaign, event.group if event.group_id else campaign.group
     if campaign.status == Status.STANDBY and event.status == Status.SCHEDULED:
         event.status, event.standby_condition = Status.STANDBY, campaign.standby_condition
     place_event(event)
+    event.title = event.title or f"{campaign.title} — {event.locality}, {event.region}"
+    event.description = event.description or campaign.description
     if campaign.local_date and campaign.local_start:
         event.starts_at = wall_clock(campaign.local_date, campaign.local_start, event.time_zone)
         event.ends_at = (wall_clock(campaign.local_date, campaign.local_end, event.time_zone)
@@ -464,14 +469,12 @@ def propose_site(campaign: EventCampaign, request: RsvpRequest, *, venue: str, a
     volunteer is one of the campaign's trusted hosts, whose sites go live at once."""
     if not (campaign.local_date and campaign.local_start):
         raise EventError(_("This campaign does not take offers to host yet."))
-    person = _signed_up(campaign.group, request, f"Offered to host: {campaign.title}")
+    email, phone = _contacts(request.email, request.phone)
+    person = _signed_up(campaign.group, request, email, phone, f"Offered to host: {campaign.title}")
     trusted = campaign.trusted_hosts.filter(pk=person.pk).exists()
-    event = Event(group=campaign.group, title="", venue=venue, address=address, postal_code=site_zip,
-                  capacity=capacity, description=campaign.description, status=Status.DRAFT,
-                  awaiting_approval=not trusted)
-    place_event(event)
-    event.title = f"{campaign.title} — {event.locality}, {event.region}"
-    event = add_site(actor=None, campaign=campaign, event=event)
+    event = add_site(actor=None, campaign=campaign, event=Event(
+        group=campaign.group, venue=venue, address=address, postal_code=site_zip, capacity=capacity,
+        status=Status.DRAFT, awaiting_approval=not trusted))
     event.hosts.add(person)
     if trusted:
         approve_site(actor=None, event=event)
@@ -499,17 +502,13 @@ def approve_site(*, actor: User | None, event: Event, trust_hosts: bool = False)
 @transaction.atomic
 def add_host(*, actor: User, event: Event, given_name: str, email: str = "", phone: str = "") -> Person:
     """Make someone a host of the event (found or added by email or phone) and send them their link."""
-    request = RsvpRequest(given_name=given_name, email=email, phone=phone)
-    try:
-        emails = [ContactChoice(normalize_email(email))] if email else []
-        phones = [ContactChoice(normalize_phone(phone)[0], kind="mobile")] if phone else []
-    except InvalidContact as exc:
-        raise EventError(str(exc)) from None
-    if not emails and not phones:
+    email, phone = _contacts(email, phone)
+    if not email and not phone:
         raise EventError(_("Give the host's email address or mobile number."))
-    person, _created = signup_person(actor=actor, group=event.group, fields={"given_name": request.given_name},
-                                     emails=emails, phones=phones, source=ConsentEvent.Source.STAFF,
-                                     source_detail=f"Host of {event.title}"[:200])
+    person, _created = signup_person(actor=actor, group=event.group, fields={"given_name": given_name},
+                                     emails=[ContactChoice(email)] if email else [],
+                                     phones=[ContactChoice(phone, kind="mobile")] if phone else [],
+                                     source=ConsentEvent.Source.STAFF, source_detail=f"Host of {event.title}"[:200])
     event.hosts.add(person)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
                  summary=f"Made {person.display_name} a host and sent them the host link")

@@ -1,4 +1,4 @@
-"""Background work for events: reminders at their moment before the start."""
+"""Background work for events: confirmations after an RSVP commits, reminders at their moment."""
 
 from __future__ import annotations
 
@@ -14,8 +14,4 @@ def send_reminder(*, event_id: int, minutes: int, starts_at: str) -> None:
 
 @task()
 def send_confirmation(*, rsvp_id: int, promoted: bool = False) -> None:
-    from turnout.events.models import Rsvp
-
-    answer = Rsvp.objects.filter(pk=rsvp_id).first()
-    if answer is not None:
-        services.confirm(answer, promoted=promoted)
+    services.confirm(rsvp_id=rsvp_id, promoted=promoted)
