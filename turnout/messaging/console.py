@@ -9,7 +9,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -41,10 +41,11 @@ def _message(request: HttpRequest, public_id: Any, write: bool = False) -> Messa
 @login_required
 def message_list(request: HttpRequest) -> HttpResponse:
     # Confirmations go one per RSVP; the event's page shows them, not this list.
-    listed = _messages(request.user).exclude(topic__endswith=":confirmation")  # type: ignore[arg-type]
-    page = Paginator(listed, 25).get_page(request.GET.get("page"))
-    rows = [(m, outbox.progress(m)) for m in page]
-    return render(request, "messaging/list.html", {"page": page, "rows": rows})
+    listed = _messages(request.user).exclude(topic__endswith=":confirmation").annotate(  # type: ignore[arg-type]
+        targeted=Count("deliveries"),
+        sent=Count("deliveries", filter=Q(deliveries__status__in=[Delivery.Status.SENT, Delivery.Status.DELIVERED])))
+    page = Paginator(listed, 25).get_page(request.GET.get("page"))  # the counts come with the page, in one query
+    return render(request, "messaging/list.html", {"page": page})
 
 
 @login_required

@@ -55,6 +55,10 @@ class ComposeTests(TurnoutTestCase):
                 self.client.post(f"/messages/{message.public_id}/send/")
             run_due_tasks()
             page = self.client.get(message.get_absolute_url())
+            listed = self.client.get("/messages/")
+        row = listed.content.decode().split(message.get_absolute_url())[1].split("</tr>")[0]
+        self.assertIn('data-label="Sent">1<', row)  # one texted…
+        self.assertIn('data-label="Targeted">2<', row)  # …of two targeted (one has no consent)
         self.assertEqual([s.to for s in simple.outbox], ["+12065550123"])
         self.assertEqual(page.context["progress"]["sent"], 1)
         self.assertEqual(page.context["progress"]["suppressed"], 1)
