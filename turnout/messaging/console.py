@@ -43,7 +43,8 @@ def message_list(request: HttpRequest) -> HttpResponse:
     # Confirmations go one per RSVP; the event's page shows them, not this list.
     listed = _messages(request.user).exclude(topic__endswith=":confirmation").annotate(  # type: ignore[arg-type]
         targeted=Count("deliveries"),
-        sent=Count("deliveries", filter=Q(deliveries__status__in=[Delivery.Status.SENT, Delivery.Status.DELIVERED])))
+        sent=Count("deliveries", filter=Q(deliveries__status__in=[Delivery.Status.SENT, Delivery.Status.DELIVERED]))
+    ).order_by("-created_at", "-pk")
     page = Paginator(listed, 25).get_page(request.GET.get("page"))  # the counts come with the page, in one query
     return render(request, "messaging/list.html", {"page": page})
 
