@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "turnout.api",
     "turnout.messaging",
     "turnout.events",
+    "turnout.mobilization",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from turnout.core import views as core_views
 from turnout.events import host as events_host
 from turnout.events import public as events_public
 from turnout.messaging import views as messaging_views
+from turnout.mobilization import public as mobilization_public
 
 # Email providers' reports (bounces, complaints, deliveries) through Anymail: its tracking
 # webhooks only (Turnout receives no email), and Amazon SES's only where boto3 is installed.
@@ -34,6 +35,7 @@ urlpatterns = [
     path("messages/", include("turnout.messaging.urls")),
     path("u/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
     path("events/", include("turnout.events.urls")),
+    path("mobilize/", include("turnout.mobilization.urls")),
     # Public pages: no account needed.
     path("e/<uuid:public_id>/", events_public.event_page, name="public_event"),
     path("e/<uuid:public_id>/calendar.ics", events_public.event_ics, name="public_event_ics"),
@@ -42,6 +44,8 @@ urlpatterns = [
     path("r/<str:key>/calendar.ics", events_public.rsvp_ics, name="public_rsvp_ics"),
     path("find/", events_public.find, name="find_events"),
     path("c/<uuid:public_id>/", events_public.campaign_page, name="public_campaign"),
+    path("n/<uuid:public_id>/", mobilization_public.join, name="public_network"),
+    path("p/<uuid:public_id>/", mobilization_public.pledge, name="public_pledge"),
     # Host tools: the secret in the link is the host's credential.
     path("host/<str:key>/", events_host.roster, name="event_host"),
     path("host/<str:key>/sync/", events_host.sync, name="event_host_sync"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from turnout.mobilization.models import AVAILABILITY, LANGUAGES, SKILLS
+
 JSON = "application/hal+json"
 
 
@@ -258,6 +260,58 @@ SCHEMAS: dict[str, Any] = {
             "turnout:standby_condition": {"type": "string", "maxLength": 300},
         },
     },
+    "Network": {"type": "object", "properties": {
+        **COMMON, "name": {"type": "string"}, "description": {"type": "string"}, "group": {"type": "string"},
+        "total_members": {"type": "integer", "minimum": 0}, "browser_url": {"type": "string"}},
+        "required": ["identifiers", "name", "total_members", "_links"]},
+    "Member": {"type": "object", "properties": {
+        "identifiers": STRING_LIST, "given_name": {"type": "string"}, "family_name": {"type": "string"},
+        "postal_code": {"type": "string"}, "travel_miles": {"type": "integer"},
+        "availability": STRING_LIST, "skills": STRING_LIST, "languages": STRING_LIST, "joined_date": DATE,
+        "_links": ref("Links")}, "required": ["identifiers", "travel_miles", "_links"]},
+    "MemberInput": {"type": "object", "description": "A person (reference as for attendances, or `person` to "
+                                                     "sign up) and what the network needs to know",
+                    "properties": {"person": {"type": "object"}, "person_id": {"type": "string"},
+                                   "travel_miles": {"type": "integer", "minimum": 1, "maximum": 500},
+                                   "availability": {"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
+                                   "skills": {"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
+                                   "languages": {"type": "array", "items": {"enum": [k for k, _ in LANGUAGES]}}}},
+    "Activation": {"type": "object", "properties": {
+        **COMMON, "title": {"type": "string"}, "body": {"type": "string"}, "body_es": {"type": "string"},
+        "channels": {"type": "string", "enum": ["sms", "email", "both"]},
+        "status": {"type": "string", "enum": ["draft", "sent"]}, "sent_date": DATE,
+        "postal_code": {"type": "string"}, "miles": {"type": ["integer", "null"]}, "availability": STRING_LIST,
+        "skills": STRING_LIST, "languages": STRING_LIST, "tag": {"type": "string"}, "drill": {"type": "boolean"},
+        "sample_size": {"type": ["integer", "null"]}, "ignore_quiet_hours": {"type": "boolean"},
+        "override_reason": {"type": "string"},
+        "statistics": {"type": "object", "properties": {
+            "asked": {"type": "integer"}, "yes": {"type": "integer"}, "no": {"type": "integer"},
+            "no_answer": {"type": "integer"}, "sent": {"type": "integer"}, "delivered": {"type": "integer"},
+            "by_distance": {"type": "array", "items": {"type": "object"}}}}},
+        "required": ["identifiers", "title", "body", "status", "_links"]},
+    "ActivationInput": {"type": "object", "properties": {
+        "network_id": {"type": "string"}, "title": {"type": "string", "maxLength": 200},
+        "body": {"type": "string", "maxLength": 1600}, "body_es": {"type": "string", "maxLength": 1600},
+        "channels": {"type": "string", "enum": ["sms", "email", "both"]}, "event_id": {"type": "string"},
+        "postal_code": {"type": "string"}, "miles": {"type": "integer", "minimum": 1},
+        "availability": {"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
+        "skills": {"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
+        "languages": {"type": "array", "items": {"enum": [k for k, _ in LANGUAGES]}},
+        "tag": {"type": "string"}, "drill": {"type": "boolean"}, "sample_size": {"type": "integer", "minimum": 1},
+        "ignore_quiet_hours": {"type": "boolean"}, "override_reason": {"type": "string"}},
+        "required": ["network_id", "title", "body"]},
+    "ActivationResponse": {"type": "object", "properties": {
+        "identifiers": STRING_LIST, "answer": {"type": "string", "enum": ["yes", "no"]}, "answered_date": DATE,
+        "given_name": {"type": "string"}, "_links": ref("Links")}, "required": ["answer", "_links"]},
+    "Plan": {"type": "object", "properties": {
+        **COMMON, "name": {"type": "string"}, "condition": {"type": "string"},
+        "status": {"type": "string", "enum": ["armed", "approval", "triggered"]},
+        "requires_two_people": {"type": "boolean"}, "triggered_date": DATE, "outcome": {"type": "object"},
+        "if_triggered_now": {"type": "object", "properties": {"events": {"type": "integer"},
+                                                              "texted": {"type": "integer"},
+                                                              "emailed": {"type": "integer"}}},
+        "result": {"type": "string", "enum": ["triggered", "awaiting approval", "already triggered"]}},
+        "required": ["identifiers", "name", "status", "_links"]},
     "Schedule": {"type": "object", "properties": {"scheduled_start_date": {"type": "string", "format": "date-time"}},
                  "required": ["scheduled_start_date"]},
 }
@@ -284,6 +338,9 @@ COLLECTIONS = {
     "Lists": ("osdi:lists", "List"), "Items": ("osdi:items", "Item"), "Messages": ("osdi:messages", "Message"),
     "Events": ("osdi:events", "Event"), "Attendances": ("osdi:attendances", "Attendance"),
     "EventCampaigns": ("action_network:event_campaigns", "EventCampaign"),
+    "Networks": ("turnout:networks", "Network"), "Members": ("turnout:members", "Member"),
+    "Activations": ("turnout:activations", "Activation"),
+    "ActivationResponses": ("turnout:responses", "ActivationResponse"), "Plans": ("turnout:plans", "Plan"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]
@@ -423,6 +480,33 @@ def paths() -> dict[str, Any]:
                         found=True),
             "post": _write("Add a site: at the campaign's local time in the site's own zone unless start_date is "
                            "given", "EventInput", "Event", [_id("campaign_id", "event campaign")], found=True)},
+        "/networks": {"get": _get("Rapid mobilization networks", "NetworksPage", paged=True)},
+        "/networks/{network_id}": {"get": _get("One network", "Network", [_id("network_id", "network")], found=True)},
+        "/networks/{network_id}/members": {
+            "get": _get("The network's members", "MembersPage", [_id("network_id", "network")], paged=True,
+                        found=True),
+            "post": _write("Add a person to the network (or update what it knows of them)", "MemberInput", "Member",
+                           [_id("network_id", "network")], found=True)},
+        "/activations": {
+            "get": _get("Activations of the networks the token can see", "ActivationsPage", paged=True),
+            "post": _write("Write an activation (a draft until sent)", "ActivationInput", "Activation")},
+        "/activations/{activation_id}": {
+            "get": _get("One activation, with its statistics", "Activation", [_id("activation_id", "activation")],
+                        found=True)},
+        "/activations/{activation_id}/send": {"post": {
+            "summary": "Send the activation to its audience now", "parameters": [_id("activation_id", "activation")],
+            "responses": {"200": answer("Sent", "Activation"), **_errors("400", "401", "403", "404", "429")}}},
+        "/activations/{activation_id}/responses": {
+            "get": _get("Yes and no answers", "ActivationResponsesPage", [_id("activation_id", "activation")],
+                        paged=True, found=True)},
+        "/plans": {"get": _get("Standby plans", "PlansPage", paged=True)},
+        "/plans/{plan_id}": {"get": _get("One standby plan, with what its trigger would do now", "Plan",
+                                         [_id("plan_id", "plan")], found=True)},
+        "/plans/{plan_id}/trigger": {"post": {
+            "summary": "Pull the trigger (admins); again does nothing more; a two-person plan waits for a second admin",
+            "parameters": [_id("plan_id", "plan")],
+            "responses": {"200": answer("The plan after the pull", "Plan"),
+                          **_errors("400", "401", "403", "404", "409", "429")}}},
         "/metadata": {"get": _get("About this API", "Metadata")},
         "/metadata/custom_fields": {"get": _get("Custom field names in use", "CustomFields")},
     }

@@ -15,6 +15,7 @@ from turnout.accounts.models import Group, Role
 from turnout.api import events as event_views
 from turnout.api import inputs, odata, serializers
 from turnout.api import messages as message_views
+from turnout.api import mobilization as mobilization_views
 from turnout.api.hal import (
     PREFIX,
     ApiError,
@@ -423,6 +424,16 @@ attendance = endpoint(get=event_views.attendance_detail, put=event_views.attenda
 event_campaigns = endpoint(get=event_views.campaigns_list, post=event_views.campaign_create)
 event_campaign = endpoint(get=event_views.campaign_detail, put=event_views.campaign_update)
 event_campaign_events = endpoint(get=event_views.campaign_events, post=event_views.campaign_event_create)
+networks = endpoint(get=mobilization_views.networks_list)
+network = endpoint(get=mobilization_views.network_detail)
+network_members = endpoint(get=mobilization_views.members_list, post=mobilization_views.member_add)
+activations = endpoint(get=mobilization_views.activations_list, post=mobilization_views.activation_create)
+activation = endpoint(get=mobilization_views.activation_detail)
+activation_send = endpoint(post=mobilization_views.activation_send)
+activation_responses = endpoint(get=mobilization_views.responses_list)
+plans = endpoint(get=mobilization_views.plans_list)
+plan = endpoint(get=mobilization_views.plan_detail)
+plan_trigger = endpoint(post=mobilization_views.plan_trigger)
 EMPTY = {name: endpoint(get=empty_collection(f"osdi:{name}"))
          for name in ("donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                       "queries", "wrappers")}

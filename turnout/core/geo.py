@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import zipcodes
 
@@ -84,6 +85,20 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
     cos_lat = max(math.cos(math.radians(lat)), 0.01)
     dlon = miles / (MILES_PER_DEGREE_LAT * cos_lat)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def distance_expression(latitude: float, longitude: float, lat_field: str = "latitude",
+                        lon_field: str = "longitude") -> Any:
+    """Miles from a point to the row's (lat_field, lon_field), as a database expression (the
+    spherical law of cosines, as `distance_miles` computes it)."""
+    from django.db.models import F, FloatField
+    from django.db.models.functions import ACos, Cos, Least, Radians, Sin
+
+    lat0 = Radians(latitude, output_field=FloatField())
+    lon0 = Radians(longitude, output_field=FloatField())
+    cosine = Sin(lat0) * Sin(Radians(F(lat_field))) + Cos(lat0) * Cos(Radians(F(lat_field))) * Cos(
+        Radians(F(lon_field)) - lon0)
+    return EARTH_RADIUS_MILES * ACos(Least(cosine, 1.0))
 
 
 def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -147,15 +147,15 @@ def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
 def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
     event = Event.objects.get(pk=event.pk)
     _check_open(event, request)
-    email, phone = _contacts(request.email, request.phone)
+    email, phone = contacts(request.email, request.phone)
     member = event.visibility != Visibility.MEMBERS or _already_member(event, email, phone)
-    person = _signed_up(event.group, request, email, phone, f"RSVP: {event.title}")
+    person = signed_up(event.group, request, email, phone, f"RSVP: {event.title}")
     shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
     return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
                      notify=request.source != "host", waitlist=not member)
 
 
-def _contacts(email: str, phone: str) -> tuple[str, str]:
+def contacts(email: str, phone: str) -> tuple[str, str]:
     """The email and mobile number as stored ("" for none); EventError with the reason when unusable."""
     try:
         return (normalize_email(email) if email else "", normalize_phone(phone)[0] if phone else "")
@@ -174,7 +174,7 @@ def _already_member(event: Event, email: str, phone: str) -> bool:
     return Membership.objects.filter(contact, group__path__startswith=event.group.path).exists()
 
 
-def _signed_up(group: Group, request: RsvpRequest, email: str, phone: str, detail: str) -> Person:
+def signed_up(group: Group, request: RsvpRequest, email: str, phone: str, detail: str) -> Person:
     """The person a public form names, found or added by the signup rules; text consent recorded
     with the exact words they agreed to."""
     fields = {"given_name": request.given_name, "family_name": request.family_name,
@@ -469,8 +469,8 @@ def propose_site(campaign: EventCampaign, request: RsvpRequest, *, venue: str, a
     volunteer is one of the campaign's trusted hosts, whose sites go live at once."""
     if not (campaign.local_date and campaign.local_start):
         raise EventError(_("This campaign does not take offers to host yet."))
-    email, phone = _contacts(request.email, request.phone)
-    person = _signed_up(campaign.group, request, email, phone, f"Offered to host: {campaign.title}")
+    email, phone = contacts(request.email, request.phone)
+    person = signed_up(campaign.group, request, email, phone, f"Offered to host: {campaign.title}")
     trusted = campaign.trusted_hosts.filter(pk=person.pk).exists()
     event = add_site(actor=None, campaign=campaign, event=Event(
         group=campaign.group, venue=venue, address=address, postal_code=site_zip, capacity=capacity,
@@ -502,7 +502,7 @@ def approve_site(*, actor: User | None, event: Event, trust_hosts: bool = False)
 @transaction.atomic
 def add_host(*, actor: User, event: Event, given_name: str, email: str = "", phone: str = "") -> Person:
     """Make someone a host of the event (found or added by email or phone) and send them their link."""
-    email, phone = _contacts(email, phone)
+    email, phone = contacts(email, phone)
     if not email and not phone:
         raise EventError(_("Give the host's email address or mobile number."))
     person, _created = signup_person(actor=actor, group=event.group, fields={"given_name": given_name},

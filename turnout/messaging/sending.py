@@ -131,6 +131,17 @@ def send_automatic(*, group: Any, channel: str, body: str, topic: str, audience:
     return message
 
 
+def send_more(*, message: Message, audience: QuerySet[Person]) -> int:
+    """Add people to a message already under way (the details for each new yes): the outbox takes
+    each person once, so someone it reached already is not sent it again. Returns how many were added."""
+    added = outbox.materialize(message, audience)
+    if added:
+        Message.objects.filter(pk=message.pk).exclude(status=Message.Status.CANCELLED).update(
+            status=Message.Status.SENDING)
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return added
+
+
 def recover() -> int:
     """After a worker died: requeue its expired claims and restart dispatch of every message still sending.
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from turnout.messaging import keywords, pacing
 from turnout.messaging.models import Delivery, InboundMessage
+from turnout.messaging.signals import sms_reply
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.contact import InvalidContact, normalize_email
 from turnout.people.models import ConsentEvent, EmailAddress, PhoneNumber, Subscription
@@ -63,6 +64,11 @@ def _receive(*, from_number: str, body: str, to_number: str,
     inbound = InboundMessage.objects.create(provider_id=provider_id or None, from_number=from_number,
                                             to_number=to_number, body=body, keyword=keyword,
                                             person=phone.person if phone else None, handled=bool(keyword))
+    if phone is not None and not keyword:
+        handled = [answer for _receiver, answer in sms_reply.send(sender=InboundMessage, inbound=inbound) if answer]
+        if handled:
+            inbound.handled = True
+            inbound.save(update_fields=["handled"])
     if phone is not None and keyword in ("stop", "start"):
         action = ConsentEvent.Action.OPT_OUT if keyword == "stop" else ConsentEvent.Action.OPT_IN
         record_consent(person=phone.person, channel="sms", address=phone.number, action=action,

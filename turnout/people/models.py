@@ -54,16 +54,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
         The bounding box uses the (latitude, longitude) index; the spherical law of
         cosines then drops the box's corners.
         """
-        from django.db.models import F, FloatField
-        from django.db.models.functions import ACos, Cos, Least, Radians, Sin
-
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(latitude, longitude, miles)
-        lat0, lon0 = Radians(latitude, output_field=FloatField()), Radians(
-            longitude, output_field=FloatField()
-        )
-        cosine = Sin(lat0) * Sin(Radians(F("latitude"))) + Cos(lat0) * Cos(
-            Radians(F("latitude"))
-        ) * Cos(Radians(F("longitude")) - lon0)
         return (
             self.filter(
                 latitude__gte=min_lat,
@@ -71,7 +62,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
                 longitude__gte=min_lon,
                 longitude__lte=max_lon,
             )
-            .alias(distance=geo.EARTH_RADIUS_MILES * ACos(Least(cosine, 1.0)))
+            .alias(distance=geo.distance_expression(latitude, longitude))
             .filter(distance__lte=miles)
         )
 

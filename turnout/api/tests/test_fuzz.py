@@ -48,6 +48,13 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
     real = {"event_id": event.public_id, "attendance_id": attendance.public_id, "campaign_id": campaign.public_id,
             "message_id": message.public_id, "person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
             "list_id": saved.public_id, "item_id": saved.items.get().public_id}
+    from turnout.mobilization.models import Activation, Member, Network, Plan
+
+    network = Network.objects.create(group=local, name="Rapid Response")
+    Member.objects.create(network=network, person=member)
+    activation = Activation.objects.create(network=network, title="Rally call", body="Rally at 6. Reply Y or N")
+    plan = Plan.objects.create(group=local, name="Count every vote", condition="x", subject="It is on", body="On")
+    real.update({"network_id": network.public_id, "activation_id": activation.public_id, "plan_id": plan.public_id})
     with urllib.request.urlopen(f"{live_server.url}/api/v2/openapi.json") as response:
         document = json.load(response)
     for operations in document["paths"].values():

@@ -12,6 +12,7 @@ from turnout.api.webhooks import register_webhook
 from turnout.core.models import AuditEntry
 from turnout.core.testing import TurnoutTestCase
 from turnout.events.models import Event, EventCampaign, Rsvp
+from turnout.mobilization.models import Activation, Member, Network, Plan, Pledge
 from turnout.people.models import ImportJob, Person
 
 PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accounts:password_reset_done",
@@ -19,7 +20,7 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           "set_language", "health", "accounts:verify", "accounts:two_factor_setup", "accounts:preferences",
           # Public event pages: anyone may see a public event (events/tests cover drafts and members-only).
           "find_events", "public_event", "public_event_ics", "public_rsvp", "public_rsvp_cancel", "public_rsvp_ics",
-          "public_campaign",
+          "public_campaign", "public_network", "public_pledge",
           # Host tools answer to the secret in the link (events/tests/test_host.py).
           "event_host", "event_host_sync", "event_host_text", "event_host_sw"}
 
@@ -52,6 +53,11 @@ class OutsiderTests(TurnoutTestCase):
                                          time_zone="America/Los_Angeles", starts_at=timezone.now(),
                                          campaign=cls.campaign)
         Rsvp.objects.create(event=cls.event, person=cls.member)
+        cls.network = Network.objects.create(group=cls.local, name="Local 8 rapid response")
+        Member.objects.create(network=cls.network, person=cls.member)
+        cls.activation = Activation.objects.create(network=cls.network, title="Local 8 rally call", body="Rally")
+        cls.pledge = Pledge.objects.create(group=cls.local, title="Local 8 pledge", text="We will.")
+        cls.plan = Plan.objects.create(group=cls.local, name="Local 8 plan", condition="x", subject="x", body="x")
         AuditEntry.objects.create(action="view", actor=cls.organizer, actor_label=cls.organizer.email,
                                   target_type="person", target_id=str(cls.member.public_id), group=cls.local)
 
@@ -62,6 +68,10 @@ class OutsiderTests(TurnoutTestCase):
             values["<uuid:public_id>"] = str(self.job.public_id)
         if "webhooks/<uuid:public_id>" in route:
             values["<uuid:public_id>"] = str(self.webhook.public_id)
+        for prefix, record in (("mobilize/networks/<uuid", self.network), ("mobilize/activations/<uuid", self.activation),
+                               ("mobilize/pledges/<uuid", self.pledge), ("mobilize/plans/<uuid", self.plan)):
+            if route.startswith(prefix):
+                values["<uuid:public_id>"] = str(record.public_id)
         if route.startswith("events/campaigns/<uuid"):
             values["<uuid:public_id>"] = str(self.campaign.public_id)
         elif route.startswith("events/<uuid"):
@@ -103,6 +113,8 @@ class OutsiderTests(TurnoutTestCase):
         self.assertFalse(self.member.taggings.exists())
         self.assertEqual(self.member.emails.get().status, "none")
         self.assertEqual(StaffRole.objects.get(pk=self.role.pk).role, "organizer")
+        self.assertEqual((Activation.objects.get().status, Plan.objects.get().status), ("draft", "armed"))
+        self.assertEqual(Member.objects.count(), 1)
 
     def test_search_filters_and_export_never_reach_another_group(self) -> None:
         self.login(self.outsider)

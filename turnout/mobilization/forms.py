@@ -1,0 +1,253 @@
+"""Forms: joining the network and signing a pledge (public, phone first), and the organizer's forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, Role, StaffRole, User
+from turnout.core import geo
+from turnout.events.forms import RsvpForm
+from turnout.events.models import Event, EventCampaign, Status
+from turnout.messaging import segments
+from turnout.mobilization.models import (
+    AVAILABILITY,
+    LANGUAGES,
+    SKILLS,
+    Activation,
+    Network,
+    Plan,
+    Pledge,
+    packed,
+    unpacked,
+)
+from turnout.people.models import PersonList
+
+TRAVEL = [(2, _("2 miles")), (5, _("5 miles")), (10, _("10 miles")), (25, _("25 miles")), (50, _("50 miles")),
+          (100, _("100 miles"))]
+
+
+def network_consent_text() -> str:
+    return str(_("Text me when %(org)s calls on the network, sometimes on short notice. Msg & data rates may "
+                 "apply. Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+def pledge_consent_text() -> str:
+    return str(_("Text me about this pledge and what we do next, from %(org)s. Msg & data rates may apply. "
+                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+class JoinForm(RsvpForm):
+    """The public network form: the RSVP form's person fields, and what the network needs to know."""
+
+    travel_miles = forms.TypedChoiceField(label=_("How far can you travel?"), coerce=int, choices=TRAVEL, initial=10)
+    availability = forms.MultipleChoiceField(label=_("When are you usually available?"), required=False,
+                                             choices=AVAILABILITY, widget=forms.CheckboxSelectMultiple)
+    skills = forms.MultipleChoiceField(label=_("Can you help as …"), required=False, choices=SKILLS,
+                                       widget=forms.CheckboxSelectMultiple)
+    languages = forms.MultipleChoiceField(label=_("Languages you speak"), required=False, choices=LANGUAGES,
+                                          widget=forms.CheckboxSelectMultiple)
+
+    field_order = ["given_name", "family_name", "phone", "sms_consent", "email", "postal_code", "travel_miles",
+                   "availability", "skills", "languages", "website"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sms_consent"].label = network_consent_text()
+        self.fields["postal_code"].required = True
+        self.order_fields(self.field_order)
+
+
+class PledgeSignForm(RsvpForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sms_consent"].label = pledge_consent_text()
+
+
+def _organizer_groups(user: User) -> Any:
+    return Group.objects.visible_to(user, Role.ORGANIZER)
+
+
+class NetworkForm(forms.ModelForm):
+    class Meta:
+        model = Network
+        fields = ["group", "name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = _organizer_groups(user)  # type: ignore[attr-defined]
+
+
+class AddMembersForm(forms.Form):
+    """Everyone with a tag, or on a saved list, into the network at once."""
+
+    tag = forms.CharField(label=_("Everyone tagged"), max_length=100, required=False)
+    person_list = forms.ModelChoiceField(label=_("Everyone on the list"), queryset=PersonList.objects.none(),
+                                         required=False)
+    captain = forms.ModelChoiceField(label=_("Looked after by captain"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, network: Network, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person_list"].queryset = PersonList.objects.filter(  # type: ignore[attr-defined]
+            group__in=Group.objects.visible_to(user))
+        self.fields["captain"].queryset = captains_for(network)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("tag") and not data.get("person_list"):
+            raise forms.ValidationError(_("Choose a tag or a list."))
+        return data
+
+
+def captains_for(network: Network) -> Any:
+    """Staff who may captain this network's members: host role or higher in its group or above it."""
+    ancestors = [int(p) for p in network.group.path.strip("/").split("/") if p]
+    return User.objects.filter(Q(is_superuser=True) | Q(pk__in=StaffRole.objects.filter(
+        group_id__in=ancestors).values("user"))).distinct().order_by("email")
+
+
+class CaptainForm(forms.Form):
+    captain = forms.ModelChoiceField(label=_("Captain"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["captain"].queryset = captains_for(network)  # type: ignore[attr-defined]
+
+
+class ActivationForm(forms.ModelForm):
+    availability_choice = forms.MultipleChoiceField(label=_("Available"), required=False, choices=AVAILABILITY,
+                                                    widget=forms.CheckboxSelectMultiple)
+    skills_choice = forms.MultipleChoiceField(label=_("With any of these skills"), required=False, choices=SKILLS,
+                                              widget=forms.CheckboxSelectMultiple)
+    languages_choice = forms.MultipleChoiceField(label=_("Speaking any of"), required=False, choices=LANGUAGES,
+                                                 widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Activation
+        fields = ["title", "body", "body_es", "channels", "event", "followup", "postal_code", "miles", "tag",
+                  "is_drill", "sample_size", "ignore_quiet_hours", "override_reason", "escalate_below",
+                  "escalate_after", "escalate_miles"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3}), "body_es": forms.Textarea(attrs={"rows": 3}),
+                   "followup": forms.Textarea(attrs={"rows": 2})}
+        labels = {"ignore_quiet_hours": _("Emergency: send during quiet hours"),
+                  "override_reason": _("Why this cannot wait (kept in the audit log)")}
+
+    def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network = network
+        self.fields["event"].queryset = Event.objects.filter(  # type: ignore[attr-defined]
+            group__path__startswith=network.group.path,
+            status__in=[Status.SCHEDULED, Status.STANDBY]).order_by("starts_at")
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("body", str(_("Reply Y if you can come, N if you cannot.")))
+            self.initial.setdefault("body_es", "Responda SI si puede venir, NO si no puede.")
+        for name in ("availability", "skills", "languages"):
+            self.initial.setdefault(f"{name}_choice", unpacked(getattr(self.instance, name)))
+        self.fields["body"].help_text = _("Texts over 160 characters (70 with accents or emoji) go as several "
+                                          "segments.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        zip_code = (data.get("postal_code") or "").strip()
+        place = geo.lookup_zip(zip_code) if zip_code else None
+        if zip_code and place is None:
+            self.add_error("postal_code", _("We do not know this ZIP code."))
+        if data.get("miles") and not zip_code:
+            self.add_error("postal_code", _("Give the action's ZIP code to choose people by distance."))
+        if data.get("ignore_quiet_hours") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", _("Say why this cannot wait for quiet hours to end."))
+        if data.get("is_drill") and not data.get("sample_size"):
+            self.add_error("sample_size", _("A drill goes to a sample: say how many people."))
+        escalation = [data.get("escalate_below"), data.get("escalate_after"), data.get("escalate_miles")]
+        if any(escalation) and not all(escalation):
+            self.add_error("escalate_below", _("A second wave needs all three: how many yeses, after how many "
+                                               "minutes, and the wider radius."))
+        if data.get("escalate_miles") and data.get("miles") and data["escalate_miles"] <= data["miles"]:
+            self.add_error("escalate_miles", _("The second wave's radius must be wider than the first."))
+        self._place = place
+        return data
+
+    def save(self, commit: bool = True) -> Activation:
+        activation: Activation = super().save(commit=False)
+        activation.network = self.network
+        place = self._place
+        activation.latitude, activation.longitude = (place.latitude, place.longitude) if place else (None, None)
+        for name in ("availability", "skills", "languages"):
+            setattr(activation, name, packed(self.cleaned_data.get(f"{name}_choice") or []))
+        if not activation.ignore_quiet_hours:
+            activation.override_reason = ""
+        if commit:
+            activation.save()
+        return activation
+
+    def segments(self) -> Any:
+        return segments.count(self.instance.body) if self.instance.body else None
+
+
+class UpdateForm(forms.Form):
+    body = forms.CharField(label=_("Update for everyone who said yes"), max_length=1000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    body_es = forms.CharField(label=_("In Spanish"), max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PledgeForm(forms.ModelForm):
+    class Meta:
+        model = Pledge
+        fields = ["group", "title", "text", "goal", "is_open"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = _organizer_groups(user)  # type: ignore[attr-defined]
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["group", "name", "condition", "events", "campaigns", "pledges", "networks", "tell_rsvps",
+                  "subject", "body", "body_es", "start_days_after", "start_local_time", "notify_local_time",
+                  "notify_days_after", "requires_two_people"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3}), "body_es": forms.Textarea(attrs={"rows": 3}),
+                   "events": forms.CheckboxSelectMultiple, "campaigns": forms.CheckboxSelectMultiple,
+                   "pledges": forms.CheckboxSelectMultiple, "networks": forms.CheckboxSelectMultiple,
+                   "start_local_time": forms.TimeInput(attrs={"type": "time"}),
+                   "notify_local_time": forms.TimeInput(attrs={"type": "time"})}
+        labels = {"notify_days_after": _("… days after the trigger")}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        groups = Group.objects.visible_to(user, Role.ADMIN)
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        seen = Group.objects.visible_to(user)
+        self.fields["events"].queryset = Event.objects.filter(  # type: ignore[attr-defined]
+            group__in=seen, status=Status.STANDBY, campaign__isnull=True)
+        self.fields["campaigns"].queryset = EventCampaign.objects.filter(  # type: ignore[attr-defined]
+            group__in=seen, status=Status.STANDBY)
+        self.fields["pledges"].queryset = Pledge.objects.filter(group__in=seen)  # type: ignore[attr-defined]
+        self.fields["networks"].queryset = Network.objects.filter(group__in=seen)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start_local_time") is not None and data.get("start_days_after") is None:
+            data["start_days_after"] = 0
+        return data
+
+
+class TriggerForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the plan's name to confirm"), max_length=200)
+
+    def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+
+    def clean_confirm(self) -> str:
+        value: str = self.cleaned_data["confirm"].strip()
+        if value.casefold() != self.plan.name.strip().casefold():
+            raise forms.ValidationError(_("That is not the plan's name. Nothing was done."))
+        return value

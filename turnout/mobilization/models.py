@@ -1,0 +1,272 @@
+"""Rapid mobilization: networks of members ready to show up, activations and their answers,
+pledges, and standby plans whose trigger makes everything live at once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, User
+from turnout.core.models import BaseModel
+from turnout.events.models import Event, EventCampaign
+from turnout.messaging.models import InboundMessage, Message
+from turnout.people.models import Person
+
+SKILLS = [
+    ("marshal", _("Marshal")),
+    ("medic", _("Medic")),
+    ("legal_observer", _("Legal observer")),
+    ("interpreter", _("Interpreter")),
+    ("driver", _("Driver")),
+    ("translator", _("Translator")),
+]
+AVAILABILITY = [
+    ("weekday_day", _("Weekdays, daytime")),
+    ("weekday_evening", _("Weekday evenings")),
+    ("weekend", _("Weekends")),
+    ("short_notice", _("On short notice")),
+]
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("zh", _("Chinese")),
+    ("vi", _("Vietnamese")),
+    ("tl", _("Tagalog")),
+    ("ko", _("Korean")),
+    ("ar", _("Arabic")),
+    ("ht", _("Haitian Creole")),
+]
+
+
+def packed(values: list[str]) -> str:
+    """A set of choices as one column, ",a,b,", so "has b" is a plain substring match on every database."""
+    return "," + ",".join(sorted(set(values))) + "," if values else ""
+
+
+def unpacked(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]
+
+
+class Network(BaseModel):
+    """A group's rapid mobilization network: members who agreed to be called on at short notice."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="networks")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown, shown on the join page."))
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("mobilization:network", args=[self.public_id])
+
+    def public_url(self) -> str:
+        return reverse("public_network", args=[self.public_id])
+
+
+class Member(models.Model):
+    """One person in one network, with what the network needs to know to call on them."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="networks_joined")
+    travel_miles = models.PositiveSmallIntegerField(_("how far they will travel (miles)"), default=10)
+    availability = models.CharField(max_length=200, blank=True)  # packed AVAILABILITY keys
+    skills = models.CharField(max_length=200, blank=True)  # packed SKILLS keys
+    languages = models.CharField(max_length=100, blank=True)  # packed LANGUAGES keys
+    # A volunteer (host role) who looks after this member: their phone tree.
+    captain = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="captained")
+    source = models.CharField(max_length=20, default="form")
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "person"], name="one_membership_per_network")]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.network}"
+
+    def skill_labels(self) -> list[str]:
+        return [str(label) for key, label in SKILLS if key in unpacked(self.skills)]
+
+    def availability_labels(self) -> list[str]:
+        return [str(label) for key, label in AVAILABILITY if key in unpacked(self.availability)]
+
+    def language_labels(self) -> list[str]:
+        return [str(label) for key, label in LANGUAGES if key in unpacked(self.languages)]
+
+
+class Activation(BaseModel):
+    """A call to a network: a text and/or email, answered Y or N, counted live."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENT = "sent", _("sent")
+
+    class Channels(models.TextChoices):
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("Email")
+        BOTH = "both", _("Text and email")
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="activations")
+    title = models.CharField(_("title"), max_length=200, help_text=_("For the board and the email subject."))
+    body = models.TextField(_("message"))
+    body_es = models.TextField(_("message in Spanish"), blank=True)
+    channels = models.CharField(_("send by"), max_length=5, choices=Channels.choices, default=Channels.SMS)
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="activations",
+                              verbose_name=_("linked event"))
+    followup = models.TextField(_("details for everyone who says yes"), blank=True)
+    # The audience: the whole network, or members within `miles` of the action's ZIP (and within
+    # their own travel radius) who have any of the chosen availability, skills and languages.
+    postal_code = models.CharField(_("action ZIP code"), max_length=10, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    miles = models.PositiveSmallIntegerField(_("within (miles)"), null=True, blank=True)
+    availability = models.CharField(max_length=200, blank=True)
+    skills = models.CharField(max_length=200, blank=True)
+    languages = models.CharField(max_length=100, blank=True)
+    tag = models.CharField(_("tag"), max_length=100, blank=True)
+    is_drill = models.BooleanField(_("drill"), default=False)
+    sample_size = models.PositiveIntegerField(_("drill sample size"), null=True, blank=True)
+    ignore_quiet_hours = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=300, blank=True)
+    # A second wave when too few say yes in time: a wider radius.
+    escalate_below = models.PositiveIntegerField(_("second wave if fewer yeses than"), null=True, blank=True)
+    escalate_after = models.PositiveSmallIntegerField(_("after (minutes)"), null=True, blank=True)
+    escalate_miles = models.PositiveSmallIntegerField(_("second wave within (miles)"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    messages = models.ManyToManyField(Message, blank=True, related_name="activations")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("mobilization:activation", args=[self.public_id])
+
+
+class Recipient(models.Model):
+    """Someone an activation went to, with their distance from the action and the wave that reached them."""
+
+    activation = models.ForeignKey(Activation, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activations_received")
+    miles = models.FloatField(null=True, blank=True)
+    wave = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activation", "person"], name="one_recipient_per_activation")]
+
+    def __str__(self) -> str:
+        return f"{self.person} (wave {self.wave})"
+
+
+class Response(models.Model):
+    """A recipient's answer; a later answer replaces an earlier one."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+
+    activation = models.ForeignKey(Activation, on_delete=models.CASCADE, related_name="responses")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activation_responses")
+    answer = models.CharField(max_length=3, choices=Answer.choices)
+    inbound = models.ForeignKey(InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activation", "person"], name="one_answer_per_activation")]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.answer}"
+
+
+class Pledge(BaseModel):
+    """A public pledge ("if the results are not respected, we will …"), signed with consent."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="pledges")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("pledge text"), help_text=_("Markdown."))
+    goal = models.PositiveIntegerField(_("goal"), null=True, blank=True)
+    is_open = models.BooleanField(_("taking signatures"), default=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("mobilization:pledge", args=[self.public_id])
+
+    def public_url(self) -> str:
+        return reverse("public_pledge", args=[self.public_id])
+
+
+class Signature(models.Model):
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="signatures")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="pledge_signatures")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pledge", "person"], name="one_signature_per_pledge")]
+
+    def __str__(self) -> str:
+        return f"{self.person} signed {self.pledge}"
+
+
+class Plan(BaseModel):
+    """What happens when a trigger is pulled: standby events go live and everyone waiting is told."""
+
+    class Status(models.TextChoices):
+        ARMED = "armed", _("armed")
+        AWAITING_APPROVAL = "approval", _("waiting for a second admin")
+        TRIGGERED = "triggered", _("triggered")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="plans")
+    name = models.CharField(_("name"), max_length=200)
+    condition = models.CharField(_("the trigger"), max_length=300,
+                                 help_text=_("What must happen, e.g. “the results are not respected”."))
+    events = models.ManyToManyField(Event, blank=True, related_name="plans", verbose_name=_("standby events"))
+    campaigns = models.ManyToManyField(EventCampaign, blank=True, related_name="plans",
+                                       verbose_name=_("standby campaigns"))
+    pledges = models.ManyToManyField(Pledge, blank=True, related_name="plans", verbose_name=_("tell pledge signers"))
+    networks = models.ManyToManyField(Network, blank=True, related_name="plans", verbose_name=_("tell network members"))
+    tell_rsvps = models.BooleanField(_("tell everyone signed up for the events"), default=True)
+    subject = models.CharField(_("email subject"), max_length=200)
+    body = models.TextField(_("message"))
+    body_es = models.TextField(_("message in Spanish"), blank=True)
+    # Sites start at this local wall-clock time, `start_days_after` days after the trigger (in each site's zone).
+    start_days_after = models.PositiveSmallIntegerField(_("sites start … days after the trigger"), null=True,
+                                                        blank=True)
+    start_local_time = models.TimeField(_("at local time"), null=True, blank=True)
+    # Empty: tell everyone at once; else at this local time in each person's zone (the same day, or
+    # `notify_days_after` days later; a moment already past means at once).
+    notify_local_time = models.TimeField(_("tell people at their local time"), null=True, blank=True)
+    notify_days_after = models.PositiveSmallIntegerField(default=0)
+    requires_two_people = models.BooleanField(_("needs a second admin to approve"), default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ARMED)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    triggered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    messages = models.ManyToManyField(Message, blank=True, related_name="plans")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("mobilization:plan", args=[self.public_id])

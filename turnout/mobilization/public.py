@@ -1,0 +1,68 @@
+"""Public pages, no account: joining a network and signing a pledge, phone first, English and Spanish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from turnout.events import services as events
+from turnout.events.forms import RsvpForm
+from turnout.mobilization import services
+from turnout.mobilization.forms import JoinForm, PledgeSignForm
+from turnout.mobilization.models import Network, Pledge
+from turnout.people.services import UnknownZip
+
+
+def _person_request(form: RsvpForm, source: str) -> events.RsvpRequest:
+    data = form.cleaned_data
+    return events.RsvpRequest(
+        given_name=data["given_name"], family_name=data.get("family_name") or "", email=data.get("email") or "",
+        phone=data.get("phone") or "", postal_code=data.get("postal_code") or "",
+        sms_consent_text=str(form.fields["sms_consent"].label) if data.get("sms_consent") else "",
+        language="es" if (get_language() or "").startswith("es") else "en", source=source)
+
+
+def join(request: HttpRequest, public_id: Any) -> HttpResponse:
+    network = get_object_or_404(Network.objects.select_related("group"), public_id=public_id)
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("website"):
+            return redirect(network.public_url())  # a bot filled the hidden field: nothing is stored
+        try:
+            services.join_network(network=network, join=services.JoinRequest(
+                request=_person_request(form, "network"), travel_miles=form.cleaned_data["travel_miles"],
+                availability=form.cleaned_data["availability"], skills=form.cleaned_data["skills"],
+                languages=form.cleaned_data["languages"]))
+        except UnknownZip:
+            form.add_error("postal_code", _("We do not know this ZIP code."))
+        except events.EventError as exc:
+            form.add_error(None, str(exc))
+        else:
+            # The same answer whether or not they were in already: it tells nobody who is.
+            return render(request, "mobilization/public_joined.html", {"network": network})
+    return render(request, "mobilization/public_join.html", {"network": network, "form": form})
+
+
+def pledge(request: HttpRequest, public_id: Any) -> HttpResponse:
+    pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
+    form = PledgeSignForm(request.POST or None)
+    if request.method == "POST" and pledge.is_open and form.is_valid():
+        if form.cleaned_data.get("website"):
+            return redirect(pledge.public_url())
+        try:
+            services.sign_pledge(pledge=pledge, request=_person_request(form, "pledge"))
+        except UnknownZip:
+            form.add_error("postal_code", _("We do not know this ZIP code."))
+        except (events.EventError, services.MobilizationError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "mobilization/public_signed.html", {
+                "pledge": pledge, "count": pledge.signatures.count()})
+    count = pledge.signatures.count()
+    return render(request, "mobilization/public_pledge.html", {
+        "pledge": pledge, "form": form, "count": count,
+        "percent": min(100, round(100 * count / pledge.goal)) if pledge.goal else None})

@@ -1,0 +1,531 @@
+"""Writes for rapid mobilization: joining a network, activating it, answers, pledges and triggers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import User
+from turnout.core import audit, geo
+from turnout.core.models import AuditEntry
+from turnout.events import services as events
+from turnout.events.models import Event, EventCampaign, Rsvp, Status
+from turnout.messaging import outbox, sending
+from turnout.messaging.models import Delivery, InboundMessage, Message
+from turnout.mobilization.models import (
+    Activation,
+    Member,
+    Network,
+    Plan,
+    Pledge,
+    Recipient,
+    Response,
+    Signature,
+    packed,
+    unpacked,
+)
+from turnout.people.models import Person, PhoneNumber, Subscription, Tagging
+
+
+class MobilizationError(ValueError):
+    """Something the organizer or the form must change; the message says what."""
+
+
+# --- the network --------------------------------------------------------------------------------
+
+
+@dataclass
+class JoinRequest:
+    request: events.RsvpRequest
+    travel_miles: int = 10
+    availability: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def join_network(*, network: Network, join: JoinRequest) -> tuple[Member, bool]:
+    """Add someone from the public form (or update what they told us last time): (member, created)."""
+    email, phone = events.contacts(join.request.email, join.request.phone)
+    person = events.signed_up(network.group, join.request, email, phone, f"Joined: {network.name}")
+    values = {"travel_miles": join.travel_miles, "availability": packed(join.availability),
+              "skills": packed(join.skills), "languages": packed(join.languages)}
+    member, created = Member.objects.get_or_create(network=network, person=person, defaults=values)
+    if not created:
+        for name, value in values.items():
+            setattr(member, name, value)
+        member.save(update_fields=list(values))
+    return member, created
+
+
+@transaction.atomic
+def add_members(*, actor: User, network: Network, people: QuerySet[Person], captain: User | None = None) -> int:
+    """Put everyone in `people` in the network (staff, in bulk); returns how many were new."""
+    before = Member.objects.filter(network=network).count()
+    ids = people.order_by().values_list("pk", flat=True)
+    for start in range(0, len(ids), 5000):
+        Member.objects.bulk_create([Member(network=network, person_id=pk, source="staff", captain=captain)
+                                    for pk in ids[start:start + 5000]], ignore_conflicts=True)
+    added = Member.objects.filter(network=network).count() - before
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=network,
+                 summary=f"Added {added} people to the network", group=network.group)
+    return added
+
+
+@transaction.atomic
+def assign_captain(*, actor: User, network: Network, member_ids: list[int], captain: User | None) -> int:
+    """Give members to a captain (or take them back); returns how many changed."""
+    changed = Member.objects.filter(network=network, pk__in=member_ids).update(captain=captain)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=network,
+                 summary=f"{changed} members given to {captain.email if captain else 'no captain'}",
+                 group=network.group)
+    return changed
+
+
+# --- activations ------------------------------------------------------------------------------------
+
+
+def audience(activation: Activation, miles: float | None = None) -> QuerySet[Member]:
+    """The members an activation reaches, each annotated with `distance` (miles, or None without a place).
+
+    With a place, nobody beyond their own travel radius is asked; `miles` (default: the
+    activation's) narrows further. Availability, skills and languages match any of those chosen.
+    """
+    members = Member.objects.filter(network=activation.network)
+    for name in ("availability", "skills", "languages"):
+        chosen = unpacked(getattr(activation, name))
+        if chosen:
+            condition = Q()
+            for value in chosen:
+                condition |= Q(**{f"{name}__contains": f",{value},"})
+            members = members.filter(condition)
+    if activation.tag:
+        members = members.filter(Exists(Tagging.objects.filter(person=OuterRef("person_id"),
+                                                               tag__name__iexact=activation.tag)))
+    if activation.latitude is None or activation.longitude is None:
+        return members.annotate(distance=Value(None, output_field=FloatField()))
+    lat, lon = activation.latitude, activation.longitude
+    members = members.annotate(distance=geo.distance_expression(lat, lon, "person__latitude", "person__longitude"))
+    limit = miles if miles is not None else activation.miles
+    if limit:
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, limit)
+        members = members.filter(person__latitude__gte=min_lat, person__latitude__lte=max_lat,
+                                 person__longitude__gte=min_lon, person__longitude__lte=max_lon,
+                                 distance__lte=limit)
+    return members.filter(distance__lte=F("travel_miles"))
+
+
+@dataclass
+class ActivationPreview:
+    members: int
+    textable: int
+    emailable: int
+
+
+def preview(activation: Activation) -> ActivationPreview:
+    """How many members the audience holds, and how many of them can be texted or emailed."""
+    people = Person.objects.filter(pk__in=audience(activation).values("person_id"))
+    if activation.is_drill and activation.sample_size:
+        members = min(people.count(), activation.sample_size)
+        return ActivationPreview(members=members, textable=members, emailable=members)
+    return ActivationPreview(
+        members=people.count(),
+        textable=people.filter(phones__sms_status=Subscription.SUBSCRIBED).distinct().count(),
+        emailable=people.filter(emails__status=Subscription.SUBSCRIBED).distinct().count())
+
+
+def _add_recipients(activation: Activation, wave: int, miles: float | None = None) -> int:
+    """One set-based INSERT … SELECT of the audience into the recipients (people reached already
+    stay in their first wave); returns how many were added."""
+    members = audience(activation, miles).order_by().values_list("person_id", "distance")  # type: ignore[misc]
+    if activation.is_drill and activation.sample_size:
+        members = members.order_by("?")[:activation.sample_size]
+    members_sql, params = members.query.sql_with_params()
+    sql = ("INSERT INTO mobilization_recipient (activation_id, person_id, miles, wave) "  # noqa: S608
+           f"SELECT %s, sub.person_id, sub.distance, %s FROM ({members_sql}) sub WHERE true "
+           "ON CONFLICT DO NOTHING")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [activation.pk, wave, *params])
+        added = cursor.rowcount
+        if connection.vendor == "postgresql" and added > 10_000:
+            # The outbox is made next from these rows: without fresh statistics the planner takes
+            # 100,000 rows for a handful and joins them one by one.
+            cursor.execute("ANALYZE mobilization_recipient")
+    return added
+
+
+def wave_people(activation: Activation, wave: int) -> QuerySet[Person]:
+    return Person.objects.filter(Exists(Recipient.objects.filter(activation=activation, wave=wave,
+                                                                 person=OuterRef("pk"))))
+
+
+@transaction.atomic
+def activate(*, actor: User, activation: Activation) -> int:
+    """Send the activation to its audience now: the recipients, one outbox row per person and
+    channel, the dispatcher queued on commit. Returns how many people it went to."""
+    activation = Activation.objects.select_for_update().get(pk=activation.pk)
+    if activation.status != Activation.Status.DRAFT:
+        raise MobilizationError(_("This activation was sent already."))
+    reached = _add_recipients(activation, wave=1)
+    if not reached:
+        raise MobilizationError(_("Nobody in the network matches this audience."))
+    channels = ["sms", "email"] if activation.channels == Activation.Channels.BOTH else [activation.channels]
+    for channel in channels:
+        message = Message.objects.create(
+            group=activation.network.group, channel=channel, subject=activation.title[:200], body=activation.body,
+            body_es=activation.body_es, topic=f"activation:{activation.pk}:{channel}", created_by=actor,
+            ignore_quiet_hours=activation.ignore_quiet_hours, override_reason=activation.override_reason)
+        activation.messages.add(message)
+        sending.start_sending(actor=actor, message=message, audience=wave_people(activation, 1))
+    activation.status, activation.sent_at = Activation.Status.SENT, timezone.now()
+    activation.save(update_fields=["status", "sent_at"])
+    summary = f"Activated {activation.network.name}: {reached} people" + (" (drill)" if activation.is_drill else "")
+    if activation.ignore_quiet_hours:
+        summary += f"; quiet hours overridden: {activation.override_reason}"
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=activation, summary=summary,
+                 group=activation.network.group)
+    if activation.escalate_below and activation.escalate_after:
+        from turnout.mobilization.tasks import escalate_activation
+
+        run_after = activation.sent_at + timedelta(minutes=activation.escalate_after)
+        pk = activation.pk
+        transaction.on_commit(lambda: escalate_activation.using(run_after=run_after).enqueue(activation_id=pk))
+    return reached
+
+
+def _channel_messages(activation: Activation) -> list[Message]:
+    return [m for m in activation.messages.all() if m.topic.startswith(f"activation:{activation.pk}:")
+            and m.topic.rsplit(":", 1)[1] in ("sms", "email")]
+
+
+@transaction.atomic
+def escalate(*, activation_id: int) -> int:
+    """The second wave, when fewer than the set number said yes in time: members within the wider
+    radius who were not asked yet. Runs once; returns how many it reached."""
+    activation = Activation.objects.select_for_update().filter(pk=activation_id).first()
+    if activation is None or activation.escalated_at is not None or not activation.escalate_below:
+        return 0
+    yeses = activation.responses.filter(answer=Response.Answer.YES).count()
+    activation.escalated_at = timezone.now()
+    activation.save(update_fields=["escalated_at"])
+    if yeses >= activation.escalate_below:
+        return 0
+    reached = _add_recipients(activation, wave=2, miles=activation.escalate_miles)
+    if reached:
+        for message in _channel_messages(activation):
+            sending.send_more(message=message, audience=wave_people(activation, 2))
+    audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=activation,
+                 summary=f"Second wave: {yeses} yes of {activation.escalate_below} wanted; {reached} more people",
+                 group=activation.network.group)
+    return reached
+
+
+def _followup_text(activation: Activation) -> str:
+    parts = [activation.followup.strip()] if activation.followup.strip() else [_("Thank you for saying yes!")]
+    if activation.event is not None:
+        event = activation.event
+        parts.append(f"{event.title}: {events.when_text(event)}"
+                     + (f", {event.place_line()}" if event.kind == Event.Kind.IN_PERSON else ""))
+        parts.append(settings.BASE_URL + event.public_url())
+    return "\n".join(parts)
+
+
+def _followup_message(activation: Activation) -> Message:
+    """The details every yes gets: one message per activation, each new yes added to its outbox."""
+    topic = f"activation:{activation.pk}:followup"
+    message = Message.objects.filter(topic=topic).first()
+    if message is None:
+        message = Message.objects.create(group=activation.network.group, channel="sms",
+                                         subject=activation.title[:200], body=_followup_text(activation),
+                                         topic=topic, ignore_quiet_hours=True,
+                                         override_reason="the details someone asked for by saying yes")
+        activation.messages.add(message)
+    return message
+
+
+@transaction.atomic
+def record_answer(*, activation: Activation, person: Person, answer: str,
+                  inbound: InboundMessage | None = None) -> Response:
+    """A yes or no; a later answer replaces an earlier one. A first yes becomes an RSVP to the
+    linked event (not in a drill) and gets the details by text."""
+    previous = Response.objects.select_for_update().filter(activation=activation, person=person).first()
+    said_yes = previous is not None and previous.answer == Response.Answer.YES
+    if previous is None:
+        response = Response.objects.create(activation=activation, person=person, answer=answer, inbound=inbound)
+    else:
+        response = previous
+        if previous.answer != answer:
+            Response.objects.filter(pk=previous.pk).update(answer=answer, inbound=inbound,
+                                                           answered_at=timezone.now())
+            response.answer = answer
+    if answer != Response.Answer.YES:
+        if said_yes and activation.event and not activation.is_drill:
+            seat = Rsvp.objects.filter(event=activation.event, person=person).first()
+            if seat is not None and seat.source == "activation":
+                events.cancel_rsvp(seat)
+        return response
+    if activation.event is not None and not activation.is_drill:
+        events.take_seat(activation.event, person, source="activation", notify=False)
+    sending.send_more(message=_followup_message(activation), audience=Person.objects.filter(pk=person.pk))
+    return response
+
+
+@transaction.atomic
+def send_update(*, actor: User, activation: Activation, body: str, body_es: str = "") -> int:
+    """Text (and email, when the activation went by email) everyone who said yes: "moved to the north entrance"."""
+    yeses = Person.objects.filter(Exists(Response.objects.filter(
+        activation=activation, answer=Response.Answer.YES, person=OuterRef("pk"))))
+    count = yeses.count()
+    if not count:
+        raise MobilizationError(_("Nobody has said yes yet."))
+    channels = ["sms", "email"] if activation.channels == Activation.Channels.BOTH else [activation.channels]
+    for channel in channels:
+        message = Message.objects.create(
+            group=activation.network.group, channel=channel, subject=_("Update: %(title)s") % {"title": activation.title},
+            body=body, body_es=body_es, topic=f"activation:{activation.pk}:update", created_by=actor,
+            ignore_quiet_hours=True, override_reason="an update for people on their way to an action")
+        activation.messages.add(message)
+        sending.start_sending(actor=actor, message=message, audience=yeses)
+    return count
+
+
+# Distance bands of the board (an en dash between the numbers, as in print).
+BANDS = [(5, "0\u20135"), (10, "5\u201310"), (25, "10\u201325"), (50, "25\u201350")]
+
+
+@dataclass
+class Board:
+    recipients: int
+    waves: dict[int, int]
+    channels: list[tuple[Message, dict[str, int]]]
+    yes: int
+    no: int
+    no_answer: int
+    bands: list[tuple[str, int, int, int]]  # (band, people, yes, no)
+    timeline: list[tuple[int, int]]  # (minutes after sending, yeses so far)
+    yeses: list[tuple[Response, float | None, Member | None, str]]  # (answer, miles, member, phone)
+
+
+def board(activation: Activation) -> Board:
+    """The live count: what went out, who answered, by distance band and over time, and who is coming."""
+    recipients = Recipient.objects.filter(activation=activation)
+    waves = dict(recipients.values_list("wave").annotate(n=Count("pk")).values_list("wave", "n"))
+    answers = dict(activation.responses.values_list("answer").annotate(n=Count("pk")).values_list("answer", "n"))
+    band = Case(*[When(miles__lt=limit, then=Value(label)) for limit, label in BANDS],
+                When(miles__isnull=False, then=Value("50+")), default=Value("—"))
+    answer = Subquery(Response.objects.filter(activation=activation, person=OuterRef("person_id")).values("answer")[:1])
+    cells = Counter[tuple[str, str | None]]()
+    for label, said, n in recipients.annotate(band=band, said=answer).values_list("band", "said").annotate(
+            n=Count("pk")).values_list("band", "said", "n"):
+        cells[(label, said)] += n
+    order = [label for _limit, label in BANDS] + ["50+", "—"]
+    bands = []
+    for label in order:
+        people = sum(n for (b, _said), n in cells.items() if b == label)
+        if people:
+            bands.append((label, people, cells[(label, "yes")], cells[(label, "no")]))
+    timeline: list[tuple[int, int]] = []
+    if activation.sent_at:
+        buckets = Counter[int]()
+        for at in activation.responses.filter(answer=Response.Answer.YES).values_list("answered_at", flat=True):
+            buckets[max(0, int((at - activation.sent_at).total_seconds() // 300)) * 5] += 1
+        running = 0
+        for minute in sorted(buckets):
+            running += buckets[minute]
+            timeline.append((minute, running))
+    yes_rows = list(activation.responses.filter(answer=Response.Answer.YES).select_related("person")
+                    .order_by("answered_at")[:500])
+    miles = dict(recipients.filter(person__in=[r.person_id for r in yes_rows]).values_list("person_id", "miles"))
+    members = {m.person_id: m for m in Member.objects.filter(network=activation.network,
+                                                             person__in=[r.person_id for r in yes_rows])}
+    phones = phones_of([r.person_id for r in yes_rows])
+    total = sum(waves.values())
+    return Board(recipients=total, waves=waves,
+                 channels=[(m, outbox.progress(m)) for m in _channel_messages(activation)],
+                 yes=answers.get("yes", 0), no=answers.get("no", 0),
+                 no_answer=total - answers.get("yes", 0) - answers.get("no", 0), bands=bands, timeline=timeline,
+                 yeses=[(r, miles.get(r.person_id), members.get(r.person_id), phones.get(r.person_id, ""))
+                        for r in yes_rows])
+
+
+def phones_of(people: list[int]) -> dict[int, str]:
+    """Each person's number to call: the primary first."""
+    found: dict[int, str] = {}
+    for person_id, number in PhoneNumber.objects.filter(person__in=people).order_by("-is_primary", "pk") \
+            .values_list("person_id", "number"):
+        found.setdefault(person_id, number)
+    return found
+
+
+# --- pledges ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_pledge(*, pledge: Pledge, request: events.RsvpRequest) -> tuple[Signature, bool]:
+    """A signature from the public page; the same person again signs once. (signature, created)"""
+    if not pledge.is_open:
+        raise MobilizationError(_("This pledge is no longer taking signatures."))
+    email, phone = events.contacts(request.email, request.phone)
+    person = events.signed_up(pledge.group, request, email, phone, f"Pledge: {pledge.title}")
+    return Signature.objects.get_or_create(pledge=pledge, person=person)
+
+
+# --- standby plans and their trigger -------------------------------------------------------------------
+
+
+def plan_events(plan: Plan) -> QuerySet[Event]:
+    """The plan's standby events, its campaigns' included."""
+    return Event.objects.filter(Q(pk__in=plan.events.values("pk")) | Q(campaign__in=plan.campaigns.all()),
+                                status=Status.STANDBY).select_related("group")
+
+
+def plan_audience(plan: Plan, events_live: QuerySet[Event] | None = None) -> QuerySet[Person]:
+    """Everyone the plan tells, once each: pledge signers, members of its networks, and people
+    signed up for its events."""
+    condition = Q(Exists(Signature.objects.filter(pledge__in=plan.pledges.all(), person=OuterRef("pk")))) | Q(
+        Exists(Member.objects.filter(network__in=plan.networks.all(), person=OuterRef("pk"))))
+    if plan.tell_rsvps:
+        chosen = events_live if events_live is not None else plan_events(plan)
+        condition |= Q(Exists(Rsvp.objects.filter(event__in=chosen.values("pk"), person=OuterRef("pk"),
+                                                  status__in=[Rsvp.Status.GOING, Rsvp.Status.WAITLIST])))
+    return Person.objects.filter(condition)
+
+
+def _textable(people: QuerySet[Person]) -> QuerySet[Person]:
+    return people.filter(Exists(PhoneNumber.objects.filter(person=OuterRef("pk"), sms_status=Subscription.SUBSCRIBED)))
+
+
+def _local_moment(start: datetime, days: int, at: Any, zone: str) -> datetime:
+    """`at` o'clock in `zone`, `days` days after `start`'s date there."""
+    day = start.astimezone(ZoneInfo(zone)).date() + timedelta(days=days)
+    return events.wall_clock(day, at, zone)
+
+
+@dataclass
+class PlanSummary:
+    events: list[tuple[Event, str]]  # (event, when it will happen, in its own zone)
+    campaigns: list[EventCampaign]
+    texted: int
+    emailed: int
+    zones: list[tuple[str, int, datetime | None]]  # (zone, people, when they are told; None: at once)
+
+    @property
+    def people(self) -> int:
+        return self.texted + self.emailed
+
+
+def _fallback_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
+def summarize(plan: Plan, now: datetime | None = None) -> PlanSummary:
+    """Exactly what pulling the trigger now would do, for the confirmation screen (and a drill)."""
+    now = now or timezone.now()
+    rows = []
+    for event in plan_events(plan).order_by("starts_at")[:1000]:
+        if plan.start_local_time is not None:
+            start = _local_moment(now, plan.start_days_after or 0, plan.start_local_time, event.time_zone)
+            rows.append((event, events.when_text(event, start)))
+        else:
+            rows.append((event, events.when_text(event)))
+    people = plan_audience(plan)
+    texted = _textable(people).count()
+    total = people.count()
+    zones = []
+    for zone, n in people.values_list("time_zone").annotate(n=Count("pk")).order_by("-n").values_list("time_zone", "n"):
+        label = zone or _fallback_zone()
+        when = (_local_moment(now, plan.notify_days_after, plan.notify_local_time, label)
+                if plan.notify_local_time is not None else None)
+        zones.append((zone or _("unknown (uses %(zone)s)") % {"zone": label}, n,
+                      when if when is None or when > now else None))
+    return PlanSummary(events=rows, campaigns=list(plan.campaigns.filter(status=Status.STANDBY)),
+                       texted=texted, emailed=total - texted, zones=zones)
+
+
+@dataclass
+class TriggerResult:
+    state: str  # "triggered", "awaiting approval", "already triggered"
+    events: int = 0
+    texted: int = 0
+    emailed: int = 0
+
+
+@transaction.atomic
+def pull_trigger(*, actor: User, plan: Plan) -> TriggerResult:
+    """Make the plan happen: every standby event and campaign live (at the plan's local time per
+    site), everyone it covers told once, at their own local time. Pulling it again does nothing;
+    a plan that needs two people waits for a second admin."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == Plan.Status.TRIGGERED:
+        return TriggerResult(state="already triggered")
+    if plan.requires_two_people:
+        if plan.status == Plan.Status.ARMED:
+            plan.status, plan.requested_by = Plan.Status.AWAITING_APPROVAL, actor
+            plan.save(update_fields=["status", "requested_by"])
+            audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=plan, group=plan.group,
+                         summary="Asked to pull the trigger; waiting for a second admin")
+            return TriggerResult(state="awaiting approval")
+        if plan.requested_by_id == actor.pk:
+            raise MobilizationError(_("A second admin must approve this trigger."))
+    now = timezone.now()
+    live = list(plan_events(plan))
+    audience_people = plan_audience(plan, Event.objects.filter(pk__in=[e.pk for e in live]))
+    for event in live:
+        if plan.start_local_time is not None:
+            start = _local_moment(now, plan.start_days_after or 0, plan.start_local_time, event.time_zone)
+            length = (event.ends_at - event.starts_at) if event.ends_at else None
+            event.starts_at, event.ends_at = start, (start + length if length else None)
+        event.status = Status.SCHEDULED
+        events.save_event(actor=actor, event=event, notify=False)
+    EventCampaign.objects.filter(pk__in=plan.campaigns.values("pk"), status=Status.STANDBY).update(
+        status=Status.SCHEDULED, updated_at=now)
+    texted_people = _textable(audience_people)
+    counts = {}
+    for channel, people in (("sms", texted_people), ("email", audience_people.exclude(pk__in=texted_people.values("pk")))):
+        message = Message.objects.create(group=plan.group, channel=channel, subject=plan.subject[:200],
+                                         body=plan.body, body_es=plan.body_es, topic=f"plan:{plan.pk}:{channel}",
+                                         created_by=actor)
+        plan.messages.add(message)
+        counts[channel] = sending.start_sending(actor=actor, message=message, audience=people)
+        if plan.notify_local_time is not None:
+            _hold_until_local_time(message, plan, now)
+    plan.status, plan.triggered_by, plan.triggered_at = Plan.Status.TRIGGERED, actor, now
+    plan.outcome = {"events": len(live), "texted": counts["sms"], "emailed": counts["email"]}
+    plan.save(update_fields=["status", "triggered_by", "triggered_at", "outcome"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=plan, group=plan.group,
+                 summary=f"Pulled the trigger: {len(live)} events live, {counts['sms']} texted, "
+                         f"{counts['email']} emailed" + (f" (approved; asked by {plan.requested_by.email})"
+                                                          if plan.requested_by and plan.requires_two_people else ""))
+    return TriggerResult(state="triggered", events=len(live), texted=counts["sms"], emailed=counts["email"])
+
+
+def _hold_until_local_time(message: Message, plan: Plan, now: datetime) -> None:
+    """Each person's delivery waits for the plan's local time in their zone (one UPDATE per zone)."""
+    assert plan.notify_local_time is not None
+    zones = set(Delivery.objects.filter(message=message).values_list("person__time_zone", flat=True).distinct())
+    for zone in zones:
+        when = _local_moment(now, plan.notify_days_after, plan.notify_local_time, zone or _fallback_zone())
+        if when > now:
+            Delivery.objects.filter(message=message, person__in=Person.objects.filter(time_zone=zone or "")).update(
+                not_before=when)

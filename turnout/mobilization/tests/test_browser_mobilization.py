@@ -1,0 +1,141 @@
+"""In headless Chromium: a member joins the network on a phone (in Spanish), an organizer activates it,
+the member's "Y" arrives through the http gateway hook and shows on the live board, and an admin pulls a
+standby plan's trigger through its confirmation screen."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from turnout.accounts.models import Role
+from turnout.core.testing import make_group, make_staff, run_due_tasks
+from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
+from turnout.events.models import Event, Rsvp, Status
+from turnout.events.services import save_event
+from turnout.messaging.transports import simple
+from turnout.messaging.transports.http import signature
+from turnout.mobilization.models import Member, Network, Plan, Pledge, Response, Signature
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SECRET = "gateway-secret"
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-US")
+    yield context.new_page()
+    context.close()
+
+
+def text_in(base: str, number: str, body: str, provider_id: str) -> None:
+    """What the SMS gateway does when a member replies: a signed POST to the inbound hook."""
+    raw = json.dumps({"id": provider_id, "from": number, "to": "+12065550000", "body": body}).encode()
+    request = urllib.request.Request(f"{base}/hooks/sms/http/inbound", data=raw, method="POST", headers={
+        "Content-Type": "application/json", "X-Turnout-Signature": signature(raw, SECRET)})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+@override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET)
+def test_join_on_a_phone_activate_and_a_texted_yes_reaches_the_live_board(phone: Page, page: Page,  # noqa: F811
+                                                                           live_server: Any) -> None:
+    simple.outbox.clear()
+    local = make_group("Local 8")
+    make_staff("organizer@example.org", local, Role.ORGANIZER)
+    network = Network.objects.create(group=local, name="Rapid Response Network")
+    rally = save_event(actor=None, event=Event(group=local, title="Rally at Westlake Park", venue="Westlake Park",
+                                               postal_code="98101", starts_at=timezone.now() + timedelta(hours=6)))
+
+    # A member joins on her phone, in Spanish.
+    phone.goto(f"{live_server.url}{network.public_url()}")
+    phone.get_by_label("Nombre").fill("Rosa")
+    phone.get_by_label("Teléfono celular").fill("(206) 555-0142")
+    phone.get_by_label("Envíenme mensajes de texto cuando").check()
+    phone.get_by_label("Código postal").fill("98104")
+    phone.get_by_label("¿Qué tan lejos puede ir?").select_option("10")
+    phone.get_by_label("Primeros auxilios").check()
+    phone.get_by_label("Fines de semana").check()
+    phone.screenshot(path=str(SHOTS / "mobilize-join.png"), full_page=True)
+    phone.get_by_role("button", name="Unirse").click()
+    expect(phone.get_by_test_id("joined")).to_have_text("Ya es parte de la red")
+    member = Member.objects.get(network=network)
+    assert (member.skills, member.person.language) == (",medic,", "es")
+
+    # The organizer activates everyone within 5 miles of the rally, in the middle of the night if need be.
+    log_in(page, live_server.url, "organizer@example.org")
+    page.goto(f"{live_server.url}{network.get_absolute_url()}")
+    page.get_by_role("link", name="Activate the network").click()
+    page.get_by_label("Title").fill("Westlake rally")
+    page.locator("#id_body").fill("Rally at Westlake Park, 6pm. Reply Y if you can come, N if not.")
+    page.get_by_label("Message in Spanish").fill("Manifestación en Westlake Park, 6pm. Responda SI o NO.")
+    page.get_by_label("Linked event").select_option(label=str(rally))
+    page.get_by_label("Action ZIP code").fill("98101")
+    page.get_by_label("Within (miles):", exact=True).fill("5")
+    page.get_by_label("Emergency: send during quiet hours").check()
+    page.get_by_label("Why this cannot wait").fill("The rally is tonight")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("preview-members")).to_have_text("1")
+    expect(page.get_by_test_id("preview-textable")).to_have_text("1")
+    page.screenshot(path=str(SHOTS / "mobilize-preview.png"), full_page=True)
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("asked")).to_have_text("1")
+    run_due_tasks()  # the worker sends the texts
+    assert [(s.to, s.body.startswith("Manifestación")) for s in simple.outbox] == [("+12065550142", True)]
+
+    # She answers "Sí" by text; the board shows it without a reload.
+    text_in(live_server.url, "+12065550142", "Sí", "gw-reply-1")
+    expect(page.get_by_test_id("yes")).to_have_text("1", timeout=10_000)
+    expect(page.get_by_test_id("yeses")).to_contain_text("Rosa")
+    page.screenshot(path=str(SHOTS / "mobilize-board.png"), full_page=True)
+    assert Response.objects.get().answer == "yes"
+    assert Rsvp.objects.get(event=rally).person == member.person
+
+
+def test_an_admin_pulls_a_plans_trigger_through_its_confirmation(page: Page, live_server: Any) -> None:  # noqa: F811
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    coalition = make_group("Election Coalition")
+    admin = make_staff("admin@example.org", coalition, Role.ADMIN)
+    site = save_event(actor=None, event=Event(group=coalition, title="Count every vote — Phoenix", postal_code="85004",
+                                              status=Status.STANDBY, standby_condition="the results are not respected",
+                                              starts_at=timezone.now() + timedelta(days=20)))
+    pledge = Pledge.objects.create(group=coalition, title="Protect the results", text="We will.")
+    from turnout.core.testing import make_person
+
+    signer = make_person(coalition, given_name="Pablo", postal_code="85004", email="pablo@example.org")
+    Signature.objects.create(pledge=pledge, person=signer)
+    plan = Plan.objects.create(group=coalition, name="Count every vote", condition="the results are not respected",
+                               subject="It is on", body="It is on: 5 p.m. tomorrow at your site.")
+    plan.events.add(site)
+    plan.pledges.add(pledge)
+
+    page.goto(f"{live_server.url}{site.public_url()}")
+    expect(page.get_by_text("On standby")).to_be_visible()
+    log_in(page, live_server.url, "admin@example.org")
+    page.get_by_label("Six-digit code").fill(f"{totp(TOTPDevice.objects.get(user=admin).bin_key):06d}")
+    page.get_by_role("button", name="Turn on").click()  # admins turn on two-factor at first login
+    page.goto(f"{live_server.url}{plan.get_absolute_url()}")
+    page.get_by_test_id("trigger").click()
+    confirmation = page.get_by_test_id("confirmation")
+    expect(confirmation.get_by_test_id("summary-events")).to_have_text("1")
+    expect(confirmation.get_by_test_id("summary-emailed")).to_have_text("1")
+    expect(confirmation).to_contain_text("America/Phoenix")
+    page.screenshot(path=str(SHOTS / "mobilize-trigger-confirm.png"), full_page=True)
+    page.get_by_label("Type the plan's name to confirm").fill("Count every vote")
+    page.get_by_test_id("confirm-trigger").click()
+    expect(page.get_by_test_id("plan-status")).to_have_text("triggered")
+    expect(page.get_by_test_id("plan-outcome")).to_contain_text("1 events went live")
+    page.screenshot(path=str(SHOTS / "mobilize-triggered.png"), full_page=True)
+    page.goto(f"{live_server.url}{site.public_url()}")
+    expect(page.get_by_text("On standby")).to_have_count(0)
+    assert Event.objects.get(pk=site.pk).status == Status.SCHEDULED
+    assert Plan.objects.get().status == Plan.Status.TRIGGERED
