@@ -12,6 +12,7 @@ import secrets
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import zipcodes
 from django.conf import settings
@@ -104,6 +105,33 @@ def _events(council: Group, local: Group, organizer: User) -> None:
     for zip_code, venue in (("98104", "City Hall Park"), ("60602", "Daley Plaza"), ("80202", "Civic Center Park"),
                             ("10007", "Foley Square")):
         services.add_site(actor=None, campaign=campaign, event=Event(group=council, venue=venue, postal_code=zip_code))
+    _mobilization(council, local, campaign)
+
+
+def _mobilization(council: Group, local: Group, campaign: Any) -> None:
+    """Local 587's rapid response network (its members with a ZIP), a pledge, and the standby plan."""
+    from datetime import time
+
+    from turnout.mobilization.models import Member, Network, Plan, Pledge
+    from turnout.people.models import Person
+
+    network = Network.objects.create(group=local, name="Local 587 Rapid Response Network",
+                                     description="When something happens, we text you where and when.")
+    members = Person.objects.in_group(local).exclude(postal_code="")[:80]
+    Member.objects.bulk_create([Member(network=network, person=p, travel_miles=(5, 10, 25)[n % 3],
+                                       skills=(",marshal,", ",medic,", "", "")[n % 4], source="staff")
+                                for n, p in enumerate(members)])
+    pledge = Pledge.objects.create(group=council, title="Protect the Results", goal=1000,
+                                   text="We will refuse to accept results until all votes are counted. If we need "
+                                        "to, we will shut down this country to protect the democratic process.")
+    plan = Plan.objects.create(group=council, name="Protect the Results", subject="It is on",
+                               condition="the count is stopped before every vote is counted",
+                               body="It is on: we gather at 5 p.m. tomorrow at your site. Find it: /find/",
+                               body_es="Está en marcha: nos reunimos mañana a las 5 p. m. en su lugar.",
+                               start_days_after=1, start_local_time=time(17, 0))
+    plan.campaigns.add(campaign)
+    plan.pledges.add(pledge)
+    plan.networks.add(network)
 
 
 def load_demo(var_dir: Path | None = None) -> str:

@@ -87,19 +87,24 @@ def home(request: HttpRequest) -> HttpResponse:
         "captains_here": Member.objects.filter(captain=user).exists()})
 
 
+def _create(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
+    """A new network, pledge or plan from its form: saved with its creator, on record, then shown."""
+    if request.method == "POST" and form.is_valid():
+        record = form.save(commit=False)
+        record.created_by = _user(request)
+        record.save()
+        form.save_m2m()
+        audit.record(actor=_user(request), action=AuditEntry.Action.CREATE, target=record, summary=summary,
+                     group=record.group, request=request)
+        return redirect(record.get_absolute_url())
+    return render(request, "mobilization/form.html", {"form": form, "title": title})
+
+
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def network_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form = NetworkForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        network = form.save(commit=False)
-        network.created_by = user
-        network.save()
-        audit.record(actor=user, action=AuditEntry.Action.CREATE, target=network, summary="Created the network",
-                     group=network.group, request=request)
-        return redirect(network.get_absolute_url())
-    return render(request, "mobilization/form.html", {"form": form, "title": _("New network")})
+    return _create(request, NetworkForm(request.POST or None, user=_user(request)), summary="Created the network",
+                   title=_("New network"))
 
 
 @login_required
@@ -264,16 +269,8 @@ def captain(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def pledge_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    form = PledgeForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        pledge = form.save(commit=False)
-        pledge.created_by = user
-        pledge.save()
-        audit.record(actor=user, action=AuditEntry.Action.CREATE, target=pledge, summary="Created the pledge",
-                     group=pledge.group, request=request)
-        return redirect(pledge.get_absolute_url())
-    return render(request, "mobilization/form.html", {"form": form, "title": _("New pledge")})
+    return _create(request, PledgeForm(request.POST or None, user=_user(request)), summary="Created the pledge",
+                   title=_("New pledge"))
 
 
 @login_required
@@ -291,20 +288,10 @@ def pledge_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
+@require_role_anywhere(Role.ADMIN)
 def plan_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not has_role_anywhere(user, Role.ADMIN):
-        raise PermissionDenied
-    form = PlanForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        plan = form.save(commit=False)
-        plan.created_by = user
-        plan.save()
-        form.save_m2m()
-        audit.record(actor=user, action=AuditEntry.Action.CREATE, target=plan, summary="Made the standby plan",
-                     group=plan.group, request=request)
-        return redirect(plan.get_absolute_url())
-    return render(request, "mobilization/form.html", {"form": form, "title": _("New standby plan")})
+    return _create(request, PlanForm(request.POST or None, user=_user(request)), summary="Made the standby plan",
+                   title=_("New standby plan"))
 
 
 @login_required

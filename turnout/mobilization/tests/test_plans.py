@@ -210,3 +210,31 @@ class NetworkJoinTests(TurnoutTestCase):
         self.assertEqual(list(Member.objects.values_list("person__given_name", flat=True)), ["Maria"])
         page = self.client.get(self.network.get_absolute_url())
         self.assertContains(page, "Maria")
+
+
+class ConsolePagesTests(TurnoutTestCase):
+    def test_an_organizer_makes_a_network_and_a_pledge_and_an_admin_a_plan(self) -> None:
+        self.login(self.organizer)
+        made = self.client.post("/mobilize/networks/new/", {"group": self.local.pk, "name": "Rapid Response"})
+        network = Network.objects.get()
+        self.assertRedirects(made, network.get_absolute_url())
+        self.assertEqual(network.created_by, self.organizer)
+        self.client.post("/mobilize/pledges/new/", {"group": self.local.pk, "title": "Protect the results",
+                                                    "text": "We will.", "is_open": "on"})
+        home = self.client.get("/mobilize/")
+        self.assertContains(home, "Rapid Response")
+        self.assertContains(home, "Protect the results")
+        self.assertEqual(self.client.get("/mobilize/plans/new/").status_code, 403)  # plans are for admins
+        standby = save_event(actor=None, event=Event(group=self.local, title="Standby rally", postal_code="98101",
+                                                     status=Status.STANDBY, starts_at=TRIGGER_DAY))
+        self.login(self.admin)
+        self.client.post("/mobilize/plans/new/", {
+            "group": self.local.pk, "name": "If they stop the count", "condition": "the count is stopped",
+            "events": [standby.pk], "networks": [network.pk], "tell_rsvps": "on", "subject": "It is on",
+            "body": "It is on.", "start_days_after": "1", "start_local_time": "17:00", "notify_days_after": "0"})
+        plan = Plan.objects.get()
+        self.assertEqual(list(plan.events.all()), [standby])
+        self.assertEqual(AuditEntry.objects.filter(target_id=str(plan.public_id), action="create").count(), 1)
+        page = self.client.get(plan.get_absolute_url())
+        self.assertContains(page, 'data-testid="summary-events">1<')
+        self.assertContains(page, "Pull the trigger")
