@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,7 +125,8 @@ def audience(activation: Activation, miles: float | None = None) -> QuerySet[Mem
         members = members.filter(Exists(Tagging.objects.filter(person=OuterRef("person_id"),
                                                                tag__name__iexact=activation.tag)))
     if activation.latitude is None or activation.longitude is None:
-        return members.annotate(distance=Value(None, output_field=FloatField()))
+        # Typed in SQL: PostgreSQL takes a bare NULL for text, which the recipients' float column refuses.
+        return members.annotate(distance=Cast(Value(None), FloatField()))
     lat, lon = activation.latitude, activation.longitude
     members = members.annotate(distance=geo.distance_expression(lat, lon, "person__latitude", "person__longitude"))
     limit = miles if miles is not None else activation.miles
