@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -65,8 +66,7 @@ def serialize_network(network: Network, base: str) -> dict[str, Any]:
         "identifiers": identifiers(network), "origin_system": "Turnout",
         "created_date": stamp(network.created_at), "modified_date": stamp(network.updated_at),
         "name": network.name, "description": network.description, "group": network.group.name,
-        "total_members": getattr(network, "size", None) if getattr(network, "size", None) is not None
-        else network.members.count(),
+        "total_members": network.size,  # type: ignore[attr-defined]
         "browser_url": f"{base.split('/api/v2/')[0]}{network.public_url()}",
         "_links": {"self": link(href), "turnout:members": link(f"{href}/members"), "curies": curies(base)},
     }
@@ -207,10 +207,10 @@ def activation_create(call: Call) -> HttpResponse:
     network_id = body.get("network_id") or body.get("turnout:network_id")
     if not isinstance(network_id, str):
         raise ApiError(400, "Give network_id: the network to activate.")
-    network = _networks(call).filter(public_id__in=[v for v in [_uuid(network_id.removeprefix("action_network:"))]
-                                                    if v]).first()
-    if network is None:
-        raise ApiError(400, "network_id names no network this token can see.")
+    try:
+        network = _network(call, network_id.removeprefix("action_network:"))
+    except ApiError:
+        raise ApiError(400, "network_id names no network this token can see.") from None
     _writable(call, network.group)
     activation = Activation(network=network, created_by=call.user,
                             title=inputs.text(body.get("title", ""), "title", 200),
@@ -246,18 +246,16 @@ def activation_create(call: Call) -> HttpResponse:
         activation.ignore_quiet_hours, activation.override_reason = True, reason
     event_id = body.get("event_id")
     if isinstance(event_id, str) and event_id:
-        event = Event.objects.filter(group__path__startswith=network.group.path).filter(
-            public_id__in=[v for v in [_uuid(event_id.removeprefix("action_network:"))] if v]).first()
-        if event is None:
-            raise ApiError(400, "event_id is not an event of the network's group.")
-        activation.event = event
+        try:
+            activation.event = get_by_public_id(Event.objects.filter(group__path__startswith=network.group.path),
+                                                event_id.removeprefix("action_network:"), "event")
+        except ApiError:
+            raise ApiError(400, "event_id is not an event of the network's group.") from None
     activation.save()
     return json_response(serialize_activation(activation, call.base), status=201)
 
 
 def _uuid(value: str) -> str | None:
-    import uuid
-
     try:
         return str(uuid.UUID(value))
     except ValueError:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
 from turnout.events.models import Event, EventCampaign, Question, Shift
+from turnout.events.services import RsvpRequest
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 
 CONTINENTS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
@@ -99,6 +100,18 @@ class RsvpForm(forms.Form):
     def answers(self) -> dict[str, str]:
         return {q.label: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
                 if self.cleaned_data.get(f"q{q.pk}")}
+
+    def person_request(self, source: str) -> RsvpRequest:
+        """What the form asked for, with the consent words the person saw (this form's own label),
+        in their language."""
+        from django.utils.translation import get_language
+
+        data = self.cleaned_data
+        return RsvpRequest(
+            given_name=data["given_name"], family_name=data["family_name"], email=data["email"],
+            phone=data["phone"], postal_code=data["postal_code"], language=(get_language() or "en")[:2],
+            sms_consent_text=str(self.fields["sms_consent"].label) if data["sms_consent"] else "",
+            shift=self.shift(), answers=self.answers(), source=source)
 
 
 class FindForm(forms.Form):

@@ -9,7 +9,6 @@ from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +18,6 @@ from turnout.events.forms import (
     FindForm,
     HostProposalForm,
     RsvpForm,
-    sms_consent_text,
 )
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 from turnout.people.services import UnknownZip
@@ -47,7 +45,7 @@ def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
         if form.cleaned_data.get("website"):
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
         try:
-            answer, created = services.rsvp(event, _request_from(form, source="form"))
+            answer, created = services.rsvp(event, form.person_request("form"))
         except UnknownZip:
             form.add_error("postal_code", _("We do not know this ZIP code."))
         except services.EventError as exc:
@@ -134,15 +132,6 @@ def _points(rows: list[tuple[Event, float | None, str]]) -> list[dict[str, Any]]
             for e, _d, when in rows if e.latitude is not None and e.longitude is not None]
 
 
-def _request_from(form: RsvpForm, source: str = "campaign") -> services.RsvpRequest:
-    """What a public form asked for, with the consent words the person saw, in their language."""
-    data = form.cleaned_data
-    return services.RsvpRequest(
-        given_name=data["given_name"], family_name=data["family_name"], email=data["email"], phone=data["phone"],
-        sms_consent_text=sms_consent_text() if data["sms_consent"] else "", postal_code=data["postal_code"],
-        language=(get_language() or "en")[:2], shift=form.shift(), answers=form.answers(), source=source)
-
-
 def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = get_object_or_404(EventCampaign.objects.exclude(status=Status.DRAFT), public_id=public_id)
     sites = services.open_sites(campaign)
@@ -151,7 +140,7 @@ def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     if request.method == "POST":
         if "rsvp" in request.POST and rsvp_form.is_valid() and not rsvp_form.cleaned_data.get("website"):
             try:
-                answer, created = services.campaign_rsvp(campaign, _request_from(rsvp_form))
+                answer, created = services.campaign_rsvp(campaign, rsvp_form.person_request("campaign"))
             except (services.EventError, UnknownZip) as exc:
                 rsvp_form.add_error("postal_code", str(exc) or _("We do not know this ZIP code."))
             else:
@@ -161,7 +150,7 @@ def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
         if "host" in request.POST and host_form.is_valid() and not host_form.cleaned_data.get("website"):
             data = host_form.cleaned_data
             try:
-                event = services.propose_site(campaign, _request_from(host_form), venue=data["venue"],
+                event = services.propose_site(campaign, host_form.person_request("campaign"), venue=data["venue"],
                                               address=data["address"], site_zip=data["site_zip"],
                                               capacity=data["capacity"])
             except (services.EventError, UnknownZip) as exc:

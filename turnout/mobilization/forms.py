@@ -13,7 +13,6 @@ from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.core import geo
 from turnout.events.forms import RsvpForm
 from turnout.events.models import Event, EventCampaign, Status
-from turnout.messaging import segments
 from turnout.mobilization.models import (
     AVAILABILITY,
     LANGUAGES,
@@ -59,7 +58,6 @@ class JoinForm(RsvpForm):
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].label = network_consent_text()
         self.fields["postal_code"].required = True
-        self.order_fields(self.field_order)
 
 
 class PledgeSignForm(RsvpForm):
@@ -184,9 +182,6 @@ class ActivationForm(forms.ModelForm):
         if commit:
             activation.save()
         return activation
-
-    def segments(self) -> Any:
-        return segments.count(self.instance.body) if self.instance.body else None
 
 
 class UpdateForm(forms.Form):

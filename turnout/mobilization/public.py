@@ -6,24 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from turnout.events import services as events
-from turnout.events.forms import RsvpForm
 from turnout.mobilization import services
 from turnout.mobilization.forms import JoinForm, PledgeSignForm
 from turnout.mobilization.models import Network, Pledge
 from turnout.people.services import UnknownZip
-
-
-def _person_request(form: RsvpForm, source: str) -> events.RsvpRequest:
-    data = form.cleaned_data
-    return events.RsvpRequest(
-        given_name=data["given_name"], family_name=data.get("family_name") or "", email=data.get("email") or "",
-        phone=data.get("phone") or "", postal_code=data.get("postal_code") or "",
-        sms_consent_text=str(form.fields["sms_consent"].label) if data.get("sms_consent") else "",
-        language="es" if (get_language() or "").startswith("es") else "en", source=source)
 
 
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -34,7 +23,7 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
             return redirect(network.public_url())  # a bot filled the hidden field: nothing is stored
         try:
             services.join_network(network=network, join=services.JoinRequest(
-                request=_person_request(form, "network"), travel_miles=form.cleaned_data["travel_miles"],
+                request=form.person_request("network"), travel_miles=form.cleaned_data["travel_miles"],
                 availability=form.cleaned_data["availability"], skills=form.cleaned_data["skills"],
                 languages=form.cleaned_data["languages"]))
         except UnknownZip:
@@ -54,7 +43,7 @@ def pledge(request: HttpRequest, public_id: Any) -> HttpResponse:
         if form.cleaned_data.get("website"):
             return redirect(pledge.public_url())
         try:
-            services.sign_pledge(pledge=pledge, request=_person_request(form, "pledge"))
+            services.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
         except UnknownZip:
             form.add_error("postal_code", _("We do not know this ZIP code."))
         except (events.EventError, services.MobilizationError) as exc:

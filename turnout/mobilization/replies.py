@@ -14,6 +14,7 @@ from django.utils import timezone
 from turnout.messaging import keywords
 from turnout.messaging.models import InboundMessage
 from turnout.mobilization.models import Activation, Recipient, Response
+from turnout.mobilization.services import record_answer
 
 YES_WORDS = {"Y", "YES", "SI", "1"}
 NO_WORDS = {"N", "NO", "2"}
@@ -33,8 +34,6 @@ def answer_in(body: str) -> str | None:
 
 def on_sms_reply(sender: Any, inbound: InboundMessage, **kwargs: Any) -> bool:
     """Record a Y/N reply from a recipient of a recent texted activation; True when it was one."""
-    from turnout.mobilization.services import record_answer
-
     answer = answer_in(inbound.body)
     if answer is None or inbound.person is None:
         return False

@@ -84,10 +84,9 @@ def join_network(*, network: Network, join: JoinRequest) -> tuple[Member, bool]:
 def add_members(*, actor: User, network: Network, people: QuerySet[Person], captain: User | None = None) -> int:
     """Put everyone in `people` in the network (staff, in bulk); returns how many were new."""
     before = Member.objects.filter(network=network).count()
-    ids = people.order_by().values_list("pk", flat=True)
-    for start in range(0, len(ids), 5000):
-        Member.objects.bulk_create([Member(network=network, person_id=pk, source="staff", captain=captain)
-                                    for pk in ids[start:start + 5000]], ignore_conflicts=True)
+    Member.objects.bulk_create([Member(network=network, person_id=pk, source="staff", captain=captain)
+                                for pk in people.order_by().values_list("pk", flat=True)],
+                               batch_size=5000, ignore_conflicts=True)
     added = Member.objects.filter(network=network).count() - before
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=network,
                  summary=f"Added {added} people to the network", group=network.group)
@@ -148,13 +147,16 @@ class ActivationPreview:
 def preview(activation: Activation) -> ActivationPreview:
     """How many members the audience holds, and how many of them can be texted or emailed."""
     people = Person.objects.filter(pk__in=audience(activation).values("person_id"))
-    if activation.is_drill and activation.sample_size:
-        members = min(people.count(), activation.sample_size)
-        return ActivationPreview(members=members, textable=members, emailable=members)
-    return ActivationPreview(
+    counts = ActivationPreview(
         members=people.count(),
         textable=people.filter(phones__sms_status=Subscription.SUBSCRIBED).distinct().count(),
         emailable=people.filter(emails__status=Subscription.SUBSCRIBED).distinct().count())
+    if activation.is_drill and activation.sample_size:
+        # A drill's sample is drawn at sending: at most this many of each.
+        cap = activation.sample_size
+        return ActivationPreview(members=min(counts.members, cap), textable=min(counts.textable, cap),
+                                 emailable=min(counts.emailable, cap))
+    return counts
 
 
 def _add_recipients(activation: Activation, wave: int, miles: float | None = None) -> int:

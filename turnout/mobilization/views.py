@@ -124,7 +124,7 @@ def network_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     audit.record(actor=user, action=AuditEntry.Action.VIEW, target=network, group=network.group, request=request,
                  summary=f"Viewed the members of {network.name}")
     return render(request, "mobilization/network.html", {
-        "network": network, "page": page, "q": q, "query": urlencode({"q": q}) if q else "", "size": members.count(),
+        "network": network, "page": page, "q": q, "query": urlencode({"q": q}) if q else "", "size": page.paginator.count,
         "phones": services.phones_of([m.person_id for m in page.object_list]),
         "real": [a for a in activations if not a.is_drill], "drills": [a for a in activations if a.is_drill],
         "add_form": AddMembersForm(network=network, user=user), "captain_form": CaptainForm(network=network),
