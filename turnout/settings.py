@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "turnout.messaging",
     "turnout.events",
     "turnout.mobilization",
+    "turnout.actions",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,10 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 IMPORT_DIR = VAR_DIR / "imports"
 # The Action Network-compatible API: requests per token per window, and webhook delivery.
+# Public forms (RSVPs, sign-ups, petitions, pledges, endorsements): submissions per IP address
+# (high enough for a union hall on one wifi) and per person named, in django-ratelimit's notation.
+PUBLIC_FORM_RATE_PER_IP = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_IP", "120/m")
+PUBLIC_FORM_RATE_PER_PERSON = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_PERSON", "10/h")
 API_RATE_LIMIT = env_int("TURNOUT_API_RATE_LIMIT", 600)
 API_RATE_WINDOW_SECONDS = env_int("TURNOUT_API_RATE_WINDOW", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)

@@ -4,6 +4,7 @@ from anymail import urls as anymail_urls
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from turnout.actions import public as actions_public
 from turnout.core import views as core_views
 from turnout.events import host as events_host
 from turnout.events import public as events_public
@@ -36,8 +37,10 @@ urlpatterns = [
     path("u/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
     path("events/", include("turnout.events.urls")),
     path("mobilize/", include("turnout.mobilization.urls")),
+    path("actions/", include("turnout.actions.urls")),
     # Public pages: no account needed.
     path("e/<uuid:public_id>/", events_public.event_page, name="public_event"),
+    path("e/<uuid:public_id>/embed/", actions_public.embeddable(events_public.event_page), name="embed_event"),
     path("e/<uuid:public_id>/calendar.ics", events_public.event_ics, name="public_event_ics"),
     path("r/<str:key>/", events_public.rsvp_page, name="public_rsvp"),
     path("r/<str:key>/cancel/", events_public.cancel_rsvp, name="public_rsvp_cancel"),
@@ -45,7 +48,24 @@ urlpatterns = [
     path("find/", events_public.find, name="find_events"),
     path("c/<uuid:public_id>/", events_public.campaign_page, name="public_campaign"),
     path("n/<uuid:public_id>/", mobilization_public.join, name="public_network"),
-    path("p/<uuid:public_id>/", mobilization_public.pledge, name="public_pledge"),
+    path("p/<uuid:public_id>/", actions_public.pledge_page, name="public_pledge"),
+    path("p/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.pledge_page), name="embed_pledge"),
+    path("f/<uuid:public_id>/", actions_public.form_page, name="public_form"),
+    path("f/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.form_page), name="embed_form"),
+    path("s/<uuid:public_id>/", actions_public.petition_page, name="public_petition"),
+    path("s/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.petition_page),
+         name="embed_petition"),
+    path("w/<uuid:public_id>/", actions_public.working_group_page, name="public_working_group"),
+    path("w/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.working_group_page),
+         name="embed_working_group"),
+    path("res/<uuid:public_id>/", actions_public.resolution_page, name="public_resolution"),
+    path("res/<uuid:public_id>/document", actions_public.resolution_document, name="public_resolution_document"),
+    path("endorsements/<uuid:public_id>/document", actions_public.endorsement_document,
+         name="public_endorsement_document"),
+    path("hub/<slug:slug>/", actions_public.hub_page, name="public_hub"),
+    path("hub/<slug:slug>/files/<int:item_id>/", actions_public.hub_file, name="public_hub_file"),
+    path("qr.svg", actions_public.qr_svg, name="qr_svg"),
+    path("qr/", actions_public.qr_print, name="qr_print"),
     # Host tools: the secret in the link is the host's credential.
     path("host/<str:key>/", events_host.roster, name="event_host"),
     path("host/<str:key>/sync/", events_host.sync, name="event_host_sync"),

@@ -260,6 +260,46 @@ SCHEMAS: dict[str, Any] = {
             "turnout:standby_condition": {"type": "string", "maxLength": 300},
         },
     },
+    "Form": {"type": "object", "properties": {
+        **COMMON, "title": {"type": "string"}, "description": {"type": "string"}, "call_to_action": {"type": "string"},
+        "browser_url": {"type": "string"}, "total_submissions": {"type": "integer", "minimum": 0},
+        "turnout:is_open": {"type": "boolean"}},
+        "required": ["identifiers", "title", "browser_url", "total_submissions", "_links"]},
+    "FormInput": {"type": "object", "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200}, "description": {"type": "string"}}},
+    "Submission": {"type": "object", "properties": {
+        **COMMON, "action_network:person_id": {"type": "string"}, "action_network:form_id": {"type": "string"},
+        "action_network:referrer_data": {"type": "object"},
+        "turnout:answers": {"type": "object", "additionalProperties": {"type": "string"}}},
+        "required": ["identifiers", "action_network:person_id", "action_network:form_id", "_links"]},
+    "SubmissionInput": {
+        "type": "object",
+        "description": "The person by link, id or email, or a person to sign up (the signup helper's rules).",
+        "properties": {
+            "person": ref("PersonInput"), "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
+            "action_network:person_id": {"type": "string"}, "email_address": {"type": "string"},
+            "turnout:answers": {"type": "object", "additionalProperties": {"type": "string"}}}},
+    "Petition": {"type": "object", "properties": {
+        **COMMON, "title": {"type": "string"}, "petition_text": {"type": "string"},
+        "target": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+        "browser_url": {"type": "string"}, "total_signatures": {"type": "integer", "minimum": 0},
+        "turnout:goal": {"type": ["integer", "null"]}, "turnout:is_open": {"type": "boolean"}},
+        "required": ["identifiers", "title", "petition_text", "total_signatures", "_links"]},
+    "PetitionInput": {"type": "object", "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200}, "petition_text": {"type": "string"},
+        "target": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string", "maxLength": 200}}}}}},
+    "Signature": {"type": "object", "properties": {
+        **COMMON, "comments": {"type": "string"}, "action_network:person_id": {"type": "string"},
+        "action_network:petition_id": {"type": "string"}, "action_network:referrer_data": {"type": "object"}},
+        "required": ["identifiers", "action_network:person_id", "action_network:petition_id", "_links"]},
+    "SignatureInput": {
+        "type": "object",
+        "description": "The person by link, id or email, or a person to sign up (the signup helper's rules).",
+        "properties": {
+            "person": ref("PersonInput"), "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
+            "action_network:person_id": {"type": "string"}, "email_address": {"type": "string"},
+            "comments": {"type": "string", "maxLength": 2000}}},
     "Network": {"type": "object", "properties": {
         **COMMON, "name": {"type": "string"}, "description": {"type": "string"}, "group": {"type": "string"},
         "total_members": {"type": "integer", "minimum": 0}, "browser_url": {"type": "string"}},
@@ -338,13 +378,15 @@ COLLECTIONS = {
     "Lists": ("osdi:lists", "List"), "Items": ("osdi:items", "Item"), "Messages": ("osdi:messages", "Message"),
     "Events": ("osdi:events", "Event"), "Attendances": ("osdi:attendances", "Attendance"),
     "EventCampaigns": ("action_network:event_campaigns", "EventCampaign"),
+    "Forms": ("osdi:forms", "Form"), "Submissions": ("osdi:submissions", "Submission"),
+    "Petitions": ("osdi:petitions", "Petition"), "Signatures": ("osdi:signatures", "Signature"),
     "Networks": ("turnout:networks", "Network"), "Members": ("turnout:members", "Member"),
     "Activations": ("turnout:activations", "Activation"),
     "ActivationResponses": ("turnout:responses", "ActivationResponse"), "Plans": ("turnout:plans", "Plan"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]
-PERSON_EMPTY = ["signatures", "submissions", "donations", "outreaches"]
+PERSON_EMPTY = ["donations", "outreaches"]
 for _name, (_key, _item) in COLLECTIONS.items():
     SCHEMAS[f"{_name}Page"] = collection_schema(_key, _item)
 for _name in {*EMPTY_COLLECTIONS, *PERSON_EMPTY}:
@@ -480,6 +522,37 @@ def paths() -> dict[str, Any]:
                         found=True),
             "post": _write("Add a site: at the campaign's local time in the site's own zone unless start_date is "
                            "given", "EventInput", "Event", [_id("campaign_id", "event campaign")], found=True)},
+        "/forms": {"get": _get("Forms of the groups the token can see", "FormsPage", paged=True),
+                   "post": _write("Add a form", "FormInput", "Form")},
+        "/forms/{form_id}": {
+            "get": _get("One form", "Form", [_id("form_id", "form")], found=True),
+            "put": _write("Change a form", "FormInput", "Form", [_id("form_id", "form")], created=False, found=True)},
+        "/forms/{form_id}/submissions": {
+            "get": _get("The form's submissions", "SubmissionsPage", [_id("form_id", "form")], paged=True,
+                        found=True),
+            "post": _write("Record submission helper: one per person per form", "SubmissionInput", "Submission",
+                           [_id("form_id", "form")], found=True)},
+        "/forms/{form_id}/submissions/{submission_id}": {
+            "get": _get("One submission", "Submission", [_id("form_id", "form"), _id("submission_id", "submission")],
+                        found=True)},
+        "/petitions": {"get": _get("Petitions of the groups the token can see", "PetitionsPage", paged=True),
+                       "post": _write("Add a petition", "PetitionInput", "Petition")},
+        "/petitions/{petition_id}": {
+            "get": _get("One petition", "Petition", [_id("petition_id", "petition")], found=True),
+            "put": _write("Change a petition", "PetitionInput", "Petition", [_id("petition_id", "petition")],
+                          created=False, found=True)},
+        "/petitions/{petition_id}/signatures": {
+            "get": _get("The petition's signatures", "SignaturesPage", [_id("petition_id", "petition")], paged=True,
+                        found=True),
+            "post": _write("Record signature helper: one per person per petition", "SignatureInput", "Signature",
+                           [_id("petition_id", "petition")], found=True)},
+        "/petitions/{petition_id}/signatures/{signature_id}": {
+            "get": _get("One signature", "Signature", [_id("petition_id", "petition"),
+                                                       _id("signature_id", "signature")], found=True)},
+        "/people/{person_id}/submissions": {
+            "get": _get("A person's form submissions", "SubmissionsPage", [person_id], paged=True, found=True)},
+        "/people/{person_id}/signatures": {
+            "get": _get("A person's petition signatures", "SignaturesPage", [person_id], paged=True, found=True)},
         "/networks": {"get": _get("Rapid mobilization networks", "NetworksPage", paged=True)},
         "/networks/{network_id}": {"get": _get("One network", "Network", [_id("network_id", "network")], found=True)},
         "/networks/{network_id}/members": {

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from turnout.accounts.models import Group, Role
+from turnout.api import actions as action_views
 from turnout.api import events as event_views
 from turnout.api import inputs, odata, serializers
 from turnout.api import messages as message_views
@@ -105,7 +106,7 @@ def _person(call: Call, person_id: str, write: bool = False) -> Person:
 
 def entry_point(call: Call) -> dict[str, Any]:
     base = call.base
-    collections = ["people", "tags", "lists", "messages", "events", "donations", "fundraising_pages", "advocacy_campaigns",
+    collections = ["people", "tags", "lists", "messages", "events", "forms", "petitions", "donations", "fundraising_pages", "advocacy_campaigns",
                    "outreaches", "campaigns", "queries", "wrappers"]
     links: dict[str, Any] = {"self": link(base)}
     links.update({f"osdi:{name}": link(base + name) for name in collections})
@@ -399,8 +400,8 @@ people = endpoint(get=people_list, post=person_signup)
 person = endpoint(get=person_detail, put=person_update)
 person_taggings_view = endpoint(get=person_taggings)
 person_attendances = endpoint(get=event_views.person_attendances)
-person_signatures = endpoint(get=person_empty("osdi:signatures"))
-person_submissions = endpoint(get=person_empty("osdi:submissions"))
+person_signatures = endpoint(get=action_views.person_signatures)
+person_submissions = endpoint(get=action_views.person_submissions)
 person_donations = endpoint(get=person_empty("osdi:donations"))
 person_outreaches = endpoint(get=person_empty("osdi:outreaches"))
 tags = endpoint(get=tags_list, post=tag_create)
@@ -424,6 +425,14 @@ attendance = endpoint(get=event_views.attendance_detail, put=event_views.attenda
 event_campaigns = endpoint(get=event_views.campaigns_list, post=event_views.campaign_create)
 event_campaign = endpoint(get=event_views.campaign_detail, put=event_views.campaign_update)
 event_campaign_events = endpoint(get=event_views.campaign_events, post=event_views.campaign_event_create)
+forms = endpoint(get=action_views.forms_list, post=action_views.form_create)
+form = endpoint(get=action_views.form_detail, put=action_views.form_update)
+submissions = endpoint(get=action_views.submissions_list, post=action_views.submission_create)
+submission = endpoint(get=action_views.submission_detail)
+petitions = endpoint(get=action_views.petitions_list, post=action_views.petition_create)
+petition = endpoint(get=action_views.petition_detail, put=action_views.petition_update)
+signatures = endpoint(get=action_views.signatures_list, post=action_views.signature_create)
+signature = endpoint(get=action_views.signature_detail)
 networks = endpoint(get=mobilization_views.networks_list)
 network = endpoint(get=mobilization_views.network_detail)
 network_members = endpoint(get=mobilization_views.members_list, post=mobilization_views.member_add)

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from turnout.actions import services as actions
+from turnout.core.abuse import too_many
 from turnout.events import calendar, services
 from turnout.events.forms import (
     CampaignRsvpForm,
@@ -32,31 +34,47 @@ def _public_event(public_id: Any) -> Event:
     return event
 
 
-def _check_your_messages(request: HttpRequest, event: Event) -> HttpResponse:
+def _check_your_messages(request: HttpRequest, event: Event, embed: bool = False) -> HttpResponse:
     """The answer to a form that matched someone already signed up, or to a members-only event:
     the same for everyone, so it tells the sender nothing about who is signed up or a member."""
-    return render(request, "events/public_check.html", {"event": event})
+    return render(request, "events/public_check.html", {
+        "event": event, "base": "actions/base_embed.html" if embed else "base.html"})
 
 
-def event_page(request: HttpRequest, public_id: Any) -> HttpResponse:
+def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
+    """The event and its RSVP form; embedded (…/embed/) on another site, the answer is shown in
+    the frame with a link to the person's own RSVP page."""
     event = _public_event(public_id)
     form = RsvpForm(request.POST or None, event=event)
-    if request.method == "POST" and form.is_valid():
+    ref = (request.POST.get("ref") or request.GET.get("ref") or "")[:16]
+    if request.method == "POST" and too_many(request):
+        form.is_valid()
+        form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
+    elif request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
         try:
-            answer, created = services.rsvp(event, form.person_request("form"))
+            answer, created = services.rsvp(event, form.person_request("embed" if embed else "form"))
         except UnknownZip:
             form.add_error("postal_code", _("We do not know this ZIP code."))
         except services.EventError as exc:
             form.add_error(None, str(exc))
         else:
+            if created:
+                actions.credit(code=ref, person=answer.person, kind="event", action_id=event.pk)
             if not created or event.visibility == Visibility.MEMBERS:
-                return _check_your_messages(request, event)
+                return _check_your_messages(request, event, embed)
+            if embed:
+                return render(request, "events/embed_answer.html", {
+                    "base": "actions/base_embed.html", "embed": True, "event": event, "answer": answer,
+                    "link": request.build_absolute_uri(answer.get_absolute_url())})
             return redirect(answer.get_absolute_url())
     counts = services.counts(event)
     full = event.capacity is not None and counts["going"] >= event.capacity
     return render(request, "events/public_event.html", {
+        "base": "actions/base_embed.html" if embed else "base.html", "embed": embed, "ref": ref,
+        "og": {"title": event.title, "description": f"{services.when_text(event)}. {event.description}",
+               "url": request.build_absolute_uri(event.public_url())},
         "event": event, "form": form, "full": full, "counts": counts,
         "taking_rsvps": event.status in (Status.SCHEDULED, Status.STANDBY)
         and event.starts_at > timezone.now() - timedelta(hours=6),
@@ -70,9 +88,12 @@ def _answer(key: str) -> Rsvp:
 
 def rsvp_page(request: HttpRequest, key: str) -> HttpResponse:
     """The person's own page: where they stand, the join link once going, calendar, cancel."""
+    from turnout.actions.public import share_context
+
     answer = _answer(key)
     event = answer.event
     return render(request, "events/public_rsvp.html", {
+        **share_context(request, event, answer.person, event.title),
         "answer": answer, "event": event, "when": services.when_text(
             event, answer.shift.starts_at if answer.shift else None)})
 

@@ -35,11 +35,6 @@ def network_consent_text() -> str:
                  "apply. Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
 
 
-def pledge_consent_text() -> str:
-    return str(_("Text me about this pledge and what we do next, from %(org)s. Msg & data rates may apply. "
-                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
-
-
 class JoinForm(RsvpForm):
     """The public network form: the RSVP form's person fields, and what the network needs to know."""
 
@@ -58,12 +53,6 @@ class JoinForm(RsvpForm):
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].label = network_consent_text()
         self.fields["postal_code"].required = True
-
-
-class PledgeSignForm(RsvpForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = pledge_consent_text()
 
 
 def _organizer_groups(user: User) -> Any:

@@ -1,4 +1,5 @@
-"""Public pages, no account: joining a network and signing a pledge, phone first, English and Spanish."""
+"""Public page, no account: joining a network, phone first, English and Spanish. (Pledges are signed
+on the public action page, turnout.actions.public.)"""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from turnout.events import services as events
 from turnout.mobilization import services
-from turnout.mobilization.forms import JoinForm, PledgeSignForm
-from turnout.mobilization.models import Network, Pledge
+from turnout.mobilization.forms import JoinForm
+from turnout.mobilization.models import Network
 from turnout.people.services import UnknownZip
 
 
@@ -34,24 +35,3 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
             # The same answer whether or not they were in already: it tells nobody who is.
             return render(request, "mobilization/public_joined.html", {"network": network})
     return render(request, "mobilization/public_join.html", {"network": network, "form": form})
-
-
-def pledge(request: HttpRequest, public_id: Any) -> HttpResponse:
-    pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
-    form = PledgeSignForm(request.POST or None)
-    if request.method == "POST" and pledge.is_open and form.is_valid():
-        if form.cleaned_data.get("website"):
-            return redirect(pledge.public_url())
-        try:
-            services.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
-        except UnknownZip:
-            form.add_error("postal_code", _("We do not know this ZIP code."))
-        except (events.EventError, services.MobilizationError) as exc:
-            form.add_error(None, str(exc))
-        else:
-            return render(request, "mobilization/public_signed.html", {
-                "pledge": pledge, "count": pledge.signatures.count()})
-    count = pledge.signatures.count()
-    return render(request, "mobilization/public_pledge.html", {
-        "pledge": pledge, "form": form, "count": count,
-        "percent": min(100, round(100 * count / pledge.goal)) if pledge.goal else None})

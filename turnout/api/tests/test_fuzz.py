@@ -55,6 +55,13 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
     activation = Activation.objects.create(network=network, title="Rally call", body="Rally at 6. Reply Y or N")
     plan = Plan.objects.create(group=local, name="Count every vote", condition="x", subject="It is on", body="On")
     real.update({"network_id": network.public_id, "activation_id": activation.public_id, "plan_id": plan.public_id})
+    from turnout.actions.models import Form, Petition, PetitionSignature, Submission
+
+    form = Form.objects.create(group=local, title="Sign up")
+    petition = Petition.objects.create(group=local, title="Fix the heat", petition_text="Heat now.")
+    real.update({"form_id": form.public_id, "petition_id": petition.public_id,
+                 "submission_id": Submission.objects.create(form=form, person=member).public_id,
+                 "signature_id": PetitionSignature.objects.create(petition=petition, person=member).public_id})
     with urllib.request.urlopen(f"{live_server.url}/api/v2/openapi.json") as response:
         document = json.load(response)
     for operations in document["paths"].values():

@@ -52,7 +52,7 @@ class PledgeTests(TurnoutTestCase):
 
     def test_spanish_page(self) -> None:
         page = self.client.get(self.pledge.public_url(), headers={"accept-language": "es"})
-        self.assertContains(page, "Firmar el compromiso")
+        self.assertContains(page, "Me comprometo")
 
 
 @override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Election Coalition")

@@ -8,6 +8,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from turnout.accounts.models import StaffRole
+from turnout.actions.models import (
+    Endorsement,
+    Form,
+    Hub,
+    Petition,
+    PetitionSignature,
+    Resolution,
+    Submission,
+    WorkingGroup,
+    WorkingGroupMember,
+)
 from turnout.api.webhooks import register_webhook
 from turnout.core.models import AuditEntry
 from turnout.core.testing import TurnoutTestCase
@@ -20,7 +31,11 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           "set_language", "health", "accounts:verify", "accounts:two_factor_setup", "accounts:preferences",
           # Public event pages: anyone may see a public event (events/tests cover drafts and members-only).
           "find_events", "public_event", "public_event_ics", "public_rsvp", "public_rsvp_cancel", "public_rsvp_ics",
-          "public_campaign", "public_network", "public_pledge",
+          "public_campaign", "public_network", "public_pledge", "embed_event", "embed_pledge",
+          # Public actions and their embeds (actions/tests cover closed and unpublished ones).
+          "public_form", "embed_form", "public_petition", "embed_petition", "public_working_group",
+          "embed_working_group", "public_resolution", "public_resolution_document", "public_endorsement_document",
+          "public_hub", "public_hub_file", "qr_svg", "qr_print",
           # Host tools answer to the secret in the link (events/tests/test_host.py).
           "event_host", "event_host_sync", "event_host_text", "event_host_sw"}
 
@@ -58,6 +73,18 @@ class OutsiderTests(TurnoutTestCase):
         cls.activation = Activation.objects.create(network=cls.network, title="Local 8 rally call", body="Rally")
         cls.pledge = Pledge.objects.create(group=cls.local, title="Local 8 pledge", text="We will.")
         cls.plan = Plan.objects.create(group=cls.local, name="Local 8 plan", condition="x", subject="x", body="x")
+        cls.form = Form.objects.create(group=cls.local, title="Local 8 sign-up")
+        Submission.objects.create(form=cls.form, person=cls.member, answers={"Shift": "Local 8 night"})
+        cls.petition = Petition.objects.create(group=cls.local, title="Local 8 petition", petition_text="x")
+        PetitionSignature.objects.create(petition=cls.petition, person=cls.member)
+        cls.resolution = Resolution.objects.create(group=cls.local, title="Local 8 resolution", text="x",
+                                                   passed_by="Local 8")
+        cls.endorsement = Endorsement.objects.create(resolution=cls.resolution, organization="Local 8 friends",
+                                                     kind="local", contact_name="Maria",
+                                                     contact_email="maria@example.org")
+        cls.working_group = WorkingGroup.objects.create(group=cls.local, name="Local 8 safety committee")
+        WorkingGroupMember.objects.create(working_group=cls.working_group, person=cls.member)
+        cls.hub = Hub.objects.create(group=cls.local, slug="local-8-hub", title="Local 8 hub")
         AuditEntry.objects.create(action="view", actor=cls.organizer, actor_label=cls.organizer.email,
                                   target_type="person", target_id=str(cls.member.public_id), group=cls.local)
 
@@ -70,6 +97,12 @@ class OutsiderTests(TurnoutTestCase):
             values["<uuid:public_id>"] = str(self.webhook.public_id)
         for prefix, record in (("mobilize/networks/<uuid", self.network), ("mobilize/activations/<uuid", self.activation),
                                ("mobilize/pledges/<uuid", self.pledge), ("mobilize/plans/<uuid", self.plan)):
+            if route.startswith(prefix):
+                values["<uuid:public_id>"] = str(record.public_id)
+        for prefix, record in (("actions/forms/<uuid", self.form), ("actions/petitions/<uuid", self.petition),
+                               ("actions/resolutions/<uuid", self.resolution),
+                               ("actions/endorsements/<uuid", self.endorsement),
+                               ("actions/working-groups/<uuid", self.working_group), ("actions/hubs/<uuid", self.hub)):
             if route.startswith(prefix):
                 values["<uuid:public_id>"] = str(record.public_id)
         if route.startswith("events/campaigns/<uuid"):

@@ -1,0 +1,228 @@
+"""Public action forms (a sign-up form's questions, a petition signature, a working group, an
+endorsement) and the staff forms that build them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, Role, User
+from turnout.actions.models import (
+    Endorsement,
+    Form,
+    FormQuestion,
+    Hub,
+    HubItem,
+    Petition,
+    Resolution,
+    WorkingGroup,
+)
+from turnout.events.forms import RsvpForm
+from turnout.events.models import EventCampaign
+
+
+def action_consent_text() -> str:
+    return str(_("Text me about this and other actions from %(org)s. Msg & data rates may apply. "
+                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+def spanish() -> bool:
+    return (get_language() or "en").startswith("es")
+
+
+class ActionForm(RsvpForm):
+    """The person fields every public action asks, plus the share code of whoever sent the link."""
+
+    ref = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sms_consent"].label = action_consent_text()
+
+
+def pledge_consent_text() -> str:
+    return str(_("Text me about this pledge and what we do next, from %(org)s. Msg & data rates may apply. "
+                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+class PledgeSignForm(ActionForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sms_consent"].label = pledge_consent_text()
+
+
+class SubmissionForm(ActionForm):
+    """A built form: the standard fields it asks for, then its own questions (labels in Spanish
+    where the organizer gave them)."""
+
+    def __init__(self, *args: Any, action: Form, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        if not action.ask_phone:
+            del self.fields["phone"], self.fields["sms_consent"]
+        if not action.ask_postal_code:
+            del self.fields["postal_code"]
+        self.built = list(action.questions.all())
+        es = spanish()
+        for question in self.built:
+            name, label = f"fq{question.pk}", (question.label_es if es and question.label_es else question.label)
+            required, kind = question.required, question.kind
+            choices = [(c, c) for c in question.choice_list()]
+            field: forms.Field
+            if kind == FormQuestion.Kind.CHOICE:
+                field = forms.ChoiceField(label=label, required=required, choices=[("", "—"), *choices])
+            elif kind == FormQuestion.Kind.MULTIPLE:
+                field = forms.MultipleChoiceField(label=label, required=required, choices=choices,
+                                                  widget=forms.CheckboxSelectMultiple)
+            elif kind == FormQuestion.Kind.YES_NO:
+                field = forms.ChoiceField(label=label, required=required,
+                                          choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
+            elif kind == FormQuestion.Kind.DATE:
+                field = forms.DateField(label=label, required=required,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+            else:
+                field = forms.CharField(label=label, required=required, max_length=2000,
+                                        widget=forms.Textarea(attrs={"rows": 3}))
+            self.fields[name] = field
+
+    def clean(self) -> dict[str, Any]:
+        for name in ("phone", "sms_consent", "postal_code"):
+            self.cleaned_data.setdefault(name, "" if name != "sms_consent" else False)
+        return super().clean()
+
+    def answers(self) -> dict[str, str]:
+        """Each question's answer as plain text, under the organizer's (English) wording."""
+        result = {}
+        for question in self.built:
+            value = self.cleaned_data.get(f"fq{question.pk}")
+            if value in (None, "", []):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(value)
+            elif question.kind == FormQuestion.Kind.DATE:
+                value = value.isoformat()
+            result[question.label] = str(value)
+        return result
+
+
+class SignPetitionForm(ActionForm):
+    comment = forms.CharField(label=_("Why are you signing? (optional)"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    show_name = forms.BooleanField(label=_("Show my first name and city on this page"), required=False)
+    field_order = ["given_name", "family_name", "email", "phone", "sms_consent", "postal_code", "comment", "show_name"]
+
+
+class EndorseForm(forms.ModelForm):
+    # Left empty by people; filled by bots that fill every field.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    class Meta:
+        model = Endorsement
+        fields = ["organization", "kind", "members_represented", "passed_on", "document", "contact_name",
+                  "contact_email", "contact_phone", "postal_code"]
+        widgets = {"passed_on": forms.DateInput(attrs={"type": "date"}),
+                   "postal_code": forms.TextInput(attrs={"inputmode": "numeric"})}
+
+    def clean_document(self) -> Any:
+        document = self.cleaned_data.get("document")
+        if document and not str(document.name).lower().endswith((".pdf", ".doc", ".docx", ".odt", ".txt")):
+            raise forms.ValidationError(_("Send the resolution as a PDF, Word, OpenDocument or text file."))
+        return document
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def _groups(user: User) -> Any:
+    return Group.objects.visible_to(user, Role.ORGANIZER)
+
+
+class _GroupForm(forms.ModelForm):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = _groups(user)  # type: ignore[attr-defined]
+
+
+class FormForm(_GroupForm):
+    class Meta:
+        model = Form
+        fields = ["group", "title", "title_es", "description", "description_es", "ask_phone", "ask_postal_code",
+                  "tags", "thank_you", "thank_you_es", "redirect_url", "autoresponse_subject", "autoresponse_body",
+                  "autoresponse_body_es", "is_open"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in (
+            "description", "description_es", "thank_you", "thank_you_es", "autoresponse_body",
+            "autoresponse_body_es")}
+
+
+QuestionFormSet = forms.inlineformset_factory(
+    Form, FormQuestion, fields=["position", "label", "label_es", "kind", "choices", "required"], extra=2,
+    widgets={"choices": forms.Textarea(attrs={"rows": 2})})
+
+
+class PetitionForm(_GroupForm):
+    class Meta:
+        model = Petition
+        fields = ["group", "title", "petition_text", "targets", "goal", "is_open"]
+        widgets = {"petition_text": forms.Textarea(attrs={"rows": 5}), "targets": forms.Textarea(attrs={"rows": 2})}
+
+
+class ResolutionForm(_GroupForm):
+    class Meta:
+        model = Resolution
+        fields = ["group", "title", "text", "passed_by", "passed_on", "vote", "document", "is_open"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 6}), "passed_on": forms.DateInput(attrs={"type": "date"})}
+
+
+class WorkingGroupForm(_GroupForm):
+    class Meta:
+        model = WorkingGroup
+        fields = ["group", "name", "name_es", "description", "description_es", "coordinator", "is_open"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "description_es": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["coordinator"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, staff_roles__group__in=_groups(user)).distinct()
+
+
+class HubForm(_GroupForm):
+    class Meta:
+        model = Hub
+        fields = ["group", "slug", "title", "title_es", "intro", "intro_es", "campaign", "is_published"]
+        widgets = {"intro": forms.Textarea(attrs={"rows": 4}), "intro_es": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["campaign"].queryset = EventCampaign.objects.filter(  # type: ignore[attr-defined]
+            group__in=_groups(user))
+
+
+class HubItemForm(forms.ModelForm):
+    class Meta:
+        model = HubItem
+        fields = ["position", "kind", "heading", "heading_es", "body", "body_es", "url", "file", "form", "petition",
+                  "pledge", "resolution", "working_group"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 2}), "body_es": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, hub_group: Group | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if hub_group is not None:
+            for name in ("form", "petition", "pledge", "resolution", "working_group"):
+                field = self.fields[name]
+                field.queryset = field.queryset.filter(group=hub_group)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        needs = {"form": "form", "petition": "petition", "pledge": "pledge", "resolution": "resolution",
+                 "working_group": "working_group", "link": "url", "file": "file"}.get(kind or "")
+        if needs and not data.get(needs) and not (needs == "file" and self.instance.file):
+            self.add_error(needs, _("Choose what this block shows."))
+        return data
+
+
+HubItemFormSet = forms.inlineformset_factory(Hub, HubItem, form=HubItemForm, extra=2)

@@ -1,0 +1,301 @@
+"""Public action pages, no account needed: forms, petitions, working groups, resolutions and their
+endorsements, resource centers; their embeddable versions; QR codes for any public page.
+
+Every action page has one shape: what it is, a running count, the form, and after acting a
+thank-you with the person's own share link. An embedded page (…/embed/) is the same page
+without the site's header, framable by any site, and needs no cookie: it works where a browser
+blocks third-party cookies, so it is exempt from CSRF (public sign-ups carry no one's authority;
+the honeypot and the rate limits guard them instead)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+
+from turnout.actions import services
+from turnout.actions.forms import (
+    ActionForm,
+    EndorseForm,
+    PledgeSignForm,
+    SignPetitionForm,
+    SubmissionForm,
+    spanish,
+)
+from turnout.actions.models import (
+    Endorsement,
+    Form,
+    Hub,
+    HubItem,
+    Petition,
+    Referral,
+    Resolution,
+    WorkingGroup,
+)
+from turnout.core.abuse import too_many
+from turnout.events.models import Event, Status, Visibility
+from turnout.events.services import EventError, when_text
+from turnout.mobilization import services as mobilization
+from turnout.mobilization.models import Pledge
+from turnout.people.models import Person
+from turnout.people.services import UnknownZip
+
+
+def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The page's embed: framable anywhere, no cookies, `?lang=es` for Spanish."""
+
+    def embed(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = request.GET.get("lang") or request.POST.get("lang")
+        if language in ("en", "es"):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return view(request, *args, embed=True, **kwargs)
+
+    return xframe_options_exempt(csrf_exempt(embed))
+
+
+def _base(embed: bool) -> str:
+    return "actions/base_embed.html" if embed else "base.html"
+
+
+def share_context(request: HttpRequest, record: Any, person: Person | None, text: str) -> dict[str, Any]:
+    """The person's own link to this page (crediting them), and the wording for the share buttons."""
+    url = request.build_absolute_uri(record.public_url())
+    if person is not None:
+        url += "?" + urlencode({"ref": services.share_code(person)})
+    message = f"{text} {url}"
+    return {"share_url": url, "share_text": text, "share_sms": "sms:?&" + urlencode({"body": message}),
+            "share_mail": "mailto:?" + urlencode({"subject": text, "body": message}).replace("+", "%20"),
+            "share_whatsapp": "https://wa.me/?" + urlencode({"text": message})}
+
+
+def og_context(request: HttpRequest, record: Any, title: str, description: str) -> dict[str, Any]:
+    return {"og": {"title": title, "description": description[:300],
+                   "url": request.build_absolute_uri(record.public_url())}}
+
+
+def _act(request: HttpRequest, form: Any, act: Callable[[Any], Person | None]) -> tuple[Person | None, bool]:
+    """Validate a public POST and take the action: (person, acted). Rate limits and errors go on
+    the form, which is shown again with what the person typed."""
+    if request.method != "POST":
+        return None, False
+    if too_many(request):
+        form.is_valid()
+        form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
+        return None, False
+    if not form.is_valid():
+        return None, False
+    if form.cleaned_data.get("website"):
+        return None, True  # a bot filled the hidden field: it is thanked, and nothing is stored
+    try:
+        return act(form), True
+    except UnknownZip:
+        form.add_error("postal_code", _("We do not know this ZIP code."))
+    except (services.ActionError, EventError, mobilization.MobilizationError) as exc:
+        form.add_error(None, str(exc))
+    return None, False
+
+
+def _thanks(request: HttpRequest, record: Any, person: Person | None, *, embed: bool, heading: str,
+            message: str = "", count: int | None = None, title: str = "") -> HttpResponse:
+    return render(request, "actions/public_thanks.html", {
+        "base": _base(embed), "embed": embed, "record": record, "heading": heading, "message": message,
+        "count": count, "title": title, **share_context(request, record, person, title)})
+
+
+def _percent(count: int, goal: int | None) -> int | None:
+    return min(100, round(100 * count / goal)) if goal else None
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
+    action = get_object_or_404(Form.objects.select_related("group"), public_id=public_id)
+    es = spanish()
+    title = action.title_es if es and action.title_es else action.title
+    form = SubmissionForm(request.POST or None, action=action, initial={"ref": request.GET.get("ref", "")})
+    person, acted = _act(request, form, lambda f: services.submit(
+        action, f.person_request("form"), ref=f.cleaned_data["ref"], source="embed" if embed else "form")[0].person)
+    if acted:
+        if action.redirect_url:
+            return redirect(action.redirect_url)
+        thanks = action.thank_you_es if es and action.thank_you_es else action.thank_you
+        return _thanks(request, action, person, embed=embed, heading=_("Thank you!"), message=thanks, title=title)
+    description = action.description_es if es and action.description_es else action.description
+    return render(request, "actions/public_action.html", {
+        "base": _base(embed), "embed": embed, "action": action, "form": form, "title": title,
+        "description": description, "submit_label": _("Send"), **og_context(request, action, title, description)})
+
+
+# --- petitions ------------------------------------------------------------------------------------
+
+
+def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
+    petition = get_object_or_404(Petition.objects.select_related("group"), public_id=public_id)
+    form = SignPetitionForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    person, acted = _act(request, form, lambda f: services.sign_petition(
+        petition, f.person_request("petition"), comment=f.cleaned_data["comment"],
+        show_name=f.cleaned_data["show_name"], ref=f.cleaned_data["ref"], source="embed" if embed else "form")[0].person)
+    count = petition.signatures.count()
+    if acted:
+        return _thanks(request, petition, person, embed=embed, heading=_("Thank you for signing"), count=count,
+                       title=petition.title)
+    return render(request, "actions/public_action.html", {
+        "base": _base(embed), "embed": embed, "action": petition, "form": form, "title": petition.title,
+        "description": petition.petition_text, "count": count, "goal": petition.goal,
+        "percent": _percent(count, petition.goal), "signers": services.public_signers(petition),
+        "targets": petition.target_list(),
+        "submit_label": _("Sign the petition"),
+        **og_context(request, petition, petition.title, petition.petition_text)})
+
+
+# --- pledges -------------------------------------------------------------------------------------
+
+
+def _sign_pledge(pledge: Pledge, form: PledgeSignForm) -> Person:
+    signature, created = mobilization.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
+    if created:
+        services.credit(code=form.cleaned_data["ref"], person=signature.person, kind=Referral.Kind.PLEDGE,
+                        action_id=pledge.pk)
+    return signature.person
+
+
+def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
+    pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
+    form = PledgeSignForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    person, acted = _act(request, form, lambda f: _sign_pledge(pledge, f))
+    count = pledge.signatures.count()
+    if acted:
+        return _thanks(request, pledge, person, embed=embed, heading=_("Thank you for signing"), count=count,
+                       title=pledge.title, message=_("If the moment comes, we will tell you what to do and where."))
+    return render(request, "actions/public_action.html", {
+        "base": _base(embed), "embed": embed, "action": pledge, "form": form, "title": pledge.title,
+        "description": pledge.text, "count": count, "goal": pledge.goal, "percent": _percent(count, pledge.goal),
+        "submit_label": _("I pledge"), **og_context(request, pledge, pledge.title, pledge.text)})
+
+
+# --- working groups -------------------------------------------------------------------------------
+
+
+def working_group_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
+    working_group = get_object_or_404(WorkingGroup.objects.select_related("group"), public_id=public_id)
+    es = spanish()
+    name = working_group.name_es if es and working_group.name_es else working_group.name
+    description = working_group.description_es if es and working_group.description_es else working_group.description
+    form = ActionForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    person, acted = _act(request, form, lambda f: services.join_working_group(
+        working_group, f.person_request("working_group"), ref=f.cleaned_data["ref"])[0].person)
+    if acted:
+        return _thanks(request, working_group, person, embed=embed, heading=_("Welcome to the working group"),
+                       message=_("Its coordinator will be in touch about the next meeting."), title=name)
+    return render(request, "actions/public_action.html", {
+        "base": _base(embed), "embed": embed, "action": working_group, "form": form, "title": name,
+        "description": description, "submit_label": _("Join"),
+        **og_context(request, working_group, name, description)})
+
+
+# --- resolutions ----------------------------------------------------------------------------------
+
+
+def resolution_page(request: HttpRequest, public_id: Any) -> HttpResponse:
+    resolution = get_object_or_404(Resolution.objects.select_related("group"), public_id=public_id)
+    form = EndorseForm(request.POST or None, request.FILES or None)
+    sent = False
+    if request.method == "POST" and resolution.is_open:
+        if too_many(request):
+            form.is_valid()
+            form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
+        elif form.is_valid():
+            if not form.cleaned_data.get("website"):
+                services.endorse(resolution, form.save(commit=False))
+            sent = True
+            form = EndorseForm()
+    rollup = services.rollup(resolution)
+    points = [{"lat": e.latitude, "lng": e.longitude, "title": e.organization, "url": "",
+               "when": e.get_kind_display()} for e in rollup.endorsements if e.latitude is not None]
+    return render(request, "actions/public_resolution.html", {
+        "resolution": resolution, "form": form, "sent": sent, "rollup": rollup, "points": points,
+        **og_context(request, resolution, resolution.title, resolution.text)})
+
+
+def resolution_document(request: HttpRequest, public_id: Any) -> FileResponse:
+    resolution = get_object_or_404(Resolution, public_id=public_id)
+    if not resolution.document:
+        raise Http404
+    return FileResponse(resolution.document.open("rb"), as_attachment=False)
+
+
+def endorsement_document(request: HttpRequest, public_id: Any) -> FileResponse:
+    """An approved endorsement's own resolution; others are not public."""
+    endorsement = get_object_or_404(Endorsement, public_id=public_id, status=Endorsement.Status.APPROVED)
+    if not endorsement.document:
+        raise Http404
+    return FileResponse(endorsement.document.open("rb"), as_attachment=False)
+
+
+# --- resource centers -----------------------------------------------------------------------------
+
+
+def hub_page(request: HttpRequest, slug: str) -> HttpResponse:
+    hub = get_object_or_404(Hub.objects.select_related("group", "campaign"), slug=slug)
+    if not hub.is_published and not request.user.is_authenticated:
+        raise Http404
+    es = spanish()
+    events = Event.objects.filter(status__in=[Status.SCHEDULED, Status.STANDBY], visibility=Visibility.PUBLIC,
+                                  awaiting_approval=False, starts_at__gte=timezone.now()).order_by("starts_at")
+    events = events.filter(campaign=hub.campaign) if hub.campaign else events.filter(group=hub.group)
+    items = []
+    for item in hub.items.select_related("form", "petition", "pledge", "resolution", "working_group"):
+        target = item.form or item.petition or item.pledge or item.resolution or item.working_group
+        items.append({
+            "item": item, "target": target,
+            "heading": (item.heading_es if es and item.heading_es else item.heading)
+            or (str(target) if target else item.get_kind_display()),
+            "body": item.body_es if es and item.body_es else item.body,
+            "events": [(e, when_text(e)) for e in events[:20]] if item.kind == HubItem.Kind.EVENTS else []})
+    title = hub.title_es if es and hub.title_es else hub.title
+    intro = hub.intro_es if es and hub.intro_es else hub.intro
+    return render(request, "actions/public_hub.html", {
+        "hub": hub, "title": title, "intro": intro, "items": items, **og_context(request, hub, title, intro)})
+
+
+def hub_file(request: HttpRequest, slug: str, item_id: int) -> FileResponse:
+    item = get_object_or_404(HubItem, hub__slug=slug, pk=item_id, kind=HubItem.Kind.FILE)
+    if not item.file or not (item.hub.is_published or request.user.is_authenticated):
+        raise Http404
+    return FileResponse(item.file.open("rb"), as_attachment=True)
+
+
+# --- QR codes -------------------------------------------------------------------------------------
+
+
+def _own_path(request: HttpRequest) -> str | None:
+    path = request.GET.get("path", "")
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else None
+
+
+def qr_svg(request: HttpRequest) -> HttpResponse:
+    """A QR code for one of this site's own pages (`?path=/p/…/`)."""
+    path = _own_path(request)
+    if path is None:
+        return HttpResponseBadRequest(_("Give the page as a path on this site, such as /p/…/."))
+    code = segno.make(request.build_absolute_uri(path), micro=False)
+    return HttpResponse(code.svg_inline(scale=8, border=2), content_type="image/svg+xml")
+
+
+def qr_print(request: HttpRequest) -> HttpResponse:
+    """A printable sheet: the page's title, its QR code and its address."""
+    path = _own_path(request)
+    if path is None:
+        return HttpResponseBadRequest(_("Give the page as a path on this site, such as /p/…/."))
+    return render(request, "actions/qr_print.html", {
+        "path": path, "url": request.build_absolute_uri(path), "title": request.GET.get("title", "")[:200]})

@@ -1,0 +1,302 @@
+"""Staff pages: build forms, petitions, resolutions, working groups and resource centers; see
+submissions (and export them, audited), signatures, endorsements to approve, who joined, and who
+brought whom."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.accounts.models import Group, Role, User
+from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.actions import services
+from turnout.actions.forms import (
+    FormForm,
+    HubForm,
+    HubItemFormSet,
+    PetitionForm,
+    QuestionFormSet,
+    ResolutionForm,
+    WorkingGroupForm,
+)
+from turnout.actions.models import (
+    Endorsement,
+    Form,
+    Hub,
+    Petition,
+    Referral,
+    Resolution,
+    WorkingGroup,
+)
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.mobilization.models import Pledge
+from turnout.people.models import PhoneNumber
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _groups(user: User) -> QuerySet[Group]:
+    return Group.objects.visible_to(user, Role.ORGANIZER)
+
+
+def _mine(model: Any, request: HttpRequest, public_id: Any) -> Any:
+    return get_object_or_404(model.objects.filter(group__in=_groups(_user(request))).select_related("group"),
+                             public_id=public_id)
+
+
+def _publish(request: HttpRequest, record: Any, embed_name: str | None = None) -> dict[str, Any]:
+    """The public link, its QR code and (for embeddable actions) the snippet for another site."""
+    public = request.build_absolute_uri(record.public_url())
+    context = {"public_link": public, "public_path": record.public_url()}
+    if embed_name:
+        embed = public + "embed/"
+        script = request.build_absolute_uri("/static/actions/embed.js")
+        context["embed_iframe"] = (f'<iframe src="{embed}" title="{record}" style="width:100%;border:0;'
+                                   f'min-height:640px" loading="lazy"></iframe>')
+        context["embed_script"] = (f'<div data-turnout-embed="{embed}" data-title="{record}"></div>\n'
+                                   f'<script src="{script}" async></script>')
+    return context
+
+
+def _board(kind: str, action_id: int) -> dict[str, Any]:
+    return {"leaders": services.leaderboard(kind, action_id),
+            "credited": Referral.objects.filter(kind=kind, action_id=action_id).count()}
+
+
+@login_required
+@require_role_anywhere(Role.VIEWER)
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    groups = _groups(user)
+    return render(request, "actions/home.html", {
+        "forms": Form.objects.filter(group__in=groups).annotate(n=Count("submissions")).select_related("group"),
+        "petitions": Petition.objects.filter(group__in=groups).annotate(n=Count("signatures")).select_related("group"),
+        "pledges": Pledge.objects.filter(group__in=groups).annotate(n=Count("signatures")).select_related("group"),
+        "resolutions": Resolution.objects.filter(group__in=groups).annotate(
+            approved=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.APPROVED)),
+            pending=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.PENDING))),
+        "working_groups": WorkingGroup.objects.filter(Q(group__in=groups) | Q(coordinator=user)).annotate(
+            n=Count("members")).select_related("group", "coordinator"),
+        "hubs": Hub.objects.filter(group__in=groups).select_related("group"),
+        "can_build": groups.exists()})
+
+
+def _create(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        record = form.save(commit=False)
+        if hasattr(record, "created_by_id"):
+            record.created_by = _user(request)
+        record.save()
+        form.save_m2m()
+        audit.record(actor=_user(request), action=AuditEntry.Action.CREATE, target=record, summary=summary,
+                     group=record.group, request=request)
+        return redirect(record.get_absolute_url())
+    return render(request, "mobilization/form.html", {"form": form, "title": title})
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def form_new(request: HttpRequest) -> HttpResponse:
+    return _create(request, FormForm(request.POST or None, user=_user(request)), summary="Built the form",
+                   title=_("New form"))
+
+
+@login_required
+def form_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    action = _mine(Form, request, public_id)
+    form = FormForm(request.POST or None, instance=action, user=_user(request), prefix="form")
+    questions = QuestionFormSet(request.POST or None, instance=action, prefix="q")
+    if request.method == "POST" and form.is_valid() and questions.is_valid():
+        form.save()
+        questions.save()
+        audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=action, group=action.group,
+                     summary="Changed the form", request=request)
+        flash.success(request, _("Saved."))
+        return redirect(action.get_absolute_url())
+    submissions = action.submissions.select_related("person").order_by("-created_at")
+    return render(request, "actions/form_detail.html", {
+        "action": action, "form": form, "questions": questions, "count": submissions.count(),
+        "recent": submissions[:50], **_board(Referral.Kind.FORM, action.pk), **_publish(request, action, "form")})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def form_export(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
+    """Every submission as CSV: the person's name, contacts and each question's answer (audited)."""
+    action = _mine(Form, request, public_id)
+    labels = [q.label for q in action.questions.all()]
+    submissions = action.submissions.select_related("person").prefetch_related("person__emails").order_by("created_at")
+    phones = dict(PhoneNumber.objects.filter(person__submissions__form=action).values_list("person_id", "number"))
+    audit.record(actor=_user(request), action=AuditEntry.Action.EXPORT, target=action, group=action.group,
+                 summary=f"Exported the submissions of {action.title}", request=request)
+
+    def rows() -> Any:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(["submitted", "given_name", "family_name", "email", "phone", "zip", "source", *labels])
+        for s in submissions.iterator(chunk_size=2000):
+            email = next((e.address for e in s.person.emails.all()), "")
+            yield writer.writerow([s.created_at.isoformat(), s.person.given_name, s.person.family_name, email,
+                                   phones.get(s.person_id, ""), s.person.postal_code, s.source,
+                                   *[_cell(s.answers.get(label, "")) for label in labels]])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="submissions-{action.public_id}.csv"'
+    return response
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet must not run what someone typed: cells starting like a formula get a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+# --- petitions ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def petition_new(request: HttpRequest) -> HttpResponse:
+    return _create(request, PetitionForm(request.POST or None, user=_user(request)), summary="Started the petition",
+                   title=_("New petition"))
+
+
+@login_required
+def petition_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    petition = _mine(Petition, request, public_id)
+    form = PetitionForm(request.POST or None, instance=petition, user=_user(request))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        flash.success(request, _("Saved."))
+        return redirect(petition.get_absolute_url())
+    signatures = petition.signatures.select_related("person").order_by("-created_at")
+    return render(request, "actions/petition_detail.html", {
+        "petition": petition, "form": form, "count": signatures.count(), "recent": signatures[:50],
+        **_board(Referral.Kind.PETITION, petition.pk), **_publish(request, petition, "petition")})
+
+
+# --- resolutions ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def resolution_new(request: HttpRequest) -> HttpResponse:
+    return _create(request, ResolutionForm(request.POST or None, request.FILES or None, user=_user(request)),
+                   summary="Published the resolution", title=_("New resolution"))
+
+
+@login_required
+def resolution_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    resolution = _mine(Resolution, request, public_id)
+    form = ResolutionForm(request.POST or None, request.FILES or None, instance=resolution, user=_user(request))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        flash.success(request, _("Saved."))
+        return redirect(resolution.get_absolute_url())
+    endorsements = resolution.endorsements.order_by("status", "-created_at")
+    return render(request, "actions/resolution_detail.html", {
+        "resolution": resolution, "form": form, "rollup": services.rollup(resolution),
+        "pending": [e for e in endorsements if e.status == Endorsement.Status.PENDING],
+        "reviewed": [e for e in endorsements if e.status != Endorsement.Status.PENDING],
+        **_publish(request, resolution)})
+
+
+@login_required
+@require_POST
+def endorsement_review(request: HttpRequest, public_id: Any) -> HttpResponse:
+    endorsement = get_object_or_404(Endorsement.objects.select_related("resolution", "resolution__group"),
+                                    public_id=public_id)
+    if not has_role(request.user, endorsement.resolution.group, Role.ORGANIZER):
+        raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    services.review(actor=_user(request), endorsement=endorsement, approve=approve)
+    flash.success(request, _("Approved: it is on the public page.") if approve else _("Declined."))
+    return redirect(endorsement.resolution.get_absolute_url())
+
+
+@login_required
+def endorsement_document(request: HttpRequest, public_id: Any) -> FileResponse:
+    """The document an organization sent with its endorsement, for the staff reviewing it."""
+    endorsement = get_object_or_404(Endorsement.objects.select_related("resolution__group"), public_id=public_id)
+    if not has_role(request.user, endorsement.resolution.group, Role.ORGANIZER) or not endorsement.document:
+        raise Http404
+    return FileResponse(endorsement.document.open("rb"), as_attachment=True)
+
+
+# --- working groups -------------------------------------------------------------------------------
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def working_group_new(request: HttpRequest) -> HttpResponse:
+    return _create(request, WorkingGroupForm(request.POST or None, user=_user(request)),
+                   summary="Started the working group", title=_("New working group"))
+
+
+@login_required
+def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Its coordinator (even a volunteer host) and the group's organizers see who joined."""
+    user = _user(request)
+    working_group = get_object_or_404(WorkingGroup.objects.select_related("group", "coordinator"),
+                                      public_id=public_id)
+    organizer = has_role(user, working_group.group, Role.ORGANIZER)
+    if not organizer and working_group.coordinator_id != user.pk:
+        raise PermissionDenied
+    form = WorkingGroupForm(request.POST or None, instance=working_group, user=user) if organizer else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        form.save()
+        flash.success(request, _("Saved."))
+        return redirect(working_group.get_absolute_url())
+    phones = dict(PhoneNumber.objects.filter(person__working_groups__working_group=working_group)
+                  .values_list("person_id", "number"))
+    members = [(m, phones.get(m.person_id, "")) for m in
+               working_group.members.select_related("person").order_by("-joined_at")]
+    audit.record(actor=user, action=AuditEntry.Action.VIEW, target=working_group, group=working_group.group,
+                 summary=f"Viewed the members of {working_group.name}", request=request)
+    return render(request, "actions/working_group_detail.html", {
+        "working_group": working_group, "form": form, "members": members,
+        **_board(Referral.Kind.WORKING_GROUP, working_group.pk), **_publish(request, working_group, "wg")})
+
+
+# --- resource centers -----------------------------------------------------------------------------
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def hub_new(request: HttpRequest) -> HttpResponse:
+    return _create(request, HubForm(request.POST or None, user=_user(request)), summary="Made the resource center",
+                   title=_("New resource center"))
+
+
+@login_required
+def hub_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    hub = _mine(Hub, request, public_id)
+    form = HubForm(request.POST or None, instance=hub, user=_user(request), prefix="hub")
+    items = HubItemFormSet(request.POST or None, request.FILES or None, instance=hub, prefix="items",
+                           form_kwargs={"hub_group": hub.group})
+    if request.method == "POST" and form.is_valid() and items.is_valid():
+        form.save()
+        items.save()
+        audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=hub, group=hub.group,
+                     summary="Changed the resource center", request=request)
+        flash.success(request, _("Saved."))
+        return redirect(hub.get_absolute_url())
+    return render(request, "actions/hub_detail.html", {"hub": hub, "form": form, "items": items,
+                                                       **_publish(request, hub)})

@@ -1,0 +1,288 @@
+"""Forms and submissions, petitions and signatures, as Action Network's v2 API shapes them.
+
+POST …/submissions and POST …/signatures are the record helpers: they take a person reference
+(link, `action_network:person_id`, email) or a `person` to sign up by the signup helper's rules,
+and make one submission / one signature per person (a repeat returns the first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse
+
+from turnout.accounts.models import Group, Role
+from turnout.accounts.permissions import has_role
+from turnout.actions.models import Form, Petition, PetitionSignature, Submission
+from turnout.api import inputs, odata
+from turnout.api.hal import (
+    ApiError,
+    Call,
+    collection,
+    curies,
+    get_by_public_id,
+    identifiers,
+    json_response,
+    link,
+    stamp,
+)
+from turnout.people.models import Person
+
+FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
+
+
+def _writable(call: Call, record: Form | Petition, what: str) -> None:
+    call.require_write()
+    if not has_role(call.user, record.group, Role.ORGANIZER):
+        raise ApiError(403, f"This token's user may read this {what} but not change it.")
+
+
+def _browser_url(call: Call, record: Form | Petition) -> str:
+    return call.request.build_absolute_uri(record.public_url())
+
+
+def _signer(call: Call) -> Person:
+    from turnout.api.views import person_reference, signup
+
+    if isinstance(call.body.get("person"), dict):
+        return signup(call)[0]
+    return person_reference(call, call.body)
+
+
+# Forms ------------------------------------------------------------------------------------------
+
+
+def _forms(call: Call) -> QuerySet[Form]:
+    return (Form.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+            .annotate(total=Count("submissions")))
+
+
+def serialize_form(form: Form, call: Call) -> dict[str, Any]:
+    href = f"{call.base}forms/{form.public_id}"
+    return {
+        "identifiers": identifiers(form), "origin_system": "Turnout",
+        "created_date": stamp(form.created_at), "modified_date": stamp(form.updated_at),
+        "title": form.title, "description": form.description, "call_to_action": form.title,
+        "browser_url": _browser_url(call, form), "total_submissions": getattr(form, "total", None),
+        "turnout:is_open": form.is_open,
+        "_links": {"self": link(href), "osdi:submissions": link(f"{href}/submissions"),
+                   "osdi:record_submission_helper": link(f"{href}/submissions"), "curies": curies(call.base)},
+    }
+
+
+def _apply_form(form: Form, data: dict[str, Any]) -> None:
+    if "title" in data:
+        form.title = inputs.text(data["title"], "title", 200)
+    if "description" in data:
+        form.description = inputs.text(data["description"], "description", 20000)
+    if not form.title:
+        raise ApiError(400, "A form needs a title.")
+
+
+def forms_list(call: Call) -> dict[str, Any]:
+    return collection(call, queryset=_forms(call), key="osdi:forms", path="forms",
+                      serialize=lambda f: serialize_form(f, call), filters=FILTERS)
+
+
+def form_create(call: Call) -> HttpResponse:
+    call.require_write()
+    form = Form(group=call.group, created_by=call.user)
+    _apply_form(form, call.body)
+    form.save()
+    return json_response(serialize_form(_forms(call).get(pk=form.pk), call), status=201)
+
+
+def _form(call: Call, form_id: str, write: bool = False) -> Form:
+    form: Form = get_by_public_id(_forms(call), form_id, "form")
+    if write:
+        _writable(call, form, "form")
+    return form
+
+
+def form_detail(call: Call, form_id: str) -> dict[str, Any]:
+    return serialize_form(_form(call, form_id), call)
+
+
+def form_update(call: Call, form_id: str) -> dict[str, Any]:
+    form = _form(call, form_id, write=True)
+    _apply_form(form, call.body)
+    form.save()
+    return serialize_form(_forms(call).get(pk=form.pk), call)
+
+
+def serialize_submission(submission: Submission, base: str) -> dict[str, Any]:
+    form_href = f"{base}forms/{submission.form.public_id}"
+    return {
+        "identifiers": identifiers(submission), "origin_system": "Turnout",
+        "created_date": stamp(submission.created_at), "modified_date": stamp(submission.updated_at),
+        "action_network:person_id": str(submission.person.public_id),
+        "action_network:form_id": str(submission.form.public_id),
+        "action_network:referrer_data": {"source": submission.source, "referrer": "", "website": ""},
+        "turnout:answers": submission.answers,
+        "_links": {"self": link(f"{form_href}/submissions/{submission.public_id}"), "osdi:form": link(form_href),
+                   "osdi:person": link(f"{base}people/{submission.person.public_id}"), "curies": curies(base)},
+    }
+
+
+def _submissions(call: Call) -> QuerySet[Submission]:
+    from turnout.api.views import _people
+
+    return Submission.objects.filter(person__in=_people(call)).select_related("form", "person")
+
+
+def submissions_list(call: Call, form_id: str) -> dict[str, Any]:
+    form = _form(call, form_id)
+    return collection(call, queryset=_submissions(call).filter(form=form), key="osdi:submissions",
+                      path=f"forms/{form.public_id}/submissions",
+                      serialize=lambda s: serialize_submission(s, call.base), filters=FILTERS)
+
+
+def submission_create(call: Call, form_id: str) -> HttpResponse:
+    """The record submission helper: one submission per person per form (a repeat returns it)."""
+    form = _form(call, form_id, write=True)
+    person = _signer(call)
+    answers = call.body.get("turnout:answers") or {}
+    if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
+        raise ApiError(400, "turnout:answers must be an object of question → text.")
+    submission, created = Submission.objects.get_or_create(form=form, person=person,
+                                                           defaults={"answers": answers, "source": "api"})
+    submission = _submissions(call).get(pk=submission.pk)
+    return json_response(serialize_submission(submission, call.base), status=201 if created else 200)
+
+
+def submission_detail(call: Call, form_id: str, submission_id: str) -> dict[str, Any]:
+    form = _form(call, form_id)
+    submission = get_by_public_id(_submissions(call).filter(form=form), submission_id, "submission")
+    return serialize_submission(submission, call.base)
+
+
+def person_submissions(call: Call, person_id: str) -> dict[str, Any]:
+    from turnout.api.views import _person
+
+    person = _person(call, person_id)
+    found = _submissions(call).filter(person=person, form__group__in=Group.objects.visible_to(call.user))
+    return collection(call, queryset=found, key="osdi:submissions", path=f"people/{person.public_id}/submissions",
+                      serialize=lambda s: serialize_submission(s, call.base), filters=FILTERS)
+
+
+# Petitions --------------------------------------------------------------------------------------
+
+
+def _petitions(call: Call) -> QuerySet[Petition]:
+    return (Petition.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+            .annotate(total=Count("signatures")))
+
+
+def serialize_petition(petition: Petition, call: Call) -> dict[str, Any]:
+    href = f"{call.base}petitions/{petition.public_id}"
+    return {
+        "identifiers": identifiers(petition), "origin_system": "Turnout",
+        "created_date": stamp(petition.created_at), "modified_date": stamp(petition.updated_at),
+        "title": petition.title, "petition_text": petition.petition_text,
+        "target": [{"name": name} for name in petition.target_list()],
+        "browser_url": _browser_url(call, petition), "total_signatures": getattr(petition, "total", None),
+        "turnout:goal": petition.goal, "turnout:is_open": petition.is_open,
+        "_links": {"self": link(href), "osdi:signatures": link(f"{href}/signatures"),
+                   "osdi:record_signature_helper": link(f"{href}/signatures"), "curies": curies(call.base)},
+    }
+
+
+def _apply_petition(petition: Petition, data: dict[str, Any]) -> None:
+    if "title" in data:
+        petition.title = inputs.text(data["title"], "title", 200)
+    if "petition_text" in data:
+        petition.petition_text = inputs.text(data["petition_text"], "petition_text", 20000)
+    if "target" in data:
+        names = []
+        for entry in inputs.items(data["target"], "target"):
+            name = entry.get("name") if isinstance(entry, dict) else entry
+            names.append(inputs.text(name, "target name", 200))
+        petition.targets = "\n".join(name for name in names if name)
+    if not petition.title:
+        raise ApiError(400, "A petition needs a title.")
+
+
+def petitions_list(call: Call) -> dict[str, Any]:
+    return collection(call, queryset=_petitions(call), key="osdi:petitions", path="petitions",
+                      serialize=lambda p: serialize_petition(p, call), filters=FILTERS)
+
+
+def petition_create(call: Call) -> HttpResponse:
+    call.require_write()
+    petition = Petition(group=call.group, created_by=call.user)
+    _apply_petition(petition, call.body)
+    petition.save()
+    return json_response(serialize_petition(_petitions(call).get(pk=petition.pk), call), status=201)
+
+
+def _petition(call: Call, petition_id: str, write: bool = False) -> Petition:
+    petition: Petition = get_by_public_id(_petitions(call), petition_id, "petition")
+    if write:
+        _writable(call, petition, "petition")
+    return petition
+
+
+def petition_detail(call: Call, petition_id: str) -> dict[str, Any]:
+    return serialize_petition(_petition(call, petition_id), call)
+
+
+def petition_update(call: Call, petition_id: str) -> dict[str, Any]:
+    petition = _petition(call, petition_id, write=True)
+    _apply_petition(petition, call.body)
+    petition.save()
+    return serialize_petition(_petitions(call).get(pk=petition.pk), call)
+
+
+def serialize_signature(signature: PetitionSignature, base: str) -> dict[str, Any]:
+    petition_href = f"{base}petitions/{signature.petition.public_id}"
+    return {
+        "identifiers": identifiers(signature), "origin_system": "Turnout",
+        "created_date": stamp(signature.created_at), "modified_date": stamp(signature.updated_at),
+        "comments": signature.comment,
+        "action_network:person_id": str(signature.person.public_id),
+        "action_network:petition_id": str(signature.petition.public_id),
+        "action_network:referrer_data": {"source": signature.source, "referrer": "", "website": ""},
+        "_links": {"self": link(f"{petition_href}/signatures/{signature.public_id}"),
+                   "osdi:petition": link(petition_href),
+                   "osdi:person": link(f"{base}people/{signature.person.public_id}"), "curies": curies(base)},
+    }
+
+
+def _signatures(call: Call) -> QuerySet[PetitionSignature]:
+    from turnout.api.views import _people
+
+    return PetitionSignature.objects.filter(person__in=_people(call)).select_related("petition", "person")
+
+
+def signatures_list(call: Call, petition_id: str) -> dict[str, Any]:
+    petition = _petition(call, petition_id)
+    return collection(call, queryset=_signatures(call).filter(petition=petition), key="osdi:signatures",
+                      path=f"petitions/{petition.public_id}/signatures",
+                      serialize=lambda s: serialize_signature(s, call.base), filters=FILTERS)
+
+
+def signature_create(call: Call, petition_id: str) -> HttpResponse:
+    """The record signature helper: one signature per person per petition (a repeat returns it)."""
+    petition = _petition(call, petition_id, write=True)
+    person = _signer(call)
+    comment = inputs.text(call.body.get("comments"), "comments", 2000)
+    signature, created = PetitionSignature.objects.get_or_create(
+        petition=petition, person=person, defaults={"comment": comment, "source": "api"})
+    signature = _signatures(call).get(pk=signature.pk)
+    return json_response(serialize_signature(signature, call.base), status=201 if created else 200)
+
+
+def signature_detail(call: Call, petition_id: str, signature_id: str) -> dict[str, Any]:
+    petition = _petition(call, petition_id)
+    signature = get_by_public_id(_signatures(call).filter(petition=petition), signature_id, "signature")
+    return serialize_signature(signature, call.base)
+
+
+def person_signatures(call: Call, person_id: str) -> dict[str, Any]:
+    from turnout.api.views import _person
+
+    person = _person(call, person_id)
+    found = _signatures(call).filter(person=person, petition__group__in=Group.objects.visible_to(call.user))
+    return collection(call, queryset=found, key="osdi:signatures", path=f"people/{person.public_id}/signatures",
+                      serialize=lambda s: serialize_signature(s, call.base), filters=FILTERS)

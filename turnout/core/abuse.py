@@ -1,0 +1,25 @@
+"""Protection for public forms: rate limits per IP address and per person (django-ratelimit on
+the configured cache; with the embedded default's in-process cache each web worker counts on
+its own), checked on every public submission."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+
+
+def _person_key(group: str, request: HttpRequest) -> str:
+    """Whoever the form names: the email, else the phone, as typed (lower case, no spaces)."""
+    named = request.POST.get("email") or request.POST.get("contact_email") or request.POST.get("phone") or ""
+    return "".join(named.split()).lower() or "nobody"
+
+
+def too_many(request: HttpRequest) -> bool:
+    """Count this public submission; True when its address or the person it names has sent too
+    many lately (the form is then shown again, as typed, with the reason)."""
+    by_ip = is_ratelimited(request, group="public-ip", key="ip", rate=settings.PUBLIC_FORM_RATE_PER_IP,
+                           method="POST", increment=True)
+    by_person = is_ratelimited(request, group="public-person", key=_person_key,
+                               rate=settings.PUBLIC_FORM_RATE_PER_PERSON, method="POST", increment=True)
+    return bool(by_ip or by_person)
