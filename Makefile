@@ -11,7 +11,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api bench-outbox bench-events bench-mobilize clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api bench-outbox bench-events bench-forms bench-mobilize clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -75,6 +75,10 @@ bench-outbox: $(STAMP)
 # Events: public RSVP posts from 50 clients for 60 s against `turnout serve`, beside /health.
 bench-events: $(STAMP)
 	for engine in sqlite postgres; do $(PY) benchmarks/bench_rsvp.py --engine $$engine --seconds 60 || exit 1; done
+
+# Public forms: sign-up submissions from 50 clients for 60 s against `turnout serve`, beside /health.
+bench-forms: $(STAMP)
+	for engine in sqlite postgres; do $(PY) benchmarks/bench_forms.py --engine $$engine --seconds 60 || exit 1; done
 
 # Rapid mobilization: activating 100,000 members, replies at 200/s, a trigger over 300 sites.
 bench-mobilize: $(STAMP)

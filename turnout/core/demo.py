@@ -132,6 +132,56 @@ def _mobilization(council: Group, local: Group, campaign: Any) -> None:
     plan.campaigns.add(campaign)
     plan.pledges.add(pledge)
     plan.networks.add(network)
+    _resource_center(council, local, campaign, pledge)
+
+
+def _resource_center(council: Group, local: Group, campaign: Any, pledge: Any) -> None:
+    """The council's Election Response resource center: events, a sign-up form, a petition, the pledge,
+    a resolution with two approved endorsements, and a working group."""
+    from datetime import date
+
+    from turnout.actions.models import (
+        Endorsement,
+        Form,
+        FormQuestion,
+        Hub,
+        HubItem,
+        Petition,
+        Resolution,
+        WorkingGroup,
+    )
+    from turnout.actions.services import endorse
+
+    form = Form.objects.create(group=council, title="Volunteer for election protection",
+                               title_es="Voluntariado para proteger la elección", tags="election-volunteer",
+                               thank_you="Thank you! A coordinator will call you.",
+                               thank_you_es="¡Gracias! Un coordinador le llamará.")
+    FormQuestion.objects.create(form=form, position=1, label="How can you help?", label_es="¿Cómo puede ayudar?",
+                                kind="multiple", choices="Phone bank\nMarshal\nTranslate\nDrive")
+    petition = Petition.objects.create(group=local, title="Count every vote", goal=500,
+                                       targets="County elections board",
+                                       petition_text="We call on the county to count every vote before any result.")
+    resolution = Resolution.objects.create(
+        group=council, title="Resolution to protect the results", passed_by="Metro Labor Council",
+        passed_on=date(2026, 10, 14), vote="unanimous",
+        text="**Resolved**, that the council and its affiliates will act together if the count is stopped.")
+    for name, kind, members, zip_code in (("Teamsters Local 117", "local", 16000, "98108"),
+                                          ("Casa Latina", "worker_center", 900, "98144")):
+        endorsement = Endorsement(organization=name, kind=kind, members_represented=members, postal_code=zip_code,
+                                  contact_name="Demo contact", contact_email="contact@example.org")
+        endorse(resolution, endorsement)
+        Endorsement.objects.filter(pk=endorsement.pk).update(status=Endorsement.Status.APPROVED)
+    working_group = WorkingGroup.objects.create(group=council, name="Legal observers", name_es="Observadores legales")
+    hub = Hub.objects.create(group=council, slug="election", title="Election Response Action & Resource Center",
+                             title_es="Centro de acción y recursos para la elección", campaign=campaign,
+                             is_published=True, intro="Everything you need if the count is stopped, in one place.",
+                             intro_es="Todo lo que necesita si se detiene el conteo, en un solo lugar.")
+    for position, (kind, extra) in enumerate((
+            ("events", {"heading": "Actions near you", "heading_es": "Acciones cerca de usted"}),
+            ("pledge", {"pledge": pledge}), ("form", {"form": form}), ("petition", {"petition": petition}),
+            ("resolution", {"resolution": resolution}), ("working_group", {"working_group": working_group}),
+            ("link", {"heading": "Know your rights at a protest", "url": "https://www.aclu.org/know-your-rights"}))):
+        HubItem.objects.create(hub=hub, position=position, kind=kind, **extra)
 
 
 def load_demo(var_dir: Path | None = None) -> str:

@@ -194,6 +194,8 @@ def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
         rows = [(e, None) for e in sites.order_by("region", "locality")]
     listed = [(e, d, services.when_text(e)) for e, d in rows]
     return render(request, "events/public_campaign.html", {
+        "og": {"title": campaign.title, "description": campaign.description,
+               "url": request.build_absolute_uri(campaign.public_url())},
         "campaign": campaign, "rows": listed, "zip": zip_code, "error": error, "total": sites.count(),
         "points": _points(listed), "rsvp_form": rsvp_form, "host_form": host_form,
         "taking_hosts": bool(campaign.local_date and campaign.local_start)})

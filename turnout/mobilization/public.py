@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from turnout.core.abuse import too_many
 from turnout.events import services as events
 from turnout.mobilization import services
 from turnout.mobilization.forms import JoinForm
@@ -19,7 +20,10 @@ from turnout.people.services import UnknownZip
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = get_object_or_404(Network.objects.select_related("group"), public_id=public_id)
     form = JoinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and too_many(request):
+        form.is_valid()
+        form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
+    elif request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(network.public_url())  # a bot filled the hidden field: nothing is stored
         try:
@@ -34,4 +38,7 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
         else:
             # The same answer whether or not they were in already: it tells nobody who is.
             return render(request, "mobilization/public_joined.html", {"network": network})
-    return render(request, "mobilization/public_join.html", {"network": network, "form": form})
+    return render(request, "mobilization/public_join.html", {
+        "network": network, "form": form,
+        "og": {"title": network.name, "description": network.description,
+               "url": request.build_absolute_uri(network.public_url())}})
