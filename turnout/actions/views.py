@@ -56,11 +56,11 @@ def _mine(model: Any, request: HttpRequest, public_id: Any) -> Any:
                              public_id=public_id)
 
 
-def _publish(request: HttpRequest, record: Any, embed_name: str | None = None) -> dict[str, Any]:
+def publishing(request: HttpRequest, record: Any, embeddable: bool = False) -> dict[str, Any]:
     """The public link, its QR code and (for embeddable actions) the snippet for another site."""
     public = request.build_absolute_uri(record.public_url())
     context = {"public_link": public, "public_path": record.public_url()}
-    if embed_name:
+    if embeddable:
         embed = public + "embed/"
         script = request.build_absolute_uri("/static/actions/embed.js")
         context["embed_iframe"] = (f'<iframe src="{embed}" title="{record}" style="width:100%;border:0;'
@@ -70,7 +70,7 @@ def _publish(request: HttpRequest, record: Any, embed_name: str | None = None) -
     return context
 
 
-def _board(kind: str, action_id: int) -> dict[str, Any]:
+def leaders(kind: str, action_id: int) -> dict[str, Any]:
     return {"leaders": services.leaderboard(kind, action_id),
             "credited": Referral.objects.filter(kind=kind, action_id=action_id).count()}
 
@@ -131,7 +131,7 @@ def form_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     submissions = action.submissions.select_related("person").order_by("-created_at")
     return render(request, "actions/form_detail.html", {
         "action": action, "form": form, "questions": questions, "count": submissions.count(),
-        "recent": submissions[:50], **_board(Referral.Kind.FORM, action.pk), **_publish(request, action, "form")})
+        "recent": submissions[:50], **leaders(Referral.Kind.FORM, action.pk), **publishing(request, action, embeddable=True)})
 
 
 class _Echo:
@@ -189,7 +189,7 @@ def petition_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     signatures = petition.signatures.select_related("person").order_by("-created_at")
     return render(request, "actions/petition_detail.html", {
         "petition": petition, "form": form, "count": signatures.count(), "recent": signatures[:50],
-        **_board(Referral.Kind.PETITION, petition.pk), **_publish(request, petition, "petition")})
+        **leaders(Referral.Kind.PETITION, petition.pk), **publishing(request, petition, embeddable=True)})
 
 
 # --- resolutions ----------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def resolution_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "resolution": resolution, "form": form, "rollup": services.rollup(resolution),
         "pending": [e for e in endorsements if e.status == Endorsement.Status.PENDING],
         "reviewed": [e for e in endorsements if e.status != Endorsement.Status.PENDING],
-        **_publish(request, resolution)})
+        **publishing(request, resolution)})
 
 
 @login_required
@@ -272,7 +272,7 @@ def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                  summary=f"Viewed the members of {working_group.name}", request=request)
     return render(request, "actions/working_group_detail.html", {
         "working_group": working_group, "form": form, "members": members,
-        **_board(Referral.Kind.WORKING_GROUP, working_group.pk), **_publish(request, working_group, "wg")})
+        **leaders(Referral.Kind.WORKING_GROUP, working_group.pk), **publishing(request, working_group, embeddable=True)})
 
 
 # --- resource centers -----------------------------------------------------------------------------
@@ -299,4 +299,4 @@ def hub_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         flash.success(request, _("Saved."))
         return redirect(hub.get_absolute_url())
     return render(request, "actions/hub_detail.html", {"hub": hub, "form": form, "items": items,
-                                                       **_publish(request, hub)})
+                                                       **publishing(request, hub)})

@@ -139,7 +139,10 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     rsvps = event.rsvps.select_related("person", "shift").order_by("status", "created_at")
     audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=event,  # type: ignore[arg-type]
                  summary="Viewed the event's roster", group=event.group)
+    from turnout.actions.views import leaders, publishing
+
     return render(request, "events/detail.html", {
+        **publishing(request, event, embeddable=True), **leaders("event", event.pk),
         "event": event, "rsvps": rsvps, "counts": services.counts(event), "when": services.when_text(event),
         "can_edit": can_edit, "shift_form": shift_form, "question_form": question_form, "host_form": host_form,
         "hosts": event.hosts.all(),

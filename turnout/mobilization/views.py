@@ -282,9 +282,12 @@ def pledge_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         flash.success(request, _("Saved."))
         return redirect(pledge.get_absolute_url())
     signatures = pledge.signatures.select_related("person").order_by("-signed_at")
+    from turnout.actions.models import Referral
+    from turnout.actions.views import leaders, publishing
+
     return render(request, "mobilization/pledge.html", {
         "pledge": pledge, "form": form, "count": signatures.count(), "recent": signatures[:50],
-        "public_link": request.build_absolute_uri(pledge.public_url())})
+        **leaders(Referral.Kind.PLEDGE, pledge.pk), **publishing(request, pledge, embeddable=True)})
 
 
 @login_required

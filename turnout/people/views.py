@@ -141,6 +141,9 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "memberships": person.memberships.filter(group__in=groups).select_related("group"),
         "tags": person.taggings.select_related("tag").order_by("tag__name"),
         "activity": activity,
+        # Who they brought through their share links (turnout.actions), among people this staffer may see.
+        "brought": person.referrals_made.filter(  # type: ignore[attr-defined]
+            person__in=Person.objects.visible_to(request.user)).select_related("person").order_by("-created_at"),
         "can_edit": can_edit,
         "email_form": AddEmailForm(), "phone_form": AddPhoneForm(),
         "membership_form": MembershipForm(user=request.user),

@@ -236,6 +236,9 @@ class PetitionAndShareTests(ActionTestCase):
         page = self.client.get(self.petition.get_absolute_url())
         self.assertContains(page, "Rosa")
         self.assertContains(page, "brought 1")
+        self.assertContains(self.client.get(rosa.get_absolute_url()), "Brought 1 person")
+        self.login(self.outsider)  # Rosa and Ana are Local 8's: nothing of them for the worker center
+        self.assertEqual(self.client.get(rosa.get_absolute_url()).status_code, 404)
 
     def test_pledges_share_the_same_page_and_credit(self) -> None:
         pledge = Pledge.objects.create(group=self.local, title="Protect the results", text="We pledge.", goal=10)
@@ -246,6 +249,10 @@ class PetitionAndShareTests(ActionTestCase):
         self.assertContains(response, "Thank you for signing")
         self.assertEqual(Signature.objects.filter(pledge=pledge).count(), 2)
         self.assertEqual(Referral.objects.get(kind=Referral.Kind.PLEDGE).referrer.given_name, "Rosa")
+        self.login(self.organizer)
+        page = self.client.get(pledge.get_absolute_url())
+        self.assertContains(page, f"{pledge.public_url()}embed/")  # the snippet for another site
+        self.assertContains(page, "brought 1")
 
     def test_an_event_rsvp_through_a_share_link_is_credited(self) -> None:
         event = save_event(actor=None, event=Event(group=self.local, title="Rally", postal_code="98101",
