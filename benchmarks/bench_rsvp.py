@@ -72,6 +72,58 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+Result = tuple[int, list[float], list[str]]
+
+
+def no_state(conn: http.client.HTTPConnection, index: int) -> None:
+    return None
+
+
+def health(state: None, index: int, n: int) -> tuple[str, str, None, dict[str, str], int]:
+    return "GET", "/health", None, {}, 200
+
+
+def open_page(page: str) -> object:
+    """Each client first loads the page for its CSRF cookie and token, as a browser does."""
+
+    def prepare(conn: http.client.HTTPConnection, index: int) -> tuple[str, str]:
+        conn.request("GET", page)
+        response = conn.getresponse()
+        html = response.read().decode()
+        cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)  # type: ignore[union-attr]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+        return cookie, token
+
+    return prepare
+
+
+def posting(port: int, page: str, fields: object, ok: int) -> object:
+    """Post the page's form with `fields(index, n)` (a new person each time), CSRF token included."""
+
+    def request(state: tuple[str, str], index: int, n: int) -> tuple[str, str, bytes, dict[str, str], int]:
+        cookie, token = state
+        body = urlencode({"csrfmiddlewaretoken": token, **fields(index, n)}).encode()  # type: ignore[operator]
+        headers = {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded",
+                   "Referer": f"http://127.0.0.1:{port}{page}"}
+        return "POST", page, body, headers, ok
+
+    return request
+
+
+def report(engine: str, seconds: float, label: str, health_result: Result, result: Result, stored: int,
+           what: str) -> None:
+    (health_ok, health_times, health_errors), (done, times, errors) = health_result, result
+    health_rate, rate = health_ok / seconds, done / seconds
+    print(f"{engine}, {CLIENTS} clients, {seconds:.0f} s each:")
+    print(f"  /health  {health_rate:7.0f} req/s  p50 {statistics.median(health_times) * 1000:6.1f} ms  "
+          f"p99 {percentile(health_times, 0.99) * 1000:6.1f} ms  errors {len(health_errors)}")
+    print(f"  {label:8} {rate:7.0f} req/s  p50 {statistics.median(times) * 1000:6.1f} ms  "
+          f"p99 {percentile(times, 0.99) * 1000:6.1f} ms  errors {len(errors)}"
+          + (f" (first: {errors[0]})" if errors else ""))
+    print(f"  ratio {rate / health_rate:.0%}; {done} successful answers, {stored} {what} stored"
+          f"{'' if stored == done else '  <-- MISMATCH'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
@@ -91,45 +143,18 @@ def main() -> None:
     page = f"/e/{event.public_id}/"
     port, server = start_server(url, TURNOUT_SMS_BACKEND="console")
     try:
-        def no_state(conn: http.client.HTTPConnection, index: int) -> None:
-            return None
-
-        def health(state: None, index: int, n: int) -> tuple[str, str, None, dict[str, str], int]:
-            return "GET", "/health", None, {}, 200
-
-        def open_page(conn: http.client.HTTPConnection, index: int) -> tuple[str, str]:
-            conn.request("GET", page)
-            response = conn.getresponse()
-            html = response.read().decode()
-            cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)  # type: ignore[union-attr]
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-            return cookie, token
-
-        def rsvp(state: tuple[str, str], index: int, n: int) -> tuple[str, str, bytes, dict[str, str], int]:
-            cookie, token = state
-            body = urlencode({"csrfmiddlewaretoken": token, "given_name": f"Member{index}",
-                              "family_name": f"N{n}", "email": f"m{index}-{n}@example.org",
-                              "postal_code": "98101"}).encode()
-            headers = {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded",
-                       "Referer": f"http://127.0.0.1:{port}{page}"}
-            return "POST", page, body, headers, 302
+        def fields(index: int, n: int) -> dict[str, str]:
+            return {"given_name": f"Member{index}", "family_name": f"N{n}", "email": f"m{index}-{n}@example.org",
+                    "postal_code": "98101"}
 
         run(port, 3, no_state, health)  # warm up
-        health_ok, health_times, health_errors = run(port, args.seconds, no_state, health)
-        rsvp_ok, rsvp_times, rsvp_errors = run(port, args.seconds, open_page, rsvp)
+        health_result = run(port, args.seconds, no_state, health)
+        rsvp_result = run(port, args.seconds, open_page(page), posting(port, page, fields, 302))
     finally:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
-    stored = Rsvp.objects.filter(event=event).count()
-    health_rate, rsvp_rate = health_ok / args.seconds, rsvp_ok / args.seconds
-    print(f"{args.engine}, {CLIENTS} clients, {args.seconds:.0f} s each:")
-    print(f"  /health  {health_rate:7.0f} req/s  p50 {statistics.median(health_times) * 1000:6.1f} ms  "
-          f"p99 {percentile(health_times, 0.99) * 1000:6.1f} ms  errors {len(health_errors)}")
-    print(f"  RSVP     {rsvp_rate:7.0f} req/s  p50 {statistics.median(rsvp_times) * 1000:6.1f} ms  "
-          f"p99 {percentile(rsvp_times, 0.99) * 1000:6.1f} ms  errors {len(rsvp_errors)}"
-          + (f" (first: {rsvp_errors[0]})" if rsvp_errors else ""))
-    print(f"  ratio {rsvp_rate / health_rate:.0%}; {rsvp_ok} successful RSVP answers, {stored} RSVPs stored"
-          f"{'' if stored == rsvp_ok else '  <-- MISMATCH'}")
+    report(args.engine, args.seconds, "RSVP", health_result, rsvp_result, Rsvp.objects.filter(event=event).count(),
+           "RSVPs")
 
 
 if __name__ == "__main__":

@@ -142,13 +142,8 @@ def autorespond(*, submission_id: int) -> None:
     body = form.autoresponse_body_es if spanish else form.autoresponse_body
     with translation.override("es" if spanish else "en"):
         subject = form.autoresponse_subject or _("Thank you: %(title)s") % {"title": form.title}
-    person = Person.objects.filter(pk=submission.person_id)
-    topic = f"form:{form.pk}:autoresponse"
-    reason = "answer to the person's own form submission"
-    sending.send_automatic(group=form.group, channel="email", subject=subject, body=body, topic=topic,
-                           audience=person, urgent_reason=reason)
-    sending.send_automatic(group=form.group, channel="sms", body=body, topic=topic, audience=person,
-                           urgent_reason=reason)
+    sending.answer_person(group=form.group, person=submission.person, subject=subject, body=body,
+                          topic=f"form:{form.pk}:autoresponse", reason="answer to the person's own form submission")
 
 
 # --- petitions ------------------------------------------------------------------------------------

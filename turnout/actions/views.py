@@ -93,7 +93,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_build": groups.exists()})
 
 
-def _create(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
+def create_record(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
+    """A new network, pledge, plan, form, petition, resolution, working group or resource center from
+    its form: saved with its creator, on record, then shown."""
     if request.method == "POST" and form.is_valid():
         record = form.save(commit=False)
         if hasattr(record, "created_by_id"):
@@ -112,7 +114,7 @@ def _create(request: HttpRequest, form: Any, *, summary: str, title: str) -> Htt
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def form_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, FormForm(request.POST or None, user=_user(request)), summary="Built the form",
+    return create_record(request, FormForm(request.POST or None, user=_user(request)), summary="Built the form",
                    title=_("New form"))
 
 
@@ -174,7 +176,7 @@ def _cell(value: str) -> str:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def petition_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, PetitionForm(request.POST or None, user=_user(request)), summary="Started the petition",
+    return create_record(request, PetitionForm(request.POST or None, user=_user(request)), summary="Started the petition",
                    title=_("New petition"))
 
 
@@ -198,7 +200,7 @@ def petition_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def resolution_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, ResolutionForm(request.POST or None, request.FILES or None, user=_user(request)),
+    return create_record(request, ResolutionForm(request.POST or None, request.FILES or None, user=_user(request)),
                    summary="Published the resolution", title=_("New resolution"))
 
 
@@ -246,7 +248,7 @@ def endorsement_document(request: HttpRequest, public_id: Any) -> FileResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def working_group_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, WorkingGroupForm(request.POST or None, user=_user(request)),
+    return create_record(request, WorkingGroupForm(request.POST or None, user=_user(request)),
                    summary="Started the working group", title=_("New working group"))
 
 
@@ -281,7 +283,7 @@ def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def hub_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, HubForm(request.POST or None, user=_user(request)), summary="Made the resource center",
+    return create_record(request, HubForm(request.POST or None, user=_user(request)), summary="Made the resource center",
                    title=_("New resource center"))
 
 

@@ -307,14 +307,8 @@ def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
             lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
         lines.append(_("Details, calendar, or cancel: %(link)s") % {"link": rsvp_link(answer)})
         subject = lines[0]
-    body = "\n".join(lines)
-    person = Person.objects.filter(pk=answer.person_id)
-    topic = f"event:{event.pk}:confirmation"
-    reason = "answer to the person's own RSVP"
-    sending.send_automatic(group=event.group, channel="email", subject=subject, body=body, topic=topic,
-                           audience=person, urgent_reason=reason)
-    sending.send_automatic(group=event.group, channel="sms", body=body, topic=topic, audience=person,
-                           urgent_reason=reason)
+    sending.answer_person(group=event.group, person=answer.person, subject=subject, body="\n".join(lines),
+                          topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
 
 
 def going(event: Event, waitlist_too: bool = False) -> QuerySet[Person]:

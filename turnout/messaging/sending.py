@@ -131,6 +131,15 @@ def send_automatic(*, group: Any, channel: str, body: str, topic: str, audience:
     return message
 
 
+def answer_person(*, group: Any, person: Person, subject: str, body: str, topic: str, reason: str) -> None:
+    """Answer one person's own action (a confirmation, an autoresponse) by email, and by text
+    where they agreed to texts; it goes out even in quiet hours, with `reason` on record."""
+    audience = Person.objects.filter(pk=person.pk)
+    send_automatic(group=group, channel="email", subject=subject, body=body, topic=topic, audience=audience,
+                   urgent_reason=reason)
+    send_automatic(group=group, channel="sms", body=body, topic=topic, audience=audience, urgent_reason=reason)
+
+
 def send_more(*, message: Message, audience: QuerySet[Person]) -> int:
     """Add people to a message already under way (the details for each new yes): the outbox takes
     each person once, so someone it reached already is not sent it again. Returns how many were added."""

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Group, Role, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
+from turnout.actions.views import create_record
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.messaging import segments
@@ -87,23 +88,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "captains_here": Member.objects.filter(captain=user).exists()})
 
 
-def _create(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
-    """A new network, pledge or plan from its form: saved with its creator, on record, then shown."""
-    if request.method == "POST" and form.is_valid():
-        record = form.save(commit=False)
-        record.created_by = _user(request)
-        record.save()
-        form.save_m2m()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CREATE, target=record, summary=summary,
-                     group=record.group, request=request)
-        return redirect(record.get_absolute_url())
-    return render(request, "mobilization/form.html", {"form": form, "title": title})
-
-
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def network_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, NetworkForm(request.POST or None, user=_user(request)), summary="Created the network",
+    return create_record(request, NetworkForm(request.POST or None, user=_user(request)), summary="Created the network",
                    title=_("New network"))
 
 
@@ -269,7 +257,7 @@ def captain(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def pledge_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, PledgeForm(request.POST or None, user=_user(request)), summary="Created the pledge",
+    return create_record(request, PledgeForm(request.POST or None, user=_user(request)), summary="Created the pledge",
                    title=_("New pledge"))
 
 
@@ -293,7 +281,7 @@ def pledge_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ADMIN)
 def plan_new(request: HttpRequest) -> HttpResponse:
-    return _create(request, PlanForm(request.POST or None, user=_user(request)), summary="Made the standby plan",
+    return create_record(request, PlanForm(request.POST or None, user=_user(request)), summary="Made the standby plan",
                    title=_("New standby plan"))
 
 
