@@ -42,6 +42,7 @@ class Referral(models.Model):
         PLEDGE = "pledge", _("pledge")
         EVENT = "event", _("event")
         WORKING_GROUP = "working_group", _("working group")
+        NETWORK = "network", _("network")
 
     referrer = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals_made")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals_received")

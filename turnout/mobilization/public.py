@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from turnout.actions import services as actions
+from turnout.actions.public import share_context
 from turnout.core.abuse import too_many
 from turnout.events import services as events
 from turnout.mobilization import services
@@ -20,6 +22,7 @@ from turnout.people.services import UnknownZip
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = get_object_or_404(Network.objects.select_related("group"), public_id=public_id)
     form = JoinForm(request.POST or None)
+    ref = (request.POST.get("ref") or request.GET.get("ref") or "")[:16]
     if request.method == "POST" and too_many(request):
         form.is_valid()
         form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
@@ -27,7 +30,7 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
         if form.cleaned_data.get("website"):
             return redirect(network.public_url())  # a bot filled the hidden field: nothing is stored
         try:
-            services.join_network(network=network, join=services.JoinRequest(
+            member, created = services.join_network(network=network, join=services.JoinRequest(
                 request=form.person_request("network"), travel_miles=form.cleaned_data["travel_miles"],
                 availability=form.cleaned_data["availability"], skills=form.cleaned_data["skills"],
                 languages=form.cleaned_data["languages"]))
@@ -36,9 +39,12 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
         except events.EventError as exc:
             form.add_error(None, str(exc))
         else:
+            if created:
+                actions.credit(code=ref, person=member.person, kind="network", action_id=network.pk)
             # The same answer whether or not they were in already: it tells nobody who is.
-            return render(request, "mobilization/public_joined.html", {"network": network})
+            return render(request, "mobilization/public_joined.html", {
+                "network": network, **share_context(request, network, member.person, network.name)})
     return render(request, "mobilization/public_join.html", {
-        "network": network, "form": form,
+        "network": network, "form": form, "ref": ref,
         "og": {"title": network.name, "description": network.description,
                "url": request.build_absolute_uri(network.public_url())}})

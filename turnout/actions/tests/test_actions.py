@@ -33,7 +33,7 @@ from turnout.core.models import AuditEntry
 from turnout.core.testing import TurnoutTestCase, make_staff
 from turnout.events.models import Event
 from turnout.events.services import save_event
-from turnout.mobilization.models import Pledge, Signature
+from turnout.mobilization.models import Network, Pledge, Signature
 from turnout.people.models import ConsentEvent, Person
 
 
@@ -253,6 +253,15 @@ class PetitionAndShareTests(ActionTestCase):
         page = self.client.get(pledge.get_absolute_url())
         self.assertContains(page, f"{pledge.public_url()}embed/")  # the snippet for another site
         self.assertContains(page, "brought 1")
+
+    def test_joining_the_network_through_a_share_link_is_credited(self) -> None:
+        network = Network.objects.create(group=self.local, name="Rapid Response")
+        code = services.share_code(self.member)
+        response = self.client.post(f"{network.public_url()}?ref={code}", {
+            "given_name": "Ana", "phone": "(206) 555-0177", "postal_code": "98101", "travel_miles": "10",
+            "ref": code})
+        self.assertContains(response, "?ref=")  # Ana's own link to pass on
+        self.assertEqual(Referral.objects.get(kind=Referral.Kind.NETWORK).referrer, self.member)
 
     def test_an_event_rsvp_through_a_share_link_is_credited(self) -> None:
         event = save_event(actor=None, event=Event(group=self.local, title="Rally", postal_code="98101",
