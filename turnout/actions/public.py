@@ -40,7 +40,7 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
-from turnout.core.abuse import too_many
+from turnout.core.abuse import refused
 from turnout.events.models import Event, Status, Visibility
 from turnout.events.services import EventError, when_text
 from turnout.mobilization import services as mobilization
@@ -85,13 +85,7 @@ def og_context(request: HttpRequest, record: Any, title: str, description: str) 
 def _act(request: HttpRequest, form: Any, act: Callable[[Any], Person | None]) -> tuple[Person | None, bool]:
     """Validate a public POST and take the action: (person, acted). Rate limits and errors go on
     the form, which is shown again with what the person typed."""
-    if request.method != "POST":
-        return None, False
-    if too_many(request):
-        form.is_valid()
-        form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
-        return None, False
-    if not form.is_valid():
+    if request.method != "POST" or refused(request, form) or not form.is_valid():
         return None, False
     if form.cleaned_data.get("website"):
         return None, True  # a bot filled the hidden field: it is thanked, and nothing is stored
@@ -210,15 +204,11 @@ def resolution_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     resolution = get_object_or_404(Resolution.objects.select_related("group"), public_id=public_id)
     form = EndorseForm(request.POST or None, request.FILES or None)
     sent = False
-    if request.method == "POST" and resolution.is_open:
-        if too_many(request):
-            form.is_valid()
-            form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
-        elif form.is_valid():
-            if not form.cleaned_data.get("website"):
-                services.endorse(resolution, form.save(commit=False))
-            sent = True
-            form = EndorseForm()
+    if request.method == "POST" and resolution.is_open and not refused(request, form) and form.is_valid():
+        if not form.cleaned_data.get("website"):
+            services.endorse(resolution, form.save(commit=False))
+        sent = True
+        form = EndorseForm()
     rollup = services.rollup(resolution)
     points = [{"lat": e.latitude, "lng": e.longitude, "title": e.organization, "url": "",
                "when": e.get_kind_display()} for e in rollup.endorsements if e.latitude is not None]

@@ -66,6 +66,11 @@ def _person(group: Any, request: RsvpRequest, detail: str) -> Person:
 # --- share links and credit -----------------------------------------------------------------------
 
 
+def referral_code(request: Any) -> str:
+    """The share code a page was opened with (`?ref=`), or sent back by its form."""
+    return str(request.POST.get("ref") or request.GET.get("ref") or "")[:16]
+
+
 def share_code(person: Person) -> str:
     """The person's own code for share links (made the first time it is asked for)."""
     code, _created = ShareCode.objects.get_or_create(person=person)

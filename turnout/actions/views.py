@@ -75,6 +75,19 @@ def leaders(kind: str, action_id: int) -> dict[str, Any]:
             "credited": Referral.objects.filter(kind=kind, action_id=action_id).count()}
 
 
+def saved(request: HttpRequest, record: Any, *forms: Any, summary: str) -> HttpResponse | None:
+    """A staff edit: when every form is valid, each is saved, the change goes on record and the
+    page shows "Saved."; None when it is not a POST or a form has errors (shown again as typed)."""
+    if request.method != "POST" or not all([form.is_valid() for form in forms]):
+        return None
+    for form in forms:
+        form.save()
+    audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=record, group=record.group,
+                 summary=summary, request=request)
+    flash.success(request, _("Saved."))
+    return redirect(record.get_absolute_url())
+
+
 @login_required
 @require_role_anywhere(Role.VIEWER)
 def home(request: HttpRequest) -> HttpResponse:
@@ -123,13 +136,8 @@ def form_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     action = _mine(Form, request, public_id)
     form = FormForm(request.POST or None, instance=action, user=_user(request), prefix="form")
     questions = QuestionFormSet(request.POST or None, instance=action, prefix="q")
-    if request.method == "POST" and form.is_valid() and questions.is_valid():
-        form.save()
-        questions.save()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=action, group=action.group,
-                     summary="Changed the form", request=request)
-        flash.success(request, _("Saved."))
-        return redirect(action.get_absolute_url())
+    if done := saved(request, action, form, questions, summary="Changed the form"):
+        return done
     submissions = action.submissions.select_related("person").order_by("-created_at")
     return render(request, "actions/form_detail.html", {
         "action": action, "form": form, "questions": questions, "count": submissions.count(),
@@ -184,10 +192,8 @@ def petition_new(request: HttpRequest) -> HttpResponse:
 def petition_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     petition = _mine(Petition, request, public_id)
     form = PetitionForm(request.POST or None, instance=petition, user=_user(request))
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        flash.success(request, _("Saved."))
-        return redirect(petition.get_absolute_url())
+    if done := saved(request, petition, form, summary="Changed the petition"):
+        return done
     signatures = petition.signatures.select_related("person").order_by("-created_at")
     return render(request, "actions/petition_detail.html", {
         "petition": petition, "form": form, "count": signatures.count(), "recent": signatures[:50],
@@ -208,10 +214,8 @@ def resolution_new(request: HttpRequest) -> HttpResponse:
 def resolution_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     resolution = _mine(Resolution, request, public_id)
     form = ResolutionForm(request.POST or None, request.FILES or None, instance=resolution, user=_user(request))
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        flash.success(request, _("Saved."))
-        return redirect(resolution.get_absolute_url())
+    if done := saved(request, resolution, form, summary="Changed the resolution"):
+        return done
     endorsements = resolution.endorsements.order_by("status", "-created_at")
     return render(request, "actions/resolution_detail.html", {
         "resolution": resolution, "form": form, "rollup": services.rollup(resolution),
@@ -262,10 +266,8 @@ def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     if not organizer and working_group.coordinator_id != user.pk:
         raise PermissionDenied
     form = WorkingGroupForm(request.POST or None, instance=working_group, user=user) if organizer else None
-    if form is not None and request.method == "POST" and form.is_valid():
-        form.save()
-        flash.success(request, _("Saved."))
-        return redirect(working_group.get_absolute_url())
+    if form is not None and (done := saved(request, working_group, form, summary="Changed the working group")):
+        return done
     phones = dict(PhoneNumber.objects.filter(person__working_groups__working_group=working_group)
                   .values_list("person_id", "number"))
     members = [(m, phones.get(m.person_id, "")) for m in
@@ -293,12 +295,7 @@ def hub_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     form = HubForm(request.POST or None, instance=hub, user=_user(request), prefix="hub")
     items = HubItemFormSet(request.POST or None, request.FILES or None, instance=hub, prefix="items",
                            form_kwargs={"hub_group": hub.group})
-    if request.method == "POST" and form.is_valid() and items.is_valid():
-        form.save()
-        items.save()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=hub, group=hub.group,
-                     summary="Changed the resource center", request=request)
-        flash.success(request, _("Saved."))
-        return redirect(hub.get_absolute_url())
+    if done := saved(request, hub, form, items, summary="Changed the resource center"):
+        return done
     return render(request, "actions/hub_detail.html", {"hub": hub, "form": form, "items": items,
                                                        **publishing(request, hub)})

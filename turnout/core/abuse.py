@@ -4,8 +4,11 @@ its own), checked on every public submission."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 
@@ -16,10 +19,20 @@ def _person_key(group: str, request: HttpRequest) -> str:
 
 
 def too_many(request: HttpRequest) -> bool:
-    """Count this public submission; True when its address or the person it names has sent too
-    many lately (the form is then shown again, as typed, with the reason)."""
+    """Count this public submission; True when its address or the person it names has sent too many lately."""
     by_ip = is_ratelimited(request, group="public-ip", key="ip", rate=settings.PUBLIC_FORM_RATE_PER_IP,
                            method="POST", increment=True)
     by_person = is_ratelimited(request, group="public-person", key=_person_key,
                                rate=settings.PUBLIC_FORM_RATE_PER_PERSON, method="POST", increment=True)
     return bool(by_ip or by_person)
+
+
+def refused(request: HttpRequest, form: Any) -> bool:
+    """For a public form's POST: True when it is over the limits, and then the form carries the
+    reason and is shown again as typed. Anything but a POST is never counted."""
+    if request.method != "POST" or not too_many(request):
+        return False
+    form.is_valid()
+    form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
+    return True
+

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from turnout.actions import services as actions
-from turnout.core.abuse import too_many
+from turnout.actions.public import share_context
+from turnout.core.abuse import refused
 from turnout.events import calendar, services
 from turnout.events.forms import (
     CampaignRsvpForm,
@@ -46,11 +47,8 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
     the frame with a link to the person's own RSVP page."""
     event = _public_event(public_id)
     form = RsvpForm(request.POST or None, event=event)
-    ref = (request.POST.get("ref") or request.GET.get("ref") or "")[:16]
-    if request.method == "POST" and too_many(request):
-        form.is_valid()
-        form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
-    elif request.method == "POST" and form.is_valid():
+    ref = actions.referral_code(request)
+    if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
         try:
@@ -88,8 +86,6 @@ def _answer(key: str) -> Rsvp:
 
 def rsvp_page(request: HttpRequest, key: str) -> HttpResponse:
     """The person's own page: where they stand, the join link once going, calendar, cancel."""
-    from turnout.actions.public import share_context
-
     answer = _answer(key)
     event = answer.event
     return render(request, "events/public_rsvp.html", {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from turnout.actions import services as actions
 from turnout.actions.public import share_context
-from turnout.core.abuse import too_many
+from turnout.core.abuse import refused
 from turnout.events import services as events
 from turnout.mobilization import services
 from turnout.mobilization.forms import JoinForm
@@ -22,11 +22,8 @@ from turnout.people.services import UnknownZip
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = get_object_or_404(Network.objects.select_related("group"), public_id=public_id)
     form = JoinForm(request.POST or None)
-    ref = (request.POST.get("ref") or request.GET.get("ref") or "")[:16]
-    if request.method == "POST" and too_many(request):
-        form.is_valid()
-        form.add_error(None, _("Too many submissions from here just now. Please wait a few minutes and send again."))
-    elif request.method == "POST" and form.is_valid():
+    ref = actions.referral_code(request)
+    if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(network.public_url())  # a bot filled the hidden field: nothing is stored
         try:

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Group, Role, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
-from turnout.actions.views import create_record
+from turnout.actions.models import Referral
+from turnout.actions.views import create_record, leaders, publishing, saved
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.messaging import segments
@@ -265,14 +266,9 @@ def pledge_new(request: HttpRequest) -> HttpResponse:
 def pledge_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     pledge = _pledge(request, public_id)
     form = PledgeForm(request.POST or None, instance=pledge, user=_user(request))
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        flash.success(request, _("Saved."))
-        return redirect(pledge.get_absolute_url())
+    if done := saved(request, pledge, form, summary="Changed the pledge"):
+        return done
     signatures = pledge.signatures.select_related("person").order_by("-signed_at")
-    from turnout.actions.models import Referral
-    from turnout.actions.views import leaders, publishing
-
     return render(request, "mobilization/pledge.html", {
         "pledge": pledge, "form": form, "count": signatures.count(), "recent": signatures[:50],
         **leaders(Referral.Kind.PLEDGE, pledge.pk), **publishing(request, pledge, embeddable=True)})

@@ -8,7 +8,6 @@ import io
 from datetime import timedelta
 
 from django.core import mail
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -37,15 +36,9 @@ from turnout.mobilization.models import Network, Pledge, Signature
 from turnout.people.models import ConsentEvent, Person
 
 
-class ActionTestCase(TurnoutTestCase):
-    def setUp(self) -> None:
-        cache.clear()  # the rate limits' counts
-
-
 @override_settings(SMS_BACKEND="memory")
-class FormTests(ActionTestCase):
+class FormTests(TurnoutTestCase):
     def setUp(self) -> None:
-        super().setUp()
         self.form = Form.objects.create(
             group=self.local, title="Join the contract campaign", title_es="Únete a la campaña del contrato",
             description="Tell us **how** you can help.", tags="contract-2026, volunteer",
@@ -192,9 +185,8 @@ class FormTests(ActionTestCase):
         self.assertContains(page, 'name="phone"')
 
 
-class PetitionAndShareTests(ActionTestCase):
+class PetitionAndShareTests(TurnoutTestCase):
     def setUp(self) -> None:
-        super().setUp()
         self.petition = Petition.objects.create(group=self.local, title="Fix the heat in Building 4",
                                                 petition_text="We, the workers of Building 4, demand heat.",
                                                 targets="Facilities director\nCity council", goal=50)
@@ -275,9 +267,8 @@ class PetitionAndShareTests(ActionTestCase):
         self.assertContains(page, "?ref=")
 
 
-class ResolutionTests(ActionTestCase):
+class ResolutionTests(TurnoutTestCase):
     def setUp(self) -> None:
-        super().setUp()
         self.resolution = Resolution.objects.create(
             group=self.council, title="Count every vote", text="The council resolves that every vote be counted.",
             passed_by="Metro Council", vote="unanimous")
@@ -322,7 +313,7 @@ class ResolutionTests(ActionTestCase):
         self.assertFalse(Endorsement.objects.exists())
 
 
-class WorkingGroupAndHubTests(ActionTestCase):
+class WorkingGroupAndHubTests(TurnoutTestCase):
     def test_joining_a_working_group_and_its_coordinator_sees_who_joined(self) -> None:
         coordinator = make_staff("coord@example.org", self.local, Role.HOST)
         other_host = make_staff("host2@example.org", self.local, Role.HOST)
@@ -379,7 +370,7 @@ class WorkingGroupAndHubTests(ActionTestCase):
         self.assertContains(self.client.get("/hub/hub/"), form.public_url())
 
 
-class EmbedAndQrTests(ActionTestCase):
+class EmbedAndQrTests(TurnoutTestCase):
     def test_an_embed_needs_no_cookie_can_be_framed_and_records_into_the_same_form(self) -> None:
         form = Form.objects.create(group=self.local, title="Sign up")
         browser = Client(enforce_csrf_checks=True)
