@@ -48,6 +48,10 @@ CSRF_TRUSTED_ORIGINS = [BASE_URL]
 # Behind a reverse proxy, the audit log records the client's address from X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env_bool("TURNOUT_TRUST_X_FORWARDED_FOR")
 ORGANIZATION_NAME = os.environ.get("TURNOUT_ORGANIZATION_NAME", "Turnout")
+# Sensitive free text (assessment and conversation notes, what a worker says is going on at work)
+# is encrypted in the database with keys derived from SECRET_KEY and these salts; the first salt
+# encrypts, every one decrypts, so a new salt goes first and old rows are re-saved to rotate.
+SALT_KEY = env_list("TURNOUT_ENCRYPTION_SALTS", "turnout-field-encryption-1")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -70,6 +74,7 @@ INSTALLED_APPS = [
     "turnout.events",
     "turnout.mobilization",
     "turnout.actions",
+    "turnout.organizing",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +254,9 @@ IMPORT_DIR = VAR_DIR / "imports"
 # (high enough for a union hall on one wifi) and per person named, in django-ratelimit's notation.
 PUBLIC_FORM_RATE_PER_IP = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_IP", "120/m")
 PUBLIC_FORM_RATE_PER_PERSON = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_PERSON", "10/h")
+# A worker who asked to organize and has not been contacted after this many hours is brought
+# back to the organizers (or their assigned volunteer) by email.
+ORGANIZING_FOLLOW_UP_HOURS = env_int("TURNOUT_ORGANIZING_FOLLOW_UP_HOURS", 48)
 API_RATE_LIMIT = env_int("TURNOUT_API_RATE_LIMIT", 600)
 API_RATE_WINDOW_SECONDS = env_int("TURNOUT_API_RATE_WINDOW", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)

@@ -10,6 +10,7 @@ from turnout.events import host as events_host
 from turnout.events import public as events_public
 from turnout.messaging import views as messaging_views
 from turnout.mobilization import public as mobilization_public
+from turnout.organizing import public as organizing_public
 
 # Email providers' reports (bounces, complaints, deliveries) through Anymail: its tracking
 # webhooks only (Turnout receives no email), and Amazon SES's only where boto3 is installed.
@@ -38,6 +39,7 @@ urlpatterns = [
     path("events/", include("turnout.events.urls")),
     path("mobilize/", include("turnout.mobilization.urls")),
     path("actions/", include("turnout.actions.urls")),
+    path("organizing/", include("turnout.organizing.urls")),
     # Public pages: no account needed.
     path("e/<uuid:public_id>/", events_public.event_page, name="public_event"),
     path("e/<uuid:public_id>/embed/", actions_public.embeddable(events_public.event_page), name="embed_event"),
@@ -64,6 +66,8 @@ urlpatterns = [
          name="public_endorsement_document"),
     path("hub/<slug:slug>/", actions_public.hub_page, name="public_hub"),
     path("hub/<slug:slug>/files/<int:item_id>/", actions_public.hub_file, name="public_hub_file"),
+    path("organize/<slug:slug>/", organizing_public.intake, name="public_intake"),
+    path("card/<uuid:public_id>/", organizing_public.card, name="public_card"),
     path("qr.svg", actions_public.qr_svg, name="qr_svg"),
     path("qr/", actions_public.qr_print, name="qr_print"),
     # Host tools: the secret in the link is the host's credential.

@@ -38,6 +38,7 @@ from turnout.actions.models import (
     WorkingGroup,
 )
 from turnout.core import audit
+from turnout.core.exports import safe_cell
 from turnout.core.models import AuditEntry
 from turnout.mobilization.models import Pledge
 from turnout.people.models import PhoneNumber
@@ -166,16 +167,11 @@ def form_export(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
             email = next((e.address for e in s.person.emails.all()), "")
             yield writer.writerow([s.created_at.isoformat(), s.person.given_name, s.person.family_name, email,
                                    phones.get(s.person_id, ""), s.person.postal_code, s.source,
-                                   *[_cell(s.answers.get(label, "")) for label in labels]])
+                                   *[safe_cell(s.answers.get(label, "")) for label in labels]])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="submissions-{action.public_id}.csv"'
     return response
-
-
-def _cell(value: str) -> str:
-    """A spreadsheet must not run what someone typed: cells starting like a formula get a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # --- petitions ------------------------------------------------------------------------------------

@@ -1,0 +1,414 @@
+"""Organizing the unorganized: requests from workers who want a union, the volunteer organizers
+and mentors matched to them, employers and workplaces mapped into departments, shifts and jobs,
+campaigns of one shop or hundreds, each unit's roster with support assessments, the organizing
+committee, one-on-one conversations, and union authorization cards.
+
+What a worker tells an organizer can cost them their job: free text about them (what is going
+on at work, assessment and conversation notes) is encrypted in the database, and nothing here
+holds immigration status or anything like it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
+
+from turnout.accounts.models import Group, User
+from turnout.core.models import BaseModel
+from turnout.people.models import Person
+
+
+class Industry(models.TextChoices):
+    RETAIL = "retail", _("Retail")
+    FOOD = "food", _("Restaurants and coffee")
+    WAREHOUSE = "warehouse", _("Warehouse and delivery")
+    HEALTH = "health", _("Health care")
+    EDUCATION = "education", _("Education")
+    TECH = "tech", _("Tech and office")
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    CONSTRUCTION = "construction", _("Construction")
+    HOSPITALITY = "hospitality", _("Hotels and hospitality")
+    TRANSPORT = "transport", _("Transport")
+    NONPROFIT = "nonprofit", _("Nonprofit")
+    PUBLIC = "public", _("Public sector")
+    OTHER = "other", _("Other")
+
+
+class Volunteer(BaseModel):
+    """A staff user who organizes shops, mentors those who do, or both, for one group; what the
+    matching looks at: industries, languages, where they are, and how many cases they can carry."""
+
+    class Kind(models.TextChoices):
+        ORGANIZER = "organizer", _("Volunteer organizer")
+        MENTOR = "mentor", _("Mentor")
+        BOTH = "both", _("Organizer and mentor")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="organizing_volunteers")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organizing_profiles")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ORGANIZER)
+    industries = models.JSONField(_("industries"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("cases they can carry"), default=3)
+    active = models.BooleanField(_("taking new cases"), default=True)
+
+    class Meta:
+        ordering = ["user__first_name", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_volunteer_profile_per_group")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def mentors(self) -> bool:
+        return self.kind in (self.Kind.MENTOR, self.Kind.BOTH)
+
+    @property
+    def organizes(self) -> bool:
+        return self.kind in (self.Kind.ORGANIZER, self.Kind.BOTH)
+
+
+class Request(BaseModel):
+    """A worker asking for help to organize their workplace, from the public form to a campaign."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        TRAINING = "training", _("In training")
+        COMMITTEE = "committee", _("Committee formed")
+        CAMPAIGN = "campaign", _("Campaign")
+        CLOSED = "closed", _("Closed")
+
+    class Size(models.TextChoices):
+        TINY = "1-9", _("Fewer than 10")
+        SMALL = "10-49", _("10 to 49")
+        MEDIUM = "50-199", _("50 to 199")
+        LARGE = "200+", _("200 or more")
+        UNKNOWN = "", _("Not sure")
+
+    class Reach(models.TextChoices):
+        TEXT = "text", _("Text message")
+        CALL = "call", _("Phone call")
+        EMAIL = "email", _("Email")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="organizing_requests")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="organizing_requests")
+    employer_name = models.CharField(_("employer"), max_length=200)
+    workplace_address = models.CharField(_("workplace address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
+    size = models.CharField(_("workers at this workplace"), max_length=10, choices=Size.choices, blank=True)
+    story = EncryptedTextField(_("what is going on"), null=True, blank=True)
+    reach_by = models.CharField(_("best way to reach you"), max_length=10, choices=Reach.choices,
+                                default=Reach.TEXT)
+    best_time = models.CharField(_("best time to reach you"), max_length=100, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.NEW,
+                              db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    closed_reason = models.CharField(_("reason closed"), max_length=200, blank=True)
+    organizer = models.ForeignKey(Volunteer, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="organizing")
+    mentor = models.ForeignKey(Volunteer, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="mentoring")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    unit = models.ForeignKey("Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.employer_name} ({self.postal_code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizing:request", args=[self.public_id])
+
+    @property
+    def waiting(self) -> timedelta:
+        return timezone.now() - self.created_at
+
+    @property
+    def open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class Employer(BaseModel):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="employers")
+    name = models.CharField(_("name"), max_length=200)
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="one_employer_name_per_group")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Workplace(BaseModel):
+    """One shop, store, warehouse or office of an employer, placed on the map by its ZIP code."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="workplaces")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="workplaces")
+    name = models.CharField(_("name"), max_length=200, help_text=_("How people call it: “Pike & 5th store”."))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
+    unit_description = models.TextField(_("bargaining unit"), blank=True,
+                                        help_text=_("Who is in the unit: “all baristas and shift supervisors”."))
+
+    class Meta:
+        ordering = ["employer__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.employer.name} — {self.name}"
+
+
+class Area(models.Model):
+    """A department, shift or job title inside one workplace: the map a roster is sorted by."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        SHIFT = "shift", _("Shift")
+        JOB = "job", _("Job title")
+
+    workplace = models.ForeignKey(Workplace, on_delete=models.CASCADE, related_name="areas")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["workplace", "kind", "name"], name="one_area_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.TextChoices):
+    FIRST_CONTACT = "first_contact", _("First contact")
+    COMMITTEE = "committee", _("Committee")
+    MAJORITY = "majority", _("Majority")
+    PETITION_FILED = "petition_filed", _("Petition filed")
+    ELECTION = "election", _("Election")
+    WON = "won", _("Won")
+    FIRST_CONTRACT = "first_contract", _("First contract")
+    LOST = "lost", _("Lost")
+    PAUSED = "paused", _("Paused")
+
+
+DEFAULT_CARD_TEXT = (
+    "I, the undersigned employee, authorize the union to represent me in collective bargaining "
+    "with my employer over wages, hours and working conditions. I understand this card may be "
+    "used to seek recognition or an election."
+)
+
+
+class Campaign(BaseModel):
+    """A drive at one workplace or across many (a chain); each workplace is a unit with its own
+    stage, roster and card count."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="organizing_campaigns")
+    name = models.CharField(_("name"), max_length=200)
+    employer = models.ForeignKey(Employer, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="campaigns")
+    union_name = models.CharField(_("union named on the card"), max_length=200)
+    card_text = models.TextField(_("card text (English)"), default=DEFAULT_CARD_TEXT)
+    card_text_es = models.TextField(_("card text (Spanish)"), blank=True)
+    card_valid_days = models.PositiveIntegerField(
+        _("cards count for (days)"), default=365,
+        help_text=_("Cards older than this are flagged and no longer count toward a threshold."))
+    supermajority = models.PositiveSmallIntegerField(_("supermajority line (%)"), default=70)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizing:campaign", args=[self.public_id])
+
+    def public_url(self) -> str:
+        return reverse("public_card", args=[self.public_id])
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_at is not None
+
+    def card_cutoff(self) -> Any:
+        """Cards signed before this no longer count."""
+        return timezone.now() - timedelta(days=self.card_valid_days)
+
+
+class Unit(BaseModel):
+    """One workplace in a campaign: the bargaining unit whose roster, cards and stage are counted."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
+    workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="units")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FIRST_CONTACT)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    volunteers = models.ManyToManyField(User, blank=True, related_name="organizing_units")
+
+    class Meta:
+        ordering = ["workplace__name"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "workplace"], name="one_unit_per_workplace")]
+
+    def __str__(self) -> str:
+        return self.workplace.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organizing:unit", args=[self.public_id])
+
+
+class StageChange(models.Model):
+    """A unit's history: every stage it reached, in which attempt (a shop may try again after a
+    lost vote), when and by whom."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="history")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.stage}"
+
+
+class Worker(BaseModel):
+    """A person on a unit's roster. The latest assessment and the newest card are kept here as
+    well, so thresholds and the roll-up are one pass over this table."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="workers")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="worker_roles")
+    department = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shift = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    eligible = models.BooleanField(_("in the unit"), default=True,
+                                   help_text=_("Counted in the unit (managers and supervisors usually are not)."))
+    on_committee = models.BooleanField(_("on the organizing committee"), default=False)
+    contact = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="responsible_for",
+                                verbose_name=_("committee member who talks to them"))
+    support = models.PositiveSmallIntegerField(null=True, blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    card_signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person__family_name", "person__given_name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "person"], name="one_roster_row_per_person")]
+        indexes = [models.Index(fields=["unit", "eligible"], name="worker_unit_eligible")]
+
+    def __str__(self) -> str:
+        return self.person.display_name
+
+
+class Assessment(models.Model):
+    """Support on the 1–5 scale organizers use: 1 leader or strong supporter … 5 openly against.
+    Every assessment is kept; the worker row carries the latest."""
+
+    SCALE = (
+        (1, _("1 — Leader / committed")),
+        (2, _("2 — Supporter")),
+        (3, _("3 — Undecided")),
+        (4, _("4 — Leaning against")),
+        (5, _("5 — Opposed")),
+    )
+
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="assessments")
+    score = models.PositiveSmallIntegerField(_("support"), choices=SCALE)
+    at = models.DateTimeField(default=timezone.now)
+    assessor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assessor_label = models.CharField(max_length=254, blank=True)
+    notes = EncryptedTextField(_("notes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.worker}: {self.score}"
+
+
+class Conversation(models.Model):
+    """A one-on-one with a worker: how it went and what happens next."""
+
+    class Outcome(models.TextChoices):
+        SUPPORTIVE = "supportive", _("Supportive")
+        UNDECIDED = "undecided", _("Undecided")
+        OPPOSED = "opposed", _("Opposed")
+        NOT_REACHED = "not_reached", _("Not reached")
+        JOINED_COMMITTEE = "committee", _("Joined the committee")
+        SIGNED = "signed", _("Signed a card")
+
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="conversations")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    followed_up = models.BooleanField(default=False)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    notes = EncryptedTextField(_("notes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.worker}: {self.outcome}"
+
+
+def card_scan_path(card: Card, filename: str) -> str:
+    return f"organizing/cards/{card.public_id}/{filename}"
+
+
+class Card(BaseModel):
+    """A union authorization card: signed on the card page, or on paper and recorded with a scan.
+    An e-signed card keeps exactly what the worker saw and typed, when, and from which address."""
+
+    class Kind(models.TextChoices):
+        ELECTRONIC = "electronic", _("Signed online")
+        PAPER = "paper", _("Paper card")
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="cards")
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="cards")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    signed_name = models.CharField(_("signature (typed name)"), max_length=200)
+    signed_at = models.DateTimeField(_("signed"), db_index=True)
+    text = models.TextField(_("text signed"))
+    employer_name = models.CharField(_("employer"), max_length=200)
+    job_title = models.CharField(_("job"), max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    scan = models.FileField(_("scan of the paper card"), upload_to=card_scan_path, blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.signed_name} — {self.signed_at:%Y-%m-%d}"
+
+    def expired(self, campaign: Campaign | None = None) -> bool:
+        campaign = campaign or self.unit.campaign
+        return self.signed_at < campaign.card_cutoff()

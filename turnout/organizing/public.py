@@ -1,0 +1,71 @@
+"""Public organizing pages, no account needed: "Organize your workplace" and a campaign's union
+card. Neither shows a count or a name: management must never learn who asked or who signed."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import Group
+from turnout.actions.forms import spanish
+from turnout.core.abuse import refused
+from turnout.core.audit import client_ip
+from turnout.organizing import services
+from turnout.organizing.forms import CardForm, IntakeForm
+from turnout.organizing.models import Campaign
+from turnout.people.services import UnknownZip
+
+
+def intake(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(Group, slug=slug)
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and not refused(request, form) and form.is_valid():
+        data = form.cleaned_data
+        if data.get("website"):
+            return render(request, "organizing/public_intake_thanks.html", {"group": group, "reach_by": ""})
+        try:
+            services.submit_request(
+                group=group, worker=form.person_request("form"), employer_name=data["employer_name"],
+                workplace_address=data["workplace_address"], postal_code=data["postal_code"],
+                industry=data["industry"], size=data["size"], story=data["story"], reach_by=data["reach_by"],
+                best_time=data["best_time"])
+        except UnknownZip:
+            form.add_error("postal_code", _("We do not know this ZIP code."))
+        else:
+            return render(request, "organizing/public_intake_thanks.html",
+                          {"group": group, "reach_by": data["reach_by"]})
+    return render(request, "organizing/public_intake.html", {"group": group, "form": form})
+
+
+def card(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Two steps: the worker reads the card and fills it in; then sees it whole and signs by typing
+    their name and ticking the box. Nothing is stored before the signature."""
+    campaign = get_object_or_404(Campaign.objects.select_related("group"), public_id=public_id)
+    language = "es" if spanish() else "en"
+    text = services.card_text(campaign, language)
+    step = request.POST.get("step", "")
+    signing = step == "sign"
+    if step == "edit":  # back from the signature step: the details as typed, to change
+        form = CardForm(initial=request.POST.dict(), campaign=campaign)
+        return render(request, "organizing/public_card.html", {"campaign": campaign, "card_text": text, "form": form})
+    form = CardForm(request.POST or None, campaign=campaign, signing=signing)
+    context = {"campaign": campaign, "card_text": text, "form": form}
+    if request.method != "POST" or refused(request, form) or not form.is_valid():
+        template = "organizing/public_card_sign.html" if signing else "organizing/public_card.html"
+        return render(request, template, context)
+    if not signing:
+        return render(request, "organizing/public_card_sign.html", context)
+    data = form.cleaned_data
+    if data.get("website"):
+        return render(request, "organizing/public_card_thanks.html", context)
+    try:
+        services.sign_card(
+            campaign=campaign, unit=data["unit"], worker=form.person_request("form"), signature=data["signature"],
+            job_title=data["job_title"], employer_name=campaign.employer.name if campaign.employer else campaign.name,
+            text=request.POST.get("card_text", ""), ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    except services.OrganizingError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "organizing/public_card_sign.html", context)
+    return render(request, "organizing/public_card_thanks.html", context)

@@ -1,0 +1,285 @@
+"""Who may see which organizing records, and the counts organizers steer by: a unit's card
+thresholds, a campaign's roll-up across hundreds of shops, and who should take a new request.
+
+Access: a campaign's staff are the organizers of its group (and the groups above); volunteers
+see only the units they are assigned to, and the requests they organize or mentor. A locked
+campaign (a lost phone, a leak) is seen by the group's admins alone, volunteers included out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from turnout.accounts.models import Group, Role, User
+from turnout.accounts.permissions import has_role
+from turnout.core.geo import distance_miles
+from turnout.organizing.models import (
+    Campaign,
+    Card,
+    Request,
+    Stage,
+    StageChange,
+    Unit,
+    Volunteer,
+    Worker,
+    Workplace,
+)
+
+
+def staff_groups(user: Any) -> QuerySet[Group]:
+    return Group.objects.visible_to(user, Role.ORGANIZER)
+
+
+def _campaign_access(user: Any, prefix: str = "") -> Q:
+    """Campaigns the user runs as staff: organizers while open, admins always."""
+    return (Q(**{f"{prefix}group__in": staff_groups(user), f"{prefix}locked_at__isnull": True})
+            | Q(**{f"{prefix}group__in": Group.objects.visible_to(user, Role.ADMIN)}))
+
+
+def campaigns_for(user: Any) -> QuerySet[Campaign]:
+    """Campaigns the user runs, or has at least one unit of (volunteers, while the campaign is open)."""
+    if not getattr(user, "is_authenticated", False):
+        return Campaign.objects.none()
+    volunteer = Q(units__volunteers=user, locked_at__isnull=True)
+    return Campaign.objects.filter(Q(pk__in=Campaign.objects.filter(_campaign_access(user)).values("pk"))
+                                   | Q(pk__in=Campaign.objects.filter(volunteer).values("pk")))
+
+
+def units_for(user: Any) -> QuerySet[Unit]:
+    if not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    staff = Unit.objects.filter(_campaign_access(user, "campaign__")).values("pk")
+    assigned = Unit.objects.filter(volunteers=user, campaign__locked_at__isnull=True).values("pk")
+    return Unit.objects.filter(Q(pk__in=staff) | Q(pk__in=assigned))
+
+
+def workers_for(user: Any) -> QuerySet[Worker]:
+    return Worker.objects.filter(unit__in=units_for(user))
+
+
+def workplaces_for(user: Any) -> QuerySet[Workplace]:
+    """Staff see their groups' workplaces; volunteers the workplaces of their units."""
+    if not getattr(user, "is_authenticated", False):
+        return Workplace.objects.none()
+    return Workplace.objects.filter(Q(group__in=staff_groups(user))
+                                    | Q(pk__in=units_for(user).values("workplace_id"))).distinct()
+
+
+def requests_for(user: Any) -> QuerySet[Request]:
+    if not getattr(user, "is_authenticated", False):
+        return Request.objects.none()
+    return Request.objects.filter(Q(group__in=staff_groups(user)) | Q(organizer__user=user)
+                                  | Q(mentor__user=user))
+
+
+def runs(user: Any, campaign: Campaign) -> bool:
+    """Staff of this campaign: may change its settings, assign volunteers, export and lock."""
+    if campaign.locked:
+        return has_role(user, campaign.group, Role.ADMIN)
+    return has_role(user, campaign.group, Role.ORGANIZER)
+
+
+# --- thresholds and the roll-up ------------------------------------------------------------------
+
+
+@dataclass
+class Threshold:
+    """Cards signed (still valid) over the eligible roster, against the lines that matter."""
+
+    eligible: int
+    cards: int
+    expired: int
+    supermajority: int
+    lines: list[tuple[str, int, int, int]] = field(default_factory=list)  # (label, percent, needed, still to go)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.cards / self.eligible) if self.eligible else 0
+
+
+def needed(eligible: int, percent: int) -> int:
+    """Cards for `percent` of the unit; majority means more than half."""
+    if percent == 50:
+        return eligible // 2 + 1
+    return -(-eligible * percent // 100)
+
+
+def threshold(unit: Unit) -> Threshold:
+    campaign = unit.campaign
+    cutoff = campaign.card_cutoff()
+    counts = Worker.objects.filter(unit=unit, eligible=True).aggregate(
+        eligible=Count("pk"), cards=Count("pk", filter=Q(card_signed_at__gte=cutoff)),
+        expired=Count("pk", filter=Q(card_signed_at__lt=cutoff)))
+    eligible = counts["eligible"]
+    result = Threshold(eligible=eligible, cards=counts["cards"], expired=counts["expired"],
+                       supermajority=campaign.supermajority)
+    result.lines = [(label, percent, needed(eligible, percent), max(0, needed(eligible, percent) - result.cards))
+                    for label, percent in (("30%", 30), ("majority", 50),
+                                           (f"{campaign.supermajority}%", campaign.supermajority))]
+    return result
+
+
+def unit_rows(campaign: Campaign, units: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
+    """Every unit of the campaign with its counts, in one grouped query over the roster."""
+    cutoff = campaign.card_cutoff()
+    eligible = Q(workers__eligible=True)
+    units = units if units is not None else campaign.units.all()
+    return units.select_related("workplace", "workplace__employer").annotate(
+        n_workers=Count("workers", filter=eligible),
+        n_cards=Count("workers", filter=eligible & Q(workers__card_signed_at__gte=cutoff)),
+        n_expired=Count("workers", filter=eligible & Q(workers__card_signed_at__lt=cutoff)),
+        n_low=Count("workers", filter=eligible & Q(workers__support__in=(1, 2))),
+        n_committee=Count("workers", filter=Q(workers__on_committee=True)),
+        n_uncovered=Count("workers", filter=eligible & Q(workers__on_committee=False,
+                                                         workers__contact__isnull=True)),
+    ).order_by("workplace__name")
+
+
+@dataclass
+class Rollup:
+    units: list[Any]
+    by_stage: list[tuple[str, str, int]]
+    workers: int
+    cards: int
+    expired: int
+    low: int
+    committee: int
+    uncovered: int
+    won: int
+    lost: int
+    at_30: int
+    at_majority: int
+    weeks: list[tuple[Any, int]]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.cards / self.workers) if self.workers else 0
+
+    @property
+    def covered_percent(self) -> int:
+        return round(100 * (self.workers - self.uncovered) / self.workers) if self.workers else 0
+
+
+def rollup(campaign: Campaign, *, stage: str = "") -> Rollup:
+    """The campaign across all its shops: by stage, workers, cards, support, committee coverage,
+    elections won and lost, cards signed week by week."""
+    units = list(unit_rows(campaign))
+    stages = {s: 0 for s in Stage.values}
+    for unit in units:
+        stages[unit.stage] += 1
+        unit.percent = round(100 * unit.n_cards / unit.n_workers) if unit.n_workers else 0
+    # Elections are counted over every attempt: a shop that lost once and won later counts in both.
+    results = dict(StageChange.objects.filter(unit__campaign=campaign, stage__in=(Stage.WON, Stage.LOST))
+                   .values_list("stage").annotate(n=Count("unit_id", distinct=True)))
+    weeks = list(Card.objects.filter(unit__campaign=campaign).annotate(week=TruncWeek("signed_at"))
+                 .values_list("week").annotate(n=Count("pk")).order_by("week"))
+    return Rollup(
+        units=[u for u in units if not stage or u.stage == stage],
+        by_stage=[(value, str(label), stages[value]) for value, label in Stage.choices],
+        workers=sum(u.n_workers for u in units), cards=sum(u.n_cards for u in units),
+        expired=sum(u.n_expired for u in units), low=sum(u.n_low for u in units),
+        committee=sum(u.n_committee for u in units), uncovered=sum(u.n_uncovered for u in units),
+        won=results.get(Stage.WON, 0), lost=results.get(Stage.LOST, 0),
+        at_30=sum(1 for u in units if u.n_workers and u.n_cards >= needed(u.n_workers, 30)),
+        at_majority=sum(1 for u in units if u.n_workers and u.n_cards >= needed(u.n_workers, 50)),
+        weeks=weeks,
+    )
+
+
+DRILLS = {
+    "workers": Q(eligible=True),
+    "carded": Q(eligible=True),  # narrowed by the cutoff below
+    "uncarded": Q(eligible=True),
+    "expired": Q(eligible=True),
+    "low": Q(eligible=True, support__in=(1, 2)),
+    "committee": Q(on_committee=True),
+    "uncovered": Q(eligible=True, on_committee=False, contact__isnull=True),
+    "unassessed": Q(eligible=True, support__isnull=True),
+}
+
+
+def drill(campaign: Campaign, workers: QuerySet[Worker], show: str) -> QuerySet[Worker]:
+    """The workers behind one number of the roll-up (or a unit's page)."""
+    cutoff = campaign.card_cutoff()
+    workers = workers.filter(DRILLS.get(show, Q()))
+    if show == "carded":
+        workers = workers.filter(card_signed_at__gte=cutoff)
+    elif show == "uncarded":
+        workers = workers.filter(Q(card_signed_at__isnull=True) | Q(card_signed_at__lt=cutoff))
+    elif show == "expired":
+        workers = workers.filter(card_signed_at__lt=cutoff)
+    return workers
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    volunteer: Volunteer
+    score: float
+    reasons: list[str]
+    caseload: int
+
+
+def caseloads(volunteers: list[Volunteer]) -> dict[int, int]:
+    """Open requests each volunteer organizes or mentors, plus the units they are assigned to."""
+    ids = [v.pk for v in volunteers]
+    load = dict.fromkeys(ids, 0)
+    for column in ("organizer_id", "mentor_id"):
+        for vid, n in (Request.objects.filter(**{f"{column}__in": ids}).exclude(status=Request.Status.CLOSED)
+                       .values_list(column).annotate(n=Count("pk"))):
+            load[vid] += n
+    users = {v.user_id: v.pk for v in volunteers}
+    for uid, n in (Unit.objects.filter(volunteers__in=users, campaign__locked_at__isnull=True)
+                   .exclude(stage__in=(Stage.WON, Stage.LOST, Stage.FIRST_CONTRACT))
+                   .values_list("volunteers").annotate(n=Count("pk"))):
+        load[users[uid]] += n
+    return load
+
+
+def suggestions(request: Request, *, mentors: bool = False, limit: int = 3) -> list[Suggestion]:
+    """Volunteers of the request's group (and the groups above) ranked for it: same industry,
+    a shared language, near the workplace, and room in their caseload. Full caseloads last."""
+    groups = request.group.ancestors_and_self()
+    volunteers = [v for v in Volunteer.objects.filter(group__in=groups, active=True).select_related("user")
+                  if (v.mentors if mentors else v.organizes)]
+    load = caseloads(volunteers)
+    ranked = []
+    for volunteer in volunteers:
+        score, reasons = 0.0, []
+        if request.industry in volunteer.industries:
+            score += 3
+            reasons.append(str(dict(Request._meta.get_field("industry").choices or [])
+                               .get(request.industry, request.industry)))
+        if request.language in volunteer.languages:
+            score += 2 if request.language != "en" else 0.5
+            reasons.append({"es": "habla español", "en": "speaks English"}.get(request.language,
+                                                                             request.language))
+        if None not in (request.latitude, volunteer.latitude):
+            miles = distance_miles(request.latitude, request.longitude,  # type: ignore[arg-type]
+                                   volunteer.latitude, volunteer.longitude)  # type: ignore[arg-type]
+            score += max(0.0, 2 - miles / 25)
+            reasons.append(f"{miles:.0f} mi")
+        cases = load[volunteer.pk]
+        room = volunteer.capacity - cases
+        score += 1 if room > 0 else -10
+        reasons.append(f"{cases} of {volunteer.capacity} cases")
+        ranked.append(Suggestion(volunteer=volunteer, score=score, reasons=reasons, caseload=cases))
+    ranked.sort(key=lambda s: (-s.score, s.caseload, str(s.volunteer)))
+    return ranked[:limit]
+
+
+def overdue(hours: int) -> QuerySet[Request]:
+    """Requests nobody has contacted within `hours` of arriving."""
+    return Request.objects.filter(status=Request.Status.NEW,
+                                  created_at__lt=timezone.now() - timedelta(hours=hours))
+
+
+def volunteer_users(group: Group) -> QuerySet[User]:
+    return User.objects.filter(organizing_profiles__group__in=group.ancestors_and_self(), is_active=True).distinct()

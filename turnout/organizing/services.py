@@ -1,0 +1,495 @@
+"""Writes for organizing: a worker's request and its triage, matching and follow-up; workplaces
+and their map; rosters, assessments, conversations and the committee; cards signed online or on
+paper; stages; locking a campaign; exports. Every staff write is on the audit log.
+
+Staff are told of new requests, assignments and due follow-ups by email with a link only: what a
+worker said stays behind the login."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from turnout.accounts.models import Group, Role, User
+from turnout.core import audit
+from turnout.core.exports import safe_cell
+from turnout.core.geo import lookup_zip
+from turnout.core.models import AuditEntry
+from turnout.events.services import RsvpRequest, signed_up
+from turnout.organizing.models import (
+    Area,
+    Assessment,
+    Campaign,
+    Card,
+    Conversation,
+    Employer,
+    Request,
+    Stage,
+    StageChange,
+    Unit,
+    Volunteer,
+    Worker,
+    Workplace,
+)
+from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+from turnout.people.models import ConsentEvent, Person
+from turnout.people.services import ContactChoice, UnknownZip, signup_person
+
+
+class OrganizingError(ValueError):
+    """A write that cannot be done, with the reason to show."""
+
+
+def _link(path: str) -> str:
+    return f"{settings.BASE_URL}{path}"
+
+
+def _tell_staff(subject: str, body: str, emails: Iterable[str]) -> None:
+    """Email staff after the transaction commits; the body carries a link, never a worker's words."""
+    to = sorted(set(emails))
+    if to:
+        transaction.on_commit(lambda: send_mail(f"{settings.ORGANIZATION_NAME}: {subject}", body,
+                                                settings.DEFAULT_FROM_EMAIL, to))
+
+
+def _organizers(group: Group) -> list[str]:
+    return list(User.objects.filter(staff_roles__group__in=group.ancestors_and_self(),
+                                    staff_roles__role__in=Role.at_least(Role.ORGANIZER), is_active=True)
+                .values_list("email", flat=True))
+
+
+def _place(obj: Any, postal_code: str) -> None:
+    place = lookup_zip(postal_code)
+    if place is None:
+        raise UnknownZip(postal_code)
+    obj.latitude, obj.longitude = place.latitude, place.longitude
+    if hasattr(obj, "city"):
+        obj.city, obj.state = place.city.title(), place.state
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_request(*, group: Group, worker: RsvpRequest, employer_name: str, workplace_address: str,
+                   postal_code: str, industry: str, size: str, story: str, reach_by: str, best_time: str) -> Request:
+    """A worker asks for help organizing their workplace: they become a person of the group, the
+    request waits in the triage queue, organizers hear of it, and a reminder is set for when
+    nobody has called back in time."""
+    from turnout.organizing.tasks import follow_up_request
+
+    person = signed_up(group, worker, worker.email, worker.phone, "Organize your workplace")
+    request = Request(group=group, person=person, employer_name=employer_name, workplace_address=workplace_address,
+                      postal_code=postal_code, industry=industry, size=size, story=story, reach_by=reach_by,
+                      best_time=best_time, language=worker.language)
+    _place(request, postal_code)
+    request.save()
+    _tell_staff("a worker asked to organize their workplace",
+                f"A new request to organize ({request.get_industry_display()}, {postal_code}) is waiting:\n"
+                f"{_link(request.get_absolute_url())}\n", _organizers(group))
+    due = request.created_at + timedelta(hours=settings.ORGANIZING_FOLLOW_UP_HOURS)
+    pk = request.pk
+    transaction.on_commit(lambda: follow_up_request.using(run_after=due).enqueue(request_id=pk))
+    return request
+
+
+@transaction.atomic
+def assign_request(*, actor: User, request: Request, organizer: Volunteer | None, mentor: Volunteer | None,
+                   http: HttpRequest | None = None) -> Request:
+    """Match a request to a volunteer organizer and a mentor; both are told by email."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    groups = set(request.group.ancestors_and_self().values_list("pk", flat=True))
+    for volunteer in (organizer, mentor):
+        if volunteer is not None and volunteer.group_id not in groups:
+            raise OrganizingError("That volunteer does not organize with this group.")
+    if organizer is not None and not organizer.organizes:
+        raise OrganizingError(f"{organizer} is a mentor, not an organizer.")
+    if mentor is not None and not mentor.mentors:
+        raise OrganizingError(f"{mentor} is not a mentor.")
+    newly = [v for v in (organizer, mentor) if v is not None and v.pk not in (request.organizer_id, request.mentor_id)]
+    request.organizer, request.mentor, request.assigned_at = organizer, mentor, timezone.now()
+    request.save(update_fields=["organizer", "mentor", "assigned_at"])
+    if request.unit_id and organizer is not None:
+        request.unit.volunteers.add(organizer.user)  # type: ignore[union-attr]
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=request, request=http, group=request.group,
+                 summary=f"Matched to {organizer or 'nobody'} (organizer) and {mentor or 'nobody'} (mentor)")
+    for volunteer in newly:
+        role = "organize" if volunteer == organizer else "mentor"
+        _tell_staff("a workplace request was assigned to you",
+                    f"You were asked to {role} a workplace request ({request.get_industry_display()}, "
+                    f"{request.postal_code}). Reach out soon:\n{_link(request.get_absolute_url())}\n",
+                    [volunteer.user.email])
+    return request
+
+
+@transaction.atomic
+def set_request_status(*, actor: User, request: Request, status: str, reason: str = "",
+                       http: HttpRequest | None = None) -> Request:
+    if status == Request.Status.CLOSED and not reason.strip():
+        raise OrganizingError("Say why the request is closed.")
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    before = request.get_status_display()
+    request.status, request.status_changed_at = status, timezone.now()
+    request.closed_reason = reason.strip() if status == Request.Status.CLOSED else ""
+    request.save(update_fields=["status", "status_changed_at", "closed_reason"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=request, request=http, group=request.group,
+                 summary=f"Status {before} → {request.get_status_display()}"
+                         + (f" ({request.closed_reason})" if request.closed_reason else ""))
+    return request
+
+
+def follow_up_request(*, request_id: int) -> bool:
+    """Remind staff of a request nobody has contacted yet; True when a reminder went. Safe to run twice."""
+    with transaction.atomic():
+        request = Request.objects.select_for_update().filter(pk=request_id).select_related("organizer__user").first()
+        if request is None or request.status != Request.Status.NEW or request.reminded_at is not None:
+            return False
+        request.reminded_at = timezone.now()
+        request.save(update_fields=["reminded_at"])
+        to = [request.organizer.user.email] if request.organizer else _organizers(request.group)
+        hours = settings.ORGANIZING_FOLLOW_UP_HOURS
+        _tell_staff("a worker is still waiting to hear back",
+                    f"A request to organize has waited more than {hours} hours without contact:\n"
+                    f"{_link(request.get_absolute_url())}\n", to)
+    return True
+
+
+@transaction.atomic
+def save_volunteer(*, actor: User, volunteer: Volunteer, http: HttpRequest | None = None) -> Volunteer:
+    if volunteer.postal_code:
+        _place(volunteer, volunteer.postal_code)
+    else:
+        volunteer.latitude = volunteer.longitude = None
+    created = volunteer.pk is None
+    volunteer.save()
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                 target=volunteer, request=http, group=volunteer.group,
+                 summary=f"Volunteer profile for {volunteer.user.email} ({volunteer.get_kind_display()})")
+    return volunteer
+
+
+# --- workplaces and campaigns --------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_workplace(*, actor: User, workplace: Workplace, employer_name: str = "",
+                   http: HttpRequest | None = None) -> Workplace:
+    """Save a workplace, placing it on the map from its ZIP code; a new employer name adds the employer."""
+    if employer_name:
+        workplace.employer, _created = Employer.objects.get_or_create(
+            group=workplace.group, name=employer_name.strip(), defaults={"industry": workplace.industry})
+    _place(workplace, workplace.postal_code)
+    created = workplace.pk is None
+    workplace.save()
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                 target=workplace, request=http, group=workplace.group, summary=f"Workplace {workplace}")
+    return workplace
+
+
+@transaction.atomic
+def add_area(*, actor: User, workplace: Workplace, kind: str, name: str) -> Area:
+    """Add a department, shift or job title to a workplace's map (the same name twice is one)."""
+    name = " ".join(name.split())
+    if not name:
+        raise OrganizingError("Give it a name.")
+    area, _created = Area.objects.get_or_create(workplace=workplace, kind=kind, name=name)
+    return area
+
+
+@transaction.atomic
+def add_unit(*, actor: User, campaign: Campaign, workplace: Workplace, http: HttpRequest | None = None) -> Unit:
+    if workplace.group.path[: len(campaign.group.path)] != campaign.group.path:
+        raise OrganizingError("That workplace belongs to another group.")
+    unit, created = Unit.objects.get_or_create(campaign=campaign, workplace=workplace)
+    if created:
+        StageChange.objects.create(unit=unit, stage=unit.stage, by=actor, note="Added to the campaign")
+        audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=unit, request=http, group=campaign.group,
+                     summary=f"{workplace} joined the campaign {campaign}")
+    return unit
+
+
+@transaction.atomic
+def start_campaign(*, actor: User, request: Request, http: HttpRequest | None = None) -> Unit:
+    """Turn a request into a campaign: the employer, the workplace (from what the worker told us),
+    a campaign with one unit, the worker first on its roster and on the committee, the request's
+    organizer assigned to the unit."""
+    request = Request.objects.select_for_update().get(pk=request.pk)
+    if request.unit_id:
+        return request.unit  # type: ignore[return-value]
+    employer, _created = Employer.objects.get_or_create(group=request.group, name=request.employer_name,
+                                                        defaults={"industry": request.industry})
+    workplace = save_workplace(actor=actor, http=http, workplace=Workplace(
+        group=request.group, employer=employer, name=request.workplace_address or request.postal_code,
+        address=request.workplace_address, postal_code=request.postal_code, industry=request.industry))
+    campaign = Campaign.objects.create(group=request.group, name=f"{employer.name} workers", employer=employer,
+                                       union_name=request.group.name)
+    unit = add_unit(actor=actor, campaign=campaign, workplace=workplace, http=http)
+    worker = add_worker(actor=actor, unit=unit, person=request.person)
+    worker.on_committee = True
+    worker.save(update_fields=["on_committee"])
+    if request.organizer is not None:
+        unit.volunteers.add(request.organizer.user)
+    request.unit, request.status, request.status_changed_at = unit, Request.Status.CAMPAIGN, timezone.now()
+    request.save(update_fields=["unit", "status", "status_changed_at"])
+    return unit
+
+
+@transaction.atomic
+def set_stage(*, actor: User, unit: Unit, stage: str, note: str = "", http: HttpRequest | None = None) -> Unit:
+    """Move a unit to a stage. Starting over after a loss or a pause begins a new attempt; the
+    earlier attempts stay in the history."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    if stage == unit.stage:
+        return unit
+    if unit.stage in (Stage.LOST, Stage.PAUSED) and stage not in (Stage.LOST, Stage.PAUSED):
+        unit.attempt += 1
+    unit.stage = stage
+    unit.save(update_fields=["stage", "attempt"])
+    StageChange.objects.create(unit=unit, stage=stage, attempt=unit.attempt, by=actor, note=note[:300])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=unit, request=http,
+                 group=unit.campaign.group, summary=f"Stage: {unit.get_stage_display()} (attempt {unit.attempt})")
+    return unit
+
+
+@transaction.atomic
+def lock_campaign(*, actor: User, campaign: Campaign, lock: bool, http: HttpRequest | None = None) -> Campaign:
+    """Restrict a campaign to the group's admins at once (a lost phone), or open it again."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign.locked_at, campaign.locked_by = (timezone.now(), actor) if lock else (None, None)
+    campaign.save(update_fields=["locked_at", "locked_by"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, request=http, group=campaign.group,
+                 summary=("Locked the campaign to admins" if lock else "Unlocked the campaign"))
+    return campaign
+
+
+# --- rosters -------------------------------------------------------------------------------------
+
+
+def add_worker(*, actor: User | None, unit: Unit, person: Person, **placement: Any) -> Worker:
+    """Put a person on a unit's roster (once), with department, shift and job where given."""
+    worker, created = Worker.objects.get_or_create(unit=unit, person=person, defaults=placement)
+    if not created and placement:
+        for name, value in placement.items():
+            setattr(worker, name, value)
+        worker.save(update_fields=list(placement))
+    return worker
+
+
+@transaction.atomic
+def add_worker_by_hand(*, actor: User, unit: Unit, given_name: str, family_name: str = "", email: str = "",
+                       phone: str = "", placement: dict[str, Any] | None = None,
+                       http: HttpRequest | None = None) -> Worker:
+    """A coworker the committee knows: added as a person of the campaign's group and to the roster."""
+    person, _created = signup_person(
+        actor=actor, group=unit.campaign.group, fields={"given_name": given_name, "family_name": family_name},
+        emails=[ContactChoice(email)] if email else [], phones=[ContactChoice(phone, kind="mobile")] if phone else [],
+        source=ConsentEvent.Source.STAFF, source_detail=f"Roster of {unit}"[:200])
+    worker = add_worker(actor=actor, unit=unit, person=person, **(placement or {}))
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=unit, request=http, group=unit.campaign.group,
+                 summary=f"Added {person.display_name} to the roster")
+    return worker
+
+
+ROSTER_COLUMNS = ("first_name", "last_name", "email", "phone", "department", "shift", "job", "in_unit")
+
+
+def import_roster(*, actor: User, unit: Unit, text: str, http: HttpRequest | None = None) -> tuple[int, list[str]]:
+    """Add a list of coworkers (CSV with a header: first_name, last_name, email, phone, department,
+    shift, job, in_unit). Good rows are added; each bad row is reported by its line number and
+    reason. Departments, shifts and jobs new to the workplace are added to its map."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    if "first_name" not in header:
+        raise OrganizingError("The first line must name the columns, with at least first_name.")
+    reader.fieldnames = header
+    added, errors = 0, []
+    for line, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        if not row.get("first_name"):
+            errors.append(f"Line {line}: no first name.")
+            continue
+        try:
+            email = normalize_email(row["email"]) if row.get("email") else ""
+            phone = normalize_phone(row["phone"])[0] if row.get("phone") else ""
+        except InvalidContact as exc:
+            errors.append(f"Line {line}: {exc}")
+            continue
+        placement: dict[str, Any] = {
+            kind: add_area(actor=actor, workplace=unit.workplace, kind=kind, name=row[column])
+            for kind, column in (("department", "department"), ("shift", "shift"), ("job", "job"))
+            if row.get(column)}
+        if row.get("in_unit"):
+            placement["eligible"] = row["in_unit"].lower() not in ("no", "n", "false", "0")
+        try:
+            with transaction.atomic():
+                add_worker_by_hand(actor=actor, unit=unit, given_name=row["first_name"],
+                                   family_name=row.get("last_name", ""), email=email, phone=phone,
+                                   placement=placement)
+            added += 1
+        except (IntegrityError, ValueError) as exc:
+            errors.append(f"Line {line}: {exc}")
+    audit.record(actor=actor, action=AuditEntry.Action.IMPORT, target=unit, request=http, group=unit.campaign.group,
+                 summary=f"Imported {added} workers to the roster; {len(errors)} rows refused")
+    return added, errors
+
+
+@transaction.atomic
+def assess(*, actor: User, worker: Worker, score: int, notes: str = "", http: HttpRequest | None = None) -> Assessment:
+    """Record where a worker stands (1–5); the history is kept and the roster shows the latest."""
+    if score not in range(1, 6):
+        raise OrganizingError("Support is a number from 1 to 5.")
+    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    assessment = Assessment.objects.create(worker=worker, score=score, assessor=actor, assessor_label=str(actor),
+                                           notes=notes.strip())
+    worker.support, worker.assessed_at = score, assessment.at
+    worker.save(update_fields=["support", "assessed_at"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
+                 group=worker.unit.campaign.group, summary=f"Assessed {score} at {worker.unit}")
+    return assessment
+
+
+@transaction.atomic
+def log_conversation(*, actor: User, worker: Worker, outcome: str, next_step: str = "", notes: str = "",
+                     follow_up_on: Any = None, http: HttpRequest | None = None) -> Conversation:
+    """A one-on-one: how it went, what comes next, and a reminder on the follow-up day."""
+    from turnout.organizing.tasks import remind_follow_up
+
+    conversation = Conversation.objects.create(worker=worker, by=actor, outcome=outcome, next_step=next_step.strip(),
+                                               follow_up_on=follow_up_on, notes=notes.strip())
+    if outcome == Conversation.Outcome.JOINED_COMMITTEE and not worker.on_committee:
+        worker.on_committee = True
+        worker.save(update_fields=["on_committee"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
+                 group=worker.unit.campaign.group, summary=f"One-on-one at {worker.unit}: {outcome}")
+    if follow_up_on:
+        zone = ZoneInfo(settings.TIME_ZONE)
+        when = max(timezone.now(), datetime.combine(follow_up_on, time(9), tzinfo=zone))
+        pk = conversation.pk
+        transaction.on_commit(lambda: remind_follow_up.using(run_after=when).enqueue(conversation_id=pk))
+    return conversation
+
+
+def send_follow_up_reminder(*, conversation_id: int) -> bool:
+    """Remind whoever had a one-on-one that its follow-up is due. Safe to run twice."""
+    with transaction.atomic():
+        conversation = (Conversation.objects.select_for_update().filter(pk=conversation_id)
+                        .select_related("by", "worker__unit").first())
+        if conversation is None or conversation.followed_up or conversation.reminded_at or conversation.by is None:
+            return False
+        conversation.reminded_at = timezone.now()
+        conversation.save(update_fields=["reminded_at"])
+        _tell_staff("a follow-up is due today",
+                    f"You planned to follow up with a coworker at {conversation.worker.unit} today"
+                    f" ({conversation.next_step or 'no next step written'}):\n"
+                    f"{_link(reverse('organizing:worker', args=[conversation.worker.public_id]))}\n",
+                    [conversation.by.email])
+    return True
+
+
+@transaction.atomic
+def set_structure(*, actor: User, worker: Worker, on_committee: bool, contact: Worker | None,
+                  http: HttpRequest | None = None) -> Worker:
+    """Put a worker on (or off) the committee, and name the committee member who talks to them."""
+    if contact is not None and (contact.unit_id != worker.unit_id or not contact.on_committee):
+        raise OrganizingError("Choose a committee member of the same unit.")
+    if contact is not None and contact.pk == worker.pk:
+        contact = None
+    worker.on_committee, worker.contact = on_committee, contact
+    worker.save(update_fields=["on_committee", "contact"])
+    if not on_committee:
+        worker.responsible_for.update(contact=None)  # their people are a coverage gap again
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
+                 group=worker.unit.campaign.group,
+                 summary=f"Committee at {worker.unit}: {'member' if on_committee else 'not a member'}"
+                         + (f", talks with {contact}" if contact else ""))
+    return worker
+
+
+# --- cards ---------------------------------------------------------------------------------------
+
+
+def card_text(campaign: Campaign, language: str) -> str:
+    body = campaign.card_text_es if language == "es" and campaign.card_text_es else campaign.card_text
+    return f"{campaign.union_name}\n\n{body}"
+
+
+@transaction.atomic
+def sign_card(*, campaign: Campaign, unit: Unit, worker: RsvpRequest, signature: str, job_title: str,
+              employer_name: str, text: str, ip: str | None, user_agent: str) -> Card:
+    """A worker e-signs a card: they are found or added, put on the unit's roster, and the card
+    keeps the exact text they saw, their typed name, the time and their address."""
+    if unit.campaign_id != campaign.pk:
+        raise OrganizingError("Choose your workplace.")
+    if text != card_text(campaign, "es") and text != card_text(campaign, "en"):
+        raise OrganizingError("The card's text changed while you were signing. Please read it again and sign.")
+    if " ".join(signature.split()).casefold() != f"{worker.given_name} {worker.family_name}".strip().casefold():
+        raise OrganizingError("Type your full name exactly as above to sign.")
+    person = signed_up(campaign.group, worker, worker.email, worker.phone, f"Union card: {campaign.name}")
+    member = add_worker(actor=None, unit=unit, person=person)
+    member = Worker.objects.select_for_update().get(pk=member.pk)
+    card = Card.objects.create(unit=unit, worker=member, kind=Card.Kind.ELECTRONIC, signed_name=" ".join(
+        signature.split()), signed_at=timezone.now(), text=text, employer_name=employer_name, job_title=job_title,
+        email=worker.email, phone=worker.phone, ip_address=ip, user_agent=user_agent[:300])
+    member.card_signed_at = card.signed_at
+    member.save(update_fields=["card_signed_at"])
+    return card
+
+
+@transaction.atomic
+def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: UploadedFile | None,
+                      http: HttpRequest | None = None) -> Card:
+    """A paper card collected by hand: the date on it and a scan. Its age counts from that date."""
+    signed_at = datetime.combine(signed_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    if signed_at > timezone.now() + timedelta(days=1):
+        raise OrganizingError("The date on the card cannot be in the future.")
+    worker = Worker.objects.select_for_update().select_related("unit__campaign", "unit__workplace__employer").get(
+        pk=worker.pk)
+    card = Card(unit=worker.unit, worker=worker, kind=Card.Kind.PAPER, signed_name=worker.person.display_name,
+                signed_at=signed_at, text=card_text(worker.unit.campaign, worker.person.language or "en"),
+                employer_name=worker.unit.workplace.employer.name, recorded_by=actor,
+                job_title=worker.job.name if worker.job else "")
+    if scan is not None:
+        card.scan.save(scan.name or "card", scan, save=False)
+    card.save()
+    if worker.card_signed_at is None or signed_at > worker.card_signed_at:
+        worker.card_signed_at = signed_at
+        worker.save(update_fields=["card_signed_at"])
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=card, request=http,
+                 group=worker.unit.campaign.group, summary=f"Paper card for {worker} at {worker.unit}")
+    return card
+
+
+def export_roster(*, actor: User, unit: Unit, out: Any, http: HttpRequest | None = None) -> int:
+    """Write a unit's roster as CSV (audited): who, where they work, support, committee, card date."""
+    writer = csv.writer(out)
+    writer.writerow(["first_name", "last_name", "email", "phone", "department", "shift", "job", "in_unit",
+                     "support", "committee", "talks_with", "card_signed"])
+    rows = 0
+    workers = (unit.workers.select_related("person", "department", "shift", "job", "contact__person")
+               .prefetch_related("person__emails", "person__phones"))
+    for worker in workers:
+        person = worker.person
+        email = next((e.address for e in person.emails.all()), "")
+        phone = next((p.number for p in person.phones.all()), "")
+        cells = [person.given_name, person.family_name, email, phone,
+                 worker.department.name if worker.department else "", worker.shift.name if worker.shift else "",
+                 worker.job.name if worker.job else "", "yes" if worker.eligible else "no", worker.support or "",
+                 "yes" if worker.on_committee else "", str(worker.contact) if worker.contact else "",
+                 worker.card_signed_at.date().isoformat() if worker.card_signed_at else ""]
+        writer.writerow([safe_cell(c) for c in cells])
+        rows += 1
+    audit.record(actor=actor, action=AuditEntry.Action.EXPORT, target=unit, request=http, group=unit.campaign.group,
+                 summary=f"Exported the roster of {unit} ({rows} workers)")
+    return rows
