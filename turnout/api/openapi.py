@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.mobilization.models import AVAILABILITY, LANGUAGES, SKILLS
+from turnout.organizing.models import Industry, Stage
 
 JSON = "application/hal+json"
 
@@ -25,6 +26,8 @@ LINKS = {
 }
 DATE = {"type": ["string", "null"], "format": "date-time"}
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
+INDUSTRIES = list(Industry.values)
+STAGES = list(Stage.values)
 COMMON = {
     "identifiers": {**STRING_LIST, "minItems": 1, "description": "action_network:<uuid> first"},
     "origin_system": {"type": "string"},
@@ -354,6 +357,63 @@ SCHEMAS: dict[str, Any] = {
         "required": ["identifiers", "name", "status", "_links"]},
     "Schedule": {"type": "object", "properties": {"scheduled_start_date": {"type": "string", "format": "date-time"}},
                  "required": ["scheduled_start_date"]},
+    "Workplace": {"type": "object", "properties": {
+        **COMMON, "name": {"type": "string"}, "employer": {"type": "string"}, "address": {"type": "string"},
+        "postal_code": {"type": "string"}, "locality": {"type": "string"}, "region": {"type": "string"},
+        "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
+        "industry": {"type": "string", "enum": INDUSTRIES}, "unit_description": {"type": "string"},
+        "group": {"type": "string"}}, "required": ["identifiers", "name", "employer", "postal_code", "_links"]},
+    "WorkplaceInput": {"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 200}, "employer": {"type": "string", "maxLength": 200},
+        "address": {"type": "string", "maxLength": 300}, "postal_code": {"type": "string", "maxLength": 10},
+        "industry": {"type": "string", "enum": INDUSTRIES}, "unit_description": {"type": "string"}},
+        "required": ["name", "employer", "postal_code"]},
+    "OrganizingCampaign": {"type": "object", "properties": {
+        **COMMON, "name": {"type": "string"}, "group": {"type": "string"}, "employer": {"type": ["string", "null"]},
+        "union_name": {"type": "string"}, "card_valid_days": {"type": "integer"},
+        "supermajority": {"type": "integer"}, "browser_url": {"type": "string", "description": "The card page"},
+        "statistics": {"type": "object", "properties": {
+            "shops": {"type": "integer"}, "workers": {"type": "integer"}, "cards": {"type": "integer"},
+            "percent_carded": {"type": "integer"}, "expired_cards": {"type": "integer"},
+            "assessed_1_2": {"type": "integer"}, "committee": {"type": "integer"}, "uncovered": {"type": "integer"},
+            "elections_won": {"type": "integer"}, "elections_lost": {"type": "integer"},
+            "by_stage": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+        "units": {"type": "array", "items": {"type": "object", "properties": {
+            "workplace": {"type": "string"}, "name": {"type": "string"}, "stage": {"type": "string", "enum": STAGES},
+            "attempt": {"type": "integer"}, "workers": {"type": "integer"}, "cards": {"type": "integer"},
+            "percent_carded": {"type": "integer"}}}}},
+        "required": ["identifiers", "name", "_links"]},
+    "OrganizingCampaignInput": {"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 200}, "union_name": {"type": "string", "maxLength": 200},
+        "card_text": {"type": "string"}, "card_text_es": {"type": "string"},
+        "card_valid_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "supermajority": {"type": "integer", "minimum": 51, "maximum": 100},
+        "workplace_ids": {"type": "array", "items": {"type": "string"}}}, "required": ["name"]},
+    "OrganizingWorker": {"type": "object", "properties": {
+        **COMMON, "given_name": {"type": "string"}, "family_name": {"type": "string"},
+        "workplace": {"type": "string"}, "department": {"type": "string"}, "shift": {"type": "string"},
+        "job_title": {"type": "string"}, "in_unit": {"type": "boolean"},
+        "support": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "assessed_date": DATE,
+        "committee": {"type": "boolean"}, "card_signed_date": DATE},
+        "required": ["identifiers", "in_unit", "_links"]},
+    "Assessment": {"type": "object", "properties": {
+        "identifiers": STRING_LIST, "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "assessed_date": DATE, "assessor": {"type": "string"},
+        "has_notes": {"type": "boolean", "description": "Notes are read in the console only, where reading is "
+                                                        "audited"}, "_links": ref("Links")},
+        "required": ["score", "_links"]},
+    "AssessmentInput": {"type": "object", "properties": {
+        "worker_id": {"type": "string"}, "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "notes": {"type": "string", "maxLength": 4000}}, "required": ["worker_id", "score"]},
+    "Card": {"type": "object", "properties": {
+        **COMMON, "kind": {"type": "string", "enum": ["electronic", "paper"]}, "signed_name": {"type": "string"},
+        "signed_date": DATE, "expired": {"type": "boolean"}, "employer": {"type": "string"},
+        "job_title": {"type": "string"}, "workplace": {"type": "string"}, "text": {"type": "string"},
+        "has_scan": {"type": "boolean"}}, "required": ["identifiers", "kind", "signed_date", "_links"]},
+    "CardInput": {"type": "object", "description": "A paper card; e-signed cards come from the card page only",
+                  "properties": {"worker_id": {"type": "string"}, "signed_date": {"type": "string",
+                                                                                  "format": "date"}},
+                  "required": ["worker_id", "signed_date"]},
 }
 
 
@@ -383,6 +443,10 @@ COLLECTIONS = {
     "Networks": ("turnout:networks", "Network"), "Members": ("turnout:members", "Member"),
     "Activations": ("turnout:activations", "Activation"),
     "ActivationResponses": ("turnout:responses", "ActivationResponse"), "Plans": ("turnout:plans", "Plan"),
+    "Workplaces": ("turnout:workplaces", "Workplace"),
+    "OrganizingCampaigns": ("turnout:organizing_campaigns", "OrganizingCampaign"),
+    "OrganizingWorkers": ("turnout:workers", "OrganizingWorker"), "Assessments": ("turnout:assessments", "Assessment"),
+    "Cards": ("turnout:cards", "Card"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]
@@ -580,6 +644,33 @@ def paths() -> dict[str, Any]:
             "parameters": [_id("plan_id", "plan")],
             "responses": {"200": answer("The plan after the pull", "Plan"),
                           **_errors("400", "401", "403", "404", "409", "429")}}},
+        "/workplaces": {"get": _get("Workplaces the token can see", "WorkplacesPage", paged=True),
+                        "post": _write("Add a workplace (placed on the map by its ZIP code)", "WorkplaceInput",
+                                       "Workplace")},
+        "/workplaces/{workplace_id}": {
+            "get": _get("One workplace", "Workplace", [_id("workplace_id", "workplace")], found=True),
+            "put": _write("Change a workplace", "WorkplaceInput", "Workplace", [_id("workplace_id", "workplace")],
+                          created=False, found=True)},
+        "/organizing_campaigns": {
+            "get": _get("Organizing campaigns the token's user runs (a locked one: admins only)",
+                        "OrganizingCampaignsPage", paged=True),
+            "post": _write("Start an organizing campaign", "OrganizingCampaignInput", "OrganizingCampaign")},
+        "/organizing_campaigns/{organizing_campaign_id}": {
+            "get": _get("One campaign with its roll-up and each unit's cards", "OrganizingCampaign",
+                        [_id("organizing_campaign_id", "organizing campaign")], found=True)},
+        "/organizing_campaigns/{organizing_campaign_id}/workers": {
+            "get": _get("The campaign's rosters", "OrganizingWorkersPage", [_id("organizing_campaign_id", "organizing campaign")],
+                        paged=True, found=True)},
+        "/organizing_workers/{worker_id}": {
+            "get": _get("One worker on a roster", "OrganizingWorker", [_id("worker_id", "worker")], found=True)},
+        "/assessments": {"get": _get("Support assessments (1 leader … 5 opposed)", "AssessmentsPage", paged=True),
+                         "post": _write("Assess a worker", "AssessmentInput", "Assessment")},
+        "/assessments/{assessment_id}": {
+            "get": _get("One assessment", "Assessment", [_id("assessment_id", "assessment")], found=True)},
+        "/cards": {"get": _get("Union authorization cards", "CardsPage", paged=True),
+                   "post": _write("Record a paper card", "CardInput", "Card")},
+        "/cards/{card_id}": {"get": _get("One card, with the exact text signed", "Card", [_id("card_id", "card")],
+                                         found=True)},
         "/metadata": {"get": _get("About this API", "Metadata")},
         "/metadata/custom_fields": {"get": _get("Custom field names in use", "CustomFields")},
     }

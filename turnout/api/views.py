@@ -17,6 +17,7 @@ from turnout.api import events as event_views
 from turnout.api import inputs, odata, serializers
 from turnout.api import messages as message_views
 from turnout.api import mobilization as mobilization_views
+from turnout.api import organizing as organizing_views
 from turnout.api.hal import (
     PREFIX,
     ApiError,
@@ -443,6 +444,16 @@ activation_responses = endpoint(get=mobilization_views.responses_list)
 plans = endpoint(get=mobilization_views.plans_list)
 plan = endpoint(get=mobilization_views.plan_detail)
 plan_trigger = endpoint(post=mobilization_views.plan_trigger)
+workplaces = endpoint(get=organizing_views.workplaces_list, post=organizing_views.workplace_create)
+workplace = endpoint(get=organizing_views.workplace_detail, put=organizing_views.workplace_update)
+organizing_campaigns = endpoint(get=organizing_views.campaigns_list, post=organizing_views.campaign_create)
+organizing_campaign = endpoint(get=organizing_views.campaign_detail)
+organizing_campaign_workers = endpoint(get=organizing_views.workers_list)
+organizing_worker = endpoint(get=organizing_views.worker_detail)
+assessments = endpoint(get=organizing_views.assessments_list, post=organizing_views.assessment_create)
+assessment = endpoint(get=organizing_views.assessment_detail)
+cards = endpoint(get=organizing_views.cards_list, post=organizing_views.card_create)
+card = endpoint(get=organizing_views.card_detail)
 EMPTY = {name: endpoint(get=empty_collection(f"osdi:{name}"))
          for name in ("donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                       "queries", "wrappers")}

@@ -9,6 +9,7 @@ holds immigration status or anything like it."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -334,6 +335,7 @@ class Assessment(models.Model):
         (5, _("5 — Opposed")),
     )
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="assessments")
     score = models.PositiveSmallIntegerField(_("support"), choices=SCALE)
     at = models.DateTimeField(default=timezone.now)

@@ -63,7 +63,8 @@ def card(request: HttpRequest, public_id: str) -> HttpResponse:
         services.sign_card(
             campaign=campaign, unit=data["unit"], worker=form.person_request("form"), signature=data["signature"],
             job_title=data["job_title"], employer_name=campaign.employer.name if campaign.employer else campaign.name,
-            text=request.POST.get("card_text", ""), ip=client_ip(request),
+            # Browsers send a form's line breaks as CRLF; the card's text is stored with LF.
+            text=request.POST.get("card_text", "").replace("\r\n", "\n"), ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""))
     except services.OrganizingError as exc:
         form.add_error(None, str(exc))

@@ -41,6 +41,13 @@ def _campaign_access(user: Any, prefix: str = "") -> Q:
             | Q(**{f"{prefix}group__in": Group.objects.visible_to(user, Role.ADMIN)}))
 
 
+def staffed_campaigns(user: Any) -> QuerySet[Campaign]:
+    """Campaigns the user runs as staff (see `runs`)."""
+    if not getattr(user, "is_authenticated", False):
+        return Campaign.objects.none()
+    return Campaign.objects.filter(_campaign_access(user))
+
+
 def campaigns_for(user: Any) -> QuerySet[Campaign]:
     """Campaigns the user runs, or has at least one unit of (volunteers, while the campaign is open)."""
     if not getattr(user, "is_authenticated", False):

@@ -230,8 +230,10 @@ def start_campaign(*, actor: User, request: Request, http: HttpRequest | None = 
         return request.unit  # type: ignore[return-value]
     employer, _created = Employer.objects.get_or_create(group=request.group, name=request.employer_name,
                                                         defaults={"industry": request.industry})
+    place = lookup_zip(request.postal_code)
     workplace = save_workplace(actor=actor, http=http, workplace=Workplace(
-        group=request.group, employer=employer, name=request.workplace_address or request.postal_code,
+        group=request.group, employer=employer,
+        name=request.workplace_address or (place.city.title() if place else request.postal_code),
         address=request.workplace_address, postal_code=request.postal_code, industry=request.industry))
     campaign = Campaign.objects.create(group=request.group, name=f"{employer.name} workers", employer=employer,
                                        union_name=request.group.name)

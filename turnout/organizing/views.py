@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Role, User
@@ -49,9 +49,10 @@ from turnout.people.services import UnknownZip
 
 staff_only = require_role_anywhere(Role.VIEWER)
 
-DRILL_LABELS = [("carded", _l("carded")), ("uncarded", _l("no valid card")), ("expired", _l("card too old")),
-                ("low", _l("assessed 1–2")), ("unassessed", _l("not assessed")), ("committee", _l("committee")),
-                ("uncovered", _l("nobody talking to them"))]
+DRILL_LABELS = [("carded", gettext_lazy("carded")), ("uncarded", gettext_lazy("no valid card")),
+                ("expired", gettext_lazy("card too old")), ("low", gettext_lazy("assessed 1–2")),
+                ("unassessed", gettext_lazy("not assessed")), ("committee", gettext_lazy("committee")),
+                ("uncovered", gettext_lazy("nobody talking to them")), ("workers", gettext_lazy("all workers"))]
 
 
 def _user(request: HttpRequest) -> User:
@@ -314,7 +315,7 @@ def campaign_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
         request.GET.get("page"))
     return render(request, "organizing/campaign_workers.html", {
         "campaign": campaign, "show": show, "page": page, "stage": stage, "cutoff": campaign.card_cutoff(),
-        "label": dict(DRILL_LABELS).get(show, _("all workers")), "stage_label": dict(Stage.choices).get(stage, "")})
+        "label": dict(DRILL_LABELS).get(show, DRILL_LABELS[-1][1]), "stage_label": dict(Stage.choices).get(stage, "")})
 
 
 # --- units ---------------------------------------------------------------------------------------

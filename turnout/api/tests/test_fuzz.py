@@ -8,6 +8,8 @@ import subprocess
 import sys
 import urllib.request
 from datetime import timedelta
+
+from django.utils import timezone
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,18 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
     real.update({"form_id": form.public_id, "petition_id": petition.public_id,
                  "submission_id": Submission.objects.create(form=form, person=member).public_id,
                  "signature_id": PetitionSignature.objects.create(petition=petition, person=member).public_id})
+    from turnout.organizing.models import Assessment, Card, Employer, Unit, Worker, Workplace
+    from turnout.organizing.models import Campaign as OrganizingCampaign
+
+    employer = Employer.objects.create(group=local, name="Bean Street Coffee")
+    workplace = Workplace.objects.create(group=local, employer=employer, name="Pike", postal_code="98101")
+    organizing = OrganizingCampaign.objects.create(group=local, name="Bean Street Workers", union_name="Local 8")
+    worker = Worker.objects.create(unit=Unit.objects.create(campaign=organizing, workplace=workplace), person=member)
+    real.update({"workplace_id": workplace.public_id, "organizing_campaign_id": organizing.public_id,
+                 "worker_id": worker.public_id,
+                 "assessment_id": Assessment.objects.create(worker=worker, score=2).public_id,
+                 "card_id": Card.objects.create(unit=worker.unit, worker=worker, kind="paper", signed_name="M",
+                                                signed_at=timezone.now(), text="x", employer_name="Bean").public_id})
     with urllib.request.urlopen(f"{live_server.url}/api/v2/openapi.json") as response:
         document = json.load(response)
     for operations in document["paths"].values():

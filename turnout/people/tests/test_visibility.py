@@ -24,6 +24,8 @@ from turnout.core.models import AuditEntry
 from turnout.core.testing import TurnoutTestCase
 from turnout.events.models import Event, EventCampaign, Rsvp
 from turnout.mobilization.models import Activation, Member, Network, Plan, Pledge
+from turnout.organizing.models import Campaign as OrganizingCampaign
+from turnout.organizing.models import Card, Employer, Request, Unit, Worker, Workplace
 from turnout.people.models import ImportJob, Person
 
 PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accounts:password_reset_done",
@@ -36,6 +38,8 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           "public_form", "embed_form", "public_petition", "embed_petition", "public_working_group",
           "embed_working_group", "public_resolution", "public_resolution_document", "public_endorsement_document",
           "public_hub", "public_hub_file", "qr_svg", "qr_print",
+          # Organizing's public pages show no one's data (organizing/tests cover what they store).
+          "public_intake", "public_card",
           # Host tools answer to the secret in the link (events/tests/test_host.py).
           "event_host", "event_host_sync", "event_host_text", "event_host_sw"}
 
@@ -85,6 +89,17 @@ class OutsiderTests(TurnoutTestCase):
         cls.working_group = WorkingGroup.objects.create(group=cls.local, name="Local 8 safety committee")
         WorkingGroupMember.objects.create(working_group=cls.working_group, person=cls.member)
         cls.hub = Hub.objects.create(group=cls.local, slug="local-8-hub", title="Local 8 hub")
+        employer = Employer.objects.create(group=cls.local, name="Local 8 Coffee")
+        cls.workplace = Workplace.objects.create(group=cls.local, employer=employer, name="Local 8 store",
+                                                 postal_code="98101")
+        cls.organizing = OrganizingCampaign.objects.create(group=cls.local, name="Local 8 drive", employer=employer,
+                                                           union_name="Local 8")
+        cls.unit = Unit.objects.create(campaign=cls.organizing, workplace=cls.workplace)
+        cls.worker = Worker.objects.create(unit=cls.unit, person=cls.member)
+        cls.card = Card.objects.create(unit=cls.unit, worker=cls.worker, kind="electronic", signed_name="Maria Lopez",
+                                       signed_at=timezone.now(), text="Local 8 card", employer_name="Local 8 Coffee")
+        cls.request = Request.objects.create(group=cls.local, person=cls.member, employer_name="Local 8 Coffee",
+                                             postal_code="98101", industry="food")
         AuditEntry.objects.create(action="view", actor=cls.organizer, actor_label=cls.organizer.email,
                                   target_type="person", target_id=str(cls.member.public_id), group=cls.local)
 
@@ -103,6 +118,12 @@ class OutsiderTests(TurnoutTestCase):
                                ("actions/resolutions/<uuid", self.resolution),
                                ("actions/endorsements/<uuid", self.endorsement),
                                ("actions/working-groups/<uuid", self.working_group), ("actions/hubs/<uuid", self.hub)):
+            if route.startswith(prefix):
+                values["<uuid:public_id>"] = str(record.public_id)
+        for prefix, record in (("organizing/requests/<uuid", self.request), ("organizing/workplaces/<uuid",
+                                                                             self.workplace),
+                               ("organizing/campaigns/<uuid", self.organizing), ("organizing/units/<uuid", self.unit),
+                               ("organizing/workers/<uuid", self.worker), ("organizing/cards/<uuid", self.card)):
             if route.startswith(prefix):
                 values["<uuid:public_id>"] = str(record.public_id)
         if route.startswith("events/campaigns/<uuid"):
