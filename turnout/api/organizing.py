@@ -17,9 +17,27 @@ from django.http import HttpResponse
 from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
 from turnout.api import inputs, odata
-from turnout.api.hal import ApiError, Call, collection, curies, get_by_public_id, identifiers, json_response, link, stamp
+from turnout.api.hal import (
+    ApiError,
+    Call,
+    collection,
+    curies,
+    get_by_public_id,
+    identifiers,
+    json_response,
+    link,
+    stamp,
+)
 from turnout.organizing import selectors, services
-from turnout.organizing.models import Assessment, Campaign, Card, Employer, Industry, Worker, Workplace
+from turnout.organizing.models import (
+    Assessment,
+    Campaign,
+    Card,
+    Employer,
+    Industry,
+    Worker,
+    Workplace,
+)
 from turnout.people.services import UnknownZip
 
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
@@ -119,7 +137,7 @@ def serialize_campaign(campaign: Campaign, base: str, statistics: bool = False) 
     if statistics:
         rollup = selectors.rollup(campaign)
         data["statistics"] = {
-            "shops": len(rollup.units), "workers": rollup.workers, "cards": rollup.cards,
+            "shops": rollup.shops, "workers": rollup.workers, "cards": rollup.cards,
             "percent_carded": rollup.percent, "expired_cards": rollup.expired, "assessed_1_2": rollup.low,
             "committee": rollup.committee, "uncovered": rollup.uncovered, "elections_won": rollup.won,
             "elections_lost": rollup.lost, "by_stage": {value: n for value, _label, n in rollup.by_stage}}

@@ -184,6 +184,61 @@ def _resource_center(council: Group, local: Group, campaign: Any, pledge: Any) -
         HubItem.objects.create(hub=hub, position=position, kind=kind, **extra)
 
 
+def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
+    """A coffee chain drive across three Seattle shops, a volunteer organizer, and a worker's request
+    waiting in the queue."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from turnout.organizing.models import (
+        Campaign,
+        Card,
+        Employer,
+        Request,
+        Stage,
+        Unit,
+        Volunteer,
+        Worker,
+        Workplace,
+    )
+    from turnout.people.models import Membership, Person
+
+    Volunteer.objects.create(group=local, user=organizer, kind=Volunteer.Kind.BOTH, industries=["food", "retail"],
+                             languages=["en", "es"], postal_code="98101", latitude=47.61, longitude=-122.33)
+    employer = Employer.objects.create(group=local, name="Rapid Roast Coffee", industry="food")
+    campaign = Campaign.objects.create(group=local, name="Rapid Roast Workers United", employer=employer,
+                                       union_name="Rapid Roast Workers United, Transit Workers Local 587",
+                                       card_text_es="Yo, el empleado abajo firmante, autorizo al sindicato a "
+                                                    "representarme en la negociación colectiva con mi empleador.")
+    now = timezone.now()
+    for name, zip_code, lat, lon, stage in (("Pike Place", "98101", 47.609, -122.342, Stage.MAJORITY),
+                                            ("Capitol Hill", "98122", 47.615, -122.311, Stage.COMMITTEE),
+                                            ("Columbia City", "98118", 47.559, -122.287, Stage.FIRST_CONTACT)):
+        workplace = Workplace.objects.create(group=local, employer=employer, name=name, postal_code=zip_code,
+                                             city="Seattle", state="WA", latitude=lat, longitude=lon,
+                                             industry="food", unit_description="Baristas and shift supervisors")
+        unit = Unit.objects.create(campaign=campaign, workplace=workplace, stage=stage)
+        unit.volunteers.add(organizer)
+        for i in range(rng.randint(10, 16)):
+            person = Person.objects.create(given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+                                           postal_code=zip_code)
+            Membership.objects.create(person=person, group=local, status=Membership.Status.PROSPECT)
+            worker = Worker.objects.create(unit=unit, person=person, on_committee=i < 2,
+                                           support=rng.choice([1, 2, 2, 3, 3, 4, 5, None]))
+            if worker.support and worker.support <= 2 and rng.random() < 0.8:
+                signed = now - timedelta(days=rng.randint(1, 60))
+                Card.objects.create(unit=unit, worker=worker, kind=Card.Kind.ELECTRONIC,
+                                    signed_name=person.display_name, signed_at=signed, employer_name=employer.name,
+                                    text=f"{campaign.union_name}\n\n{campaign.card_text}", job_title="Barista")
+                Worker.objects.filter(pk=worker.pk).update(card_signed_at=signed)
+    asker = Person.objects.create(given_name="Guadalupe", family_name="Reyes", postal_code="98118", language="es")
+    Membership.objects.create(person=asker, group=local, status=Membership.Status.PROSPECT)
+    Request.objects.create(group=local, person=asker, employer_name="Harbor Market", postal_code="98118",
+                           latitude=47.559, longitude=-122.287, industry="retail", size="10-49", language="es",
+                           story="Nos cambian los horarios sin aviso.", best_time="Después de las 6 pm")
+
+
 def load_demo(var_dir: Path | None = None) -> str:
     """Create the demo once; every call answers the logins to print."""
     var = var_dir or Path(settings.VAR_DIR)
@@ -205,6 +260,7 @@ def load_demo(var_dir: Path | None = None) -> str:
             _write_people_csv(path, rng, count, offset=index * 1000)
             Importer(group=group, actor=None, source_name="demo data").run(path)
     _events(council, locals_[0], organizer)
+    _organizing(locals_[0], organizer, rng)
     logins = (
         f"  Admin (council-wide; sets up two-factor at first login): {admin.email}  password: {admin_password}\n"
         f"  Organizer (Transit Workers Local 587 only):              {organizer.email}  password: {organizer_password}\n"

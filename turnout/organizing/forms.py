@@ -85,7 +85,7 @@ class CardForm(RsvpForm):
         super().__init__(*args, **kwargs)
         self.fields["family_name"].required = True
         units = campaign.units.select_related("workplace").order_by("workplace__name")
-        self.fields["unit"].queryset = units
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["unit"].label_from_instance = lambda u: u.workplace.name  # type: ignore[attr-defined]
         if units.count() == 1:
             self.fields["unit"].initial = units.first()

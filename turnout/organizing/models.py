@@ -324,7 +324,7 @@ class Worker(BaseModel):
 
 
 class Assessment(models.Model):
-    """Support on the 1–5 scale organizers use: 1 leader or strong supporter … 5 openly against.
+    """Support on the 1 to 5 scale organizers use: 1 leader or strong supporter … 5 openly against.
     Every assessment is kept; the worker row carries the latest."""
 
     SCALE = (

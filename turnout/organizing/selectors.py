@@ -149,6 +149,7 @@ def unit_rows(campaign: Campaign, units: QuerySet[Unit] | None = None) -> QueryS
 
 @dataclass
 class Rollup:
+    shops: int
     units: list[Any]
     by_stage: list[tuple[str, str, int]]
     workers: int
@@ -172,10 +173,11 @@ class Rollup:
         return round(100 * (self.workers - self.uncovered) / self.workers) if self.workers else 0
 
 
-def rollup(campaign: Campaign, *, stage: str = "") -> Rollup:
+def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     """The campaign across all its shops: by stage, workers, cards, support, committee coverage,
-    elections won and lost, cards signed week by week."""
-    units = list(unit_rows(campaign))
+    elections won and lost, cards signed week by week. `stage` or `reached` (30 or 50 percent
+    carded) narrows the list of shops, not the totals."""
+    units: list[Any] = list(unit_rows(campaign))
     stages = {s: 0 for s in Stage.values}
     for unit in units:
         stages[unit.stage] += 1
@@ -186,7 +188,9 @@ def rollup(campaign: Campaign, *, stage: str = "") -> Rollup:
     weeks = list(Card.objects.filter(unit__campaign=campaign).annotate(week=TruncWeek("signed_at"))
                  .values_list("week").annotate(n=Count("pk")).order_by("week"))
     return Rollup(
-        units=[u for u in units if not stage or u.stage == stage],
+        shops=len(units),
+        units=[u for u in units if (not stage or u.stage == stage)
+               and (not reached or (u.n_workers and u.n_cards >= needed(u.n_workers, reached)))],
         by_stage=[(value, str(label), stages[value]) for value, label in Stage.choices],
         workers=sum(u.n_workers for u in units), cards=sum(u.n_cards for u in units),
         expired=sum(u.n_expired for u in units), low=sum(u.n_low for u in units),

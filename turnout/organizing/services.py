@@ -349,7 +349,7 @@ def import_roster(*, actor: User, unit: Unit, text: str, http: HttpRequest | Non
 
 @transaction.atomic
 def assess(*, actor: User, worker: Worker, score: int, notes: str = "", http: HttpRequest | None = None) -> Assessment:
-    """Record where a worker stands (1–5); the history is kept and the roster shows the latest."""
+    """Record where a worker stands (1 to 5); the history is kept and the roster shows the latest."""
     if score not in range(1, 6):
         raise OrganizingError("Support is a number from 1 to 5.")
     worker = Worker.objects.select_for_update().get(pk=worker.pk)
@@ -453,6 +453,8 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: RsvpRequest, signature:
 def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: UploadedFile | None,
                       http: HttpRequest | None = None) -> Card:
     """A paper card collected by hand: the date on it and a scan. Its age counts from that date."""
+    if signed_on.year < 1935:  # before the National Labor Relations Act: a typo, not a card
+        raise OrganizingError("Check the date on the card: it is before 1935.")
     signed_at = datetime.combine(signed_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
     if signed_at > timezone.now() + timedelta(days=1):
         raise OrganizingError("The date on the card cannot be in the future.")

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ from turnout.people.services import UnknownZip
 staff_only = require_role_anywhere(Role.VIEWER)
 
 DRILL_LABELS = [("carded", gettext_lazy("carded")), ("uncarded", gettext_lazy("no valid card")),
-                ("expired", gettext_lazy("card too old")), ("low", gettext_lazy("assessed 1–2")),
+                ("expired", gettext_lazy("card too old")), ("low", gettext_lazy("assessed 1 or 2")),
                 ("unassessed", gettext_lazy("not assessed")), ("committee", gettext_lazy("committee")),
                 ("uncovered", gettext_lazy("nobody talking to them")), ("workers", gettext_lazy("all workers"))]
 
@@ -168,7 +169,7 @@ def volunteers(request: HttpRequest) -> HttpResponse:
     people = list(Volunteer.objects.filter(group__in=groups).select_related("user", "group"))
     load = selectors.caseloads(people)
     for volunteer in people:
-        volunteer.caseload = load[volunteer.pk]
+        volunteer.caseload = load[volunteer.pk]  # type: ignore[attr-defined]
     return render(request, "organizing/volunteers.html", {"form": form, "volunteers": people, "editing": editing})
 
 
@@ -254,7 +255,8 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = _campaign(request, public_id)
     user = _user(request)
     stage = request.GET.get("stage", "")
-    rollup = selectors.rollup(campaign, stage=stage if stage in Stage.values else "")
+    reached = {"30": 30, "majority": 50}.get(request.GET.get("reached", ""), 0)
+    rollup = selectors.rollup(campaign, stage=stage if stage in Stage.values else "", reached=reached)
     points = [{"lat": u.workplace.latitude, "lng": u.workplace.longitude, "title": u.workplace.name,
                "url": u.get_absolute_url(), "when": f"{u.get_stage_display()} · {u.percent}%"}
               for u in rollup.units if u.workplace.latitude is not None]
@@ -264,7 +266,8 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         return redirect(campaign.get_absolute_url())
     peak = max((n for _w, n in rollup.weeks), default=0)
     return render(request, "organizing/campaign.html", {
-        "campaign": campaign, "r": rollup, "stage": stage, "points": points, "add_form": add,
+        "campaign": campaign, "r": rollup, "stage": stage or request.GET.get("reached", ""), "points": points,
+        "add_form": add,
         "weeks": [(w, n, round(100 * n / peak) if peak else 0) for w, n in rollup.weeks],
         "is_admin": has_role(user, campaign.group, Role.ADMIN)})
 
@@ -472,7 +475,7 @@ def worker_url(worker: Worker) -> str:
 
 @login_required
 @staff_only
-def card_download(request: HttpRequest, public_id: Any, what: str) -> HttpResponse:
+def card_download(request: HttpRequest, public_id: Any, what: str) -> HttpResponseBase:
     """A card as a PDF for filing, or the scan of a paper card; each download is audited."""
     user = _user(request)
     card = get_object_or_404(Card.objects.filter(unit__in=selectors.units_for(user)).select_related(
@@ -482,7 +485,7 @@ def card_download(request: HttpRequest, public_id: Any, what: str) -> HttpRespon
     if what == "scan":
         if not card.scan:
             raise Http404
-        return FileResponse(card.scan.open("rb"), as_attachment=True, filename=card.scan.name.rsplit("/", 1)[-1])
+        return FileResponse(card.scan.open("rb"), as_attachment=True, filename=(card.scan.name or "card").rsplit("/", 1)[-1])
     response = HttpResponse(card_pdf(card), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{card.public_id}.pdf"'
     return response

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.server
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +24,13 @@ from turnout.actions.models import (
     Submission,
 )
 from turnout.core.testing import make_group, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
+from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 from turnout.people.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-US")
-    yield context.new_page()
-    context.close()
-
-
-def test_a_worker_fills_a_form_on_a_phone_in_spanish(phone: Page, live_server: Any) -> None:
+def test_a_worker_fills_a_form_on_a_phone_in_spanish(phone: Page, live_server: Any) -> None:  # noqa: F811
     local = make_group("Local 8")
     form = Form.objects.create(group=local, title="Join the contract campaign", title_es="Únete a la campaña",
                                description_es="Cuéntanos cómo puedes ayudar.", tags="contract-2026",

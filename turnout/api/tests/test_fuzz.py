@@ -8,12 +8,11 @@ import subprocess
 import sys
 import urllib.request
 from datetime import timedelta
-
-from django.utils import timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
@@ -37,7 +36,6 @@ def test_fuzzing_the_api_finds_no_server_errors(live_server: Any, settings: Any,
 
     message = Message.objects.create(group=local, channel="sms", body="Rally at 6", created_by=organizer,
                                      audience={"targets": [{"kind": "tag", "id": str(tagging.tag.public_id)}]})
-    from django.utils import timezone
 
     from turnout.events import services as events
     from turnout.events.models import Event, EventCampaign

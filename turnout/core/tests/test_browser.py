@@ -44,6 +44,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A phone-sized screen whose browser asks for Spanish, as many members' do."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-US")
+    yield context.new_page()
+    context.close()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
 from turnout.core.testing import make_group, make_staff, run_due_tasks
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
+from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 from turnout.events.models import Event, Rsvp, Status
 from turnout.events.services import save_event
 from turnout.messaging.transports import simple
@@ -26,13 +25,6 @@ from turnout.mobilization.models import Member, Network, Plan, Pledge, Response,
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "gateway-secret"
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-US")
-    yield context.new_page()
-    context.close()
 
 
 def text_in(base: str, number: str, body: str, provider_id: str) -> None:

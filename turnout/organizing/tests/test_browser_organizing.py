@@ -5,26 +5,27 @@ screen without a reload."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
 from turnout.core.testing import make_group, make_person, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
-from turnout.organizing.models import Campaign, Card, Employer, Request, Unit, Volunteer, Worker, Workplace
+from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
+from turnout.organizing.models import (
+    Campaign,
+    Card,
+    Employer,
+    Request,
+    Unit,
+    Volunteer,
+    Worker,
+    Workplace,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-US")
-    yield context.new_page()
-    context.close()
 
 
 def test_a_worker_asks_and_a_volunteer_is_matched_maps_the_shop_and_assesses(
@@ -145,7 +146,13 @@ def test_a_worker_signs_a_card_and_the_threshold_bar_moves(phone: Page, page: Pa
     expect(page.get_by_test_id("threshold-percent")).to_have_text("25%")
     expect(page.locator(".threshold-bar")).to_have_attribute("aria-valuenow", "25")
     page.screenshot(path=str(SHOTS / "organizing-threshold.png"), full_page=True)
-    page.get_by_test_id("roster").get_by_role("link", name="Rosa Martinez").click()
+    page.goto(f"{live_server.url}{campaign.get_absolute_url()}")
+    expect(page.get_by_test_id("rollup-cards")).to_have_text("1")
+    expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "1")
+    page.screenshot(path=str(SHOTS / "organizing-campaign.png"), full_page=True)
+    page.get_by_test_id("rollup-cards").click()
+    expect(page.get_by_test_id("drill")).to_contain_text("Rosa Martinez")
+    page.get_by_test_id("drill").get_by_role("link", name="Rosa Martinez").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF for filing").click()
     assert download.value.suggested_filename == f"card-{card.public_id}.pdf"

@@ -387,6 +387,10 @@ class CardTests(OrganizingCase):
         response = self.client.post(reverse("organizing:worker", args=[ben.public_id]),
                                     {"paper": "1", "signed_on": "2027-01-01"})
         self.assertContains(response, "cannot be in the future")
+        response = self.client.post(reverse("organizing:worker", args=[ben.public_id]),
+                                    {"paper": "1", "signed_on": "1926-05-01"})
+        self.assertContains(response, "it is before 1935")
+        self.assertEqual(Card.objects.count(), 2)
 
 
 class ThresholdAndRollupTests(OrganizingCase):
@@ -423,6 +427,9 @@ class ThresholdAndRollupTests(OrganizingCase):
         self.assertEqual({w.pk for w in drill.context["page"]}, {pike[3].pk, capitol[1].pk})
         committee = self.client.get(self.campaign.get_absolute_url() + "?stage=committee")
         self.assertEqual([u.pk for u in committee.context["r"].units], [self.other_unit.pk])
+        majority = self.client.get(self.campaign.get_absolute_url() + "?reached=majority")
+        self.assertEqual([u.pk for u in majority.context["r"].units], [self.unit.pk])
+        self.assertEqual(majority.context["r"].shops, 2)
 
 
 class PrivacyTests(OrganizingCase):
