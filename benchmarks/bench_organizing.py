@@ -123,7 +123,10 @@ def main() -> None:
     url = campaign.get_absolute_url()
     first = client.get(url)
     assert first.status_code == 200, first.status_code
-    rollup = first.context["r"]
+    rollup = selectors.rollup(campaign)
+    html = first.content.decode()
+    assert f'data-testid="rollup-cards">{rollup.cards:,}</a>' in html, "the page shows another card total"
+    assert html.count('<tr><td><a href="/organizing/units/') == args.shops
     expected_workers = args.shops * (args.per_shop - 1)
     assert rollup.workers == expected_workers, rollup.workers
     assert rollup.shops == len(rollup.units) == args.shops
