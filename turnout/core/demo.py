@@ -220,9 +220,10 @@ def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
                                              industry="food", unit_description="Baristas and shift supervisors")
         unit = Unit.objects.create(campaign=campaign, workplace=workplace, stage=stage)
         unit.volunteers.add(organizer)
-        for i in range(rng.randint(10, 16)):
-            person = Person.objects.create(given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
-                                           postal_code=zip_code)
+        for i in range(12):
+            person = Person(given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY))
+            person.set_postal_code(zip_code)
+            person.save()
             Membership.objects.create(person=person, group=local, status=Membership.Status.PROSPECT)
             worker = Worker.objects.create(unit=unit, person=person, on_committee=i < 2,
                                            support=rng.choice([1, 2, 2, 3, 3, 4, 5, None]))
@@ -232,7 +233,9 @@ def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
                                     signed_name=person.display_name, signed_at=signed, employer_name=employer.name,
                                     text=f"{campaign.union_name}\n\n{campaign.card_text}", job_title="Barista")
                 Worker.objects.filter(pk=worker.pk).update(card_signed_at=signed)
-    asker = Person.objects.create(given_name="Guadalupe", family_name="Reyes", postal_code="98118", language="es")
+    asker = Person(given_name="Guadalupe", family_name="Reyes", language="es")
+    asker.set_postal_code("98118")
+    asker.save()
     Membership.objects.create(person=asker, group=local, status=Membership.Status.PROSPECT)
     Request.objects.create(group=local, person=asker, employer_name="Harbor Market", postal_code="98118",
                            latitude=47.559, longitude=-122.287, industry="retail", size="10-49", language="es",
