@@ -153,7 +153,9 @@ def set_request_status(*, actor: User, request: Request, status: str, reason: st
 def follow_up_request(*, request_id: int) -> bool:
     """Remind staff of a request nobody has contacted yet; True when a reminder went. Safe to run twice."""
     with transaction.atomic():
-        request = Request.objects.select_for_update().filter(pk=request_id).select_related("organizer__user").first()
+        # Only the request's row is locked: its volunteer may be missing (an outer join).
+        request = (Request.objects.select_for_update(of=("self",)).filter(pk=request_id)
+                   .select_related("organizer__user").first())
         if request is None or request.status != Request.Status.NEW or request.reminded_at is not None:
             return False
         request.reminded_at = timezone.now()
@@ -386,7 +388,7 @@ def log_conversation(*, actor: User, worker: Worker, outcome: str, next_step: st
 def send_follow_up_reminder(*, conversation_id: int) -> bool:
     """Remind whoever had a one-on-one that its follow-up is due. Safe to run twice."""
     with transaction.atomic():
-        conversation = (Conversation.objects.select_for_update().filter(pk=conversation_id)
+        conversation = (Conversation.objects.select_for_update(of=("self",)).filter(pk=conversation_id)
                         .select_related("by", "worker__unit").first())
         if conversation is None or conversation.followed_up or conversation.reminded_at or conversation.by is None:
             return False
@@ -458,8 +460,8 @@ def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: Uplo
     signed_at = datetime.combine(signed_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
     if signed_at > timezone.now() + timedelta(days=1):
         raise OrganizingError("The date on the card cannot be in the future.")
-    worker = Worker.objects.select_for_update().select_related("unit__campaign", "unit__workplace__employer").get(
-        pk=worker.pk)
+    worker = Worker.objects.select_for_update(of=("self",)).select_related(
+        "unit__campaign", "unit__workplace__employer").get(pk=worker.pk)
     card = Card(unit=worker.unit, worker=worker, kind=Card.Kind.PAPER, signed_name=worker.person.display_name,
                 signed_at=signed_at, text=card_text(worker.unit.campaign, worker.person.language or "en"),
                 employer_name=worker.unit.workplace.employer.name, recorded_by=actor,
