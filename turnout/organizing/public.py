@@ -41,7 +41,7 @@ def intake(request: HttpRequest, slug: str) -> HttpResponse:
 def card(request: HttpRequest, public_id: str) -> HttpResponse:
     """Two steps: the worker reads the card and fills it in; then sees it whole and signs by typing
     their name and ticking the box. Nothing is stored before the signature."""
-    campaign = get_object_or_404(Campaign.objects.select_related("group"), public_id=public_id)
+    campaign = get_object_or_404(Campaign.objects.select_related("group", "employer"), public_id=public_id)
     language = "es" if spanish() else "en"
     text = services.card_text(campaign, language)
     step = request.POST.get("step", "")

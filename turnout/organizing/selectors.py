@@ -21,6 +21,7 @@ from turnout.core.geo import distance_miles
 from turnout.organizing.models import (
     Campaign,
     Card,
+    Industry,
     Request,
     Stage,
     StageChange,
@@ -131,12 +132,11 @@ def threshold(unit: Unit) -> Threshold:
     return result
 
 
-def unit_rows(campaign: Campaign, units: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
+def unit_rows(campaign: Campaign) -> QuerySet[Unit]:
     """Every unit of the campaign with its counts, in one grouped query over the roster."""
     cutoff = campaign.card_cutoff()
     eligible = Q(workers__eligible=True)
-    units = units if units is not None else campaign.units.all()
-    return units.select_related("workplace", "workplace__employer").annotate(
+    return campaign.units.select_related("workplace", "workplace__employer").annotate(
         n_workers=Count("workers", filter=eligible),
         n_cards=Count("workers", filter=eligible & Q(workers__card_signed_at__gte=cutoff)),
         n_expired=Count("workers", filter=eligible & Q(workers__card_signed_at__lt=cutoff)),
@@ -202,29 +202,21 @@ def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     )
 
 
-DRILLS = {
-    "workers": Q(eligible=True),
-    "carded": Q(eligible=True),  # narrowed by the cutoff below
-    "uncarded": Q(eligible=True),
-    "expired": Q(eligible=True),
-    "low": Q(eligible=True, support__in=(1, 2)),
-    "committee": Q(on_committee=True),
-    "uncovered": Q(eligible=True, on_committee=False, contact__isnull=True),
-    "unassessed": Q(eligible=True, support__isnull=True),
-}
-
-
 def drill(campaign: Campaign, workers: QuerySet[Worker], show: str) -> QuerySet[Worker]:
-    """The workers behind one number of the roll-up (or a unit's page)."""
+    """The workers behind one number of the roll-up (or a unit's page); anything else: everyone."""
     cutoff = campaign.card_cutoff()
-    workers = workers.filter(DRILLS.get(show, Q()))
-    if show == "carded":
-        workers = workers.filter(card_signed_at__gte=cutoff)
-    elif show == "uncarded":
-        workers = workers.filter(Q(card_signed_at__isnull=True) | Q(card_signed_at__lt=cutoff))
-    elif show == "expired":
-        workers = workers.filter(card_signed_at__lt=cutoff)
-    return workers
+    eligible = Q(eligible=True)
+    lists = {
+        "workers": eligible,
+        "carded": eligible & Q(card_signed_at__gte=cutoff),
+        "uncarded": eligible & (Q(card_signed_at__isnull=True) | Q(card_signed_at__lt=cutoff)),
+        "expired": eligible & Q(card_signed_at__lt=cutoff),
+        "low": eligible & Q(support__in=(1, 2)),
+        "unassessed": eligible & Q(support__isnull=True),
+        "committee": Q(on_committee=True),
+        "uncovered": eligible & Q(on_committee=False, contact__isnull=True),
+    }
+    return workers.filter(lists.get(show, Q()))
 
 
 # --- matching ------------------------------------------------------------------------------------
@@ -266,8 +258,7 @@ def suggestions(request: Request, *, mentors: bool = False, limit: int = 3) -> l
         score, reasons = 0.0, []
         if request.industry in volunteer.industries:
             score += 3
-            reasons.append(str(dict(Request._meta.get_field("industry").choices or [])
-                               .get(request.industry, request.industry)))
+            reasons.append(str(Industry(request.industry).label))
         if request.language in volunteer.languages:
             score += 2 if request.language != "en" else 0.5
             reasons.append({"es": "habla español", "en": "speaks English"}.get(request.language,

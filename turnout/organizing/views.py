@@ -325,8 +325,8 @@ def campaign_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _roster(unit: Unit, show: str) -> Any:
-    workers = selectors.drill(unit.campaign, unit.workers.all(), show) if show else unit.workers.all()
-    return workers.select_related("person", "department", "shift", "job", "contact__person")
+    return selectors.drill(unit.campaign, unit.workers.all(), show).select_related(
+        "person", "department", "shift", "job", "contact__person")
 
 
 @login_required
