@@ -75,7 +75,7 @@ bench-outbox: $(STAMP)
 
 # Events: public RSVP posts from 50 clients for 60 s against `turnout serve`, beside /health.
 bench-events: $(STAMP)
-	for engine in sqlite postgres; do $(PY) benchmarks/bench_rsvp.py --engine $$engine --seconds 60 || exit 1; done
+	for engine in sqlite postgres; do $(PY) benchmarks/bench_rsvp.py --engine $$engine --seconds 60 --worker after || exit 1; done
 
 # Public forms: sign-up submissions from 50 clients for 60 s against `turnout serve`, beside /health.
 bench-forms: $(STAMP)

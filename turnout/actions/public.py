@@ -72,7 +72,7 @@ def share_context(request: HttpRequest, record: Any, person: Person | None, text
     if person is not None:
         url += "?" + urlencode({"ref": services.share_code(person)})
     message = f"{text} {url}"
-    return {"share_url": url, "share_text": text, "share_sms": "sms:?&" + urlencode({"body": message}),
+    return {"share_url": url, "share_text": text, "share_own": person is not None, "share_sms": "sms:?&" + urlencode({"body": message}),
             "share_mail": "mailto:?" + urlencode({"subject": text, "body": message}).replace("+", "%20"),
             "share_whatsapp": "https://wa.me/?" + urlencode({"text": message})}
 

@@ -8,9 +8,12 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
+from turnout.core import geo
 from turnout.events.models import Event, EventCampaign, Question, Shift
 from turnout.events.services import RsvpRequest
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
@@ -23,6 +26,17 @@ US_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Ph
 def sms_consent_text() -> str:
     return str(_("Text me about this event and other actions from %(org)s. Msg & data rates may apply. "
                  "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+def form_parts(event: Event) -> tuple[list[Shift], list[Question]]:
+    """An event's shifts and questions, read from the database once per change of the event
+    (saving a shift or a question marks its event changed) rather than on every RSVP."""
+    key = f"events:form:{event.pk}:{event.updated_at.timestamp()}"
+    parts = cache.get(key)
+    if parts is None:
+        parts = (list(event.shifts.all()), list(event.questions.all()))
+        cache.set(key, parts, 600)
+    return parts
 
 
 class RsvpForm(forms.Form):
@@ -45,15 +59,15 @@ class RsvpForm(forms.Form):
         self.event = event
         self.fields["sms_consent"].label = sms_consent_text()
         self.questions: list[Question] = []
+        self.shifts: list[Shift] = []
         if event is None:
             return
-        shifts = list(event.shifts.all())
-        if shifts:
+        self.shifts, self.questions = form_parts(event)
+        if self.shifts:
             zone = event.zone
             self.fields["shift"] = forms.ChoiceField(
                 label=_("Shift"), choices=[(str(s.pk), f"{s.label} — {s.starts_at.astimezone(zone):%-I:%M %p}")
-                                           for s in shifts])
-        self.questions = list(event.questions.all())
+                                           for s in self.shifts])
         for question in self.questions:
             name = f"q{question.pk}"
             if question.kind == Question.Kind.CHOICE:
@@ -84,6 +98,12 @@ class RsvpForm(forms.Form):
         except InvalidContact as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data["postal_code"].strip()
+        if value and geo.lookup_zip(value) is None:
+            raise forms.ValidationError(_("We do not know this ZIP code."))
+        return value
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("email") and not data.get("phone") and not self.errors.get("email") \
@@ -101,11 +121,19 @@ class RsvpForm(forms.Form):
         return {q.label: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
                 if self.cleaned_data.get(f"q{q.pk}")}
 
+    def intake_data(self, source: str, ref: str) -> dict[str, Any]:
+        """The form as it will wait for a worker (`services.rsvp_later`): what `person_request` holds,
+        in plain values, and the share code it came with."""
+        data = self.cleaned_data
+        return {"given_name": data["given_name"], "family_name": data["family_name"], "email": data["email"],
+                "phone": data["phone"], "postal_code": data["postal_code"], "language": (get_language() or "en")[:2],
+                "sms_consent_text": str(self.fields["sms_consent"].label) if data["sms_consent"] else "",
+                "shift_id": int(data["shift"]) if data.get("shift") else None, "answers": self.answers(),
+                "source": source, "ref": ref}
+
     def person_request(self, source: str) -> RsvpRequest:
         """What the form asked for, with the consent words the person saw (this form's own label),
         in their language."""
-        from django.utils.translation import get_language
-
         data = self.cleaned_data
         return RsvpRequest(
             given_name=data["given_name"], family_name=data["family_name"], email=data["email"],

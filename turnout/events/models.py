@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, User
@@ -137,6 +139,12 @@ class Event(BaseModel):
         return ", ".join(p for p in (self.venue, self.address, self.locality, self.region) if p)
 
 
+def touch(event_id: int) -> None:
+    """Mark an event changed when its shifts or questions change: its RSVP form is read once per
+    change (see `forms.form_parts`)."""
+    Event.objects.filter(pk=event_id).update(updated_at=timezone.now())
+
+
 class Shift(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shifts")
     label = models.CharField(_("shift"), max_length=100)
@@ -149,6 +157,15 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch(self.event_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        touch(self.event_id)
+        return result
 
 
 class Question(models.Model):
@@ -169,6 +186,15 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch(self.event_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        touch(self.event_id)
+        return result
 
 
 class Rsvp(BaseModel):
@@ -207,3 +233,29 @@ class Rsvp(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("public_rsvp", args=[self.key])
+
+
+class RsvpIntake(models.Model):
+    """An RSVP form as it arrived, for an event whose seat needs no deciding (no limit, not
+    members-only): the person is answered at once and a worker turns the submission into a
+    person and an RSVP, in order. `key` becomes the RSVP's own key, so the link the person got
+    on their answer page keeps working. Once settled the form's contents are dropped."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("waiting")
+        GOING = "going", _("signed up")
+        EXISTING = "existing", _("already signed up")
+        REFUSED = "refused", _("refused")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40, default=new_host_key, unique=True)
+    data = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING)
+    reason = models.CharField(max_length=200, blank=True)  # why it was refused, in the person's language
+
+    class Meta:
+        indexes = [models.Index(fields=["outcome", "id"], name="rsvp_intake_pending")]
+
+    def __str__(self) -> str:
+        return f"RSVP intake {self.pk} → {self.event_id}: {self.outcome or 'waiting'}"

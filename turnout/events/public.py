@@ -22,14 +22,15 @@ from turnout.events.forms import (
     HostProposalForm,
     RsvpForm,
 )
-from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
+from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Status, Visibility
 from turnout.people.services import UnknownZip
 
 OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
 
 
-def _public_event(public_id: Any) -> Event:
-    event = get_object_or_404(Event.objects.select_related("group", "campaign"), public_id=public_id)
+def _public_event(public_id: Any, related: bool = True) -> Event:
+    events = Event.objects.select_related("group", "campaign") if related else Event.objects
+    event = get_object_or_404(events, public_id=public_id)
     if event.status == Status.DRAFT or event.awaiting_approval:
         raise Http404  # drafts and sites waiting for approval are reached through the console
     return event
@@ -45,12 +46,22 @@ def _check_your_messages(request: HttpRequest, event: Event, embed: bool = False
 def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
     """The event and its RSVP form; embedded (…/embed/) on another site, the answer is shown in
     the frame with a link to the person's own RSVP page."""
-    event = _public_event(public_id)
+    # A form sent in needs only the event's own row (the page shown again reads the rest as needed).
+    event = _public_event(public_id, related=request.method != "POST")
     form = RsvpForm(request.POST or None, event=event)
     ref = actions.referral_code(request)
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
+        if not embed and services.takes_intake(event, form.shifts):
+            # No seat to decide: the person is answered now, a worker makes their RSVP (as fast as a
+            # rally's crowd sends the form), and their link shows it as soon as it exists.
+            try:
+                intake = services.rsvp_later(event, form.intake_data("form", ref))
+            except services.EventError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("public_rsvp", intake.key)
         try:
             answer, created = services.rsvp(event, form.person_request("embed" if embed else "form"))
         except UnknownZip:
@@ -80,18 +91,44 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
         "other_dates": [(e, services.when_text(e)) for e in services.occurrences(event)]})
 
 
+def _rsvps() -> Any:
+    return Rsvp.objects.select_related("event", "person", "shift", "event__group")
+
+
 def _answer(key: str) -> Rsvp:
-    return get_object_or_404(Rsvp.objects.select_related("event", "person", "shift", "event__group"), key=key)
+    """The RSVP behind a person's own link; a form still waiting for the worker is settled now."""
+    answer = _rsvps().filter(key=key).first()
+    if answer is None:
+        intake = get_object_or_404(RsvpIntake, key=key)
+        services.settle(intake.pk)
+        answer = get_object_or_404(_rsvps(), key=key)
+    return answer
 
 
 def rsvp_page(request: HttpRequest, key: str) -> HttpResponse:
     """The person's own page: where they stand, the join link once going, calendar, cancel."""
-    answer = _answer(key)
+    answer = _rsvps().filter(key=key).first()
+    if answer is None:
+        return _intake_page(request, key)
     event = answer.event
     return render(request, "events/public_rsvp.html", {
         **share_context(request, event, answer.person, event.title),
         "answer": answer, "event": event, "when": services.when_text(
             event, answer.shift.starts_at if answer.shift else None)})
+
+
+def _intake_page(request: HttpRequest, key: str) -> HttpResponse:
+    """The answer to a form the worker has not settled yet: going (the event has no limit), with
+    the join link and calendar; once settled, what became of it. A form that named someone already
+    signed up gets the same answer as any repeated form."""
+    intake = get_object_or_404(RsvpIntake.objects.select_related("event", "event__group"), key=key)
+    event = intake.event
+    if intake.outcome == RsvpIntake.Outcome.EXISTING:
+        return _check_your_messages(request, event)
+    shift = event.shifts.filter(pk=intake.data["shift_id"]).first() if intake.data.get("shift_id") else None
+    return render(request, "events/public_intake.html", {
+        **share_context(request, event, None, event.title), "intake": intake, "event": event, "shift": shift,
+        "when": services.when_text(event, shift.starts_at if shift else None)})
 
 
 @require_POST

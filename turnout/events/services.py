@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group, User
 from turnout.core import audit, geo
 from turnout.core.models import AuditEntry
-from turnout.events.models import Event, EventCampaign, Rsvp, Shift, Status, Visibility
+from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Shift, Status, Visibility
 from turnout.messaging import sending
 from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
@@ -144,15 +144,105 @@ def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
     raise AssertionError("unreachable")
 
 
-def _rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
+def _rsvp(event: Event, request: RsvpRequest, key: str = "") -> tuple[Rsvp, bool]:
     event = Event.objects.get(pk=event.pk)
-    _check_open(event, request)
+    _check_open(event, request.source)
     email, phone = contacts(request.email, request.phone)
     member = event.visibility != Visibility.MEMBERS or _already_member(event, email, phone)
     person = signed_up(event.group, request, email, phone, f"RSVP: {event.title}")
     shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
     return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
-                     notify=request.source != "host", waitlist=not member)
+                     notify=request.source != "host", waitlist=not member, key=key)
+
+
+def takes_intake(event: Event, shifts: list[Shift]) -> bool:
+    """Can this event's RSVP form be answered before the RSVP is made? Only when no seat has to
+    be decided while the person waits: no limit on the event or its shifts, and not members-only
+    (whose answer depends on who the person is)."""
+    return (event.capacity is None and event.visibility != Visibility.MEMBERS
+            and all(shift.capacity is None for shift in shifts))
+
+
+def rsvp_later(event: Event, data: dict[str, Any]) -> RsvpIntake:
+    """Keep an RSVP form exactly as sent, for a worker to make the person and the RSVP (see
+    `settle`). The event must take intake (`takes_intake`); closed or past events are refused
+    here, while the person can still be told."""
+    _check_open(event, data.get("source", "form"))
+    intake = RsvpIntake.objects.create(event=event, data=data)
+    transaction.on_commit(_settle_soon)
+    return intake
+
+
+# A burst of RSVPs asks for one settling run, not one per form: a run settles everything waiting,
+# and clears this key as it starts (see `tasks.settle_rsvps`).
+SETTLE_DEBOUNCE_KEY = "events:settle-rsvps"
+
+
+def _settle_soon() -> None:
+    from django.core.cache import cache
+
+    from turnout.events.tasks import settle_rsvps
+
+    if cache.add(SETTLE_DEBOUNCE_KEY, 1, timeout=1):
+        settle_rsvps.enqueue()
+
+
+def settle(intake_id: int) -> RsvpIntake | None:
+    """Make the person and the RSVP a waiting form asked for, exactly once: a form already
+    settled (by a worker, or by its own link being used) is left alone. The form's contents are
+    dropped once settled; what remains is the outcome, for the person's own link."""
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _settle(intake_id)
+        except IntegrityError:  # the same person signing up at this moment elsewhere: once more finds them
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _settle(intake_id: int) -> RsvpIntake | None:
+    from turnout.actions import services as actions
+    from turnout.people.services import UnknownZip
+
+    intake = RsvpIntake.objects.select_for_update().filter(pk=intake_id, outcome="").first()
+    if intake is None:
+        return None
+    data = intake.data
+    with translation.override(data.get("language") or "en"):
+        shift = Shift.objects.filter(event_id=intake.event_id, pk=data["shift_id"]).first() \
+            if data.get("shift_id") else None
+        request = RsvpRequest(
+            given_name=data["given_name"], family_name=data.get("family_name", ""), email=data.get("email", ""),
+            phone=data.get("phone", ""), postal_code=data.get("postal_code", ""),
+            language=data.get("language", "en"), sms_consent_text=data.get("sms_consent_text", ""),
+            shift=shift, answers=data.get("answers") or {}, source=data.get("source", "form"))
+        try:
+            with transaction.atomic():
+                answer, created = _rsvp(Event(pk=intake.event_id), request, key=intake.key)
+        except UnknownZip:
+            intake.outcome, intake.reason = RsvpIntake.Outcome.REFUSED, _("We do not know this ZIP code.")
+        except EventError as exc:
+            intake.outcome, intake.reason = RsvpIntake.Outcome.REFUSED, str(exc)[:200]
+        else:
+            intake.outcome = RsvpIntake.Outcome.GOING if created else RsvpIntake.Outcome.EXISTING
+            if created:
+                actions.credit(code=data.get("ref", ""), person=answer.person, kind="event",
+                               action_id=intake.event_id)
+    intake.data = {}
+    intake.save(update_fields=["outcome", "reason", "data"])
+    return intake
+
+
+def settle_waiting(batch: int = 200) -> int:
+    """Settle every waiting RSVP form, oldest first; how many were settled. Settled forms older
+    than a week are removed (the person's RSVP, if any, has its own record)."""
+    settled = 0
+    while ids := list(RsvpIntake.objects.filter(outcome="").order_by("id").values_list("id", flat=True)[:batch]):
+        for pk in ids:
+            settled += settle(pk) is not None
+    RsvpIntake.objects.exclude(outcome="").filter(received_at__lt=timezone.now() - timedelta(days=7)).delete()
+    return settled
 
 
 def contacts(email: str, phone: str) -> tuple[str, str]:
@@ -191,7 +281,7 @@ def signed_up(group: Group, request: RsvpRequest, email: str, phone: str, detail
 
 
 def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answers: dict[str, Any] | None = None,
-              source: str = "form", notify: bool = True, waitlist: bool = False) -> tuple[Rsvp, bool]:
+              source: str = "form", notify: bool = True, waitlist: bool = False, key: str = "") -> tuple[Rsvp, bool]:
     """Give someone already known a seat (or a waitlist place): (rsvp, created). Must run in a
     transaction; the event's row is locked while seats are counted. `waitlist` holds them for an
     organizer (someone not yet a member, for a members-only event)."""
@@ -216,16 +306,16 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
     else:
         answer = Rsvp.objects.create(event=event, person=person, shift=shift, status=seat,
                                      answers=answers or {}, source=source,
-                                     confirmed_at=timezone.now() if notify else None)
+                                     confirmed_at=timezone.now() if notify else None, **({"key": key} if key else {}))
     if notify:
         _confirm_later(answer)
     return answer, existing is None
 
 
-def _check_open(event: Event, request: RsvpRequest) -> None:
+def _check_open(event: Event, source: str) -> None:
     if event.status not in (Status.SCHEDULED, Status.STANDBY):
         raise EventError(_("This event is not taking RSVPs."))
-    if event.starts_at < timezone.now() - timedelta(hours=6) and request.source != "host":
+    if event.starts_at < timezone.now() - timedelta(hours=6) and source != "host":
         raise EventError(_("This event is over."))
 
 

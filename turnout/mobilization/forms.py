@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.core import geo
+from turnout.events import services as events
 from turnout.events.forms import RsvpForm
-from turnout.events.models import Event, EventCampaign, Status
+from turnout.events.models import Event, EventCampaign, Status, Visibility
 from turnout.mobilization.models import (
     AVAILABILITY,
     LANGUAGES,
@@ -107,6 +110,14 @@ class CaptainForm(forms.Form):
 
 
 class ActivationForm(forms.ModelForm):
+    # Or a new event for the action, made when the activation is saved (its place is the action's ZIP).
+    new_event_venue = forms.CharField(label=_("Or a new event: where people gather"), max_length=200, required=False,
+                                      help_text=_("Made with the activation's title, at the action's ZIP code, "
+                                                  "unlisted (only people with the link find it)."))
+    new_event_address = forms.CharField(label=_("Street address"), max_length=200, required=False)
+    new_event_date = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    new_event_time = forms.TimeField(label=_("Starts (local time)"), required=False,
+                                     widget=forms.TimeInput(attrs={"type": "time"}))
     availability_choice = forms.MultipleChoiceField(label=_("Available"), required=False, choices=AVAILABILITY,
                                                     widget=forms.CheckboxSelectMultiple)
     skills_choice = forms.MultipleChoiceField(label=_("With any of these skills"), required=False, choices=SKILLS,
@@ -118,7 +129,7 @@ class ActivationForm(forms.ModelForm):
         model = Activation
         fields = ["title", "body", "body_es", "channels", "event", "followup", "postal_code", "miles", "tag",
                   "is_drill", "sample_size", "ignore_quiet_hours", "override_reason", "escalate_below",
-                  "escalate_after", "escalate_miles"]
+                  "escalate_after", "escalate_miles", "escalate_captains"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3}), "body_es": forms.Textarea(attrs={"rows": 3}),
                    "followup": forms.Textarea(attrs={"rows": 2})}
         labels = {"ignore_quiet_hours": _("Emergency: send during quiet hours"),
@@ -150,14 +161,45 @@ class ActivationForm(forms.ModelForm):
             self.add_error("override_reason", _("Say why this cannot wait for quiet hours to end."))
         if data.get("is_drill") and not data.get("sample_size"):
             self.add_error("sample_size", _("A drill goes to a sample: say how many people."))
-        escalation = [data.get("escalate_below"), data.get("escalate_after"), data.get("escalate_miles")]
-        if any(escalation) and not all(escalation):
-            self.add_error("escalate_below", _("A second wave needs all three: how many yeses, after how many "
-                                               "minutes, and the wider radius."))
+        escalation = [data.get("escalate_below"), data.get("escalate_after")]
+        wave = data.get("escalate_miles") or data.get("escalate_captains")
+        if (any(escalation) or wave) and not (all(escalation) and wave):
+            self.add_error("escalate_below", _("A second wave needs how many yeses, after how many minutes, and "
+                                               "a wider radius or captains' calls (or both)."))
         if data.get("escalate_miles") and data.get("miles") and data["escalate_miles"] <= data["miles"]:
             self.add_error("escalate_miles", _("The second wave's radius must be wider than the first."))
         self._place = place
+        self._new_start = self._new_event_start(data, place)
         return data
+
+    def _new_event_start(self, data: dict[str, Any], place: geo.Place | None) -> datetime | None:
+        """When the new event starts, from its local day and time at the action's ZIP code."""
+        if not any(data.get(f"new_event_{name}") for name in ("venue", "address", "date", "time")):
+            return None
+        if data.get("event"):
+            self.add_error("new_event_venue", _("Link an existing event or describe a new one, not both."))
+        if not data.get("new_event_venue"):
+            self.add_error("new_event_venue", _("Say where people gather."))
+        if not data.get("new_event_date") or not data.get("new_event_time"):
+            self.add_error("new_event_date", _("Give the day and the local time the action starts."))
+            return None
+        if place is None:
+            self.add_error("postal_code", _("A new event needs the action's ZIP code."))
+            return None
+        start = events.wall_clock(data["new_event_date"], data["new_event_time"], place.time_zone)
+        if start <= timezone.now():
+            self.add_error("new_event_date", _("That time has passed."))
+        return start
+
+    def create_event(self, actor: User) -> Event | None:
+        """The new event described on the form, if any (call after `is_valid`)."""
+        if self._new_start is None:
+            return None
+        data = self.cleaned_data
+        return events.save_event(actor=actor, event=Event(
+            group=self.network.group, title=data["title"], venue=data["new_event_venue"],
+            address=data["new_event_address"], postal_code=data["postal_code"], starts_at=self._new_start,
+            visibility=Visibility.UNLISTED))
 
     def save(self, commit: bool = True) -> Activation:
         activation: Activation = super().save(commit=False)

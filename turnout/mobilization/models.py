@@ -134,10 +134,13 @@ class Activation(BaseModel):
     sample_size = models.PositiveIntegerField(_("drill sample size"), null=True, blank=True)
     ignore_quiet_hours = models.BooleanField(default=False)
     override_reason = models.CharField(max_length=300, blank=True)
-    # A second wave when too few say yes in time: a wider radius.
+    # A second wave when too few say yes in time: a wider radius, and/or captains asked to call
+    # their own people who have not answered.
     escalate_below = models.PositiveIntegerField(_("second wave if fewer yeses than"), null=True, blank=True)
     escalate_after = models.PositiveSmallIntegerField(_("after (minutes)"), null=True, blank=True)
     escalate_miles = models.PositiveSmallIntegerField(_("second wave within (miles)"), null=True, blank=True)
+    escalate_captains = models.BooleanField(_("ask captains to call their people who have not answered"),
+                                            default=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)

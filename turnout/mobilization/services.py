@@ -226,7 +226,9 @@ def _channel_messages(activation: Activation) -> list[Message]:
 @transaction.atomic
 def escalate(*, activation_id: int) -> int:
     """The second wave, when fewer than the set number said yes in time: members within the wider
-    radius who were not asked yet. Runs once; returns how many it reached."""
+    radius who were not asked yet, and/or an email to each captain whose people have not answered
+    (how many, and the link to their page of names and numbers: no names in the email). Runs once;
+    returns how many people it reached or put on a captain's list."""
     activation = Activation.objects.select_for_update().filter(pk=activation_id).first()
     if activation is None or activation.escalated_at is not None or not activation.escalate_below:
         return 0
@@ -235,14 +237,40 @@ def escalate(*, activation_id: int) -> int:
     activation.save(update_fields=["escalated_at"])
     if yeses >= activation.escalate_below:
         return 0
-    reached = _add_recipients(activation, wave=2, miles=activation.escalate_miles)
+    reached = _add_recipients(activation, wave=2, miles=activation.escalate_miles) if activation.escalate_miles else 0
     if reached:
         for message in _channel_messages(activation):
             sending.send_more(message=message, audience=wave_people(activation, 2))
-    audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=activation,
-                 summary=f"Second wave: {yeses} yes of {activation.escalate_below} wanted; {reached} more people",
+    calls = _ask_captains(activation) if activation.escalate_captains else {}
+    summary = f"Second wave: {yeses} yes of {activation.escalate_below} wanted; {reached} more people"
+    if calls:
+        summary += f"; {len(calls)} captains asked to call {sum(calls.values())} people"
+    audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=activation, summary=summary,
                  group=activation.network.group)
-    return reached
+    return reached + sum(calls.values())
+
+
+def _ask_captains(activation: Activation) -> dict[User, int]:
+    """Email each captain how many of their people were asked and have not answered."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    silent = Member.objects.filter(
+        network=activation.network, captain__isnull=False, captain__is_active=True,
+        person__in=Recipient.objects.filter(activation=activation).values("person")).exclude(
+        person__in=Response.objects.filter(activation=activation).values("person"))
+    counts = Counter(silent.values_list("captain", flat=True))
+    captains = {user: counts[user.pk] for user in User.objects.filter(pk__in=counts)}
+    link = settings.BASE_URL + reverse("mobilization:captain")
+    for captain, count in captains.items():
+        body = _("%(n)s of your people have not answered \"%(title)s\" and fewer people than needed have said "
+                 "yes. Please call them now: their names and numbers are on your page.\n\n%(link)s") % {
+            "n": count, "title": activation.title, "link": link}
+        address = captain.email
+        transaction.on_commit(lambda address=address, body=body: send_mail(  # type: ignore[misc]
+            f"{settings.ORGANIZATION_NAME}: " + _("Calls needed: %(title)s") % {"title": activation.title},
+            body, None, [address]))
+    return captains
 
 
 def _followup_text(activation: Activation) -> str:

@@ -10,6 +10,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -161,9 +162,11 @@ def activation_new(request: HttpRequest, public_id: Any) -> HttpResponse:
         raise PermissionDenied
     form = ActivationForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
-        activation = form.save(commit=False)
-        activation.created_by = _user(request)
-        activation.save()
+        with transaction.atomic():
+            activation = form.save(commit=False)
+            activation.event = form.create_event(_user(request)) or activation.event
+            activation.created_by = _user(request)
+            activation.save()
         return redirect(activation.get_absolute_url())
     return render(request, "mobilization/activation_form.html", {"form": form, "network": network})
 
@@ -176,7 +179,10 @@ def activation_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
         return redirect(activation.get_absolute_url())
     form = ActivationForm(request.POST or None, instance=activation, network=activation.network)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            activation = form.save(commit=False)
+            activation.event = form.create_event(_user(request)) or activation.event
+            activation.save()
         return redirect(activation.get_absolute_url())
     return render(request, "mobilization/activation_form.html", {"form": form, "network": activation.network})
 

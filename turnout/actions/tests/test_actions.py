@@ -259,9 +259,11 @@ class PetitionAndShareTests(TurnoutTestCase):
         event = save_event(actor=None, event=Event(group=self.local, title="Rally", postal_code="98101",
                                                    starts_at=timezone.now() + timedelta(days=2)))
         code = services.share_code(self.member)
-        response = self.client.post(f"{event.public_url()}?ref={code}", {
-            "given_name": "Ana", "email": "ana@example.org", "postal_code": "98101", "ref": code})
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(f"{event.public_url()}?ref={code}", {
+                "given_name": "Ana", "email": "ana@example.org", "postal_code": "98101", "ref": code})
         self.assertEqual(response.status_code, 302)
+        self.run_worker()  # the worker makes Ana's RSVP, and credits the share link she came by
         self.assertEqual(Referral.objects.get(kind=Referral.Kind.EVENT, action_id=event.pk).referrer, self.member)
         page = self.client.get(response["Location"])
         self.assertContains(page, "?ref=")

@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from turnout.core.testing import TurnoutTestCase, run_due_tasks
 from turnout.events import services
-from turnout.events.models import Event, EventCampaign, Rsvp, Shift
+from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Shift
 from turnout.messaging.transports import simple
 from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber
 
@@ -225,11 +225,22 @@ class PublicPageTests(TurnoutTestCase):
         self.assertContains(page, "<strong>Bring</strong>", html=False)
         self.assertNotContains(page, "<script>alert(1)</script>", html=False)
         self.assertNotContains(page, "meet.example/page")
-        response = self.client.post(event.public_url(), {"given_name": "Nia", "email": "nia@example.org",
-                                                         "postal_code": "98101"})
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(event.public_url(), {"given_name": "Nia", "email": "nia@example.org",
+                                                             "postal_code": "98101"})
+        # Answered at once, before any person or RSVP exists: the worker makes them.
+        self.assertEqual(response.status_code, 302)
+        link = response["Location"]
+        self.assertFalse(Rsvp.objects.exists())
+        waiting = self.client.get(link)
+        self.assertContains(waiting, "You're going!")
+        self.assertContains(waiting, "https://meet.example/page")
+        self.run_worker()
         answer = Rsvp.objects.get(event=event)
-        self.assertRedirects(response, answer.get_absolute_url())
-        mine = self.client.get(answer.get_absolute_url())
+        self.assertEqual(answer.get_absolute_url(), link)  # the link the person already has is theirs
+        self.assertEqual(answer.person.emails.get().address, "nia@example.org")
+        self.assertEqual(RsvpIntake.objects.get().data, {})  # what they typed is not kept twice
+        mine = self.client.get(link)
         self.assertContains(mine, "You're going!")
         self.assertContains(mine, "https://meet.example/page")
         self.client.post(f"/r/{answer.key}/cancel/")
@@ -300,15 +311,22 @@ class PublicPageTests(TurnoutTestCase):
 
     def test_someone_elses_email_never_opens_their_rsvp(self) -> None:
         event = make_event(self.local, kind="virtual", join_url="https://meet.example/private")
-        first = self.client.post(event.public_url(), {"given_name": "Ona", "email": "ona@example.org"})
+        with self.captureOnCommitCallbacks(execute=True):
+            first = self.client.post(event.public_url(), {"given_name": "Ona", "email": "ona@example.org"})
+        self.run_worker()
         answer = Rsvp.objects.get()
-        self.assertRedirects(first, answer.get_absolute_url())
+        self.assertEqual(first["Location"], answer.get_absolute_url())
         mail.outbox.clear()
         with self.captureOnCommitCallbacks(execute=True):
             prying = self.client.post(event.public_url(), {"given_name": "Someone", "email": "ona@example.org"})
-        self.assertEqual(prying.status_code, 200)
-        self.assertNotContains(prying, answer.key)
-        self.assertNotContains(prying, "meet.example/private")
+        self.assertNotIn(answer.key, prying["Location"])
+        self.run_worker()
+        theirs = self.client.get(prying["Location"])  # settled: the same answer as any repeated form
+        self.assertContains(theirs, "Check your email or texts")
+        self.assertNotContains(theirs, answer.key)
+        self.assertNotContains(theirs, "meet.example/private")
+        self.assertEqual(self.client.post(prying["Location"] + "cancel/").status_code, 404)
+        self.assertEqual(Rsvp.objects.get().status, "going")
         self.run_worker()
         self.assertEqual(mail.outbox, [])  # confirmed a moment ago: not sent again yet
         with time_machine.travel(NOW + timedelta(minutes=11), tick=False), \
@@ -337,6 +355,101 @@ class PublicPageTests(TurnoutTestCase):
         everywhere = self.client.get("/find/").content.decode()
         self.assertIn("Wed, Nov 4, 5 p.m. CST", everywhere)
         self.assertIn(services.when_text(seattle), everywhere)
+
+
+class IntakeTests(TurnoutTestCase):
+    """An event with no seat to decide answers its RSVP form at once; the worker makes the RSVP."""
+
+    def setUp(self) -> None:
+        self.travel_to(NOW)
+        self.event = make_event(self.local, kind="virtual", join_url="https://meet.example/intake")
+
+    def send(self, event: Event | None = None, **fields: str) -> Any:
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post((event or self.event).public_url(),
+                                    {"given_name": "Nia", "email": "nia@example.org", **fields})
+
+    def settle_runs(self) -> int:
+        from django_tasks_db.models import DBTaskResult
+
+        return DBTaskResult.objects.filter(task_path="turnout.events.tasks.settle_rsvps").ready().count()
+
+    def test_a_burst_of_forms_asks_for_one_run_and_each_becomes_one_rsvp(self) -> None:
+        for n in range(5):
+            self.assertEqual(self.send(email=f"p{n}@example.org").status_code, 302)
+        self.send(email="p0@example.org")  # a double click, or a retry
+        self.assertEqual(self.settle_runs(), 1)
+        self.assertEqual(RsvpIntake.objects.filter(outcome="").count(), 6)
+        self.run_worker()
+        self.assertEqual(Rsvp.objects.filter(event=self.event, status="going").count(), 5)
+        self.assertEqual(sorted(RsvpIntake.objects.values_list("outcome", flat=True)),
+                         ["existing", "going", "going", "going", "going", "going"])
+        self.assertEqual(len(mail.outbox), 5)  # one confirmation each; the repeat was confirmed a moment ago
+        # One more look two seconds later catches a form that committed just as the run ended.
+        self.assertEqual(self.send(email="late@example.org").status_code, 302)
+        self.travel_to(NOW + timedelta(seconds=3))
+        self.run_worker()
+        self.assertTrue(Rsvp.objects.filter(person__emails__address="late@example.org").exists())
+
+    def test_settling_twice_makes_one_rsvp(self) -> None:
+        self.send()
+        intake = RsvpIntake.objects.get()
+        self.assertIsNotNone(services.settle(intake.pk))
+        self.assertIsNone(services.settle(intake.pk))  # a second worker, or the person's own link
+        self.run_worker()
+        self.assertEqual(Rsvp.objects.count(), 1)
+        self.assertEqual(Person.objects.filter(given_name="Nia").count(), 1)
+
+    def test_the_link_can_cancel_or_add_to_the_calendar_before_the_worker_runs(self) -> None:
+        link = self.send()["Location"]
+        entry = icalendar.Calendar.from_ical(self.client.get(link + "calendar.ics").content).walk("VEVENT")[0]
+        self.assertIn("meet.example/intake", str(entry["DESCRIPTION"]))  # made now, for the person's calendar
+        self.client.post(link + "cancel/")
+        self.assertEqual(Rsvp.objects.get().status, "cancelled")
+        self.run_worker()
+        self.assertEqual(Rsvp.objects.get().status, "cancelled")  # the worker does not bring it back
+
+    def test_an_event_cancelled_before_the_worker_runs_refuses_with_the_reason(self) -> None:
+        link = self.send(sms_consent="on", phone="2065550123")["Location"]
+        services.cancel_event(actor=None, event=self.event)
+        self.run_worker()
+        self.assertFalse(Rsvp.objects.exists())
+        page = self.client.get(link)
+        self.assertContains(page, "You're not signed up")
+        self.assertContains(page, "This event is not taking RSVPs.")
+        self.assertNotContains(page, "meet.example/intake")
+        self.assertEqual(RsvpIntake.objects.get().data, {})
+
+    def test_a_spanish_form_is_settled_in_spanish(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(self.event.public_url(), {"given_name": "Zoe", "phone": "2065550199",
+                                                       "sms_consent": "on"}, headers={"Accept-Language": "es"})
+        self.run_worker()
+        consent = ConsentEvent.objects.get(channel="sms", person__given_name="Zoe")
+        self.assertIn("Responda STOP", consent.consent_text)
+        self.assertEqual(Person.objects.get(given_name="Zoe").language, "es")
+
+    def test_an_unknown_zip_or_a_closed_event_is_said_at_once(self) -> None:
+        response = self.send(postal_code="00000")
+        self.assertContains(response, "We do not know this ZIP code.")
+        self.assertContains(response, 'value="Nia"')
+        self.event.starts_at = NOW - timedelta(days=1)
+        self.event.save()
+        self.assertContains(self.send(), "This event is over.")
+        self.assertFalse(RsvpIntake.objects.exists())
+
+    def test_a_limit_a_limited_shift_or_members_only_decides_while_the_person_waits(self) -> None:
+        limited = make_event(self.local, title="Bus to Olympia", capacity=1)
+        self.send(limited)
+        self.assertEqual(Rsvp.objects.get(event=limited).status, "going")
+        shifted = make_event(self.local, title="Phone bank")
+        shift = Shift.objects.create(event=shifted, label="Evening", starts_at=shifted.starts_at, capacity=3)
+        self.send(shifted, shift=str(shift.pk))
+        self.assertEqual(Rsvp.objects.get(event=shifted).shift, shift)
+        members = make_event(self.local, title="Members meeting", visibility="members")
+        self.assertContains(self.send(members, email="ola@example.org"), "Check your email or texts")
+        self.assertEqual(Rsvp.objects.get(event=members).status, "waitlist")
+        self.assertFalse(RsvpIntake.objects.exists())
 
 
 class ConsoleTests(TurnoutTestCase):

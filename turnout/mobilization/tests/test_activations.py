@@ -193,6 +193,57 @@ class ActivationTests(TurnoutTestCase):
         self.assertEqual(Recipient.objects.get(activation=activation, person=tacoma.person).wave, 2)
         self.assertEqual(services.board(activation).waves, {1: 2, 2: 1})
 
+    def test_the_second_wave_asks_captains_to_call_their_people_who_have_not_answered(self) -> None:
+        from django.core import mail
+
+        from turnout.accounts.models import Role
+        from turnout.core.testing import make_staff
+
+        captain = make_staff("captain@example.org", self.local, Role.HOST)
+        other_captain = make_staff("other@example.org", self.local, Role.HOST)
+        Member.objects.filter(pk__in=[self.maria.pk, self.near.pk]).update(captain=captain)
+        Member.objects.filter(pk=self.far.pk).update(captain=other_captain)  # never asked: too far
+        activation = self.make_activation(escalate_below=2, escalate_after=10, escalate_captains=True)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.activate(actor=self.organizer, activation=activation)
+        self.run_worker()
+        self.text_in("Y", provider_id="maria-yes")  # Maria answers; Nia does not
+        self.run_worker()
+        mail.outbox.clear()
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=9))
+        self.run_worker()
+        self.assertEqual(mail.outbox, [])  # not yet
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=11))
+        self.run_worker()
+        self.assertEqual([m.to for m in mail.outbox], [["captain@example.org"]])
+        body = mail.outbox[0].body
+        self.assertIn('1 of your people have not answered "Westlake rally"', body)
+        self.assertIn("/mobilize/captain/", body)
+        self.assertNotIn("Nia", body)  # names and numbers stay behind the captain's login
+        self.assertNotIn("+1206", body)
+        self.assertIn("1 captains asked to call 1 people",
+                      AuditEntry.objects.filter(target_id=str(activation.public_id)).first().summary)
+        self.login(captain)
+        self.assertContains(self.client.get("/mobilize/captain/"), "Nia")
+
+    def test_enough_yeses_in_time_and_captains_are_not_asked(self) -> None:
+        from django.core import mail
+
+        from turnout.accounts.models import Role
+        from turnout.core.testing import make_staff
+
+        Member.objects.filter(pk=self.near.pk).update(captain=make_staff("c@example.org", self.local, Role.HOST))
+        activation = self.make_activation(escalate_below=1, escalate_after=10, escalate_captains=True)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.activate(actor=self.organizer, activation=activation)
+        self.run_worker()
+        self.text_in("Y", provider_id="maria-yes")
+        self.run_worker()
+        mail.outbox.clear()
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=11))
+        self.run_worker()
+        self.assertEqual(mail.outbox, [])
+
     def test_an_emergency_override_sends_in_quiet_hours_and_is_on_record(self) -> None:
         self.travel_to(datetime(2026, 11, 4, 11, 0, tzinfo=UTC))  # 3 a.m. in Seattle
         quiet = self.make_activation(title="Quiet")
@@ -253,6 +304,45 @@ class ActivationPagesTests(TurnoutTestCase):
         self.assertEqual([s.to for s in simple.outbox], ["+12065550123"])
         board = self.client.get(activation.get_absolute_url())
         self.assertContains(board, 'data-testid="asked">1<')
+
+    def test_compose_with_a_new_event_at_the_action_and_yes_becomes_its_rsvp(self) -> None:
+        self.login(self.organizer)
+        response = self.client.post(f"/mobilize/networks/{self.network.public_id}/activate/", {
+            "title": "Rally at Westlake Park", "body": "Rally at Westlake Park, 6pm. Reply Y or N", "channels": "sms",
+            "postal_code": "98101", "new_event_venue": "Westlake Park", "new_event_address": "401 Pine St",
+            "new_event_date": "2026-11-04", "new_event_time": "18:00"})
+        activation = Activation.objects.get()
+        self.assertRedirects(response, activation.get_absolute_url())
+        event = activation.event
+        assert event is not None
+        self.assertEqual((event.title, event.venue, event.group, event.visibility),
+                         ("Rally at Westlake Park", "Westlake Park", self.local, "unlisted"))
+        self.assertEqual(event.starts_at, datetime(2026, 11, 5, 2, 0, tzinfo=UTC))  # 6 p.m. in Seattle
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/mobilize/activations/{activation.public_id}/send/")
+        self.run_worker()
+        raw = json.dumps({"id": "y1", "from": "+12065550123", "to": "+12065550000", "body": "SÍ"}).encode()
+        with override_settings(SMS_HTTP_SECRET=SECRET), self.captureOnCommitCallbacks(execute=True):
+            self.client.post("/hooks/sms/http/inbound", raw, content_type="application/json",
+                             headers={"X-Turnout-Signature": signature(raw, SECRET)})
+        self.run_worker()
+        self.assertEqual(Rsvp.objects.get(event=event).person, self.member)
+        self.assertIn("Westlake Park", simple.outbox[-1].body)  # the details the yes gets
+
+    def test_a_new_event_needs_a_place_and_a_time_to_come(self) -> None:
+        self.login(self.organizer)
+        url = f"/mobilize/networks/{self.network.public_id}/activate/"
+        base = {"title": "Rally", "body": "Rally. Reply Y or N", "channels": "sms", "new_event_venue": "Westlake Park"}
+        response = self.client.post(url, {**base, "new_event_date": "2026-11-04", "new_event_time": "18:00"})
+        self.assertContains(response, "A new event needs the action&#x27;s ZIP code.")
+        self.assertContains(response, 'value="Westlake Park"')
+        response = self.client.post(url, {**base, "postal_code": "98101", "new_event_date": "2026-11-03",
+                                          "new_event_time": "18:00"})
+        self.assertContains(response, "That time has passed.")
+        response = self.client.post(url, {**base, "postal_code": "98101"})
+        self.assertContains(response, "Give the day and the local time the action starts.")
+        self.assertFalse(Activation.objects.exists())
+        self.assertFalse(Event.objects.exists())
 
     def test_bad_input_keeps_what_was_typed(self) -> None:
         self.login(self.organizer)

@@ -19,9 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from turnout.events.tasks import settle_rsvps
         from turnout.messaging.sending import recover
 
         recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
+        settle_rsvps.enqueue(last_look=True)  # RSVP forms that arrived while no worker ran
         if not options["burst"]:
             threading.Thread(target=_recover_every_minute, daemon=True).start()
         if settings.REDIS_URL:
@@ -36,13 +38,15 @@ class Command(BaseCommand):
 def _recover_every_minute() -> None:
     from django.db import close_old_connections
 
+    from turnout.events.services import settle_waiting
     from turnout.messaging.sending import recover
 
     while True:
         time.sleep(60)
         try:
             recover()
+            settle_waiting()  # a form that slipped past every settling run
         except Exception:  # keep recovering; one failure (a database restart) must not end it
-            logging.getLogger(__name__).exception("Recovering messages failed")
+            logging.getLogger(__name__).exception("Recovering messages or RSVP forms failed")
         finally:
             close_old_connections()
