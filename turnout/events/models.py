@@ -145,7 +145,25 @@ def touch(event_id: int) -> None:
     Event.objects.filter(pk=event_id).update(updated_at=timezone.now())
 
 
-class Shift(models.Model):
+class EventPart(models.Model):
+    """A shift or a question: changing one marks its event changed."""
+
+    event_id: int
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch(self.event_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        touch(self.event_id)
+        return result
+
+
+class Shift(EventPart):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shifts")
     label = models.CharField(_("shift"), max_length=100)
     starts_at = models.DateTimeField()
@@ -158,17 +176,8 @@ class Shift(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        touch(self.event_id)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        result = super().delete(*args, **kwargs)
-        touch(self.event_id)
-        return result
-
-
-class Question(models.Model):
+class Question(EventPart):
     class Kind(models.TextChoices):
         TEXT = "text", _("text")
         CHOICE = "choice", _("one choice")
@@ -186,15 +195,6 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        touch(self.event_id)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        result = super().delete(*args, **kwargs)
-        touch(self.event_id)
-        return result
 
 
 class Rsvp(BaseModel):

@@ -113,7 +113,7 @@ def rsvp_page(request: HttpRequest, key: str) -> HttpResponse:
     event = answer.event
     return render(request, "events/public_rsvp.html", {
         **share_context(request, event, answer.person, event.title),
-        "answer": answer, "event": event, "when": services.when_text(
+        "answer": answer, "event": event, "seated": answer.status == Rsvp.Status.GOING, "when": services.when_text(
             event, answer.shift.starts_at if answer.shift else None)})
 
 
@@ -128,6 +128,7 @@ def _intake_page(request: HttpRequest, key: str) -> HttpResponse:
     shift = event.shifts.filter(pk=intake.data["shift_id"]).first() if intake.data.get("shift_id") else None
     return render(request, "events/public_intake.html", {
         **share_context(request, event, None, event.title), "intake": intake, "event": event, "shift": shift,
+        "seated": intake.outcome != RsvpIntake.Outcome.REFUSED,
         "when": services.when_text(event, shift.starts_at if shift else None)})
 
 

@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.core import mail
 from django.test import override_settings
 
+from turnout.accounts.models import Role
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person
+from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.events.models import Event, Rsvp
 from turnout.events.services import save_event
 from turnout.messaging.models import Delivery, InboundMessage
@@ -194,11 +196,6 @@ class ActivationTests(TurnoutTestCase):
         self.assertEqual(services.board(activation).waves, {1: 2, 2: 1})
 
     def test_the_second_wave_asks_captains_to_call_their_people_who_have_not_answered(self) -> None:
-        from django.core import mail
-
-        from turnout.accounts.models import Role
-        from turnout.core.testing import make_staff
-
         captain = make_staff("captain@example.org", self.local, Role.HOST)
         other_captain = make_staff("other@example.org", self.local, Role.HOST)
         Member.objects.filter(pk__in=[self.maria.pk, self.near.pk]).update(captain=captain)
@@ -227,11 +224,6 @@ class ActivationTests(TurnoutTestCase):
         self.assertContains(self.client.get("/mobilize/captain/"), "Nia")
 
     def test_enough_yeses_in_time_and_captains_are_not_asked(self) -> None:
-        from django.core import mail
-
-        from turnout.accounts.models import Role
-        from turnout.core.testing import make_staff
-
         Member.objects.filter(pk=self.near.pk).update(captain=make_staff("c@example.org", self.local, Role.HOST))
         activation = self.make_activation(escalate_below=1, escalate_after=10, escalate_captains=True)
         with self.captureOnCommitCallbacks(execute=True):
@@ -356,9 +348,6 @@ class ActivationPagesTests(TurnoutTestCase):
         self.assertFalse(Activation.objects.exists())
 
     def test_a_captain_sees_their_own_people_only(self) -> None:
-        from turnout.accounts.models import Role
-        from turnout.core.testing import make_staff
-
         captain = make_staff("captain@example.org", self.local, Role.HOST)
         other = make_person(self.local, given_name="Olga", phone="+12065550199")
         Member.objects.filter(person=self.member).update(captain=captain)
