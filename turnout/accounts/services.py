@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth import login
 from django.core import signing
@@ -18,6 +20,15 @@ from turnout.core import audit
 from turnout.core.models import AuditEntry
 
 INVITATION_SALT = "turnout.invitation"
+
+
+def email_staff(subject: str, body: str, emails: Iterable[str]) -> None:
+    """Email staff once the transaction commits, the organization's name before the subject.
+    Bodies carry links to pages behind a login, never the words or numbers of the people concerned."""
+    to = sorted(set(emails))
+    if to:
+        transaction.on_commit(lambda: send_mail(f"{settings.ORGANIZATION_NAME}: {subject}", body,
+                                                settings.DEFAULT_FROM_EMAIL, to))
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -40,10 +51,7 @@ def invite_staff(*, actor: User, group: Group, email: str, role: str, request: H
     invitation = Invitation.objects.create(email=email.lower(), group=group, role=role, invited_by=actor)
     link = f"{settings.BASE_URL}{reverse('accounts:accept_invitation', args=[invitation_token(invitation)])}"
     body = render_to_string("accounts/invitation_email.txt", {"invitation": invitation, "link": link, "actor": actor})
-    transaction.on_commit(lambda: send_mail(
-        f"{settings.ORGANIZATION_NAME}: you are invited to {group.name}", body,
-        settings.DEFAULT_FROM_EMAIL, [invitation.email],
-    ))
+    email_staff(f"you are invited to {group.name}", body, [invitation.email])
     audit.record(actor=actor, action=AuditEntry.Action.INVITE, target=invitation,
                  summary=f"Invited {invitation.email} as {role} of {group.name}", request=request, group=group)
     return invitation

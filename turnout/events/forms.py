@@ -121,25 +121,23 @@ class RsvpForm(forms.Form):
         return {q.label: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
                 if self.cleaned_data.get(f"q{q.pk}")}
 
-    def intake_data(self, source: str, ref: str) -> dict[str, Any]:
-        """The form as it will wait for a worker (`services.rsvp_later`): what `person_request` holds,
-        in plain values, and the share code it came with."""
+    def _request_fields(self, source: str) -> dict[str, Any]:
+        """What the form asked for, with the consent words the person saw (this form's own label),
+        in their language: `RsvpRequest`'s fields but the shift."""
         data = self.cleaned_data
         return {"given_name": data["given_name"], "family_name": data["family_name"], "email": data["email"],
                 "phone": data["phone"], "postal_code": data["postal_code"], "language": (get_language() or "en")[:2],
                 "sms_consent_text": str(self.fields["sms_consent"].label) if data["sms_consent"] else "",
-                "shift_id": int(data["shift"]) if data.get("shift") else None, "answers": self.answers(),
-                "source": source, "ref": ref}
+                "answers": self.answers(), "source": source}
+
+    def intake_data(self, source: str, ref: str) -> dict[str, Any]:
+        """The form as it waits for a worker (`services.rsvp_later`): plain values, the chosen
+        shift's id and the share code it came with."""
+        return {**self._request_fields(source), "shift_id": int(self.cleaned_data["shift"])
+                if self.cleaned_data.get("shift") else None, "ref": ref}
 
     def person_request(self, source: str) -> RsvpRequest:
-        """What the form asked for, with the consent words the person saw (this form's own label),
-        in their language."""
-        data = self.cleaned_data
-        return RsvpRequest(
-            given_name=data["given_name"], family_name=data["family_name"], email=data["email"],
-            phone=data["phone"], postal_code=data["postal_code"], language=(get_language() or "en")[:2],
-            sms_consent_text=str(self.fields["sms_consent"].label) if data["sms_consent"] else "",
-            shift=self.shift(), answers=self.answers(), source=source)
+        return RsvpRequest(**self._request_fields(source), shift=self.shift())
 
 
 class FindForm(forms.Form):

@@ -8,6 +8,7 @@ person per event; a second submission (a double click, a retry) returns the firs
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from turnout.messaging import sending
 from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
-from turnout.people.services import ContactChoice, record_consent, signup_person
+from turnout.people.services import ContactChoice, UnknownZip, record_consent, signup_person
 
 # A repeated RSVP form resends the confirmation no more often than this.
 RESEND_AFTER = timedelta(minutes=10)
@@ -134,10 +135,16 @@ def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
     """Sign someone up: going, or on the waitlist when full. (rsvp, created); the same person again
     gets their first RSVP back (a cancelled one comes back to life). Two submissions of the same
     person at once (a double click) race to add them; the loser tries once more and finds them."""
+    return _once_more_on_conflict(lambda: _rsvp(event, request))
+
+
+def _once_more_on_conflict[T](write: Callable[[], T]) -> T:
+    """Run `write` in a transaction; when it loses a race to add the same person (a unique
+    constraint), once more: the second time finds them."""
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _rsvp(event, request)
+                return write()
         except IntegrityError:
             if attempt:
                 raise
@@ -191,19 +198,11 @@ def settle(intake_id: int) -> RsvpIntake | None:
     """Make the person and the RSVP a waiting form asked for, exactly once: a form already
     settled (by a worker, or by its own link being used) is left alone. The form's contents are
     dropped once settled; what remains is the outcome, for the person's own link."""
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _settle(intake_id)
-        except IntegrityError:  # the same person signing up at this moment elsewhere: once more finds them
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    return _once_more_on_conflict(lambda: _settle(intake_id))
 
 
 def _settle(intake_id: int) -> RsvpIntake | None:
     from turnout.actions import services as actions
-    from turnout.people.services import UnknownZip
 
     intake = RsvpIntake.objects.select_for_update().filter(pk=intake_id, outcome="").first()
     if intake is None:
@@ -212,11 +211,8 @@ def _settle(intake_id: int) -> RsvpIntake | None:
     with translation.override(data.get("language") or "en"):
         shift = Shift.objects.filter(event_id=intake.event_id, pk=data["shift_id"]).first() \
             if data.get("shift_id") else None
-        request = RsvpRequest(
-            given_name=data["given_name"], family_name=data.get("family_name", ""), email=data.get("email", ""),
-            phone=data.get("phone", ""), postal_code=data.get("postal_code", ""),
-            language=data.get("language", "en"), sms_consent_text=data.get("sms_consent_text", ""),
-            shift=shift, answers=data.get("answers") or {}, source=data.get("source", "form"))
+        fields = {name: value for name, value in data.items() if name not in ("shift_id", "ref")}
+        request = RsvpRequest(**fields, shift=shift)
         try:
             with transaction.atomic():
                 answer, created = _rsvp(Event(pk=intake.event_id), request, key=intake.key)

@@ -24,10 +24,12 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import User
+from turnout.accounts.services import email_staff
 from turnout.core import audit, geo
 from turnout.core.models import AuditEntry
 from turnout.events import services as events
@@ -250,27 +252,20 @@ def escalate(*, activation_id: int) -> int:
     return reached + sum(calls.values())
 
 
-def _ask_captains(activation: Activation) -> dict[User, int]:
-    """Email each captain how many of their people were asked and have not answered."""
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
+def _ask_captains(activation: Activation) -> dict[int, int]:
+    """Email each captain how many of their people were asked and have not answered: {captain id: count}."""
     silent = Member.objects.filter(
         network=activation.network, captain__isnull=False, captain__is_active=True,
         person__in=Recipient.objects.filter(activation=activation).values("person")).exclude(
         person__in=Response.objects.filter(activation=activation).values("person"))
     counts = Counter(silent.values_list("captain", flat=True))
-    captains = {user: counts[user.pk] for user in User.objects.filter(pk__in=counts)}
     link = settings.BASE_URL + reverse("mobilization:captain")
-    for captain, count in captains.items():
-        body = _("%(n)s of your people have not answered \"%(title)s\" and fewer people than needed have said "
-                 "yes. Please call them now: their names and numbers are on your page.\n\n%(link)s") % {
-            "n": count, "title": activation.title, "link": link}
-        address = captain.email
-        transaction.on_commit(lambda address=address, body=body: send_mail(  # type: ignore[misc]
-            f"{settings.ORGANIZATION_NAME}: " + _("Calls needed: %(title)s") % {"title": activation.title},
-            body, None, [address]))
-    return captains
+    for captain_id, address in User.objects.filter(pk__in=counts).values_list("pk", "email"):
+        email_staff(_("Calls needed: %(title)s") % {"title": activation.title},
+                    _("%(n)s of your people have not answered \"%(title)s\" and fewer people than needed have "
+                      "said yes. Please call them now: their names and numbers are on your page.\n\n%(link)s") % {
+                        "n": counts[captain_id], "title": activation.title, "link": link}, [address])
+    return dict(counts)
 
 
 def _followup_text(activation: Activation) -> str:

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from turnout.accounts.models import Group, Role, User
+from turnout.accounts.services import email_staff
 from turnout.core import audit
 from turnout.core.exports import safe_cell
 from turnout.core.geo import lookup_zip
@@ -54,14 +53,6 @@ class OrganizingError(ValueError):
 
 def _link(path: str) -> str:
     return f"{settings.BASE_URL}{path}"
-
-
-def _tell_staff(subject: str, body: str, emails: Iterable[str]) -> None:
-    """Email staff after the transaction commits; the body carries a link, never a worker's words."""
-    to = sorted(set(emails))
-    if to:
-        transaction.on_commit(lambda: send_mail(f"{settings.ORGANIZATION_NAME}: {subject}", body,
-                                                settings.DEFAULT_FROM_EMAIL, to))
 
 
 def _organizers(group: Group) -> list[str]:
@@ -96,7 +87,7 @@ def submit_request(*, group: Group, worker: RsvpRequest, employer_name: str, wor
                       best_time=best_time, language=worker.language)
     _place(request, postal_code)
     request.save()
-    _tell_staff("a worker asked to organize their workplace",
+    email_staff("a worker asked to organize their workplace",
                 f"A new request to organize ({request.get_industry_display()}, {postal_code}) is waiting:\n"
                 f"{_link(request.get_absolute_url())}\n", _organizers(group))
     due = request.created_at + timedelta(hours=settings.ORGANIZING_FOLLOW_UP_HOURS)
@@ -127,7 +118,7 @@ def assign_request(*, actor: User, request: Request, organizer: Volunteer | None
                  summary=f"Matched to {organizer or 'nobody'} (organizer) and {mentor or 'nobody'} (mentor)")
     for volunteer in newly:
         role = "organize" if volunteer == organizer else "mentor"
-        _tell_staff("a workplace request was assigned to you",
+        email_staff("a workplace request was assigned to you",
                     f"You were asked to {role} a workplace request ({request.get_industry_display()}, "
                     f"{request.postal_code}). Reach out soon:\n{_link(request.get_absolute_url())}\n",
                     [volunteer.user.email])
@@ -162,7 +153,7 @@ def follow_up_request(*, request_id: int) -> bool:
         request.save(update_fields=["reminded_at"])
         to = [request.organizer.user.email] if request.organizer else _organizers(request.group)
         hours = settings.ORGANIZING_FOLLOW_UP_HOURS
-        _tell_staff("a worker is still waiting to hear back",
+        email_staff("a worker is still waiting to hear back",
                     f"A request to organize has waited more than {hours} hours without contact:\n"
                     f"{_link(request.get_absolute_url())}\n", to)
     return True
@@ -394,7 +385,7 @@ def send_follow_up_reminder(*, conversation_id: int) -> bool:
             return False
         conversation.reminded_at = timezone.now()
         conversation.save(update_fields=["reminded_at"])
-        _tell_staff("a follow-up is due today",
+        email_staff("a follow-up is due today",
                     f"You planned to follow up with a coworker at {conversation.worker.unit} today"
                     f" ({conversation.next_step or 'no next step written'}):\n"
                     f"{_link(reverse('organizing:worker', args=[conversation.worker.public_id]))}\n",
