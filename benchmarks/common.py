@@ -28,7 +28,7 @@ def database_url(engine: str) -> str:
 
     base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS turnout_bench")
+        conn.execute("DROP DATABASE IF EXISTS turnout_bench WITH (FORCE)")  # a stopped run may hold it
         conn.execute("CREATE DATABASE turnout_bench")
     return f"{base}/turnout_bench"
 

@@ -284,6 +284,9 @@ SMS_HTTP_TIMEOUT = env_int("TURNOUT_SMS_HTTP_TIMEOUT", 10)
 SMS_CONCURRENCY = env_int("TURNOUT_SMS_CONCURRENCY", 8)
 # How many worker processes share one message's sending (each claims its own batches).
 DISPATCHERS = env_int("TURNOUT_DISPATCHERS", 1)
+# An activation commits this many of the nearest people's outbox first, so their texts leave
+# while everyone else's is written.
+ACTIVATION_FIRST_CHUNK = env_int("TURNOUT_ACTIVATION_FIRST_CHUNK", 1000)
 # Event maps: a tile server URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png with
 # its attribution; empty (the default) draws the map's markers without tiles, so no request
 # leaves for a third party.

@@ -7,6 +7,7 @@ so a deployment without internet geocodes the same as one with it.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -28,8 +29,24 @@ class Place:
     state: str
 
 
-@cache
+# Reading the ZIP table takes about two seconds: once per process (see `warm`), not once per
+# thread of a server whose first requests arrive together.
+_reading = threading.Lock()
+
+
+def warm() -> None:
+    """Read the tables now, e.g. in a server before it forks its workers (which share them)."""
+    _zip_table()
+    _area_code_zones()
+
+
 def _zip_table() -> dict[str, Place]:
+    with _reading:
+        return _read_zip_table()
+
+
+@cache
+def _read_zip_table() -> dict[str, Place]:
     table: dict[str, Place] = {}
     for row in zipcodes.list_all():
         try:
@@ -60,8 +77,13 @@ def lookup_zip(value: str) -> Place | None:
     return _zip_table().get(normalize_zip(value))
 
 
-@cache
 def _area_code_zones() -> dict[str, str]:
+    with _reading:
+        return _read_area_code_zones()
+
+
+@cache
+def _read_area_code_zones() -> dict[str, str]:
     votes: dict[str, Counter[str]] = {}
     for row in zipcodes.list_all():
         zone = row.get("timezone")

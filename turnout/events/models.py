@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +118,14 @@ class Event(BaseModel):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(posted_key(self.public_id))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        cache.delete(posted_key(self.public_id))
+        return super().delete(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("events:detail", args=[self.public_id])
 
@@ -139,10 +148,18 @@ class Event(BaseModel):
         return ", ".join(p for p in (self.venue, self.address, self.locality, self.region) if p)
 
 
+def posted_key(public_id: Any) -> str:
+    """The cache key of an event as read for the forms sent to it (see `public.event_page`);
+    saving the event, or one of its shifts or questions, clears it."""
+    return f"events:posted:{public_id}"
+
+
 def touch(event_id: int) -> None:
     """Mark an event changed when its shifts or questions change: its RSVP form is read once per
     change (see `forms.form_parts`)."""
     Event.objects.filter(pk=event_id).update(updated_at=timezone.now())
+    for public_id in Event.objects.filter(pk=event_id).values_list("public_id", flat=True):
+        cache.delete(posted_key(public_id))
 
 
 class EventPart(models.Model):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages as flash
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,15 +23,42 @@ from turnout.events.forms import (
     HostProposalForm,
     RsvpForm,
 )
-from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Status, Visibility
+from turnout.events.models import (
+    Event,
+    EventCampaign,
+    Rsvp,
+    RsvpIntake,
+    Status,
+    Visibility,
+    posted_key,
+)
 from turnout.people.services import UnknownZip
 
 OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
 
 
-def _public_event(public_id: Any, related: bool = True) -> Event:
-    events = Event.objects.select_related("group", "campaign") if related else Event.objects
-    event = get_object_or_404(events, public_id=public_id)
+# How long an event read for the forms sent to it is kept (see `_posted_event`).
+POSTED_EVENT_SECONDS = 5
+
+
+def _public_event(public_id: Any) -> Event:
+    return _shown(get_object_or_404(Event.objects.select_related("group", "campaign"), public_id=public_id))
+
+
+def _posted_event(public_id: Any) -> Event:
+    """The event a form is sent to, without its group and campaign, kept in the cache for a few
+    seconds: a rally's crowd sends hundreds of forms a second to one event. Saving the event
+    clears it, and every RSVP is made under the event's current rules (the worker, and the seat
+    count, read it again), so a change made elsewhere is at most told a few seconds late."""
+    key = posted_key(public_id)
+    event = cache.get(key)
+    if event is None:
+        event = get_object_or_404(Event, public_id=public_id)
+        cache.set(key, event, POSTED_EVENT_SECONDS)
+    return _shown(event)
+
+
+def _shown(event: Event) -> Event:
     if event.status == Status.DRAFT or event.awaiting_approval:
         raise Http404  # drafts and sites waiting for approval are reached through the console
     return event
@@ -47,7 +75,7 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
     """The event and its RSVP form; embedded (…/embed/) on another site, the answer is shown in
     the frame with a link to the person's own RSVP page."""
     # A form sent in needs only the event's own row (the page shown again reads the rest as needed).
-    event = _public_event(public_id, related=request.method != "POST")
+    event = _posted_event(public_id) if request.method == "POST" else _public_event(public_id)
     form = RsvpForm(request.POST or None, event=event)
     ref = actions.referral_code(request)
     if request.method == "POST" and not refused(request, form) and form.is_valid():

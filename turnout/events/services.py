@@ -22,7 +22,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
-from turnout.core import audit, geo
+from turnout.core import audit, batching, bulk, geo
 from turnout.core.models import AuditEntry
 from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Shift, Status, Visibility
 from turnout.messaging import sending
@@ -173,25 +173,20 @@ def takes_intake(event: Event, shifts: list[Shift]) -> bool:
 def rsvp_later(event: Event, data: dict[str, Any]) -> RsvpIntake:
     """Keep an RSVP form exactly as sent, for a worker to make the person and the RSVP (see
     `settle`). The event must take intake (`takes_intake`); closed or past events are refused
-    here, while the person can still be told."""
+    here, while the person can still be told. The form returned carries its key, not its id."""
     _check_open(event, data.get("source", "form"))
-    intake = RsvpIntake.objects.create(event=event, data=data)
-    transaction.on_commit(_settle_soon)
+    intake = RsvpIntake(event_id=event.pk, data=data, received_at=timezone.now())
+    # The one write a rally's crowd waits for: a plain INSERT (the form's person needs only the key).
+    bulk.insert_one(RsvpIntake, {"event": event.pk, "key": intake.key, "data": data,
+                                 "received_at": intake.received_at, "outcome": "", "reason": ""})
+    from turnout.events.tasks import settle_rsvps  # the tasks module imports this one
+
+    batching.ask_on_commit(settle_rsvps, SETTLE_ASKED_KEY)
     return intake
 
 
-# A burst of RSVPs asks for one settling run, not one per form: a run settles everything waiting,
-# and clears this key as it starts (see `tasks.settle_rsvps`).
-SETTLE_DEBOUNCE_KEY = "events:settle-rsvps"
-
-
-def _settle_soon() -> None:
-    from django.core.cache import cache
-
-    from turnout.events.tasks import settle_rsvps
-
-    if cache.add(SETTLE_DEBOUNCE_KEY, 1, timeout=1):
-        settle_rsvps.enqueue()
+# A burst of RSVPs asks for one settling run, not one per form (see `core.batching`).
+SETTLE_ASKED_KEY = "events:settle-rsvps"
 
 
 def settle(intake_id: int) -> RsvpIntake | None:

@@ -135,10 +135,13 @@ class InboundMessage(models.Model):
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound")
     keyword = models.CharField(max_length=5, choices=Keyword.choices, blank=True)
     handled = models.BooleanField(default=False)
+    # Stored, not yet offered to the apps that act on replies (see `services.offer_waiting`).
+    waiting = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["id"], condition=models.Q(waiting=True), name="inbound_waiting")]
 
     def __str__(self) -> str:
         return f"{self.from_number}: {self.body[:40]}"

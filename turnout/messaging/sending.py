@@ -147,7 +147,9 @@ def send_more(*, message: Message, audience: QuerySet[Person]) -> int:
     if added:
         Message.objects.filter(pk=message.pk).exclude(status=Message.Status.CANCELLED).update(
             status=Message.Status.SENDING)
-        transaction.on_commit(lambda: _enqueue(message.pk))
+        # A large addition (the rest of an activation) is shared by the dispatchers as a new send is.
+        copies = settings.DISPATCHERS if added > outbox.BATCH else 1
+        transaction.on_commit(lambda: _enqueue(message.pk, copies=copies))
     return added
 
 

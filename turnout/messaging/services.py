@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from turnout.core import batching
 from turnout.messaging import keywords, pacing
 from turnout.messaging.models import Delivery, InboundMessage
 from turnout.messaging.signals import sms_reply
@@ -61,14 +62,17 @@ def _receive(*, from_number: str, body: str, to_number: str,
             return existing, False
     phone = PhoneNumber.objects.select_related("person").filter(number=from_number).first()
     keyword = keywords.classify(body) or ""
+    # A reply from someone we know is offered to the apps that act on replies by a worker (see
+    # `offer_waiting`): the provider is answered as soon as the text is stored, however many arrive.
+    waiting = phone is not None and not keyword
     inbound = InboundMessage.objects.create(provider_id=provider_id or None, from_number=from_number,
                                             to_number=to_number, body=body, keyword=keyword,
-                                            person=phone.person if phone else None, handled=bool(keyword))
-    if phone is not None and not keyword:
-        handled = [answer for _receiver, answer in sms_reply.send(sender=InboundMessage, inbound=inbound) if answer]
-        if handled:
-            inbound.handled = True
-            inbound.save(update_fields=["handled"])
+                                            person=phone.person if phone else None, handled=bool(keyword),
+                                            waiting=waiting)
+    if waiting:
+        from turnout.messaging.tasks import offer_replies  # the tasks module imports this one
+
+        batching.ask_on_commit(offer_replies, OFFER_ASKED_KEY)
     if phone is not None and keyword in ("stop", "start"):
         action = ConsentEvent.Action.OPT_OUT if keyword == "stop" else ConsentEvent.Action.OPT_IN
         record_consent(person=phone.person, channel="sms", address=phone.number, action=action,
@@ -79,6 +83,33 @@ def _receive(*, from_number: str, body: str, to_number: str,
             Delivery.objects.filter(channel="sms", address=phone.number, status=Delivery.Status.QUEUED).update(
                 status=Delivery.Status.SUPPRESSED, error="opted out", status_at=timezone.now())
     return inbound, True
+
+
+# A burst of replies asks for one run of the worker, not one per text (see `core.batching`).
+OFFER_ASKED_KEY = "messaging:offer-replies"
+
+
+def offer_waiting(batch: int = 200) -> int:
+    """Offer every waiting reply, oldest first (a person's Y then N stays in that order), to the
+    apps that act on replies (`signals.sms_reply`); how many were offered."""
+    offered = 0
+    while ids := list(InboundMessage.objects.filter(waiting=True).order_by("id").values_list("id", flat=True)[:batch]):
+        offered += sum(_offer(pk) for pk in ids)
+    return offered
+
+
+@transaction.atomic
+def _offer(inbound_id: int) -> bool:
+    """One waiting reply offered, exactly once; False when another worker took it first."""
+    inbound = (InboundMessage.objects.select_for_update().select_related("person")
+               .filter(pk=inbound_id, waiting=True).first())
+    if inbound is None:
+        return False
+    acted = any(answer for _receiver, answer in sms_reply.send(sender=InboundMessage, inbound=inbound))
+    inbound.handled = inbound.handled or acted
+    inbound.waiting = False
+    inbound.save(update_fields=["handled", "waiting"])
+    return True
 
 
 def _should_answer(inbound: InboundMessage) -> bool:

@@ -1,10 +1,11 @@
-"""Background work for messaging: dispatching a message's outbox."""
+"""Background work for messaging: dispatching a message's outbox, acting on replies."""
 
 from __future__ import annotations
 
 from django.tasks import task
 
-from turnout.messaging import sending
+from turnout.core import batching
+from turnout.messaging import sending, services
 
 
 @task()
@@ -17,3 +18,9 @@ def dispatch_message(*, message_id: int) -> None:
 def start_scheduled(*, message_id: int) -> None:
     """Start a scheduled message when its time comes; does nothing if it was cancelled or moved."""
     sending.start_scheduled_message(message_id=message_id)
+
+
+@task()
+def offer_replies(*, last_look: bool = False) -> None:
+    """Offer every waiting reply to the apps that act on replies (a burst asks for one run)."""
+    batching.take_all(offer_replies, services.OFFER_ASKED_KEY, services.offer_waiting, last_look=last_look)

@@ -144,6 +144,9 @@ class Activation(BaseModel):
     escalated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # False between sending to the nearest people and writing everyone else's outbox (see
+    # `services.activate`); a worker finishes an activation left so.
+    outbox_complete = models.BooleanField(default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     messages = models.ManyToManyField(Message, blank=True, related_name="activations")
 

@@ -161,12 +161,14 @@ def preview(activation: Activation) -> ActivationPreview:
     return counts
 
 
-def _add_recipients(activation: Activation, wave: int, miles: float | None = None) -> int:
+def _add_recipients(activation: Activation, wave: int, miles: float | None = None, nearest: int | None = None) -> int:
     """One set-based INSERT … SELECT of the audience into the recipients (people reached already
-    stay in their first wave); returns how many were added."""
+    stay in their first wave), or only of the `nearest` so many; returns how many were added."""
     members = audience(activation, miles).order_by().values_list("person_id", "distance")  # type: ignore[misc]
     if activation.is_drill and activation.sample_size:
         members = members.order_by("?")[:activation.sample_size]
+    elif nearest is not None:
+        members = members.order_by("distance", "person_id")[:nearest]  # type: ignore[misc]
     members_sql, params = members.query.sql_with_params()
     sql = ("INSERT INTO mobilization_recipient (activation_id, person_id, miles, wave) "  # noqa: S608
            f"SELECT %s, sub.person_id, sub.distance, %s FROM ({members_sql}) sub WHERE true "
@@ -186,38 +188,74 @@ def wave_people(activation: Activation, wave: int) -> QuerySet[Person]:
                                                                  person=OuterRef("pk"))))
 
 
-@transaction.atomic
 def activate(*, actor: User, activation: Activation) -> int:
     """Send the activation to its audience now: the recipients, one outbox row per person and
-    channel, the dispatcher queued on commit. Returns how many people it went to."""
-    activation = Activation.objects.select_for_update().get(pk=activation.pk)
-    if activation.status != Activation.Status.DRAFT:
-        raise MobilizationError(_("This activation was sent already."))
-    reached = _add_recipients(activation, wave=1)
-    if not reached:
-        raise MobilizationError(_("Nobody in the network matches this audience."))
-    channels = ["sms", "email"] if activation.channels == Activation.Channels.BOTH else [activation.channels]
-    for channel in channels:
-        message = Message.objects.create(
-            group=activation.network.group, channel=channel, subject=activation.title[:200], body=activation.body,
-            body_es=activation.body_es, topic=f"activation:{activation.pk}:{channel}", created_by=actor,
-            ignore_quiet_hours=activation.ignore_quiet_hours, override_reason=activation.override_reason)
-        activation.messages.add(message)
-        sending.start_sending(actor=actor, message=message, audience=wave_people(activation, 1))
-    activation.status, activation.sent_at = Activation.Status.SENT, timezone.now()
-    activation.save(update_fields=["status", "sent_at"])
+    channel, the dispatcher queued. The nearest people (`ACTIVATION_FIRST_CHUNK`) are committed
+    and sent to first, so their texts leave while everyone else's outbox is written
+    (`finish_activation`): a rally's first minutes matter most, and the nearest get there first.
+    Returns how many people it went to."""
+    with transaction.atomic():
+        activation = Activation.objects.select_for_update().get(pk=activation.pk)
+        if activation.status != Activation.Status.DRAFT:
+            raise MobilizationError(_("This activation was sent already."))
+        drawn = activation.is_drill and activation.sample_size  # a drill's sample is drawn in one go
+        first = _add_recipients(activation, wave=1, nearest=None if drawn else settings.ACTIVATION_FIRST_CHUNK)
+        if not first:
+            raise MobilizationError(_("Nobody in the network matches this audience."))
+        channels = ["sms", "email"] if activation.channels == Activation.Channels.BOTH else [activation.channels]
+        for channel in channels:
+            message = Message.objects.create(
+                group=activation.network.group, channel=channel, subject=activation.title[:200],
+                body=activation.body, body_es=activation.body_es, topic=f"activation:{activation.pk}:{channel}",
+                created_by=actor, ignore_quiet_hours=activation.ignore_quiet_hours,
+                override_reason=activation.override_reason)
+            activation.messages.add(message)
+            # On record once, with everyone it reached, by `finish_activation`.
+            sending.start_sending(actor=None, message=message, audience=wave_people(activation, 1))
+        activation.status, activation.sent_at = Activation.Status.SENT, timezone.now()
+        activation.outbox_complete = False
+        activation.save(update_fields=["status", "sent_at", "outbox_complete"])
+        if activation.escalate_below and activation.escalate_after:
+            from turnout.mobilization.tasks import escalate_activation
+
+            run_after = activation.sent_at + timedelta(minutes=activation.escalate_after)
+            pk = activation.pk
+            transaction.on_commit(lambda: escalate_activation.using(run_after=run_after).enqueue(activation_id=pk))
+    return first + finish_activation(activation_id=activation.pk, actor=actor)
+
+
+@transaction.atomic
+def finish_activation(*, activation_id: int, actor: User | None) -> int:
+    """Everyone in a sent activation's audience not yet in its outbox, added; its audit entry.
+    Run by `activate` just after the nearest people's texts are on their way, and by the worker
+    for an activation whose sender stopped in between. Returns how many people were added."""
+    activation = Activation.objects.select_for_update().filter(pk=activation_id, outbox_complete=False).first()
+    if activation is None:
+        return 0
+    drawn = activation.is_drill and activation.sample_size
+    added = 0 if drawn else _add_recipients(activation, wave=1)
+    if added:
+        for message in _channel_messages(activation):
+            sending.send_more(message=message, audience=wave_people(activation, 1))
+    activation.outbox_complete = True
+    activation.save(update_fields=["outbox_complete"])
+    reached = activation.recipients.filter(wave=1).count()
     summary = f"Activated {activation.network.name}: {reached} people" + (" (drill)" if activation.is_drill else "")
     if activation.ignore_quiet_hours:
         summary += f"; quiet hours overridden: {activation.override_reason}"
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=activation, summary=summary,
                  group=activation.network.group)
-    if activation.escalate_below and activation.escalate_after:
-        from turnout.mobilization.tasks import escalate_activation
+    return added
 
-        run_after = activation.sent_at + timedelta(minutes=activation.escalate_after)
-        pk = activation.pk
-        transaction.on_commit(lambda: escalate_activation.using(run_after=run_after).enqueue(activation_id=pk))
-    return reached
+
+def finish_unfinished() -> int:
+    """Finish every activation whose sender stopped between its nearest people and the rest
+    (run by the worker at start and every minute); how many were finished."""
+    left = list(Activation.objects.filter(outbox_complete=False, sent_at__lt=timezone.now() - timedelta(minutes=1))
+                .values_list("pk", flat=True))
+    for pk in left:
+        finish_activation(activation_id=pk, actor=None)
+    return len(left)
 
 
 def _channel_messages(activation: Activation) -> list[Message]:

@@ -57,7 +57,9 @@ class MobilizationApiTests(TurnoutTestCase):
         self.assertEqual([s.to for s in simple.outbox], ["+12065550142"])
         from turnout.messaging.services import receive_sms
 
-        receive_sms(from_number="+12065550142", body="yes", provider_id="r1")
+        with self.captureOnCommitCallbacks(execute=True):
+            receive_sms(from_number="+12065550142", body="yes", provider_id="r1")
+        self.run_worker()
         answers = self.call("get", f"activations/{activation_id}/responses").json()
         self.assertEqual([a["answer"] for a in answers["_embedded"]["turnout:responses"]], ["yes"])
         self.assertEqual(self.call("get", f"activations/{activation_id}").json()["statistics"]["yes"], 1)

@@ -451,6 +451,18 @@ class IntakeTests(TurnoutTestCase):
         self.assertEqual(Rsvp.objects.get(event=members).status, "waitlist")
         self.assertFalse(RsvpIntake.objects.exists())
 
+    def test_a_change_to_the_event_applies_to_the_next_form(self) -> None:
+        # The event a form is sent to is kept for a few seconds; a change made since is not missed.
+        self.send(email="first@example.org")
+        self.travel_to(NOW + timedelta(minutes=1))
+        shift = Shift.objects.create(event=self.event, label="Marshals", starts_at=self.event.starts_at, capacity=2)
+        self.send(email="marshal@example.org", shift=str(shift.pk))
+        self.assertEqual(Rsvp.objects.get(person__emails__address="marshal@example.org").shift, shift)  # at once
+        self.event.refresh_from_db()
+        services.cancel_event(actor=None, event=self.event)
+        self.assertContains(self.send(email="late@example.org"), "This event is cancelled.")
+        self.assertEqual(RsvpIntake.objects.count(), 1)
+
 
 class ConsoleTests(TurnoutTestCase):
     def setUp(self) -> None:

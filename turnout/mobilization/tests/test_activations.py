@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core import mail
+from django.db.models import Q
 from django.test import override_settings
 
 from turnout.accounts.models import Role
+from turnout.core import geo
 from turnout.core.models import AuditEntry
 from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.events.models import Event, Rsvp
@@ -69,8 +71,10 @@ class ActivationTests(TurnoutTestCase):
     def text_in(self, body: str, number: str = "+12065550123", provider_id: str = "gw-1") -> Any:
         raw = json.dumps({"id": provider_id, "from": number, "to": "+12065550000", "body": body}).encode()
         with self.captureOnCommitCallbacks(execute=True):
-            return self.client.post("/hooks/sms/http/inbound", raw, content_type="application/json",
-                                    headers={"X-Turnout-Signature": signature(raw, SECRET)})
+            response = self.client.post("/hooks/sms/http/inbound", raw, content_type="application/json",
+                                        headers={"X-Turnout-Signature": signature(raw, SECRET)})
+        self.run_worker()  # the worker acts on the reply
+        return response
 
     def sent_to(self) -> list[str]:
         return sorted(s.to for s in simple.outbox)
@@ -131,6 +135,28 @@ class ActivationTests(TurnoutTestCase):
         self.run_worker()
         self.assertEqual(Rsvp.objects.get(event=self.event, person=self.member).status, Rsvp.Status.GOING)
         self.assertEqual(followups.count(), 1)  # the details went once
+
+    def test_replies_are_stored_at_once_and_answered_by_the_worker_in_the_order_they_came(self) -> None:
+        from django_tasks_db.models import DBTaskResult
+
+        activation = self.make_activation()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.activate(actor=self.organizer, activation=activation)
+        self.run_worker()
+        raw = [json.dumps({"id": f"r{n}", "from": "+12065550123", "to": "+12065550000", "body": body}).encode()
+               for n, body in enumerate(["Y", "N"])]
+        for body in raw:
+            with self.captureOnCommitCallbacks(execute=True):
+                response = self.client.post("/hooks/sms/http/inbound", body, content_type="application/json",
+                                            headers={"X-Turnout-Signature": signature(body, SECRET)})
+            self.assertEqual(response.status_code, 200)
+        self.assertEqual(InboundMessage.objects.filter(waiting=True).count(), 2)
+        self.assertFalse(Response.objects.exists())  # not yet: the gateway was answered first
+        runs = DBTaskResult.objects.filter(task_path="turnout.messaging.tasks.offer_replies")
+        self.assertEqual(runs.count(), 1)  # two replies in a second ask for one run
+        self.run_worker()
+        self.assertEqual(Response.objects.get(activation=activation).answer, "no")  # the later answer stands
+        self.assertFalse(InboundMessage.objects.filter(Q(waiting=True) | Q(handled=False)).exists())
 
     def test_opt_out_words_win_and_other_replies_go_to_the_inbox(self) -> None:
         activation = self.make_activation()
@@ -271,6 +297,46 @@ class ActivationTests(TurnoutTestCase):
         with self.assertRaises(services.MobilizationError):
             services.activate(actor=self.organizer, activation=activation)
         self.assertEqual(Delivery.objects.filter(message__topic=f"activation:{activation.pk}:sms").count(), 2)
+
+    def outbox_names(self, activation: Activation) -> list[str]:
+        return list(Delivery.objects.filter(message__topic=f"activation:{activation.pk}:sms").order_by("pk")
+                    .values_list("person__given_name", flat=True))
+
+    @override_settings(ACTIVATION_FIRST_CHUNK=1)
+    def test_the_nearest_are_sent_to_first_then_everyone_else(self) -> None:
+        # At Capitol Hill, where Nia lives (Maria is downtown; Paz in Portland travels 200 miles).
+        hill = geo.lookup_zip("98102")
+        assert hill is not None
+        activation = self.make_activation(miles=None, postal_code="98102", latitude=hill.latitude,
+                                          longitude=hill.longitude)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(services.activate(actor=self.organizer, activation=activation), 3)
+        names = self.outbox_names(activation)
+        self.assertEqual(names[0], "Nia")  # the nearest: her text was committed before anyone else's
+        self.assertEqual(sorted(names), ["Maria", "Nia", "Paz"])
+        activation.refresh_from_db()
+        self.assertTrue(activation.outbox_complete)
+        self.assertEqual(AuditEntry.objects.filter(target_type="activation", actor=self.organizer).get().summary,
+                         "Activated Rapid Response: 3 people")
+        self.run_worker()
+        self.assertEqual(self.sent_to(), ["+12065550123", "+12065550177", "+15035550155"])
+
+    @override_settings(ACTIVATION_FIRST_CHUNK=1)
+    def test_an_activation_whose_sender_stopped_after_the_nearest_is_finished_by_the_worker(self) -> None:
+        activation = self.make_activation(miles=None)
+        services.activate(actor=self.organizer, activation=activation)
+        # As if the sender had stopped once the nearest person's text was committed.
+        Recipient.objects.filter(activation=activation).exclude(person=self.member).delete()
+        Delivery.objects.filter(message__activations=activation).exclude(person=self.member).delete()
+        Activation.objects.filter(pk=activation.pk).update(outbox_complete=False)
+        self.assertEqual(services.finish_unfinished(), 0)  # the sender may still be at it
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=2))
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(services.finish_unfinished(), 1)
+        self.assertEqual(sorted(self.outbox_names(activation)), ["Maria", "Nia", "Paz"])  # Maria once
+        self.assertEqual(services.finish_unfinished(), 0)
+        self.run_worker()
+        self.assertEqual(self.sent_to(), ["+12065550123", "+12065550177", "+15035550155"])
 
 
 @override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET)

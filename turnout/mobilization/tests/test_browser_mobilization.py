@@ -84,6 +84,7 @@ def test_join_on_a_phone_activate_and_a_texted_yes_reaches_the_live_board(phone:
 
     # She answers "Sí" by text; the board shows it without a reload.
     text_in(live_server.url, "+12065550142", "Sí", "gw-reply-1")
+    run_due_tasks()  # the worker acts on the reply
     expect(page.get_by_test_id("yes")).to_have_text("1", timeout=10_000)
     expect(page.get_by_test_id("yeses")).to_contain_text("Rosa")
     page.screenshot(path=str(SHOTS / "mobilize-board.png"), full_page=True)

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
+from turnout.core import geo
 from turnout.wsgi import application
 
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             raise CommandError("Set TURNOUT_SECRET_KEY before serving (see docs/operations.md).")
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        geo.warm()  # read once here: the workers forked below share the tables
         GunicornApp({
             "bind": options["bind"],
             "workers": options["workers"],

@@ -19,11 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from turnout.core import geo
         from turnout.events.tasks import settle_rsvps
         from turnout.messaging.sending import recover
+        from turnout.messaging.tasks import offer_replies
+        from turnout.mobilization.services import finish_unfinished
 
+        geo.warm()  # once, before Redis's worker forks a process for each task
         recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
+        finish_unfinished()  # an activation whose sender stopped after its nearest people
         settle_rsvps.enqueue(last_look=True)  # RSVP forms that arrived while no worker ran
+        offer_replies.enqueue(last_look=True)  # and replies
         if not options["burst"]:
             threading.Thread(target=_recover_every_minute, daemon=True).start()
         if settings.REDIS_URL:
@@ -40,13 +46,17 @@ def _recover_every_minute() -> None:
 
     from turnout.events.services import settle_waiting
     from turnout.messaging.sending import recover
+    from turnout.messaging.services import offer_waiting
+    from turnout.mobilization.services import finish_unfinished
 
     while True:
         time.sleep(60)
         try:
             recover()
+            finish_unfinished()
             settle_waiting()  # a form that slipped past every settling run
+            offer_waiting()  # and a reply
         except Exception:  # keep recovering; one failure (a database restart) must not end it
-            logging.getLogger(__name__).exception("Recovering messages or RSVP forms failed")
+            logging.getLogger(__name__).exception("Recovering messages, activations, replies or RSVP forms failed")
         finally:
             close_old_connections()
