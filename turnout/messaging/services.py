@@ -101,7 +101,8 @@ def offer_waiting(batch: int = 200) -> int:
 @transaction.atomic
 def _offer(inbound_id: int) -> bool:
     """One waiting reply offered, exactly once; False when another worker took it first."""
-    inbound = (InboundMessage.objects.select_for_update().select_related("person")
+    # Only the text's own row is locked (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
+    inbound = (InboundMessage.objects.select_for_update(of=("self",)).select_related("person")
                .filter(pk=inbound_id, waiting=True).first())
     if inbound is None:
         return False
