@@ -7,6 +7,7 @@ person per event; a second submission (a double click, a retry) returns the firs
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, record_consent, signup_person
+
+logger = logging.getLogger(__name__)
 
 # A repeated RSVP form resends the confirmation no more often than this.
 RESEND_AFTER = timedelta(minutes=10)
@@ -227,11 +230,17 @@ def _settle(intake_id: int) -> RsvpIntake | None:
 
 def settle_waiting(batch: int = 200) -> int:
     """Settle every waiting RSVP form, oldest first; how many were settled. Settled forms older
-    than a week are removed (the person's RSVP, if any, has its own record)."""
-    settled = 0
-    while ids := list(RsvpIntake.objects.filter(outcome="").order_by("id").values_list("id", flat=True)[:batch]):
+    than a week are removed (the person's RSVP, if any, has its own record). A form that cannot
+    be settled is logged and left waiting for the next run; it holds up no other."""
+    settled, failed = 0, set[int]()
+    waiting = RsvpIntake.objects.filter(outcome="").order_by("id")
+    while ids := list(waiting.exclude(pk__in=failed).values_list("id", flat=True)[:batch]):
         for pk in ids:
-            settled += settle(pk) is not None
+            try:
+                settled += settle(pk) is not None
+            except Exception:
+                logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
+                failed.add(pk)
     RsvpIntake.objects.exclude(outcome="").filter(received_at__lt=timezone.now() - timedelta(days=7)).delete()
     return settled
 

@@ -94,7 +94,12 @@ def offer_waiting(batch: int = 200) -> int:
     apps that act on replies (`signals.sms_reply`); how many were offered."""
     offered = 0
     while ids := list(InboundMessage.objects.filter(waiting=True).order_by("id").values_list("id", flat=True)[:batch]):
-        offered += sum(_offer(pk) for pk in ids)
+        for pk in ids:
+            try:
+                offered += _offer(pk)
+            except Exception:  # one text that cannot be acted on must not hold up the others
+                logger.exception("Acting on reply %s failed; it is left in the inbox for a person", pk)
+                offered += InboundMessage.objects.filter(pk=pk, waiting=True).update(waiting=False)
     return offered
 
 

@@ -451,6 +451,16 @@ class IntakeTests(TurnoutTestCase):
         self.assertEqual(Rsvp.objects.get(event=members).status, "waitlist")
         self.assertFalse(RsvpIntake.objects.exists())
 
+    def test_a_form_that_cannot_be_settled_holds_up_no_other(self) -> None:
+        # A stored form the worker cannot read (say, from an older version of the form).
+        broken = RsvpIntake.objects.create(event=self.event, data={"unknown_field": "x"})
+        self.send(email="after@example.org")
+        with self.assertLogs("turnout.events.services", "ERROR"):
+            self.run_worker()
+        self.assertTrue(Rsvp.objects.filter(person__emails__address="after@example.org").exists())
+        broken.refresh_from_db()
+        self.assertEqual(broken.outcome, "")  # kept, and tried again on the next run
+
     def test_a_change_to_the_event_applies_to_the_next_form(self) -> None:
         # The event a form is sent to is kept for a few seconds; a change made since is not missed.
         self.send(email="first@example.org")

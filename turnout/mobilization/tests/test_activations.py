@@ -17,6 +17,7 @@ from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.events.models import Event, Rsvp
 from turnout.events.services import save_event
 from turnout.messaging.models import Delivery, InboundMessage
+from turnout.messaging.signals import sms_reply
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.mobilization import services
@@ -168,6 +169,25 @@ class ActivationTests(TurnoutTestCase):
         self.text_in("No más", provider_id="stop")
         self.assertFalse(Response.objects.exists())
         self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+
+    def test_a_reply_that_cannot_be_acted_on_stays_in_the_inbox_and_holds_up_no_other(self) -> None:
+        def breaks(sender: Any, inbound: InboundMessage, **kwargs: Any) -> bool:
+            if inbound.body == "boom":
+                raise RuntimeError("a receiver failed")
+            return False
+
+        activation = self.make_activation()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.activate(actor=self.organizer, activation=activation)
+        self.run_worker()
+        sms_reply.connect(breaks, dispatch_uid="test-breaks")
+        self.addCleanup(sms_reply.disconnect, dispatch_uid="test-breaks")
+        with self.assertLogs("turnout.messaging.services", "ERROR"):
+            self.text_in("boom", provider_id="boom")
+        self.text_in("Y", provider_id="yes")
+        self.assertEqual(Response.objects.get(activation=activation).answer, "yes")
+        boom = InboundMessage.objects.get(provider_id="boom")
+        self.assertEqual((boom.waiting, boom.handled), (False, False))  # a person reads it in the inbox
 
     def test_a_yes_from_someone_not_asked_is_not_an_answer(self) -> None:
         activation = self.make_activation()
