@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -153,5 +154,6 @@ def text_attendees(request: HttpRequest, key: str) -> HttpResponse:
                                    subject=_("A note from your host: %(title)s") % {"title": event.title})
         audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
                      summary=f"A host texted the {told} people going")
-        flash.success(request, _("Sent to %(n)s people going.") % {"n": told})
+        flash.success(request, ngettext("Sent to %(n)s person going.", "Sent to %(n)s people going.", told)
+                      % {"n": told})
     return redirect("event_host", key=key)

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Group, Role, User
@@ -213,7 +214,9 @@ def activation_send(request: HttpRequest, public_id: Any) -> HttpResponse:
     except services.MobilizationError as exc:
         flash.error(request, str(exc))
     else:
-        flash.success(request, _("Sent to %(n)s people. Answers appear below as they come in.") % {"n": reached})
+        flash.success(request, ngettext("Sent to %(n)s person. Answers appear below as they come in.",
+                                        "Sent to %(n)s people. Answers appear below as they come in.", reached)
+                      % {"n": reached})
     return redirect(activation.get_absolute_url())
 
 

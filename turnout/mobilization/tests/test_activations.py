@@ -382,6 +382,7 @@ class ActivationPagesTests(TurnoutTestCase):
         self.assertEqual([s.to for s in simple.outbox], ["+12065550123"])
         board = self.client.get(activation.get_absolute_url())
         self.assertContains(board, 'data-testid="asked">1<')
+        self.assertContains(board, "Sent to 1 person. Answers appear below")
 
     def test_compose_with_a_new_event_at_the_action_and_yes_becomes_its_rsvp(self) -> None:
         self.login(self.organizer)
