@@ -1,7 +1,8 @@
-"""Set-based inserts for hot paths (imports, and later activations' outbox rows).
+"""Plain inserts for hot paths: imports' batches, and the one row a public form stores.
 
 Django's bulk_create compiles SQL for every object, which costs more than the database
-does once a batch reaches thousands of rows. These helpers send plain tuples: COPY on
+does once a batch reaches thousands of rows (and, for a single row, more than the
+database spends on it). These helpers send plain tuples: COPY on
 PostgreSQL, executemany on SQLite. Values go through each field's own database
 preparation, memoized per distinct value for the fields where that is costly.
 """

@@ -159,6 +159,11 @@ class Activation(BaseModel):
     def get_absolute_url(self) -> str:
         return reverse("mobilization:activation", args=[self.public_id])
 
+    @property
+    def samples(self) -> bool:
+        """A drill sent to a random sample of `sample_size` members, drawn in one go at sending."""
+        return bool(self.is_drill and self.sample_size)
+
 
 class Recipient(models.Model):
     """Someone an activation went to, with their distance from the action and the wave that reached them."""

@@ -153,9 +153,8 @@ def preview(activation: Activation) -> ActivationPreview:
         members=people.count(),
         textable=people.filter(phones__sms_status=Subscription.SUBSCRIBED).distinct().count(),
         emailable=people.filter(emails__status=Subscription.SUBSCRIBED).distinct().count())
-    if activation.is_drill and activation.sample_size:
+    if (cap := activation.sample_size) and activation.samples:
         # A drill's sample is drawn at sending: at most this many of each.
-        cap = activation.sample_size
         return ActivationPreview(members=min(counts.members, cap), textable=min(counts.textable, cap),
                                  emailable=min(counts.emailable, cap))
     return counts
@@ -165,7 +164,7 @@ def _add_recipients(activation: Activation, wave: int, miles: float | None = Non
     """One set-based INSERT … SELECT of the audience into the recipients (people reached already
     stay in their first wave), or only of the `nearest` so many; returns how many were added."""
     members = audience(activation, miles).order_by().values_list("person_id", "distance")  # type: ignore[misc]
-    if activation.is_drill and activation.sample_size:
+    if activation.samples:
         members = members.order_by("?")[:activation.sample_size]
     elif nearest is not None:
         members = members.order_by("distance", "person_id")[:nearest]  # type: ignore[misc]
@@ -198,8 +197,8 @@ def activate(*, actor: User, activation: Activation) -> int:
         activation = Activation.objects.select_for_update().get(pk=activation.pk)
         if activation.status != Activation.Status.DRAFT:
             raise MobilizationError(_("This activation was sent already."))
-        drawn = activation.is_drill and activation.sample_size  # a drill's sample is drawn in one go
-        first = _add_recipients(activation, wave=1, nearest=None if drawn else settings.ACTIVATION_FIRST_CHUNK)
+        first = _add_recipients(activation, wave=1,
+                                nearest=None if activation.samples else settings.ACTIVATION_FIRST_CHUNK)
         if not first:
             raise MobilizationError(_("Nobody in the network matches this audience."))
         channels = ["sms", "email"] if activation.channels == Activation.Channels.BOTH else [activation.channels]
@@ -232,8 +231,7 @@ def finish_activation(*, activation_id: int, actor: User | None) -> int:
     activation = Activation.objects.select_for_update().filter(pk=activation_id, outbox_complete=False).first()
     if activation is None:
         return 0
-    drawn = activation.is_drill and activation.sample_size
-    added = 0 if drawn else _add_recipients(activation, wave=1)
+    added = 0 if activation.samples else _add_recipients(activation, wave=1)
     if added:
         for message in _channel_messages(activation):
             sending.send_more(message=message, audience=wave_people(activation, 1))
