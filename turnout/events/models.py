@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -120,10 +119,10 @@ class Event(BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        cache.delete(posted_key(self.public_id))
+        POSTED.pop(self.public_id, None)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        cache.delete(posted_key(self.public_id))
+        POSTED.pop(self.public_id, None)
         return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -148,10 +147,10 @@ class Event(BaseModel):
         return ", ".join(p for p in (self.venue, self.address, self.locality, self.region) if p)
 
 
-def posted_key(public_id: Any) -> str:
-    """The cache key of an event as read for the forms sent to it (see `public.event_page`);
-    saving the event, or one of its shifts or questions, clears it."""
-    return f"events:posted:{public_id}"
+# Events as read for the forms sent to them, by public id: (read at, event), kept a few seconds in
+# each web process (see `public._posted_event`); saving the event, or one of its shifts or
+# questions, forgets it in the process that saved it.
+POSTED: dict[Any, tuple[float, Event]] = {}
 
 
 def touch(event_id: int) -> None:
@@ -159,7 +158,7 @@ def touch(event_id: int) -> None:
     change (see `forms.form_parts`)."""
     Event.objects.filter(pk=event_id).update(updated_at=timezone.now())
     for public_id in Event.objects.filter(pk=event_id).values_list("public_id", flat=True):
-        cache.delete(posted_key(public_id))
+        POSTED.pop(public_id, None)
 
 
 class EventPart(models.Model):

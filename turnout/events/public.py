@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages as flash
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,24 +21,25 @@ from turnout.events.forms import (
     CampaignRsvpForm,
     FindForm,
     HostProposalForm,
-    RsvpForm,
+    event_rsvp_form,
 )
 from turnout.events.models import (
+    POSTED,
     Event,
     EventCampaign,
     Rsvp,
     RsvpIntake,
     Status,
     Visibility,
-    posted_key,
 )
 from turnout.people.services import UnknownZip
 
 OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
 
 
-# How long an event read for the forms sent to it is kept (see `_posted_event`).
+# How long an event read for the forms sent to it is kept (see `_posted_event`), and for how many events.
 POSTED_EVENT_SECONDS = 5
+POSTED_KEPT = 1000
 
 
 def _public_event(public_id: Any) -> Event:
@@ -46,15 +47,18 @@ def _public_event(public_id: Any) -> Event:
 
 
 def _posted_event(public_id: Any) -> Event:
-    """The event a form is sent to, without its group and campaign, kept in the cache for a few
+    """The event a form is sent to, without its group and campaign, kept in this process for a few
     seconds: a rally's crowd sends hundreds of forms a second to one event. Saving the event
-    clears it, and every RSVP is made under the event's current rules (the worker, and the seat
-    count, read it again), so a change made elsewhere is at most told a few seconds late."""
-    key = posted_key(public_id)
-    event = cache.get(key)
-    if event is None:
-        event = get_object_or_404(Event, public_id=public_id)
-        cache.set(key, event, POSTED_EVENT_SECONDS)
+    forgets it, and every RSVP is made under the event's current rules (the worker, and the seat
+    count, read it again), so a change made in another process is at most told a few seconds late."""
+    now = time.monotonic()
+    kept = POSTED.get(public_id)
+    if kept is not None and now - kept[0] < POSTED_EVENT_SECONDS:
+        return _shown(kept[1])
+    event = get_object_or_404(Event, public_id=public_id)
+    if len(POSTED) >= POSTED_KEPT:
+        POSTED.clear()
+    POSTED[public_id] = (now, event)
     return _shown(event)
 
 
@@ -76,7 +80,7 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
     the frame with a link to the person's own RSVP page."""
     # A form sent in needs only the event's own row (the page shown again reads the rest as needed).
     event = _posted_event(public_id) if request.method == "POST" else _public_event(public_id)
-    form = RsvpForm(request.POST or None, event=event)
+    form = event_rsvp_form(event, request.POST or None)
     ref = actions.referral_code(request)
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):

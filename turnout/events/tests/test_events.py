@@ -391,6 +391,19 @@ class IntakeTests(TurnoutTestCase):
         self.run_worker()
         self.assertTrue(Rsvp.objects.filter(person__emails__address="late@example.org").exists())
 
+    def test_the_form_built_once_per_event_keeps_each_visitors_words_errors_and_language(self) -> None:
+        bad = self.send(given_name="Oskar", email="not an address")
+        self.assertContains(bad, "is not a valid email address")
+        self.assertContains(bad, 'value="Oskar"')
+        fresh = self.client.get(self.event.public_url())
+        self.assertNotContains(fresh, "is not a valid email address")
+        self.assertNotContains(fresh, "Oskar")
+        spanish = self.client.get(self.event.public_url(), headers={"Accept-Language": "es"})
+        self.assertContains(spanish, "Envíenme mensajes de texto sobre este evento")
+        english = self.client.get(self.event.public_url(), headers={"Accept-Language": "en"})
+        self.assertContains(english, "Text me about this event")
+        self.assertNotContains(english, "Envíenme")
+
     def test_settling_twice_makes_one_rsvp(self) -> None:
         self.send()
         intake = RsvpIntake.objects.get()

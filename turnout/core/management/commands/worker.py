@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         from turnout.mobilization.services import finish_unfinished
 
         geo.warm()  # once, before Redis's worker forks a process for each task
+        gc.freeze()  # and kept out of the garbage collector's full collections (see `serve`)
         recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
         finish_unfinished()  # an activation whose sender stopped after its nearest people
         settle_rsvps.enqueue(last_look=True)  # RSVP forms that arrived while no worker ran
