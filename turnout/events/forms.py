@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import available_timezones
@@ -162,8 +161,9 @@ class _BuiltRsvpForm(RsvpForm):
         self.shifts, self.questions = self.built_parts
 
 
+# Built forms by event version and language; two threads may build the same one at once (both are
+# the same form), and the whole lot is dropped when it reaches its bound.
 _BUILT_FORMS: dict[tuple[Any, ...], type[_BuiltRsvpForm]] = {}
-_BUILT_FORMS_LOCK = threading.Lock()
 _BUILT_FORMS_KEPT = 500
 
 
@@ -176,10 +176,9 @@ def event_rsvp_form(event: Event, data: Any = None) -> RsvpForm:
         built = RsvpForm(event=event)
         made = type("EventRsvpForm", (_BuiltRsvpForm,), {"built_parts": (built.shifts, built.questions)})
         made.base_fields = _SharedFields(built.fields)
-        with _BUILT_FORMS_LOCK:
-            if len(_BUILT_FORMS) >= _BUILT_FORMS_KEPT:
-                _BUILT_FORMS.clear()
-            _BUILT_FORMS[key] = made
+        if len(_BUILT_FORMS) >= _BUILT_FORMS_KEPT:
+            _BUILT_FORMS.clear()
+        _BUILT_FORMS[key] = made
     return made(data, event=event)
 
 
