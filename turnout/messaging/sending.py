@@ -18,7 +18,7 @@ from turnout.people.models import Person
 
 
 @transaction.atomic
-def start_sending(*, actor: User | None, message: Message, audience: QuerySet[Person]) -> int:
+def start_sending(*, actor: User | None, message: Message, audience: QuerySet[Any]) -> int:
     """Make the outbox for this audience and queue the dispatcher; returns how many were targeted."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status not in (Message.Status.DRAFT, Message.Status.SCHEDULED):
@@ -140,7 +140,7 @@ def answer_person(*, group: Any, person: Person, subject: str, body: str, topic:
     send_automatic(group=group, channel="sms", body=body, topic=topic, audience=audience, urgent_reason=reason)
 
 
-def send_more(*, message: Message, audience: QuerySet[Person]) -> int:
+def send_more(*, message: Message, audience: QuerySet[Any]) -> int:
     """Add people to a message already under way (the details for each new yes): the outbox takes
     each person once, so someone it reached already is not sent it again. Returns how many were added."""
     added = outbox.materialize(message, audience)

@@ -168,7 +168,10 @@ class Activation(BaseModel):
 class Recipient(models.Model):
     """Someone an activation went to, with their distance from the action and the wave that reached them."""
 
-    activation = models.ForeignKey(Activation, on_delete=models.CASCADE, related_name="recipients")
+    # Written 100,000 at a time under the activation's lock: as for a delivery's message, the
+    # database neither checks each row's activation nor indexes it apart from the unique pair.
+    activation = models.ForeignKey(Activation, on_delete=models.CASCADE, related_name="recipients",
+                                   db_index=False, db_constraint=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activations_received")
     miles = models.FloatField(null=True, blank=True)
     wave = models.PositiveSmallIntegerField(default=1)

@@ -162,7 +162,8 @@ def preview(activation: Activation) -> ActivationPreview:
 
 def _add_recipients(activation: Activation, wave: int, miles: float | None = None, nearest: int | None = None) -> int:
     """One set-based INSERT … SELECT of the audience into the recipients (people reached already
-    stay in their first wave), or only of the `nearest` so many; returns how many were added."""
+    stay in their first wave), or only of the `nearest` so many; returns how many were added.
+    Run under the activation's lock, so nobody else adds to its recipients meanwhile."""
     members = audience(activation, miles).order_by().values_list("person_id", "distance")  # type: ignore[misc]
     if activation.samples:
         members = members.order_by("?")[:activation.sample_size]
@@ -170,10 +171,10 @@ def _add_recipients(activation: Activation, wave: int, miles: float | None = Non
         members = members.order_by("distance", "person_id")[:nearest]  # type: ignore[misc]
     members_sql, params = members.query.sql_with_params()
     sql = ("INSERT INTO mobilization_recipient (activation_id, person_id, miles, wave) "  # noqa: S608
-           f"SELECT %s, sub.person_id, sub.distance, %s FROM ({members_sql}) sub WHERE true "
-           "ON CONFLICT DO NOTHING")
+           f"SELECT %s, sub.person_id, sub.distance, %s FROM ({members_sql}) sub WHERE NOT EXISTS "
+           "(SELECT 1 FROM mobilization_recipient r WHERE r.activation_id = %s AND r.person_id = sub.person_id)")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [activation.pk, wave, *params])
+        cursor.execute(sql, [activation.pk, wave, *params, activation.pk])
         added = cursor.rowcount
         if connection.vendor == "postgresql" and added > 10_000:
             # The outbox is made next from these rows: without fresh statistics the planner takes
@@ -182,9 +183,9 @@ def _add_recipients(activation: Activation, wave: int, miles: float | None = Non
     return added
 
 
-def wave_people(activation: Activation, wave: int) -> QuerySet[Person]:
-    return Person.objects.filter(Exists(Recipient.objects.filter(activation=activation, wave=wave,
-                                                                 person=OuterRef("pk"))))
+def wave_people(activation: Activation, wave: int) -> QuerySet[Recipient]:
+    """The people a wave reached, as its recipients' rows (the outbox takes them as they are)."""
+    return Recipient.objects.filter(activation=activation, wave=wave)
 
 
 def activate(*, actor: User, activation: Activation) -> int:
