@@ -23,7 +23,7 @@ from turnout.messaging.transports.http import signature
 from turnout.mobilization import services
 from turnout.mobilization.models import Activation, Member, Network, Recipient, Response, packed
 from turnout.people.models import Person, Subscription
-from turnout.people.services import record_consent
+from turnout.people.services import erase_person, record_consent
 
 SECRET = "gateway-secret"
 # 12:00 in Seattle: outside quiet hours everywhere in the continental US.
@@ -321,6 +321,20 @@ class ActivationTests(TurnoutTestCase):
     def outbox_names(self, activation: Activation) -> list[str]:
         return list(Delivery.objects.filter(message__topic=f"activation:{activation.pk}:sms").order_by("pk")
                     .values_list("person__given_name", flat=True))
+
+    def test_erasing_someone_an_activation_reached_removes_them_from_its_board_and_outbox(self) -> None:
+        # The recipients' link to people is not checked row by row in the database (see Recipient):
+        # erasing a person still takes their rows with them.
+        activation = self.make_activation()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.activate(actor=self.organizer, activation=activation)
+        nia = self.near.person
+        erase_person(actor=self.admin, person=nia)
+        self.assertFalse(Recipient.objects.filter(person_id=nia.pk).exists())
+        self.assertFalse(Delivery.objects.filter(address="+12065550177").exists())
+        self.assertEqual(services.board(activation).recipients, 1)
+        self.run_worker()
+        self.assertEqual(self.sent_to(), ["+12065550123"])
 
     @override_settings(ACTIVATION_FIRST_CHUNK=1)
     def test_the_nearest_are_sent_to_first_then_everyone_else(self) -> None:
