@@ -55,17 +55,19 @@ def materialize(message: Message, audience: QuerySet[Any]) -> int:
         contact, column, status_column = "people_emailaddress", "address", "status"
     # Each person's address: a consenting one first, then the primary. Whether the chosen
     # one consents is whether any does. (Table and column names are fixed above, never input.)
-    order = (f"c.person_id, CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 1 END, "
-             "CASE WHEN c.is_primary THEN 0 ELSE 1 END, c.id")
     if connection.vendor == "postgresql":
         chosen = (f"SELECT DISTINCT ON (c.person_id) c.person_id, c.{column} AS address, "  # noqa: S608
                   f"c.{status_column} AS consent FROM {contact} c WHERE c.person_id IN ({people_sql}) "
-                  f"ORDER BY {order}")
+                  f"ORDER BY c.person_id, CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 1 END, "
+                  "CASE WHEN c.is_primary THEN 0 ELSE 1 END, c.id")
         uuid_sql = "gen_random_uuid()"
     else:
-        chosen = (f"SELECT person_id, address, consent FROM (SELECT c.person_id, c.{column} AS address, "  # noqa: S608
-                  f"c.{status_column} AS consent, ROW_NUMBER() OVER (PARTITION BY c.person_id ORDER BY {order}) "
-                  f"AS rank FROM {contact} c WHERE c.person_id IN ({people_sql})) ranked WHERE rank = 1")
+        # SQLite takes a group's other columns from the row that holds its MIN(): the same order
+        # as one number (consent, then primary, then the row's id), without sorting every row.
+        chosen = (f"SELECT c.person_id, c.{column} AS address, c.{status_column} AS consent, "  # noqa: S608
+                  f"MIN((CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 2 END "
+                  "+ CASE WHEN c.is_primary THEN 0 ELSE 1 END) * 1000000000000 + c.id) "
+                  f"FROM {contact} c WHERE c.person_id IN ({people_sql}) GROUP BY c.person_id")
         uuid_sql = "lower(hex(randomblob(16)))"
     sql = (
         "INSERT INTO messaging_delivery (public_id, message_id, person_id, channel, address, sender, status, "  # noqa: S608

@@ -12,7 +12,7 @@ from turnout.core.testing import TurnoutTestCase, make_person, run_due_tasks
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import TransportError, simple
-from turnout.people.models import Person
+from turnout.people.models import Person, PhoneNumber, Subscription
 from turnout.people.services import record_consent
 
 NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 12:00 in Seattle
@@ -48,6 +48,21 @@ class OutboxTests(TurnoutTestCase):
         self.assertEqual((rows[self.silent.pk].status, rows[self.silent.pk].error), ("suppressed", "no consent"))
         self.assertEqual(outbox.materialize(message, Person.objects.visible_to(self.organizer)), 0)
         self.assertEqual(Delivery.objects.filter(message=message).count(), 2)
+
+    def test_of_several_numbers_the_consenting_one_is_texted_then_the_primary(self) -> None:
+        # Silent's primary number never agreed to texts; a second one did: the text goes there.
+        PhoneNumber.objects.filter(number="+12065550144").update(is_primary=True)
+        PhoneNumber.objects.create(person=self.silent, number="+12065550145", sms_status=Subscription.SUBSCRIBED)
+        # Nophone has two numbers, neither agreeing: a suppressed row, for the primary one.
+        PhoneNumber.objects.create(person=self.no_phone, number="+12065550160")
+        PhoneNumber.objects.create(person=self.no_phone, number="+12065550161", is_primary=True)
+        # Maria's second number agreed too, but her primary one is the one texted.
+        PhoneNumber.objects.create(person=self.member, number="+12065550199", sms_status=Subscription.SUBSCRIBED)
+        message = self.blast()
+        rows = {d.person_id: (d.address, d.status) for d in Delivery.objects.filter(message=message)}
+        self.assertEqual(rows, {self.member.pk: ("+12065550123", "queued"),
+                                self.silent.pk: ("+12065550145", "queued"),
+                                self.no_phone.pk: ("+12065550161", "suppressed")})
 
     def test_first_text_names_the_organization_and_how_to_stop(self) -> None:
         with time_machine.travel(NOON_SEATTLE):
