@@ -63,7 +63,8 @@ def materialize(message: Message, audience: QuerySet[Any]) -> int:
         uuid_sql = "gen_random_uuid()"
     else:
         # SQLite takes a group's other columns from the row that holds its MIN(): the same order
-        # as one number (consent, then primary, then the row's id), without sorting every row.
+        # as one number (consent, then primary, then the row's id, which stays far below 10^12),
+        # without sorting every row.
         chosen = (f"SELECT c.person_id, c.{column} AS address, c.{status_column} AS consent, "  # noqa: S608
                   f"MIN((CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 2 END "
                   "+ CASE WHEN c.is_primary THEN 0 ELSE 1 END) * 1000000000000 + c.id) "
