@@ -4,12 +4,15 @@ its own), checked on every public submission."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
+
+from turnout.core.audit import client_ip
 
 
 def _person_key(group: str, request: HttpRequest) -> str:
@@ -18,9 +21,22 @@ def _person_key(group: str, request: HttpRequest) -> str:
     return "".join(named.split()).lower() or "nobody"
 
 
+def _address_key(group: str, request: HttpRequest) -> str:
+    """Where the form came from: the client's address as the audit log records it (behind a
+    trusted proxy, the one it forwards; otherwise everyone behind the proxy would share one
+    count), an IPv6 address by its /64 network, which one household or phone is given."""
+    address = client_ip(request) or ""
+    if ":" not in address:
+        return address
+    try:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    except ValueError:
+        return address
+
+
 def too_many(request: HttpRequest) -> bool:
     """Count this public submission; True when its address or the person it names has sent too many lately."""
-    by_ip = is_ratelimited(request, group="public-ip", key="ip", rate=settings.PUBLIC_FORM_RATE_PER_IP,
+    by_ip = is_ratelimited(request, group="public-ip", key=_address_key, rate=settings.PUBLIC_FORM_RATE_PER_IP,
                            method="POST", increment=True)
     by_person = is_ratelimited(request, group="public-person", key=_person_key,
                                rate=settings.PUBLIC_FORM_RATE_PER_PERSON, method="POST", increment=True)

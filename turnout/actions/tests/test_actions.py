@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -143,6 +144,23 @@ class FormTests(TurnoutTestCase):
         response = self.client.post(self.form.public_url(), self.answers(email="p9@example.org", phone="", sms_consent=""))
         self.assertContains(response, "Too many submissions from here")
         self.assertEqual(Submission.objects.count(), 3)
+
+    @override_settings(PUBLIC_FORM_RATE_PER_IP="2/m", TRUST_X_FORWARDED_FOR=True)
+    def test_behind_a_trusted_proxy_each_client_address_is_counted_on_its_own(self) -> None:
+        def send(n: int, client: str) -> Any:
+            return self.client.post(self.form.public_url(), self.answers(email=f"p{n}@example.org", phone="",
+                                                                         sms_consent=""),
+                                    REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client)
+
+        for n in range(2):
+            self.assertContains(send(n, "198.51.100.4"), "We will call you this week.")
+        self.assertContains(send(2, "198.51.100.5"), "We will call you this week.")  # the proxy's other client
+        self.assertContains(send(3, "198.51.100.4"), "Too many submissions from here")
+        # One IPv6 network (a phone's /64) is one address.
+        self.assertContains(send(4, "2001:db8:1:2::10"), "We will call you this week.")
+        self.assertContains(send(5, "2001:db8:1:2::99"), "We will call you this week.")
+        self.assertContains(send(6, "2001:db8:1:2:aaaa::1"), "Too many submissions from here")
+        self.assertEqual(Submission.objects.count(), 5)
 
     def test_a_form_can_send_people_elsewhere_and_be_closed(self) -> None:
         self.form.redirect_url = "https://union.example/thanks"
