@@ -89,11 +89,11 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
             # No seat to decide: the person is answered now, a worker makes their RSVP (as fast as a
             # rally's crowd sends the form), and their link shows it as soon as it exists.
             try:
-                intake = services.rsvp_later(event, form.intake_data("form", ref))
+                key = services.rsvp_later(event, form.intake_data("form", ref))
             except services.EventError as exc:
                 form.add_error(None, str(exc))
             else:
-                return redirect("public_rsvp", intake.key)
+                return redirect("public_rsvp", key)
         try:
             answer, created = services.rsvp(event, form.person_request("embed" if embed else "form"))
         except UnknownZip:

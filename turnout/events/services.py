@@ -25,7 +25,16 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group, User
 from turnout.core import audit, batching, bulk, geo
 from turnout.core.models import AuditEntry
-from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Shift, Status, Visibility
+from turnout.events.models import (
+    Event,
+    EventCampaign,
+    Rsvp,
+    RsvpIntake,
+    Shift,
+    Status,
+    Visibility,
+    new_host_key,
+)
 from turnout.messaging import sending
 from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
@@ -173,19 +182,22 @@ def takes_intake(event: Event, shifts: list[Shift]) -> bool:
             and all(shift.capacity is None for shift in shifts))
 
 
-def rsvp_later(event: Event, data: dict[str, Any]) -> RsvpIntake:
+def rsvp_later(event: Event, data: dict[str, Any]) -> str:
     """Keep an RSVP form exactly as sent, for a worker to make the person and the RSVP (see
-    `settle`). The event must take intake (`takes_intake`); closed or past events are refused
-    here, while the person can still be told. The form returned carries its key, not its id."""
+    `settle`); the form's key, which its person's link carries. The event must take intake
+    (`takes_intake`); closed or past events are refused here, while the person can still be told."""
     _check_open(event, data.get("source", "form"))
-    intake = RsvpIntake(event_id=event.pk, data=data, received_at=timezone.now())
-    # The one write a rally's crowd waits for: a plain INSERT (the form's person needs only the key).
-    bulk.insert_one(RsvpIntake, {"event": event.pk, "key": intake.key, "data": data,
-                                 "received_at": intake.received_at, "outcome": "", "reason": ""})
+    key = new_host_key()
+    # The one write a rally's crowd waits for: a plain INSERT, no model instance.
+    try:
+        bulk.insert_one(RsvpIntake, {"event": event.pk, "key": key, "data": data, "received_at": timezone.now(),
+                                     "outcome": "", "reason": ""})
+    except IntegrityError:  # the event was deleted a moment ago, while this process still had it in hand
+        raise EventError(_("This event is not taking RSVPs.")) from None
     from turnout.events.tasks import settle_rsvps  # the tasks module imports this one
 
     batching.ask_on_commit(settle_rsvps, SETTLE_ASKED_KEY)
-    return intake
+    return key
 
 
 # A burst of RSVPs asks for one settling run, not one per form (see `core.batching`).

@@ -1,0 +1,84 @@
+"""Group commit: rows that arrive while one is being written go together in the next write, each
+thread returns only once its own row is written, and a bad row fails only its own thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from django.test import SimpleTestCase
+
+from turnout.core.group_commit import Writer
+
+
+class Held:
+    """A write that holds its first call until released, recording every batch it is given."""
+
+    def __init__(self, bad: object = None) -> None:
+        self.batches: list[list[Any]] = []
+        self.started, self.release = threading.Event(), threading.Event()
+        self.bad = bad
+
+    def __call__(self, rows: list[Sequence[Any]]) -> None:
+        first = not self.batches
+        self.batches.append([row[0] for row in rows])
+        if first:
+            self.started.set()
+            self.release.wait(10)
+        if any(row[0] == self.bad for row in rows):
+            raise ValueError(f"cannot store {self.bad}")
+
+
+def add_in_thread(writer: Writer, value: str, results: dict[str, Any]) -> threading.Thread:
+    def run() -> None:
+        try:
+            writer.add((value,))
+            results[value] = "written"
+        except ValueError as exc:
+            results[value] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def crowd(write: Held, later: str) -> dict[str, Any]:
+    """One row is being written while the rows in `later` arrive; what each thread got."""
+    writer, results = Writer(write), dict[str, Any]()
+    threads = [add_in_thread(writer, "first", results)]
+    assert write.started.wait(10)
+    threads += [add_in_thread(writer, value, results) for value in later]
+    deadline = time.monotonic() + 10
+    while len(writer._waiting) < len(later) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(results.get(value) for value in later), "nobody returns before their row is written"
+    write.release.set()
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+class GroupCommitTests(SimpleTestCase):
+    def test_rows_arriving_during_a_write_are_written_together_next(self) -> None:
+        write = Held()
+        results = crowd(write, "abcd")
+        self.assertEqual(results, dict.fromkeys(["first", *"abcd"], "written"))
+        self.assertEqual(write.batches[0], ["first"])
+        self.assertEqual(sorted(write.batches[1]), list("abcd"))
+        self.assertEqual(len(write.batches), 2)
+
+    def test_a_bad_row_fails_its_own_thread_and_the_rest_are_written(self) -> None:
+        write = Held(bad="b")
+        results = crowd(write, "abc")
+        self.assertIsInstance(results.pop("b"), ValueError)
+        self.assertEqual(results, dict.fromkeys(["first", "a", "c"], "written"))
+        # The batch of three failed; each of its rows was then tried alone.
+        self.assertEqual(sorted(write.batches[1]), list("abc"))
+        self.assertEqual(sorted(map(tuple, write.batches[2:])), [("a",), ("b",), ("c",)])
+
+    def test_one_thread_alone_writes_its_row_at_once(self) -> None:
+        written: list[Any] = []
+        Writer(lambda rows: written.extend(rows)).add(("only",))
+        self.assertEqual(written, [("only",)])
