@@ -3,7 +3,7 @@
     python benchmarks/bench_forms.py --engine sqlite --seconds 60
     python benchmarks/bench_forms.py --engine postgres --seconds 60
 
-Starts `turnout serve` (gunicorn, 2 workers x 4 threads) on a fresh database with one form (two
+Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database with one form (two
 custom questions, a tag added on submit, an autoresponse). Each of 50 client threads keeps one
 connection, fetches the form once (for its CSRF cookie and token, as a browser does), then posts
 it as a new person each time; every answer is the thank-you page with the person's share link.

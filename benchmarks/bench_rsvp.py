@@ -3,7 +3,7 @@
     python benchmarks/bench_rsvp.py --engine sqlite --seconds 60
     python benchmarks/bench_rsvp.py --engine postgres --seconds 60
 
-Starts `turnout serve` (gunicorn, 2 workers x 4 threads) on a fresh database with one
+Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database with one
 public event. Each of 50 client threads keeps one connection, fetches the event page once
 (for its CSRF cookie and token, as a browser does), then for the given time alternates
 nothing else: it posts the RSVP form with a new name and email, as a new person each time.
@@ -82,6 +82,59 @@ def percentile(values: list[float], share: float) -> float:
 Result = tuple[int, list[float], list[str]]
 
 
+def _proc_stats() -> list[tuple[int, str, int, float, float]]:
+    """(pid, name, parent, own CPU s, reaped children's CPU s) of every process (Linux /proc)."""
+    tick, stats = os.sysconf("SC_CLK_TCK"), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            stats.append((int(entry.name), name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick,
+                          (int(fields[13]) + int(fields[14])) / tick))
+    return stats
+
+
+def cpu_used(server_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by the server (its master and workers) and by PostgreSQL (every
+    backend, counting those that have exited — their time goes to the postmaster's children's
+    total — since connections are opened again as they age)."""
+    stats = _proc_stats()
+    postgres = {pid for pid, name, *_ in stats if name == "postgres"}
+    server = sum(own + (children if pid == server_pid else 0)
+                 for pid, _name, parent, own, children in stats if server_pid in (pid, parent))
+    database = sum(own + (children if parent not in postgres else 0)
+                   for pid, _name, parent, own, children in stats if pid in postgres)
+    return server, database
+
+
+class CpuMeter:
+    """CPU time per request of the server, PostgreSQL and this load generator over one phase."""
+
+    def __init__(self, server_pid: int, engine: str) -> None:
+        self.server_pid, self.engine = server_pid, engine
+
+    def _now(self) -> list[float]:
+        return [*cpu_used(self.server_pid), sum(os.times()[:2])]
+
+    def __enter__(self) -> CpuMeter:
+        self.before = self._now()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.used = [b - a for a, b in zip(self.before, self._now(), strict=True)]
+
+    def per_request(self, count: int) -> str:
+        server, postgres, client = (used / max(count, 1) * 1000 for used in self.used)
+        if self.engine != "postgres":
+            postgres = 0.0
+        database = f", PostgreSQL {postgres:.2f}" if self.engine == "postgres" else ""
+        return f"CPU per request {server + postgres + client:.2f} ms: server {server:.2f}{database}, load generator {client:.2f}"
+
+
 def no_state(conn: http.client.HTTPConnection, index: int) -> None:
     return None
 
@@ -118,7 +171,7 @@ def posting(port: int, page: str, fields: object, ok: int) -> object:
 
 
 def report(engine: str, seconds: float, label: str, health_result: Result, result: Result, stored: int,
-           what: str) -> None:
+           what: str, meters: tuple[CpuMeter, CpuMeter] | None = None) -> None:
     (health_ok, health_times, health_errors), (done, times, errors) = health_result, result
     health_rate, rate = health_ok / seconds, done / seconds
     print(f"{engine}, {CLIENTS} clients, {seconds:.0f} s each:")
@@ -129,6 +182,9 @@ def report(engine: str, seconds: float, label: str, health_result: Result, resul
           + (f" (first: {errors[0]})" if errors else ""))
     print(f"  ratio {rate / health_rate:.0%}; {done} successful answers, {stored} {what} stored"
           f"{'' if stored == done else '  <-- MISMATCH'}")
+    if meters:
+        print(f"  /health  {meters[0].per_request(health_ok)}")
+        print(f"  {label:8} {meters[1].per_request(done)}")
 
 
 def main() -> None:
@@ -157,11 +213,13 @@ def main() -> None:
                     "postal_code": "98101"}
 
         run(port, 3, no_state, health)  # warm up
-        health_result = run(port, args.seconds, no_state, health)
+        with CpuMeter(server.pid, args.engine) as health_cpu:  # type: ignore[attr-defined]
+            health_result = run(port, args.seconds, no_state, health)
         environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_LOG_LEVEL": "WARNING"}
         workers = start_workers(1, environment) if args.worker == "beside" else []
         try:
-            rsvp_result = run(port, args.seconds, open_page(page), posting(port, page, fields, 302))
+            with CpuMeter(server.pid, args.engine) as rsvp_cpu:  # type: ignore[attr-defined]
+                rsvp_result = run(port, args.seconds, open_page(page), posting(port, page, fields, 302))
             answered = time.monotonic()
             workers = workers or start_workers(1, environment)
             waiting = RsvpIntake.objects.filter(outcome="").count()
@@ -174,7 +232,7 @@ def main() -> None:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
     report(args.engine, args.seconds, "RSVP", health_result, rsvp_result, Rsvp.objects.filter(event=event).count(),
-           "RSVPs")
+           "RSVPs", (health_cpu, rsvp_cpu))
     print(f"  {waiting} forms were waiting for the worker when the last answer went out; "
           f"all settled {settled:.1f} s later")
 
