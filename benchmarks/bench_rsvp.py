@@ -129,10 +129,10 @@ class CpuMeter:
 
     def per_request(self, count: int) -> str:
         server, postgres, client = (used / max(count, 1) * 1000 for used in self.used)
-        if self.engine != "postgres":
-            postgres = 0.0
-        database = f", PostgreSQL {postgres:.2f}" if self.engine == "postgres" else ""
-        return f"CPU per request {server + postgres + client:.2f} ms: server {server:.2f}{database}, load generator {client:.2f}"
+        if self.engine != "postgres":  # SQLite works inside the server's processes
+            return f"CPU per request {server + client:.2f} ms: server {server:.2f}, load generator {client:.2f}"
+        return (f"CPU per request {server + postgres + client:.2f} ms: server {server:.2f}, PostgreSQL {postgres:.2f}, "
+                f"load generator {client:.2f}")
 
 
 def no_state(conn: http.client.HTTPConnection, index: int) -> None:

@@ -254,16 +254,13 @@ IMPORT_DIR = VAR_DIR / "imports"
 # (high enough for a union hall on one wifi) and per person named, in django-ratelimit's notation.
 PUBLIC_FORM_RATE_PER_IP = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_IP", "120/m")
 PUBLIC_FORM_RATE_PER_PERSON = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_PERSON", "10/h")
-# django-ratelimit's own settings at its defaults, spelled out: it reads each of them on every
-# check, and a setting that is not defined is looked for again (an exception) every time, a
-# tenth of what a public form's POST cost.
+# django-ratelimit's own settings that its checks read, at its defaults, spelled out: a setting
+# that is not defined is looked for again (an exception) on every check, which made a form's two
+# checks a third slower. (Its address settings are not used: `core.abuse` keys by address itself.)
 RATELIMIT_ENABLE = True
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_CACHE_PREFIX = "rl:"
 RATELIMIT_HASH_ALGORITHM = hashlib.sha256
-RATELIMIT_IP_META_KEY = None
-RATELIMIT_IPV4_MASK = 32
-RATELIMIT_IPV6_MASK = 64
 RATELIMIT_FAIL_OPEN = False
 # A worker who asked to organize and has not been contacted after this many hours is brought
 # back to the organizers (or their assigned volunteer) by email.
