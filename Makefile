@@ -5,13 +5,21 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/turnout_test
 PYTEST_ARGS ?=
+# Tests run on every core, a test file to a process (its class fixtures are built once).
+XDIST ?= -n auto --dist loadfile
+# The future the suite is run in a second time (tests own their clock; none may depend on today).
+FUTURE ?= @2028-03-12 08:00:00
+# Tests whose outside service keeps the real clock: a Redis worker's scheduled retries and its
+# job timestamps come from Redis' own time, which faketime does not move.
+REAL_CLOCK_ONLY = --deselect turnout/core/tests/test_worker.py::WorkerProcessTests::test_the_redis_worker_runs_the_same_task \
+	--deselect turnout/api/tests/test_webhooks.py::WorkerProcessRetryTests::test_redis_worker_retries_when_due
 
 # The first Python >= 3.12 on this machine: PATH names, then pyenv's installs.
 FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-integration lint chromium bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -25,23 +33,28 @@ demo: $(STAMP)
 	$(VENV)/bin/turnout demo $(if $(PORT),--port $(PORT))
 
 # Debian's Chromium drives the browser tests; nothing downloads a browser of its own.
-# DejaVu Sans sets union cards' PDFs (any accent, exactly as signed).
+# DejaVu Sans sets union cards' PDFs (any accent, exactly as signed); faketime moves the clock
+# for `make test-future`.
 chromium:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
-	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
-	else echo "Browser tests need Debian's chromium and fonts-dejavu-core: sudo apt-get install chromium fonts-dejavu-core" >&2; exit 1; fi; fi
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || ! command -v faketime >/dev/null; then \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core faketime >/dev/null; \
+	else echo "Tests need Debian's chromium, fonts-dejavu-core and faketime: sudo apt-get install chromium fonts-dejavu-core faketime" >&2; exit 1; fi; fi
 
 test: $(STAMP) chromium
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-browser: $(STAMP) chromium
-	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(XDIST) -m browser $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) chromium
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
+
+# The fast suite again with the clock years ahead.
+test-future: $(STAMP) chromium
+	faketime -f '$(FUTURE)' $(VENV)/bin/pytest $(XDIST) -m "not browser" $(REAL_CLOCK_ONLY) $(PYTEST_ARGS)
 
 # Parsons and osdi against a live server, and the schemathesis fuzz (also part of `make test`).
 test-integration: $(STAMP)

@@ -1,4 +1,5 @@
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,3 +15,16 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails on anything the Content-Security-Policy refused, in any of its pages."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    from turnout.core.tests import csp_watch
+
+    csp_watch.take()
+    yield
+    assert not (seen := csp_watch.take()), "The Content-Security-Policy refused:\n" + "\n".join(seen)

@@ -5,11 +5,15 @@ with a database-backed task queue, which is what `turnout demo` uses.
 """
 
 import hashlib
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -17,15 +21,27 @@ VAR_DIR = Path(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var")).resolve()
 
 
 def env_bool(name: str, default: bool = False) -> bool:
+    """A yes/no setting; a value that is neither (a typo such as "flase") stops Turnout from starting
+    rather than quietly reading as off."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: write true or false (or 1/0, yes/no, on/off).")
 
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: write a whole number.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -46,8 +62,20 @@ SECRET_KEY = (
 BASE_URL = os.environ.get("TURNOUT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("TURNOUT_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
-# Behind a reverse proxy, the audit log records the client's address from X-Forwarded-For.
-TRUST_X_FORWARDED_FOR = env_bool("TURNOUT_TRUST_X_FORWARDED_FOR")
+# Behind reverse proxies: how many of them stand between the internet and Turnout, each appending
+# to X-Forwarded-For (TURNOUT_TRUSTED_PROXY_HOPS), or which addresses they have
+# (TURNOUT_TRUSTED_PROXIES, CIDRs). The client is the rightmost address none of them added
+# (turnout.core.net.client_ip); without either setting it is the socket's peer and the header is
+# ignored. TURNOUT_TRUST_X_FORWARDED_FOR=true, the older spelling, means one hop.
+TRUSTED_PROXY_HOPS = env_int("TURNOUT_TRUSTED_PROXY_HOPS", 1 if env_bool("TURNOUT_TRUST_X_FORWARDED_FOR") else 0)
+TRUSTED_PROXIES = env_list("TURNOUT_TRUSTED_PROXIES")
+try:
+    for _network in TRUSTED_PROXIES:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"TURNOUT_TRUSTED_PROXIES: {_error}") from None
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TURNOUT_TRUSTED_PROXY_HOPS: write 0 or more.")
 ORGANIZATION_NAME = os.environ.get("TURNOUT_ORGANIZATION_NAME", "Turnout")
 # Sensitive free text (assessment and conversation notes, what a worker says is going on at work)
 # is encrypted in the database with keys derived from SECRET_KEY and these salts; the first salt
@@ -80,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -108,6 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "turnout.core.context_processors.turnout",
             ],
         },
@@ -167,12 +197,22 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = env_int("TURNOUT_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("TURNOUT_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A lockout holds one username from one address: a stranger guessing a colleague's password from
+# elsewhere locks out only themselves, and everyone behind one proxy is not locked out together.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "turnout.core.net.axes_client_ip"
+AXES_USERNAME_CALLABLE = "turnout.accounts.signals.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 REQUIRE_ADMIN_2FA = env_bool("TURNOUT_REQUIRE_ADMIN_2FA", True)
+# Adding or removing an authenticator, making an API token and changing the password ask for a
+# fresh code (or, without an authenticator, the password); one confirmation holds this long.
+REAUTH_MINUTES = env_int("TURNOUT_REAUTH_MINUTES", 10)
+# Password reset emails, in django-ratelimit's notation: per client address and per account.
+PASSWORD_RESET_RATE_PER_IP = os.environ.get("TURNOUT_PASSWORD_RESET_RATE_PER_IP", "10/h")
+PASSWORD_RESET_RATE_PER_ACCOUNT = os.environ.get("TURNOUT_PASSWORD_RESET_RATE_PER_ACCOUNT", "3/h")
 OTP_TOTP_ISSUER = ORGANIZATION_NAME
 
 # Idle timeout: every request renews the session; a staffer idle this long logs in again.
@@ -301,6 +341,26 @@ ACTIVATION_FIRST_CHUNK = env_int("TURNOUT_ACTIVATION_FIRST_CHUNK", 1000)
 # leaves for a third party.
 MAP_TILES_URL = os.environ.get("TURNOUT_MAP_TILES_URL", "")
 MAP_TILES_ATTRIBUTION = os.environ.get("TURNOUT_MAP_TILES_ATTRIBUTION", "")
+
+# Content-Security-Policy, enforced: scripts, styles, frames and connections only from this site, so
+# markup injected into a page runs nothing and sends nothing elsewhere. Turnout's templates carry no
+# inline script, handler or style attribute; the nonce (csp_nonce in templates) is on htmx's
+# <script> tags and lets Django's own pages through (the CSRF failure page's <style>). Images may
+# also come from the map's tile server, and be data: (the blank image Leaflet puts in a tile it
+# cancels). Embeds (…/embed/) widen frame-ancestors for themselves, and a form that sends people on
+# to another site widens form-action (turnout.core.csp).
+_map_tiles = urlsplit(MAP_TILES_URL.replace("{s}", "*"))  # Leaflet's {s} is a subdomain
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", *([f"{_map_tiles.scheme}://{_map_tiles.netloc}"] if _map_tiles.netloc else [])],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 # Texts reach people only between these hours (24-hour clock) in their own time zone.
 QUIET_HOURS_WINDOW = (env_int("TURNOUT_QUIET_HOURS_START", 9), env_int("TURNOUT_QUIET_HOURS_END", 20))
 

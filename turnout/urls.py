@@ -1,6 +1,3 @@
-from importlib.util import find_spec
-
-from anymail import urls as anymail_urls
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -8,17 +5,10 @@ from turnout.actions import public as actions_public
 from turnout.core import views as core_views
 from turnout.events import host as events_host
 from turnout.events import public as events_public
+from turnout.messaging import hooks
 from turnout.messaging import views as messaging_views
 from turnout.mobilization import public as mobilization_public
 from turnout.organizing import public as organizing_public
-
-# Email providers' reports (bounces, complaints, deliveries) through Anymail: its tracking
-# webhooks only (Turnout receives no email), and Amazon SES's only where boto3 is installed.
-email_report_patterns = [
-    pattern for pattern in anymail_urls.urlpatterns
-    if str(pattern.name).endswith("_tracking_webhook")
-    and (find_spec("boto3") is not None or not str(pattern.name).startswith("amazon_ses"))
-]
 
 core_patterns = [
     path("", core_views.dashboard, name="dashboard"),
@@ -69,7 +59,8 @@ urlpatterns = [
     path("people/", include("turnout.people.urls")),
     path("api/v2/", include("turnout.api.urls")),
     path("api/", include("turnout.api.console_urls")),
-    path("hooks/email/", include((email_report_patterns, "anymail"))),
+    # Email providers' reports, refused unless they carry TURNOUT_ANYMAIL_WEBHOOK_SECRET.
+    path("hooks/email/", include((hooks.email_report_patterns(), "anymail"))),
     path("messages/", include("turnout.messaging.urls")),
     path("u/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
     path("events/", include("turnout.events.urls")),

@@ -15,6 +15,23 @@ class TokenForm(forms.Form):
     )
 
 
+class ConfirmPasswordForm(forms.Form):
+    """Staff without an authenticator app confirm who they are with their password."""
+
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return str(password)
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ORGANIZER)
@@ -91,7 +108,9 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("What the token is for"), max_length=100,
                            help_text=_("For example “Parsons sync” or “volunteer spreadsheet”."))
     group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(),
-                                   help_text=_("New people the token adds join this group."))
+                                   help_text=_("New people the token adds join this group. The token reads and "
+                                               "changes everything you can see, in every group you hold a role in, "
+                                               "not only this one."))
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -92,13 +92,46 @@ def pending_totp_device(user: User) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
+def tell_staffer(user: User, subject: str, what: str, request: HttpRequest | None) -> None:
+    """Email a staffer that something changed on their account, so that a change they did not
+    make does not go unnoticed; the address it came from is named, nothing else."""
+    body = render_to_string("accounts/security_email.txt", {
+        "user": user, "what": what, "when": timezone.now(), "address": audit.client_ip(request),
+        "organization": settings.ORGANIZATION_NAME,
+        "preferences": f"{settings.BASE_URL}{reverse('accounts:preferences')}",
+    })
+    email_staff(subject, body, [user.email])
+
+
 @transaction.atomic
 def confirm_totp_device(*, user: User, device: TOTPDevice, request: HttpRequest) -> None:
-    """Turn the checked device on; older devices are removed."""
+    """Turn the checked device on; older devices are removed, and the staffer is told by email."""
+    replaced = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).exists()
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit.record(actor=user, action=AuditEntry.Action.TWO_FACTOR, summary="Turned on two-factor", request=request)
+    audit.record(actor=user, action=AuditEntry.Action.TWO_FACTOR,
+                 summary="Replaced the authenticator app" if replaced else "Turned on two-factor", request=request)
+    tell_staffer(user, "an authenticator app was added to your account",
+                 "A new authenticator app now gives your sign-in codes"
+                 + ("; the one you had before no longer works." if replaced else "."), request)
+
+
+@transaction.atomic
+def remove_totp_devices(*, user: User, request: HttpRequest) -> None:
+    """Turn two-factor off for one staffer and tell them by email."""
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record(actor=user, action=AuditEntry.Action.TWO_FACTOR, summary="Turned off two-factor", request=request)
+    tell_staffer(user, "two-factor sign-in was turned off",
+                 "Two-factor sign-in was turned off: your password alone now signs you in.", request)
+
+
+@transaction.atomic
+def password_changed(*, user: User, request: HttpRequest, how: str) -> None:
+    """Record a new password and tell the staffer by email."""
+    audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=user,
+                 summary=f"Changed the password through {how}", request=request)
+    tell_staffer(user, "your password was changed", f"Your password was changed through {how}.", request)
 
 
 def create_api_token(*, actor: User | None, user: User, group: Group, name: str,
@@ -112,6 +145,9 @@ def create_api_token(*, actor: User | None, user: User, group: Group, name: str,
                                     prefix=key[:10], key_digest=hashlib.sha256(key.encode()).hexdigest())
     audit.record(actor=actor or user, action=AuditEntry.Action.CREATE, target=token,
                  summary=f"Created API token “{token.name}” for {user.email}", request=request, group=group)
+    tell_staffer(user, "an API token was made for your account",
+                 f"An API token “{token.name}” (starting {token.prefix}) was made. It reads and changes "
+                 "everything your account can. Revoke it on your account page if you did not make it.", request)
     return token, key
 
 

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
+from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
+from django_ratelimit.core import is_ratelimited
 
-from turnout.accounts import services
+from turnout.accounts import reauth, services
 from turnout.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
+    ConfirmPasswordForm,
     GroupMessagingForm,
     InviteForm,
     PreferencesForm,
@@ -31,9 +35,11 @@ from turnout.accounts.forms import (
     TokenForm,
 )
 from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
-from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
+from turnout.core.net import client_ip
+from turnout.core.redirects import next_url
 
 
 class LoginView(auth_views.LoginView):
@@ -42,46 +48,99 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Email a reset link, at most a few an hour from one address and to one account (each one
+    is an email to a real inbox that anyone could otherwise make Turnout send in bulk)."""
+
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        request = self.request
+        if is_ratelimited(request, group="password-reset-ip", key=lambda _g, r: client_ip(r) or "",
+                          rate=settings.PASSWORD_RESET_RATE_PER_IP, method="POST", increment=True):
+            form.add_error(None, _("Too many reset requests from here just now. Please wait an hour and try again."))
+            return self.form_invalid(form)
+        email = form.cleaned_data["email"].strip().lower()
+        if is_ratelimited(request, group="password-reset-account", key=lambda _g, _r: email,
+                          rate=settings.PASSWORD_RESET_RATE_PER_ACCOUNT, method="POST", increment=True):
+            # The same answer as for a sent link: the page must not tell whether the account exists.
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed(user=form.user, request=self.request, how="a reset link")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password: the old one, and a fresh second factor for staff who have one."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:preferences")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (request.user.is_authenticated and reauth.has_authenticator(request.user)
+                and not reauth.recently_confirmed(request)):
+            return reauth.confirm_first(request, request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed(user=form.user, request=self.request, how="the account page")
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return next_url(request, default)
 
 
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
-    """Second step of login for staff with an authenticator app."""
-    form = TokenForm(request.POST or None)
+    """Second step of login for staff with an authenticator app, and the confirmation that the
+    account's most sensitive pages ask for: a current code, or the password for staff without an app."""
+    user: User = request.user  # type: ignore[assignment]
+    with_code = reauth.has_authenticator(user)
+    form: TokenForm | ConfirmPasswordForm = (TokenForm(request.POST or None) if with_code
+                                             else ConfirmPasswordForm(request.POST or None, user=user))
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"].replace(" ", ""))
+        if not with_code:
+            reauth.mark_confirmed(request)
+            return redirect(_safe_next(request))
+        device = match_token(user, form.cleaned_data["token"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
+            reauth.mark_confirmed(request)
             return redirect(_safe_next(request))
         form.add_error("token", _("That code is not right. Codes change every 30 seconds; try the current one."))
-    return render(request, "accounts/verify.html", {"form": form, "next": _safe_next(request)})
+    return render(request, "accounts/verify.html", {
+        "form": form, "next": _safe_next(request), "with_code": with_code,
+        "confirming": request.GET.get("confirm") == "1" or user.is_verified(),  # type: ignore[attr-defined]
+    })
 
 
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Show a QR code for an authenticator app and confirm it with one code."""
+    """Show a QR code for an authenticator app and confirm it with one code. Adding an app (or
+    replacing one) first asks the staffer to confirm who they are."""
     user: User = request.user  # type: ignore[assignment]
+    if not reauth.recently_confirmed(request):
+        return reauth.confirm_first(request, reverse("accounts:two_factor_setup"))
+    replacing = reauth.has_authenticator(user)
     device = services.pending_totp_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"].replace(" ", "")):
             services.confirm_totp_device(user=user, device=device, request=request)
             otp_login(request, device)
+            reauth.mark_confirmed(request)
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("core:dashboard")
         form.add_error("token", _("That code is not right. Check the time on your phone and try the current code."))
@@ -89,12 +148,33 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "qr_svg": qr.svg_inline(dark="#111", omitsize=True), "secret": secret,
+        "replacing": replacing,
     })
+
+
+@login_required
+@require_POST
+def two_factor_remove(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor off, for staff not required to keep it, after a fresh code."""
+    user: User = request.user  # type: ignore[assignment]
+    if settings.REQUIRE_ADMIN_2FA and has_role_anywhere(user, Role.ADMIN):
+        messages.error(request, _("Admins must keep two-factor sign-in on. Set up a new app to replace the old one."))
+        return redirect("accounts:preferences")
+    if not reauth.recently_confirmed(request):
+        return reauth.confirm_first(request, reverse("accounts:preferences"))
+    services.remove_totp_devices(user=user, request=request)
+    messages.success(request, _("Two-factor sign-in is off."))
+    return redirect("accounts:preferences")
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "GET" and "token_name" in request.GET:
+        # Back from confirming who they are: the token form as it was typed.
+        return render(request, "accounts/preferences.html", _preferences_context(
+            request, form, token_form=ApiTokenForm(user=request.user, initial={  # type: ignore[arg-type]
+                "name": request.GET.get("token_name", ""), "group": request.GET.get("token_group", "")})))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Saved."))
@@ -110,6 +190,8 @@ def _preferences_context(request: HttpRequest, form: PreferencesForm, **extra: o
         "form": form,
         "token_form": extra.pop("token_form", None) or ApiTokenForm(user=user),
         "tokens": user.api_tokens.select_related("group").filter(revoked_at__isnull=True),
+        "has_authenticator": reauth.has_authenticator(user),
+        "must_keep_two_factor": settings.REQUIRE_ADMIN_2FA and has_role_anywhere(user, Role.ADMIN),
         **extra,
     }
 
@@ -117,8 +199,14 @@ def _preferences_context(request: HttpRequest, form: PreferencesForm, **extra: o
 @login_required
 @require_POST
 def create_token(request: HttpRequest) -> HttpResponse:
-    """Make an API token and show its key once, on this response only (never stored in the session)."""
+    """Make an API token and show its key once, on this response only (never stored in the session).
+    A token reads what its staffer reads, so making one first asks them to confirm who they are."""
     user: User = request.user  # type: ignore[assignment]
+    if not reauth.recently_confirmed(request):
+        back = f"{reverse('accounts:preferences')}?" + urlencode({
+            "token_name": request.POST.get("name", "")[:100], "token_group": request.POST.get("group", "")[:20]})
+        messages.info(request, _("Confirm it is you, then make the token."))
+        return reauth.confirm_first(request, back + "#api-tokens")
     token_form = ApiTokenForm(request.POST, user=user)
     if not token_form.is_valid():
         return render(request, "accounts/preferences.html",
@@ -224,7 +312,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if not user.is_superuser:
         groups = Group.objects.visible_to(user, Role.ADMIN)
         staff = StaffRole.objects.filter(group__in=groups).values("user_id")
-        entries = entries.filter(group__in=groups) | entries.filter(actor_id__in=staff)
+        staff_ids = [str(pk) for pk in staff.values_list("user_id", flat=True)]
+        # Failed logins carry no actor and no group: they name the account that was tried.
+        entries = (entries.filter(group__in=groups) | entries.filter(actor_id__in=staff)
+                   | entries.filter(action=AuditEntry.Action.LOGIN_FAILED, target_type="user", target_id__in=staff_ids))
     filters = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "target", "since", "until")}
     if filters["actor"]:
         entries = entries.filter(actor_label__icontains=filters["actor"])

@@ -5,6 +5,7 @@ and the personal share links that credit whoever brought someone in."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import models
 from django.urls import reverse
@@ -285,6 +286,13 @@ class WorkingGroupMember(models.Model):
         return f"{self.person} in {self.working_group}"
 
 
+class HubQuerySet(models.QuerySet["Hub"]):
+    def shown_to(self, user: Any) -> HubQuerySet:
+        """Published resource centers, and unpublished ones only to the staff of their own group
+        and the groups above it (the tenancy rule): a draft is no other group's business."""
+        return self.filter(models.Q(is_published=True) | models.Q(group__in=Group.objects.visible_to(user)))
+
+
 class Hub(BaseModel):
     """A resource center: a campaign's public hub of events, actions, working groups, links and files."""
 
@@ -300,6 +308,8 @@ class Hub(BaseModel):
                                  help_text=_("Empty: the group's upcoming public events."))
     is_published = models.BooleanField(_("published"), default=False)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = HubQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

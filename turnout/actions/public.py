@@ -40,6 +40,7 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
+from turnout.core import csp
 from turnout.core.abuse import refused
 from turnout.events.models import Event, Status, Visibility
 from turnout.events.services import EventError, when_text
@@ -57,7 +58,7 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         if language in ("en", "es"):
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        return view(request, *args, embed=True, **kwargs)
+        return csp.widen(view(request, *args, embed=True, **kwargs), "frame-ancestors", "*")
 
     return xframe_options_exempt(csrf_exempt(embed))
 
@@ -125,9 +126,13 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
         thanks = action.thank_you_es if es and action.thank_you_es else action.thank_you
         return _thanks(request, action, person, embed=embed, heading=_("Thank you!"), message=thanks, title=title)
     description = action.description_es if es and action.description_es else action.description
-    return render(request, "actions/public_action.html", {
+    response = render(request, "actions/public_action.html", {
         "base": _base(embed), "embed": embed, "action": action, "form": form, "title": title,
         "description": description, "submit_label": _("Send"), **og_context(request, action, title, description)})
+    if action.redirect_url:
+        # The browser holds the form's redirect to the policy of the page that sent it.
+        csp.widen(response, "form-action", csp.origin(action.redirect_url))
+    return response
 
 
 # --- petitions ------------------------------------------------------------------------------------
@@ -236,9 +241,7 @@ def endorsement_document(request: HttpRequest, public_id: Any) -> FileResponse:
 
 
 def hub_page(request: HttpRequest, slug: str) -> HttpResponse:
-    hub = get_object_or_404(Hub.objects.select_related("group", "campaign"), slug=slug)
-    if not hub.is_published and not request.user.is_authenticated:
-        raise Http404
+    hub = get_object_or_404(Hub.objects.shown_to(request.user).select_related("group", "campaign"), slug=slug)
     es = spanish()
     events = Event.objects.filter(status__in=[Status.SCHEDULED, Status.STANDBY], visibility=Visibility.PUBLIC,
                                   awaiting_approval=False, starts_at__gte=timezone.now()).order_by("starts_at")
@@ -259,8 +262,9 @@ def hub_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def hub_file(request: HttpRequest, slug: str, item_id: int) -> FileResponse:
-    item = get_object_or_404(HubItem, hub__slug=slug, pk=item_id, kind=HubItem.Kind.FILE)
-    if not item.file or not (item.hub.is_published or request.user.is_authenticated):
+    item = get_object_or_404(HubItem, hub__in=Hub.objects.shown_to(request.user), hub__slug=slug, pk=item_id,
+                             kind=HubItem.Kind.FILE)
+    if not item.file:
         raise Http404
     return FileResponse(item.file.open("rb"), as_attachment=True)
 

@@ -123,7 +123,7 @@ def submit(form: Form, request: RsvpRequest, *, ref: str = "", source: str = "fo
         submission = Submission.objects.create(form=form, person=person, answers=request.answers or {},
                                                source=source)
         for name in form.tag_names():
-            add_tag(person=person, name=name)
+            add_tag(person=person, group=form.group, name=name)
         credit(code=ref, person=person, kind=Referral.Kind.FORM, action_id=form.pk)
         if form.autoresponse_body:
             from turnout.actions.tasks import send_autoresponse

@@ -4,7 +4,6 @@ brought whom."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages as flash
@@ -38,7 +37,7 @@ from turnout.actions.models import (
     WorkingGroup,
 )
 from turnout.core import audit
-from turnout.core.exports import safe_cell
+from turnout.core.exports import csv_lines
 from turnout.core.models import AuditEntry
 from turnout.mobilization.models import Pledge
 from turnout.people.models import PhoneNumber
@@ -145,11 +144,6 @@ def form_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "recent": submissions[:50], **leaders(Referral.Kind.FORM, action.pk), **publishing(request, action, embeddable=True)})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 def form_export(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
     """Every submission as CSV: the person's name, contacts and each question's answer (audited)."""
@@ -161,15 +155,14 @@ def form_export(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
                  summary=f"Exported the submissions of {action.title}", request=request)
 
     def rows() -> Any:
-        writer = csv.writer(_Echo())
-        yield writer.writerow(["submitted", "given_name", "family_name", "email", "phone", "zip", "source", *labels])
+        yield ["submitted", "given_name", "family_name", "email", "phone", "zip", "source", *labels]
         for s in submissions.iterator(chunk_size=2000):
             email = next((e.address for e in s.person.emails.all()), "")
-            yield writer.writerow([s.created_at.isoformat(), s.person.given_name, s.person.family_name, email,
-                                   phones.get(s.person_id, ""), s.person.postal_code, s.source,
-                                   *[safe_cell(s.answers.get(label, "")) for label in labels]])
+            yield [s.created_at.isoformat(), s.person.given_name, s.person.family_name, email,
+                   phones.get(s.person_id, ""), s.person.postal_code, s.source,
+                   *[s.answers.get(label, "") for label in labels]]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="submissions-{action.public_id}.csv"'
     return response
 

@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import has_role
-from turnout.api import inputs, odata
+from turnout.api import dates, inputs, odata
 from turnout.api.hal import (
     ApiError,
     Call,
@@ -104,10 +103,10 @@ def _moment(value: Any, key: str, zone: str) -> datetime | None:
     """An instant from `value`: with an offset as given; without, the wall-clock time in `zone`."""
     if value in (None, ""):
         return None
-    text = inputs.text(value, key, 40)
-    moment = parse_datetime(text.replace(" ", "T", 1)) if len(text) > 10 else None
-    if moment is None:
-        raise ApiError(400, f"{key} must be a date and time, such as 2026-11-04T17:00:00 or 2026-11-04T22:00:00Z.")
+    try:
+        moment = dates.read(value, key, dates.Kind.DATETIME)[0]
+    except dates.DateError as exc:
+        raise ApiError(400, str(exc)) from None
     if moment.tzinfo is None:
         return services.wall_clock(moment.date(), moment.time(), zone)
     return moment
@@ -363,10 +362,10 @@ def serialize_campaign(campaign: EventCampaign, base: str) -> dict[str, Any]:
 def _apply_campaign(campaign: EventCampaign, data: dict[str, Any]) -> None:
     _set_texts(campaign, data)
     if "turnout:local_date" in data:
-        moment = odata.parse_when(inputs.text(data["turnout:local_date"], "turnout:local_date", 20))
-        if moment is None:
-            raise ApiError(400, "turnout:local_date must be a date such as 2026-11-04.")
-        campaign.local_date = moment[0].date()
+        try:
+            campaign.local_date = dates.read_day(data["turnout:local_date"], "turnout:local_date")
+        except dates.DateError as exc:
+            raise ApiError(400, str(exc)) from None
     if "turnout:local_start_time" in data:
         text = inputs.text(data["turnout:local_start_time"], "turnout:local_start_time", 8)
         try:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from turnout.accounts.models import ApiToken, Group, Role, User
 from turnout.accounts.permissions import has_role
-from turnout.api import odata
+from turnout.api import odata, openapi
 
 MAX_PER_PAGE = 25
 MAX_PAGE = 10_000_000
@@ -118,31 +118,100 @@ def check_rate(token: ApiToken) -> None:
                             f"Try again in {retry} seconds.", {"Retry-After": str(retry)})
 
 
-def parse_body(request: HttpRequest) -> dict[str, Any]:
-    """JSON, else form-encoded, else the query string: clients claim JSON and send any of them."""
-    raw = request.body.strip()
+# Deep enough for any body the document describes (a person's address's location is five
+# levels down), shallow enough that nothing after the parser recurses far.
+MAX_BODY_DEPTH = 32
+
+
+@dataclass
+class Body:
+    """A write's input: the fields, and whether they came as JSON (the document describes JSON;
+    form and query-string bodies are a lenient path for clients that claim JSON and send neither)."""
+
+    data: dict[str, Any]
+    json: bool
+    empty: bool = False
+
+
+def parse_body(request: HttpRequest) -> Body:
+    """JSON, else form-encoded, else the query string: clients claim JSON and send any of them.
+
+    The one reader of API bodies: whatever a client sends ends here as a Body or an ApiError
+    (400), never as an exception deeper in."""
+    try:
+        raw = request.body.strip()
+    except RequestDataTooBig:
+        raise ApiError(400, f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.") \
+            from None
     if raw and raw != b"null":
         try:
-            data = json.loads(raw, parse_constant=_no_constants)
+            data = json.loads(raw, parse_constant=_no_constants, parse_float=_finite)
+        except RecursionError:
+            raise ApiError(400, f"The request body is nested too deeply: at most {MAX_BODY_DEPTH} levels.") \
+                from None
         except (ValueError, UnicodeDecodeError) as exc:
             if raw[:1] in (b"{", b"["):
                 raise ApiError(400, f"The request body is not valid JSON: {str(exc)[:120]}") from None
-            data = None
-            try:
-                form = QueryDict(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise ApiError(400, "The request body is neither JSON nor form data.") from None
-            if form and all(key.strip() for key in form):
-                return _plain(form)
-            raise ApiError(400, "The request body is not valid JSON.") from None
+            return Body(_plain(_form(raw)), json=False)
         if not isinstance(data, dict):
             raise ApiError(400, "The request body must be a JSON object.")
-        return data
-    return _plain(request.GET, skip=CONTROL_PARAMETERS)
+        _check_values(data)
+        return Body(data, json=True)
+    fields = _plain(request.GET, skip=CONTROL_PARAMETERS)
+    return Body(fields, json=False, empty=not fields)
+
+
+def _form(raw: bytes) -> QueryDict:
+    try:
+        form = QueryDict(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "The request body is neither JSON nor form data.") from None
+    except TooManyFieldsSent:
+        raise ApiError(400, f"The request body has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.") \
+            from None
+    if form and all(key.strip() for key in form):
+        return form
+    raise ApiError(400, "The request body is not valid JSON.")
 
 
 def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return number
+
+
+def _check_values(data: dict[str, Any]) -> None:
+    """Depth, and text PostgreSQL can store: no NUL, no lone surrogate (JSON can escape both),
+    checked without recursion so that no body is too deep for the check itself."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            items: list[Any] = [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            items = value
+        else:
+            _check_text(value)
+            continue
+        if depth > MAX_BODY_DEPTH:
+            raise ApiError(400, f"The request body is nested too deeply: at most {MAX_BODY_DEPTH} levels.")
+        stack.extend((item, depth + 1) for item in items)
+
+
+def _check_text(value: Any) -> None:
+    if not isinstance(value, str):
+        return
+    if "\x00" in value:
+        raise ApiError(400, "Text may not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "Text may not contain unpaired surrogates (\\ud800 to \\udfff).") from None
 
 
 def _plain(query: QueryDict, skip: Iterable[str] = ()) -> dict[str, Any]:
@@ -151,6 +220,8 @@ def _plain(query: QueryDict, skip: Iterable[str] = ()) -> dict[str, Any]:
         if key in skip:
             continue
         values = query.getlist(key)
+        for value in values:
+            _check_text(value)
         out[key] = values[0] if len(values) == 1 else values
     return out
 
@@ -183,12 +254,20 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
             token = authenticate(request)
             check_rate(token)
             call = Call(request=request, token=token, base=request.build_absolute_uri("/api/v2/"))
-            if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            try:
+                query = request.GET
+            except TooManyFieldsSent:
+                raise ApiError(400, f"The query string has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} "
+                                    "parameters.") from None
+            if any("\x00" in value for values in query.lists() for value in values[1]):
                 raise ApiError(400, "Query parameters may not contain NUL characters.")
             if request.method in ("POST", "PUT", "PATCH"):
-                call.body = parse_body(request)
-                if _has_nul(call.body):
-                    raise ApiError(400, "Text may not contain NUL characters.")
+                body = parse_body(request)
+                problem = openapi.body_problem(request.path, request.method, body.data, json=body.json,
+                                               missing=body.empty)
+                if problem:
+                    raise ApiError(400, problem)
+                call.body = body.data
             result = handler(call, **{k: strip_prefix(v) for k, v in kwargs.items()})
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.headers)
@@ -199,17 +278,6 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
         return json_response(result)
 
     return view
-
-
-def _has_nul(value: Any) -> bool:
-    """NUL cannot be stored in PostgreSQL text; find it anywhere in a parsed body."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def strip_prefix(identifier: str) -> str:
@@ -249,16 +317,19 @@ def link(href: str) -> dict[str, str]:
 # Collections ---------------------------------------------------------------------------
 
 
-def _int_parameter(call: Call, name: str, default: int) -> int:
-    raw = call.request.GET.get(name, "")
-    if raw == "":
+def _int_parameter(call: Call, name: str, default: int, maximum: int | None = MAX_PAGE) -> int:
+    """A whole number from 1 up, in ASCII digits; past `maximum` a 400, or `maximum` itself when
+    None is given there (per_page: Action Network serves 25 to a client that asks for more)."""
+    if name not in call.request.GET:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be a whole number, not “{raw[:20]}”.") from None
-    if not 1 <= value <= MAX_PAGE:
-        raise ApiError(400, f"{name} must be between 1 and {MAX_PAGE}.")
+    raw = call.request.GET[name]
+    if not raw.isascii() or not raw.isdigit():
+        raise ApiError(400, f"{name} must be a whole number, not “{raw[:20]}”.")
+    value = int(raw) if len(raw) <= 18 else 10**18  # int() refuses thousands of digits; all are "too many"
+    if value < 1:
+        raise ApiError(400, f"{name} must be 1 or more.")
+    if maximum is not None and value > maximum:
+        raise ApiError(400, f"{name} must be between 1 and {maximum}.")
     return value
 
 
@@ -278,7 +349,7 @@ def collection(
     so the next page starts from that key instead of an OFFSET that grows with N.
     """
     page = _int_parameter(call, "page", 1)
-    per_page = min(_int_parameter(call, "per_page", MAX_PER_PAGE), MAX_PER_PAGE)
+    per_page = min(_int_parameter(call, "per_page", MAX_PER_PAGE, maximum=None), MAX_PER_PAGE)
     text = call.request.GET.get("filter", "")
     if filters is not None and text:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.api.hal import ApiError
+from turnout.api.openapi import SPACE
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, PhoneNumber
 from turnout.people.services import ContactChoice
@@ -24,15 +25,25 @@ PERSON_TEXT = {"given_name": 100, "family_name": 100}
 
 
 def text(value: Any, name: str, max_length: int) -> str:
+    """Text with ASCII white space trimmed (as the API document's "not blank" means); null is ""."""
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
         raise ApiError(400, f"{name} must be text.")
-    value = value.strip()
+    value = value.strip(SPACE)
     if len(value) > max_length:
         raise ApiError(400, f"{name} is longer than {max_length} characters.")
+    return value
+
+
+def whole(value: Any, name: str, low: int, high: int) -> int:
+    """A whole number in [low, high]; 60.0 is 60, as JSON Schema's integer has it, and true is not 1."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ApiError(400, f"{name} must be a whole number from {low} to {high}.")
     return value
 
 
@@ -100,13 +111,13 @@ def custom_fields(value: Any) -> dict[str, Any]:
         raise ApiError(400, "custom_fields must be an object of names and values.")
     out: dict[str, Any] = {}
     for key, field_value in value.items():
-        if not key.strip() or len(key) > 100:
+        if not key.strip(SPACE) or len(key) > 100:
             raise ApiError(400, "Custom field names must be 1 to 100 characters.")
         if isinstance(field_value, (dict, list)):
             raise ApiError(400, f"Custom field “{key[:40]}” must be text, a number or true/false.")
         if isinstance(field_value, str) and len(field_value) > 2000:
             raise ApiError(400, f"Custom field “{key[:40]}” is longer than 2000 characters.")
-        out[key.strip()] = field_value
+        out[key.strip(SPACE)] = field_value
     return out
 
 

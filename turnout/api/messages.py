@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import has_role
-from turnout.api import inputs, odata
+from turnout.api import dates, inputs, odata
 from turnout.api.hal import (
     ApiError,
     Call,
@@ -78,8 +78,9 @@ def serialize(message: Message, base: str) -> dict[str, Any]:
     }
 
 
-def _targets(value: Any) -> list[dict[str, str]]:
-    """[{"href": ".../tags/<id>"}, …] → [{"kind": "tag", "id": …}], checking each exists."""
+def _targets(call: Call, value: Any) -> list[dict[str, str]]:
+    """[{"href": ".../tags/<id>"}, …] → [{"kind": "tag", "id": …}], checking each is one the token's
+    user sees (another group's tag or list is refused as unknown, telling nothing about it)."""
     out = []
     for entry in inputs.items(value, "targets"):
         href = entry.get("href") if isinstance(entry, dict) else entry
@@ -92,16 +93,17 @@ def _targets(value: Any) -> list[dict[str, str]]:
             uuid.UUID(ident)
         except ValueError:
             raise ApiError(400, f"Target {href[:100]} is not a tag or list link.") from None
-        if kind == "tags" and Tag.objects.filter(public_id=ident).exists():
+        if kind == "tags" and Tag.objects.visible_to(call.user).filter(public_id=ident).exists():
             out.append({"kind": "tag", "id": ident})
-        elif kind == "lists" and PersonList.objects.filter(public_id=ident).exists():
+        elif kind == "lists" and PersonList.objects.filter(
+                group__in=Group.objects.visible_to(call.user), public_id=ident).exists():
             out.append({"kind": "list", "id": ident})
         else:
             raise ApiError(400, f"Target {href[:100]} is not a tag or list Turnout knows.")
     return out
 
 
-def _apply(message: Message, data: dict[str, Any]) -> None:
+def _apply(call: Call, message: Message, data: dict[str, Any]) -> None:
     if "type" in data:
         kind = inputs.text(data["type"], "type", 10).lower()
         if kind not in Channel.values:
@@ -114,8 +116,8 @@ def _apply(message: Message, data: dict[str, Any]) -> None:
     if "turnout:ignore_quiet_hours" in data:
         message.ignore_quiet_hours = data["turnout:ignore_quiet_hours"] in (True, "true", "1", 1)
     if "targets" in data:
-        message.audience = {"targets": _targets(data["targets"])}
-    if not message.body.strip():
+        message.audience = {"targets": _targets(call, data["targets"])}
+    if not message.body:  # text() has trimmed it
         raise ApiError(400, "A message needs a body.")
     if message.channel == Channel.EMAIL and not message.subject:
         raise ApiError(400, "An email needs a subject.")
@@ -131,7 +133,7 @@ def messages_list(call: Call) -> dict[str, Any]:
 def message_create(call: Call) -> HttpResponse:
     call.require_write()
     message = Message(group=call.group, channel=Channel.EMAIL, created_by=call.user)
-    _apply(message, call.body)
+    _apply(call, message, call.body)
     message.save()
     return json_response(serialize(message, call.base), status=201)
 
@@ -152,8 +154,8 @@ def message_detail(call: Call, message_id: str) -> dict[str, Any]:
 def message_update(call: Call, message_id: str) -> dict[str, Any]:
     message = _message(call, message_id, write=True)
     if message.status != Message.Status.DRAFT:
-        raise ApiError(400, f"Only a draft can be changed; this message is {message.status}.")
-    _apply(message, call.body)
+        raise ApiError(409, f"Only a draft can be changed; this message is {message.status}.")
+    _apply(call, message, call.body)
     message.save()
     return serialize(message, call.base)
 
@@ -161,12 +163,12 @@ def message_update(call: Call, message_id: str) -> dict[str, Any]:
 def message_send(call: Call, message_id: str) -> dict[str, Any]:
     message = _message(call, message_id, write=True)
     if "targets" not in message.audience:
-        raise ApiError(400, "Give the message targets (tags or lists) before sending it.")
+        raise ApiError(409, "Give the message targets (tags or lists) before sending it.")
     people = audience.people_for(call.user, message.audience)
     try:
         sending.start_sending(actor=call.user, message=message, audience=people)
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from None
+    except ValueError as exc:  # already sending or sent
+        raise ApiError(409, str(exc)) from None
     message.refresh_from_db()
     return serialize(message, call.base)
 
@@ -174,16 +176,17 @@ def message_send(call: Call, message_id: str) -> dict[str, Any]:
 def message_schedule(call: Call, message_id: str) -> dict[str, Any]:
     message = _message(call, message_id, write=True)
     if "targets" not in message.audience:
-        raise ApiError(400, "Give the message targets (tags or lists) before scheduling it.")
+        raise ApiError(409, "Give the message targets (tags or lists) before scheduling it.")
     raw = call.body.get("scheduled_start_date") or call.request.GET.get("scheduled_start_date")
-    moment = odata.parse_when(raw) if isinstance(raw, str) else None
-    if moment is None:
-        raise ApiError(400, "scheduled_start_date must be a date and time, such as 2026-12-01T17:00:00Z.")
+    try:
+        moment = dates.read_utc(raw, "scheduled_start_date")
+    except dates.DateError as exc:
+        raise ApiError(400, str(exc)) from None
     if moment[0] <= timezone.now():
         raise ApiError(400, "scheduled_start_date must be in the future.")
     try:
         sending.schedule(actor=call.user, message=message, when=moment[0])
-    except ValueError as exc:
-        raise ApiError(400, str(exc)) from None
+    except ValueError as exc:  # already sending or sent
+        raise ApiError(409, str(exc)) from None
     message.refresh_from_db()
     return serialize(message, call.base)

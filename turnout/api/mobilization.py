@@ -267,8 +267,8 @@ def activation_send(call: Call, activation_id: str) -> dict[str, Any]:
     _writable(call, activation.network.group)
     try:
         services.activate(actor=call.user, activation=activation)
-    except services.MobilizationError as exc:
-        raise ApiError(400, str(exc)) from None
+    except services.MobilizationError as exc:  # sent already, or nobody in the network matches now
+        raise ApiError(409, str(exc)) from None
     activation.refresh_from_db()
     return serialize_activation(activation, call.base, statistics=True)
 

@@ -9,11 +9,10 @@ does not parse is an error that says where it stopped making sense.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
-from django.utils.dateparse import parse_date, parse_datetime
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
@@ -22,6 +21,8 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+
+from turnout.api import dates
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -162,35 +163,20 @@ def when(lookup: str) -> Condition:
 
     A date alone means midnight UTC, so `gt '2026-03-25'` includes all of the 25th: a sync
     that passes the day of its last run gets a record twice rather than never. `eq` with a
-    date means the whole day.
+    date means the whole day. Dates outside the years dates.py allows are a FilterError.
     """
 
     def condition(op: str, value: str) -> Q:
-        moment = parse_when(value)
-        if moment is None:
-            raise FilterError(f"“{value}” is not a date; use YYYY-MM-DD or 2026-03-25T14:40:07Z.")
-        start, is_day = moment
+        try:
+            start, is_day = dates.read_utc(value, "A date in a filter")
+        except dates.DateError as exc:
+            raise FilterError(str(exc)) from None
         if is_day and op in ("eq", "ne"):
             day = Q(**{f"{lookup}__gte": start, f"{lookup}__lt": start + timedelta(days=1)})
             return day if op == "eq" else ~day
         return _compare(lookup, op, start)
 
     return condition
-
-
-def parse_when(value: str) -> tuple[datetime, bool] | None:
-    """(moment, is_whole_day) for lenient date input, or None."""
-    value = value.strip()
-    try:
-        if len(value) <= 10:
-            day = parse_date(value)
-            return (datetime.combine(day, time.min, tzinfo=UTC), True) if day else None
-        moment = parse_datetime(value.replace(" ", "T", 1))
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), False
 
 
 def custom(build: Callable[[str, str], Q]) -> Condition:

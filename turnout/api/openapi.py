@@ -6,8 +6,16 @@ so it is the contract, kept beside the code it describes.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import best_match
+
+from turnout.api import dates
+from turnout.events.models import Status
 from turnout.mobilization.models import AVAILABILITY, LANGUAGES, SKILLS
 from turnout.organizing.models import Industry, Stage
 
@@ -28,6 +36,7 @@ DATE = {"type": ["string", "null"], "format": "date-time"}
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 INDUSTRIES = list(Industry.values)
 STAGES = list(Stage.values)
+EVENT_STATUSES = list(Status.values)
 COMMON = {
     "identifiers": {**STRING_LIST, "minItems": 1, "description": "action_network:<uuid> first"},
     "origin_system": {"type": "string"},
@@ -84,46 +93,10 @@ SCHEMAS: dict[str, Any] = {
         "required": ["identifiers", "created_date", "modified_date", "email_addresses", "phone_numbers",
                      "postal_addresses", "custom_fields", "_links"],
     },
-    "PersonInput": {
-        "type": "object",
-        "properties": {
-            "given_name": {"type": "string", "maxLength": 100},
-            "family_name": {"type": "string", "maxLength": 100},
-            "languages_spoken": STRING_LIST,
-            "email_addresses": {"type": "array", "items": {
-                "type": "object", "properties": {"address": {"type": "string", "format": "email"},
-                                                 "primary": {"type": "boolean"},
-                                                 "status": {"type": "string",
-                                                            "enum": ["subscribed", "unsubscribed"]}}}},
-            "phone_numbers": {"type": "array", "items": {
-                "type": "object", "properties": {"number": {"type": "string"}, "primary": {"type": "boolean"},
-                                                 "number_type": {"type": "string"},
-                                                 "status": {"type": "string",
-                                                            "enum": ["subscribed", "unsubscribed"]}}}},
-            "postal_addresses": {"type": "array", "items": ADDRESS},
-            "custom_fields": {"type": "object", "additionalProperties": SCALAR},
-        },
-    },
-    "PersonSignup": {
-        "type": "object",
-        "properties": {"person": ref("PersonInput"), "add_tags": STRING_LIST, "remove_tags": STRING_LIST},
-        "required": ["person"],
-    },
     "Tag": {"type": "object", "properties": {**COMMON, "name": {"type": "string"}},
             "required": ["identifiers", "name", "_links"]},
-    "TagInput": {"type": "object", "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}},
-                 "required": ["name"]},
     "Tagging": {"type": "object", "properties": {**COMMON, "item_type": {"type": "string"}},
                 "required": ["identifiers", "item_type", "_links"]},
-    "TaggingInput": {
-        "type": "object",
-        "description": "The person by link (the last path segment of the href is the id), id or email.",
-        "properties": {
-            "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
-            "action_network:person_id": {"type": "string"},
-            "email_address": {"type": "string"},
-        },
-    },
     "List": {"type": "object", "properties": {**COMMON, "name": {"type": "string"}, "title": {"type": "string"},
                                               "description": {"type": "string"}},
              "required": ["identifiers", "name", "_links"]},
@@ -161,19 +134,6 @@ SCHEMAS: dict[str, Any] = {
         },
         "required": ["identifiers", "type", "status", "targets", "statistics", "_links"],
     },
-    "MessageInput": {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "enum": ["email", "sms"]},
-            "subject": {"type": "string", "maxLength": 200},
-            "body": {"type": "string", "maxLength": 5000},
-            "turnout:body_es": {"type": "string", "maxLength": 5000},
-            "targets": {"type": "array", "items": ref("Link"),
-                        "description": "hrefs of tags or lists; the message goes to people on any of them"},
-            "turnout:ignore_quiet_hours": {"type": "boolean"},
-            "turnout:override_reason": {"type": "string", "maxLength": 300},
-        },
-    },
     "Event": {
         "type": "object",
         "properties": {
@@ -202,23 +162,6 @@ SCHEMAS: dict[str, Any] = {
         "required": ["identifiers", "title", "start_date", "turnout:timezone", "status", "total_accepted",
                      "location", "_links"],
     },
-    "EventInput": {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "maxLength": 200}, "description": {"type": "string", "maxLength": 20000},
-            "start_date": {"type": "string", "description": "With an offset or Z: that instant. Without: the "
-                                                           "wall-clock time at the event's location."},
-            "end_date": {"type": "string"},
-            "turnout:timezone": {"type": "string", "description": "For an event with no postal code"},
-            "capacity": {"type": "integer", "minimum": 0}, "visibility": {"type": "string"},
-            "turnout:status": {"type": "string", "enum": ["draft", "scheduled", "standby", "cancelled", "completed"]},
-            "turnout:standby_condition": {"type": "string", "maxLength": 300},
-            "join_url": {"type": "string", "maxLength": 500},
-            "location": {"type": "object", "properties": {
-                "venue": {"type": "string"}, "address_lines": STRING_LIST, "locality": {"type": "string"},
-                "region": {"type": "string"}, "postal_code": {"type": "string"}}},
-        },
-    },
     "Attendance": {
         "type": "object",
         "properties": {
@@ -229,16 +172,6 @@ SCHEMAS: dict[str, Any] = {
             "action_network:referrer_data": {"type": "object"},
         },
         "required": ["identifiers", "status", "action_network:person_id", "action_network:event_id", "_links"],
-    },
-    "AttendanceInput": {
-        "type": "object",
-        "description": "The person by link, id or email, or a person to sign up (the signup helper's rules).",
-        "properties": {
-            "person": ref("PersonInput"),
-            "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
-            "action_network:person_id": {"type": "string"}, "email_address": {"type": "string"},
-            "status": {"type": "string", "enum": ["accepted", "declined", "tentative"]},
-        },
     },
     "EventCampaign": {
         "type": "object",
@@ -252,57 +185,26 @@ SCHEMAS: dict[str, Any] = {
         },
         "required": ["identifiers", "title", "total_events", "total_rsvps", "_links"],
     },
-    "EventCampaignInput": {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
-            "turnout:local_date": {"type": "string", "description": "The date at every site, e.g. 2026-11-04"},
-            "turnout:local_start_time": {"type": "string", "description": "Local wall-clock time at every site, "
-                                                                         "e.g. 17:00"},
-            "turnout:status": {"type": "string", "enum": ["draft", "scheduled", "standby"]},
-            "turnout:standby_condition": {"type": "string", "maxLength": 300},
-        },
-    },
     "Form": {"type": "object", "properties": {
         **COMMON, "title": {"type": "string"}, "description": {"type": "string"}, "call_to_action": {"type": "string"},
         "browser_url": {"type": "string"}, "total_submissions": {"type": "integer", "minimum": 0},
         "turnout:is_open": {"type": "boolean"}},
         "required": ["identifiers", "title", "browser_url", "total_submissions", "_links"]},
-    "FormInput": {"type": "object", "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200}, "description": {"type": "string"}}},
     "Submission": {"type": "object", "properties": {
         **COMMON, "action_network:person_id": {"type": "string"}, "action_network:form_id": {"type": "string"},
         "action_network:referrer_data": {"type": "object"},
         "turnout:answers": {"type": "object", "additionalProperties": {"type": "string"}}},
         "required": ["identifiers", "action_network:person_id", "action_network:form_id", "_links"]},
-    "SubmissionInput": {
-        "type": "object",
-        "description": "The person by link, id or email, or a person to sign up (the signup helper's rules).",
-        "properties": {
-            "person": ref("PersonInput"), "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
-            "action_network:person_id": {"type": "string"}, "email_address": {"type": "string"},
-            "turnout:answers": {"type": "object", "additionalProperties": {"type": "string"}}}},
     "Petition": {"type": "object", "properties": {
         **COMMON, "title": {"type": "string"}, "petition_text": {"type": "string"},
         "target": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
         "browser_url": {"type": "string"}, "total_signatures": {"type": "integer", "minimum": 0},
         "turnout:goal": {"type": ["integer", "null"]}, "turnout:is_open": {"type": "boolean"}},
         "required": ["identifiers", "title", "petition_text", "total_signatures", "_links"]},
-    "PetitionInput": {"type": "object", "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200}, "petition_text": {"type": "string"},
-        "target": {"type": "array", "items": {"type": "object", "properties": {
-            "name": {"type": "string", "maxLength": 200}}}}}},
     "Signature": {"type": "object", "properties": {
         **COMMON, "comments": {"type": "string"}, "action_network:person_id": {"type": "string"},
         "action_network:petition_id": {"type": "string"}, "action_network:referrer_data": {"type": "object"}},
         "required": ["identifiers", "action_network:person_id", "action_network:petition_id", "_links"]},
-    "SignatureInput": {
-        "type": "object",
-        "description": "The person by link, id or email, or a person to sign up (the signup helper's rules).",
-        "properties": {
-            "person": ref("PersonInput"), "_links": {"type": "object", "properties": {"osdi:person": ref("Link")}},
-            "action_network:person_id": {"type": "string"}, "email_address": {"type": "string"},
-            "comments": {"type": "string", "maxLength": 2000}}},
     "Network": {"type": "object", "properties": {
         **COMMON, "name": {"type": "string"}, "description": {"type": "string"}, "group": {"type": "string"},
         "total_members": {"type": "integer", "minimum": 0}, "browser_url": {"type": "string"}},
@@ -312,13 +214,6 @@ SCHEMAS: dict[str, Any] = {
         "postal_code": {"type": "string"}, "travel_miles": {"type": "integer"},
         "availability": STRING_LIST, "skills": STRING_LIST, "languages": STRING_LIST, "joined_date": DATE,
         "_links": ref("Links")}, "required": ["identifiers", "travel_miles", "_links"]},
-    "MemberInput": {"type": "object", "description": "A person (reference as for attendances, or `person` to "
-                                                     "sign up) and what the network needs to know",
-                    "properties": {"person": {"type": "object"}, "person_id": {"type": "string"},
-                                   "travel_miles": {"type": "integer", "minimum": 1, "maximum": 500},
-                                   "availability": {"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
-                                   "skills": {"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
-                                   "languages": {"type": "array", "items": {"enum": [k for k, _ in LANGUAGES]}}}},
     "Activation": {"type": "object", "properties": {
         **COMMON, "title": {"type": "string"}, "body": {"type": "string"}, "body_es": {"type": "string"},
         "channels": {"type": "string", "enum": ["sms", "email", "both"]},
@@ -332,17 +227,6 @@ SCHEMAS: dict[str, Any] = {
             "no_answer": {"type": "integer"}, "sent": {"type": "integer"}, "delivered": {"type": "integer"},
             "by_distance": {"type": "array", "items": {"type": "object"}}}}},
         "required": ["identifiers", "title", "body", "status", "_links"]},
-    "ActivationInput": {"type": "object", "properties": {
-        "network_id": {"type": "string"}, "title": {"type": "string", "maxLength": 200},
-        "body": {"type": "string", "maxLength": 1600}, "body_es": {"type": "string", "maxLength": 1600},
-        "channels": {"type": "string", "enum": ["sms", "email", "both"]}, "event_id": {"type": "string"},
-        "postal_code": {"type": "string"}, "miles": {"type": "integer", "minimum": 1},
-        "availability": {"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
-        "skills": {"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
-        "languages": {"type": "array", "items": {"enum": [k for k, _ in LANGUAGES]}},
-        "tag": {"type": "string"}, "drill": {"type": "boolean"}, "sample_size": {"type": "integer", "minimum": 1},
-        "ignore_quiet_hours": {"type": "boolean"}, "override_reason": {"type": "string"}},
-        "required": ["network_id", "title", "body"]},
     "ActivationResponse": {"type": "object", "properties": {
         "identifiers": STRING_LIST, "answer": {"type": "string", "enum": ["yes", "no"]}, "answered_date": DATE,
         "given_name": {"type": "string"}, "_links": ref("Links")}, "required": ["answer", "_links"]},
@@ -355,19 +239,12 @@ SCHEMAS: dict[str, Any] = {
                                                               "emailed": {"type": "integer"}}},
         "result": {"type": "string", "enum": ["triggered", "awaiting approval", "already triggered"]}},
         "required": ["identifiers", "name", "status", "_links"]},
-    "Schedule": {"type": "object", "properties": {"scheduled_start_date": {"type": "string", "format": "date-time"}},
-                 "required": ["scheduled_start_date"]},
     "Workplace": {"type": "object", "properties": {
         **COMMON, "name": {"type": "string"}, "employer": {"type": "string"}, "address": {"type": "string"},
         "postal_code": {"type": "string"}, "locality": {"type": "string"}, "region": {"type": "string"},
         "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
         "industry": {"type": "string", "enum": INDUSTRIES}, "unit_description": {"type": "string"},
         "group": {"type": "string"}}, "required": ["identifiers", "name", "employer", "postal_code", "_links"]},
-    "WorkplaceInput": {"type": "object", "properties": {
-        "name": {"type": "string", "maxLength": 200}, "employer": {"type": "string", "maxLength": 200},
-        "address": {"type": "string", "maxLength": 300}, "postal_code": {"type": "string", "maxLength": 10},
-        "industry": {"type": "string", "enum": INDUSTRIES}, "unit_description": {"type": "string"}},
-        "required": ["name", "employer", "postal_code"]},
     "OrganizingCampaign": {"type": "object", "properties": {
         **COMMON, "name": {"type": "string"}, "group": {"type": "string"}, "employer": {"type": ["string", "null"]},
         "union_name": {"type": "string"}, "card_valid_days": {"type": "integer"},
@@ -383,12 +260,6 @@ SCHEMAS: dict[str, Any] = {
             "attempt": {"type": "integer"}, "workers": {"type": "integer"}, "cards": {"type": "integer"},
             "percent_carded": {"type": "integer"}}}}},
         "required": ["identifiers", "name", "_links"]},
-    "OrganizingCampaignInput": {"type": "object", "properties": {
-        "name": {"type": "string", "maxLength": 200}, "union_name": {"type": "string", "maxLength": 200},
-        "card_text": {"type": "string"}, "card_text_es": {"type": "string"},
-        "card_valid_days": {"type": "integer", "minimum": 1, "maximum": 3650},
-        "supermajority": {"type": "integer", "minimum": 51, "maximum": 100},
-        "workplace_ids": {"type": "array", "items": {"type": "string"}}}, "required": ["name"]},
     "OrganizingWorker": {"type": "object", "properties": {
         **COMMON, "given_name": {"type": "string"}, "family_name": {"type": "string"},
         "workplace": {"type": "string"}, "department": {"type": "string"}, "shift": {"type": "string"},
@@ -402,19 +273,437 @@ SCHEMAS: dict[str, Any] = {
         "has_notes": {"type": "boolean", "description": "Notes are read in the console only, where reading is "
                                                         "audited"}, "_links": ref("Links")},
         "required": ["score", "_links"]},
-    "AssessmentInput": {"type": "object", "properties": {
-        "worker_id": {"type": "string"}, "score": {"type": "integer", "minimum": 1, "maximum": 5},
-        "notes": {"type": "string", "maxLength": 4000}}, "required": ["worker_id", "score"]},
     "Card": {"type": "object", "properties": {
         **COMMON, "kind": {"type": "string", "enum": ["electronic", "paper"]}, "signed_name": {"type": "string"},
         "signed_date": DATE, "expired": {"type": "boolean"}, "employer": {"type": "string"},
         "job_title": {"type": "string"}, "workplace": {"type": "string"}, "text": {"type": "string"},
         "has_scan": {"type": "boolean"}}, "required": ["identifiers", "kind", "signed_date", "_links"]},
-    "CardInput": {"type": "object", "description": "A paper card; e-signed cards come from the card page only",
-                  "properties": {"worker_id": {"type": "string"}, "signed_date": {"type": "string",
-                                                                                  "format": "date"}},
-                  "required": ["worker_id", "signed_date"]},
 }
+
+
+# Inputs --------------------------------------------------------------------------------------
+#
+# Every JSON body is checked against its operation's schema before a handler reads it (see
+# body_problem), so what this document calls invalid is refused with a 400 that names the
+# field. A handler's own checks are left for what a schema cannot say: whether a referenced
+# record exists and the token may use it, whether a ZIP code or phone number is real, whether
+# a date is in the future. Form-encoded and query-string bodies (a compatibility path for
+# clients that claim JSON and send neither) are read by the handlers alone.
+
+# inputs.text trims this white space; "not blank" is a character other than these. ASCII only,
+# so that the document, Python and every client's regex engine agree on what it means.
+SPACE = " \t\n\r\f\v"
+NOT_BLANK = r"[^ \t\n\r\f\v]"
+EMAIL_PATTERN = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                 r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+EMAIL_STATUSES = ["subscribed", "unsubscribed", "spam complaint", "previous spam complaint", "bouncing",
+                  "previous bounce"]
+PHONE_STATUSES = ["subscribed", "unsubscribed", "bouncing", "previous bounce"]
+COUNTRY_PATTERN = (r"^[ \t\n\r\f\v]*(?:[A-Za-z]{2}|[Uu][Ss][Aa]|[Uu][Nn][Ii][Tt][Ee][Dd] [Ss][Tt][Aa][Tt][Ee][Ss]"
+                   r"(?: [Oo][Ff] [Aa][Mm][Ee][Rr][Ii][Cc][Aa])?)[ \t\n\r\f\v]*$")
+LOCAL_TIME_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$"
+ZIP_PATTERN = r"^[0-9]{5}(?:-[0-9]{4})?$"
+EMPTY = {"enum": ["", None]}
+
+
+def text(max_length: int | None = None, *, blank: bool = True, **extra: Any) -> dict[str, Any]:
+    """A text field: null and "" clear it, unless `blank` is False (then a non-blank string)."""
+    schema: dict[str, Any] = {"type": ["string", "null"] if blank else "string"}
+    if max_length:
+        schema["maxLength"] = max_length
+    if not blank:
+        schema["pattern"] = NOT_BLANK
+    return {**schema, **extra}
+
+
+def one_or_list(item: dict[str, Any]) -> dict[str, Any]:
+    """Clients send a list, one value standing for a list of one, or null for none."""
+    return {"anyOf": [{"type": "array", "items": item}, item, {"type": "null"}]}
+
+
+def requires(*alternatives: list[str]) -> dict[str, Any]:
+    return {"anyOf": [{"required": names} for names in alternatives]}
+
+
+def when_true(flag: str, then: dict[str, Any]) -> dict[str, Any]:
+    """`then` applies when the boolean `flag` is sent as true."""
+    return {"if": {"required": [flag], "properties": {flag: {"const": True}}}, "then": then}
+
+
+def creating(name: str, *rules: dict[str, Any]) -> dict[str, Any]:
+    """The body that makes a new record: the change body, with what a new record needs."""
+    return {"allOf": [ref(name), *rules]}
+
+
+CHANGES = "Fields left out are left as they are."
+EMAIL_GIVEN = {"anyOf": [ref("EmailAddressText"),
+                         {"type": "object", "required": ["address"], "properties": {"address": ref("EmailAddressText")}}]}
+PHONE_GIVEN = {"anyOf": [ref("PhoneNumberText"),
+                         {"type": "object", "required": ["number"], "properties": {"number": ref("PhoneNumberText")}}]}
+# The signup helper needs an email address or a phone number to match and reach a person by.
+WITH_CONTACT = {"x-error": "A person needs an email address or a phone number.", "anyOf": [
+    {"required": ["email_addresses"],
+     "properties": {"email_addresses": {"anyOf": [{"type": "array", "contains": EMAIL_GIVEN}, EMAIL_GIVEN]}}},
+    {"required": ["phone_numbers"],
+     "properties": {"phone_numbers": {"anyOf": [{"type": "array", "contains": PHONE_GIVEN}, PHONE_GIVEN]}}},
+]}
+PERSON_FIELDS = {
+    "given_name": text(100),
+    "family_name": text(100),
+    "languages_spoken": one_or_list(text(16, blank=False)),
+    "email_addresses": one_or_list({"anyOf": [ref("EmailAddressText"), {
+        "type": "object",
+        "properties": {"address": {"anyOf": [ref("EmailAddressText"), EMPTY]}, "primary": {"type": "boolean"},
+                       "status": {"enum": [*EMAIL_STATUSES, "", None],
+                                  "description": "Left out: a new person is subscribed, a known one unchanged"}}}]}),
+    "phone_numbers": one_or_list({"anyOf": [ref("PhoneNumberText"), {
+        "type": "object",
+        "properties": {"number": {"anyOf": [ref("PhoneNumberText"), EMPTY]}, "primary": {"type": "boolean"},
+                       "number_type": text(description="mobile, home, work or landline; others are ignored"),
+                       "status": {"enum": [*PHONE_STATUSES, "", None],
+                                  "description": "Texts need subscribed, given explicitly"}}}]}),
+    "postal_addresses": one_or_list({
+        "type": "object",
+        "description": "The one marked primary, else the first, is kept",
+        "properties": {
+            "primary": {"type": ["boolean", "null"]},
+            "address_lines": one_or_list(text(200)),
+            "locality": text(100), "region": text(50),
+            "postal_code": {"anyOf": [ref("ZipCode"), EMPTY]},
+            "country": {"anyOf": [{"type": "string", "pattern": COUNTRY_PATTERN}, EMPTY],
+                        "description": "Two letters, such as US"},
+            "language": text(),
+            "location": {"type": "object", "properties": {"latitude": {"type": "number"},
+                                                          "longitude": {"type": "number"},
+                                                          "accuracy": {"type": "string"}}},
+        },
+    }),
+    "custom_fields": {"anyOf": [{"type": "object", "propertyNames": {"maxLength": 100, "pattern": NOT_BLANK},
+                                 "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 2000},
+                                                                    {"type": ["number", "boolean", "null"]}]}},
+                                EMPTY]},
+}
+TAG_NAMES = one_or_list(text(100))
+SIGNUP = {"person": {"allOf": [ref("PersonInput"), WITH_CONTACT]}, "add_tags": TAG_NAMES, "remove_tags": TAG_NAMES}
+# A person a body points at, for the record helpers: a link (its last path segment is the id,
+# whatever the host), an id, an email address; or `person`, signed up by the signup helper's rules.
+REFERENCE = {
+    "_links": {"type": "object", "properties": {"osdi:person": ref("PersonLink")}},
+    "action_network:person_id": ref("PersonId"), "person_id": ref("PersonId"), "identifier": ref("PersonId"),
+    "email_address": ref("PersonEmail"), "email": ref("PersonEmail"),
+}
+REFERENCED = [{"required": ["_links"], "properties": {"_links": {"required": ["osdi:person"]}}},
+              *({"required": [name]} for name in REFERENCE if name != "_links")]
+NO_PERSON = "You must specify a valid person id"  # as Action Network words it; clients look for it
+
+
+def helper(description: str, **fields: Any) -> dict[str, Any]:
+    """A record helper's body: a person reference or a `person` to sign up, and `fields`."""
+    return {"type": "object", "description": description, "properties": {**REFERENCE, **SIGNUP, **fields},
+            "anyOf": [*REFERENCED, {"required": ["person"]}], "x-error": NO_PERSON}
+
+
+INPUTS: dict[str, Any] = {
+    "EmailAddressText": {"type": "string", "maxLength": 254, "pattern": EMAIL_PATTERN,
+                         "description": "An email address"},
+    "PhoneNumberText": text(40, blank=False, description="A phone number as people write it: ten digits for the "
+                            "US and Canada, otherwise + and the country code. Numbers that cannot exist are "
+                            "refused."),
+    "ZipCode": {"type": "string", "pattern": ZIP_PATTERN,
+                "description": "A US ZIP code; one Turnout's ZIP data does not know is refused"},
+    "TimeZone": {"type": "string", "enum": sorted(available_timezones()), "description": "An IANA time zone"},
+    "PersonId": {"type": "string", "description": "A person's uuid, with or without action_network:, who is "
+                                                  "among the people the token may change"},
+    "PersonEmail": {"type": "string", "description": "The email address of a person the token may change"},
+    "PersonLink": {"type": "object", "required": ["href"], "properties": {"href": {
+        "type": "string", "description": "A person's URL; the last path segment is the id, whatever the host"}}},
+    "TargetLink": {"type": "object", "required": ["href"], "properties": {"href": {
+        "type": "string", "description": "The URL of a tag or list the token's user may message"}}},
+    "RecordId": {"type": "string", "description": "The uuid of a record the token may use, with or without "
+                                                  "action_network:"},
+    "PersonInput": {"type": "object", "description": CHANGES, "properties": PERSON_FIELDS},
+    "PersonChange": {"type": "object", "description": f"{CHANGES} The fields may also come inside `person`.",
+                     "properties": {**PERSON_FIELDS, "person": ref("PersonInput")}},
+    "PersonSignup": {"type": "object", "required": ["person"], "properties": SIGNUP},
+    "TagInput": {"type": "object", "required": ["name"], "properties": {"name": text(100, blank=False)}},
+    "TaggingInput": {"type": "object", "description": "The person: by link, id or email address",
+                     "properties": REFERENCE, "anyOf": REFERENCED, "x-error": NO_PERSON},
+    "MessageInput": {
+        "type": "object", "description": CHANGES,
+        "properties": {
+            "type": {"type": "string", "enum": ["email", "sms"], "description": "A new message is an email unless "
+                                                                             "this says sms"},
+            "subject": text(200, blank=False, description="Every email needs one"),
+            "body": text(5000, blank=False), "turnout:body_es": text(5000),
+            "targets": {"type": "array", "minItems": 1, "items": ref("TargetLink"),
+                        "description": "Tags or lists; the message goes to people on any of them"},
+            "turnout:ignore_quiet_hours": {"type": "boolean"},
+            "turnout:override_reason": text(300, blank=False, description="Why quiet hours are overridden; "
+                                                                           "kept in the audit log"),
+        },
+        "allOf": [{"if": {"required": ["type"], "properties": {"type": {"const": "email"}}},
+                   "then": {"required": ["subject"], "x-error": "An email needs a subject."}},
+                  when_true("turnout:ignore_quiet_hours", {
+                      "required": ["turnout:override_reason"],
+                      "x-error": "Overriding quiet hours needs turnout:override_reason, kept in the audit log."})],
+    },
+    "Schedule": {"type": "object", "required": ["scheduled_start_date"], "properties": {"scheduled_start_date": {
+        "type": "string", "pattern": dates.WHEN_PATTERN,
+        "description": f"A moment in the future, in the years {dates.FIRST_YEAR} to {dates.LAST_YEAR}: a date "
+                       "(midnight UTC) or a date and time (UTC unless it has an offset)"}}},
+    "EventInput": {
+        "type": "object", "description": CHANGES,
+        "properties": {
+            "title": text(200, blank=False), "name": text(200, blank=False, description="The title, if title "
+                                                                                           "is left out"),
+            "description": text(20000),
+            "start_date": {"type": "string", "pattern": dates.DATETIME_PATTERN,
+                           "description": "With an offset or Z: that instant. Without: the wall-clock time at the "
+                                          f"event's location. Years {dates.FIRST_YEAR} to {dates.LAST_YEAR}."},
+            "end_date": {"anyOf": [{"type": "string", "pattern": dates.DATETIME_PATTERN}, EMPTY],
+                         "description": "As start_date, and after it; null or empty for none"},
+            "turnout:timezone": {**ref("TimeZone"), "description": "For an event with no postal_code"},
+            "capacity": {"type": ["integer", "null"], "minimum": 0, "description": "0 or null: no limit"},
+            "visibility": {"type": "string", "enum": ["public", "private"]},
+            "status": {"type": "string", "enum": ["confirmed", "tentative", "cancelled"],
+                       "description": "cancelled cancels; the others change nothing (see turnout:status)"},
+            "turnout:status": {"type": "string", "enum": EVENT_STATUSES},
+            "turnout:standby_condition": text(300),
+            "join_url": text(500, description="For an event with no postal_code"),
+            "location": {"type": "object", "properties": {
+                "venue": text(200), "address_lines": {"type": "array", "items": text(200)},
+                "locality": text(100), "region": text(50),
+                "postal_code": {"anyOf": [ref("ZipCode"), EMPTY], "description": "Empty: a virtual event"}}},
+        },
+    },
+    "AttendanceInput": helper("The person (see TaggingInput), or `person` to sign up by the signup helper's "
+                              "rules", status={"type": "string", "enum": ["accepted", "declined", "tentative",
+                                                                          "needs action"]}),
+    "AttendanceChange": {"type": "object", "properties": {
+        "status": {"type": ["string", "null"], "enum": ["accepted", "declined", "tentative", "needs action", None]}}},
+    "EventCampaignInput": {
+        "type": "object", "description": CHANGES,
+        "properties": {
+            "title": text(200, blank=False), "description": text(20000),
+            "turnout:local_date": {"type": "string", "pattern": dates.DATE_PATTERN,
+                                   "description": "The date at every site, e.g. 2026-11-04"},
+            "turnout:local_start_time": {"type": "string", "pattern": LOCAL_TIME_PATTERN,
+                                         "description": "Local wall-clock time at every site, e.g. 17:00"},
+            "turnout:status": {"type": "string", "enum": ["draft", "scheduled", "standby"]},
+            "turnout:standby_condition": text(300),
+        },
+    },
+    "FormInput": {"type": "object", "description": CHANGES,
+                  "properties": {"title": text(200, blank=False), "description": text(20000)}},
+    "SubmissionInput": helper("The person (see TaggingInput), or `person` to sign up by the signup helper's rules",
+                              **{"turnout:answers": {"type": ["object", "null"],
+                                                     "additionalProperties": {"type": "string"}}}),
+    "PetitionInput": {"type": "object", "description": CHANGES, "properties": {
+        "title": text(200, blank=False), "petition_text": text(20000),
+        "target": {"type": "array", "items": {"type": "object", "properties": {"name": text(200)}}}}},
+    "SignatureInput": helper("The person (see TaggingInput), or `person` to sign up by the signup helper's rules",
+                             comments=text(2000)),
+    "MemberInput": helper("A person (see TaggingInput, or `person` to sign up) and what the network needs to know",
+                          travel_miles={"type": "integer", "minimum": 1, "maximum": 500, "default": 10},
+                          availability={"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
+                          skills={"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
+                          languages={"type": "array", "items": {"enum": [k for k, _ in LANGUAGES]}}),
+    "ActivationInput": {
+        "type": "object", "required": ["network_id", "title", "body"],
+        "properties": {
+            "network_id": ref("RecordId"), "title": text(200, blank=False), "body": text(1600, blank=False),
+            "body_es": text(1600), "channels": {"type": "string", "enum": ["sms", "email", "both"], "default": "sms"},
+            "event_id": ref("RecordId"),
+            "postal_code": {"anyOf": [ref("ZipCode"), {"const": ""}]},
+            "miles": {"type": ["integer", "null"], "minimum": 1, "maximum": 100_000_000,
+                      "description": "From postal_code, which it needs"},
+            "availability": {"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
+            "skills": {"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
+            "languages": {"type": "array", "items": {"enum": [k for k, _ in LANGUAGES]}},
+            "tag": text(100), "drill": {"type": "boolean", "description": "A drill goes to sample_size people"},
+            "sample_size": {"type": ["integer", "null"], "minimum": 1, "maximum": 100_000_000},
+            "ignore_quiet_hours": {"type": "boolean"},
+            "override_reason": text(300, blank=False, description="Why quiet hours are overridden"),
+        },
+        "allOf": [
+            {"if": {"required": ["miles"], "properties": {"miles": {"type": "integer"}}},
+             "then": {"required": ["postal_code"], "properties": {"postal_code": ref("ZipCode")},
+                      "x-error": "Give postal_code to choose people by distance."}},
+            when_true("drill", {"required": ["sample_size"], "properties": {"sample_size": {"type": "integer"}},
+                                "x-error": "A drill goes to a sample: give sample_size."}),
+            when_true("ignore_quiet_hours", {"required": ["override_reason"],
+                                             "x-error": "Say why this cannot wait for quiet hours to end: "
+                                                        "override_reason."}),
+        ],
+    },
+    "WorkplaceInput": {"type": "object", "description": CHANGES, "properties": {
+        "name": text(200, blank=False), "employer": text(200, blank=False), "address": text(300),
+        "postal_code": ref("ZipCode"), "industry": {"type": "string", "enum": INDUSTRIES},
+        "unit_description": text(2000)}},
+    "OrganizingCampaignInput": {"type": "object", "required": ["name"], "properties": {
+        "name": text(200, blank=False), "union_name": text(200, description="The token's group's name if left out"),
+        "card_text": text(5000), "card_text_es": text(5000),
+        "card_valid_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "supermajority": {"type": "integer", "minimum": 51, "maximum": 100},
+        "workplace_ids": {"type": "array", "uniqueItems": True, "items": ref("WorkplaceId")}}},
+    "WorkplaceId": {"type": "string", "description": "The uuid of a workplace the token's user may use, in no other "
+                                                     "campaign of another group"},
+    "AssessmentInput": {"type": "object", "required": ["worker_id", "score"], "properties": {
+        "worker_id": ref("RecordId"), "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "notes": text(4000)}},
+    "CardInput": {"type": "object", "description": "A paper card; e-signed cards come from the card page only",
+                  "required": ["worker_id", "signed_date"],
+                  "properties": {"worker_id": ref("RecordId"), "signed_date": {
+                      "type": "string", "pattern": dates.DATE_PATTERN,
+                      "description": "The date on the card: from 1935 (the National Labor Relations Act), not in "
+                                     "the future"}}},
+}
+PLACED = {"anyOf": [{"required": ["turnout:timezone"]},
+                    {"required": ["location"], "properties": {"location": {
+                        "required": ["postal_code"], "properties": {"postal_code": ref("ZipCode")}}}}],
+          "x-error": "Give the event a location with a postal_code, or turnout:timezone."}
+TITLED = requires(["title"], ["name"]) | {"x-error": "An event needs a title."}
+INPUTS.update({
+    "NewMessage": creating("MessageInput", {"required": ["body"], "x-error": "A message needs a body."},
+                           {"if": {"required": ["type"], "properties": {"type": {"const": "sms"}}},
+                            "else": {"required": ["subject"], "x-error": "An email needs a subject."}}),
+    "NewEvent": creating("EventInput", {"required": ["start_date"], "x-error": "An event needs a start_date."},
+                         TITLED, PLACED),
+    "NewSite": creating("EventInput", TITLED, PLACED),
+    "NewEventCampaign": creating("EventCampaignInput", {"required": ["title"]}),
+    "NewForm": creating("FormInput", {"required": ["title"]}),
+    "NewPetition": creating("PetitionInput", {"required": ["title"]}),
+    "NewWorkplace": creating("WorkplaceInput", {"required": ["name", "employer", "postal_code"]}),
+})
+SCHEMAS.update(INPUTS)
+
+# What a pattern means, for error messages (the patterns themselves are for machines).
+PATTERN_WORDS = {
+    NOT_BLANK: "must not be blank",
+    EMAIL_PATTERN: "must be an email address such as ana@example.org",
+    COUNTRY_PATTERN: "must be a two-letter country code such as US",
+    LOCAL_TIME_PATTERN: "must be a time such as 17:00",
+    ZIP_PATTERN: "must be a US ZIP code such as 98101",
+    **{kind.regex.pattern: f"must be {kind.example}, in the years {dates.FIRST_YEAR} to {dates.LAST_YEAR}"
+       for kind in dates.Kind},
+}
+TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+              "object": "an object", "array": "a list", "null": "null"}
+
+
+
+def _where(error: ValidationError) -> str:
+    where = ""
+    for part in error.absolute_path:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where
+
+
+def _describe(error: ValidationError) -> str:
+    """One sentence a client's developer can act on, naming the field."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if "x-error" in schema:
+        return str(schema["x-error"])
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        return _describe(best_match(error.context))
+    where = _where(error) or "The body"
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else "a field"
+        return f"{missing} is required" + (f" in {where}." if where != "The body" else ".")
+    shown = f"; “{error.instance[:60]}” is not" if isinstance(error.instance, str) and error.instance.strip() else ""
+    if error.validator == "pattern":
+        words = PATTERN_WORDS.get(str(error.validator_value), "be in the form the API document gives")
+        return f"{where} {words}{shown if error.validator_value != NOT_BLANK else ''}."
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return f"{where} must be {' or '.join(TYPE_WORDS.get(str(t), str(t)) for t in wanted)}."
+    if error.validator in ("enum", "const"):
+        allowed = [v for v in (error.validator_value if error.validator == "enum" else [error.validator_value])
+                   if v not in ("", None)]
+        if len(allowed) > 12:
+            return f"{where} must be {schema.get('description', 'one of the values the API document lists')}{shown}."
+        return f"{where} must be one of: {', '.join(str(v) for v in allowed)}{shown}."
+    if error.validator == "maxLength":
+        return f"{where} is longer than {error.validator_value} characters."
+    if error.validator == "minimum":
+        return f"{where} must be at least {error.validator_value}."
+    if error.validator == "maximum":
+        return f"{where} must be at most {error.validator_value}."
+    if error.validator == "minItems":
+        return f"{where} needs at least {error.validator_value} item{'s' if error.validator_value != 1 else ''}."
+    if error.validator == "uniqueItems":
+        return f"{where} names the same item twice."
+    if error.validator == "propertyNames":
+        return f"The names in {where} must be 1 to 100 characters, not blank."
+    return f"{where}: {error.message[:200]}"
+
+
+@cache
+def _operations() -> list[tuple[re.Pattern[str], dict[str, Any]]]:
+    out = []
+    for template, operations in paths().items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))
+        out.append((re.compile(f"/api/v2{pattern}/?"), operations))
+    return out
+
+
+@cache
+def _body_validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator({**ref(name), "components": {"schemas": SCHEMAS}})
+
+
+# Names the handlers also read from a form or query string, for the person signup helper's flat form.
+FORM_ALIASES = {"email_address", "email", "phone_number", "phone"}
+
+
+@cache
+def _field_names(name: str) -> frozenset[str]:
+    """Every property name a body schema mentions, at any depth: a form body is flat."""
+    names: set[str] = set(FORM_ALIASES)
+    seen: set[str] = set()
+
+    def walk(schema: Any) -> None:
+        if isinstance(schema, dict):
+            target = schema.get("$ref", "")
+            if target.startswith("#/components/schemas/") and target not in seen:
+                seen.add(target)
+                walk(SCHEMAS[target.rsplit("/", 1)[-1]])
+            names.update(schema.get("properties", {}))
+            for value in schema.values():
+                walk(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                walk(value)
+
+    walk(ref(name))
+    return frozenset(names)
+
+
+def body_problem(path: str, method: str, body: dict[str, Any], *, json: bool, missing: bool) -> str | None:
+    """Why a write's body does not fit this document, or None. A JSON body is checked against the
+    operation's schema; a form or query-string body (read by the handlers alone) must at least
+    name one of its fields, or it is taken for broken JSON; `missing` when nothing was sent."""
+    for pattern, operations in _operations():
+        if pattern.fullmatch(path):
+            request_body = operations.get(method.lower(), {}).get("requestBody")
+            break
+    else:
+        return None
+    if request_body is None:
+        return None
+    if missing and request_body.get("required"):
+        return "This request needs a JSON body; the API document lists its fields."
+    name = request_body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    if not json:
+        if body and not set(body) & _field_names(name):
+            return "The request body is not valid JSON, nor a form naming any field of this request."
+        return None
+    errors = list(_body_validator(name).iter_errors(body))
+    if not errors:
+        return None
+    # A value that is wrong is named first; then a rule across fields (those have words of their own).
+    ruled = [error for error in errors if isinstance(error.schema, dict) and "x-error" in error.schema]
+    return _describe(best_match([error for error in errors if error not in ruled] or ruled))
 
 
 def collection_schema(key: str, item: str) -> dict[str, Any]:
@@ -461,7 +750,8 @@ ERRORS = {
     "401": "No API token, or one that is not valid.",
     "403": "The token's user may not do this.",
     "404": "No such record among those the token can see.",
-    "409": "Another request changed the same person at the same moment; send it again.",
+    "409": "The record's state does not allow this now (a message or activation already sent, a contact that "
+           "is someone else's), or another request changed it at the same moment.",
     "429": "Too many requests for this token; see Retry-After.",
 }
 
@@ -483,9 +773,14 @@ def _id(name: str, what: str) -> dict[str, Any]:
 PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
      "description": "1-based page"},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 25}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1},
+     "description": "Records per page: 25 (the default) at most; a larger number is served as 25, as Action "
+                    "Network does. The answer's per_page says which."},
     {"name": "filter", "in": "query", "schema": {"type": "string"},
-     "description": "OData: eq ne gt ge lt le, and, or, parentheses, quoted values"},
+     "description": "OData: eq ne gt ge lt le, and, or, parentheses, quoted values, e.g. "
+                    "modified_date gt '2026-03-25'. A field the collection does not filter on is ignored; a filter "
+                    "that does not parse, or a date that is not one (years "
+                    f"{dates.FIRST_YEAR} to {dates.LAST_YEAR}), is a 400 saying where."},
 ]
 
 
@@ -518,12 +813,13 @@ def paths() -> dict[str, Any]:
         },
         "/people/{person_id}": {
             "get": _get("One person", "Person", [person_id], found=True),
-            "put": _write("Change a person", "PersonInput", "Person", [person_id], created=False, found=True),
+            "put": _write("Change a person", "PersonChange", "Person", [person_id], created=False, found=True),
         },
         "/people/{person_id}/taggings": {
             "get": _get("A person's taggings", "TaggingsPage", [person_id], paged=True, found=True)},
-        "/tags": {"get": _get("Tags", "TagsPage", paged=True),
-                  "post": _write("Add a tag (or return the one with that name)", "TagInput", "Tag")},
+        "/tags": {"get": _get("Tags of the groups the token can see", "TagsPage", paged=True),
+                  "post": _write("Add a tag to the token's group (or return its tag with that name)", "TagInput",
+                                 "Tag")},
         "/tags/{tag_id}": {"get": _get("One tag", "Tag", [tag_id], found=True)},
         "/tags/{tag_id}/taggings": {
             "get": _get("Taggings of a tag on people the token can see", "TaggingsPage", [tag_id], paged=True,
@@ -543,14 +839,14 @@ def paths() -> dict[str, Any]:
         "/lists/{list_id}/items/{item_id}": {
             "get": _get("One list item", "Item", [_id("list_id", "list"), _id("item_id", "item")], found=True)},
         "/messages": {"get": _get("Messages (texts and emails)", "MessagesPage", paged=True),
-                      "post": _write("Write a message (a draft until sent or scheduled)", "MessageInput", "Message")},
+                      "post": _write("Write a message (a draft until sent or scheduled)", "NewMessage", "Message")},
         "/messages/{message_id}": {
             "get": _get("One message, with its statistics", "Message", [_id("message_id", "message")], found=True),
             "put": _write("Change a draft", "MessageInput", "Message", [_id("message_id", "message")], created=False,
                           found=True)},
         "/messages/{message_id}/send": {"post": {
             "summary": "Start sending to the targets now", "parameters": [_id("message_id", "message")],
-            "responses": {"200": answer("Sending", "Message"), **_errors("400", "401", "403", "404", "429")}}},
+            "responses": {"200": answer("Sending", "Message"), **_errors("400", "401", "403", "404", "409", "429")}}},
         "/messages/{message_id}/schedule": {
             "post": _write("Send at scheduled_start_date (body or query string)", "Schedule", "Message",
                            [_id("message_id", "message")], created=False, found=True)},
@@ -558,7 +854,7 @@ def paths() -> dict[str, Any]:
             "get": _get("A person's attendances at events the token can see", "AttendancesPage", [person_id],
                         paged=True, found=True)},
         "/events": {"get": _get("Events of the groups the token can see", "EventsPage", paged=True),
-                    "post": _write("Add an event", "EventInput", "Event")},
+                    "post": _write("Add an event", "NewEvent", "Event")},
         "/events/{event_id}": {
             "get": _get("One event", "Event", [_id("event_id", "event")], found=True),
             "put": _write("Change an event (people going are told of a new time or place)", "EventInput", "Event",
@@ -570,12 +866,12 @@ def paths() -> dict[str, Any]:
         "/events/{event_id}/attendances/{attendance_id}": {
             "get": _get("One attendance", "Attendance", [_id("event_id", "event"),
                                                          _id("attendance_id", "attendance")], found=True),
-            "put": _write("Change an attendance's status", "AttendanceInput", "Attendance",
+            "put": _write("Change an attendance's status", "AttendanceChange", "Attendance",
                           [_id("event_id", "event"), _id("attendance_id", "attendance")], created=False,
                           found=True)},
         "/event_campaigns": {
             "get": _get("Distributed actions", "EventCampaignsPage", paged=True),
-            "post": _write("Add a distributed action", "EventCampaignInput", "EventCampaign")},
+            "post": _write("Add a distributed action", "NewEventCampaign", "EventCampaign")},
         "/event_campaigns/{campaign_id}": {
             "get": _get("One distributed action", "EventCampaign", [_id("campaign_id", "event campaign")],
                         found=True),
@@ -585,9 +881,9 @@ def paths() -> dict[str, Any]:
             "get": _get("The campaign's sites", "EventsPage", [_id("campaign_id", "event campaign")], paged=True,
                         found=True),
             "post": _write("Add a site: at the campaign's local time in the site's own zone unless start_date is "
-                           "given", "EventInput", "Event", [_id("campaign_id", "event campaign")], found=True)},
+                           "given", "NewSite", "Event", [_id("campaign_id", "event campaign")], found=True)},
         "/forms": {"get": _get("Forms of the groups the token can see", "FormsPage", paged=True),
-                   "post": _write("Add a form", "FormInput", "Form")},
+                   "post": _write("Add a form", "NewForm", "Form")},
         "/forms/{form_id}": {
             "get": _get("One form", "Form", [_id("form_id", "form")], found=True),
             "put": _write("Change a form", "FormInput", "Form", [_id("form_id", "form")], created=False, found=True)},
@@ -600,7 +896,7 @@ def paths() -> dict[str, Any]:
             "get": _get("One submission", "Submission", [_id("form_id", "form"), _id("submission_id", "submission")],
                         found=True)},
         "/petitions": {"get": _get("Petitions of the groups the token can see", "PetitionsPage", paged=True),
-                       "post": _write("Add a petition", "PetitionInput", "Petition")},
+                       "post": _write("Add a petition", "NewPetition", "Petition")},
         "/petitions/{petition_id}": {
             "get": _get("One petition", "Petition", [_id("petition_id", "petition")], found=True),
             "put": _write("Change a petition", "PetitionInput", "Petition", [_id("petition_id", "petition")],
@@ -632,7 +928,7 @@ def paths() -> dict[str, Any]:
                         found=True)},
         "/activations/{activation_id}/send": {"post": {
             "summary": "Send the activation to its audience now", "parameters": [_id("activation_id", "activation")],
-            "responses": {"200": answer("Sent", "Activation"), **_errors("400", "401", "403", "404", "429")}}},
+            "responses": {"200": answer("Sent", "Activation"), **_errors("400", "401", "403", "404", "409", "429")}}},
         "/activations/{activation_id}/responses": {
             "get": _get("Yes and no answers", "ActivationResponsesPage", [_id("activation_id", "activation")],
                         paged=True, found=True)},
@@ -645,7 +941,7 @@ def paths() -> dict[str, Any]:
             "responses": {"200": answer("The plan after the pull", "Plan"),
                           **_errors("400", "401", "403", "404", "409", "429")}}},
         "/workplaces": {"get": _get("Workplaces the token can see", "WorkplacesPage", paged=True),
-                        "post": _write("Add a workplace (placed on the map by its ZIP code)", "WorkplaceInput",
+                        "post": _write("Add a workplace (placed on the map by its ZIP code)", "NewWorkplace",
                                        "Workplace")},
         "/workplaces/{workplace_id}": {
             "get": _get("One workplace", "Workplace", [_id("workplace_id", "workplace")], found=True),
@@ -691,7 +987,10 @@ def document(base: str) -> dict[str, Any]:
             "title": "Turnout API (Action Network v2 / OSDI compatible)",
             "version": "2",
             "description": "Clients built for Action Network's v2 API work by changing only the base URL. "
-                           "Send the token in the OSDI-API-Token header.",
+                           "Send the token in the OSDI-API-Token header. JSON bodies are checked against the "
+                           "schemas here and refused with a 400 naming the field; text may not contain NUL "
+                           "characters or unpaired surrogates, and a body may nest at most 32 levels. Form-encoded "
+                           "and query-string bodies are also taken, for clients that send them.",
         },
         "servers": [{"url": base.rstrip("/")}],
         "security": [{"token": []}],

@@ -8,7 +8,6 @@ reading is audited. (Action Network's own `campaigns` are advocacy campaigns; th
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,7 +15,7 @@ from django.http import HttpResponse
 
 from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
-from turnout.api import inputs, odata
+from turnout.api import dates, inputs, odata
 from turnout.api.hal import (
     ApiError,
     Call,
@@ -171,10 +170,7 @@ def campaign_create(call: Call) -> HttpResponse:
     campaign.card_text_es = inputs.text(body.get("card_text_es", ""), "card_text_es", 5000)
     for name, low, high in (("card_valid_days", 1, 3650), ("supermajority", 51, 100)):
         if name in body:
-            value = body[name]
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise ApiError(400, f"{name} must be a whole number from {low} to {high}.")
-            setattr(campaign, name, value)
+            setattr(campaign, name, inputs.whole(body[name], name, low, high))
     campaign.save()
     for workplace_id in inputs.items(body.get("workplace_ids", []), "workplace_ids"):
         try:
@@ -252,9 +248,7 @@ def assessment_detail(call: Call, assessment_id: str) -> dict[str, Any]:
 
 def assessment_create(call: Call) -> HttpResponse:
     worker = _worker(call, call.body.get("worker_id"))  # campaign staff, or a volunteer of the worker's unit
-    score = call.body.get("score")
-    if not isinstance(score, int) or isinstance(score, bool) or score not in range(1, 6):
-        raise ApiError(400, "score must be a whole number from 1 (leader) to 5 (opposed).")
+    score = inputs.whole(call.body.get("score"), "score (1 leader … 5 opposed)", 1, 5)
     assessment = services.assess(actor=call.user, worker=worker, score=score,
                                  notes=inputs.text(call.body.get("notes", ""), "notes", 4000))
     return json_response(serialize_assessment(assessment, call.base), status=201)
@@ -289,11 +283,10 @@ def card_detail(call: Call, card_id: str) -> dict[str, Any]:
 def card_create(call: Call) -> HttpResponse:
     """Record a paper card (the date on it); e-signed cards come only from the worker's own card page."""
     worker = _worker(call, call.body.get("worker_id"))  # campaign staff, or a volunteer of the worker's unit
-    value = call.body.get("signed_date")
     try:
-        signed_on = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ApiError(400, "signed_date must be a date such as 2026-11-19.") from None
+        signed_on = dates.read_day(call.body.get("signed_date"), "signed_date")
+    except dates.DateError as exc:
+        raise ApiError(400, str(exc)) from None
     try:
         card = services.record_paper_card(actor=call.user, worker=worker, signed_on=signed_on, scan=None)
     except services.OrganizingError as exc:

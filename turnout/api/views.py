@@ -232,11 +232,11 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
     for choice in emails:
         owner = EmailAddress.objects.filter(address=choice.value).values_list("person_id", flat=True).first()
         if owner not in (None, person.pk):
-            raise ApiError(400, f"{choice.value} belongs to another person.")
+            raise ApiError(409, f"{choice.value} belongs to another person.")
     for choice in phones:
         owner = PhoneNumber.objects.filter(number=choice.value).values_list("person_id", flat=True).first()
         if owner not in (None, person.pk):
-            raise ApiError(400, f"{choice.value} belongs to another person.")
+            raise ApiError(409, f"{choice.value} belongs to another person.")
     extra = inputs.custom_fields(data.get("custom_fields"))
     try:
         with transaction.atomic():  # all of the change or none of it
@@ -256,7 +256,7 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
 
 def person_taggings(call: Call, person_id: str) -> dict[str, Any]:
     person = _person(call, person_id)
-    taggings = Tagging.objects.filter(person=person).select_related("tag", "person")
+    taggings = Tagging.objects.filter(person=person, tag__in=_tags(call)).select_related("tag", "person")
     return collection(call, queryset=taggings, key="osdi:taggings", path=f"people/{person.public_id}/taggings",
                       serialize=lambda t: serializers.tagging(t, call.base), filters=TAG_FILTERS)
 
@@ -274,22 +274,28 @@ def person_empty(key: str) -> Any:
 # Tags and taggings ------------------------------------------------------------------------
 
 
+def _tags(call: Call, write: bool = False) -> QuerySet[Tag]:
+    """The tags of the groups the token's user sees (organizes, to tag or untag with them)."""
+    return Tag.objects.visible_to(call.user, Role.ORGANIZER if write else Role.VIEWER)
+
+
 def tags_list(call: Call) -> dict[str, Any]:
-    return collection(call, queryset=Tag.objects.all(), key="osdi:tags", path="tags",
+    return collection(call, queryset=_tags(call), key="osdi:tags", path="tags",
                       serialize=lambda t: serializers.tag(t, call.base), filters=TAG_FILTERS)
 
 
 def tag_create(call: Call) -> HttpResponse:
+    """The token's group's tag of this name: made, or the one it already has (201 or 200)."""
     call.require_write()
     name = inputs.text(call.body.get("name"), "name", 100)
     if not name:
         raise ApiError(400, "A tag needs a name.")
-    tag, created = Tag.objects.get_or_create(name=name)
+    tag, created = services.group_tag(group=call.group, name=name)
     return json_response(serializers.tag(tag, call.base), status=201 if created else 200)
 
 
 def tag_detail(call: Call, tag_id: str) -> dict[str, Any]:
-    return serializers.tag(get_by_public_id(Tag.objects.all(), tag_id, "tag"), call.base)
+    return serializers.tag(get_by_public_id(_tags(call), tag_id, "tag"), call.base)
 
 
 def _tag_taggings(call: Call, tag: Tag, write: bool = False) -> QuerySet[Tagging]:
@@ -297,7 +303,7 @@ def _tag_taggings(call: Call, tag: Tag, write: bool = False) -> QuerySet[Tagging
 
 
 def taggings_list(call: Call, tag_id: str) -> dict[str, Any]:
-    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    tag = get_by_public_id(_tags(call), tag_id, "tag")
     return collection(call, queryset=_tag_taggings(call, tag), key="osdi:taggings",
                       path=f"tags/{tag.public_id}/taggings",
                       serialize=lambda t: serializers.tagging(t, call.base), filters=TAG_FILTERS)
@@ -338,25 +344,33 @@ def person_reference(call: Call, body: dict[str, Any], write: bool = True) -> Pe
 
 def tagging_create(call: Call, tag_id: str) -> HttpResponse:
     call.require_write()
-    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    tag = _writable_tag(call, tag_id)
     person = person_reference(call, call.body)
     existed = Tagging.objects.filter(person=person, tag=tag).exists()
-    tagging = services.add_tag(person=person, name=tag.name, actor=call.user)
+    tagging = services.apply_tag(person=person, tag=tag, actor=call.user)
     tagging = Tagging.objects.select_related("tag", "person").get(pk=tagging.pk)
     return json_response(serializers.tagging(tagging, call.base), status=200 if existed else 201)
 
 
+def _writable_tag(call: Call, tag_id: str) -> Tag:
+    """A tag the token's user may tag or untag with: 404 if they cannot see it, 403 if only see."""
+    tag = get_by_public_id(_tags(call), tag_id, "tag")
+    if not _tags(call, write=True).filter(pk=tag.pk).exists():
+        raise ApiError(403, "This token's user may read this tag but not tag or untag people with it.")
+    return tag
+
+
 def tagging_detail(call: Call, tag_id: str, tagging_id: str) -> dict[str, Any]:
-    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    tag = get_by_public_id(_tags(call), tag_id, "tag")
     tagging = get_by_public_id(_tag_taggings(call, tag), tagging_id, "tagging")
     return serializers.tagging(tagging, call.base)
 
 
 def tagging_delete(call: Call, tag_id: str, tagging_id: str) -> dict[str, Any]:
     call.require_write()
-    tag = get_by_public_id(Tag.objects.all(), tag_id, "tag")
+    tag = _writable_tag(call, tag_id)
     tagging = get_by_public_id(_tag_taggings(call, tag, write=True), tagging_id, "tagging")
-    services.remove_tag(person=tagging.person, name=tag.name, actor=call.user)
+    services.remove_tag(person=tagging.person, tag=tag, actor=call.user)
     return {"notice": "This tagging was successfully deleted."}
 
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from turnout.core.audit import client_ip
+from turnout.core.net import client_ip
 
 
 def _person_key(group: str, request: HttpRequest) -> str:

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from turnout.core.models import AuditEntry
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
+from turnout.core.net import client_ip
 
 
 def record(
@@ -34,7 +24,7 @@ def record(
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         actor=user,
-        actor_label=user.email if user else "command line",
+        actor_label=user.email if user else ("anonymous visitor" if request is not None else "command line"),
         action=action,
         target_type=target._meta.model_name if target is not None else "",
         target_id=str(getattr(target, "public_id", "") or getattr(target, "pk", "")) if target is not None else "",

@@ -6,7 +6,6 @@ same code a union's first CSV does.
 
 from __future__ import annotations
 
-import csv
 import random
 import secrets
 import tempfile
@@ -19,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from turnout.accounts.models import Group, Role, StaffRole, User
+from turnout.core.exports import csv_writer
 from turnout.people.importer import Importer
 
 GIVEN = ["Maria", "James", "Guadalupe", "Aisha", "Wei", "Darnell", "Sofia", "Luis", "Fatima", "Kevin",
@@ -45,7 +45,7 @@ def _phone(rng: random.Random, zip_code: str) -> str:
 
 def _write_people_csv(path: Path, rng: random.Random, count: int, offset: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(["First Name", "Last Name", "Email", "Mobile Phone", "SMS Opt In", "Address", "ZIP",
                          "Language", "Member Number", "Membership Status", "Tags", "Shift"])
         for i in range(count):

@@ -48,7 +48,7 @@ from turnout.mobilization.models import (
     packed,
     unpacked,
 )
-from turnout.people.models import Person, PhoneNumber, Subscription, Tagging
+from turnout.people.models import Person, PhoneNumber, Subscription, Tag, Tagging
 
 
 class MobilizationError(ValueError):
@@ -123,8 +123,9 @@ def audience(activation: Activation, miles: float | None = None) -> QuerySet[Mem
                 condition |= Q(**{f"{name}__contains": f",{value},"})
             members = members.filter(condition)
     if activation.tag:
-        members = members.filter(Exists(Tagging.objects.filter(person=OuterRef("person_id"),
-                                                               tag__name__iexact=activation.tag)))
+        # The name means the network's group's tag (or one of its groups' below), never another group's.
+        tags = Tag.objects.in_group(activation.network.group).named(activation.tag)
+        members = members.filter(Exists(Tagging.objects.filter(person=OuterRef("person_id"), tag__in=tags)))
     if activation.latitude is None or activation.longitude is None:
         # Typed in SQL: PostgreSQL takes a bare NULL for text, which the recipients' float column refuses.
         return members.annotate(distance=Cast(Value(None), FloatField()))

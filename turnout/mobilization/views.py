@@ -45,7 +45,7 @@ from turnout.mobilization.models import (
     Recipient,
     Response,
 )
-from turnout.people.models import Person
+from turnout.people.models import Person, Tag
 
 
 def _user(request: HttpRequest) -> User:
@@ -131,7 +131,7 @@ def network_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     if form.is_valid():
         people = Person.objects.visible_to(user, Role.ORGANIZER)
         if form.cleaned_data["tag"]:
-            people = people.tagged(form.cleaned_data["tag"])
+            people = people.tagged(Tag.objects.visible_to(user).named(form.cleaned_data["tag"]))
         if form.cleaned_data["person_list"]:
             people = people.filter(list_items__person_list=form.cleaned_data["person_list"])
         added = services.add_members(actor=user, network=network, people=people, captain=form.cleaned_data["captain"])

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group
 from turnout.actions.forms import spanish
 from turnout.core.abuse import refused
-from turnout.core.audit import client_ip
+from turnout.core.net import client_ip
 from turnout.organizing import services
 from turnout.organizing.forms import CardForm, IntakeForm
 from turnout.organizing.models import Campaign

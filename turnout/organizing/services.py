@@ -23,7 +23,7 @@ from django.utils import timezone
 from turnout.accounts.models import Group, Role, User
 from turnout.accounts.services import email_staff
 from turnout.core import audit
-from turnout.core.exports import safe_cell
+from turnout.core.exports import as_typed, csv_writer
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry
 from turnout.events.services import RsvpRequest, signed_up
@@ -311,7 +311,7 @@ def import_roster(*, actor: User, unit: Unit, text: str, http: HttpRequest | Non
     reader.fieldnames = header
     added, errors = 0, []
     for line, row in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k}
+        row = {k: as_typed(v or "").strip() for k, v in row.items() if k}
         if not row.get("first_name"):
             errors.append(f"Line {line}: no first name.")
             continue
@@ -470,7 +470,7 @@ def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: Uplo
 
 def export_roster(*, actor: User, unit: Unit, out: Any, http: HttpRequest | None = None) -> int:
     """Write a unit's roster as CSV (audited): who, where they work, support, committee, card date."""
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["first_name", "last_name", "email", "phone", "department", "shift", "job", "in_unit",
                      "support", "committee", "talks_with", "card_signed"])
     rows = 0
@@ -485,7 +485,7 @@ def export_roster(*, actor: User, unit: Unit, out: Any, http: HttpRequest | None
                  worker.job.name if worker.job else "", "yes" if worker.eligible else "no", worker.support or "",
                  "yes" if worker.on_committee else "", str(worker.contact) if worker.contact else "",
                  worker.card_signed_at.date().isoformat() if worker.card_signed_at else ""]
-        writer.writerow([safe_cell(c) for c in cells])
+        writer.writerow(cells)
         rows += 1
     audit.record(actor=actor, action=AuditEntry.Action.EXPORT, target=unit, request=http, group=unit.campaign.group,
                  summary=f"Exported the roster of {unit} ({rows} workers)")

@@ -25,6 +25,7 @@ from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
+from turnout.core.redirects import redirect_next
 from turnout.organizing import selectors, services
 from turnout.organizing.forms import (
     AddUnitForm,
@@ -76,10 +77,6 @@ def _campaign(request: HttpRequest, public_id: Any) -> Campaign:
 def _runs_unit(request: HttpRequest, unit: Unit) -> None:
     if not selectors.runs(_user(request), unit.campaign):
         raise PermissionDenied
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    return redirect(request.POST.get("next") or default)
 
 
 @login_required
@@ -208,7 +205,7 @@ def workplace_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     if request.method == "POST" and "add_area" in request.POST and area.is_valid():
         services.add_area(actor=user, workplace=workplace, **area.cleaned_data)
         flash.success(request, _("Added %(name)s.") % {"name": area.cleaned_data["name"]})
-        return _back(request, reverse("organizing:workplace", args=[workplace.public_id]))
+        return redirect_next(request, reverse("organizing:workplace", args=[workplace.public_id]))
     if request.method == "POST" and "save" in request.POST and staff and form.is_valid():
         try:
             services.save_workplace(actor=user, workplace=form.save(commit=False), http=request,
@@ -438,25 +435,25 @@ def worker_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             if "assess" in request.POST and forms["assess"].is_valid():
                 services.assess(actor=user, worker=worker, http=request, **forms["assess"].cleaned_data)
                 flash.success(request, _("Assessment saved."))
-                return _back(request, worker_url(worker))
+                return redirect_next(request, worker_url(worker))
             if "talk" in request.POST and forms["talk"].is_valid():
                 services.log_conversation(actor=user, worker=worker, http=request, **forms["talk"].cleaned_data)
                 flash.success(request, _("Conversation logged."))
-                return _back(request, worker_url(worker))
+                return redirect_next(request, worker_url(worker))
             if "structure" in request.POST and forms["structure"].is_valid():
                 services.set_structure(actor=user, worker=worker, http=request, **forms["structure"].cleaned_data)
                 flash.success(request, _("Saved."))
-                return _back(request, worker_url(worker))
+                return redirect_next(request, worker_url(worker))
             if "placement" in request.POST and forms["placement"].is_valid():
                 forms["placement"].save()
                 audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=worker.person, request=request,
                              group=unit.campaign.group, summary=f"Placement at {unit} changed")
                 flash.success(request, _("Saved."))
-                return _back(request, worker_url(worker))
+                return redirect_next(request, worker_url(worker))
             if "paper" in request.POST and forms["paper"].is_valid():
                 services.record_paper_card(actor=user, worker=worker, http=request, **forms["paper"].cleaned_data)
                 flash.success(request, _("Paper card recorded."))
-                return _back(request, worker_url(worker))
+                return redirect_next(request, worker_url(worker))
         except services.OrganizingError as exc:
             next(f for k, f in forms.items() if k in request.POST).add_error(None, str(exc))
     audit.record(actor=user, action=AuditEntry.Action.VIEW, target=worker.person, request=request,

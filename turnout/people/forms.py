@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from turnout.accounts.models import Group, Role
 from turnout.core import geo
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
-from turnout.people.models import Membership, Person, PersonList
+from turnout.people.models import Membership, Person, PersonList, Tag
 
 
 class GroupChoiceMixin:
@@ -34,9 +34,16 @@ class PeopleFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["group"].queryset = Group.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["list"].queryset = PersonList.objects.filter(  # type: ignore[attr-defined]
             group__in=Group.objects.visible_to(user))
+
+    def clean_tag(self) -> Any:
+        """The tags of that name among the groups the user sees (None: no tag asked for): another
+        group's tag of the same name is not this user's to filter by."""
+        name = self.cleaned_data["tag"].strip()
+        return Tag.objects.visible_to(self.user).named(name) if name else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

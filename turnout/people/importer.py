@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group, User
 from turnout.core import geo
 from turnout.core.bulk import allocate_ids, insert_rows, pairs_for
+from turnout.core.exports import as_typed, csv_writer
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import (
     ConsentEvent,
@@ -33,11 +34,10 @@ from turnout.people.models import (
     Membership,
     Person,
     PhoneNumber,
-    Tag,
     Tagging,
 )
 from turnout.people.parsing_process import parse_file
-from turnout.people.services import apply_consent_status
+from turnout.people.services import apply_consent_status, group_tag
 
 CHUNK_ROWS = 10_000
 # Files this large are parsed in a second process while the first writes (about 80,000 rows).
@@ -301,7 +301,7 @@ class RowReader:
 
     def _parse(self, number: int, values: list[str]) -> Row | None:
         width = len(values)
-        data = {name: values[index].strip() for index, name in self.known.items() if index < width}
+        data = {name: as_typed(values[index]).strip() for index, name in self.known.items() if index < width}
         if max(map(len, values)) > MAX_VALUE_LENGTH:
             for index, value in enumerate(values):
                 if len(value) > MAX_VALUE_LENGTH:
@@ -366,7 +366,8 @@ class RowReader:
             word = data["sms_opt_in"].lower()
             sms_opt_in = True if word in TRUTHY else False if word in FALSY else None
         tags = [t.strip()[:100] for t in TAG_SEPARATORS.split(data["tags"]) if t.strip()] if data.get("tags") else []
-        custom = {name: values[i].strip() for i, name in self.custom.items() if i < width and values[i].strip()}
+        custom = {name: as_typed(values[i]).strip() for i, name in self.custom.items()
+                  if i < width and values[i].strip()}
         return Row(number, email, phone, phone_kind, fields, postal, status, data.get("member_number", "")[:50],
                    tags, email_status, sms_opt_in, custom)
 
@@ -477,8 +478,9 @@ class Importer:
         self.result.updated += updated
 
     def _tag_id(self, name: str) -> int:
+        """The importing group's tag of this name (made if new), looked up once per file."""
         if name not in self._tag_ids:
-            tag, _created = Tag.objects.get_or_create(name=name)
+            tag, _created = group_tag(group=self.group, name=name)
             self._tag_ids[name] = tag.pk
         return self._tag_ids[name]
 
@@ -696,7 +698,7 @@ class Importer:
 
 def write_error_report(errors: list[RowError], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = csv_writer(out)
         writer.writerow(["row", "column", "reason"])
         for error in errors:
             writer.writerow([error.row, error.column, error.reason])

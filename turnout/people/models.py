@@ -38,10 +38,10 @@ class PersonQuerySet(models.QuerySet["Person"]):
             )
         )
 
-    def tagged(self, tag_name: str) -> PersonQuerySet:
-        return self.filter(
-            Exists(Tagging.objects.filter(person=OuterRef("pk"), tag__name__iexact=tag_name))
-        )
+    def tagged(self, tags: models.QuerySet[Tag]) -> PersonQuerySet:
+        """People with any of these tags: pass tags already narrowed to the reader's groups,
+        as `Tag.objects.visible_to(user).named(name)`, never a name alone."""
+        return self.filter(Exists(Tagging.objects.filter(person=OuterRef("pk"), tag__in=tags)))
 
     def with_membership_status(self, status: str) -> PersonQuerySet:
         return self.filter(
@@ -239,13 +239,38 @@ class ConsentEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class TagQuerySet(models.QuerySet["Tag"]):
+    def visible_to(self, user: Any, role: str = Role.VIEWER) -> TagQuerySet:
+        """Tags of the groups the user can see (the only read path for staff and tokens)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(group__in=Group.objects.visible_to(user, role))
+
+    def in_group(self, group: Group) -> TagQuerySet:
+        """Tags of this group and every group below it: what the group, acting, may use."""
+        return self.filter(group__path__startswith=group.path)
+
+    def named(self, name: str) -> TagQuerySet:
+        """Tags with this name in any letter case (the people filter's match)."""
+        return self.filter(name__iexact=name.strip())
+
+
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    """A label a group puts on people. Each group has its own tags: a name in one group says
+    nothing about another group's tag of the same name, and neither sees the other's."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=100)
     public_id = models.UUIDField(unique=True, editable=False, default=uuid.uuid4)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = TagQuerySet.as_manager()
+
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="one_tag_name_per_group")]
 
     def __str__(self) -> str:
         return self.name

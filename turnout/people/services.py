@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, Role, User
 from turnout.core import audit
+from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
 from turnout.people.contact import format_phone
 from turnout.people.models import (
@@ -133,7 +134,7 @@ def create_person(
                            source=source, text=sms_consent_text, actor=actor)
     Membership.objects.create(person=person, group=group, status=membership_status, member_number=member_number)
     for name in tags:
-        add_tag(person=person, name=name)
+        add_tag(person=person, group=group, name=name)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=person,
                  summary=f"Added to {group.name}", request=request, group=group)
     person_changed.send(sender=Person, person=person, created=True)
@@ -200,22 +201,35 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     return phone
 
 
-def add_tag(*, person: Person, name: str, actor: User | None = None, request: HttpRequest | None = None) -> Tagging:
-    """Tag a person; tagging twice is the same as once. A staffer's tagging is audited."""
-    tag, _created = Tag.objects.get_or_create(name=name.strip())
+def group_tag(*, group: Group, name: str) -> tuple[Tag, bool]:
+    """The acting group's tag with this name, made on first use: (tag, created). Another
+    group's tag of the same name is another tag, and is never reused or revealed."""
+    return Tag.objects.get_or_create(group=group, name=name.strip()[:100])
+
+
+def add_tag(*, person: Person, group: Group, name: str, actor: User | None = None,
+            request: HttpRequest | None = None) -> Tagging:
+    """Tag a person with the acting group's tag of this name (made if new); twice is once."""
+    tag, _created = group_tag(group=group, name=name)
+    return apply_tag(person=person, tag=tag, actor=actor, request=request)
+
+
+def apply_tag(*, person: Person, tag: Tag, actor: User | None = None, request: HttpRequest | None = None) -> Tagging:
+    """Tag a person with a tag the caller has already checked the actor may use; twice is once.
+    A staffer's tagging is audited, in the tag's group."""
     tagging, created = Tagging.objects.get_or_create(person=person, tag=tag)
     if created and actor is not None:
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary=f"Added tag {tag.name}",
-                     request=request)
+                     request=request, group=tag.group)
     return tagging
 
 
-def remove_tag(*, person: Person, name: str, actor: User | None = None, request: HttpRequest | None = None) -> bool:
-    """Take a tag off a person, audited like adding one; False when they did not have it."""
-    removed, _by_model = Tagging.objects.filter(person=person, tag__name=name).delete()
+def remove_tag(*, person: Person, tag: Tag, actor: User | None = None, request: HttpRequest | None = None) -> bool:
+    """Take one tag off a person, audited like adding one; False when they did not have it."""
+    removed, _by_model = Tagging.objects.filter(person=person, tag=tag).delete()
     if removed and actor is not None:
-        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary=f"Removed tag {name}",
-                     request=request)
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary=f"Removed tag {tag.name}",
+                     request=request, group=tag.group)
     return bool(removed)
 
 
@@ -290,10 +304,18 @@ EXPORT_COLUMNS = [
 def export_people(*, actor: User | None, people: Any, out: Writable, summary: str,
                   request: HttpRequest | None = None, group: Group | None = None) -> int:
     """Write people as CSV (import-compatible columns) and audit the export."""
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
-    people = people.prefetch_related("emails", "phones", "taggings__tag", "memberships__group").order_by("pk")
+    # Only the tags and memberships of the exporter's groups: another group's labels on a shared
+    # person, and its hold on them, stay that group's.
+    shown_taggings = Tagging.objects.select_related("tag")
+    shown_memberships = Membership.objects.select_related("group")
+    if actor is not None:
+        shown_taggings = shown_taggings.filter(tag__in=Tag.objects.visible_to(actor))
+        shown_memberships = shown_memberships.filter(group__in=Group.objects.visible_to(actor))
+    people = people.prefetch_related("emails", "phones", Prefetch("taggings", queryset=shown_taggings),
+                                     Prefetch("memberships", queryset=shown_memberships)).order_by("pk")
     for person in people.iterator(chunk_size=2000):
         emails = list(person.emails.all())
         phones = list(person.phones.all())
@@ -317,15 +339,16 @@ def export_people(*, actor: User | None, people: Any, out: Writable, summary: st
     return count
 
 
-def people_filter(people: Any, *, q: str = "", tag: str = "", group: Group | None = None,
+def people_filter(people: Any, *, q: str = "", tag: QuerySet[Tag] | None = None, group: Group | None = None,
                   status: str = "", near: tuple[float, float] | None = None, miles: float = 0,
                   person_list: PersonList | None = None) -> Any:
-    """Narrow a visible queryset by the console's filters."""
+    """Narrow a visible queryset by the console's filters; `tag` is the tags (already limited to
+    the reader's groups) whose name was asked for, as PeopleFilterForm cleans it."""
     if person_list is not None:
         people = people.filter(list_items__person_list=person_list)
     if q:
         people = people.search(q)
-    if tag:
+    if tag is not None:
         people = people.tagged(tag)
     if group is not None:
         people = people.in_group(group)
@@ -447,11 +470,12 @@ def signup_person(
             for other in earlier:
                 audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=other,
                              summary=f"Joined {group.name} by a signup there; {group.name} can now see this person")
-    # One audit entry names the whole signup, tags included, rather than one per tag.
+    # One audit entry names the whole signup, tags included, rather than one per tag. Tags are
+    # the acting group's: added there, and removed only among what it may see (itself and below).
     added = list(add_tags)
     for name in added:
-        add_tag(person=person, name=name)
-    removed = [name for name in (remove_tags if owned else ()) if remove_tag(person=person, name=name)]
+        add_tag(person=person, group=group, name=name)
+    removed = [name for name in (remove_tags if owned else ()) if _untag_named(person, group, name)]
     summary = f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else "")
     if added or removed:
         summary += "; tags" + "".join(f" +{n}" for n in added) + "".join(f" -{n}" for n in removed)
@@ -459,6 +483,13 @@ def signup_person(
                  target=person, summary=summary, group=group)
     person_changed.send(sender=Person, person=person, created=created)
     return person, created
+
+
+def _untag_named(person: Person, group: Group, name: str) -> bool:
+    """Take off the tags of this name that the acting group may see (its own and those below)."""
+    tags = Tag.objects.in_group(group).filter(name=name.strip())
+    removed, _by_model = Tagging.objects.filter(person=person, tag__in=tags).delete()
+    return bool(removed)
 
 
 def _status_for(action: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,7 +34,7 @@ from turnout.people.forms import (
     SaveListForm,
 )
 from turnout.people.imports import start_import
-from turnout.people.models import ConsentEvent, ImportJob, Membership, Person
+from turnout.people.models import ConsentEvent, ImportJob, Membership, Person, Tag
 
 PAGE_SIZE = 50
 
@@ -55,11 +55,21 @@ def _filtered(request: HttpRequest) -> tuple[PeopleFilterForm, Any]:
 @login_required
 def people_list(request: HttpRequest) -> HttpResponse:
     form, people = _filtered(request)
-    people = people.prefetch_related("emails", "phones", Prefetch(
-        "memberships", queryset=Membership.objects.select_related("group")))
+    # Only memberships in groups this staffer sees: another group's hold on a person is its own.
+    memberships = Membership.objects.filter(group__in=Group.objects.visible_to(request.user)).select_related("group")
+    people = people.prefetch_related("emails", "phones", Prefetch("memberships", queryset=memberships))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    if page.object_list:
+        # A page of names, emails and phones read off the screen is audited like the API's walk
+        # through /people: one entry per page, saying which people (by position) and which filter.
+        filters = query.urlencode()
+        audit.record(actor=request.user, action=AuditEntry.Action.VIEW, request=request,
+                     group=form.cleaned_data.get("group") if form.is_valid() else None,
+                     summary=f"Read people {page.start_index()} to {page.end_index()} of {page.paginator.count} "
+                             f"on the People page" + (f" (filter {filters[:150]})" if filters else ""),
+                     detail={"page": page.number, "count": len(page.object_list), "total": page.paginator.count})
     template = "people/_results.html" if request.htmx else "people/list.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form, "page": page, "query": query.urlencode(),
                                       "save_list_form": SaveListForm(user=request.user)})
@@ -132,14 +142,16 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=person, request=request)
     can_edit = Person.objects.visible_to(request.user, Role.ORGANIZER).filter(pk=person.pk).exists()
     groups = Group.objects.visible_to(request.user)
-    activity = AuditEntry.objects.filter(target_id=str(person.public_id)).order_by("-at")[:20]
+    # Another group's entries about a shared person (its tags, its signups) stay that group's.
+    activity = (AuditEntry.objects.filter(target_id=str(person.public_id))
+                .filter(Q(group__isnull=True) | Q(group__in=groups)).order_by("-at")[:20])
     return render(request, "people/detail.html", {
         "person": person,
         "emails": person.emails.all(),
         "phones": [(p, format_phone(p.number)) for p in person.phones.all()],
         "consent": ConsentEvent.objects.filter(person=person).select_related("recorded_by"),
         "memberships": person.memberships.filter(group__in=groups).select_related("group"),
-        "tags": person.taggings.select_related("tag").order_by("tag__name"),
+        **_tags_context(request, person, can_edit),
         "activity": activity,
         # Who they brought through their share links (turnout.actions), among people this staffer may see.
         "brought": person.referrals_made.filter(  # type: ignore[attr-defined]
@@ -209,18 +221,48 @@ def person_consent(request: HttpRequest, public_id: Any) -> HttpResponse:
     return redirect(person)
 
 
+def _tag_groups(request: HttpRequest, person: Person) -> list[Group]:
+    """The groups in which this staffer may tag this person: those they organize that hold the
+    person (here or below), the widest first, which is where a new tag goes unless they choose."""
+    held = [int(part) for path in Group.objects.filter(memberships__person=person).values_list("path", flat=True)
+            for part in path.strip("/").split("/") if part]
+    groups = Group.objects.visible_to(request.user, Role.ORGANIZER).filter(pk__in=held)
+    return sorted(groups, key=lambda group: (group.depth, group.path))
+
+
+def _tags_context(request: HttpRequest, person: Person, can_edit: bool) -> dict[str, Any]:
+    """The person's tags this staffer's groups own (another group's labels are not shown)."""
+    tags = (person.taggings.filter(tag__in=Tag.objects.visible_to(request.user))
+            .select_related("tag__group").order_by("tag__name", "tag__group__path"))
+    return {"tags": tags, "tag_groups": _tag_groups(request, person) if can_edit else []}
+
+
 @login_required
 @require_POST
 def person_tags(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Add a tag by name in one of the staffer's groups, or take one of their groups' tags off."""
     person = _visible_person(request, public_id, Role.ORGANIZER)
-    name = request.POST.get("name", "").strip()[:100]
-    if name:
-        change = services.remove_tag if request.POST.get("remove") else services.add_tag
-        change(person=person, name=name, actor=request.user, request=request)  # type: ignore[arg-type]
+    if request.POST.get("remove"):
+        tag_id = _uuid_or_none(request.POST.get("tag", ""))
+        tag = Tag.objects.visible_to(request.user, Role.ORGANIZER).filter(public_id=tag_id).first() if tag_id else None
+        if tag is not None:
+            services.remove_tag(person=person, tag=tag, actor=request.user, request=request)  # type: ignore[arg-type]
+    elif name := request.POST.get("name", "").strip()[:100]:
+        choices = _tag_groups(request, person)
+        group = next((g for g in choices if g.slug == request.POST.get("group")), choices[0] if choices else None)
+        if group is not None:
+            services.add_tag(person=person, group=group, name=name, actor=request.user, request=request)  # type: ignore[arg-type]
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "people/_tags.html", {"person": person, "can_edit": True,
-                                                     "tags": person.taggings.select_related("tag").order_by("tag__name")})
+                                                     **_tags_context(request, person, True)})
     return redirect(person)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 @login_required

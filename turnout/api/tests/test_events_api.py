@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import time_machine
 from django.test import override_settings
 
 from turnout.api.tests.base import ApiTestCase
@@ -16,11 +17,9 @@ def ident(resource: dict) -> str:
     return resource["identifiers"][0].split(":", 1)[1]
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory")
 class EventsApiTests(ApiTestCase):
-    def setUp(self) -> None:
-        self.travel_to(NOW)
-
     def test_a_start_date_without_offset_is_local_time_at_the_location(self) -> None:
         made = self.ok("POST", "events", {"title": "Picket", "start_date": "2026-11-24T06:00:00",
                                           "location": {"venue": "Gate 3", "postal_code": "60601"}}, status=201)

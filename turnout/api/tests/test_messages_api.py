@@ -19,10 +19,10 @@ class MessagesApiTests(ApiTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
         record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
-        add_tag(person=self.member, name="rapid-response")
-        add_tag(person=self.stranger, name="rapid-response")  # another group's: never reached by this token
+        add_tag(person=self.member, group=self.local, name="rapid-response")
+        add_tag(person=self.stranger, group=self.other, name="rapid-response")  # another group's: never reached by this token
         record_consent(person=self.stranger, channel="sms", address="+13125550199", action="opt_in", source="form")
-        self.tag = Tag.objects.get(name="rapid-response")
+        self.tag = Tag.objects.get(group=self.local, name="rapid-response")
 
     def draft(self, **extra: object) -> dict:
         body = {"type": "sms", "body": "Rally at 6, Westlake Park", "turnout:ignore_quiet_hours": True,
@@ -68,8 +68,9 @@ class MessagesApiTests(ApiTestCase):
 
     def test_bad_messages_are_400s(self) -> None:
         cases = [
-            ({"type": "fax", "body": "x"}, "type must be"),
-            ({"type": "sms", "body": ""}, "needs a body"),
+            ({"type": "fax", "body": "x"}, "type must be one of: email, sms; “fax” is not"),
+            ({"type": "sms", "body": ""}, "body must not be blank"),
+            ({"type": "sms"}, "needs a body"),
             ({"type": "email", "body": "x"}, "needs a subject"),
             ({"type": "sms", "body": "x", "targets": [{"href": "https://x/events/1"}]}, "not a tag or list"),
             ({"type": "sms", "body": "x", "turnout:ignore_quiet_hours": True}, "override_reason"),
@@ -80,7 +81,7 @@ class MessagesApiTests(ApiTestCase):
             self.assertIn(message, response.json()["error"], body)
         untargeted = self.ok("POST", "messages", {"type": "sms", "body": "x"}, status=201)
         response = self.api("POST", f"messages/{untargeted['identifiers'][0].split(':')[1]}/send")
-        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.status_code, 409)  # the body was fine; the draft is not ready
         past = self.draft()["identifiers"][0].split(":")[1]
         response = self.api("POST", f"messages/{past}/schedule", {"scheduled_start_date": "2020-01-01T00:00:00Z"})
         self.assertEqual(response.status_code, 400)
@@ -98,4 +99,4 @@ class MessagesApiTests(ApiTestCase):
         message_id = self.draft()["identifiers"][0].split(":")[1]
         self.assertEqual(self.ok("PUT", f"messages/{message_id}", {"body": "Moved to 7pm"})["body"], "Moved to 7pm")
         self.ok("POST", f"messages/{message_id}/send")
-        self.assertEqual(self.api("PUT", f"messages/{message_id}", {"body": "again"}).status_code, 400)
+        self.assertEqual(self.api("PUT", f"messages/{message_id}", {"body": "again"}).status_code, 409)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import time_machine
 from django.test import override_settings
 
 from turnout.accounts.models import Role
@@ -16,11 +17,11 @@ from turnout.mobilization.models import Activation, Member, Network, Plan, Respo
 from turnout.people.services import record_consent
 
 
+@time_machine.travel(datetime(2026, 11, 4, 20, 0, tzinfo=UTC), tick=False)  # noon in Seattle
 @override_settings(SMS_BACKEND="memory")
 class MobilizationApiTests(TurnoutTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
-        self.travel_to(datetime(2026, 11, 4, 20, 0, tzinfo=UTC))
         self.network = Network.objects.create(group=self.local, name="Rapid Response")
         _token, self.key = create_api_token(actor=None, user=self.organizer, group=self.local, name="crm")
 
@@ -64,7 +65,7 @@ class MobilizationApiTests(TurnoutTestCase):
         self.assertEqual([a["answer"] for a in answers["_embedded"]["turnout:responses"]], ["yes"])
         self.assertEqual(self.call("get", f"activations/{activation_id}").json()["statistics"]["yes"], 1)
         again = self.call("post", f"activations/{activation_id}/send")
-        self.assertEqual(again.status_code, 400)
+        self.assertEqual(again.status_code, 409)  # sent already: the activation's state, not the request
         self.assertEqual(Response.objects.count(), 1)
 
     def test_plans_are_triggered_by_admins_only_and_once(self) -> None:

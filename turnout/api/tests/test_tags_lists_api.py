@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from turnout.api.tests.base import ApiTestCase
 from turnout.core.testing import make_person
-from turnout.people.models import Tag, Tagging
+from turnout.people.models import Membership, Tag, Tagging
 from turnout.people.services import add_tag, save_list
 
 
@@ -53,7 +53,7 @@ class TagTests(ApiTestCase):
             self.assertEqual(response.json(), {"error": "You must specify a valid person id"})
 
     def test_delete_a_tagging_answers_a_notice(self) -> None:
-        tagging = add_tag(person=self.member, name="leaving")
+        tagging = add_tag(person=self.member, group=self.local, name="leaving")
         tag_id = Tag.objects.get(name="leaving").public_id
         response = self.api("DELETE", f"tags/{tag_id}/taggings/{tagging.public_id}", raw=b"null")
         self.assertEqual(response.status_code, 200)
@@ -67,6 +67,57 @@ class TagTests(ApiTestCase):
                             {"action_network:person_id": str(self.member.public_id)}, key=self.viewer_key)
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.api("POST", "tags", {"name": "x"}, key=self.viewer_key).status_code, 403)
+
+
+class GroupTagTests(ApiTestCase):
+    """A token sees, makes and uses only the tags of its user's groups."""
+
+    def setUp(self) -> None:
+        Membership.objects.create(person=self.member, group=self.other)  # Maria is in both groups
+        self.theirs = add_tag(person=self.member, group=self.other, name="fired-for-organizing").tag
+
+    def test_an_organizer_never_sees_another_groups_tag(self) -> None:
+        self.assertEqual(self.ok("GET", "tags")["total_records"], 0)
+        self.assertEqual(self.ok("GET", "tags", QUERY_STRING="filter=created_date gt '2000-01-01'")["total_records"], 0)
+        for path in (f"tags/{self.theirs.public_id}", f"tags/{self.theirs.public_id}/taggings"):
+            self.assertEqual(self.api("GET", path).status_code, 404, path)
+        tagging = self.member.taggings.get()
+        self.assertEqual(self.api("GET", f"tags/{self.theirs.public_id}/taggings/{tagging.public_id}").status_code, 404)
+        self.assertEqual(self.ok("GET", f"people/{self.member.public_id}/taggings")["total_records"], 0)
+        theirs = self.ok("GET", "tags", key=self.outsider_key)["_embedded"]["osdi:tags"]
+        self.assertEqual([t["name"] for t in theirs], ["fired-for-organizing"])
+
+    def test_two_groups_can_both_have_volunteer(self) -> None:
+        ours = self.ok("POST", "tags", {"name": "volunteer"}, status=201)
+        theirs = self.ok("POST", "tags", {"name": "volunteer"}, status=201, key=self.outsider_key)
+        self.assertNotEqual(ours["identifiers"], theirs["identifiers"])
+        self.assertEqual(Tag.objects.get(public_id=bare(ours)).group, self.local)
+        self.assertEqual(Tag.objects.get(public_id=bare(theirs)).group, self.other)
+        self.assertEqual([t["name"] for t in self.ok("GET", "tags")["_embedded"]["osdi:tags"]], ["volunteer"])
+
+    def test_tagging_resolves_only_among_visible_tags(self) -> None:
+        body = {"action_network:person_id": str(self.member.public_id)}
+        self.assertEqual(self.api("POST", f"tags/{self.theirs.public_id}/taggings", body).status_code, 404)
+        self.ok("POST", "people", {"person": {"email_addresses": [{"address": "maria@example.org"}]},
+                                   "add_tags": ["fired-for-organizing"], "remove_tags": ["fired-for-organizing"]})
+        self.ok("POST", "people", {"person": {"email_addresses": [{"address": "maria@example.org"}]},
+                                   "add_tags": ["fired-for-organizing"]})
+        ours = Tag.objects.get(group=self.local)
+        self.assertEqual(set(self.member.taggings.values_list("tag", flat=True)), {ours.pk, self.theirs.pk})
+        self.ok("POST", "people", {"person": {"email_addresses": [{"address": "maria@example.org"}]},
+                                   "remove_tags": ["fired-for-organizing"]})
+        self.assertEqual(list(self.member.taggings.values_list("tag", flat=True)), [self.theirs.pk])
+        target = {"type": "sms", "body": "Rally", "targets": [{"href": f"https://x/api/v2/tags/{self.theirs.public_id}"}]}
+        self.assertEqual(self.api("POST", "messages", target).status_code, 400)
+
+    def test_a_viewer_of_a_group_may_read_its_tag_but_not_tag_with_it(self) -> None:
+        from turnout.accounts.models import Role, StaffRole
+
+        StaffRole.objects.create(user=self.organizer, group=self.other, role=Role.VIEWER)
+        self.assertEqual(self.ok("GET", f"tags/{self.theirs.public_id}")["name"], "fired-for-organizing")
+        response = self.api("POST", f"tags/{self.theirs.public_id}/taggings",
+                            {"action_network:person_id": str(self.member.public_id)})
+        self.assertEqual(response.status_code, 403)
 
 
 class ListTests(ApiTestCase):

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from turnout.accounts.models import Role
 from turnout.core.testing import PASSWORD, make_group, make_person, make_staff
+from turnout.core.tests import csp_watch
 from turnout.core.tests.helpers import REPO, database_url_for_children
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,9 +31,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Headless Chromium whose every context reports Content-Security-Policy violations, on which
+    each browser test fails (conftest.py)."""
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        new_context = chromium.new_context
+        chromium.new_context = lambda **options: csp_watch.watch(new_context(**options))  # type: ignore[method-assign]
         yield chromium
         chromium.close()
 

@@ -37,7 +37,7 @@ class CommandLineTests(SimpleTestCase):
             self.assertIn("2 rows: 1 new people, 0 updated, 1 rejected.", imported.stdout)
             self.assertIn("row 3, email", imported.stderr)
             with open(f"{source}.errors.csv") as report:
-                self.assertIn("3,email,", report.read())
+                self.assertIn('"3","email",', report.read())
             exported = turnout("export_people", "--tag", "cli", env=env)
             self.assertEqual(exported.returncode, 0, exported.stderr)
             self.assertIn("ana@example.org", exported.stdout)

@@ -26,6 +26,7 @@ def make_event(group: Any, **fields: Any) -> Event:
     return services.save_event(actor=None, event=Event(group=group, **values))
 
 
+@time_machine.travel(NOW, tick=False)
 class WallClockTests(TurnoutTestCase):
     def test_five_pm_local_is_a_different_instant_in_each_zone(self) -> None:
         day, five = date(2026, 11, 4), time(17, 0)
@@ -79,11 +80,11 @@ class WallClockTests(TurnoutTestCase):
         self.assertEqual((site.status, site.standby_condition), ("standby", "the count is stopped"))
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Local 8 Union", BASE_URL="https://local8.example")
 class RsvpTests(TurnoutTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
-        self.travel_to(NOW)
 
     def answer(self, event: Event, name: str = "Ana", email: str = "", phone: str = "", consent: bool = False,
                **extra: Any) -> Rsvp:
@@ -213,11 +214,9 @@ class RsvpTests(TurnoutTestCase):
         self.assertIn("meet.example/cal", own.content.decode())
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory")
 class PublicPageTests(TurnoutTestCase):
-    def setUp(self) -> None:
-        self.travel_to(NOW)
-
     def test_rsvp_through_the_page_and_the_join_link_only_after(self) -> None:
         event = make_event(self.local, kind="virtual", join_url="https://meet.example/page",
                            description="**Bring** a coworker <script>alert(1)</script>")
@@ -357,11 +356,11 @@ class PublicPageTests(TurnoutTestCase):
         self.assertIn(services.when_text(seattle), everywhere)
 
 
+@time_machine.travel(NOW, tick=False)
 class IntakeTests(TurnoutTestCase):
     """An event with no seat to decide answers its RSVP form at once; the worker makes the RSVP."""
 
     def setUp(self) -> None:
-        self.travel_to(NOW)
         self.event = make_event(self.local, kind="virtual", join_url="https://meet.example/intake")
 
     def send(self, event: Event | None = None, **fields: str) -> Any:
@@ -487,10 +486,8 @@ class IntakeTests(TurnoutTestCase):
         self.assertEqual(RsvpIntake.objects.count(), 1)
 
 
+@time_machine.travel(NOW, tick=False)
 class ConsoleTests(TurnoutTestCase):
-    def setUp(self) -> None:
-        self.travel_to(NOW)
-
     def test_an_organizer_makes_an_event_in_its_own_local_time(self) -> None:
         self.login(self.organizer)
         response = self.client.post("/events/new/", {
@@ -523,11 +520,9 @@ class ConsoleTests(TurnoutTestCase):
         self.assertFalse(Person.objects.filter(given_name="Pia", memberships__group=self.other).exists())
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory")
 class BuildingTests(TurnoutTestCase):
-    def setUp(self) -> None:
-        self.travel_to(NOW)
-
     def test_an_organizer_adds_shifts_questions_and_reminders_and_the_form_asks_them(self) -> None:
         event = make_event(self.local)
         self.login(self.organizer)
@@ -564,27 +559,27 @@ class BuildingTests(TurnoutTestCase):
         self.assertFalse(Shift.objects.exists())
 
 
+@time_machine.travel(datetime(2026, 10, 20, 18, 0, tzinfo=UTC), tick=False)  # before the switch
 class RecurringTests(TurnoutTestCase):
     def test_every_weekday_at_noon_pacific_stays_at_noon_across_the_switch_to_standard_time(self) -> None:
         self.login(self.organizer)
-        with time_machine.travel(datetime(2026, 10, 20, 18, 0, tzinfo=UTC), tick=False):
-            response = self.client.post("/events/new/", {
-                "group": self.local.pk, "title": "Daily info & action", "kind": "virtual",
-                "time_zone": "America/Los_Angeles", "join_url": "https://meet.example/daily", "visibility": "public",
-                "status": "scheduled", "date": "2026-10-29", "start": "12:00", "end": "12:45",
-                "repeats": "weekdays", "repeat_until": "2026-11-06", "reminder_hours": "1"})
-            self.assertEqual(response.status_code, 302)
-            dates = list(Event.objects.order_by("starts_at").values_list("starts_at", flat=True))
-            self.assertEqual(len(dates), 7)  # Thu 29, Fri 30, then Mon 2 to Fri 6 November
-            self.assertEqual(dates[1], datetime(2026, 10, 30, 19, 0, tzinfo=UTC))  # 12:00 PDT
-            self.assertEqual(dates[2], datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 12:00 PST
-            self.assertTrue(all(e.local_start().hour == 12 for e in Event.objects.all()))
-            self.assertTrue(all(e.ends_at - e.starts_at == timedelta(minutes=45) for e in Event.objects.all()))
-            first, second = Event.objects.order_by("starts_at")[:2]
-            services.rsvp(first, services.RsvpRequest(given_name="Vi", email="vi@example.org"))
-            self.assertEqual((first.rsvps.count(), second.rsvps.count()), (1, 0))  # each date its own RSVPs
-            self.assertEqual(first.repeat_rule, "every weekday until 2026-11-06")
-            self.assertContains(self.client.get(first.public_url()), "Mon, Nov 2, noon PST")
+        response = self.client.post("/events/new/", {
+            "group": self.local.pk, "title": "Daily info & action", "kind": "virtual",
+            "time_zone": "America/Los_Angeles", "join_url": "https://meet.example/daily", "visibility": "public",
+            "status": "scheduled", "date": "2026-10-29", "start": "12:00", "end": "12:45",
+            "repeats": "weekdays", "repeat_until": "2026-11-06", "reminder_hours": "1"})
+        self.assertEqual(response.status_code, 302)
+        dates = list(Event.objects.order_by("starts_at").values_list("starts_at", flat=True))
+        self.assertEqual(len(dates), 7)  # Thu 29, Fri 30, then Mon 2 to Fri 6 November
+        self.assertEqual(dates[1], datetime(2026, 10, 30, 19, 0, tzinfo=UTC))  # 12:00 PDT
+        self.assertEqual(dates[2], datetime(2026, 11, 2, 20, 0, tzinfo=UTC))  # 12:00 PST
+        self.assertTrue(all(e.local_start().hour == 12 for e in Event.objects.all()))
+        self.assertTrue(all(e.ends_at - e.starts_at == timedelta(minutes=45) for e in Event.objects.all()))
+        first, second = Event.objects.order_by("starts_at")[:2]
+        services.rsvp(first, services.RsvpRequest(given_name="Vi", email="vi@example.org"))
+        self.assertEqual((first.rsvps.count(), second.rsvps.count()), (1, 0))  # each date its own RSVPs
+        self.assertEqual(first.repeat_rule, "every weekday until 2026-11-06")
+        self.assertContains(self.client.get(first.public_url()), "Mon, Nov 2, noon PST")
 
     def test_a_repeat_needs_an_end_within_a_year(self) -> None:
         self.login(self.organizer)
@@ -596,10 +591,10 @@ class RecurringTests(TurnoutTestCase):
         self.assertFalse(Event.objects.exists())
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory", BASE_URL="https://local8.example")
 class CampaignTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.travel_to(NOW)
         self.campaign = EventCampaign.objects.create(group=self.local, title="Protect the Results",
                                                      local_date=date(2026, 11, 4), local_start=time(17, 0))
 

@@ -16,10 +16,10 @@ from turnout.events.tests.test_events import NOW, make_event
 from turnout.people.models import ConsentEvent, Person
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory")
 class HostSyncTests(TurnoutTestCase):
     def setUp(self) -> None:
-        self.travel_to(NOW)
         self.event = make_event(self.local, capacity=50)
         self.ana, _ = services.rsvp(self.event, services.RsvpRequest(given_name="Ana", email="ana@example.org"))
 
@@ -73,21 +73,21 @@ class HostSyncTests(TurnoutTestCase):
         self.assertNotContains(page, "ana@example.org")
 
 
+@time_machine.travel(NOW, tick=False)
 @override_settings(SMS_BACKEND="memory", BASE_URL="https://local8.example")
 class AddHostTests(TurnoutTestCase):
     def test_an_organizer_makes_someone_a_host_and_they_get_the_link(self) -> None:
         from django.core import mail
 
-        with time_machine.travel(NOW, tick=False):
-            event = make_event(self.local)
-            self.login(self.organizer)
-            with self.captureOnCommitCallbacks(execute=True):
-                response = self.client.post(event.get_absolute_url(), {"host": "1", "given_name": "Tomas",
-                                                                         "email": "tomas@example.org"})
-            self.assertRedirects(response, event.get_absolute_url())
-            self.run_worker()
-            bad = self.client.post(event.get_absolute_url(), {"host": "1", "given_name": "Nobody"})
-            self.assertContains(bad, "email address or mobile number")
+        event = make_event(self.local)
+        self.login(self.organizer)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(event.get_absolute_url(), {"host": "1", "given_name": "Tomas",
+                                                                     "email": "tomas@example.org"})
+        self.assertRedirects(response, event.get_absolute_url())
+        self.run_worker()
+        bad = self.client.post(event.get_absolute_url(), {"host": "1", "given_name": "Nobody"})
+        self.assertContains(bad, "email address or mobile number")
         self.assertEqual(list(event.hosts.values_list("given_name", flat=True)), ["Tomas"])
         self.assertEqual([m.to for m in mail.outbox], [["tomas@example.org"]])
         self.assertIn(f"https://local8.example/host/{event.host_key}/", mail.outbox[0].body)

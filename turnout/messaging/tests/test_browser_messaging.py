@@ -26,7 +26,7 @@ def test_an_organizer_texts_a_tag_and_sees_the_progress(page: Page, live_server:
     make_staff("organizer@example.org", local, Role.ORGANIZER, first_name="Olivia")
     for n, consent in enumerate([True, True, False]):
         person = make_person(local, given_name=f"Member{n}", phone=f"+1206555014{n}", postal_code="98101")
-        add_tag(person=person, name="rapid-response")
+        add_tag(person=person, group=local, name="rapid-response")
         if consent:
             record_consent(person=person, channel="sms", address=person.phones.get().number, action="opt_in",
                            source="form")

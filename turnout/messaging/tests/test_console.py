@@ -19,6 +19,7 @@ from turnout.people.services import add_tag, record_consent
 NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
 
 
+@time_machine.travel(NOON_SEATTLE, tick=False)
 @override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET="s", ORGANIZATION_NAME="Local 8 Union")
 class ComposeTests(TurnoutTestCase):
     def setUp(self) -> None:
@@ -26,7 +27,7 @@ class ComposeTests(TurnoutTestCase):
         record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
         self.silent = make_person(self.local, given_name="Silent", phone="+12065550144", postal_code="98101")
         for person in (self.member, self.silent):
-            add_tag(person=person, name="rapid-response")
+            add_tag(person=person, group=self.local, name="rapid-response")
         self.login(self.organizer)
 
     def compose(self, **extra: str) -> Message:
@@ -48,14 +49,12 @@ class ComposeTests(TurnoutTestCase):
         self.assertContains(page, "segment(s) per text (GSM-7)")
 
     def test_sending_texts_the_consenting_and_shows_progress(self) -> None:
-        with time_machine.travel(NOON_SEATTLE):
-            self.login(self.organizer)
-            message = self.compose()
-            with self.captureOnCommitCallbacks(execute=True):
-                self.client.post(f"/messages/{message.public_id}/send/")
-            run_due_tasks()
-            page = self.client.get(message.get_absolute_url())
-            listed = self.client.get("/messages/")
+        message = self.compose()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/messages/{message.public_id}/send/")
+        run_due_tasks()
+        page = self.client.get(message.get_absolute_url())
+        listed = self.client.get("/messages/")
         row = listed.content.decode().split(message.get_absolute_url())[1].split("</tr>")[0]
         self.assertIn('data-label="Sent">1<', row)  # one texted…
         self.assertIn('data-label="Targeted">2<', row)  # …of two targeted (one has no consent)

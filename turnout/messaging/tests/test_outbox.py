@@ -26,6 +26,7 @@ class FailingTransport(simple.MemoryTransport):
         raise TransportError("gateway answered 503: busy", retryable=self.retryable)
 
 
+@time_machine.travel(NOON_SEATTLE, tick=False)
 @override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Local 8 Union")
 class OutboxTests(TurnoutTestCase):
     def setUp(self) -> None:
@@ -110,11 +111,11 @@ class OutboxTests(TurnoutTestCase):
         """No address zone and no North American area code: only send when 09:00-20:00 in Eastern and Hawaii."""
         abroad = make_person(self.local, given_name="Abroad", phone="+442079460000")
         record_consent(person=abroad, channel="sms", address="+442079460000", action="opt_in", source="form")
-        with time_machine.travel(datetime(2026, 11, 24, 15, 0, tzinfo=UTC)):  # 10:00 New York, 05:00 Honolulu
+        with time_machine.travel(datetime(2026, 11, 25, 15, 0, tzinfo=UTC)):  # 10:00 New York, 05:00 Honolulu
             message = self.blast()
             outbox.dispatch(message)
         waiting = Delivery.objects.get(message=message, person=abroad)
-        self.assertEqual(waiting.not_before, datetime(2026, 11, 24, 19, 0, tzinfo=UTC))  # 09:00 Honolulu
+        self.assertEqual(waiting.not_before, datetime(2026, 11, 25, 19, 0, tzinfo=UTC))  # 09:00 Honolulu
 
     def test_someone_who_opted_out_after_the_blast_was_made_is_not_texted(self) -> None:
         with time_machine.travel(NOON_SEATTLE):
@@ -168,6 +169,7 @@ class OutboxTests(TurnoutTestCase):
                                                     "possible_duplicates": 0, "replies": 0})
 
 
+@time_machine.travel(NOON_SEATTLE, tick=False)
 @override_settings(SMS_BACKEND="memory")
 class SendingTests(TurnoutTestCase):
     def setUp(self) -> None:
@@ -215,6 +217,7 @@ class SendingTests(TurnoutTestCase):
         self.assertEqual(simple.outbox, [])
 
 
+@time_machine.travel(NOON_SEATTLE, tick=False)
 @override_settings(SMS_BACKEND="memory")
 class ProgressTests(TurnoutTestCase):
     def test_replies_and_failure_reasons_are_counted(self) -> None:

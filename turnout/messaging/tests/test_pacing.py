@@ -112,6 +112,7 @@ class PacedDispatchTests(TurnoutTestCase):
         self.assertEqual({sms.sender for _s, _t, sms in ClockedTransport.sent}, set(senders.values()))
 
 
+@time_machine.travel(FROZEN, tick=False)
 @override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Local 8 Union")
 class GroupQuietHoursTests(TurnoutTestCase):
     def setUp(self) -> None:

@@ -57,6 +57,8 @@ TWILIO = {"SMS_BACKEND": "twilio", "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN
           "BASE_URL": "https://turnout.local8.example", "ORGANIZATION_NAME": "Local 8 Union"}
 
 
+# Set-up included: the consent ledger's latest entry, by time, decides whether Maria may be texted.
+@time_machine.travel(NOON_SEATTLE, tick=False)
 @override_settings(**TWILIO, SMS_SENDERS=["+12065550100"])
 class TwilioSendingTests(TurnoutTestCase):
     def setUp(self) -> None:
@@ -70,8 +72,7 @@ class TwilioSendingTests(TurnoutTestCase):
     def send_at_noon(self, answers: dict[str, tuple[int, dict[str, Any]]] | None = None,
                      **settings: Any) -> Delivery:
         """Blast Maria at noon in Seattle through a Twilio that answers as told; her delivery."""
-        with fake_twilio(answers) as seen, override_settings(TWILIO_API_URL=seen["url"], **settings), \
-                time_machine.travel(NOON_SEATTLE, tick=False):
+        with fake_twilio(answers) as seen, override_settings(TWILIO_API_URL=seen["url"], **settings):
             message = self.blast()
             outbox.dispatch(message)
         self.seen = seen

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from django.core import mail
 from django.db.models import Q
 from django.test import override_settings
@@ -39,11 +40,11 @@ def make_member(network: Network, person: Person, *, travel: int = 10, skills: l
                                  skills=packed(skills or []), **extra)
 
 
+@time_machine.travel(NOON_PACIFIC, tick=False)
 @override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET, ORGANIZATION_NAME="Local 8 Union")
 class ActivationTests(TurnoutTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
-        self.travel_to(NOON_PACIFIC)
         self.network = Network.objects.create(group=self.local, name="Rapid Response")
         # Maria lives downtown (98101) and will travel 10 miles.
         self.maria = make_member(self.network, self.member, travel=10, skills=["marshal"], phone="+12065550123")
@@ -283,7 +284,7 @@ class ActivationTests(TurnoutTestCase):
         self.assertEqual(mail.outbox, [])
 
     def test_an_emergency_override_sends_in_quiet_hours_and_is_on_record(self) -> None:
-        self.travel_to(datetime(2026, 11, 4, 11, 0, tzinfo=UTC))  # 3 a.m. in Seattle
+        self.travel_to(datetime(2026, 11, 5, 11, 0, tzinfo=UTC))  # 3 a.m. in Seattle, that night
         quiet = self.make_activation(title="Quiet")
         with self.captureOnCommitCallbacks(execute=True):
             services.activate(actor=self.organizer, activation=quiet)
@@ -373,11 +374,11 @@ class ActivationTests(TurnoutTestCase):
         self.assertEqual(self.sent_to(), ["+12065550123", "+12065550177", "+15035550155"])
 
 
+@time_machine.travel(NOON_PACIFIC, tick=False)
 @override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET)
 class ActivationPagesTests(TurnoutTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
-        self.travel_to(NOON_PACIFIC)
         self.network = Network.objects.create(group=self.local, name="Rapid Response")
         make_member(self.network, self.member, travel=10, phone="+12065550123")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import time_machine
 from django.test import override_settings
+from django.utils import timezone
 
 from turnout.accounts.models import Role
 from turnout.core.models import AuditEntry
@@ -55,11 +57,11 @@ class PledgeTests(TurnoutTestCase):
         self.assertContains(page, "Me comprometo")
 
 
+@time_machine.travel(TRIGGER_DAY, tick=False)
 @override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Election Coalition")
 class TriggerTests(TurnoutTestCase):
     def setUp(self) -> None:
         simple.outbox.clear()
-        self.travel_to(TRIGGER_DAY)
         self.second_admin = make_staff("second@example.org", self.council, Role.ADMIN)
         self.campaign = EventCampaign.objects.create(group=self.local, title="Count every vote",
                                                      status=Status.STANDBY,
@@ -204,7 +206,7 @@ class NetworkJoinTests(TurnoutTestCase):
     def test_staff_add_everyone_with_a_tag(self) -> None:
         from turnout.people.services import add_tag
 
-        add_tag(person=self.member, name="rapid-response")
+        add_tag(person=self.member, group=self.local, name="rapid-response")
         self.login(self.organizer)
         self.client.post(f"/mobilize/networks/{self.network.public_id}/add/", {"tag": "rapid-response"})
         self.assertEqual(list(Member.objects.values_list("person__given_name", flat=True)), ["Maria"])
@@ -226,7 +228,8 @@ class ConsolePagesTests(TurnoutTestCase):
         self.assertContains(home, "Protect the results")
         self.assertEqual(self.client.get("/mobilize/plans/new/").status_code, 403)  # plans are for admins
         standby = save_event(actor=None, event=Event(group=self.local, title="Standby rally", postal_code="98101",
-                                                     status=Status.STANDBY, starts_at=TRIGGER_DAY))
+                                                     status=Status.STANDBY,
+                                                     starts_at=timezone.now() + timedelta(days=30)))
         self.login(self.admin)
         self.client.post("/mobilize/plans/new/", {
             "group": self.local.pk, "name": "If they stop the count", "condition": "the count is stopped",

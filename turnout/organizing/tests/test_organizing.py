@@ -7,9 +7,11 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -199,6 +201,7 @@ class MatchingTests(OrganizingCase):
         self.assertEqual(Request.objects.get().status, "campaign")
 
 
+@time_machine.travel(datetime(2026, 11, 2, 17, tzinfo=UTC), tick=False)  # a Monday morning in Seattle
 class RosterTests(OrganizingCase):
     def test_a_volunteer_maps_their_workplace_and_sees_nothing_else(self) -> None:
         self.client.force_login(self.volunteer_user)
@@ -257,7 +260,6 @@ class RosterTests(OrganizingCase):
     def test_a_follow_up_reminds_whoever_had_the_conversation(self) -> None:
         worker = self.roster(self.unit, 1)[0]
         self.client.force_login(self.volunteer_user)
-        self.travel_to(datetime(2026, 11, 2, 17, tzinfo=UTC))
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("organizing:worker", args=[worker.public_id]), {
                 "talk": "1", "outcome": "undecided", "next_step": "Bring the wage survey",
@@ -300,9 +302,10 @@ CARD = {"given_name": "Rosa", "family_name": "Martinez", "email": "rosa@example.
 
 
 def without_token(html: bytes) -> str:
-    return re.sub(r'(value=|X-CSRFToken": )"[^"]*"', "", html.decode())
+    return re.sub(r'(value=|X-CSRFToken": |nonce=)"[^"]*"', "", html.decode())
 
 
+@time_machine.travel(datetime(2026, 11, 20, 17, tzinfo=UTC), tick=False)
 class CardTests(OrganizingCase):
     def test_a_worker_signs_in_two_steps_and_the_card_keeps_what_they_signed(self) -> None:
         self.roster(self.unit, 9)
@@ -330,6 +333,26 @@ class CardTests(OrganizingCase):
         self.assertEqual(selectors.threshold(self.unit).percent, 10)
         # The public page is the same after a card as before: it tells nobody who or how many signed.
         self.assertEqual(without_token(self.client.get(url).content), without_token(page.content))
+
+    @override_settings(TRUSTED_PROXY_HOPS=1)
+    def test_behind_the_proxy_the_card_keeps_the_address_the_proxy_saw_never_what_the_client_wrote(self) -> None:
+        url = reverse("public_card", args=[self.campaign.public_id])
+        review = self.client.post(url, {**CARD, "unit": self.unit.pk, "step": "review"})
+        sign = {**CARD, "unit": self.unit.pk, "step": "sign", "card_text": review.context["card_text"],
+                "signature": "Rosa Martinez", "agree": "on"}
+        done = self.client.post(url, sign, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+        self.assertContains(done, "Your union card is signed")
+        self.assertEqual(Card.objects.get().ip_address, "203.0.113.9")
+
+    @override_settings(TRUSTED_PROXY_HOPS=1)
+    def test_a_forwarded_address_that_is_no_address_is_not_a_500(self) -> None:
+        url = reverse("public_card", args=[self.campaign.public_id])
+        review = self.client.post(url, {**CARD, "unit": self.unit.pk, "step": "review"})
+        done = self.client.post(url, {**CARD, "unit": self.unit.pk, "step": "sign", "signature": "Rosa Martinez",
+                                      "card_text": review.context["card_text"], "agree": "on"},
+                                REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-ip")
+        self.assertContains(done, "Your union card is signed")
+        self.assertEqual(Card.objects.get().ip_address, "10.0.0.2")
 
     def test_signing_without_the_box_or_with_a_changed_text_stores_nothing(self) -> None:
         url = reverse("public_card", args=[self.campaign.public_id])
@@ -372,7 +395,6 @@ class CardTests(OrganizingCase):
     def test_paper_cards_with_a_scan_and_old_cards_stop_counting(self) -> None:
         ana, ben = self.roster(self.unit, 2)
         self.login(self.organizer)
-        self.travel_to(datetime(2026, 11, 20, 17, tzinfo=UTC))
         response = self.client.post(reverse("organizing:worker", args=[ana.public_id]), {
             "paper": "1", "signed_on": "2026-11-19", "scan": SimpleUploadedFile("card.jpg", b"\xff\xd8scan")})
         self.assertEqual(response.status_code, 302)
