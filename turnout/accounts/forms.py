@@ -2,7 +2,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
@@ -21,13 +22,16 @@ class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(label=_("Your password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.request = request
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        # Through authenticate(), as a login is: a wrong password counts towards the lockout
+        # and is audited, so a stolen session cannot guess the password here without limit.
+        if authenticate(self.request, username=self.user.email, password=password) != self.user:
             raise forms.ValidationError(_("That is not your password."))
         return str(password)
 

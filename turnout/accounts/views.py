@@ -38,7 +38,7 @@ from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.core.net import client_ip
+from turnout.core.net import address_key
 from turnout.core.redirects import next_url
 
 
@@ -57,7 +57,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         request = self.request
-        if is_ratelimited(request, group="password-reset-ip", key=lambda _g, r: client_ip(r) or "",
+        if is_ratelimited(request, group="password-reset-ip", key=lambda _g, r: address_key(r),
                           rate=settings.PASSWORD_RESET_RATE_PER_IP, method="POST", increment=True):
             form.add_error(None, _("Too many reset requests from here just now. Please wait an hour and try again."))
             return self.form_invalid(form)
@@ -109,7 +109,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     with_code = reauth.has_authenticator(user)
     form: TokenForm | ConfirmPasswordForm = (TokenForm(request.POST or None) if with_code
-                                             else ConfirmPasswordForm(request.POST or None, user=user))
+                                             else ConfirmPasswordForm(request.POST or None, user=user, request=request))
     if request.method == "POST" and form.is_valid():
         if not with_code:
             reauth.mark_confirmed(request)

@@ -287,7 +287,7 @@ def tags_list(call: Call) -> dict[str, Any]:
 def tag_create(call: Call) -> HttpResponse:
     """The token's group's tag of this name: made, or the one it already has (201 or 200)."""
     call.require_write()
-    name = inputs.text(call.body.get("name"), "name", 100)
+    name = services.tag_name(inputs.text(call.body.get("name"), "name", 100))
     if not name:
         raise ApiError(400, "A tag needs a name.")
     tag, created = services.group_tag(group=call.group, name=name)

@@ -4,7 +4,6 @@ its own), checked on every public submission."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from turnout.core.net import client_ip
+from turnout.core.net import address_key
 
 
 def _person_key(group: str, request: HttpRequest) -> str:
@@ -22,16 +21,7 @@ def _person_key(group: str, request: HttpRequest) -> str:
 
 
 def _address_key(group: str, request: HttpRequest) -> str:
-    """Where the form came from: the client's address as the audit log records it (behind a
-    trusted proxy, the one it forwards; otherwise everyone behind the proxy would share one
-    count), an IPv6 address by its /64 network, which one household or phone is given."""
-    address = client_ip(request) or ""
-    if ":" not in address:
-        return address
-    try:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    except ValueError:
-        return address
+    return address_key(request)
 
 
 def too_many(request: HttpRequest) -> bool:

@@ -31,8 +31,11 @@ def _as_ip(value: str) -> str | None:
         address = ipaddress.ip_address(value)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id is not None:
+            return None  # a link-local zone ("%eth0") is no client's address, and the database refuses it
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
     return str(address)
 
 
@@ -53,12 +56,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
     remote = _as_ip(request.META.get("REMOTE_ADDR") or "")
     hops: int = settings.TRUSTED_PROXY_HOPS
     networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
-    if remote is None or (not hops and not networks):
+    if not hops and not networks:
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    chain = [entry for entry in forwarded.split(",") if entry.strip()] + [remote]
+    # A peer with no IP address is a unix socket, which only a proxy on this machine can reach:
+    # it counts as the innermost proxy.
+    chain = [entry for entry in forwarded.split(",") if entry.strip()] + [remote or "unix socket"]
     if networks:
-        if not _is_trusted(remote, networks):
+        if remote is not None and not _is_trusted(remote, networks):
             return remote  # reached directly, not through a proxy of ours: its header is the client's words
         for entry in reversed(chain[:-1]):
             address = _as_ip(entry)
@@ -73,6 +78,21 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return _as_ip(chain[-(hops + 1)]) or remote
 
 
+UNKNOWN = "0.0.0.0"  # noqa: S104 (a key for "no address known", never bound to)
+
+
+def address_key(request: HttpRequest | None) -> str:
+    """The client's address as limits count it: an IPv6 address by its /64 network (what one
+    household or phone is given, so a guesser cannot count afresh from each of its addresses),
+    and one fixed key when no address is known, never an empty one."""
+    address = client_ip(request)
+    if address is None:
+        return UNKNOWN
+    if ":" in address:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return address
+
+
 def axes_client_ip(request: HttpRequest) -> str:
-    """django-axes' AXES_CLIENT_IP_CALLABLE: the same address, never None."""
-    return client_ip(request) or ""
+    """django-axes' AXES_CLIENT_IP_CALLABLE: lockouts count one account from one address_key."""
+    return address_key(request)

@@ -201,15 +201,28 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     return phone
 
 
+def tag_name(typed: str) -> str:
+    """A tag's name as typed, made storable: no control characters (a NUL is refused by
+    PostgreSQL), runs of any white space as one space, at most 100 characters."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in str(typed))
+    return " ".join(printable.split())[:100].strip()
+
+
 def group_tag(*, group: Group, name: str) -> tuple[Tag, bool]:
     """The acting group's tag with this name, made on first use: (tag, created). Another
     group's tag of the same name is another tag, and is never reused or revealed."""
-    return Tag.objects.get_or_create(group=group, name=name.strip()[:100])
+    name = tag_name(name)
+    if not name:
+        raise ValueError("A tag needs a name.")
+    return Tag.objects.get_or_create(group=group, name=name)
 
 
 def add_tag(*, person: Person, group: Group, name: str, actor: User | None = None,
-            request: HttpRequest | None = None) -> Tagging:
-    """Tag a person with the acting group's tag of this name (made if new); twice is once."""
+            request: HttpRequest | None = None) -> Tagging | None:
+    """Tag a person with the acting group's tag of this name (made if new); twice is once.
+    A name that is empty once cleaned tags nothing."""
+    if not tag_name(name):
+        return None
     tag, _created = group_tag(group=group, name=name)
     return apply_tag(person=person, tag=tag, actor=actor, request=request)
 

@@ -247,7 +247,7 @@ def person_tags(request: HttpRequest, public_id: Any) -> HttpResponse:
         tag = Tag.objects.visible_to(request.user, Role.ORGANIZER).filter(public_id=tag_id).first() if tag_id else None
         if tag is not None:
             services.remove_tag(person=person, tag=tag, actor=request.user, request=request)  # type: ignore[arg-type]
-    elif name := request.POST.get("name", "").strip()[:100]:
+    elif name := services.tag_name(request.POST.get("name", "")):
         choices = _tag_groups(request, person)
         group = next((g for g in choices if g.slug == request.POST.get("group")), choices[0] if choices else None)
         if group is not None:

@@ -116,6 +116,22 @@ class ConfirmWithoutAnAppTests(TurnoutTestCase):
                                 "it is shown only this once")
         self.assertEqual(sorted(ApiToken.objects.values_list("name", flat=True)), ["later", "now"])
 
+    def test_guessing_the_password_on_the_confirmation_page_is_locked_out_like_a_login(self) -> None:
+        """A stolen session cannot try passwords without limit where a token is confirmed."""
+        self.login(self.organizer)
+        session = self.client.session
+        session.pop("turnout_confirmed_at", None)
+        session.save()
+        confirm = f"{reverse('accounts:verify')}?confirm=1&next=/accounts/preferences/"
+        for _attempt in range(4):
+            self.assertContains(self.client.post(confirm, {"password": "guess"}), "That is not your password.")
+        self.assertEqual(self.client.post(confirm, {"password": "guess"}).status_code, 429)
+        self.assertContains(self.client.post(confirm, {"password": PASSWORD}), "Too many failed logins",
+                            status_code=429)
+        self.assertTrue(AuditEntry.objects.filter(action="login_failed", summary__contains="organizer@example.org").exists())
+        self.client.post("/accounts/tokens/", {"name": "stolen", "group": self.local.pk})
+        self.assertFalse(ApiToken.objects.exists())
+
     def test_changing_the_password_needs_the_old_one_and_is_emailed(self) -> None:
         self.client.post(reverse("accounts:login"), {"username": "organizer@example.org", "password": PASSWORD})
         wrong = self.client.post("/accounts/password/", {"old_password": "nope", "new_password1": "a-new-long-password-8",
@@ -167,6 +183,23 @@ class LockoutTests(TurnoutTestCase):
         response = self.attempt("admin@example.org", "not-an-ip", PASSWORD)
         self.assertEqual(response.status_code, 302)
         self.assertEqual(AuditEntry.objects.get(action="login").ip_address, PROXY)
+
+    def test_guessing_from_every_address_of_one_ipv6_network_counts_as_one_address(self) -> None:
+        for n in range(5):
+            self.client.post(reverse("accounts:login"), {"username": "organizer@example.org", "password": "guess"},
+                             REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}")
+        response = self.client.post(reverse("accounts:login"), {"username": "organizer@example.org",
+                                                                "password": PASSWORD}, REMOTE_ADDR="2001:db8:1:2::ffff")
+        self.assertEqual(response.status_code, 429)
+
+    @override_settings(TRUSTED_PROXY_HOPS=1)
+    def test_behind_a_proxy_on_a_unix_socket_the_lockout_still_holds(self) -> None:
+        for _attempt in range(5):
+            self.client.post(reverse("accounts:login"), {"username": "organizer@example.org", "password": "guess"},
+                             REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="203.0.113.66")
+        locked = self.client.post(reverse("accounts:login"), {"username": "organizer@example.org", "password": PASSWORD},
+                                  REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="203.0.113.66")
+        self.assertEqual(locked.status_code, 429)
 
     def test_failed_logins_reach_the_admins_of_the_staffers_groups(self) -> None:
         self.client.post(reverse("accounts:login"), {"username": "Organizer@example.org", "password": "guess"},

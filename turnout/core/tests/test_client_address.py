@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.test import RequestFactory, SimpleTestCase, override_settings
 
-from turnout.core.net import client_ip
+from turnout.core.net import UNKNOWN, address_key, client_ip
 
 
 def address(remote: str, forwarded: str | None = None) -> str | None:
@@ -42,3 +42,22 @@ class ClientAddressTests(SimpleTestCase):
         self.assertEqual(address("10.0.0.2", "[2001:db8::1]:4711"), "2001:db8::1")
         self.assertEqual(address("10.0.0.2", "::ffff:198.51.100.7"), "198.51.100.7")
         self.assertIsNone(address("garbage"))
+
+    @override_settings(TRUSTED_PROXY_HOPS=1)
+    def test_behind_a_proxy_on_a_unix_socket(self) -> None:
+        """gunicorn on a unix socket has no peer address: the proxy on this machine vouches."""
+        self.assertEqual(address("", "6.6.6.6, 198.51.100.7"), "198.51.100.7")
+        self.assertIsNone(address("", ""))
+
+    @override_settings(TRUSTED_PROXIES=["10.0.0.0/8"])
+    def test_trusted_networks_on_a_unix_socket(self) -> None:
+        self.assertEqual(address("", "6.6.6.6, 198.51.100.7, 10.0.0.9"), "198.51.100.7")
+
+    @override_settings(TRUSTED_PROXY_HOPS=1)
+    def test_a_zoned_link_local_address_is_not_taken(self) -> None:
+        self.assertEqual(address("10.0.0.2", "fe80::1%eth0"), "10.0.0.2")
+
+    def test_limits_count_an_ipv6_network_once_and_never_an_empty_key(self) -> None:
+        request = RequestFactory().get("/", REMOTE_ADDR="2001:db8:1:2::99")
+        self.assertEqual(address_key(request), "2001:db8:1:2::")
+        self.assertEqual(address_key(RequestFactory().get("/", REMOTE_ADDR="")), UNKNOWN)

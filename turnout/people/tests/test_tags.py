@@ -123,7 +123,7 @@ class GroupTagsTests(TurnoutTestCase):
 class TagSplitMigrationTests(TransactionTestCase):
     """The migration gives each group a copy of a global tag holding the people it holds."""
 
-    before = [("people", "0005_alter_consentevent_source")]
+    before = [("people", "0005_alter_consentevent_source"), ("messaging", "0005_alter_delivery_message")]
     after = [("people", "0007_tag_group_required")]
 
     def test_each_group_keeps_its_own_people_under_its_own_copy(self) -> None:
@@ -145,6 +145,10 @@ class TagSplitMigrationTests(TransactionTestCase):
         for person in [*ours, theirs, both, nobodys]:
             OldTagging.objects.create(person_id=person.pk, tag=volunteer)
         OldTagging.objects.create(person_id=theirs.pk, tag=only_theirs)
+        OldMessage = old.get_model("messaging", "Message")
+        target = {"kind": "tag", "id": str(volunteer.public_id)}
+        draft = OldMessage.objects.create(group_id=other.pk, channel="email", body="Meeting tonight",
+                                          status="draft", audience={"targets": [target]})
 
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
@@ -157,8 +161,12 @@ class TagSplitMigrationTests(TransactionTestCase):
         copy = Tag.objects.get(name="volunteer", group=other)
         self.assertEqual(set(copy.taggings.values_list("person", flat=True)), {theirs.pk, both.pk})
         self.assertEqual(Tag.objects.get(public_id=only_theirs.public_id).group, other)
-        self.assertEqual(Tag.objects.get(public_id=unused.public_id).group, council)
-        self.assertEqual(Tag.objects.count(), 4)
+        # A tag nobody held is no group's: it is gone, not handed to one of them.
+        self.assertFalse(Tag.objects.filter(public_id=unused.public_id).exists())
+        self.assertEqual(Tag.objects.count(), 3)
+        # A draft from Eastside aimed at "volunteer" by id now also names Eastside's own copy.
+        draft.refresh_from_db()
+        self.assertEqual(draft.audience["targets"], [target, {"kind": "tag", "id": str(copy.public_id)}])
 
 
 class TagTenancyByRoleTests(TurnoutTestCase):
