@@ -68,8 +68,9 @@ def read(value: object, name: str, kind: Kind) -> tuple[datetime, bool]:
     if offset == "Z":
         moment = moment.replace(tzinfo=UTC)
     elif offset:
+        # In UTC: PostgreSQL refuses offsets past 15:59 that ISO 8601 allows (up to 23:59).
         shift = timedelta(hours=int(off_hours), minutes=int(off_minutes or 0))
-        moment = moment.replace(tzinfo=timezone(-shift if sign == "-" else shift))
+        moment = moment.replace(tzinfo=timezone(-shift if sign == "-" else shift)).astimezone(UTC)
     return moment, False
 
 

@@ -34,6 +34,7 @@ from turnout.events import services
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 from turnout.people.models import Person
 
+MAX_CAPACITY = 1_000_000  # the document's maximum; a stadium, and well inside PostgreSQL's integer
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at"),
            "start_date": odata.when("starts_at")}
 OSDI_STATUS: dict[str, str] = {Status.SCHEDULED: "confirmed", Status.STANDBY: "tentative", Status.DRAFT: "tentative",
@@ -142,6 +143,8 @@ def _apply(event: Event, data: dict[str, Any], need_start: bool = True) -> None:
             capacity = int(data["capacity"] or 0)
         except (TypeError, ValueError):
             raise ApiError(400, "capacity must be a whole number (0 for no limit).") from None
+        if capacity > MAX_CAPACITY:
+            raise ApiError(400, f"capacity must be at most {MAX_CAPACITY} (0 for no limit).")
         event.capacity = capacity if capacity > 0 else None
     if "visibility" in data:
         event.visibility = Visibility.PUBLIC if data["visibility"] == "public" else Visibility.UNLISTED

@@ -318,8 +318,8 @@ def link(href: str) -> dict[str, str]:
 
 
 def _int_parameter(call: Call, name: str, default: int, maximum: int | None = MAX_PAGE) -> int:
-    """A whole number from 1 up, in ASCII digits; past `maximum` a 400, or `maximum` itself when
-    None is given there (per_page: Action Network serves 25 to a client that asks for more)."""
+    """A whole number from 1 up, in ASCII digits, at most `maximum` (else a 400). With no maximum
+    any size is taken: per_page above 25 is served as 25, as Action Network does."""
     if name not in call.request.GET:
         return default
     raw = call.request.GET[name]

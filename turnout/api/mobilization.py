@@ -39,6 +39,7 @@ from turnout.mobilization.models import (
     unpacked,
 )
 
+MAX_MILES = 3000  # across the country; Activation.miles is a small integer column
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
 CHOICES = {"availability": {k for k, _ in AVAILABILITY}, "skills": {k for k, _ in SKILLS},
            "languages": {k for k, _ in LANGUAGES}}
@@ -189,15 +190,15 @@ def activation_detail(call: Call, activation_id: str) -> dict[str, Any]:
     return serialize_activation(_activation(call, activation_id), call.base, statistics=True)
 
 
-def _int(value: Any, name: str) -> int | None:
+def _int(value: Any, name: str, most: int = 100_000_000) -> int | None:
     if value in (None, ""):
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise ApiError(400, f"{name} must be a whole number.") from None
-    if not 0 < number <= 100_000_000:
-        raise ApiError(400, f"{name} must be a positive whole number.")
+    if not 0 < number <= most:
+        raise ApiError(400, f"{name} must be a whole number from 1 to {most}.")
     return number
 
 
@@ -228,7 +229,7 @@ def activation_create(call: Call) -> HttpResponse:
         if place is None:
             raise ApiError(400, f"We do not know the ZIP code {zip_code}.")
         activation.postal_code, activation.latitude, activation.longitude = zip_code, place.latitude, place.longitude
-    miles = _int(body.get("miles"), "miles")
+    miles = _int(body.get("miles"), "miles", most=MAX_MILES)
     if miles and not zip_code:
         raise ApiError(400, "Give postal_code to choose people by distance.")
     activation.miles = miles

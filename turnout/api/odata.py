@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -117,14 +117,33 @@ class _ToQ(Transformer[Token, Q | None]):
         return left | right
 
 
+# The transformer below recurses once per level of the tree, and `a or b or c …` is a level per
+# clause: bounded here, far below Python's recursion limit, so no filter reaches a RecursionError.
+MAX_DEPTH = 100
+MAX_LENGTH = 4000
+
+
+def _depth(tree: Tree[Token]) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return deepest
+
+
 def parse(text: str, fields: Mapping[str, Condition]) -> Q | None:
     """The condition a filter means over these fields; None when it constrains nothing."""
     if not text or not text.strip():
         return None
+    if len(text) > MAX_LENGTH:
+        raise FilterError(f"The filter is {len(text)} characters long; at most {MAX_LENGTH} are read.")
     try:
         tree = _parser.parse(text)
     except UnexpectedInput as exc:
         raise FilterError(_describe(text, exc)) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise FilterError(f"The filter joins too many comparisons with and/or: at most {MAX_DEPTH} levels.")
     try:
         result = _ToQ(fields).transform(tree)
     except VisitError as exc:

@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
-from turnout.api import dates
+from turnout.api import dates, odata
 from turnout.events.models import Status
 from turnout.mobilization.models import AVAILABILITY, LANGUAGES, SKILLS
 from turnout.organizing.models import Industry, Stage
@@ -303,6 +303,10 @@ COUNTRY_PATTERN = (r"^[ \t\n\r\f\v]*(?:[A-Za-z]{2}|[Uu][Ss][Aa]|[Uu][Nn][Ii][Tt]
                    r"(?: [Oo][Ff] [Aa][Mm][Ee][Rr][Ii][Cc][Aa])?)[ \t\n\r\f\v]*$")
 LOCAL_TIME_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$"
 ZIP_PATTERN = r"^[0-9]{5}(?:-[0-9]{4})?$"
+# people.services.tag_name turns control and other unprintable characters into spaces, so a tag
+# name needs one character that is surely printable: a letter, digit or sign of the common scripts.
+TAG_NAME_PATTERN = (r"[!-~\u00a1-\u00ac\u00ae-\u024f\u0391-\u03a1\u03a3-\u03c9\u0400-\u04ff\u05d0-\u05ea"
+                    r"\u0621-\u063a\u0641-\u064a\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fa5\uac00-\ud7a3]")
 EMPTY = {"enum": ["", None]}
 
 
@@ -411,7 +415,8 @@ INPUTS: dict[str, Any] = {
                             "refused."),
     "ZipCode": {"type": "string", "pattern": ZIP_PATTERN,
                 "description": "A US ZIP code; one Turnout's ZIP data does not know is refused"},
-    "TimeZone": {"type": "string", "enum": sorted(available_timezones()), "description": "An IANA time zone"},
+    "TimeZone": {"type": "string", "enum": sorted(available_timezones()),
+                 "description": "an IANA time zone name such as America/Chicago"},
     "PersonId": {"type": "string", "description": "A person's uuid, with or without action_network:, who is "
                                                   "among the people the token may change"},
     "PersonEmail": {"type": "string", "description": "The email address of a person the token may change"},
@@ -425,7 +430,9 @@ INPUTS: dict[str, Any] = {
     "PersonChange": {"type": "object", "description": f"{CHANGES} The fields may also come inside `person`.",
                      "properties": {**PERSON_FIELDS, "person": ref("PersonInput")}},
     "PersonSignup": {"type": "object", "required": ["person"], "properties": SIGNUP},
-    "TagInput": {"type": "object", "required": ["name"], "properties": {"name": text(100, blank=False)}},
+    "TagInput": {"type": "object", "required": ["name"], "properties": {"name": {
+        "type": "string", "maxLength": 100, "pattern": TAG_NAME_PATTERN,
+        "description": "Control characters and runs of white space become one space"}}},
     "TaggingInput": {"type": "object", "description": "The person: by link, id or email address",
                      "properties": REFERENCE, "anyOf": REFERENCED, "x-error": NO_PERSON},
     "MessageInput": {
@@ -463,7 +470,8 @@ INPUTS: dict[str, Any] = {
             "end_date": {"anyOf": [{"type": "string", "pattern": dates.DATETIME_PATTERN}, EMPTY],
                          "description": "As start_date, and after it; null or empty for none"},
             "turnout:timezone": {**ref("TimeZone"), "description": "For an event with no postal_code"},
-            "capacity": {"type": ["integer", "null"], "minimum": 0, "description": "0 or null: no limit"},
+            "capacity": {"type": ["integer", "null"], "minimum": 0, "maximum": 1_000_000,
+                         "description": "0 or null: no limit"},
             "visibility": {"type": "string", "enum": ["public", "private"]},
             "status": {"type": "string", "enum": ["confirmed", "tentative", "cancelled"],
                        "description": "cancelled cancels; the others change nothing (see turnout:status)"},
@@ -515,7 +523,7 @@ INPUTS: dict[str, Any] = {
             "body_es": text(1600), "channels": {"type": "string", "enum": ["sms", "email", "both"], "default": "sms"},
             "event_id": ref("RecordId"),
             "postal_code": {"anyOf": [ref("ZipCode"), {"const": ""}]},
-            "miles": {"type": ["integer", "null"], "minimum": 1, "maximum": 100_000_000,
+            "miles": {"type": ["integer", "null"], "minimum": 1, "maximum": 3000,
                       "description": "From postal_code, which it needs"},
             "availability": {"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
             "skills": {"type": "array", "items": {"enum": [k for k, _ in SKILLS]}},
@@ -580,6 +588,7 @@ SCHEMAS.update(INPUTS)
 # What a pattern means, for error messages (the patterns themselves are for machines).
 PATTERN_WORDS = {
     NOT_BLANK: "must not be blank",
+    TAG_NAME_PATTERN: "needs a letter, digit or sign",
     EMAIL_PATTERN: "must be an email address such as ana@example.org",
     COUNTRY_PATTERN: "must be a two-letter country code such as US",
     LOCAL_TIME_PATTERN: "must be a time such as 17:00",
@@ -589,7 +598,6 @@ PATTERN_WORDS = {
 }
 TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
               "object": "an object", "array": "a list", "null": "null"}
-
 
 
 def _where(error: ValidationError) -> str:
@@ -779,8 +787,9 @@ PAGING = [
     {"name": "filter", "in": "query", "schema": {"type": "string"},
      "description": "OData: eq ne gt ge lt le, and, or, parentheses, quoted values, e.g. "
                     "modified_date gt '2026-03-25'. A field the collection does not filter on is ignored; a filter "
-                    "that does not parse, or a date that is not one (years "
-                    f"{dates.FIRST_YEAR} to {dates.LAST_YEAR}), is a 400 saying where."},
+                    "that does not parse, a date that is not one (years "
+                    f"{dates.FIRST_YEAR} to {dates.LAST_YEAR}), more than {odata.MAX_LENGTH} characters or more "
+                    f"than {odata.MAX_DEPTH} levels of and/or is a 400 saying which."},
 ]
 
 
