@@ -103,7 +103,10 @@ class PacedDispatchTests(TurnoutTestCase):
             # a carrier counting would see at most 5 (6 with one on the window's edge).
             busiest = max(sum(1 for t in sender_times if start <= t < start + 0.5) for start in sender_times)
             self.assertLessEqual(busiest, 6, sender_times)
-            self.assertGreaterEqual(sender_times[-1] - sender_times[0], 9 * 0.1 - 0.02)
+            # Ten texts at 0.1 s apart span 0.9 s; a first text sent late on a busy machine lets
+            # the later ones keep their booked times, so the span may come out a little shorter.
+            # Unpaced, it would be a few milliseconds.
+            self.assertGreaterEqual(sender_times[-1] - sender_times[0], 0.75)
         senders = dict(Delivery.objects.filter(message=first).values_list("address", "sender"))
 
         ClockedTransport.sent.clear()
