@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from turnout.accounts.models import ApiToken, Group, Invitation, StaffRole, User
 from turnout.core import audit
 from turnout.core.models import AuditEntry
+from turnout.core.net import client_ip
 
 INVITATION_SALT = "turnout.invitation"
 
@@ -96,7 +97,7 @@ def tell_staffer(user: User, subject: str, what: str, request: HttpRequest | Non
     """Email a staffer that something changed on their account, so that a change they did not
     make does not go unnoticed; the address it came from is named, nothing else."""
     body = render_to_string("accounts/security_email.txt", {
-        "user": user, "what": what, "when": timezone.now(), "address": audit.client_ip(request),
+        "user": user, "what": what, "when": timezone.now(), "address": client_ip(request),
         "organization": settings.ORGANIZATION_NAME,
         "preferences": f"{settings.BASE_URL}{reverse('accounts:preferences')}",
     })

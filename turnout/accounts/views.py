@@ -98,10 +98,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def _safe_next(request: HttpRequest, default: str = "/") -> str:
-    return next_url(request, default)
-
-
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
     """Second step of login for staff with an authenticator app, and the confirmation that the
@@ -113,15 +109,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if not with_code:
             reauth.mark_confirmed(request)
-            return redirect(_safe_next(request))
+            return redirect(next_url(request, "/"))
         device = match_token(user, form.cleaned_data["token"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
             reauth.mark_confirmed(request)
-            return redirect(_safe_next(request))
+            return redirect(next_url(request, "/"))
         form.add_error("token", _("That code is not right. Codes change every 30 seconds; try the current one."))
     return render(request, "accounts/verify.html", {
-        "form": form, "next": _safe_next(request), "with_code": with_code,
+        "form": form, "next": next_url(request, "/"), "with_code": with_code,
         "confirming": request.GET.get("confirm") == "1" or user.is_verified(),  # type: ignore[attr-defined]
     })
 

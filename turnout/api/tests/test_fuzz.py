@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date, timedelta
 from datetime import time as clock
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +127,9 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     saved = save_list(actor=organizer, group=local, name="Phone bank", people=type(member).objects.all())
     message = Message.objects.create(group=local, channel="sms", body="Rally at 6", created_by=organizer,
                                      audience={"targets": [{"kind": "tag", "id": str(tagging.tag.public_id)}]})
-    # A campaign with a local time: a site added without start_date starts at it.
-    campaign = EventCampaign.objects.create(group=local, title="Day of action", local_date=date(2026, 11, 4),
+    # A campaign with a local time a month ahead: a site added without start_date starts at it.
+    campaign = EventCampaign.objects.create(group=local, title="Day of action",
+                                            local_date=(timezone.now() + timedelta(days=30)).date(),
                                             local_start=clock(17))
     event = events.save_event(actor=None, event=Event(group=local, title="Rally", postal_code="98101",
                                                       starts_at=timezone.now() + timedelta(days=2),
