@@ -1,8 +1,10 @@
-"""Writes for staff accounts: invitations, roles and two-factor devices."""
+"""Writes for staff accounts: groups, invitations, roles, preferences, tokens and two-factor devices."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
@@ -87,6 +89,43 @@ def set_role(*, actor: User, user: User, group: Group, role: str | None, request
                  summary=f"{user.email}: {role or 'removed'} in {group.name}", request=request, group=group)
 
 
+@transaction.atomic
+def create_subgroup(*, actor: User, parent: Group, name: str, slug: str, kind: str,
+                    request: HttpRequest | None = None) -> Group:
+    """Add a group below `parent`; staff of `parent` reach it at once."""
+    child = Group.objects.create(name=name, slug=slug, kind=kind, parent=parent)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=child, request=request, group=child,
+                 summary=f"Added {child.name} ({child.get_kind_display()}) below {parent.name}")
+    return child
+
+
+@transaction.atomic
+def update_group_messaging(*, actor: User, group: Group, postal_address: str, texts_from: int | None,
+                           texts_until: int | None, request: HttpRequest | None = None) -> Group:
+    """Change the postal address a group's emails carry and the hours its texts may arrive."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    group.postal_address, group.texts_from, group.texts_until = postal_address, texts_from, texts_until
+    group.save(update_fields=["postal_address", "texts_from", "texts_until"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=group, request=request, group=group,
+                 summary="Changed the postal address or the hours texts may arrive")
+    return group
+
+
+@transaction.atomic
+def update_preferences(*, user: User, fields: dict[str, Any], request: HttpRequest | None = None) -> User:
+    """Change a staffer's own name or language."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed = [name for name in ("first_name", "last_name", "language")
+               if name in fields and getattr(user, name) != fields[name]]
+    for name in changed:
+        setattr(user, name, fields[name])
+    if changed:
+        user.save(update_fields=changed)
+        audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=user, request=request,
+                     summary="Changed their " + ", ".join(name.replace("_", " ") for name in changed))
+    return user
+
+
 def pending_totp_device(user: User) -> TOTPDevice:
     """The unconfirmed device shown on the set-up page, created once."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -135,6 +174,7 @@ def password_changed(*, user: User, request: HttpRequest, how: str) -> None:
     tell_staffer(user, "your password was changed", f"Your password was changed through {how}.", request)
 
 
+@transaction.atomic
 def create_api_token(*, actor: User | None, user: User, group: Group, name: str,
                      request: HttpRequest | None = None) -> tuple[ApiToken, str]:
     """Make an API token for `user` in `group`; the key is returned once and stored only as a digest."""
@@ -152,10 +192,21 @@ def create_api_token(*, actor: User | None, user: User, group: Group, name: str,
     return token, key
 
 
+@transaction.atomic
 def revoke_api_token(*, actor: User | None, token: ApiToken, request: HttpRequest | None = None) -> None:
     """Stop a token working at once; the record stays for the audit trail."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=token,
                      summary=f"Revoked API token “{token.name}”", request=request, group=token.group)
+
+
+def note_token_use(*, token: ApiToken) -> None:
+    """Show when a token was last used, to the minute: a busy token does not write on every call,
+    and a use is not an audit entry (the reads and writes it makes are)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

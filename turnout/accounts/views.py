@@ -36,7 +36,6 @@ from turnout.accounts.forms import (
 )
 from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
-from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.core.net import address_key
 from turnout.core.redirects import next_url
@@ -172,7 +171,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             request, form, token_form=ApiTokenForm(user=request.user, initial={  # type: ignore[arg-type]
                 "name": request.GET.get("token_name", ""), "group": request.GET.get("token_group", "")})))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_preferences(user=request.user, fields=form.cleaned_data, request=request)  # type: ignore[arg-type]
         messages.success(request, _("Saved."))
         response = redirect("accounts:preferences")
         response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
@@ -265,15 +264,11 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invite_form.cleaned_data["email"]})
             return redirect(group)
         if "subgroup" in request.POST and subgroup_form.is_valid():
-            child = subgroup_form.save(commit=False)
-            child.parent = group
-            child.save()
+            child = services.create_subgroup(actor=user, parent=group, request=request, **subgroup_form.cleaned_data)
             messages.success(request, _("Added %(name)s.") % {"name": child.name})
             return redirect(group)
         if "messaging" in request.POST and messaging_form.is_valid():
-            messaging_form.save()
-            audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=group, group=group,
-                         summary="Changed the postal address or the hours texts may arrive")
+            services.update_group_messaging(actor=user, group=group, request=request, **messaging_form.cleaned_data)
             messages.success(request, _("Saved."))
             return redirect(group)
     roles = StaffRole.objects.filter(group__in=group.ancestors_and_self()).select_related("user", "group")

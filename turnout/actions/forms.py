@@ -21,8 +21,8 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
-from turnout.events.forms import RsvpForm
 from turnout.events.models import EventCampaign
+from turnout.people.forms import SignupForm
 
 
 def action_consent_text() -> str:
@@ -34,7 +34,7 @@ def spanish() -> bool:
     return (get_language() or "en").startswith("es")
 
 
-class ActionForm(RsvpForm):
+class ActionForm(SignupForm):
     """The person fields every public action asks, plus the share code of whoever sent the link."""
 
     ref = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)

@@ -3,20 +3,22 @@ endorsements), crediting whoever shared the link, and the counts staff and the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet, Sum
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from turnout.accounts.models import User
+from turnout.accounts.models import Group, User
 from turnout.actions.models import (
     Endorsement,
     Form,
+    Hub,
     Petition,
     PetitionSignature,
     Referral,
@@ -26,13 +28,13 @@ from turnout.actions.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from turnout.core import audit
+from turnout.core import audit, records
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry
-from turnout.events import services as events
-from turnout.events.services import RsvpRequest
+from turnout.people.contact import InvalidContact
 from turnout.people.models import Person
 from turnout.people.services import add_tag
+from turnout.people.signup import PublicSignup, contacts, sign_up
 
 # The same person sending the same form again within this window (a double click, a retry, a
 # second tab) updates their submission instead of making another.
@@ -55,12 +57,12 @@ def _twice[T](act: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _person(group: Any, request: RsvpRequest, detail: str) -> Person:
+def _person(group: Any, request: PublicSignup, detail: str) -> Person:
     try:
-        email, phone = events.contacts(request.email, request.phone)
-    except events.EventError as exc:
+        email, phone = contacts(request.email, request.phone)
+    except InvalidContact as exc:
         raise ActionError(str(exc)) from None
-    return events.signed_up(group, request, email, phone, detail)
+    return sign_up(group, request, email, phone, detail)
 
 
 # --- share links and credit -----------------------------------------------------------------------
@@ -105,7 +107,7 @@ def brought(person: Person) -> QuerySet[Referral]:
 # --- forms ----------------------------------------------------------------------------------------
 
 
-def submit(form: Form, request: RsvpRequest, *, ref: str = "", source: str = "form") -> tuple[Submission, bool]:
+def submit(form: Form, request: PublicSignup, *, ref: str = "", source: str = "form") -> tuple[Submission, bool]:
     """A submission from the public page, an embed or the API: (submission, created). The same
     person again within a few minutes updates their submission; the answer looks the same either
     way, so a form never tells whether someone was already known."""
@@ -114,25 +116,45 @@ def submit(form: Form, request: RsvpRequest, *, ref: str = "", source: str = "fo
 
     def act() -> tuple[Submission, bool]:
         person = _person(form.group, request, f"Form: {form.title}")
-        recent = Submission.objects.filter(form=form, person=person,
-                                           created_at__gte=timezone.now() - DUPLICATE_WINDOW).first()
-        if recent is not None:
-            recent.answers = request.answers or {}
-            recent.save(update_fields=["answers"])
-            return recent, False
-        submission = Submission.objects.create(form=form, person=person, answers=request.answers or {},
-                                               source=source)
-        for name in form.tag_names():
-            add_tag(person=person, group=form.group, name=name)
-        credit(code=ref, person=person, kind=Referral.Kind.FORM, action_id=form.pk)
-        if form.autoresponse_body:
-            from turnout.actions.tasks import send_autoresponse
-
-            submission_id = submission.pk
-            transaction.on_commit(lambda: send_autoresponse.enqueue(submission_id=submission_id))
-        return submission, True
+        return _take_submission(form, person, request.answers or {}, ref=ref, source=source)
 
     return _twice(act)
+
+
+@transaction.atomic
+def record_submission(*, actor: User, form: Form, person: Person, answers: dict[str, str], ref: str = "",
+                      source: str = "api") -> tuple[Submission, bool]:
+    """A submission for someone already known (the API's record helper): the rules of the form's
+    own page, and an audit entry naming the staffer who recorded it."""
+    if not form.is_open:
+        raise ActionError(_("This form is closed."))
+    submission, created = _take_submission(form, person, answers, ref=ref, source=source)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                 target=form, group=form.group,
+                 summary=f"Recorded a submission by {person.display_name} ({source})")
+    return submission, created
+
+
+def _take_submission(form: Form, person: Person, answers: dict[str, Any], *, ref: str,
+                     source: str) -> tuple[Submission, bool]:
+    """One submission (in the caller's transaction): the same person again within a few minutes
+    updates theirs; a new one adds the form's tags, credits the referrer and is answered."""
+    recent = Submission.objects.filter(form=form, person=person,
+                                       created_at__gte=timezone.now() - DUPLICATE_WINDOW).first()
+    if recent is not None:
+        recent.answers = answers
+        recent.save(update_fields=["answers"])
+        return recent, False
+    submission = Submission.objects.create(form=form, person=person, answers=answers, source=source)
+    for name in form.tag_names():
+        add_tag(person=person, group=form.group, name=name)
+    credit(code=ref, person=person, kind=Referral.Kind.FORM, action_id=form.pk)
+    if form.autoresponse_body:
+        from turnout.actions.tasks import send_autoresponse
+
+        submission_id = submission.pk
+        transaction.on_commit(lambda: send_autoresponse.enqueue(submission_id=submission_id))
+    return submission, True
 
 
 def autorespond(*, submission_id: int) -> None:
@@ -154,7 +176,7 @@ def autorespond(*, submission_id: int) -> None:
 # --- petitions ------------------------------------------------------------------------------------
 
 
-def sign_petition(petition: Petition, request: RsvpRequest, *, comment: str = "", show_name: bool = False,
+def sign_petition(petition: Petition, request: PublicSignup, *, comment: str = "", show_name: bool = False,
                   ref: str = "", source: str = "form") -> tuple[PetitionSignature, bool]:
     """One signature per person; signing again keeps the first (a new comment replaces the old)."""
     if not petition.is_open:
@@ -162,19 +184,42 @@ def sign_petition(petition: Petition, request: RsvpRequest, *, comment: str = ""
 
     def act() -> tuple[PetitionSignature, bool]:
         person = _person(petition.group, request, f"Petition: {petition.title}")
-        place = lookup_zip(request.postal_code) if request.postal_code else None
-        signature, created = PetitionSignature.objects.get_or_create(
-            petition=petition, person=person,
-            defaults={"comment": comment, "show_name": show_name, "city": place.city.title() if place else "",
-                      "source": source})
-        if not created and comment and comment != signature.comment:
-            signature.comment = comment
-            signature.save(update_fields=["comment"])
-        if created:
-            credit(code=ref, person=person, kind=Referral.Kind.PETITION, action_id=petition.pk)
-        return signature, created
+        return _take_signature(petition, person, comment=comment, show_name=show_name,
+                               postal_code=request.postal_code, ref=ref, source=source)
 
     return _twice(act)
+
+
+@transaction.atomic
+def record_signature(*, actor: User, petition: Petition, person: Person, comment: str = "",
+                     show_name: bool = False, ref: str = "", source: str = "api") -> tuple[PetitionSignature, bool]:
+    """A signature of someone already known (the API's record helper): the rules of the petition's
+    own page, and an audit entry naming the staffer who recorded it."""
+    if not petition.is_open:
+        raise ActionError(_("This petition is no longer taking signatures."))
+    signature, created = _take_signature(petition, person, comment=comment, show_name=show_name,
+                                         postal_code=person.postal_code, ref=ref, source=source)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                 target=petition, group=petition.group,
+                 summary=f"Recorded the signature of {person.display_name} ({source})")
+    return signature, created
+
+
+def _take_signature(petition: Petition, person: Person, *, comment: str, show_name: bool, postal_code: str,
+                    ref: str, source: str) -> tuple[PetitionSignature, bool]:
+    """One signature per person (in the caller's transaction); signing again keeps the first, with
+    a new comment."""
+    place = lookup_zip(postal_code) if postal_code else None
+    signature, created = PetitionSignature.objects.get_or_create(
+        petition=petition, person=person,
+        defaults={"comment": comment, "show_name": show_name, "city": place.city.title() if place else "",
+                  "source": source})
+    if not created and comment and comment != signature.comment:
+        signature.comment = comment
+        signature.save(update_fields=["comment"])
+    if created:
+        credit(code=ref, person=person, kind=Referral.Kind.PETITION, action_id=petition.pk)
+    return signature, created
 
 
 def public_signers(petition: Petition, limit: int = 20) -> list[tuple[str, str]]:
@@ -186,7 +231,7 @@ def public_signers(petition: Petition, limit: int = 20) -> list[tuple[str, str]]
 # --- working groups -------------------------------------------------------------------------------
 
 
-def join_working_group(working_group: WorkingGroup, request: RsvpRequest, *,
+def join_working_group(working_group: WorkingGroup, request: PublicSignup, *,
                        ref: str = "") -> tuple[WorkingGroupMember, bool]:
     if not working_group.is_open:
         raise ActionError(_("This working group is not taking sign-ups."))
@@ -218,7 +263,10 @@ def endorse(resolution: Resolution, endorsement: Endorsement) -> Endorsement:
     return endorsement
 
 
+@transaction.atomic
 def review(*, actor: User, endorsement: Endorsement, approve: bool) -> Endorsement:
+    """Approve an endorsement for the public page, or decline it."""
+    endorsement = Endorsement.objects.select_for_update().select_related("resolution__group").get(pk=endorsement.pk)
     endorsement.status = Endorsement.Status.APPROVED if approve else Endorsement.Status.REJECTED
     endorsement.reviewed_by, endorsement.reviewed_at = actor, timezone.now()
     endorsement.save(update_fields=["status", "reviewed_by", "reviewed_at"])
@@ -239,3 +287,86 @@ def rollup(resolution: Resolution) -> Rollup:
     approved = resolution.endorsements.filter(status=Endorsement.Status.APPROVED).order_by("organization")
     totals = approved.aggregate(bodies=Count("pk"), members=Sum("members_represented"))
     return Rollup(bodies=totals["bodies"], members=totals["members"] or 0, endorsements=list(approved))
+
+
+# --- what staff build: forms, petitions, resolutions, working groups, resource centers -------------
+# `fields` are a staff form's cleaned data or an API body's, by model field name; validation is the door's.
+
+
+@transaction.atomic
+def create_form(*, actor: User, group: Group, fields: dict[str, Any], questions: Iterable[dict[str, Any]] = (),
+                request: HttpRequest | None = None) -> Form:
+    """Build a sign-up form in `group`, with its questions."""
+    form = records.create(Form, actor=actor, fields=fields, summary="Built the form", request=request,
+                          group=group, created_by=actor)
+    records.save_rows(form, "questions", questions)
+    return form
+
+
+@transaction.atomic
+def update_form(*, actor: User, form: Form, fields: dict[str, Any], questions: Iterable[dict[str, Any]] = (),
+                request: HttpRequest | None = None) -> Form:
+    """Change a form and add, change or remove its questions."""
+    return records.update(form, actor=actor, fields=fields, rows={"questions": questions},
+                          summary="Changed the form", request=request)
+
+
+@transaction.atomic
+def create_petition(*, actor: User, group: Group, fields: dict[str, Any],
+                    request: HttpRequest | None = None) -> Petition:
+    """Start a petition in `group`."""
+    return records.create(Petition, actor=actor, fields=fields, summary="Started the petition", request=request,
+                          group=group, created_by=actor)
+
+
+@transaction.atomic
+def update_petition(*, actor: User, petition: Petition, fields: dict[str, Any],
+                    request: HttpRequest | None = None) -> Petition:
+    """Change a petition's text, targets, goal or whether it takes signatures."""
+    return records.update(petition, actor=actor, fields=fields, summary="Changed the petition", request=request)
+
+
+@transaction.atomic
+def create_resolution(*, actor: User, group: Group, fields: dict[str, Any],
+                      request: HttpRequest | None = None) -> Resolution:
+    """Publish a resolution that other bodies may endorse."""
+    return records.create(Resolution, actor=actor, fields=fields, summary="Published the resolution",
+                          request=request, group=group, created_by=actor)
+
+
+@transaction.atomic
+def update_resolution(*, actor: User, resolution: Resolution, fields: dict[str, Any],
+                      request: HttpRequest | None = None) -> Resolution:
+    """Change a resolution, its document or whether it takes endorsements."""
+    return records.update(resolution, actor=actor, fields=fields, summary="Changed the resolution", request=request)
+
+
+@transaction.atomic
+def create_working_group(*, actor: User, group: Group, fields: dict[str, Any],
+                         request: HttpRequest | None = None) -> WorkingGroup:
+    """Start a working group people may join from its public page."""
+    return records.create(WorkingGroup, actor=actor, fields=fields, summary="Started the working group",
+                          request=request, group=group)
+
+
+@transaction.atomic
+def update_working_group(*, actor: User, working_group: WorkingGroup, fields: dict[str, Any],
+                         request: HttpRequest | None = None) -> WorkingGroup:
+    """Change a working group, its coordinator or whether it takes sign-ups."""
+    return records.update(working_group, actor=actor, fields=fields, summary="Changed the working group",
+                          request=request)
+
+
+@transaction.atomic
+def create_hub(*, actor: User, group: Group, fields: dict[str, Any], request: HttpRequest | None = None) -> Hub:
+    """Make a resource center (unpublished unless `fields` say otherwise)."""
+    return records.create(Hub, actor=actor, fields=fields, summary="Made the resource center", request=request,
+                          group=group, created_by=actor)
+
+
+@transaction.atomic
+def update_hub(*, actor: User, hub: Hub, fields: dict[str, Any], items: Iterable[dict[str, Any]] = (),
+               request: HttpRequest | None = None) -> Hub:
+    """Change a resource center and add, change or remove its blocks."""
+    return records.update(hub, actor=actor, fields=fields, rows={"items": items},
+                          summary="Changed the resource center", request=request)

@@ -4,6 +4,8 @@ brought whom."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages as flash
@@ -75,15 +77,14 @@ def leaders(kind: str, action_id: int) -> dict[str, Any]:
             "credited": Referral.objects.filter(kind=kind, action_id=action_id).count()}
 
 
-def saved(request: HttpRequest, record: Any, *forms: Any, summary: str) -> HttpResponse | None:
-    """A staff edit: when every form is valid, each is saved, the change goes on record and the
-    page shows "Saved."; None when it is not a POST or a form has errors (shown again as typed)."""
-    if request.method != "POST" or not all([form.is_valid() for form in forms]):
+def saved(request: HttpRequest, form: Any, *, update: Callable[..., Any], **rows: Any) -> HttpResponse | None:
+    """A staff edit: when the form and each formset in `rows` are valid, `update` (a service, the
+    record already given) saves them and the page shows "Saved."; None when it is not a POST or
+    something has errors (shown again as typed)."""
+    if request.method != "POST" or not all([form.is_valid(), *[formset.is_valid() for formset in rows.values()]]):
         return None
-    for form in forms:
-        form.save()
-    audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=record, group=record.group,
-                 summary=summary, request=request)
+    record = update(actor=_user(request), fields=form.cleaned_data, request=request,
+                    **{name: formset.cleaned_data for name, formset in rows.items()})
     flash.success(request, _("Saved."))
     return redirect(record.get_absolute_url())
 
@@ -106,17 +107,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_build": groups.exists()})
 
 
-def create_record(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
+def create_record(request: HttpRequest, form: Any, *, create: Callable[..., Any], title: str) -> HttpResponse:
     """A new network, pledge, plan, form, petition, resolution, working group or resource center from
-    its form: saved with its creator, on record, then shown."""
+    its form: `create` (a service) saves it in the group chosen, then it is shown."""
     if request.method == "POST" and form.is_valid():
-        record = form.save(commit=False)
-        if hasattr(record, "created_by_id"):
-            record.created_by = _user(request)
-        record.save()
-        form.save_m2m()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CREATE, target=record, summary=summary,
-                     group=record.group, request=request)
+        fields = dict(form.cleaned_data)
+        record = create(actor=_user(request), group=fields.pop("group"), fields=fields, request=request)
         return redirect(record.get_absolute_url())
     return render(request, "mobilization/form.html", {"form": form, "title": title})
 
@@ -127,8 +123,8 @@ def create_record(request: HttpRequest, form: Any, *, summary: str, title: str) 
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def form_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, FormForm(request.POST or None, user=_user(request)), summary="Built the form",
-                   title=_("New form"))
+    return create_record(request, FormForm(request.POST or None, user=_user(request)), create=services.create_form,
+                         title=_("New form"))
 
 
 @login_required
@@ -136,7 +132,7 @@ def form_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     action = _mine(Form, request, public_id)
     form = FormForm(request.POST or None, instance=action, user=_user(request), prefix="form")
     questions = QuestionFormSet(request.POST or None, instance=action, prefix="q")
-    if done := saved(request, action, form, questions, summary="Changed the form"):
+    if done := saved(request, form, update=partial(services.update_form, form=action), questions=questions):
         return done
     submissions = action.submissions.select_related("person").order_by("-created_at")
     return render(request, "actions/form_detail.html", {
@@ -173,15 +169,15 @@ def form_export(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def petition_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, PetitionForm(request.POST or None, user=_user(request)), summary="Started the petition",
-                   title=_("New petition"))
+    return create_record(request, PetitionForm(request.POST or None, user=_user(request)),
+                         create=services.create_petition, title=_("New petition"))
 
 
 @login_required
 def petition_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     petition = _mine(Petition, request, public_id)
     form = PetitionForm(request.POST or None, instance=petition, user=_user(request))
-    if done := saved(request, petition, form, summary="Changed the petition"):
+    if done := saved(request, form, update=partial(services.update_petition, petition=petition)):
         return done
     signatures = petition.signatures.select_related("person").order_by("-created_at")
     return render(request, "actions/petition_detail.html", {
@@ -196,14 +192,14 @@ def petition_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @require_role_anywhere(Role.ORGANIZER)
 def resolution_new(request: HttpRequest) -> HttpResponse:
     return create_record(request, ResolutionForm(request.POST or None, request.FILES or None, user=_user(request)),
-                   summary="Published the resolution", title=_("New resolution"))
+                         create=services.create_resolution, title=_("New resolution"))
 
 
 @login_required
 def resolution_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     resolution = _mine(Resolution, request, public_id)
     form = ResolutionForm(request.POST or None, request.FILES or None, instance=resolution, user=_user(request))
-    if done := saved(request, resolution, form, summary="Changed the resolution"):
+    if done := saved(request, form, update=partial(services.update_resolution, resolution=resolution)):
         return done
     endorsements = resolution.endorsements.order_by("status", "-created_at")
     return render(request, "actions/resolution_detail.html", {
@@ -242,7 +238,7 @@ def endorsement_document(request: HttpRequest, public_id: Any) -> FileResponse:
 @require_role_anywhere(Role.ORGANIZER)
 def working_group_new(request: HttpRequest) -> HttpResponse:
     return create_record(request, WorkingGroupForm(request.POST or None, user=_user(request)),
-                   summary="Started the working group", title=_("New working group"))
+                         create=services.create_working_group, title=_("New working group"))
 
 
 @login_required
@@ -255,7 +251,8 @@ def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     if not organizer and working_group.coordinator_id != user.pk:
         raise PermissionDenied
     form = WorkingGroupForm(request.POST or None, instance=working_group, user=user) if organizer else None
-    if form is not None and (done := saved(request, working_group, form, summary="Changed the working group")):
+    if form is not None and (done := saved(request, form, update=partial(services.update_working_group,
+                                                                         working_group=working_group))):
         return done
     phones = dict(PhoneNumber.objects.filter(person__working_groups__working_group=working_group)
                   .values_list("person_id", "number"))
@@ -274,8 +271,8 @@ def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def hub_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, HubForm(request.POST or None, user=_user(request)), summary="Made the resource center",
-                   title=_("New resource center"))
+    return create_record(request, HubForm(request.POST or None, user=_user(request)), create=services.create_hub,
+                         title=_("New resource center"))
 
 
 @login_required
@@ -284,7 +281,7 @@ def hub_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     form = HubForm(request.POST or None, instance=hub, user=_user(request), prefix="hub")
     items = HubItemFormSet(request.POST or None, request.FILES or None, instance=hub, prefix="items",
                            form_kwargs={"hub_group": hub.group})
-    if done := saved(request, hub, form, items, summary="Changed the resource center"):
+    if done := saved(request, form, update=partial(services.update_hub, hub=hub), items=items):
         return done
     return render(request, "actions/hub_detail.html", {"hub": hub, "form": form, "items": items,
                                                        **publishing(request, hub)})

@@ -2,18 +2,22 @@
 
 POST …/submissions and POST …/signatures are the record helpers: they take a person reference
 (link, `action_network:person_id`, email) or a `person` to sign up by the signup helper's rules,
-and make one submission / one signature per person (a repeat returns the first).
+and go through the same services as the public pages (a closed form or petition refuses with a
+409; a form's tags, autoresponse and referral credit apply). Forms and petitions are built and
+changed through the services the console uses.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import has_role
+from turnout.actions import services
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
 from turnout.api import inputs, odata
 from turnout.api.hal import (
@@ -27,7 +31,8 @@ from turnout.api.hal import (
     link,
     stamp,
 )
-from turnout.people.models import Person
+from turnout.api.lookup import visible_people, visible_person
+from turnout.api.signers import named_person
 
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
 
@@ -42,12 +47,11 @@ def _browser_url(call: Call, record: Form | Petition) -> str:
     return call.request.build_absolute_uri(record.public_url())
 
 
-def _signer(call: Call) -> Person:
-    from turnout.api.views import person_reference, signup
-
-    if isinstance(call.body.get("person"), dict):
-        return signup(call)[0]
-    return person_reference(call, call.body)
+def _referrer(call: Call) -> str:
+    """The share code of whoever brought the person, as Action Network clients send it."""
+    data = call.body.get("action_network:referrer_data")
+    code = data.get("referrer") if isinstance(data, dict) else None
+    return inputs.text(code, "referrer", 16) if isinstance(code, str) else ""
 
 
 # Forms ------------------------------------------------------------------------------------------
@@ -71,13 +75,12 @@ def serialize_form(form: Form, call: Call) -> dict[str, Any]:
     }
 
 
-def _apply_form(form: Form, data: dict[str, Any]) -> None:
-    if "title" in data:
-        form.title = inputs.text(data["title"], "title", 200)
-    if "description" in data:
-        form.description = inputs.text(data["description"], "description", 20000)
-    if not form.title:
+def _form_fields(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    fields = {name: inputs.text(data[name], name, limit) for name, limit in (("title", 200), ("description", 20000))
+              if name in data}
+    if (creating or "title" in fields) and not fields.get("title"):
         raise ApiError(400, "A form needs a title.")
+    return fields
 
 
 def forms_list(call: Call) -> dict[str, Any]:
@@ -87,9 +90,7 @@ def forms_list(call: Call) -> dict[str, Any]:
 
 def form_create(call: Call) -> HttpResponse:
     call.require_write()
-    form = Form(group=call.group, created_by=call.user)
-    _apply_form(form, call.body)
-    form.save()
+    form = services.create_form(actor=call.user, group=call.group, fields=_form_fields(call.body, creating=True))
     return json_response(serialize_form(_forms(call).get(pk=form.pk), call), status=201)
 
 
@@ -106,8 +107,7 @@ def form_detail(call: Call, form_id: str) -> dict[str, Any]:
 
 def form_update(call: Call, form_id: str) -> dict[str, Any]:
     form = _form(call, form_id, write=True)
-    _apply_form(form, call.body)
-    form.save()
+    services.update_form(actor=call.user, form=form, fields=_form_fields(call.body, creating=False))
     return serialize_form(_forms(call).get(pk=form.pk), call)
 
 
@@ -126,9 +126,7 @@ def serialize_submission(submission: Submission, base: str) -> dict[str, Any]:
 
 
 def _submissions(call: Call) -> QuerySet[Submission]:
-    from turnout.api.views import _people
-
-    return Submission.objects.filter(person__in=_people(call)).select_related("form", "person")
+    return Submission.objects.filter(person__in=visible_people(call)).select_related("form", "person")
 
 
 def submissions_list(call: Call, form_id: str) -> dict[str, Any]:
@@ -139,14 +137,18 @@ def submissions_list(call: Call, form_id: str) -> dict[str, Any]:
 
 
 def submission_create(call: Call, form_id: str) -> HttpResponse:
-    """The record submission helper: one submission per person per form (a repeat returns it)."""
+    """The record submission helper: the form's page's rules (the same person again within minutes
+    changes their submission, answered 200)."""
     form = _form(call, form_id, write=True)
-    person = _signer(call)
     answers = call.body.get("turnout:answers") or {}
     if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
         raise ApiError(400, "turnout:answers must be an object of question → text.")
-    submission, created = Submission.objects.get_or_create(form=form, person=person,
-                                                           defaults={"answers": answers, "source": "api"})
+    try:
+        with transaction.atomic():  # a refused submission signs nobody up
+            submission, created = services.record_submission(actor=call.user, form=form, person=named_person(call),
+                                                             answers=answers, ref=_referrer(call))
+    except services.ActionError as exc:
+        raise ApiError(409, str(exc)) from None
     submission = _submissions(call).get(pk=submission.pk)
     return json_response(serialize_submission(submission, call.base), status=201 if created else 200)
 
@@ -158,9 +160,7 @@ def submission_detail(call: Call, form_id: str, submission_id: str) -> dict[str,
 
 
 def person_submissions(call: Call, person_id: str) -> dict[str, Any]:
-    from turnout.api.views import _person
-
-    person = _person(call, person_id)
+    person = visible_person(call, person_id)
     found = _submissions(call).filter(person=person, form__group__in=Group.objects.visible_to(call.user))
     return collection(call, queryset=found, key="osdi:submissions", path=f"people/{person.public_id}/submissions",
                       serialize=lambda s: serialize_submission(s, call.base), filters=FILTERS)
@@ -188,19 +188,21 @@ def serialize_petition(petition: Petition, call: Call) -> dict[str, Any]:
     }
 
 
-def _apply_petition(petition: Petition, data: dict[str, Any]) -> None:
+def _petition_fields(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
     if "title" in data:
-        petition.title = inputs.text(data["title"], "title", 200)
+        fields["title"] = inputs.text(data["title"], "title", 200)
     if "petition_text" in data:
-        petition.petition_text = inputs.text(data["petition_text"], "petition_text", 20000)
+        fields["petition_text"] = inputs.text(data["petition_text"], "petition_text", 20000)
     if "target" in data:
         names = []
         for entry in inputs.items(data["target"], "target"):
             name = entry.get("name") if isinstance(entry, dict) else entry
             names.append(inputs.text(name, "target name", 200))
-        petition.targets = "\n".join(name for name in names if name)
-    if not petition.title:
+        fields["targets"] = "\n".join(name for name in names if name)
+    if (creating or "title" in fields) and not fields.get("title"):
         raise ApiError(400, "A petition needs a title.")
+    return fields
 
 
 def petitions_list(call: Call) -> dict[str, Any]:
@@ -210,9 +212,8 @@ def petitions_list(call: Call) -> dict[str, Any]:
 
 def petition_create(call: Call) -> HttpResponse:
     call.require_write()
-    petition = Petition(group=call.group, created_by=call.user)
-    _apply_petition(petition, call.body)
-    petition.save()
+    petition = services.create_petition(actor=call.user, group=call.group,
+                                        fields=_petition_fields(call.body, creating=True))
     return json_response(serialize_petition(_petitions(call).get(pk=petition.pk), call), status=201)
 
 
@@ -229,8 +230,7 @@ def petition_detail(call: Call, petition_id: str) -> dict[str, Any]:
 
 def petition_update(call: Call, petition_id: str) -> dict[str, Any]:
     petition = _petition(call, petition_id, write=True)
-    _apply_petition(petition, call.body)
-    petition.save()
+    services.update_petition(actor=call.user, petition=petition, fields=_petition_fields(call.body, creating=False))
     return serialize_petition(_petitions(call).get(pk=petition.pk), call)
 
 
@@ -250,9 +250,7 @@ def serialize_signature(signature: PetitionSignature, base: str) -> dict[str, An
 
 
 def _signatures(call: Call) -> QuerySet[PetitionSignature]:
-    from turnout.api.views import _people
-
-    return PetitionSignature.objects.filter(person__in=_people(call)).select_related("petition", "person")
+    return PetitionSignature.objects.filter(person__in=visible_people(call)).select_related("petition", "person")
 
 
 def signatures_list(call: Call, petition_id: str) -> dict[str, Any]:
@@ -263,12 +261,17 @@ def signatures_list(call: Call, petition_id: str) -> dict[str, Any]:
 
 
 def signature_create(call: Call, petition_id: str) -> HttpResponse:
-    """The record signature helper: one signature per person per petition (a repeat returns it)."""
+    """The record signature helper: one signature per person per petition (a repeat returns it, with
+    a new comment), as the petition's page takes it."""
     petition = _petition(call, petition_id, write=True)
-    person = _signer(call)
     comment = inputs.text(call.body.get("comments"), "comments", 2000)
-    signature, created = PetitionSignature.objects.get_or_create(
-        petition=petition, person=person, defaults={"comment": comment, "source": "api"})
+    try:
+        with transaction.atomic():  # a refused signature signs nobody up
+            signature, created = services.record_signature(actor=call.user, petition=petition,
+                                                           person=named_person(call), comment=comment,
+                                                           ref=_referrer(call))
+    except services.ActionError as exc:
+        raise ApiError(409, str(exc)) from None
     signature = _signatures(call).get(pk=signature.pk)
     return json_response(serialize_signature(signature, call.base), status=201 if created else 200)
 
@@ -280,9 +283,7 @@ def signature_detail(call: Call, petition_id: str, signature_id: str) -> dict[st
 
 
 def person_signatures(call: Call, person_id: str) -> dict[str, Any]:
-    from turnout.api.views import _person
-
-    person = _person(call, person_id)
+    person = visible_person(call, person_id)
     found = _signatures(call).filter(person=person, petition__group__in=Group.objects.visible_to(call.user))
     return collection(call, queryset=found, key="osdi:signatures", path=f"people/{person.public_id}/signatures",
                       serialize=lambda s: serialize_signature(s, call.base), filters=FILTERS)

@@ -2,12 +2,12 @@
 
 from django.urls import path, re_path
 
-from turnout.api import console, views
+from turnout.api import console, routes
 
 app_name = "api"
 urlpatterns = [
     path("webhooks/", console.webhooks, name="webhooks"),
     path("webhooks/<uuid:public_id>/", console.webhook_detail, name="webhook"),
     path("webhooks/<uuid:public_id>/deliveries/<uuid:delivery_id>/retry/", console.retry, name="retry"),
-    re_path(r"^v2$", views.entry),
+    re_path(r"^v2$", routes.view("entry")),
 ]

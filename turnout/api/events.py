@@ -30,9 +30,10 @@ from turnout.api.hal import (
     link,
     stamp,
 )
+from turnout.api.lookup import visible_people, visible_person
+from turnout.api.signers import named_person
 from turnout.events import services
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
-from turnout.people.models import Person
 
 MAX_CAPACITY = 1_000_000  # the document's maximum; a stadium, and well inside PostgreSQL's integer
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at"),
@@ -251,9 +252,7 @@ def serialize_attendance(answer: Rsvp, base: str) -> dict[str, Any]:
 
 
 def _attendances(call: Call, event: Event) -> QuerySet[Rsvp]:
-    from turnout.api.views import _people
-
-    return Rsvp.objects.filter(event=event, person__in=_people(call)).select_related("event", "person")
+    return Rsvp.objects.filter(event=event, person__in=visible_people(call)).select_related("event", "person")
 
 
 def attendances_list(call: Call, event_id: str) -> dict[str, Any]:
@@ -264,19 +263,10 @@ def attendances_list(call: Call, event_id: str) -> dict[str, Any]:
                       filters={"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")})
 
 
-def _attendee(call: Call) -> Person:
-    """The person a record-attendance body names, or signs up by the signup helper's rules."""
-    from turnout.api.views import person_reference, signup
-
-    if isinstance(call.body.get("person"), dict):
-        return signup(call)[0]
-    return person_reference(call, call.body)
-
-
 def attendance_create(call: Call, event_id: str) -> HttpResponse:
     """The record attendance helper: one attendance per person per event (a repeat returns it)."""
     event = _event(call, event_id, write=True)
-    person = _attendee(call)
+    person = named_person(call)
     declined = call.body.get("status") == "declined"
     for attempt in (1, 2):
         try:
@@ -320,9 +310,7 @@ def attendance_update(call: Call, event_id: str, attendance_id: str) -> dict[str
 
 
 def person_attendances(call: Call, person_id: str) -> dict[str, Any]:
-    from turnout.api.views import _person
-
-    person = _person(call, person_id)
+    person = visible_person(call, person_id)
     answers = Rsvp.objects.filter(person=person, event__group__in=Group.objects.visible_to(call.user)) \
         .select_related("event", "person")
     return collection(call, queryset=answers, key="osdi:attendances", path=f"people/{person.public_id}/attendances",
@@ -362,23 +350,25 @@ def serialize_campaign(campaign: EventCampaign, base: str) -> dict[str, Any]:
     }
 
 
-def _apply_campaign(campaign: EventCampaign, data: dict[str, Any]) -> None:
-    _set_texts(campaign, data)
+def _campaign_fields(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """A campaign body's fields, by the model's names."""
+    fields: dict[str, Any] = {field: inputs.text(data[key], key, limit) for field, key, limit in TEXTS if key in data}
     if "turnout:local_date" in data:
         try:
-            campaign.local_date = dates.read_day(data["turnout:local_date"], "turnout:local_date")
+            fields["local_date"] = dates.read_day(data["turnout:local_date"], "turnout:local_date")
         except dates.DateError as exc:
             raise ApiError(400, str(exc)) from None
     if "turnout:local_start_time" in data:
         text = inputs.text(data["turnout:local_start_time"], "turnout:local_start_time", 8)
         try:
-            campaign.local_start = datetime.strptime(text[:5], "%H:%M").time()  # noqa: DTZ007 (a wall-clock time)
+            fields["local_start"] = datetime.strptime(text[:5], "%H:%M").time()  # noqa: DTZ007 (a wall-clock time)
         except ValueError:
             raise ApiError(400, "turnout:local_start_time must be a time such as 17:00.") from None
     if data.get("turnout:status") in (Status.SCHEDULED, Status.STANDBY, Status.DRAFT):
-        campaign.status = data["turnout:status"]
-    if not campaign.title:
+        fields["status"] = data["turnout:status"]
+    if (creating or "title" in fields) and not fields.get("title"):
         raise ApiError(400, "An event campaign needs a title.")
+    return fields
 
 
 def _campaign(call: Call, campaign_id: str, write: bool = False) -> EventCampaign:
@@ -398,9 +388,8 @@ def campaign_create(call: Call) -> HttpResponse:
     call.require_write()
     if not has_role(call.user, call.group, Role.ORGANIZER):
         raise ApiError(403, "This token's user may not add campaigns to this group.")
-    campaign = EventCampaign(group=call.group, created_by=call.user)
-    _apply_campaign(campaign, call.body)
-    campaign.save()
+    campaign = services.create_campaign(actor=call.user, group=call.group,
+                                        fields=_campaign_fields(call.body, creating=True))
     return json_response(serialize_campaign(_campaigns(call).get(pk=campaign.pk), call.base), status=201)
 
 
@@ -410,8 +399,7 @@ def campaign_detail(call: Call, campaign_id: str) -> dict[str, Any]:
 
 def campaign_update(call: Call, campaign_id: str) -> dict[str, Any]:
     campaign = _campaign(call, campaign_id, write=True)
-    _apply_campaign(campaign, call.body)
-    campaign.save()
+    services.update_campaign(actor=call.user, campaign=campaign, fields=_campaign_fields(call.body, creating=False))
     return serialize_campaign(_campaigns(call).get(pk=campaign.pk), call.base)
 
 

@@ -1,7 +1,8 @@
 """The frame every API resource uses: token auth, rate limits, lenient bodies, HAL+JSON, paging.
 
-One view per path; `endpoint()` wraps a dict of method handlers so each handler only
-reads its input and returns a dict. Errors are `{"error": ...}` with a 4xx status.
+One view per path; `endpoint()` wraps the path's operations (built by the route table in
+routes.py), each a handler and the schema its body must fit, so each handler only reads its
+input and returns a dict. Errors are `{"error": ...}` with a 4xx status.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,11 +22,11 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from turnout.accounts.models import ApiToken, Group, Role, User
 from turnout.accounts.permissions import has_role
+from turnout.accounts.services import note_token_use
 from turnout.api import odata, openapi
 
 MAX_PER_PAGE = 25
@@ -92,9 +93,7 @@ def authenticate(request: HttpRequest) -> ApiToken:
         raise ApiError(401, "That API token is not valid; it may have been revoked.")
     if not has_role(token.user, token.group, Role.VIEWER):
         raise ApiError(403, f"The token's user no longer holds a role in {token.group.name}.")
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    note_token_use(token=token)
     return token
 
 
@@ -240,14 +239,22 @@ def error_response(status: int, message: str, headers: Mapping[str, str] | None 
 Handler = Callable[..., Any]
 
 
-def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
-    """A view for one path: authenticate, rate-limit, dispatch by method, answer HAL+JSON."""
+@dataclass(frozen=True)
+class Operation:
+    """One method of one path: its handler, and the OpenAPI schema its JSON body must fit (if any)."""
+
+    handler: Handler
+    body: str | None = None
+
+
+def endpoint(operations: Mapping[str, Operation]) -> Callable[..., HttpResponse]:
+    """A view for one path: authenticate, rate-limit, check the body, dispatch by method, answer HAL+JSON."""
 
     @csrf_exempt
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        handler = handlers.get(request.method.lower() if request.method else "")
-        if handler is None:
-            allowed = ", ".join(sorted(m.upper() for m in handlers))
+        operation = operations.get(request.method.lower() if request.method else "")
+        if operation is None:
+            allowed = ", ".join(sorted(m.upper() for m in operations))
             return error_response(405, f"{request.method} is not supported here; use {allowed}.",
                                   {"Allow": allowed})
         try:
@@ -263,12 +270,12 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
                 raise ApiError(400, "Query parameters may not contain NUL characters.")
             if request.method in ("POST", "PUT", "PATCH"):
                 body = parse_body(request)
-                problem = openapi.body_problem(request.path, request.method, body.data, json=body.json,
-                                               missing=body.empty)
-                if problem:
-                    raise ApiError(400, problem)
+                if operation.body is not None:
+                    problem = openapi.body_problem(operation.body, body.data, json=body.json, missing=body.empty)
+                    if problem:
+                        raise ApiError(400, problem)
                 call.body = body.data
-            result = handler(call, **{k: strip_prefix(v) for k, v in kwargs.items()})
+            result = operation.handler(call, **{k: strip_prefix(v) for k, v in kwargs.items()})
         except ApiError as exc:
             return error_response(exc.status, exc.message, exc.headers)
         except ValidationError as exc:

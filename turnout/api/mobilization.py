@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 
@@ -23,7 +24,7 @@ from turnout.api.hal import (
     link,
     stamp,
 )
-from turnout.core import geo
+from turnout.api.signers import named_person
 from turnout.events.models import Event
 from turnout.mobilization import services
 from turnout.mobilization.models import (
@@ -82,6 +83,29 @@ def network_detail(call: Call, network_id: str) -> dict[str, Any]:
     return serialize_network(_network(call, network_id), call.base)
 
 
+def _network_fields(data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    fields = {name: inputs.text(data[name], name, limit) for name, limit in (("name", 200), ("description", 5000))
+              if name in data}
+    if (creating or "name" in fields) and not fields.get("name"):
+        raise ApiError(400, "A network needs a name.")
+    return fields
+
+
+def network_create(call: Call) -> HttpResponse:
+    """A network of the token's group, as the console's form makes one."""
+    call.require_write()
+    network = services.create_network(actor=call.user, group=call.group,
+                                      fields=_network_fields(call.body, creating=True))
+    return json_response(serialize_network(_networks(call).get(pk=network.pk), call.base), status=201)
+
+
+def network_update(call: Call, network_id: str) -> dict[str, Any]:
+    network = _network(call, network_id)
+    _writable(call, network.group)
+    services.update_network(actor=call.user, network=network, fields=_network_fields(call.body, creating=False))
+    return serialize_network(_networks(call).get(pk=network.pk), call.base)
+
+
 def serialize_member(member: Member, base: str) -> dict[str, Any]:
     person_href = f"{base}people/{member.person.public_id}"
     return {
@@ -121,22 +145,17 @@ def _travel(value: Any) -> int:
 
 
 def member_add(call: Call, network_id: str) -> HttpResponse:
-    """Add a person (a reference, or a `person` to sign up by the signup helper's rules) to the network."""
-    from turnout.api.views import person_reference, signup
-
+    """Add a person (a reference, or a `person` to sign up by the signup helper's rules) to the network,
+    as the join page does, on the audit log."""
     network = _network(call, network_id)
     _writable(call, network.group)
-    person = signup(call)[0] if isinstance(call.body.get("person"), dict) else person_reference(call, call.body)
-    values = {"travel_miles": _travel(call.body.get("travel_miles", 10))}
-    for name in ("availability", "skills", "languages"):
-        if name in call.body:
-            values[name] = packed(_choices(call.body[name], name))  # type: ignore[assignment]
-    member, created = Member.objects.get_or_create(network=network, person=person,
-                                                   defaults={**values, "source": "api"})
-    if not created:
-        for name, value in values.items():
-            setattr(member, name, value)
-        member.save(update_fields=list(values))
+    chosen = {name: _choices(call.body[name], name) for name in ("availability", "skills", "languages")
+              if name in call.body}
+    travel = _travel(call.body.get("travel_miles", 10))
+    with transaction.atomic():  # the person and their membership, or neither
+        member, created = services.enroll_member(
+            actor=call.user, network=network, person=named_person(call), travel_miles=travel,
+            availability=chosen.get("availability"), skills=chosen.get("skills"), languages=chosen.get("languages"))
     member = Member.objects.select_related("person", "network").get(pk=member.pk)
     return json_response(serialize_member(member, call.base), status=201 if created else 200)
 
@@ -213,46 +232,41 @@ def activation_create(call: Call) -> HttpResponse:
     except ApiError:
         raise ApiError(400, "network_id names no network this token can see.") from None
     _writable(call, network.group)
-    activation = Activation(network=network, created_by=call.user,
-                            title=inputs.text(body.get("title", ""), "title", 200),
-                            body=inputs.text(body.get("body", ""), "body", 1600),
-                            body_es=inputs.text(body.get("body_es", ""), "body_es", 1600))
-    if not activation.title or not activation.body:
+    fields: dict[str, Any] = {"title": inputs.text(body.get("title", ""), "title", 200),
+                              "body": inputs.text(body.get("body", ""), "body", 1600),
+                              "body_es": inputs.text(body.get("body_es", ""), "body_es", 1600)}
+    if not fields["title"] or not fields["body"]:
         raise ApiError(400, "An activation needs a title and a body.")
-    channels = body.get("channels", "sms")
-    if channels not in Activation.Channels.values:
+    fields["channels"] = body.get("channels", "sms")
+    if fields["channels"] not in Activation.Channels.values:
         raise ApiError(400, "channels must be sms, email or both.")
-    activation.channels = channels
-    zip_code = inputs.text(body.get("postal_code", ""), "postal_code", 10)
-    if zip_code:
-        place = geo.lookup_zip(zip_code)
-        if place is None:
-            raise ApiError(400, f"We do not know the ZIP code {zip_code}.")
-        activation.postal_code, activation.latitude, activation.longitude = zip_code, place.latitude, place.longitude
-    miles = _int(body.get("miles"), "miles", most=MAX_MILES)
-    if miles and not zip_code:
+    fields["postal_code"] = inputs.text(body.get("postal_code", ""), "postal_code", 10)
+    fields["miles"] = _int(body.get("miles"), "miles", most=MAX_MILES)
+    if fields["miles"] and not fields["postal_code"]:
         raise ApiError(400, "Give postal_code to choose people by distance.")
-    activation.miles = miles
     for name in ("availability", "skills", "languages"):
-        setattr(activation, name, packed(_choices(body.get(name), name)))
-    activation.tag = inputs.text(body.get("tag", ""), "tag", 100)
-    activation.is_drill = body.get("drill") is True
-    activation.sample_size = _int(body.get("sample_size"), "sample_size")
-    if activation.is_drill and not activation.sample_size:
+        fields[name] = packed(_choices(body.get(name), name))
+    fields["tag"] = inputs.text(body.get("tag", ""), "tag", 100)
+    fields["is_drill"] = body.get("drill") is True
+    fields["sample_size"] = _int(body.get("sample_size"), "sample_size")
+    if fields["is_drill"] and not fields["sample_size"]:
         raise ApiError(400, "A drill goes to a sample: give sample_size.")
     if body.get("ignore_quiet_hours") is True:
-        reason = inputs.text(body.get("override_reason", ""), "override_reason", 300)
-        if not reason:
+        fields["ignore_quiet_hours"] = True
+        fields["override_reason"] = inputs.text(body.get("override_reason", ""), "override_reason", 300)
+        if not fields["override_reason"]:
             raise ApiError(400, "Say why this cannot wait for quiet hours to end: override_reason.")
-        activation.ignore_quiet_hours, activation.override_reason = True, reason
     event_id = body.get("event_id")
     if isinstance(event_id, str) and event_id:
         try:
-            activation.event = get_by_public_id(Event.objects.filter(group__path__startswith=network.group.path),
-                                                event_id.removeprefix("action_network:"), "event")
+            fields["event"] = get_by_public_id(Event.objects.filter(group__path__startswith=network.group.path),
+                                               event_id.removeprefix("action_network:"), "event")
         except ApiError:
             raise ApiError(400, "event_id is not an event of the network's group.") from None
-    activation.save()
+    try:
+        activation = services.create_activation(actor=call.user, network=network, fields=fields)
+    except services.MobilizationError as exc:  # a ZIP code it does not know
+        raise ApiError(400, str(exc)) from None
     return json_response(serialize_activation(activation, call.base), status=201)
 
 

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 description of /api/v2/: every path, parameter, body and answer.
+"""The OpenAPI 3.1 description of /api/v2/: the schema of every body and answer, and the
+builders of the operations that the route table (routes.py) puts on each path.
 
 Tests validate real responses against these schemas and fuzz the API from this document,
 so it is the contract, kept beside the code it describes.
@@ -6,7 +7,6 @@ so it is the contract, kept beside the code it describes.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -17,7 +17,7 @@ from jsonschema.exceptions import best_match
 from turnout.api import dates, odata
 from turnout.events.models import Status
 from turnout.mobilization.models import AVAILABILITY, LANGUAGES, SKILLS
-from turnout.organizing.models import Industry, Stage
+from turnout.organizing.models import Industry, Request, Stage
 
 JSON = "application/hal+json"
 
@@ -36,6 +36,7 @@ DATE = {"type": ["string", "null"], "format": "date-time"}
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 INDUSTRIES = list(Industry.values)
 STAGES = list(Stage.values)
+REQUEST_STATUSES = list(Request.Status.values)
 EVENT_STATUSES = list(Status.values)
 COMMON = {
     "identifiers": {**STRING_LIST, "minItems": 1, "description": "action_network:<uuid> first"},
@@ -89,6 +90,11 @@ SCHEMAS: dict[str, Any] = {
             "phone_numbers": {"type": "array", "items": PHONE},
             "postal_addresses": {"type": "array", "items": ADDRESS},
             "custom_fields": {"type": "object", "additionalProperties": SCALAR},
+            "memberships": {
+                "type": "array", "description": "Turnout: the person's standing in each group the token's user sees",
+                "items": {"type": "object", "required": ["group", "group_name", "status"], "properties": {
+                    "group": {"type": "string"}, "group_name": {"type": "string"},
+                    "status": {"enum": ["member", "supporter", "non_member", "prospect", "former"]}}}},
         },
         "required": ["identifiers", "created_date", "modified_date", "email_addresses", "phone_numbers",
                      "postal_addresses", "custom_fields", "_links"],
@@ -258,7 +264,7 @@ SCHEMAS: dict[str, Any] = {
         "units": {"type": "array", "items": {"type": "object", "properties": {
             "workplace": {"type": "string"}, "name": {"type": "string"}, "stage": {"type": "string", "enum": STAGES},
             "attempt": {"type": "integer"}, "workers": {"type": "integer"}, "cards": {"type": "integer"},
-            "percent_carded": {"type": "integer"}}}}},
+            "percent_carded": {"type": "integer"}, "unit": {"type": "string"}}}}},
         "required": ["identifiers", "name", "_links"]},
     "OrganizingWorker": {"type": "object", "properties": {
         **COMMON, "given_name": {"type": "string"}, "family_name": {"type": "string"},
@@ -267,6 +273,50 @@ SCHEMAS: dict[str, Any] = {
         "support": {"type": ["integer", "null"], "minimum": 1, "maximum": 5}, "assessed_date": DATE,
         "committee": {"type": "boolean"}, "card_signed_date": DATE},
         "required": ["identifiers", "in_unit", "_links"]},
+    "ThresholdLine": {"type": "object", "description": "One line a unit (or a campaign) is measured against",
+                      "properties": {
+        "line": {"type": "string", "description": "30%, majority, or the campaign's supermajority (e.g. 70%)"},
+        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "needed": {"type": "integer", "minimum": 0, "description": "Valid cards the line needs"},
+        "cards": {"type": "integer", "minimum": 0, "description": "Valid cards now"},
+        "reached": {"type": "boolean"},
+        "to_go": {"type": "integer", "minimum": 0, "description": "Cards still needed; 0 once reached"},
+        "units_reached": {"type": "integer", "minimum": 0, "description": "For a campaign: its units at the line"}},
+        "required": ["line", "percent", "needed", "cards", "reached", "to_go"]},
+    "Thresholds": {"type": "object", "properties": {
+        "eligible": {"type": "integer", "minimum": 0}, "cards": {"type": "integer", "minimum": 0},
+        "expired": {"type": "integer", "minimum": 0}, "percent_carded": {"type": "integer", "minimum": 0},
+        "supermajority": {"type": "integer"}, "lines": {"type": "array", "items": ref("ThresholdLine")},
+        "units": {"type": "array", "items": {"type": "object", "properties": {
+            "unit": {"type": "string"}, "name": {"type": "string"}, "stage": {"type": "string", "enum": STAGES},
+            "eligible": {"type": "integer"}, "cards": {"type": "integer"}, "expired": {"type": "integer"},
+            "percent_carded": {"type": "integer"}, "lines": {"type": "array", "items": ref("ThresholdLine")}},
+            "required": ["unit", "name", "lines"]}},
+        "_links": ref("Links")}, "required": ["eligible", "cards", "lines", "units", "_links"]},
+    "OrganizingUnit": {"type": "object", "properties": {
+        **COMMON, "name": {"type": "string"}, "stage": {"type": "string", "enum": STAGES},
+        "attempt": {"type": "integer"}, "eligible": {"type": "integer", "minimum": 0},
+        "cards": {"type": "integer", "minimum": 0}, "expired": {"type": "integer", "minimum": 0},
+        "percent_carded": {"type": "integer", "minimum": 0}, "supermajority": {"type": "integer"},
+        "lines": {"type": "array", "items": ref("ThresholdLine")}},
+        "required": ["identifiers", "name", "stage", "lines", "_links"]},
+    "Volunteer": {"type": ["object", "null"], "properties": {
+        "identifiers": STRING_LIST, "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["organizer", "mentor", "both"]},
+        "reasons": STRING_LIST, "caseload": {"type": "integer"}}},
+    "OrganizingRequest": {"type": "object", "properties": {
+        **COMMON, "given_name": {"type": "string"}, "family_name": {"type": "string"}, "group": {"type": "string"},
+        "employer": {"type": "string"}, "workplace_address": {"type": "string"}, "postal_code": {"type": "string"},
+        "industry": {"type": "string", "enum": INDUSTRIES}, "size": {"type": "string"},
+        "reach_by": {"type": "string"}, "best_time": {"type": "string"}, "language": {"type": "string"},
+        "status": {"type": "string", "enum": REQUEST_STATUSES}, "status_changed_date": DATE,
+        "closed_reason": {"type": "string"}, "organizer": ref("Volunteer"), "mentor": ref("Volunteer"),
+        "assigned_date": DATE, "has_story": {"type": "boolean"},
+        "story": {"type": "string", "description": "What the worker told us: to organizers of the request's group, "
+                                                   "on one request only; each reading is audited"},
+        "suggested_organizers": {"type": "array", "items": ref("Volunteer")},
+        "suggested_mentors": {"type": "array", "items": ref("Volunteer")}},
+        "required": ["identifiers", "employer", "status", "has_story", "_links"]},
     "Assessment": {"type": "object", "properties": {
         "identifiers": STRING_LIST, "score": {"type": "integer", "minimum": 1, "maximum": 5},
         "assessed_date": DATE, "assessor": {"type": "string"},
@@ -354,6 +404,9 @@ WITH_CONTACT = {"x-error": "A person needs an email address or a phone number.",
 PERSON_FIELDS = {
     "given_name": text(100),
     "family_name": text(100),
+    "membership_status": {"enum": ["member", "supporter", "non_member", "prospect", "former", None],
+                          "description": "Turnout: the membership a sign-up gives someone new to the token's "
+                                         "group (left out: supporter). Ignored when changing a person."},
     "languages_spoken": one_or_list(text(16, blank=False)),
     "email_addresses": one_or_list({"anyOf": [ref("EmailAddressText"), {
         "type": "object",
@@ -388,6 +441,9 @@ PERSON_FIELDS = {
                                 EMPTY]},
 }
 TAG_NAMES = one_or_list(text(100))
+# A worker's place on their workplace's map, by name: a name new to the workplace joins its map.
+PLACEMENT = {"department": text(100, description="Empty or null: none"), "shift": text(100),
+             "job_title": text(100), "in_unit": {"type": "boolean", "description": "Counted in the unit"}}
 SIGNUP = {"person": {"allOf": [ref("PersonInput"), WITH_CONTACT]}, "add_tags": TAG_NAMES, "remove_tags": TAG_NAMES}
 # A person a body points at, for the record helpers: a link (its last path segment is the id,
 # whatever the host), an id, an email address; or `person`, signed up by the signup helper's rules.
@@ -505,12 +561,48 @@ INPUTS: dict[str, Any] = {
                   "properties": {"title": text(200, blank=False), "description": text(20000)}},
     "SubmissionInput": helper("The person (see TaggingInput), or `person` to sign up by the signup helper's rules",
                               **{"turnout:answers": {"type": ["object", "null"],
-                                                     "additionalProperties": {"type": "string"}}}),
+                                                     "additionalProperties": {"type": "string"}},
+                                 "action_network:referrer_data": ref("ReferrerData")}),
+    "ReferrerData": {"type": ["object", "null"], "properties": {
+        "referrer": text(16, description="The share code of whoever brought the person (the ref= of their link): "
+                                         "they are credited, as on the public page"),
+        "source": text(), "website": text()}},
     "PetitionInput": {"type": "object", "description": CHANGES, "properties": {
         "title": text(200, blank=False), "petition_text": text(20000),
         "target": {"type": "array", "items": {"type": "object", "properties": {"name": text(200)}}}}},
     "SignatureInput": helper("The person (see TaggingInput), or `person` to sign up by the signup helper's rules",
-                             comments=text(2000)),
+                             comments=text(2000), **{"action_network:referrer_data": ref("ReferrerData")}),
+    "NetworkInput": {"type": "object", "description": CHANGES, "properties": {
+        "name": text(200, blank=False), "description": text(5000, description="Markdown, shown on the join page")}},
+    "OrganizingWorkerInput": {"type": "object", "description": CHANGES, "properties": PLACEMENT},
+    "NewOrganizingWorker": {
+        "type": "object", "description": "The person: a reference to someone the token may change (see "
+                                         "TaggingInput), or `person`, added to the campaign's group as the unit's "
+                                         "page adds a coworker (no consent is recorded for them)",
+        "properties": {**REFERENCE, **PLACEMENT, "workplace_id": ref("RosterWorkplaceId"), "person": {
+            "type": "object", "required": ["given_name"], "properties": {
+                "given_name": text(100, blank=False), "family_name": text(100),
+                "email_addresses": one_or_list({"anyOf": [ref("EmailAddressText"), {
+                    "type": "object", "properties": {"address": {"anyOf": [ref("EmailAddressText"), EMPTY]}}}]}),
+                "phone_numbers": one_or_list({"anyOf": [ref("PhoneNumberText"), {
+                    "type": "object", "properties": {"number": {"anyOf": [ref("PhoneNumberText"), EMPTY]}}}]})}}},
+        "anyOf": [*REFERENCED, {"required": ["person"]}], "x-error": NO_PERSON},
+    "RosterWorkplaceId": {"type": "string", "description": "The uuid of one of the campaign's workplaces: the "
+                                                           "roster the worker joins (needed when it has several)"},
+    "OrganizingRequestInput": {
+        "type": "object", "description": CHANGES,
+        "properties": {
+            "status": {"type": "string", "enum": REQUEST_STATUSES},
+            "closed_reason": text(200, description="Why the request is closed: needed to close it"),
+            "organizer_id": {"anyOf": [ref("VolunteerId"), {"type": "null"}],
+                             "description": "The volunteer organizer (told by email); null for nobody"},
+            "mentor_id": {"anyOf": [ref("VolunteerId"), {"type": "null"}],
+                          "description": "The mentor (told by email); null for nobody"}},
+        "allOf": [{"if": {"required": ["status"], "properties": {"status": {"const": "closed"}}},
+                   "then": {"required": ["closed_reason"], "properties": {"closed_reason": text(200, blank=False)},
+                            "x-error": "Say why the request is closed: closed_reason."}}]},
+    "VolunteerId": {"type": "string", "description": "The uuid of a volunteer of the request's group (or a group "
+                                                     "above it), as its suggestions list them"},
     "MemberInput": helper("A person (see TaggingInput, or `person` to sign up) and what the network needs to know",
                           travel_miles={"type": "integer", "minimum": 1, "maximum": 500, "default": 10},
                           availability={"type": "array", "items": {"enum": [k for k, _ in AVAILABILITY]}},
@@ -582,6 +674,7 @@ INPUTS.update({
     "NewForm": creating("FormInput", {"required": ["title"]}),
     "NewPetition": creating("PetitionInput", {"required": ["title"]}),
     "NewWorkplace": creating("WorkplaceInput", {"required": ["name", "employer", "postal_code"]}),
+    "NewNetwork": creating("NetworkInput", {"required": ["name"]}),
 })
 SCHEMAS.update(INPUTS)
 
@@ -647,15 +740,6 @@ def _describe(error: ValidationError) -> str:
 
 
 @cache
-def _operations() -> list[tuple[re.Pattern[str], dict[str, Any]]]:
-    out = []
-    for template, operations in paths().items():
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template.rstrip("/")))
-        out.append((re.compile(f"/api/v2{pattern}/?"), operations))
-    return out
-
-
-@cache
 def _body_validator(name: str) -> Draft202012Validator:
     return Draft202012Validator({**ref(name), "components": {"schemas": SCHEMAS}})
 
@@ -687,21 +771,13 @@ def _field_names(name: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def body_problem(path: str, method: str, body: dict[str, Any], *, json: bool, missing: bool) -> str | None:
-    """Why a write's body does not fit this document, or None. A JSON body is checked against the
-    operation's schema; a form or query-string body (read by the handlers alone) must at least
-    name one of its fields, or it is taken for broken JSON; `missing` when nothing was sent."""
-    for pattern, operations in _operations():
-        if pattern.fullmatch(path):
-            request_body = operations.get(method.lower(), {}).get("requestBody")
-            break
-    else:
-        return None
-    if request_body is None:
-        return None
-    if missing and request_body.get("required"):
+def body_problem(name: str, body: dict[str, Any], *, json: bool, missing: bool) -> str | None:
+    """Why a write's body does not fit its operation's schema `name` (see the route table), or None.
+    A JSON body is checked against the schema; a form or query-string body (read by the handlers
+    alone) must at least name one of its fields, or it is taken for broken JSON; `missing` when
+    nothing was sent."""
+    if missing:
         return "This request needs a JSON body; the API document lists its fields."
-    name = request_body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     if not json:
         if body and not set(body) & _field_names(name):
             return "The request body is not valid JSON, nor a form naming any field of this request."
@@ -744,6 +820,7 @@ COLLECTIONS = {
     "OrganizingCampaigns": ("turnout:organizing_campaigns", "OrganizingCampaign"),
     "OrganizingWorkers": ("turnout:workers", "OrganizingWorker"), "Assessments": ("turnout:assessments", "Assessment"),
     "Cards": ("turnout:cards", "Card"),
+    "OrganizingRequests": ("turnout:organizing_requests", "OrganizingRequest"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]
@@ -768,11 +845,11 @@ def answer(description: str, schema: str) -> dict[str, Any]:
     return {"description": description, "content": {JSON: {"schema": ref(schema)}}}
 
 
-def _errors(*codes: str) -> dict[str, Any]:
+def errors(*codes: str) -> dict[str, Any]:
     return {code: answer(ERRORS[code], "Error") for code in codes}
 
 
-def _id(name: str, what: str) -> dict[str, Any]:
+def path_parameter(name: str, what: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True,
             "description": f"The {what}'s uuid, with or without the action_network: prefix",
             "schema": {"type": "string"}}
@@ -792,204 +869,49 @@ PAGING = [
                     f"than {odata.MAX_DEPTH} levels of and/or is a 400 saying which."},
 ]
 
-
-def _get(summary: str, schema: str, params: list[dict[str, Any]] | None = None, paged: bool = False,
-         found: bool = False) -> dict[str, Any]:
-    codes = ["400", "401", "403", "429"] + (["404"] if found else [])
-    return {"summary": summary, "parameters": (params or []) + (PAGING if paged else []),
-            "responses": {"200": answer(summary, schema), **_errors(*codes)}}
+# Operations, without their path's parameters: the route table (routes.py) adds those, and the
+# 404 that any path naming a record may answer.
 
 
-def _write(summary: str, body: str, schema: str, params: list[dict[str, Any]] | None = None,
-           created: bool = True, found: bool = False) -> dict[str, Any]:
+def read(summary: str, schema: str, paged: bool = False) -> dict[str, Any]:
+    """A GET answering `schema` (a page of a collection when `paged`)."""
+    return {"summary": summary, "parameters": PAGING if paged else [],
+            "responses": {"200": answer(summary, schema), **errors("400", "401", "403", "429")}}
+
+
+def write(summary: str, body: str, schema: str, created: bool = True) -> dict[str, Any]:
+    """A POST or PUT whose JSON body is checked against `body`; 201 when it may make a record."""
     responses = {"200": answer(summary, schema)}
     if created:
         responses["201"] = answer(summary + " (created)", schema)
-    codes = ["400", "401", "403", "409", "429"] + (["404"] if found else [])
-    return {"summary": summary, "parameters": params or [],
+    return {"summary": summary, "parameters": [],
             "requestBody": {"required": True, "content": {"application/json": {"schema": ref(body)}}},
-            "responses": {**responses, **_errors(*codes)}}
+            "responses": {**responses, **errors("400", "401", "403", "409", "429")}}
 
 
-def paths() -> dict[str, Any]:
-    person_id, tag_id = _id("person_id", "person"), _id("tag_id", "tag")
-    out: dict[str, Any] = {
-        "/": {"get": _get("Entry point: links to every collection", "EntryPoint")},
-        "/people": {
-            "get": _get("People the token can see", "PeoplePage", paged=True),
-            "post": _write("Person signup helper: match by email then phone, add or update", "PersonSignup",
-                           "Person"),
-        },
-        "/people/{person_id}": {
-            "get": _get("One person", "Person", [person_id], found=True),
-            "put": _write("Change a person", "PersonChange", "Person", [person_id], created=False, found=True),
-        },
-        "/people/{person_id}/taggings": {
-            "get": _get("A person's taggings", "TaggingsPage", [person_id], paged=True, found=True)},
-        "/tags": {"get": _get("Tags of the groups the token can see", "TagsPage", paged=True),
-                  "post": _write("Add a tag to the token's group (or return its tag with that name)", "TagInput",
-                                 "Tag")},
-        "/tags/{tag_id}": {"get": _get("One tag", "Tag", [tag_id], found=True)},
-        "/tags/{tag_id}/taggings": {
-            "get": _get("Taggings of a tag on people the token can see", "TaggingsPage", [tag_id], paged=True,
-                        found=True),
-            "post": _write("Tag a person (once per person)", "TaggingInput", "Tagging", [tag_id], found=True),
-        },
-        "/tags/{tag_id}/taggings/{tagging_id}": {
-            "get": _get("One tagging", "Tagging", [tag_id, _id("tagging_id", "tagging")], found=True),
-            "delete": {"summary": "Remove a tagging", "parameters": [tag_id, _id("tagging_id", "tagging")],
-                       "responses": {"200": answer("Removed", "Notice"),
-                                     **_errors("400", "401", "403", "404", "429")}},
-        },
-        "/lists": {"get": _get("Saved lists", "ListsPage", paged=True)},
-        "/lists/{list_id}": {"get": _get("One list", "List", [_id("list_id", "list")], found=True)},
-        "/lists/{list_id}/items": {
-            "get": _get("People on a list", "ItemsPage", [_id("list_id", "list")], paged=True, found=True)},
-        "/lists/{list_id}/items/{item_id}": {
-            "get": _get("One list item", "Item", [_id("list_id", "list"), _id("item_id", "item")], found=True)},
-        "/messages": {"get": _get("Messages (texts and emails)", "MessagesPage", paged=True),
-                      "post": _write("Write a message (a draft until sent or scheduled)", "NewMessage", "Message")},
-        "/messages/{message_id}": {
-            "get": _get("One message, with its statistics", "Message", [_id("message_id", "message")], found=True),
-            "put": _write("Change a draft", "MessageInput", "Message", [_id("message_id", "message")], created=False,
-                          found=True)},
-        "/messages/{message_id}/send": {"post": {
-            "summary": "Start sending to the targets now", "parameters": [_id("message_id", "message")],
-            "responses": {"200": answer("Sending", "Message"), **_errors("400", "401", "403", "404", "409", "429")}}},
-        "/messages/{message_id}/schedule": {
-            "post": _write("Send at scheduled_start_date (body or query string)", "Schedule", "Message",
-                           [_id("message_id", "message")], created=False, found=True)},
-        "/people/{person_id}/attendances": {
-            "get": _get("A person's attendances at events the token can see", "AttendancesPage", [person_id],
-                        paged=True, found=True)},
-        "/events": {"get": _get("Events of the groups the token can see", "EventsPage", paged=True),
-                    "post": _write("Add an event", "NewEvent", "Event")},
-        "/events/{event_id}": {
-            "get": _get("One event", "Event", [_id("event_id", "event")], found=True),
-            "put": _write("Change an event (people going are told of a new time or place)", "EventInput", "Event",
-                          [_id("event_id", "event")], created=False, found=True)},
-        "/events/{event_id}/attendances": {
-            "get": _get("Attendances (RSVPs)", "AttendancesPage", [_id("event_id", "event")], paged=True, found=True),
-            "post": _write("Record attendance helper: one per person per event", "AttendanceInput", "Attendance",
-                           [_id("event_id", "event")], found=True)},
-        "/events/{event_id}/attendances/{attendance_id}": {
-            "get": _get("One attendance", "Attendance", [_id("event_id", "event"),
-                                                         _id("attendance_id", "attendance")], found=True),
-            "put": _write("Change an attendance's status", "AttendanceChange", "Attendance",
-                          [_id("event_id", "event"), _id("attendance_id", "attendance")], created=False,
-                          found=True)},
-        "/event_campaigns": {
-            "get": _get("Distributed actions", "EventCampaignsPage", paged=True),
-            "post": _write("Add a distributed action", "NewEventCampaign", "EventCampaign")},
-        "/event_campaigns/{campaign_id}": {
-            "get": _get("One distributed action", "EventCampaign", [_id("campaign_id", "event campaign")],
-                        found=True),
-            "put": _write("Change a distributed action", "EventCampaignInput", "EventCampaign",
-                          [_id("campaign_id", "event campaign")], created=False, found=True)},
-        "/event_campaigns/{campaign_id}/events": {
-            "get": _get("The campaign's sites", "EventsPage", [_id("campaign_id", "event campaign")], paged=True,
-                        found=True),
-            "post": _write("Add a site: at the campaign's local time in the site's own zone unless start_date is "
-                           "given", "NewSite", "Event", [_id("campaign_id", "event campaign")], found=True)},
-        "/forms": {"get": _get("Forms of the groups the token can see", "FormsPage", paged=True),
-                   "post": _write("Add a form", "NewForm", "Form")},
-        "/forms/{form_id}": {
-            "get": _get("One form", "Form", [_id("form_id", "form")], found=True),
-            "put": _write("Change a form", "FormInput", "Form", [_id("form_id", "form")], created=False, found=True)},
-        "/forms/{form_id}/submissions": {
-            "get": _get("The form's submissions", "SubmissionsPage", [_id("form_id", "form")], paged=True,
-                        found=True),
-            "post": _write("Record submission helper: one per person per form", "SubmissionInput", "Submission",
-                           [_id("form_id", "form")], found=True)},
-        "/forms/{form_id}/submissions/{submission_id}": {
-            "get": _get("One submission", "Submission", [_id("form_id", "form"), _id("submission_id", "submission")],
-                        found=True)},
-        "/petitions": {"get": _get("Petitions of the groups the token can see", "PetitionsPage", paged=True),
-                       "post": _write("Add a petition", "NewPetition", "Petition")},
-        "/petitions/{petition_id}": {
-            "get": _get("One petition", "Petition", [_id("petition_id", "petition")], found=True),
-            "put": _write("Change a petition", "PetitionInput", "Petition", [_id("petition_id", "petition")],
-                          created=False, found=True)},
-        "/petitions/{petition_id}/signatures": {
-            "get": _get("The petition's signatures", "SignaturesPage", [_id("petition_id", "petition")], paged=True,
-                        found=True),
-            "post": _write("Record signature helper: one per person per petition", "SignatureInput", "Signature",
-                           [_id("petition_id", "petition")], found=True)},
-        "/petitions/{petition_id}/signatures/{signature_id}": {
-            "get": _get("One signature", "Signature", [_id("petition_id", "petition"),
-                                                       _id("signature_id", "signature")], found=True)},
-        "/people/{person_id}/submissions": {
-            "get": _get("A person's form submissions", "SubmissionsPage", [person_id], paged=True, found=True)},
-        "/people/{person_id}/signatures": {
-            "get": _get("A person's petition signatures", "SignaturesPage", [person_id], paged=True, found=True)},
-        "/networks": {"get": _get("Rapid mobilization networks", "NetworksPage", paged=True)},
-        "/networks/{network_id}": {"get": _get("One network", "Network", [_id("network_id", "network")], found=True)},
-        "/networks/{network_id}/members": {
-            "get": _get("The network's members", "MembersPage", [_id("network_id", "network")], paged=True,
-                        found=True),
-            "post": _write("Add a person to the network (or update what it knows of them)", "MemberInput", "Member",
-                           [_id("network_id", "network")], found=True)},
-        "/activations": {
-            "get": _get("Activations of the networks the token can see", "ActivationsPage", paged=True),
-            "post": _write("Write an activation (a draft until sent)", "ActivationInput", "Activation")},
-        "/activations/{activation_id}": {
-            "get": _get("One activation, with its statistics", "Activation", [_id("activation_id", "activation")],
-                        found=True)},
-        "/activations/{activation_id}/send": {"post": {
-            "summary": "Send the activation to its audience now", "parameters": [_id("activation_id", "activation")],
-            "responses": {"200": answer("Sent", "Activation"), **_errors("400", "401", "403", "404", "409", "429")}}},
-        "/activations/{activation_id}/responses": {
-            "get": _get("Yes and no answers", "ActivationResponsesPage", [_id("activation_id", "activation")],
-                        paged=True, found=True)},
-        "/plans": {"get": _get("Standby plans", "PlansPage", paged=True)},
-        "/plans/{plan_id}": {"get": _get("One standby plan, with what its trigger would do now", "Plan",
-                                         [_id("plan_id", "plan")], found=True)},
-        "/plans/{plan_id}/trigger": {"post": {
-            "summary": "Pull the trigger (admins); again does nothing more; a two-person plan waits for a second admin",
-            "parameters": [_id("plan_id", "plan")],
-            "responses": {"200": answer("The plan after the pull", "Plan"),
-                          **_errors("400", "401", "403", "404", "409", "429")}}},
-        "/workplaces": {"get": _get("Workplaces the token can see", "WorkplacesPage", paged=True),
-                        "post": _write("Add a workplace (placed on the map by its ZIP code)", "NewWorkplace",
-                                       "Workplace")},
-        "/workplaces/{workplace_id}": {
-            "get": _get("One workplace", "Workplace", [_id("workplace_id", "workplace")], found=True),
-            "put": _write("Change a workplace", "WorkplaceInput", "Workplace", [_id("workplace_id", "workplace")],
-                          created=False, found=True)},
-        "/organizing_campaigns": {
-            "get": _get("Organizing campaigns the token's user runs (a locked one: admins only)",
-                        "OrganizingCampaignsPage", paged=True),
-            "post": _write("Start an organizing campaign", "OrganizingCampaignInput", "OrganizingCampaign")},
-        "/organizing_campaigns/{organizing_campaign_id}": {
-            "get": _get("One campaign with its roll-up and each unit's cards", "OrganizingCampaign",
-                        [_id("organizing_campaign_id", "organizing campaign")], found=True)},
-        "/organizing_campaigns/{organizing_campaign_id}/workers": {
-            "get": _get("The campaign's rosters", "OrganizingWorkersPage", [_id("organizing_campaign_id", "organizing campaign")],
-                        paged=True, found=True)},
-        "/organizing_workers/{worker_id}": {
-            "get": _get("One worker on a roster", "OrganizingWorker", [_id("worker_id", "worker")], found=True)},
-        "/assessments": {"get": _get("Support assessments (1 leader … 5 opposed)", "AssessmentsPage", paged=True),
-                         "post": _write("Assess a worker", "AssessmentInput", "Assessment")},
-        "/assessments/{assessment_id}": {
-            "get": _get("One assessment", "Assessment", [_id("assessment_id", "assessment")], found=True)},
-        "/cards": {"get": _get("Union authorization cards", "CardsPage", paged=True),
-                   "post": _write("Record a paper card", "CardInput", "Card")},
-        "/cards/{card_id}": {"get": _get("One card, with the exact text signed", "Card", [_id("card_id", "card")],
-                                         found=True)},
-        "/metadata": {"get": _get("About this API", "Metadata")},
-        "/metadata/custom_fields": {"get": _get("Custom field names in use", "CustomFields")},
-    }
-    for name in PERSON_EMPTY:
-        out[f"/people/{{person_id}}/{name}"] = {
-            "get": _get(f"A person's {name.replace('_', ' ')}", f"{name}Page", [person_id], paged=True, found=True)}
-    for name in EMPTY_COLLECTIONS:
-        out[f"/{name}"] = {"get": _get(f"{name.replace('_', ' ').capitalize()} (Turnout keeps none)",
-                                       f"{name}Page", paged=True)}
-    return out
+def act(summary: str, schema: str, done: str) -> dict[str, Any]:
+    """A POST without a body that makes something happen (send, trigger)."""
+    return {"summary": summary, "parameters": [],
+            "responses": {"200": answer(done, schema), **errors("400", "401", "403", "409", "429")}}
 
 
-def document(base: str) -> dict[str, Any]:
-    """The whole OpenAPI document, with the server set to this request's base URL."""
+def remove(summary: str, conflict: bool = False) -> dict[str, Any]:
+    """A DELETE answering a notice; `conflict` when the record's state may refuse it (409)."""
+    codes = ["400", "401", "403", "409", "429"] if conflict else ["400", "401", "403", "429"]
+    return {"summary": summary, "parameters": [], "responses": {"200": answer("Removed", "Notice"), **errors(*codes)}}
+
+
+def body_schema(operation: dict[str, Any]) -> str | None:
+    """The name of the schema an operation's JSON body is checked against, if it takes one."""
+    body = operation.get("requestBody")
+    if body is None:
+        return None
+    return str(body["content"]["application/json"]["schema"]["$ref"]).rsplit("/", 1)[-1]
+
+
+def document(base: str, paths: dict[str, Any]) -> dict[str, Any]:
+    """The whole OpenAPI document for `paths` (the route table's), with the server set to this
+    request's base URL."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -1003,7 +925,7 @@ def document(base: str) -> dict[str, Any]:
         },
         "servers": [{"url": base.rstrip("/")}],
         "security": [{"token": []}],
-        "paths": paths(),
+        "paths": paths,
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "OSDI-API-Token"}},

@@ -68,6 +68,8 @@ def person(p: Person, base: str) -> dict[str, Any]:
         ],
         "postal_addresses": [address] if has_address else [],
         "custom_fields": dict(p.custom_fields or {}),
+        **({"memberships": [{"group": m.group.slug, "group_name": m.group.name, "status": m.status}
+                            for m in p.seen_memberships]} if hasattr(p, "seen_memberships") else {}),
         "_links": {
             "self": link(href),
             "osdi:attendances": link(f"{href}/attendances"),

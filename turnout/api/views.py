@@ -1,5 +1,6 @@
-"""The Action Network v2 / OSDI-compatible resources. Reads go through `visible_to`, writes
-through people.services; the frame (auth, paging, errors) is in hal.py."""
+"""People, tags, lists, the entry point and metadata, as Action Network's v2 API shapes them.
+Reads go through `visible_to`, writes through people.services; the frame (auth, paging, errors)
+is in hal.py, and the route table that serves these handlers in routes.py."""
 
 from __future__ import annotations
 
@@ -8,16 +9,10 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse
 
 from turnout.accounts.models import Group, Role
-from turnout.api import actions as action_views
-from turnout.api import events as event_views
-from turnout.api import inputs, odata, serializers
-from turnout.api import messages as message_views
-from turnout.api import mobilization as mobilization_views
-from turnout.api import organizing as organizing_views
+from turnout.api import inputs, lookup, odata, serializers
 from turnout.api.hal import (
     PREFIX,
     ApiError,
@@ -25,12 +20,10 @@ from turnout.api.hal import (
     collection,
     curies,
     empty_collection,
-    endpoint,
     get_by_public_id,
     json_response,
     link,
 )
-from turnout.api.openapi import document
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.people import services
@@ -38,6 +31,7 @@ from turnout.people.contact import InvalidContact, normalize_email, normalize_ph
 from turnout.people.models import (
     EmailAddress,
     ListItem,
+    Membership,
     Person,
     PersonList,
     PhoneNumber,
@@ -85,21 +79,9 @@ PEOPLE_FILTERS: dict[str, odata.Condition] = {
 TAG_FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("created_at")}
 
 
-def _people(call: Call, write: bool = False) -> QuerySet[Person]:
-    return Person.objects.visible_to(call.user, Role.ORGANIZER if write else Role.VIEWER)
-
-
-def _prefetch_people(people: list[Person]) -> None:
-    from django.db.models import prefetch_related_objects
-
-    prefetch_related_objects(people, "emails", "phones")
-
-
-def _person(call: Call, person_id: str, write: bool = False) -> Person:
-    person = get_by_public_id(_people(call).prefetch_related("emails", "phones"), person_id, "person")
-    if write and not _people(call, write=True).filter(pk=person.pk).exists():
-        raise ApiError(403, "This token's user may read this person but not change them.")
-    return person
+# Every resource reads people through lookup; the short names are this module's own.
+_people = lookup.visible_people
+_person = lookup.visible_person
 
 
 # Entry point and metadata --------------------------------------------------------------
@@ -162,7 +144,7 @@ def custom_fields(call: Call) -> dict[str, Any]:
 def people_list(call: Call) -> dict[str, Any]:
     page = collection(call, queryset=_people(call), key="osdi:people", path="people",
                       serialize=lambda p: serializers.person(p, call.base), filters=PEOPLE_FILTERS,
-                      prefetch=_prefetch_people)
+                      prefetch=lambda people: lookup.prefetch_people(call, people))
     if page["page"] == 1:
         # Paging through people takes them out of Turnout like an export: one entry per walk.
         text = call.request.GET.get("filter", "")
@@ -175,7 +157,7 @@ def people_list(call: Call) -> dict[str, Any]:
 def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
     """The person signup helper: match by email then phone, update or add, tag, untag."""
     person, created = signup(call)
-    person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
+    person = lookup.person_for_answer(call, person.pk)
     return json_response(serializers.person(person, call.base), status=201 if created else 200)
 
 
@@ -198,6 +180,7 @@ def signup(call: Call) -> tuple[Person, bool]:
         "add_tags": inputs.tag_names(body.get("add_tags"), "add_tags"),
         "remove_tags": inputs.tag_names(body.get("remove_tags"), "remove_tags"),
         "source_detail": f"API token “{call.token.name}”",
+        "membership": _standing(data.get("membership_status")),
     }
     for attempt in (1, 2):
         try:
@@ -211,6 +194,16 @@ def signup(call: Call) -> tuple[Person, bool]:
                 raise ApiError(409, "This person was changed by another request at the same moment; "
                                     "send it again.") from None
     raise AssertionError("unreachable")
+
+
+def _standing(value: Any) -> str | None:
+    """The membership the body says (`membership_status`, a Turnout addition), or None: then a new
+    record is a supporter and a known one keeps theirs; a member count grows only when someone says so."""
+    if value is None:
+        return None
+    if value not in Membership.Status.values:
+        raise ApiError(400, "membership_status must be one of: " + ", ".join(Membership.Status.values) + ".")
+    return str(value)
 
 
 def person_detail(call: Call, person_id: str) -> dict[str, Any]:
@@ -229,14 +222,15 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
     fields = inputs.person_fields(data)
     emails = inputs.emails(data.get("email_addresses", data.get("email_address")))
     phones = inputs.phones(data.get("phone_numbers"))
+    # Only the token's group's own records are asked: an address another group holds is simply
+    # added here, so the answer never tells whether it is anywhere else in the database.
+    others = services.in_reach(call.group).exclude(pk=person.pk)
     for choice in emails:
-        owner = EmailAddress.objects.filter(address=choice.value).values_list("person_id", flat=True).first()
-        if owner not in (None, person.pk):
-            raise ApiError(409, f"{choice.value} belongs to another person.")
+        if others.filter(emails__address=choice.value).exists():
+            raise ApiError(409, f"{choice.value} is on another of this group's people; merge the two instead.")
     for choice in phones:
-        owner = PhoneNumber.objects.filter(number=choice.value).values_list("person_id", flat=True).first()
-        if owner not in (None, person.pk):
-            raise ApiError(409, f"{choice.value} belongs to another person.")
+        if others.filter(phones__number=choice.value).exists():
+            raise ApiError(409, f"{choice.value} is on another of this group's people; merge the two instead.")
     extra = inputs.custom_fields(data.get("custom_fields"))
     try:
         with transaction.atomic():  # all of the change or none of it
@@ -250,7 +244,7 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
         raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
     except IntegrityError:
         raise ApiError(409, "This person was changed by another request at the same moment; send it again.") from None
-    person = Person.objects.prefetch_related("emails", "phones").get(pk=person.pk)
+    person = lookup.person_for_answer(call, person.pk)
     return serializers.person(person, call.base)
 
 
@@ -336,9 +330,14 @@ def person_reference(call: Call, body: dict[str, Any], write: bool = True) -> Pe
             address = normalize_email(email)
         except InvalidContact:
             address = ""
-        found = people.filter(emails__address=address).first() if address else None
-        if found:
-            return found
+        # The same address may be on several records the token sees (a council sees its locals'):
+        # the token's own group's record first; two of those cannot be told apart by an email.
+        holders = people.filter(emails__address=address) if address else people.none()
+        own = list(holders.filter(pk__in=services.in_reach(call.group))[:2]) or list(holders[:2])
+        if len(own) > 1:
+            raise ApiError(400, "Several people have this email address; give the person's id instead.")
+        if own:
+            return own[0]
     raise ApiError(400, "You must specify a valid person id")
 
 
@@ -406,77 +405,3 @@ def items_list(call: Call, list_id: str) -> dict[str, Any]:
 def item_detail(call: Call, list_id: str, item_id: str) -> dict[str, Any]:
     person_list = get_by_public_id(_lists(call), list_id, "list")
     return serializers.list_item(get_by_public_id(_items(call, person_list), item_id, "item"), call.base)
-
-
-# Views ------------------------------------------------------------------------------------
-
-entry = endpoint(get=entry_point)
-people = endpoint(get=people_list, post=person_signup)
-person = endpoint(get=person_detail, put=person_update)
-person_taggings_view = endpoint(get=person_taggings)
-person_attendances = endpoint(get=event_views.person_attendances)
-person_signatures = endpoint(get=action_views.person_signatures)
-person_submissions = endpoint(get=action_views.person_submissions)
-person_donations = endpoint(get=person_empty("osdi:donations"))
-person_outreaches = endpoint(get=person_empty("osdi:outreaches"))
-tags = endpoint(get=tags_list, post=tag_create)
-tag = endpoint(get=tag_detail)
-taggings = endpoint(get=taggings_list, post=tagging_create)
-tagging = endpoint(get=tagging_detail, delete=tagging_delete)
-lists = endpoint(get=lists_list)
-person_list = endpoint(get=list_detail)
-items = endpoint(get=items_list)
-item = endpoint(get=item_detail)
-metadata_view = endpoint(get=metadata)
-custom_fields_view = endpoint(get=custom_fields)
-messages = endpoint(get=message_views.messages_list, post=message_views.message_create)
-message = endpoint(get=message_views.message_detail, put=message_views.message_update)
-message_send = endpoint(post=message_views.message_send)
-message_schedule = endpoint(post=message_views.message_schedule)
-events = endpoint(get=event_views.events_list, post=event_views.event_create)
-event = endpoint(get=event_views.event_detail, put=event_views.event_update)
-attendances = endpoint(get=event_views.attendances_list, post=event_views.attendance_create)
-attendance = endpoint(get=event_views.attendance_detail, put=event_views.attendance_update)
-event_campaigns = endpoint(get=event_views.campaigns_list, post=event_views.campaign_create)
-event_campaign = endpoint(get=event_views.campaign_detail, put=event_views.campaign_update)
-event_campaign_events = endpoint(get=event_views.campaign_events, post=event_views.campaign_event_create)
-forms = endpoint(get=action_views.forms_list, post=action_views.form_create)
-form = endpoint(get=action_views.form_detail, put=action_views.form_update)
-submissions = endpoint(get=action_views.submissions_list, post=action_views.submission_create)
-submission = endpoint(get=action_views.submission_detail)
-petitions = endpoint(get=action_views.petitions_list, post=action_views.petition_create)
-petition = endpoint(get=action_views.petition_detail, put=action_views.petition_update)
-signatures = endpoint(get=action_views.signatures_list, post=action_views.signature_create)
-signature = endpoint(get=action_views.signature_detail)
-networks = endpoint(get=mobilization_views.networks_list)
-network = endpoint(get=mobilization_views.network_detail)
-network_members = endpoint(get=mobilization_views.members_list, post=mobilization_views.member_add)
-activations = endpoint(get=mobilization_views.activations_list, post=mobilization_views.activation_create)
-activation = endpoint(get=mobilization_views.activation_detail)
-activation_send = endpoint(post=mobilization_views.activation_send)
-activation_responses = endpoint(get=mobilization_views.responses_list)
-plans = endpoint(get=mobilization_views.plans_list)
-plan = endpoint(get=mobilization_views.plan_detail)
-plan_trigger = endpoint(post=mobilization_views.plan_trigger)
-workplaces = endpoint(get=organizing_views.workplaces_list, post=organizing_views.workplace_create)
-workplace = endpoint(get=organizing_views.workplace_detail, put=organizing_views.workplace_update)
-organizing_campaigns = endpoint(get=organizing_views.campaigns_list, post=organizing_views.campaign_create)
-organizing_campaign = endpoint(get=organizing_views.campaign_detail)
-organizing_campaign_workers = endpoint(get=organizing_views.workers_list)
-organizing_worker = endpoint(get=organizing_views.worker_detail)
-assessments = endpoint(get=organizing_views.assessments_list, post=organizing_views.assessment_create)
-assessment = endpoint(get=organizing_views.assessment_detail)
-cards = endpoint(get=organizing_views.cards_list, post=organizing_views.card_create)
-card = endpoint(get=organizing_views.card_detail)
-EMPTY = {name: endpoint(get=empty_collection(f"osdi:{name}"))
-         for name in ("donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
-                      "queries", "wrappers")}
-
-
-def openapi_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(document(request.build_absolute_uri("/api/v2/")), json_dumps_params={"indent": 1})
-
-
-def docs(request: HttpRequest) -> HttpResponse:
-    return render(request, "api/docs.html", {"spec": document(request.build_absolute_uri("/api/v2/"))})
-

@@ -27,7 +27,7 @@ from turnout.events.forms import (
     ShiftForm,
     SiteForm,
 )
-from turnout.events.models import Event, EventCampaign, Question, Rsvp, Shift
+from turnout.events.models import Event, EventCampaign, Rsvp
 
 
 def _events(user: User) -> QuerySet[Event]:
@@ -122,18 +122,11 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                               % {"name": host.display_name})
                 return redirect(event)
         if "shift" in request.POST and shift_form.is_valid():
-            data = shift_form.cleaned_data
-            day = event.local_start().date()
-            starts = services.wall_clock(day, data["start"], event.time_zone)
-            ends = services.wall_clock(day, data["end"], event.time_zone) if data.get("end") else None
-            Shift.objects.create(event=event, label=data["label"], starts_at=starts, ends_at=ends,
-                                 capacity=data.get("capacity"))
+            services.add_shift(actor=request.user, event=event, **shift_form.cleaned_data)  # type: ignore[arg-type]
             flash.success(request, _("Shift added."))
             return redirect(event)
         if "question" in request.POST and question_form.is_valid():
-            data = question_form.cleaned_data
-            Question.objects.create(event=event, label=data["label"], kind=data["kind"], choices=data["choices"],
-                                    required=data["required"], position=event.questions.count())
+            services.add_question(actor=request.user, event=event, **question_form.cleaned_data)  # type: ignore[arg-type]
             flash.success(request, _("Question added."))
             return redirect(event)
     rsvps = event.rsvps.select_related("person", "shift").order_by("status", "created_at")
@@ -176,11 +169,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = CampaignForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        campaign = form.save(commit=False)
-        campaign.created_by = user
-        campaign.save()
-        audit.record(actor=user, action=AuditEntry.Action.CREATE, target=campaign, summary="Created the campaign",
-                     group=campaign.group)
+        fields = dict(form.cleaned_data)
+        campaign = services.create_campaign(actor=user, group=fields.pop("group"), fields=fields)
         return redirect(campaign)
     return render(request, "events/campaign_form.html", {"form": form})
 

@@ -13,10 +13,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
-from turnout.core import geo
 from turnout.events.models import Event, EventCampaign, Question, Shift
 from turnout.events.services import RsvpRequest
-from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
+from turnout.people.forms import SignupForm
 
 CONTINENTS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 US_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -39,20 +38,8 @@ def form_parts(event: Event) -> tuple[list[Shift], list[Question]]:
     return parts
 
 
-class RsvpForm(forms.Form):
-    given_name = forms.CharField(label=_("First name"), max_length=100,
-                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False,
-                                  widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    email = forms.CharField(label=_("Email"), max_length=254, required=False,
-                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-    sms_consent = forms.BooleanField(required=False)
-    postal_code = forms.CharField(label=_("ZIP code"), max_length=10, required=False,
-                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
-    # Left empty by people; filled by bots that fill every field.
-    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+class RsvpForm(SignupForm):
+    """The public RSVP: the sign-up's person fields, the event's shifts and its questions."""
 
     def __init__(self, *args: Any, event: Event | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,39 +67,6 @@ class RsvpForm(forms.Form):
                 self.fields[name] = forms.CharField(label=question.label, required=question.required,
                                                     max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean_email(self) -> str:
-        value = self.cleaned_data["email"].strip()
-        if not value:
-            return ""
-        try:
-            return normalize_email(value)
-        except InvalidContact as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        if not value:
-            return ""
-        try:
-            return normalize_phone(value)[0]
-        except InvalidContact as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_postal_code(self) -> str:
-        value = self.cleaned_data["postal_code"].strip()
-        if value and geo.lookup_zip(value) is None:
-            raise forms.ValidationError(_("We do not know this ZIP code."))
-        return value
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("email") and not data.get("phone") and not self.errors.get("email") \
-                and not self.errors.get("phone"):
-            raise forms.ValidationError(_("Give an email address or a mobile number, so we can confirm."))
-        if data.get("sms_consent") and not data.get("phone"):
-            self.add_error("phone", _("Give a mobile number to get texts."))
-        return data
-
     def shift(self) -> Shift | None:
         chosen = self.cleaned_data.get("shift")
         return Shift.objects.filter(event=self.event, pk=chosen).first() if chosen and self.event else None
@@ -121,14 +75,6 @@ class RsvpForm(forms.Form):
         return {q.label: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
                 if self.cleaned_data.get(f"q{q.pk}")}
 
-    def _request_fields(self, source: str) -> dict[str, Any]:
-        """What the form asked for, with the consent words the person saw (this form's own label),
-        in their language: `RsvpRequest`'s fields but the shift."""
-        data = self.cleaned_data
-        return {"given_name": data["given_name"], "family_name": data["family_name"], "email": data["email"],
-                "phone": data["phone"], "postal_code": data["postal_code"], "language": (get_language() or "en")[:2],
-                "sms_consent_text": str(self.fields["sms_consent"].label) if data["sms_consent"] else "",
-                "answers": self.answers(), "source": source}
 
     def intake_data(self, source: str, ref: str) -> dict[str, Any]:
         """The form as it waits for a worker (`services.rsvp_later`): plain values, the chosen

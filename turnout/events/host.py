@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from django.contrib import messages as flash
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +25,7 @@ from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.events import services
 from turnout.events.forms import sms_consent_text
-from turnout.events.models import Event, Rsvp, Status
+from turnout.events.models import Event, Rsvp
 from turnout.people.services import UnknownZip
 
 
@@ -84,7 +83,7 @@ def sync(request: HttpRequest, key: str) -> JsonResponse:
     for item in checkins:
         if not isinstance(item, dict) or not item.get("id"):
             continue
-        if check_in(event, str(item.get("rsvp", "")), _when(item.get("at"))):
+        if services.check_in(event=event, rsvp_key=str(item.get("rsvp", "")), at=_when(item.get("at"))):
             applied.append(str(item["id"]))
         else:
             problems.append({"id": str(item["id"]), "error": _("Not on this event's list.")})
@@ -106,39 +105,14 @@ def _when(value: Any) -> Any:
     return moment if moment is not None and moment.tzinfo is not None and moment <= now else now
 
 
-@transaction.atomic
-def check_in(event: Event, rsvp_key: str, at: Any) -> bool:
-    """Mark someone arrived; the first check-in's time stands. False when the RSVP is not this event's."""
-    answer = Rsvp.objects.select_for_update().filter(event=event, key=rsvp_key).first()
-    if answer is None:
-        return False
-    if answer.checked_in_at is None:
-        answer.checked_in_at = at
-        if answer.status != Rsvp.Status.GOING:
-            answer.status = Rsvp.Status.GOING  # they came: they are in
-        answer.save(update_fields=["checked_in_at", "status"])
-    return True
-
-
-@transaction.atomic
 def walk_in(event: Event, item: dict[str, Any]) -> Rsvp:
-    """Someone who came without an RSVP: they become a person (with their consent recorded as
-    they gave it to the host) and are checked in. The phone's id makes a repeat a no-op."""
-    ref = str(item["id"])[:64]
-    existing = Rsvp.objects.filter(event=event, client_ref=ref).first()
-    if existing is not None:
-        return existing
-    given = str(item.get("given_name", "")).strip()[:100]
-    if not given:
-        raise ValueError(_("A walk-in needs at least a first name."))
-    answer, _created = services.rsvp(event, services.RsvpRequest(
-        given_name=given, family_name=str(item.get("family_name", "")).strip()[:100],
+    """The walk-in a phone sent, as the host typed them in."""
+    return services.record_walk_in(
+        event=event, ref=str(item["id"])[:64], at=_when(item.get("at")),
+        given_name=str(item.get("given_name", "")).strip()[:100],
+        family_name=str(item.get("family_name", "")).strip()[:100],
         email=str(item.get("email", "")).strip(), phone=str(item.get("phone", "")).strip(),
-        sms_consent_text=sms_consent_text() if item.get("sms_consent") else "", source="host"))
-    answer.client_ref, answer.checked_in_at = ref, answer.checked_in_at or _when(item.get("at"))
-    answer.status = Rsvp.Status.GOING
-    answer.save(update_fields=["client_ref", "checked_in_at", "status"])
-    return answer
+        sms_consent_text=sms_consent_text() if item.get("sms_consent") else "")
 
 
 @require_POST
@@ -147,13 +121,12 @@ def text_attendees(request: HttpRequest, key: str) -> HttpResponse:
     body = request.POST.get("body", "").strip()[:480]
     if not body:
         flash.error(request, _("Write the message first."))
-    elif event.status not in (Status.SCHEDULED, Status.STANDBY):
-        flash.error(request, _("This event is not on."))
+        return redirect("event_host", key=key)
+    try:
+        told = services.send_host_note(event=event, body=body)
+    except services.EventError as exc:
+        flash.error(request, str(exc))
     else:
-        told = services.tell_going(event, topic="host-note", body=f"{event.title}: {body}", urgent=False,
-                                   subject=_("A note from your host: %(title)s") % {"title": event.title})
-        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
-                     summary=f"A host texted the {told} people going")
         flash.success(request, ngettext("Sent to %(n)s person going.", "Sent to %(n)s people going.", told)
                       % {"n": told})
     return redirect("event_host", key=key)

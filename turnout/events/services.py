@@ -23,11 +23,12 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
-from turnout.core import audit, batching, bulk, geo
+from turnout.core import audit, batching, bulk, geo, records
 from turnout.core.models import AuditEntry
 from turnout.events.models import (
     Event,
     EventCampaign,
+    Question,
     Rsvp,
     RsvpIntake,
     Shift,
@@ -39,7 +40,8 @@ from turnout.messaging import sending
 from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
-from turnout.people.services import ContactChoice, UnknownZip, record_consent, signup_person
+from turnout.people.services import ContactChoice, UnknownZip, signup_person
+from turnout.people.signup import PublicSignup, sign_up
 
 logger = logging.getLogger(__name__)
 
@@ -130,17 +132,10 @@ def _change_text(event: Event) -> str:
 
 
 @dataclass
-class RsvpRequest:
-    given_name: str
-    family_name: str = ""
-    email: str = ""
-    phone: str = ""
-    sms_consent_text: str = ""  # the exact text of the box they ticked; empty: no consent to texts
-    postal_code: str = ""
-    language: str = "en"
+class RsvpRequest(PublicSignup):
+    """A public sign-up for one event: the person, their answers, and the shift they chose."""
+
     shift: Shift | None = None
-    answers: dict[str, Any] | None = None
-    source: str = "form"
 
 
 def rsvp(event: Event, request: RsvpRequest) -> tuple[Rsvp, bool]:
@@ -168,7 +163,7 @@ def _rsvp(event: Event, request: RsvpRequest, key: str = "") -> tuple[Rsvp, bool
     _check_open(event, request.source)
     email, phone = contacts(request.email, request.phone)
     member = event.visibility != Visibility.MEMBERS or _already_member(event, email, phone)
-    person = signed_up(event.group, request, email, phone, f"RSVP: {event.title}")
+    person = sign_up(event.group, request, email, phone, f"RSVP: {event.title}")
     shift = request.shift if request.shift is None or request.shift.event_id == event.pk else None
     return take_seat(event, person, shift=shift, answers=request.answers or {}, source=request.source,
                      notify=request.source != "host", waitlist=not member, key=key)
@@ -267,29 +262,14 @@ def contacts(email: str, phone: str) -> tuple[str, str]:
 
 def _already_member(event: Event, email: str, phone: str) -> bool:
     """For a members-only event: was the person (by email or phone) already a member of its group,
-    or of one below it?"""
+    or of one below it? A supporter (someone a public form brought) is not a member."""
     contact = Q(pk__in=[])
     if email:
         contact |= Q(person__emails__address=email)
     if phone:
         contact |= Q(person__phones__number=phone)
-    return Membership.objects.filter(contact, group__path__startswith=event.group.path).exists()
-
-
-def signed_up(group: Group, request: RsvpRequest, email: str, phone: str, detail: str) -> Person:
-    """The person a public form names, found or added by the signup rules; text consent recorded
-    with the exact words they agreed to."""
-    fields = {"given_name": request.given_name, "family_name": request.family_name,
-              "postal_code": request.postal_code, "language": request.language}
-    person, _created = signup_person(
-        actor=None, group=group, fields=fields,
-        emails=[ContactChoice(email)] if email else [],
-        phones=[ContactChoice(phone, kind="mobile")] if phone else [],
-        source=ConsentEvent.Source.FORM, source_detail=detail[:200])
-    if phone and request.sms_consent_text:
-        record_consent(person=person, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
-                       source=ConsentEvent.Source.FORM, source_detail=detail[:200], text=request.sms_consent_text)
-    return person
+    return Membership.objects.filter(contact, group__path__startswith=event.group.path,
+                                     status=Membership.Status.MEMBER).exists()
 
 
 def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answers: dict[str, Any] | None = None,
@@ -474,12 +454,92 @@ def counts(event: Event) -> dict[str, int]:
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)))
 
 
+# An event's shifts and questions, and its host's tools ---------------------------------------------
+
+
+@transaction.atomic
+def add_shift(*, actor: User, event: Event, label: str, start: time, end: time | None = None,
+              capacity: int | None = None) -> Shift:
+    """A shift on the event's day, its times read on the wall clock of the event's zone."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    day = event.local_start().date()
+    shift = Shift.objects.create(event=event, label=label, starts_at=wall_clock(day, start, event.time_zone),
+                                 ends_at=wall_clock(day, end, event.time_zone) if end else None, capacity=capacity)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
+                 summary=f"Added the shift “{label}”")
+    return shift
+
+
+@transaction.atomic
+def add_question(*, actor: User, event: Event, label: str, kind: str, choices: list[str],
+                 required: bool = False) -> Question:
+    """A question on the event's RSVP form, after the others."""
+    # Locked so that two questions added at once do not take the same place in the form.
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    question = Question.objects.create(event=event, label=label, kind=kind, choices=choices, required=required,
+                                       position=event.questions.count())
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
+                 summary=f"Added the question “{label}”")
+    return question
+
+
+@transaction.atomic
+def check_in(*, event: Event, rsvp_key: str, at: datetime) -> bool:
+    """A host marks someone arrived; the first check-in's time stands. False when the RSVP is not
+    this event's."""
+    answer = Rsvp.objects.select_for_update().filter(event=event, key=rsvp_key).select_related("person").first()
+    if answer is None:
+        return False
+    if answer.checked_in_at is None:
+        answer.checked_in_at = at
+        if answer.status != Rsvp.Status.GOING:
+            answer.status = Rsvp.Status.GOING  # they came: they are in
+        answer.save(update_fields=["checked_in_at", "status"])
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
+                     summary=f"A host checked in {answer.person.display_name}")
+    return True
+
+
+@transaction.atomic
+def record_walk_in(*, event: Event, ref: str, at: datetime, given_name: str, family_name: str = "",
+                   email: str = "", phone: str = "", sms_consent_text: str = "") -> Rsvp:
+    """Someone who came without an RSVP: they become a person (with their consent recorded as
+    they gave it to the host) and are checked in. The phone's `ref` makes a repeat a no-op."""
+    existing = Rsvp.objects.filter(event=event, client_ref=ref).first()
+    if existing is not None:
+        return existing
+    if not given_name:
+        raise EventError(_("A walk-in needs at least a first name."))
+    answer, _created = rsvp(event, RsvpRequest(given_name=given_name, family_name=family_name, email=email,
+                                               phone=phone, sms_consent_text=sms_consent_text, source="host"))
+    answer.client_ref, answer.checked_in_at = ref, answer.checked_in_at or at
+    answer.status = Rsvp.Status.GOING
+    answer.save(update_fields=["client_ref", "checked_in_at", "status"])
+    audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
+                 summary=f"A host added the walk-in {answer.person.display_name}")
+    return answer
+
+
+@transaction.atomic
+def send_host_note(*, event: Event, body: str) -> int:
+    """A host's note, by text and email, to everyone going; how many were told."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status not in (Status.SCHEDULED, Status.STANDBY):
+        raise EventError(_("This event is not on."))
+    told = tell_going(event, topic="host-note", body=f"{event.title}: {body}", urgent=False,
+                      subject=_("A note from your host: %(title)s") % {"title": event.title})
+    audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
+                 summary=f"A host texted the {told} people going")
+    return told
+
+
 # Recurring events ---------------------------------------------------------------------------------
 
 REPEATS = {"daily": range(7), "weekdays": range(5)}
 MAX_OCCURRENCES = 366
 
 
+@transaction.atomic
 def repeat(*, actor: User | None, event: Event, rule: str, until: date) -> list[Event]:
     """Copies of `event` on each later day the rule names, up to `until`, each at the same local
     wall-clock time in the event's zone (so 12:00 stays 12:00 across a daylight-saving switch).
@@ -528,6 +588,19 @@ def occurrences(event: Event, limit: int = 8) -> QuerySet[Event]:
 
 
 @transaction.atomic
+def create_campaign(*, actor: User, group: Group, fields: dict[str, Any]) -> EventCampaign:
+    """Start a distributed action in `group`: its title, its one local time at every site, its status."""
+    return records.create(EventCampaign, actor=actor, fields=fields, summary="Created the campaign",
+                          group=group, created_by=actor)
+
+
+@transaction.atomic
+def update_campaign(*, actor: User, campaign: EventCampaign, fields: dict[str, Any]) -> EventCampaign:
+    """Change a distributed action: its title, its local time at every site, its status."""
+    return records.update(campaign, actor=actor, fields=fields, summary="Changed the campaign")
+
+
+@transaction.atomic
 def add_site(*, actor: User | None, campaign: EventCampaign, event: Event) -> Event:
     """A site of a distributed action: at the campaign's local time in the site's own zone, named
     after the campaign and its city unless it has a title. EventError for an unknown ZIP."""
@@ -566,7 +639,7 @@ def propose_site(campaign: EventCampaign, request: RsvpRequest, *, venue: str, a
     if not (campaign.local_date and campaign.local_start):
         raise EventError(_("This campaign does not take offers to host yet."))
     email, phone = contacts(request.email, request.phone)
-    person = signed_up(campaign.group, request, email, phone, f"Offered to host: {campaign.title}")
+    person = sign_up(campaign.group, request, email, phone, f"Offered to host: {campaign.title}")
     trusted = campaign.trusted_hosts.filter(pk=person.pk).exists()
     event = add_site(actor=None, campaign=campaign, event=Event(
         group=campaign.group, venue=venue, address=address, postal_code=site_zip, capacity=capacity,
@@ -604,7 +677,8 @@ def add_host(*, actor: User, event: Event, given_name: str, email: str = "", pho
     person, _created = signup_person(actor=actor, group=event.group, fields={"given_name": given_name},
                                      emails=[ContactChoice(email)] if email else [],
                                      phones=[ContactChoice(phone, kind="mobile")] if phone else [],
-                                     source=ConsentEvent.Source.STAFF, source_detail=f"Host of {event.title}"[:200])
+                                     source=ConsentEvent.Source.STAFF, source_detail=f"Host of {event.title}"[:200],
+                                     membership=Membership.Status.SUPPORTER)
     event.hosts.add(person)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
                  summary=f"Made {person.display_name} a host and sent them the host link")

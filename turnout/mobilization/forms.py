@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.core import geo
 from turnout.events import services as events
-from turnout.events.forms import RsvpForm
-from turnout.events.models import Event, EventCampaign, Status, Visibility
+from turnout.events.models import Event, EventCampaign, Status
 from turnout.mobilization.models import (
     AVAILABILITY,
     LANGUAGES,
@@ -27,6 +26,7 @@ from turnout.mobilization.models import (
     packed,
     unpacked,
 )
+from turnout.people.forms import SignupForm
 from turnout.people.models import PersonList
 
 TRAVEL = [(2, _("2 miles")), (5, _("5 miles")), (10, _("10 miles")), (25, _("25 miles")), (50, _("50 miles")),
@@ -38,7 +38,7 @@ def network_consent_text() -> str:
                  "apply. Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
 
 
-class JoinForm(RsvpForm):
+class JoinForm(SignupForm):
     """The public network form: the RSVP form's person fields, and what the network needs to know."""
 
     travel_miles = forms.TypedChoiceField(label=_("How far can you travel?"), coerce=int, choices=TRAVEL, initial=10)
@@ -168,7 +168,6 @@ class ActivationForm(forms.ModelForm):
                                                "a wider radius or captains' calls (or both)."))
         if data.get("escalate_miles") and data.get("miles") and data["escalate_miles"] <= data["miles"]:
             self.add_error("escalate_miles", _("The second wave's radius must be wider than the first."))
-        self._place = place
         self._new_start = self._new_event_start(data, place)
         return data
 
@@ -191,28 +190,19 @@ class ActivationForm(forms.ModelForm):
             self.add_error("new_event_date", _("That time has passed."))
         return start
 
-    def create_event(self, actor: User) -> Event | None:
+    def activation_fields(self) -> dict[str, Any]:
+        """The activation's fields as the service takes them (call after `is_valid`)."""
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}  # type: ignore[union-attr]
+        for name in ("availability", "skills", "languages"):
+            data[name] = packed(self.cleaned_data.get(f"{name}_choice") or [])
+        return data
+
+    def new_event(self) -> dict[str, Any] | None:
         """The new event described on the form, if any (call after `is_valid`)."""
         if self._new_start is None:
             return None
-        data = self.cleaned_data
-        return events.save_event(actor=actor, event=Event(
-            group=self.network.group, title=data["title"], venue=data["new_event_venue"],
-            address=data["new_event_address"], postal_code=data["postal_code"], starts_at=self._new_start,
-            visibility=Visibility.UNLISTED))
-
-    def save(self, commit: bool = True) -> Activation:
-        activation: Activation = super().save(commit=False)
-        activation.network = self.network
-        place = self._place
-        activation.latitude, activation.longitude = (place.latitude, place.longitude) if place else (None, None)
-        for name in ("availability", "skills", "languages"):
-            setattr(activation, name, packed(self.cleaned_data.get(f"{name}_choice") or []))
-        if not activation.ignore_quiet_hours:
-            activation.override_reason = ""
-        if commit:
-            activation.save()
-        return activation
+        return {"venue": self.cleaned_data["new_event_venue"], "address": self.cleaned_data["new_event_address"],
+                "starts_at": self._new_start}
 
 
 class UpdateForm(forms.Form):

@@ -24,16 +24,17 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from turnout.accounts.models import User
+from turnout.accounts.models import Group, User
 from turnout.accounts.services import email_staff
-from turnout.core import audit, geo
+from turnout.core import audit, geo, records
 from turnout.core.models import AuditEntry
 from turnout.events import services as events
-from turnout.events.models import Event, EventCampaign, Rsvp, Status
+from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 from turnout.messaging import outbox, sending
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.mobilization.models import (
@@ -49,6 +50,7 @@ from turnout.mobilization.models import (
     unpacked,
 )
 from turnout.people.models import Person, PhoneNumber, Subscription, Tag, Tagging
+from turnout.people.signup import PublicSignup, sign_up
 
 
 class MobilizationError(ValueError):
@@ -60,7 +62,7 @@ class MobilizationError(ValueError):
 
 @dataclass
 class JoinRequest:
-    request: events.RsvpRequest
+    request: PublicSignup
     travel_miles: int = 10
     availability: list[str] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)
@@ -71,10 +73,35 @@ class JoinRequest:
 def join_network(*, network: Network, join: JoinRequest) -> tuple[Member, bool]:
     """Add someone from the public form (or update what they told us last time): (member, created)."""
     email, phone = events.contacts(join.request.email, join.request.phone)
-    person = events.signed_up(network.group, join.request, email, phone, f"Joined: {network.name}")
-    values = {"travel_miles": join.travel_miles, "availability": packed(join.availability),
-              "skills": packed(join.skills), "languages": packed(join.languages)}
-    member, created = Member.objects.get_or_create(network=network, person=person, defaults=values)
+    person = sign_up(network.group, join.request, email, phone, f"Joined: {network.name}")
+    return _enroll(network, person, source="form", travel_miles=join.travel_miles,
+                   availability=join.availability, skills=join.skills, languages=join.languages)
+
+
+@transaction.atomic
+def enroll_member(*, actor: User, network: Network, person: Person, travel_miles: int = 10,
+                  availability: list[str] | None = None, skills: list[str] | None = None,
+                  languages: list[str] | None = None, source: str = "api") -> tuple[Member, bool]:
+    """Put one person staff may change in the network, with what it needs to know of them (or
+    update it), as the join page does; on the audit log like a bulk add. (member, created)"""
+    member, created = _enroll(network, person, source=source, travel_miles=travel_miles,
+                              availability=availability, skills=skills, languages=languages)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=network, group=network.group,
+                 summary=(f"Added {person.display_name} to the network" if created
+                          else f"Changed what the network knows of {person.display_name}"))
+    return member, created
+
+
+def _enroll(network: Network, person: Person, *, source: str, travel_miles: int,
+            availability: list[str] | None, skills: list[str] | None,
+            languages: list[str] | None) -> tuple[Member, bool]:
+    """A member row for the person (in the caller's transaction); a list left as None is kept."""
+    values: dict[str, Any] = {"travel_miles": travel_miles}
+    for name, chosen in (("availability", availability), ("skills", skills), ("languages", languages)):
+        if chosen is not None:
+            values[name] = packed(chosen)
+    member, created = Member.objects.get_or_create(network=network, person=person,
+                                                   defaults={**values, "source": source})
     if not created:
         for name, value in values.items():
             setattr(member, name, value)
@@ -140,6 +167,92 @@ def audience(activation: Activation, miles: float | None = None) -> QuerySet[Mem
     return members.filter(distance__lte=F("travel_miles"))
 
 
+# --- what staff build: networks, activations, pledges, plans --------------------------------------
+# `fields` are a staff form's cleaned data or an API body's, by model field name; validation is the door's.
+
+
+@transaction.atomic
+def create_network(*, actor: User, group: Group, fields: dict[str, Any],
+                   request: HttpRequest | None = None) -> Network:
+    """Start a rapid mobilization network in `group`."""
+    return records.create(Network, actor=actor, fields=fields, summary="Created the network", request=request,
+                          group=group, created_by=actor)
+
+
+@transaction.atomic
+def update_network(*, actor: User, network: Network, fields: dict[str, Any],
+                   request: HttpRequest | None = None) -> Network:
+    """Change a network's name or the description its join page shows."""
+    return records.update(network, actor=actor, fields=fields, summary="Changed the network", request=request)
+
+
+def _prepare_activation(activation: Activation, *, actor: User, fields: dict[str, Any],
+                        new_event: dict[str, Any] | None) -> list[str]:
+    if not fields.get("ignore_quiet_hours", activation.ignore_quiet_hours):
+        fields = {**fields, "override_reason": ""}  # a reason is kept only for the override it explains
+    changed = records.assign(activation, fields)
+    place = geo.lookup_zip(activation.postal_code) if activation.postal_code else None
+    if activation.postal_code and place is None:
+        raise MobilizationError(_("We do not know this ZIP code."))
+    activation.latitude, activation.longitude = (place.latitude, place.longitude) if place else (None, None)
+    if new_event is not None:
+        activation.event = events.save_event(actor=actor, event=Event(
+            group=activation.network.group, title=activation.title, venue=new_event["venue"],
+            address=new_event.get("address", ""), postal_code=activation.postal_code,
+            starts_at=new_event["starts_at"], visibility=Visibility.UNLISTED))
+        changed.append("event")
+    return changed
+
+
+@transaction.atomic
+def create_activation(*, actor: User, network: Network, fields: dict[str, Any],
+                      new_event: dict[str, Any] | None = None, request: HttpRequest | None = None) -> Activation:
+    """Draft a call to a network; `new_event` (venue, address, starts_at) makes an unlisted event
+    for it at the action's ZIP code. Nothing is sent until `activate`."""
+    activation = Activation(network=network, created_by=actor)
+    _prepare_activation(activation, actor=actor, fields=fields, new_event=new_event)
+    activation.save()
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=activation, request=request,
+                 group=network.group, summary=f"Drafted the activation “{activation.title}” to {network.name}")
+    return activation
+
+
+@transaction.atomic
+def update_activation(*, actor: User, activation: Activation, fields: dict[str, Any],
+                      new_event: dict[str, Any] | None = None, request: HttpRequest | None = None) -> Activation:
+    """Change a draft activation; one already sent cannot change."""
+    activation = (Activation.objects.select_for_update(of=("self",)).select_related("network__group")
+                  .get(pk=activation.pk))
+    if activation.status != Activation.Status.DRAFT:
+        raise MobilizationError(_("This activation was sent already."))
+    changed = _prepare_activation(activation, actor=actor, fields=fields, new_event=new_event)
+    activation.save()
+    if changed:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=activation, request=request,
+                     group=activation.network.group, summary="Changed the draft activation: " + ", ".join(changed))
+    return activation
+
+
+@transaction.atomic
+def create_pledge(*, actor: User, group: Group, fields: dict[str, Any], request: HttpRequest | None = None) -> Pledge:
+    """Start a pledge people may sign from its public page."""
+    return records.create(Pledge, actor=actor, fields=fields, summary="Created the pledge", request=request,
+                          group=group, created_by=actor)
+
+
+@transaction.atomic
+def update_pledge(*, actor: User, pledge: Pledge, fields: dict[str, Any], request: HttpRequest | None = None) -> Pledge:
+    """Change a pledge's text, goal or whether it takes signatures."""
+    return records.update(pledge, actor=actor, fields=fields, summary="Changed the pledge", request=request)
+
+
+@transaction.atomic
+def create_plan(*, actor: User, group: Group, fields: dict[str, Any], request: HttpRequest | None = None) -> Plan:
+    """Make a standby plan: what its trigger publishes and whom it tells."""
+    return records.create(Plan, actor=actor, fields=fields, summary="Made the standby plan", request=request,
+                          group=group, created_by=actor)
+
+
 @dataclass
 class ActivationPreview:
     members: int
@@ -148,12 +261,11 @@ class ActivationPreview:
 
 
 def preview(activation: Activation) -> ActivationPreview:
-    """How many members the audience holds, and how many of them can be texted or emailed."""
+    """How many members the audience holds, and how many numbers and addresses it would text or
+    email: each once, however many of the members hold it (as the outbox sends)."""
     people = Person.objects.filter(pk__in=audience(activation).values("person_id"))
-    counts = ActivationPreview(
-        members=people.count(),
-        textable=people.filter(phones__sms_status=Subscription.SUBSCRIBED).distinct().count(),
-        emailable=people.filter(emails__status=Subscription.SUBSCRIBED).distinct().count())
+    counts = ActivationPreview(members=people.count(), textable=outbox.reach("sms", people)[2],
+                               emailable=outbox.reach("email", people)[2])
     if (cap := activation.sample_size) and activation.samples:
         # A drill's sample is drawn at sending: at most this many of each.
         return ActivationPreview(members=min(counts.members, cap), textable=min(counts.textable, cap),
@@ -447,12 +559,12 @@ def phones_of(people: list[int]) -> dict[int, str]:
 
 
 @transaction.atomic
-def sign_pledge(*, pledge: Pledge, request: events.RsvpRequest) -> tuple[Signature, bool]:
+def sign_pledge(*, pledge: Pledge, request: PublicSignup) -> tuple[Signature, bool]:
     """A signature from the public page; the same person again signs once. (signature, created)"""
     if not pledge.is_open:
         raise MobilizationError(_("This pledge is no longer taking signatures."))
     email, phone = events.contacts(request.email, request.phone)
-    person = events.signed_up(pledge.group, request, email, phone, f"Pledge: {pledge.title}")
+    person = sign_up(pledge.group, request, email, phone, f"Pledge: {pledge.title}")
     return Signature.objects.get_or_create(pledge=pledge, person=person)
 
 

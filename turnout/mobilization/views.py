@@ -3,6 +3,7 @@ trees, pledges, and standby plans with the trigger's confirmation."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,6 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,8 +94,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def network_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, NetworkForm(request.POST or None, user=_user(request)), summary="Created the network",
-                   title=_("New network"))
+    return create_record(request, NetworkForm(request.POST or None, user=_user(request)),
+                         create=services.create_network, title=_("New network"))
 
 
 @login_required
@@ -163,11 +163,8 @@ def activation_new(request: HttpRequest, public_id: Any) -> HttpResponse:
         raise PermissionDenied
     form = ActivationForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            activation = form.save(commit=False)
-            activation.event = form.create_event(_user(request)) or activation.event
-            activation.created_by = _user(request)
-            activation.save()
+        activation = services.create_activation(actor=_user(request), network=network, fields=form.activation_fields(),
+                                                new_event=form.new_event(), request=request)
         return redirect(activation.get_absolute_url())
     return render(request, "mobilization/activation_form.html", {"form": form, "network": network})
 
@@ -180,10 +177,11 @@ def activation_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
         return redirect(activation.get_absolute_url())
     form = ActivationForm(request.POST or None, instance=activation, network=activation.network)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            activation = form.save(commit=False)
-            activation.event = form.create_event(_user(request)) or activation.event
-            activation.save()
+        try:
+            services.update_activation(actor=_user(request), activation=activation, fields=form.activation_fields(),
+                                       new_event=form.new_event(), request=request)
+        except services.MobilizationError as exc:
+            flash.error(request, str(exc))
         return redirect(activation.get_absolute_url())
     return render(request, "mobilization/activation_form.html", {"form": form, "network": activation.network})
 
@@ -267,15 +265,15 @@ def captain(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def pledge_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, PledgeForm(request.POST or None, user=_user(request)), summary="Created the pledge",
-                   title=_("New pledge"))
+    return create_record(request, PledgeForm(request.POST or None, user=_user(request)),
+                         create=services.create_pledge, title=_("New pledge"))
 
 
 @login_required
 def pledge_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     pledge = _pledge(request, public_id)
     form = PledgeForm(request.POST or None, instance=pledge, user=_user(request))
-    if done := saved(request, pledge, form, summary="Changed the pledge"):
+    if done := saved(request, form, update=partial(services.update_pledge, pledge=pledge)):
         return done
     signatures = pledge.signatures.select_related("person").order_by("-signed_at")
     return render(request, "mobilization/pledge.html", {
@@ -286,8 +284,8 @@ def pledge_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_role_anywhere(Role.ADMIN)
 def plan_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, PlanForm(request.POST or None, user=_user(request)), summary="Made the standby plan",
-                   title=_("New standby plan"))
+    return create_record(request, PlanForm(request.POST or None, user=_user(request)),
+                         create=services.create_plan, title=_("New standby plan"))
 
 
 @login_required

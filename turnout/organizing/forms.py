@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, User
-from turnout.events.forms import RsvpForm
 from turnout.organizing.models import (
     Area,
     Assessment,
@@ -24,6 +23,7 @@ from turnout.organizing.models import (
     Worker,
     Workplace,
 )
+from turnout.people.forms import SignupForm
 
 LANGUAGES = [("en", "English"), ("es", "Español"), ("zh", "中文"), ("vi", "Tiếng Việt"), ("tl", "Tagalog"),
              ("ko", "한국어"), ("ar", "العربية"), ("so", "Soomaali"), ("am", "አማርኛ"), ("ru", "Русский")]
@@ -34,7 +34,7 @@ def intake_consent_text() -> str:
                  "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
 
 
-class IntakeForm(RsvpForm):
+class IntakeForm(SignupForm):
     """Only what an organizer needs to follow up: who, how to reach them, where they work, and
     what is going on."""
 
@@ -72,7 +72,7 @@ class IntakeForm(RsvpForm):
         return data
 
 
-class CardForm(RsvpForm):
+class CardForm(SignupForm):
     """The card: who signs, where they work and their job; then, on the second step, the signature."""
 
     unit = forms.ModelChoiceField(label=_("Your workplace"), queryset=Unit.objects.none(), empty_label="—")

@@ -126,10 +126,15 @@ def threshold(unit: Unit) -> Threshold:
     eligible = counts["eligible"]
     result = Threshold(eligible=eligible, cards=counts["cards"], expired=counts["expired"],
                        supermajority=campaign.supermajority)
-    result.lines = [(label, percent, needed(eligible, percent), max(0, needed(eligible, percent) - result.cards))
-                    for label, percent in (("30%", 30), ("majority", 50),
-                                           (f"{campaign.supermajority}%", campaign.supermajority))]
+    result.lines = lines(eligible, result.cards, campaign.supermajority)
     return result
+
+
+def lines(eligible: int, cards: int, supermajority: int) -> list[tuple[str, int, int, int]]:
+    """The lines that matter for `eligible` workers holding `cards` valid cards: 30% to file, a
+    majority, the campaign's supermajority; each (label, percent, cards needed, still to go)."""
+    return [(label, percent, needed(eligible, percent), max(0, needed(eligible, percent) - cards))
+            for label, percent in (("30%", 30), ("majority", 50), (f"{supermajority}%", supermajority))]
 
 
 def unit_rows(campaign: Campaign) -> QuerySet[Unit]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,11 +23,10 @@ from django.utils import timezone
 
 from turnout.accounts.models import Group, Role, User
 from turnout.accounts.services import email_staff
-from turnout.core import audit
+from turnout.core import audit, records
 from turnout.core.exports import as_typed, csv_writer
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry
-from turnout.events.services import RsvpRequest, signed_up
 from turnout.organizing.models import (
     Area,
     Assessment,
@@ -43,12 +43,17 @@ from turnout.organizing.models import (
     Workplace,
 )
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
-from turnout.people.models import ConsentEvent, Person
+from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, signup_person
+from turnout.people.signup import PublicSignup, sign_up
 
 
 class OrganizingError(ValueError):
     """A write that cannot be done, with the reason to show."""
+
+
+class RosterConflict(OrganizingError):
+    """The roster's state refuses the change (not the request's wording)."""
 
 
 def _link(path: str) -> str:
@@ -74,14 +79,14 @@ def _place(obj: Any, postal_code: str) -> None:
 
 
 @transaction.atomic
-def submit_request(*, group: Group, worker: RsvpRequest, employer_name: str, workplace_address: str,
+def submit_request(*, group: Group, worker: PublicSignup, employer_name: str, workplace_address: str,
                    postal_code: str, industry: str, size: str, story: str, reach_by: str, best_time: str) -> Request:
     """A worker asks for help organizing their workplace: they become a person of the group, the
     request waits in the triage queue, organizers hear of it, and a reminder is set for when
     nobody has called back in time."""
     from turnout.organizing.tasks import follow_up_request
 
-    person = signed_up(group, worker, worker.email, worker.phone, "Organize your workplace")
+    person = sign_up(group, worker, worker.email, worker.phone, "Organize your workplace")
     request = Request(group=group, person=person, employer_name=employer_name, workplace_address=workplace_address,
                       postal_code=postal_code, industry=industry, size=size, story=story, reach_by=reach_by,
                       best_time=best_time, language=worker.language)
@@ -192,13 +197,36 @@ def save_workplace(*, actor: User, workplace: Workplace, employer_name: str = ""
 
 
 @transaction.atomic
-def add_area(*, actor: User, workplace: Workplace, kind: str, name: str) -> Area:
+def add_area(*, actor: User, workplace: Workplace, kind: str, name: str, http: HttpRequest | None = None) -> Area:
     """Add a department, shift or job title to a workplace's map (the same name twice is one)."""
     name = " ".join(name.split())
     if not name:
         raise OrganizingError("Give it a name.")
-    area, _created = Area.objects.get_or_create(workplace=workplace, kind=kind, name=name)
+    area, created = Area.objects.get_or_create(workplace=workplace, kind=kind, name=name)
+    if created:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=workplace, request=http,
+                     group=workplace.group, summary=f"Added {area.get_kind_display().lower()} “{name}” to the map")
     return area
+
+
+@transaction.atomic
+def create_campaign(*, actor: User, group: Group, fields: dict[str, Any], workplaces: Iterable[Workplace] = (),
+                    http: HttpRequest | None = None) -> Campaign:
+    """Start an organizing campaign in `group`, with a unit for each of `workplaces`; a workplace it
+    cannot take leaves nothing behind."""
+    campaign = records.create(Campaign, actor=actor, fields=fields, request=http, group=group,
+                              summary=f"Organizing campaign {fields.get('name', '')}")
+    for workplace in workplaces:
+        add_unit(actor=actor, campaign=campaign, workplace=workplace, http=http)
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(*, actor: User, campaign: Campaign, fields: dict[str, Any],
+                    http: HttpRequest | None = None) -> Campaign:
+    """Change a campaign's name, union, card text, card lifetime or supermajority line."""
+    return records.update(campaign, actor=actor, fields=fields, request=http,
+                          summary="Changed the campaign's settings or card text")
 
 
 @transaction.atomic
@@ -285,15 +313,86 @@ def add_worker(*, actor: User | None, unit: Unit, person: Person, **placement: A
 @transaction.atomic
 def add_worker_by_hand(*, actor: User, unit: Unit, given_name: str, family_name: str = "", email: str = "",
                        phone: str = "", placement: dict[str, Any] | None = None,
-                       http: HttpRequest | None = None) -> Worker:
-    """A coworker the committee knows: added as a person of the campaign's group and to the roster."""
+                       http: HttpRequest | None = None) -> tuple[Worker, bool]:
+    """A coworker the committee knows: added as a person of the campaign's group and to the roster.
+    (worker, created); someone already on the roster keeps their row, placed anew."""
     person, _created = signup_person(
         actor=actor, group=unit.campaign.group, fields={"given_name": given_name, "family_name": family_name},
         emails=[ContactChoice(email)] if email else [], phones=[ContactChoice(phone, kind="mobile")] if phone else [],
-        source=ConsentEvent.Source.STAFF, source_detail=f"Roster of {unit}"[:200])
+        source=ConsentEvent.Source.STAFF, source_detail=f"Roster of {unit}"[:200],
+        # A coworker in a shop being organized is not yet a member of the union.
+        membership=Membership.Status.PROSPECT)
+    return put_on_roster(actor=actor, unit=unit, person=person, placement=placement, http=http)
+
+
+@transaction.atomic
+def put_on_roster(*, actor: User, unit: Unit, person: Person, placement: dict[str, Any] | None = None,
+                  http: HttpRequest | None = None) -> tuple[Worker, bool]:
+    """Put someone already known on a unit's roster, once; again, their placement changes. (worker, created)"""
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("campaign__group").get(pk=unit.pk)
+    created = not Worker.objects.filter(unit=unit, person=person).exists()
     worker = add_worker(actor=actor, unit=unit, person=person, **(placement or {}))
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=unit, request=http, group=unit.campaign.group,
-                 summary=f"Added {person.display_name} to the roster")
+                 summary=(f"Added {person.display_name} to the roster" if created
+                          else f"Placement at {unit} changed for {person.display_name}"))
+    return worker, created
+
+
+def areas_named(*, actor: User, workplace: Workplace, names: dict[str, str],
+                http: HttpRequest | None = None) -> dict[str, Area | None]:
+    """The department, shift and job a placement names (by kind), each found on the workplace's map
+    or added to it; an empty name is none."""
+    return {kind: add_area(actor=actor, workplace=workplace, kind=kind, name=name, http=http) if name.strip()
+            else None for kind, name in names.items()}
+
+
+@transaction.atomic
+def place_worker(*, actor: User, worker: Worker, names: dict[str, str], eligible: bool | None = None,
+                 http: HttpRequest | None = None) -> Worker:
+    """Place a worker by the names of their department, shift and job (kinds left out stay; a name
+    new to the workplace joins its map), in the unit or out of it."""
+    chosen: dict[str, Any] = {kind: getattr(worker, kind) for kind in Area.Kind.values}
+    chosen.update(areas_named(actor=actor, workplace=worker.unit.workplace, names=names, http=http))
+    return set_placement(actor=actor, worker=worker, eligible=worker.eligible if eligible is None else eligible,
+                         http=http, **chosen)
+
+
+@transaction.atomic
+def remove_from_roster(*, actor: User, worker: Worker, http: HttpRequest | None = None) -> None:
+    """Take a worker off a roster (their assessments and one-on-ones go with the row). A signed card
+    is evidence the union may file, so a worker who signed one stays: out of the unit instead."""
+    worker = (Worker.objects.select_for_update(of=("self",)).select_related("person", "unit__campaign__group")
+              .get(pk=worker.pk))
+    if worker.cards.exists():
+        raise RosterConflict("This worker signed a card, which is kept: mark them out of the unit instead.")
+    audit.record(actor=actor, action=AuditEntry.Action.DELETE, target=worker.unit, request=http,
+                 group=worker.unit.campaign.group, summary=f"Took {worker.person.display_name} off the roster")
+    worker.delete()
+
+
+@transaction.atomic
+def set_unit_volunteers(*, actor: User, unit: Unit, volunteers: Iterable[User], http: HttpRequest | None = None) -> Unit:
+    """Give a unit exactly these volunteers: they see its roster, and nobody else assigned before does."""
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("campaign__group").get(pk=unit.pk)
+    chosen = list(volunteers)
+    unit.volunteers.set(chosen)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=unit, request=http, group=unit.campaign.group,
+                 summary="Assigned volunteers: " + ", ".join(user.email for user in chosen))
+    return unit
+
+
+@transaction.atomic
+def set_placement(*, actor: User, worker: Worker, department: Area | None, shift: Area | None, job: Area | None,
+                  eligible: bool, http: HttpRequest | None = None) -> Worker:
+    """Place a worker on the map of their unit's workplace, in the unit or out of it."""
+    worker = Worker.objects.select_for_update(of=("self",)).select_related("unit__campaign__group").get(pk=worker.pk)
+    for kind, area in ((Area.Kind.DEPARTMENT, department), (Area.Kind.SHIFT, shift), (Area.Kind.JOB, job)):
+        if area is not None and (area.workplace_id != worker.unit.workplace_id or area.kind != kind):
+            raise OrganizingError(f"“{area}” is not a {kind.label.lower()} on this workplace's map.")
+    worker.department, worker.shift, worker.job, worker.eligible = department, shift, job, eligible
+    worker.save(update_fields=["department", "shift", "job", "eligible"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
+                 group=worker.unit.campaign.group, summary=f"Placement at {worker.unit} changed")
     return worker
 
 
@@ -421,7 +520,7 @@ def card_text(campaign: Campaign, language: str) -> str:
 
 
 @transaction.atomic
-def sign_card(*, campaign: Campaign, unit: Unit, worker: RsvpRequest, signature: str, job_title: str,
+def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature: str, job_title: str,
               employer_name: str, text: str, ip: str | None, user_agent: str) -> Card:
     """A worker e-signs a card: they are found or added, put on the unit's roster, and the card
     keeps the exact text they saw, their typed name, the time and their address."""
@@ -431,7 +530,7 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: RsvpRequest, signature:
         raise OrganizingError("The card's text changed while you were signing. Please read it again and sign.")
     if " ".join(signature.split()).casefold() != f"{worker.given_name} {worker.family_name}".strip().casefold():
         raise OrganizingError("Type your full name exactly as above to sign.")
-    person = signed_up(campaign.group, worker, worker.email, worker.phone, f"Union card: {campaign.name}")
+    person = sign_up(campaign.group, worker, worker.email, worker.phone, f"Union card: {campaign.name}")
     member = add_worker(actor=None, unit=unit, person=person)
     member = Worker.objects.select_for_update().get(pk=member.pk)
     card = Card.objects.create(unit=unit, worker=member, kind=Card.Kind.ELECTRONIC, signed_name=" ".join(

@@ -203,7 +203,7 @@ def workplace_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                          groups=selectors.staff_groups(user))
     area = AreaForm(request.POST if "add_area" in request.POST else None)
     if request.method == "POST" and "add_area" in request.POST and area.is_valid():
-        services.add_area(actor=user, workplace=workplace, **area.cleaned_data)
+        services.add_area(actor=user, workplace=workplace, http=request, **area.cleaned_data)
         flash.success(request, _("Added %(name)s.") % {"name": area.cleaned_data["name"]})
         return redirect_next(request, reverse("organizing:workplace", args=[workplace.public_id]))
     if request.method == "POST" and "save" in request.POST and staff and form.is_valid():
@@ -238,9 +238,9 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = CampaignForm(request.POST or None, groups=groups)
     if request.method == "POST" and form.is_valid():
-        campaign = form.save()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CREATE, target=campaign, request=request,
-                     group=campaign.group, summary=f"Organizing campaign {campaign}")
+        fields = dict(form.cleaned_data)
+        campaign = services.create_campaign(actor=_user(request), group=fields.pop("group"), fields=fields,
+                                            http=request)
         return redirect(campaign.get_absolute_url())
     return render(request, "organizing/campaign_form.html", {"form": form})
 
@@ -275,9 +275,7 @@ def campaign_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = _campaign(request, public_id)
     form = CampaignForm(request.POST or None, instance=campaign, groups=selectors.staff_groups(_user(request)))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=campaign, request=request,
-                     group=campaign.group, summary="Changed the campaign's settings or card text")
+        services.update_campaign(actor=_user(request), campaign=campaign, fields=form.cleaned_data, http=request)
         flash.success(request, _("Saved."))
         return redirect(campaign.get_absolute_url())
     return render(request, "organizing/campaign_form.html", {"form": form, "campaign": campaign})
@@ -353,10 +351,7 @@ def unit_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             return redirect(unit.get_absolute_url())
         if "set_volunteers" in request.POST and volunteers.is_valid():
             _runs_unit(request, unit)
-            unit.volunteers.set(volunteers.cleaned_data["volunteers"])
-            audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=unit, request=request,
-                         group=unit.campaign.group, summary="Assigned volunteers: " + ", ".join(
-                             u.email for u in volunteers.cleaned_data["volunteers"]))
+            services.set_unit_volunteers(actor=user, unit=unit, http=request, **volunteers.cleaned_data)
             return redirect(unit.get_absolute_url())
     roster = list(_roster(unit, show))
     committee = [w for w in unit.workers.filter(on_committee=True).select_related("person")
@@ -445,9 +440,7 @@ def worker_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                 flash.success(request, _("Saved."))
                 return redirect_next(request, worker_url(worker))
             if "placement" in request.POST and forms["placement"].is_valid():
-                forms["placement"].save()
-                audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=worker.person, request=request,
-                             group=unit.campaign.group, summary=f"Placement at {unit} changed")
+                services.set_placement(actor=user, worker=worker, http=request, **forms["placement"].cleaned_data)
                 flash.success(request, _("Saved."))
                 return redirect_next(request, worker_url(worker))
             if "paper" in request.POST and forms["paper"].is_valid():

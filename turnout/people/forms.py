@@ -3,12 +3,91 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role
 from turnout.core import geo
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import Membership, Person, PersonList, Tag
+from turnout.people.signup import PublicSignup
+
+
+class SignupForm(forms.Form):
+    """The person fields every public page asks (phone first, English and Spanish): an RSVP, a
+    form, a petition, a pledge, a network join, a request to organize, a union card. What it
+    gives becomes a `PublicSignup` for `signup.sign_up`."""
+
+    given_name = forms.CharField(label=_("First name"), max_length=100,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    family_name = forms.CharField(label=_("Last name"), max_length=100, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    email = forms.CharField(label=_("Email"), max_length=254, required=False,
+                            widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    sms_consent = forms.BooleanField(required=False)
+    postal_code = forms.CharField(label=_("ZIP code"), max_length=10, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
+    # Left empty by people; filled by bots that fill every field.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each page names what the texts are about; this is the words for any page that does not.
+        self.fields["sms_consent"].label = _(
+            "Text me about this and other actions from %(org)s. Msg & data rates may apply. "
+            "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME}
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"].strip()
+        if not value:
+            return ""
+        try:
+            return normalize_email(value)
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if not value:
+            return ""
+        try:
+            return normalize_phone(value)[0]
+        except InvalidContact as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_postal_code(self) -> str:
+        value = self.cleaned_data["postal_code"].strip()
+        if value and geo.lookup_zip(value) is None:
+            raise forms.ValidationError(_("We do not know this ZIP code."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("email") and not data.get("phone") and not self.errors.get("email") \
+                and not self.errors.get("phone"):
+            raise forms.ValidationError(_("Give an email address or a mobile number, so we can confirm."))
+        if data.get("sms_consent") and not data.get("phone"):
+            self.add_error("phone", _("Give a mobile number to get texts."))
+        return data
+
+    def _request_fields(self, source: str) -> dict[str, Any]:
+        """What the form asked for, with the consent words the person saw (this form's own label),
+        in their language."""
+        data = self.cleaned_data
+        return {"given_name": data["given_name"], "family_name": data["family_name"], "email": data["email"],
+                "phone": data["phone"], "postal_code": data["postal_code"], "language": (get_language() or "en")[:2],
+                "sms_consent_text": str(self.fields["sms_consent"].label) if data["sms_consent"] else "",
+                "answers": self.answers(), "source": source}
+
+    def answers(self) -> dict[str, str]:
+        """The page's own questions, answered (none on a page that asks none)."""
+        return {}
+
+    def person_request(self, source: str) -> PublicSignup:
+        return PublicSignup(**self._request_fields(source))
 
 
 class GroupChoiceMixin:
@@ -156,6 +235,11 @@ class MembershipForm(forms.Form, GroupChoiceMixin):
 class ImportForm(forms.Form, GroupChoiceMixin):
     file = forms.FileField(label=_("CSV file"))
     group = forms.ModelChoiceField(label=_("Add everyone to"), queryset=Group.objects.none())
+    membership = forms.ChoiceField(
+        label=_("The people in this file are"), widget=forms.RadioSelect,
+        choices=[(Membership.Status.MEMBER, _("members of the union")),
+                 (Membership.Status.SUPPORTER, _("supporters or contacts, not members"))],
+        help_text=_("A membership status column in the file, where filled in, says it row by row."))
     tag = forms.CharField(label=_("Tag everyone with"), required=False, max_length=100)
     sms_consent_text = forms.CharField(
         label=_("Text-message consent"), required=False, widget=forms.Textarea(attrs={"rows": 2}),

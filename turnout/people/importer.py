@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.core import geo
-from turnout.core.bulk import allocate_ids, insert_rows, pairs_for
+from turnout.core.bulk import allocate_ids, insert_rows
 from turnout.core.exports import as_typed, csv_writer
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import (
@@ -37,7 +37,7 @@ from turnout.people.models import (
     Tagging,
 )
 from turnout.people.parsing_process import parse_file
-from turnout.people.services import apply_consent_status, group_tag
+from turnout.people.services import changes_for, group_tag, opt_in_allowed
 
 CHUNK_ROWS = 10_000
 # Files this large are parsed in a second process while the first writes (about 80,000 rows).
@@ -85,12 +85,15 @@ STATUS_WORDS = {
     "former": Membership.Status.FORMER, "former member": Membership.Status.FORMER,
     "former_member": Membership.Status.FORMER, "lapsed": Membership.Status.FORMER,
     "inactive": Membership.Status.FORMER,
+    "supporter": Membership.Status.SUPPORTER, "simpatizante": Membership.Status.SUPPORTER,
+    "contact": Membership.Status.SUPPORTER, "contacto": Membership.Status.SUPPORTER,
 }
 PERSON_FIELDS = ["given_name", "family_name", "preferred_name", "address_line1", "address_line2",
                  "locality", "region", "country", "language"]
 PERSON_COLUMNS = ["public_id", "created_at", "updated_at", "given_name", "family_name", "preferred_name",
                   "language", "address_line1", "address_line2", "locality", "region", "postal_code", "country",
                   "latitude", "longitude", "time_zone", "custom_fields"]
+SUBSCRIBED, UNSUBSCRIBED, NO_CONSENT, BOUNCING = "subscribed", "unsubscribed", "none", "bouncing"
 CONSENT_COLUMNS = ["person", "channel", "address", "action", "source", "source_detail", "consent_text",
                    "occurred_at", "recorded_by"]
 COUNTRY_NAMES = {"USA": "US", "UNITED STATES": "US", "UNITED STATES OF AMERICA": "US"}
@@ -130,6 +133,9 @@ class ImportResult:
     rows_seen: int = 0
     created: int = 0
     updated: int = 0
+    # Opt-ins in the file for people who had withdrawn that consent: not restored (only the
+    # person's own new opt-in does that), and counted so the report can say so.
+    consent_kept_withdrawn: int = 0
     errors: list[RowError] = field(default_factory=list)
     fatal: str = ""
 
@@ -403,9 +409,11 @@ class Importer:
 
     def __init__(self, *, group: Group, actor: User | None = None, tag: str = "",
                  sms_consent_text: str = "", source_name: str = "",
+                 membership: str = Membership.Status.MEMBER,
                  progress: Callable[[ImportResult, int], None] | None = None,
                  parse_in_child: bool | None = None) -> None:
         self.group = group
+        self.membership = membership  # for rows whose own status column is empty
         self.actor = actor
         self.tag_name = tag.strip()
         self.sms_consent_text = sms_consent_text.strip()
@@ -420,6 +428,8 @@ class Importer:
             "subscriber": _("Imported as a subscriber by %(who)s.") % {"who": who},
             "email_status": _("Email status from an import by %(who)s.") % {"who": who},
             "sms_column": _("Text-message consent column in an import by %(who)s.") % {"who": who},
+            "elsewhere": _("Opted out in an import by %(who)s; an opt-out holds for every record of the "
+                           "address.") % {"who": who},
         }
 
     def run(self, path: Path) -> ImportResult:
@@ -484,11 +494,46 @@ class Importer:
             self._tag_ids[name] = tag.pk
         return self._tag_ids[name]
 
+    def _on_file(self, model: type[EmailAddress] | type[PhoneNumber], column: str, status: str,
+                 values: list[str]) -> tuple[dict[str, int], dict[tuple[str, int], tuple[str, int]], dict[str, str]]:
+        """What is on file for these addresses, in one query: (the importing group's record of each,
+        the status and row of each (address, record) in the group's reach, and what every record of the
+        address says together: `standing`). Other groups' records count only for that last: an
+        opt-out or a bounce holds for every record of an address."""
+        if not values:
+            return {}, {}, {}
+        owners: dict[str, int] = {}
+        statuses: dict[tuple[str, int], tuple[str, int]] = {}
+        held: dict[str, str] = {}
+        table, memberships = model._meta.db_table, Membership._meta.db_table
+        groups = Group._meta.db_table
+        # One array parameter on PostgreSQL (= ANY) rather than thousands of placeholders, as
+        # `core.bulk.pairs_for` does: psycopg would spend longer parsing them than the server answering.
+        parameters: list[Any]
+        if connection.vendor == "postgresql":
+            where, parameters = f"c.{column} = ANY(%s)", [values]
+        else:
+            where, parameters = f"c.{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+        sql = (f"SELECT c.id, c.{column}, c.person_id, c.{status}, EXISTS (SELECT 1 FROM {memberships} m "  # noqa: S608
+               f"JOIN {groups} g ON g.id = m.group_id WHERE m.person_id = c.person_id AND g.path LIKE %s) "
+               f"FROM {table} c WHERE {where} ORDER BY c.id")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.group.path + "%", *parameters])
+            rows = cursor.fetchall()
+        for pk, value, person_id, state, mine in rows:
+            if mine:
+                owners.setdefault(value, person_id)
+                statuses[(value, person_id)] = (state, pk)
+            if state in (BOUNCING, UNSUBSCRIBED) and held.get(value) != UNSUBSCRIBED:
+                held[value] = state
+        return owners, statuses, held
+
     def _apply(self, chunk: list[Row]) -> tuple[int, int]:
-        emails = [r.email for r in chunk if r.email]
-        phones = [r.phone for r in chunk if r.phone]
-        by_email = pairs_for(EmailAddress, "address", "person", sorted(emails))
-        by_phone = pairs_for(PhoneNumber, "number", "person", sorted(phones))
+        emails = sorted({r.email for r in chunk if r.email})
+        phones = sorted({r.phone for r in chunk if r.phone})
+        # Only the importing group's own records are matched (the signup rule, `services.in_reach`).
+        by_email, email_status, email_held = self._on_file(EmailAddress, "address", "status", emails)
+        by_phone, phone_status, phone_held = self._on_file(PhoneNumber, "number", "sms_status", phones)
 
         matched: list[tuple[Row, int]] = []
         new_rows: list[Row] = []
@@ -534,15 +579,20 @@ class Importer:
         memberships_changed: list[Membership] = []
         new_taggings: list[tuple[Any, ...]] = []  # new people: no tagging can exist yet
         more_taggings: list[tuple[Any, ...]] = []
+        # Contacts already on file whose status this import changes, by channel and new status.
+        restatus: dict[tuple[str, str], list[int]] = {}
+        opted_out: dict[str, set[str]] = {"email": set(), "sms": set()}
         actor_id = self.actor.pk if self.actor else None
         now = self.now
         group_id = self.group.pk
-        subscribed, unsubscribed, no_consent = "subscribed", "unsubscribed", "none"
         import_source = str(ConsentEvent.Source.IMPORT)
         everyone_tags = [self._tag_id(self.tag_name)] if self.tag_name else []
+        email_text, sms_text = self._texts["subscriber"], self.sms_consent_text or self._texts["sms_column"]
 
         def add_consent(pk: int, channel: str, address: str, action: str, text: str) -> None:
             consent.append((pk, channel, address, action, import_source, source_detail, text, now, actor_id))
+            if action == "opt_out":
+                opted_out[channel].add(address)
 
         staged: list[tuple[Any, ...]] = []
         stage = connection.vendor == "postgresql"
@@ -551,31 +601,43 @@ class Importer:
             tag_ids = everyone_tags + [self._tag_id(name) for name in row.tags] if row.tags else everyone_tags
             for tag_id in tag_ids:
                 (new_taggings if is_new else more_taggings).append((pk, tag_id, now))
+            email_on_file = email_status.get((row.email, pk)) if row.email else None
+            phone_on_file = phone_status.get((row.phone, pk)) if row.phone else None
+            email_state, email_action = self._decide(
+                on_file=email_on_file, held=email_held.get(row.email),
+                action=row.email_status or (None if email_on_file else "opt_in"), default=SUBSCRIBED)
+            sms_state, sms_action = self._decide(
+                on_file=phone_on_file, held=phone_held.get(row.phone),
+                action=None if sms_opt is None else "opt_in" if sms_opt else "opt_out", default=NO_CONSENT)
+            membership_status = row.membership_status or self.membership
             if stage and is_new:
                 # The same values as below, one row per person; SQL fans them out.
                 staged.append((
-                    pk, row.email or None, unsubscribed if row.email_status == "opt_out" else subscribed,
-                    row.email_status or "opt_in", row.phone or None, row.phone_kind,
-                    no_consent if sms_opt is None else subscribed if sms_opt else unsubscribed,
-                    None if sms_opt is None else "opt_in" if sms_opt else "opt_out",
-                    row.membership_status or "member", row.member_number,
+                    pk, row.email or None, email_state, email_action, row.phone or None, row.phone_kind,
+                    sms_state, sms_action, membership_status, row.member_number,
                 ))
+                for channel, address, action in ("email", row.email, email_action), ("sms", row.phone, sms_action):
+                    if address and action == "opt_out":
+                        opted_out[channel].add(address)
                 continue
-            if row.email and row.email not in by_email:
-                status = unsubscribed if row.email_status == "opt_out" else subscribed
-                emails_new.append((pk, row.email, is_new, status, now))
-                add_consent(pk, "email", row.email, row.email_status or "opt_in", self._texts["subscriber"])
-            elif row.email and row.email_status:
-                add_consent(pk, "email", row.email, row.email_status, self._texts["email_status"])
-            if row.phone and row.phone not in by_phone:
-                sms_status = no_consent if sms_opt is None else subscribed if sms_opt else unsubscribed
-                phones_new.append((pk, row.phone, row.phone_kind, is_new, sms_status, now))
-            if row.phone and sms_opt is not None:
-                add_consent(pk, "sms", row.phone, "opt_in" if sms_opt else "opt_out",
-                            self.sms_consent_text or self._texts["sms_column"])
+            if row.email:
+                if email_on_file is None:
+                    emails_new.append((pk, row.email, is_new, email_state, now))
+                elif email_state != email_on_file[0]:
+                    restatus.setdefault(("email", email_state), []).append(email_on_file[1])
+                if email_action:
+                    add_consent(pk, "email", row.email, email_action,
+                                email_text if email_on_file is None else self._texts["email_status"])
+            if row.phone:
+                if phone_on_file is None:
+                    phones_new.append((pk, row.phone, row.phone_kind, is_new, sms_state, now))
+                elif sms_state != phone_on_file[0]:
+                    restatus.setdefault(("sms", sms_state), []).append(phone_on_file[1])
+                if sms_action:
+                    add_consent(pk, "sms", row.phone, sms_action, sms_text)
             membership = memberships.get(pk)
             if membership is None:
-                memberships_new.append((pk, group_id, row.membership_status or "member", row.member_number, now))
+                memberships_new.append((pk, group_id, membership_status, row.member_number, now))
             elif (row.membership_status and row.membership_status != membership.status) or (
                 row.member_number and row.member_number != membership.member_number
             ):
@@ -591,14 +653,50 @@ class Importer:
         insert_rows(Membership, ["person", "group", "status", "member_number", "created_at"], memberships_new)
         if memberships_changed:
             Membership.objects.bulk_update(memberships_changed, ["status", "member_number"])
+        for (channel, state), pks in restatus.items():
+            model, status_column = (EmailAddress, "status") if channel == "email" else (PhoneNumber, "sms_status")
+            model.objects.filter(pk__in=pks).update(**{status_column: state})
+        consent += self._opt_outs_everywhere(opted_out, source_detail, actor_id)
         insert_rows(ConsentEvent, CONSENT_COLUMNS, consent)
-        self._sync_statuses([c for c in consent if c[2] in by_email or c[2] in by_phone])
         tagging_columns = ["public_id", "person", "tag", "created_at"]
         insert_rows(Tagging, tagging_columns, [(uuid.uuid4(), *row) for row in set(new_taggings)])
         if more_taggings:
             insert_rows(Tagging, tagging_columns, [(uuid.uuid4(), *row) for row in set(more_taggings)],
                         ignore_conflicts=True)
         return len(new_rows), len(matched)
+
+    def _decide(self, *, on_file: tuple[str, int] | None, held: str | None, action: str | None,
+                default: str) -> tuple[str, str | None]:
+        """(the contact's status after this row, the consent action to record, if any), by the
+        signup rule (`services.opt_in_allowed`): an opt-out always holds; an opt-in from a file
+        never restores a consent the person withdrew, whichever group's record they withdrew it on."""
+        current = on_file[0] if on_file else held
+        if action is None:
+            return current or default, None
+        if action == "opt_out":
+            return (BOUNCING if current == BOUNCING else UNSUBSCRIBED), action
+        if not opt_in_allowed(source=ConsentEvent.Source.IMPORT, status=current):
+            self.result.consent_kept_withdrawn += 1
+            return current or default, None
+        return (BOUNCING if current == BOUNCING else SUBSCRIBED), action
+
+    def _opt_outs_everywhere(self, opted_out: dict[str, set[str]], source_detail: str,
+                             actor_id: int | None) -> list[tuple[Any, ...]]:
+        """An opt-out in the file holds for every record of the address, whichever group holds it
+        (as `services.record_consent`): their statuses change, and each gets the ledger entry."""
+        entries: list[tuple[Any, ...]] = []
+        for channel, addresses in opted_out.items():
+            if not addresses:
+                continue
+            model, column, status_column = (
+                (EmailAddress, "address", "status") if channel == "email" else (PhoneNumber, "number", "sms_status"))
+            rows = model.objects.filter(**{f"{column}__in": sorted(addresses)}).exclude(
+                **{status_column: UNSUBSCRIBED}).exclude(**{status_column: BOUNCING})
+            for person_id, address in rows.values_list("person", column):
+                entries.append((person_id, channel, address, "opt_out", str(ConsentEvent.Source.IMPORT),
+                                source_detail, self._texts["elsewhere"], self.now, actor_id))
+            rows.update(**{status_column: UNSUBSCRIBED})
+        return entries
 
     def _column(self, name: str) -> str:
         return self.column_names.get(name, name)
@@ -637,18 +735,10 @@ class Importer:
                 "INSERT INTO people_consentevent (person_id, channel, address, action, source, source_detail, "
                 "consent_text, occurred_at, recorded_by_id) "
                 "SELECT person_id, 'email', email, email_action, %(source)s, %(detail)s, %(email_text)s, %(now)s, "
-                "%(actor)s::bigint FROM turnout_import_stage WHERE email IS NOT NULL "
+                "%(actor)s::bigint FROM turnout_import_stage WHERE email IS NOT NULL AND email_action IS NOT NULL "
                 "UNION ALL SELECT person_id, 'sms', phone, sms_action, %(source)s, %(detail)s, %(sms_text)s, "
                 "%(now)s, %(actor)s::bigint FROM turnout_import_stage WHERE phone IS NOT NULL AND sms_action IS NOT NULL",
                 values)
-
-    def _sync_statuses(self, events: list[tuple[Any, ...]]) -> None:
-        """Contacts already on file whose consent this import changed get the derived status updated."""
-        grouped: dict[tuple[str, str], list[str]] = {}
-        for _pk, channel, address, action, *_rest in events:
-            grouped.setdefault((channel, action), []).append(address)
-        for (channel, action), addresses in grouped.items():
-            apply_consent_status(channel=channel, addresses=addresses, action=action)
 
     def _new_person(self, row: Row, public_id: uuid.UUID) -> tuple[Any, ...]:
         """The PERSON_COLUMNS values for a new person, without building a model instance."""
@@ -678,13 +768,12 @@ class Importer:
 
     def _update_person(self, person: Person, row: Row) -> set[str]:
         """Fill in what the row says; an empty cell never blanks out what is known."""
-        changed = set()
-        for name, value in row.fields.items():
-            if name == "country" and value == "US" and "country" not in self.column_names:
-                continue
-            if getattr(person, name) != value:
-                setattr(person, name, value)
-                changed.add(name)
+        sent = {name: value for name, value in row.fields.items()
+                if not (name == "country" and value == "US" and "country" not in self.column_names)}
+        # Staff import for their group: what the file says is written (the signup rule's `overwrite`).
+        changed = set(changes_for({name: getattr(person, name) for name in sent}, sent, overwrite=True))
+        for name in changed:
+            setattr(person, name, sent[name])
         if row.postal is not None and person.postal_code != row.postal.zip_code:
             self._place(person, row)
             changed |= {"postal_code", "latitude", "longitude", "time_zone", "locality", "region"}

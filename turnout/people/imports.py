@@ -27,11 +27,12 @@ def import_dir() -> Path:
 
 
 def start_import(*, actor: User | None, group: Group, upload: IO[bytes], original_name: str,
-                 tag: str = "", sms_consent_text: str = "", request: HttpRequest | None = None) -> ImportJob:
+                 membership: str, tag: str = "", sms_consent_text: str = "",
+                 request: HttpRequest | None = None) -> ImportJob:
     """Save an uploaded CSV and queue it; the worker imports it after commit."""
     from turnout.people.tasks import run_import
 
-    job = ImportJob(group=group, tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(),
+    job = ImportJob(group=group, tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(), membership=membership,
                     created_by=actor, original_name=original_name[:255])
     destination = import_dir() / f"{job.public_id}.csv"
     with destination.open("wb") as out:
@@ -53,16 +54,17 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
         return job
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_bytes=0,
-        rows_seen=0, rows_created=0, rows_updated=0, rows_failed=0, message="",
+        rows_seen=0, rows_created=0, rows_updated=0, rows_failed=0, consent_kept_withdrawn=0, message="",
     )
 
     def progress(result: ImportResult, position: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
             processed_bytes=position, rows_seen=result.rows_seen, rows_created=result.created,
             rows_updated=result.updated, rows_failed=result.failed,
+            consent_kept_withdrawn=result.consent_kept_withdrawn,
         )
 
-    importer = Importer(group=job.group, actor=job.created_by, tag=job.tag_name,
+    importer = Importer(group=job.group, actor=job.created_by, tag=job.tag_name, membership=job.membership,
                         sms_consent_text=job.sms_consent_text, source_name=job.original_name, progress=progress)
     try:
         result = importer.run(Path(job.file_path))
@@ -74,6 +76,7 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
         job.message = result.fatal
     job.rows_seen, job.rows_created, job.rows_updated = result.rows_seen, result.created, result.updated
     job.rows_failed = result.failed
+    job.consent_kept_withdrawn = result.consent_kept_withdrawn
     job.processed_bytes = job.size_bytes
     job.error_sample = [[e.row, e.column, e.reason] for e in result.errors[:ERROR_SAMPLE_SIZE]]
     if result.errors:

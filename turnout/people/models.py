@@ -38,6 +38,13 @@ class PersonQuerySet(models.QuerySet["Person"]):
             )
         )
 
+    def same_human_as(self, person: Person) -> PersonQuerySet:
+        """Other records holding one of this person's emails or numbers: one human, known to several
+        groups. Chain it after `visible_to`, so only records the reader may see are shown."""
+        return self.exclude(pk=person.pk).filter(
+            Q(Exists(EmailAddress.objects.filter(person=OuterRef("pk"), address__in=person.emails.values("address"))))
+            | Q(Exists(PhoneNumber.objects.filter(person=OuterRef("pk"), number__in=person.phones.values("number")))))
+
     def tagged(self, tags: models.QuerySet[Tag]) -> PersonQuerySet:
         """People with any of these tags: pass tags already narrowed to the reader's groups,
         as `Tag.objects.visible_to(user).named(name)`, never a name alone."""
@@ -157,10 +164,12 @@ class Subscription(models.TextChoices):
 
 
 class EmailAddress(models.Model):
-    """An email address; the same address is always the same person."""
+    """An email address on one person's record. Each group keeps its own records, so the same
+    address may sit on several people, one per group that knows it (never twice on one)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
-    address = models.EmailField(max_length=254, unique=True)
+    # The unique (person, address) index serves lookups by person; no second index.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails", db_index=False)
+    address = models.EmailField(max_length=254, db_index=True)
     is_primary = models.BooleanField(default=False)
     # Derived from the consent ledger by record_consent(); kept here so "who can be
     # emailed" is an indexed filter, not a scan of the ledger.
@@ -169,13 +178,15 @@ class EmailAddress(models.Model):
 
     class Meta:
         ordering = ["-is_primary", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "address"], name="one_email_per_person")]
 
     def __str__(self) -> str:
         return self.address
 
 
 class PhoneNumber(models.Model):
-    """A phone number in E.164 form; the same number is always the same person."""
+    """A phone number in E.164 form on one person's record; like an email address, the same
+    number may sit on several groups' records of one human."""
 
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("mobile")
@@ -183,8 +194,9 @@ class PhoneNumber(models.Model):
         VOIP = "voip", _("VoIP")
         UNKNOWN = "unknown", _("unknown")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(max_length=20, unique=True)
+    # The unique (person, number) index serves lookups by person; no second index.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones", db_index=False)
+    number = models.CharField(max_length=20, db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNKNOWN)
     is_primary = models.BooleanField(default=False)
     sms_status = models.CharField(max_length=20, choices=Subscription.choices, default=Subscription.NO_CONSENT)
@@ -192,6 +204,7 @@ class PhoneNumber(models.Model):
 
     class Meta:
         ordering = ["-is_primary", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "number"], name="one_phone_per_person")]
 
     def __str__(self) -> str:
         return self.number
@@ -291,10 +304,12 @@ class Tagging(models.Model):
 
 
 class Membership(models.Model):
-    """A person's standing in one group."""
+    """A person's standing in one group: a member of the union, or a supporter the group
+    reached through a public form, or another standing staff recorded."""
 
     class Status(models.TextChoices):
         MEMBER = "member", _("member")
+        SUPPORTER = "supporter", _("supporter")
         NON_MEMBER = "non_member", _("non-member")
         PROSPECT = "prospect", _("prospect")
         FORMER = "former", _("former member")
@@ -353,6 +368,8 @@ class ImportJob(BaseModel):
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="imports")
     tag_name = models.CharField(max_length=100, blank=True)
+    # What the people in the file are to the group, where a row's own status column is empty.
+    membership = models.CharField(max_length=12, choices=Membership.Status.choices, default=Membership.Status.MEMBER)
     sms_consent_text = models.TextField(blank=True)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     original_name = models.CharField(max_length=255)
@@ -364,6 +381,7 @@ class ImportJob(BaseModel):
     rows_created = models.IntegerField(default=0)
     rows_updated = models.IntegerField(default=0)
     rows_failed = models.IntegerField(default=0)
+    consent_kept_withdrawn = models.IntegerField(default=0)
     message = models.TextField(blank=True)
     # The first rejected rows, for the page; the full report is a CSV file beside the upload.
     error_sample = models.JSONField(default=list, blank=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from turnout.accounts.models import Group, Role, User
+from turnout.accounts.models import Group, User
 from turnout.core import audit
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
@@ -38,7 +38,8 @@ class Writable(Protocol):
 
 
 class ContactInUse(ValueError):
-    """The email or phone already belongs to another person (same contact, same person)."""
+    """The email or phone is already on another of the acting group's records (same contact,
+    same person, within a group's own records)."""
 
     def __init__(self, field: str, person: Person) -> None:
         super().__init__(field)
@@ -48,6 +49,39 @@ class ContactInUse(ValueError):
 
 class UnknownZip(ValueError):
     """A US ZIP code that is not in the packaged ZIP data."""
+
+
+# Consent the person gave themselves: a form they filled in, a keyword they texted. Only such an
+# opt-in restores a consent they withdrew; an import, an API call or a staffer never does (the
+# TCPA punishes re-subscribing someone who revoked consent).
+PERSONAL_SOURCES = frozenset({ConsentEvent.Source.FORM, ConsentEvent.Source.KEYWORD})
+
+
+def opt_in_allowed(*, source: str, status: str | None) -> bool:
+    """May an opt-in from `source` be recorded on a contact whose status is `status` (None: not
+    on this record yet, and no record of it is opted out)? The one rule, for every door."""
+    return status != Subscription.UNSUBSCRIBED or source in PERSONAL_SOURCES
+
+
+def contact_model(channel: str) -> tuple[type[EmailAddress] | type[PhoneNumber], str, str]:
+    """(model, address column, status column) for a channel."""
+    if channel == ConsentEvent.Channel.EMAIL:
+        return EmailAddress, "address", "status"
+    return PhoneNumber, "number", "sms_status"
+
+
+def standing(*, channel: str, addresses: Iterable[str]) -> dict[str, str]:
+    """What every record of these addresses says together, for a record about to gain one: an
+    opt-out or a bounce of an address holds for every record that holds it. {address: status}
+    for the addresses that are unsubscribed or bouncing anywhere; the others are absent."""
+    model, column, status = contact_model(channel)
+    held: dict[str, str] = {}
+    rows = model.objects.filter(**{f"{column}__in": list(addresses),
+                                   f"{status}__in": [Subscription.UNSUBSCRIBED, Subscription.BOUNCING]})
+    for address, value in rows.values_list(column, status):
+        if held.get(address) != Subscription.UNSUBSCRIBED:
+            held[address] = value
+    return held
 
 
 @transaction.atomic
@@ -62,41 +96,81 @@ def record_consent(
     text: str = "",
     actor: User | None = None,
     occurred_at: datetime | None = None,
-) -> ConsentEvent:
-    """Append an opt-in or opt-out to the ledger and refresh the derived status."""
-    event = ConsentEvent.objects.create(
-        person=person,
-        channel=channel,
-        address=address,
-        action=action,
-        source=source,
-        source_detail=source_detail[:200],
-        consent_text=text,
-        occurred_at=occurred_at or timezone.now(),
-        recorded_by=actor,
-    )
-    apply_consent_status(channel=channel, addresses=[address], action=action)
+) -> ConsentEvent | None:
+    """Append an opt-in or opt-out to the ledger and refresh the derived status.
+
+    An opt-out holds for every record of the address, whichever group holds it: each gets the
+    ledger entry and the status (one STOP stops them all). An opt-in is this record's alone, and
+    is refused (None, nothing written) when the person withdrew consent here and the opt-in is
+    not their own act (`opt_in_allowed`). A bouncing address stays bouncing.
+    """
+    model, column, status_column = contact_model(channel)
+    when = occurred_at or timezone.now()
+
+    def entry(person_id: int) -> ConsentEvent:
+        return ConsentEvent(person_id=person_id, channel=channel, address=address, action=action, source=source,
+                            source_detail=source_detail[:200], consent_text=text, occurred_at=when,
+                            recorded_by=actor)
+
+    if action == ConsentEvent.Action.OPT_IN:
+        current = (model.objects.filter(person=person, **{column: address}).values_list(status_column, flat=True)
+                   .first())
+        if current is None:
+            current = standing(channel=channel, addresses=[address]).get(address)
+        if not opt_in_allowed(source=source, status=current):
+            return None
+        event = entry(person.pk)
+        event.save()
+        model.objects.filter(person=person, **{column: address}).exclude(
+            **{status_column: Subscription.BOUNCING}).update(**{status_column: Subscription.SUBSCRIBED})
+        return event
+    holders = list(model.objects.filter(**{column: address}).exclude(person=person)
+                   .values_list("person_id", flat=True).distinct())
+    event = entry(person.pk)
+    event.save()
+    ConsentEvent.objects.bulk_create([entry(pk) for pk in sorted(set(holders))])
+    model.objects.filter(**{column: address}).exclude(**{status_column: Subscription.BOUNCING}).update(
+        **{status_column: Subscription.UNSUBSCRIBED})
     return event
 
 
-def apply_consent_status(*, channel: str, addresses: list[str], action: str) -> None:
-    """Set the status derived from the ledger's latest entry for these addresses (one query)."""
-    status = Subscription.SUBSCRIBED if action == ConsentEvent.Action.OPT_IN else Subscription.UNSUBSCRIBED
-    if channel == ConsentEvent.Channel.EMAIL:
-        EmailAddress.objects.filter(address__in=addresses).update(status=status)
-    else:
-        PhoneNumber.objects.filter(number__in=addresses).update(sms_status=status)
+@transaction.atomic
+def mark_bouncing(*, address: str) -> int:
+    """An email address bounced hard: every record holding it stops being emailed. How many."""
+    return EmailAddress.objects.filter(address=address).update(status=Subscription.BOUNCING)
 
 
-def _check_contacts_free(email: str, phone: str, exclude: Person | None = None) -> None:
+def in_reach(group: Group) -> QuerySet[Person]:
+    """The records a submission to `group` may match: people the group already holds, itself or
+    below it. Nobody else's record is found, changed or revealed by an email or a number."""
+    return Person.objects.in_group(group)
+
+
+def _check_contacts_free(email: str, phone: str, *, among: QuerySet[Person], exclude: Person | None = None) -> None:
+    """Refuse a contact already on another record `among` the acting group's own (same contact,
+    same person, within one group's records)."""
+    if exclude is not None:
+        among = among.exclude(pk=exclude.pk)
     if email:
-        found = EmailAddress.objects.filter(address=email).select_related("person").first()
-        if found and found.person != exclude:
-            raise ContactInUse("email", found.person)
+        found = among.filter(emails__address=email).first()
+        if found:
+            raise ContactInUse("email", found)
     if phone:
-        found_phone = PhoneNumber.objects.filter(number=phone).select_related("person").first()
-        if found_phone and found_phone.person != exclude:
-            raise ContactInUse("phone", found_phone.person)
+        found = among.filter(phones__number=phone).first()
+        if found:
+            raise ContactInUse("phone", found)
+
+
+def _new_contact(model: type[EmailAddress] | type[PhoneNumber], *, person: Person, value: str,
+                 is_primary: bool, **extra: Any) -> None:
+    """Add an address or number to a record, starting from what every record of it says: an
+    address opted out or bouncing anywhere is so on the new record too."""
+    channel = ConsentEvent.Channel.EMAIL if model is EmailAddress else ConsentEvent.Channel.SMS
+    _model, column, status_column = contact_model(channel)
+    held = standing(channel=channel, addresses=[value]).get(value)
+    if held:
+        extra[status_column] = held
+    model.objects.create(person=person, is_primary=is_primary, **{column: value}, **extra)
 
 
 @transaction.atomic
@@ -115,20 +189,20 @@ def create_person(
     sms_consent_text: str = "",
     request: HttpRequest | None = None,
 ) -> Person:
-    """Add one person to a group, refusing an email or phone that is someone else's."""
-    _check_contacts_free(email, phone)
+    """Add one person to a group, refusing an email or phone already on another of its records."""
+    _check_contacts_free(email, phone, among=in_reach(group))
     person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
     if not person.set_postal_code(fields.get("postal_code", "")):
         raise UnknownZip(fields.get("postal_code", ""))
     person.save()
     source = ConsentEvent.Source.STAFF
     if email:
-        EmailAddress.objects.create(person=person, address=email, is_primary=True)
+        _new_contact(EmailAddress, person=person, value=email, is_primary=True)
         if email_consent_text:
             record_consent(person=person, channel="email", address=email, action="opt_in",
                            source=source, text=email_consent_text, actor=actor)
     if phone:
-        PhoneNumber.objects.create(person=person, number=phone, kind=phone_kind, is_primary=True)
+        _new_contact(PhoneNumber, person=person, value=phone, is_primary=True, kind=phone_kind)
         if sms_consent_text:
             record_consent(person=person, channel="sms", address=phone, action="opt_in",
                            source=source, text=sms_consent_text, actor=actor)
@@ -170,10 +244,10 @@ def update_person(
 def add_email(*, actor: User | None, person: Person, address: str, consent_text: str = "",
               source: str = ConsentEvent.Source.STAFF, request: HttpRequest | None = None) -> EmailAddress:
     """Give a person another email address, optionally with their opt-in."""
-    _check_contacts_free(address, "", exclude=person)
-    email, _created = EmailAddress.objects.get_or_create(
-        address=address, defaults={"person": person, "is_primary": not person.emails.exists()}
-    )
+    _check_contacts_free(address, "", among=_reach_of(person), exclude=person)
+    if not person.emails.filter(address=address).exists():
+        _new_contact(EmailAddress, person=person, value=address, is_primary=not person.emails.exists())
+    email = person.emails.get(address=address)
     if consent_text:
         record_consent(person=person, channel="email", address=address, action="opt_in",
                        source=source, text=consent_text, actor=actor)
@@ -188,10 +262,10 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
               consent_text: str = "", source: str = ConsentEvent.Source.STAFF,
               request: HttpRequest | None = None) -> PhoneNumber:
     """Give a person another phone number, optionally with their consent to texts."""
-    _check_contacts_free("", number, exclude=person)
-    phone, _created = PhoneNumber.objects.get_or_create(
-        number=number, defaults={"person": person, "kind": kind, "is_primary": not person.phones.exists()}
-    )
+    _check_contacts_free("", number, among=_reach_of(person), exclude=person)
+    if not person.phones.filter(number=number).exists():
+        _new_contact(PhoneNumber, person=person, value=number, is_primary=not person.phones.exists(), kind=kind)
+    phone = person.phones.get(number=number)
     if consent_text:
         record_consent(person=person, channel="sms", address=number, action="opt_in",
                        source=source, text=consent_text, actor=actor)
@@ -199,6 +273,15 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
                  request=request)
     person_changed.send(sender=Person, person=person, created=False)
     return phone
+
+
+def _reach_of(person: Person) -> QuerySet[Person]:
+    """The records of every group that holds this person: where a contact must stay one person's."""
+    paths = list(Group.objects.filter(memberships__person=person).values_list("path", flat=True))
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(memberships__group__path__startswith=path)
+    return Person.objects.filter(condition).distinct()
 
 
 def tag_name(typed: str) -> str:
@@ -270,8 +353,16 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
     keep, other = locked[keep.pk], locked[other.pk]
     other_id = str(other.public_id)
 
-    EmailAddress.objects.filter(person=other).update(person=keep, is_primary=False)
-    PhoneNumber.objects.filter(person=other).update(person=keep, is_primary=False)
+    for model, column, status in (EmailAddress, "address", "status"), (PhoneNumber, "number", "sms_status"):
+        # A contact both records hold stays once, on `keep`; opt-outs and bounces already hold
+        # for every record of an address, so the two rows say the same but for an opt-in.
+        kept = dict(model.objects.filter(person=keep).values_list(column, status))
+        for pk, value, state in model.objects.filter(person=other).values_list("pk", column, status):
+            if value in kept:
+                if kept[value] != state and state == Subscription.SUBSCRIBED:
+                    model.objects.filter(person=keep, **{column: value}).update(**{status: state})
+                model.objects.filter(pk=pk).delete()
+        model.objects.filter(person=other).update(person=keep, is_primary=False)
     ConsentEvent.objects.filter(person=other).update(person=keep)
     for tagging in Tagging.objects.filter(person=other):
         Tagging.objects.get_or_create(person=keep, tag_id=tagging.tag_id)
@@ -381,6 +472,40 @@ class ContactChoice:
     kind: str = PhoneNumber.Kind.UNKNOWN
 
 
+# The namespace of Turnout's advisory locks on contacts (the first of pg_advisory_xact_lock's two keys).
+CONTACT_LOCKS = 2201
+
+
+def _hold_contacts(values: list[str]) -> None:
+    """Two sign-ups of one address at once (a double click) must find one record, not make two.
+    No unique index can say "one record per address among a group's people", so on PostgreSQL
+    each address is locked for the transaction (sorted, so two sign-ups never wait on each other
+    in a cycle). SQLite lets one writer in at a time, and a sign-up that read before another's
+    write fails and is tried again by its caller."""
+    if connection.vendor != "postgresql" or not values:
+        return
+    with connection.cursor() as cursor:
+        for value in sorted(set(values)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CONTACT_LOCKS, value])
+
+
+def default_standing(source: str) -> str:
+    """The membership a new sign-up gets when its door does not say: someone who filled in a
+    public form, or whom another system sent through the API, is a supporter; staff and an import
+    say who is a member (the API's body may too)."""
+    if source in (ConsentEvent.Source.FORM, ConsentEvent.Source.API):
+        return Membership.Status.SUPPORTER
+    return Membership.Status.MEMBER
+
+
+def changes_for(current: dict[str, Any], sent: dict[str, Any], *, overwrite: bool) -> dict[str, Any]:
+    """Which of the sent values a submission writes on a record it matched: every value sent,
+    when staff, an import or the API act for the group (`overwrite`); only blanks filled, when the
+    submission came from a public form (anyone who knows an email may type it)."""
+    return {name: value for name, value in sent.items()
+            if value not in ("", None) and current.get(name) != value and (overwrite or not current.get(name))}
+
+
 @transaction.atomic
 def signup_person(
     *,
@@ -396,27 +521,32 @@ def signup_person(
     source_detail: str = "",
     consent_text: str = "",
     person: Person | None = None,
+    membership: str | None = None,
 ) -> tuple[Person, bool]:
-    """Find a person by email, then phone, or add them; apply what they sent. (person, created)
+    """The one rule for what a submission may do to a person: which record it names, what it may
+    fill or change, which consents it may record. Every door calls it. (person, created)
 
-    A new email is subscribed unless its status says otherwise; an existing one changes
-    only when a status is given. A phone is opted in to texts only with an explicit
-    status: consent to texts must be given, never assumed. Someone the actor could not
-    already change only gains: blanks filled, contacts added, opt-outs honoured; an opt-in
-    they withdrew elsewhere is not restored by another group. Pass `person` to apply the
-    same rules to someone already chosen.
+    The record is found by email, then phone, only among the group's own records (`in_reach`);
+    otherwise a new record is made in the group: knowing an address never reaches, changes or
+    reveals another group's record. Staff, imports and the API (`actor` given) change what they
+    send; a public form only fills blanks. A new email is subscribed unless its status says
+    otherwise; a phone is opted in only with an explicit status. Consent goes through
+    `record_consent`: an opt-out holds for every record of the address, a withdrawn consent comes
+    back only by the person's own act. A new membership is `membership`, else the door's default
+    (`default_standing`); an existing one changes only when staff say so. Pass `person` to apply
+    the same rules to someone already chosen.
     """
     emails, phones = list(emails), list(phones)
-    # Every address and number sent, looked up once: for matching and for adding.
-    known_emails = {e.address: e for e in EmailAddress.objects.filter(address__in=[c.value for c in emails])}
-    known_phones = {p.number: p for p in PhoneNumber.objects.filter(number__in=[c.value for c in phones])}
     chosen = person is not None
+    overwrite = actor is not None
+    _hold_contacts([c.value for c in emails] + [c.value for c in phones])
     if person is None:
-        found = next((known_emails[c.value] for c in emails if c.value in known_emails), None) or next(
-            (known_phones[c.value] for c in phones if c.value in known_phones), None)
-        person = found.person if found else None
+        reach = in_reach(group)
+        found = next((p for c in emails for p in [reach.filter(emails__address=c.value).first()] if p), None)
+        if found is None:
+            found = next((p for c in phones for p in [reach.filter(phones__number=c.value).first()] if p), None)
+        person = found
     created = person is None
-    owned = True
     if person is None:
         person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
         if not person.set_postal_code(fields.get("postal_code", "")):
@@ -424,20 +554,16 @@ def signup_person(
         person.save()
     else:
         person = Person.objects.select_for_update().get(pk=person.pk)
-        # Someone already known to groups where the actor holds no organizer role joins the
-        # actor's group, but what those groups recorded is not overwritten: the signup only
-        # fills blanks. (A group must not be able to rename or move another group's member.)
-        owned = actor is None or Person.objects.visible_to(actor, Role.ORGANIZER).filter(pk=person.pk).exists()
-        for name, value in fields.items():
-            if name != "postal_code" and value not in ("", None) and (owned or not getattr(person, name)):
+        current = {name: getattr(person, name) for name in fields}
+        for name, value in changes_for(current, fields, overwrite=overwrite).items():
+            if name == "postal_code":
+                if not person.set_postal_code(value):
+                    raise UnknownZip(value)
+            else:
                 setattr(person, name, value)
-        new_zip = fields.get("postal_code")
-        if (new_zip and new_zip != person.postal_code and (owned or not person.postal_code)
-                and not person.set_postal_code(new_zip)):
-            raise UnknownZip(new_zip)
-        if not owned and custom_fields:
-            custom_fields = {k: v for k, v in custom_fields.items() if k not in person.custom_fields}
     if custom_fields:
+        custom_fields = {**custom_fields} if overwrite else {
+            k: v for k, v in custom_fields.items() if k not in person.custom_fields}
         merged = {**person.custom_fields, **custom_fields}
         person.custom_fields = {k: v for k, v in merged.items() if v is not None}
     if not created or custom_fields:
@@ -447,48 +573,50 @@ def signup_person(
         record_consent(person=person, channel=channel, address=address, action=action, source=source,
                        source_detail=source_detail, text=consent_text, actor=actor)
 
-    # A new person has no addresses, numbers or memberships yet: no need to ask.
-    has_email, has_phone = (False, False) if created else (None, None)
+    reach_of_person = None if created else _reach_of(person)
+    mine_emails = {} if created else dict(person.emails.values_list("address", "status"))
+    mine_phones = {} if created else dict(person.phones.values_list("number", "sms_status"))
     for choice in emails:
-        existing = known_emails.get(choice.value)
-        if existing is None:
-            if has_email is None:
-                has_email = person.emails.exists()
-            EmailAddress.objects.create(person=person, address=choice.value, is_primary=not has_email)
-            has_email = True
-            consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
-        elif (existing.person_id == person.pk and choice.status and existing.status != _status_for(choice.status)
-              and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
-            consent("email", choice.value, choice.status)
+        if choice.value in mine_emails:
+            if choice.status and mine_emails[choice.value] != _status_for(choice.status):
+                consent("email", choice.value, choice.status)
+            continue
+        if reach_of_person is not None and reach_of_person.exclude(pk=person.pk).filter(
+                emails__address=choice.value).exists():
+            continue  # another of the group's records holds it: same contact, same person
+        _new_contact(EmailAddress, person=person, value=choice.value, is_primary=not mine_emails)
+        mine_emails[choice.value] = ""
+        consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
     for choice in phones:
-        existing_phone = known_phones.get(choice.value)
-        if existing_phone is None:
-            if has_phone is None:
-                has_phone = person.phones.exists()
-            PhoneNumber.objects.create(person=person, number=choice.value, kind=choice.kind,
-                                       is_primary=not has_phone)
-            has_phone = True
-            if choice.status:
+        if choice.value in mine_phones:
+            if choice.status and mine_phones[choice.value] != _status_for(choice.status):
                 consent("sms", choice.value, choice.status)
-        elif (existing_phone.person_id == person.pk and choice.status
-              and existing_phone.sms_status != _status_for(choice.status)
-              and (owned or choice.status == ConsentEvent.Action.OPT_OUT)):
+            continue
+        if reach_of_person is not None and reach_of_person.exclude(pk=person.pk).filter(
+                phones__number=choice.value).exists():
+            continue
+        _new_contact(PhoneNumber, person=person, value=choice.value, is_primary=not mine_phones, kind=choice.kind)
+        mine_phones[choice.value] = ""
+        if choice.status:
             consent("sms", choice.value, choice.status)
-        # A number that is someone else's stays theirs: same contact, same person.
-    if not chosen and (created or not Membership.objects.filter(person=person, group=group).exists()):
-        earlier = [] if created else list(Group.objects.filter(memberships__person=person))
-        Membership.objects.create(person=person, group=group)  # they signed up with this group
-        if not owned:
-            # The groups that already had this person hear that another group now sees them.
+    if not chosen:
+        held = Membership.objects.filter(person=person, group=group).first()
+        if held is None:
+            earlier = [] if created else list(Group.objects.filter(memberships__person=person))
+            Membership.objects.create(person=person, group=group, status=membership or default_standing(source))
+            # A group above that signs up one of its groups' people: those groups hear of it.
             for other in earlier:
                 audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=other,
-                             summary=f"Joined {group.name} by a signup there; {group.name} can now see this person")
+                             summary=f"Signed up with {group.name}, which holds {other.name}")
+        elif membership and actor is not None and held.status != membership:
+            held.status = membership
+            held.save(update_fields=["status"])
     # One audit entry names the whole signup, tags included, rather than one per tag. Tags are
     # the acting group's: added there, and removed only among what it may see (itself and below).
     added = list(add_tags)
     for name in added:
         add_tag(person=person, group=group, name=name)
-    removed = [name for name in (remove_tags if owned else ()) if _untag_named(person, group, name)]
+    removed = [name for name in (remove_tags if overwrite else ()) if _untag_named(person, group, name)]
     summary = f"Signed up through the {source}" + (f" ({source_detail})" if source_detail else "")
     if added or removed:
         summary += "; tags" + "".join(f" +{n}" for n in added) + "".join(f" -{n}" for n in removed)

@@ -153,6 +153,9 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "memberships": person.memberships.filter(group__in=groups).select_related("group"),
         **_tags_context(request, person, can_edit),
         "activity": activity,
+        # A council sees its locals' records of one human side by side; a local sees only its own.
+        "same_human": Person.objects.visible_to(request.user).same_human_as(person).prefetch_related(
+            Prefetch("memberships", Membership.objects.filter(group__in=groups).select_related("group"))),
         # Who they brought through their share links (turnout.actions), among people this staffer may see.
         "brought": person.referrals_made.filter(  # type: ignore[attr-defined]
             person__in=Person.objects.visible_to(request.user)).select_related("person").order_by("-created_at"),
@@ -214,9 +217,14 @@ def person_consent(request: HttpRequest, public_id: Any) -> HttpResponse:
     if not owned or action not in ConsentEvent.Action.values:
         messages.error(request, _("Choose one of this person's own addresses."))
         return redirect(person)
-    services.record_consent(person=person, channel=channel, address=address, action=action,  # type: ignore[arg-type]
-                            source=ConsentEvent.Source.STAFF, actor=request.user,  # type: ignore[arg-type]
-                            text=request.POST.get("note", "")[:500] or _("Recorded by staff."))
+    recorded = services.record_consent(
+        person=person, channel=channel, address=address, action=action,  # type: ignore[arg-type]
+        source=ConsentEvent.Source.STAFF, actor=request.user,  # type: ignore[arg-type]
+        text=request.POST.get("note", "")[:500] or _("Recorded by staff."))
+    if recorded is None:
+        messages.error(request, _("Not recorded: this person opted out, and only their own new opt-in (a form "
+                                  "they fill in, or START texted from the number) can restore it."))
+        return redirect(person)
     messages.success(request, _("Recorded."))
     return redirect(person)
 
@@ -324,6 +332,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         job = start_import(actor=request.user, group=form.cleaned_data["group"], upload=upload,  # type: ignore[arg-type]
                            original_name=upload.name, tag=form.cleaned_data["tag"],
+                           membership=form.cleaned_data["membership"],
                            sms_consent_text=form.cleaned_data["sms_consent_text"], request=request)
         return redirect(job)
     jobs = ImportJob.objects.filter(group__in=Group.objects.visible_to(request.user, Role.ORGANIZER)).select_related("group", "created_by")[:30]

@@ -53,7 +53,7 @@ phases.fuzzing.generation.max-examples = 4
 # The record helpers and PUT /people take the signup helper's `person`, whose every boundary
 # POST /people's coverage already walks; here each signs up or names a person a dozen ways.
 [[operations]]
-include-path-regex = "^/(events/[^/]+/attendances|forms/[^/]+/submissions|petitions/[^/]+/signatures|networks/[^/]+/members|people/[^/]+)$"
+include-path-regex = "^/(events/[^/]+/attendances|forms/[^/]+/submissions|petitions/[^/]+/signatures|networks/[^/]+/members|organizing_campaigns/[^/]+/workers|people/[^/]+)$"
 include-method-regex = "^(POST|PUT)$"
 phases.coverage.enabled = false
 phases.fuzzing.generation.max-examples = 12
@@ -117,7 +117,16 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     from turnout.events.models import Event, EventCampaign
     from turnout.messaging.models import Message
     from turnout.mobilization.models import Activation, Member, Network, Plan
-    from turnout.organizing.models import Assessment, Card, Employer, Unit, Worker, Workplace
+    from turnout.organizing.models import (
+        Assessment,
+        Card,
+        Employer,
+        Request,
+        Unit,
+        Volunteer,
+        Worker,
+        Workplace,
+    )
     from turnout.organizing.models import Campaign as OrganizingCampaign
 
     local = make_group("Local 8")
@@ -143,6 +152,9 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     workplace = Workplace.objects.create(group=local, employer=employer, name="Pike", postal_code="98101")
     organizing = OrganizingCampaign.objects.create(group=local, name="Bean Street Workers", union_name="Local 8")
     worker = Worker.objects.create(unit=Unit.objects.create(campaign=organizing, workplace=workplace), person=member)
+    # A volunteer who organizes and mentors: any triage the document allows may name them.
+    volunteer = Volunteer.objects.create(group=local, user=make_staff("volunteer@example.org", local, Role.HOST),
+                                         kind=Volunteer.Kind.BOTH)
     real: dict[str, Any] = {
         "organizer": organizer, "group": local,
         "person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
@@ -157,8 +169,12 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         "submission_id": Submission.objects.create(form=form, person=member).public_id,
         "signature_id": PetitionSignature.objects.create(petition=petition, person=member).public_id,
         "workplace_id": workplace.public_id, "organizing_campaign_id": organizing.public_id,
-        "worker_id": worker.public_id,
+        "worker_id": worker.public_id, "unit_id": worker.unit.public_id,
+        "request_id": Request.objects.create(group=local, person=member, employer_name="Bean Street Coffee",
+                                             postal_code="98101", industry="food", story="Hours cut").public_id,
         "assessment_id": Assessment.objects.create(worker=worker, score=2).public_id,
+        # The worker signed this card, so a DELETE of the worker answers 409 and they stay on the roster
+        # for every other operation.
         "card_id": Card.objects.create(unit=worker.unit, worker=worker, kind="paper", signed_name="M",
                                        signed_at=timezone.now(), text="x", employer_name="Bean").public_id,
     }
@@ -175,6 +191,8 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         "TargetLink": {"type": "object", "required": ["href"], "properties": {"href": {
             "type": "string", "enum": [f"{api}tags/{tagging.tag.public_id}", f"{api}lists/{saved.public_id}"]}}},
         "WorkplaceId": {"type": "string", "enum": [str(workplace.public_id)]},
+        "RosterWorkplaceId": {"type": "string", "enum": [str(workplace.public_id)]},
+        "VolunteerId": {"type": "string", "enum": [str(volunteer.public_id)]},
         "TimeZone": {"type": "string", "enum": ["America/Chicago", "Pacific/Honolulu", "UTC"]},
         # Properties of input schemas: references, and dates a schema cannot place in time.
         "network_id": {"type": "string", "enum": [str(network.public_id)]},

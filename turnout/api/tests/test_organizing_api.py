@@ -10,8 +10,20 @@ from django.utils import timezone
 from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
 from turnout.api.tests.base import ApiTestCase
+from turnout.core.models import AuditEntry
 from turnout.core.testing import make_person, make_staff
-from turnout.organizing.models import Assessment, Card, Unit, Worker
+from turnout.organizing.models import (
+    Assessment,
+    Campaign,
+    Card,
+    Employer,
+    Request,
+    Unit,
+    Volunteer,
+    Worker,
+    Workplace,
+)
+from turnout.people.models import Person
 
 
 class OrganizingApiTests(ApiTestCase):
@@ -89,3 +101,144 @@ class OrganizingApiTests(ApiTestCase):
         campaign.save()
         self.assertEqual(self.ok("get", "organizing_campaigns")["total_records"], 0)
         self.assertEqual(self.ok("get", "assessments", key=volunteer_key)["total_records"], 0)
+
+
+class RosterApiTests(ApiTestCase):
+    """Workers on a roster through the API: a person by reference or to sign up, placed by name."""
+
+    def setUp(self) -> None:
+        employer = Employer.objects.create(group=self.local, name="Bean")
+        self.pike = Workplace.objects.create(group=self.local, employer=employer, name="Pike", postal_code="98101")
+        self.fifth = Workplace.objects.create(group=self.local, employer=employer, name="Fifth", postal_code="98101")
+        self.campaign = Campaign.objects.create(group=self.local, name="Bean", union_name="Local 8")
+        self.unit = Unit.objects.create(campaign=self.campaign, workplace=self.pike)
+        self.path = f"organizing_campaigns/{self.campaign.public_id}/workers"
+
+    def test_a_person_is_rostered_placed_and_taken_off(self) -> None:
+        made = self.ok("POST", self.path, {"person_id": str(self.member.public_id), "department": "Floor",
+                                           "shift": "Night", "job_title": "Barista", "in_unit": True}, status=201)
+        self.assertEqual((made["given_name"], made["department"], made["shift"], made["job_title"]),
+                         ("Maria", "Floor", "Night", "Barista"))
+        self.assertEqual(sorted(self.pike.areas.values_list("kind", "name")),
+                         [("department", "Floor"), ("job", "Barista"), ("shift", "Night")])
+        again = self.ok("POST", self.path, {"email_address": "maria@example.org", "shift": "Day"}, status=200)
+        self.assertEqual((again["shift"], again["job_title"]), ("Day", "Barista"))
+        worker_id = made["identifiers"][0].split(":")[1]
+        changed = self.ok("PUT", f"organizing_workers/{worker_id}", {"in_unit": False, "department": None})
+        self.assertEqual((changed["in_unit"], changed["department"], changed["shift"]), (False, "", "Day"))
+        self.assertEqual(self.ok("DELETE", f"organizing_workers/{worker_id}")["notice"],
+                         "The worker was taken off the roster.")
+        self.assertFalse(Worker.objects.exists())
+        self.assertTrue(Person.objects.filter(pk=self.member.pk).exists())  # off the roster, not out of the union
+
+    def test_a_coworker_is_signed_up_in_the_campaigns_group(self) -> None:
+        Unit.objects.create(campaign=self.campaign, workplace=self.fifth)
+        body = {"person": {"given_name": "Ana", "email_addresses": [{"address": "ana@example.org"}],
+                           "phone_numbers": ["(206) 555-0177"]}}
+        response = self.api("POST", self.path, body)
+        self.assertEqual(response.status_code, 400)  # two units: which roster?
+        self.assertIn("workplace_id", response.json()["error"])
+        made = self.ok("POST", self.path, {**body, "workplace_id": str(self.fifth.public_id)}, status=201)
+        self.assertEqual(made["workplace"], "Fifth")
+        ana = Person.objects.get(emails__address="ana@example.org")
+        self.assertEqual(list(ana.memberships.values_list("group", flat=True)), [self.local.pk])
+        self.assertEqual(list(ana.phones.values_list("number", flat=True)), ["+12065550177"])
+
+    def test_a_worker_who_signed_a_card_stays_and_others_cannot_touch_the_roster(self) -> None:
+        worker = Worker.objects.create(unit=self.unit, person=self.member)
+        Card.objects.create(unit=self.unit, worker=worker, kind="paper", signed_name="Maria Lopez",
+                            signed_at=timezone.now(), text="x", employer_name="Bean")
+        response = self.api("DELETE", f"organizing_workers/{worker.public_id}")
+        self.assertEqual(response.status_code, 409)
+        self.assertIn("mark them out of the unit", response.json()["error"])
+        self.assertEqual(self.api("DELETE", f"organizing_workers/{worker.public_id}", key=self.outsider_key)
+                         .status_code, 404)
+        self.assertEqual(self.api("POST", self.path, {"person_id": str(self.member.public_id)},
+                                  key=self.outsider_key).status_code, 404)
+        self.assertEqual(self.api("POST", self.path, {"person_id": str(self.stranger.public_id)}).status_code, 400)
+        self.assertEqual(self.api("PUT", f"organizing_workers/{worker.public_id}", {"in_unit": False},
+                                  key=self.viewer_key).status_code, 404)  # a viewer runs no campaign
+        volunteer = make_staff("vol@example.org", self.local, Role.HOST)
+        self.unit.volunteers.add(volunteer)
+        _t, volunteer_key = create_api_token(actor=None, user=volunteer, group=self.local, name="vol")
+        self.assertEqual(self.api("PUT", f"organizing_workers/{worker.public_id}", {"in_unit": False},
+                                  key=volunteer_key).status_code, 403)
+        self.assertTrue(Worker.objects.get().eligible)
+
+
+class ThresholdApiTests(ApiTestCase):
+    def test_each_line_says_what_it_needs_and_how_many_to_go(self) -> None:
+        employer = Employer.objects.create(group=self.local, name="Bean")
+        campaign = Campaign.objects.create(group=self.local, name="Bean", union_name="Local 8", supermajority=70)
+        small = Unit.objects.create(campaign=campaign, workplace=Workplace.objects.create(
+            group=self.local, employer=employer, name="Small", postal_code="98101"))
+        big = Unit.objects.create(campaign=campaign, workplace=Workplace.objects.create(
+            group=self.local, employer=employer, name="Big", postal_code="98101"))
+        signed = timezone.now() - timedelta(days=3)
+        for n in range(3):
+            Worker.objects.create(unit=small, person=make_person(self.local), card_signed_at=signed if n < 2 else None)
+        for n in range(7):
+            Worker.objects.create(unit=big, person=make_person(self.local), card_signed_at=signed if n < 1 else None)
+        Worker.objects.create(unit=big, person=make_person(self.local), eligible=False, card_signed_at=signed)
+        lines = self.ok("GET", f"organizing_campaigns/{campaign.public_id}/thresholds")
+        self.assertEqual((lines["eligible"], lines["cards"]), (10, 3))
+        self.assertEqual([(line["line"], line["needed"], line["to_go"], line["reached"], line["units_reached"])
+                          for line in lines["lines"]],
+                         [("30%", 3, 0, True, 1), ("majority", 6, 3, False, 1), ("70%", 7, 4, False, 0)])
+        by_unit = {unit["name"]: unit["lines"] for unit in lines["units"]}
+        self.assertEqual([(line["needed"], line["to_go"]) for line in by_unit["Big"]], [(3, 2), (4, 3), (5, 4)])
+        unit = self.ok("GET", f"organizing_units/{small.public_id}")
+        self.assertEqual([(line["line"], line["reached"]) for line in unit["lines"]],
+                         [("30%", True), ("majority", True), ("70%", False)])
+        self.assertEqual(self.api("GET", f"organizing_units/{small.public_id}", key=self.outsider_key).status_code,
+                         404)
+        self.assertEqual(self.api("GET", f"organizing_campaigns/{campaign.public_id}/thresholds",
+                                  key=self.outsider_key).status_code, 404)
+
+
+class IntakeApiTests(ApiTestCase):
+    def setUp(self) -> None:
+        self.item = Request.objects.create(group=self.local, person=self.member, employer_name="Bean",
+                                           postal_code="98101", industry="food", story="They cut our hours.")
+
+    def test_organizers_read_the_story_others_do_not_and_every_reading_is_on_the_log(self) -> None:
+        listed = self.ok("GET", "organizing_requests")
+        self.assertEqual(listed["total_records"], 1)
+        self.assertNotIn("They cut our hours", str(listed))  # the story is read one request at a time
+        self.assertEqual(self.ok("GET", f"organizing_requests/{self.item.public_id}")["story"], "They cut our hours.")
+        volunteer_user = make_staff("vol@example.org", self.local, Role.HOST)
+        volunteer = Volunteer.objects.create(group=self.local, user=volunteer_user, kind=Volunteer.Kind.MENTOR)
+        self.item.mentor = volunteer
+        self.item.save()
+        _t, volunteer_key = create_api_token(actor=None, user=volunteer_user, group=self.local, name="vol")
+        seen = self.ok("GET", f"organizing_requests/{self.item.public_id}", key=volunteer_key)
+        self.assertNotIn("story", seen)
+        self.assertTrue(seen["has_story"])
+        self.assertEqual(self.api("PUT", f"organizing_requests/{self.item.public_id}", {"status": "contacted"},
+                                  key=volunteer_key).status_code, 403)
+        self.assertEqual(AuditEntry.objects.filter(action=AuditEntry.Action.VIEW,
+                                                   target_id=str(self.item.public_id)).count(), 2)
+        self.assertEqual(self.api("GET", f"organizing_requests/{self.item.public_id}", key=self.outsider_key)
+                         .status_code, 404)
+        self.assertEqual(self.ok("GET", "organizing_requests", key=self.outsider_key)["total_records"], 0)
+
+    def test_triage_assigns_volunteers_and_closes_with_a_reason(self) -> None:
+        organizer = Volunteer.objects.create(group=self.local, user=make_staff("o@example.org", self.local, Role.HOST),
+                                             kind=Volunteer.Kind.ORGANIZER, industries=["food"])
+        suggested = self.ok("GET", f"organizing_requests/{self.item.public_id}")["suggested_organizers"]
+        self.assertEqual([s["identifiers"][0] for s in suggested], [f"action_network:{organizer.public_id}"])
+        path = f"organizing_requests/{self.item.public_id}"
+        wrong = self.api("PUT", path, {"mentor_id": str(organizer.public_id)})
+        self.assertEqual(wrong.status_code, 400)
+        self.assertIn("not a mentor", wrong.json()["error"])
+        elsewhere = Volunteer.objects.create(group=self.other, user=self.outsider, kind=Volunteer.Kind.BOTH)
+        self.assertEqual(self.api("PUT", path, {"organizer_id": str(elsewhere.public_id)}).status_code, 400)
+        self.assertEqual(self.ok("PUT", path, {"organizer_id": str(organizer.public_id)})["organizer"]["name"],
+                         str(organizer))
+        refused = self.api("PUT", path, {"status": "closed"})
+        self.assertEqual((refused.status_code, refused.json()["error"]),
+                         (400, "Say why the request is closed: closed_reason."))
+        closed = self.ok("PUT", path, {"status": "closed", "closed_reason": "Shop closed down"})
+        self.assertEqual((closed["status"], closed["closed_reason"], closed["organizer"]["name"]),
+                         ("closed", "Shop closed down", str(organizer)))
+        self.assertEqual(self.ok("PUT", path, {"organizer_id": None})["organizer"], None)

@@ -259,12 +259,19 @@ class SignupTests(ApiTestCase):
                          ["maria.new@example.org", "maria@example.org"])
 
     def test_existing_subscription_changes_only_when_a_status_is_given(self) -> None:
-        EmailAddress.objects.filter(address="maria@example.org").update(status=Subscription.UNSUBSCRIBED)
+        """No status: unchanged. A status subscribes an address with no consent on record, but an
+        address the person unsubscribed stays unsubscribed: only their own opt-in restores it."""
         self.signup({"person": {"email_addresses": [{"address": "maria@example.org"}]}}, status=200)
-        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.UNSUBSCRIBED)
+        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.NO_CONSENT)
         self.signup({"person": {"email_addresses": [{"address": "maria@example.org", "status": "subscribed"}]}},
                     status=200)
         self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.SUBSCRIBED)
+        self.signup({"person": {"email_addresses": [{"address": "maria@example.org", "status": "unsubscribed"}]}},
+                    status=200)
+        data = self.signup({"person": {"email_addresses": [{"address": "maria@example.org", "status": "subscribed"}]}},
+                           status=200)
+        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.UNSUBSCRIBED)
+        self.assertEqual(data["email_addresses"][0]["status"], "unsubscribed")
 
     def test_texts_need_an_explicit_subscribed_status(self) -> None:
         """A phone alone is stored without consent; with status subscribed the opt-in is in the ledger."""
@@ -281,42 +288,87 @@ class SignupTests(ApiTestCase):
                     status=200)
         self.assertEqual(list(self.member.taggings.values_list("tag__name", flat=True)), ["b"])
 
-    def test_someone_in_another_group_joins_this_group_on_signup(self) -> None:
-        """Same contact, same person: a signup through this local adds a membership here."""
-        data = self.signup({"person": {"email_addresses": [{"address": "zelda@example.org"}]}}, status=200)
-        self.assertEqual(data["identifiers"][0], f"action_network:{self.stranger.public_id}")
-        self.assertEqual(set(self.stranger.memberships.values_list("group__name", flat=True)),
-                         {"Eastside Workers", "Local 8"})
-        # The worker center's admins see in their audit log that the local can now see this person.
-        notice = AuditEntry.objects.get(group=self.other, target_id=str(self.stranger.public_id))
-        self.assertIn("Joined Local 8", notice.summary)
+    def test_someone_known_only_to_another_group_is_a_new_person_here(self) -> None:
+        """Knowing an email opens nothing: the answer is 201, a new record of the local's, exactly as
+        for an address nobody has; the worker center's record is not joined, changed or audited."""
+        data = self.signup({"person": {"given_name": "Z", "email_addresses": [{"address": "zelda@example.org"}]}},
+                           status=201)
+        self.assertNotEqual(data["identifiers"][0], f"action_network:{self.stranger.public_id}")
+        self.assertNotIn("Quintero", json.dumps(data))
+        self.assertNotIn("60608", json.dumps(data))
+        self.assertEqual(list(self.stranger.memberships.values_list("group__name", flat=True)), ["Eastside Workers"])
+        self.assertFalse(AuditEntry.objects.filter(group=self.other, target_id=str(self.stranger.public_id)).exists())
+        mine = Person.objects.get(public_id=data["identifiers"][0].split(":")[1])
+        self.assertEqual(list(mine.memberships.values_list("group__name", "status")), [("Local 8", "supporter")])
+        # Asked again, the local's own record answers: 200.
+        again = self.signup({"person": {"email_addresses": [{"address": "zelda@example.org"}]}}, status=200)
+        self.assertEqual(again["identifiers"][0], data["identifiers"][0])
+
+    def test_people_show_members_and_supporters_apart_in_the_groups_the_token_sees(self) -> None:
+        """A record the worker center also holds shows only the local's membership to the local."""
+        from turnout.people.models import Membership
+
+        Membership.objects.create(person=self.member, group=self.other, status="supporter")
+        data = self.ok("GET", f"people/{self.member.public_id}")
+        self.assertEqual(data["memberships"], [{"group": "local-8", "group_name": "Local 8", "status": "member"}])
+        new = self.signup({"person": {"email_addresses": [{"address": "s@example.org"}]}}, status=201)
+        self.assertEqual([m["status"] for m in new["memberships"]], ["supporter"])
+        listed = self.ok("GET", "people")["_embedded"]["osdi:people"]
+        self.assertTrue(all("memberships" in person for person in listed))
+
+    def test_membership_status_says_what_a_new_person_is(self) -> None:
+        data = self.signup({"person": {"email_addresses": [{"address": "new@example.org"}],
+                                       "membership_status": "member"}}, status=201)
+        person = Person.objects.get(public_id=data["identifiers"][0].split(":")[1])
+        self.assertEqual(person.memberships.get().status, "member")
+        response = self.api("POST", "people", {"person": {"email_addresses": [{"address": "n2@example.org"}],
+                                                          "membership_status": "boss"}})
+        self.assertEqual(response.status_code, 400)
+
+    def test_putting_another_groups_address_on_my_person_reveals_nothing(self) -> None:
+        """The old oracle: PUT with an address held only by another group answers 200 and adds it here;
+        one on another of my group's people is refused, naming nothing I cannot see."""
+        response = self.api("PUT", f"people/{self.member.public_id}",
+                            {"email_addresses": [{"address": "zelda@example.org"}]})
+        self.assertEqual(response.status_code, 200, response.content[:300])
+        self.assertTrue(self.member.emails.filter(address="zelda@example.org").exists())
+        self.assertEqual(self.stranger.emails.get().address, "zelda@example.org")
+        neighbour = make_person(self.local, given_name="Nadia", email="nadia@example.org")
+        response = self.api("PUT", f"people/{self.member.public_id}",
+                            {"email_addresses": [{"address": "nadia@example.org"}]})
+        self.assertEqual(response.status_code, 409)
+        self.assertFalse(self.member.emails.filter(address="nadia@example.org").exists())
+        self.assertTrue(neighbour.emails.filter(address="nadia@example.org").exists())
 
     def test_a_signup_cannot_rewrite_another_groups_member(self) -> None:
-        """Another group's signup fills blanks and adds contacts, but renames, moves, re-subscribes and untags nothing."""
+        """Another group's signup with Maria's email makes that group's own record: Maria is not renamed,
+        moved, re-subscribed, untagged or joined. An opt-out from any group is honoured everywhere."""
         from turnout.people.services import add_tag, record_consent
 
         add_tag(person=self.member, group=self.local, name="local-steward")
         record_consent(person=self.member, channel="email", address="maria@example.org", action="opt_out",
                        source="form")
         Person.objects.filter(pk=self.member.pk).update(custom_fields={"shift": "night"})
-        self.ok("POST", "people", {"person": {
+        theirs = self.ok("POST", "people", {"person": {
             "given_name": "Hijacked", "family_name": "Other", "languages_spoken": ["es"],
             "email_addresses": [{"address": "maria@example.org", "status": "subscribed"}],
             "postal_addresses": [{"postal_code": "60608"}], "custom_fields": {"shift": "day", "east": "yes"}},
-            "remove_tags": ["local-steward"]}, key=self.outsider_key)
+            "remove_tags": ["local-steward"]}, key=self.outsider_key, status=201)
+        self.assertNotIn("98101", json.dumps(theirs))
         self.member.refresh_from_db()
         self.assertEqual((self.member.given_name, self.member.family_name, self.member.postal_code),
                          ("Maria", "Lopez", "98101"))
-        self.assertEqual(self.member.custom_fields, {"shift": "night", "east": "yes"})
-        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.UNSUBSCRIBED)
+        self.assertEqual(self.member.custom_fields, {"shift": "night"})
+        self.assertEqual(self.member.emails.get().status, Subscription.UNSUBSCRIBED)
         self.assertTrue(self.member.taggings.filter(tag__name="local-steward").exists())
+        self.assertEqual(list(self.member.memberships.values_list("group__name", flat=True)), ["Local 8"])
+        # Their new record of the address starts unsubscribed: the opt-out holds for every record.
+        self.assertEqual(theirs["email_addresses"][0]["status"], "unsubscribed")
         # An opt-out from any group is honoured everywhere.
-        self.ok("POST", "people", {"person": {"phone_numbers": [{"number": "+12065550123", "status": "unsubscribed"}]}},
-                key=self.outsider_key)
         PhoneNumber.objects.filter(number="+12065550123").update(sms_status=Subscription.SUBSCRIBED)
         self.ok("POST", "people", {"person": {"phone_numbers": [{"number": "+12065550123", "status": "unsubscribed"}]}},
-                key=self.outsider_key)
-        self.assertEqual(PhoneNumber.objects.get(number="+12065550123").sms_status, Subscription.UNSUBSCRIBED)
+                key=self.outsider_key, status=201)
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
 
     def test_bad_input_is_400_with_a_message_and_nothing_saved(self) -> None:
         before = Person.objects.count()
@@ -383,10 +435,11 @@ class UpdateTests(ApiTestCase):
         self.assertEqual(data["email_addresses"][0]["status"], "unsubscribed")
         self.assertTrue(ConsentEvent.objects.filter(person=self.member, action="opt_out", source="api").exists())
 
-    def test_put_refuses_an_email_that_is_someone_elses(self) -> None:
+    def test_put_refuses_an_email_on_another_of_the_groups_people(self) -> None:
         """And changes nothing else of the request either: all of it or none of it."""
+        neighbour = make_person(self.local, given_name="Nadia", email="nadia@example.org")
         response = self.api("PUT", f"people/{self.member.public_id}",
-                            {"given_name": "Changed", "email_addresses": [{"address": "zelda@example.org"}]})
+                            {"given_name": "Changed", "email_addresses": [{"address": "nadia@example.org"}]})
         self.assertEqual(response.status_code, 409)  # a well-formed request the person's state refuses
         self.member.refresh_from_db()
         self.assertEqual(self.member.given_name, "Maria")
@@ -395,7 +448,7 @@ class UpdateTests(ApiTestCase):
         self.assertEqual(response.status_code, 400)
         self.member.refresh_from_db()
         self.assertEqual(self.member.given_name, "Maria")
-        self.assertEqual(EmailAddress.objects.get(address="zelda@example.org").person, self.stranger)
+        self.assertEqual(EmailAddress.objects.get(address="nadia@example.org").person, neighbour)
 
     def test_put_with_a_json_body_that_is_not_an_object(self) -> None:
         response = self.api("PUT", f"people/{self.member.public_id}", raw=json.dumps("x").encode())

@@ -32,7 +32,7 @@ class CommandLineTests(SimpleTestCase):
             source = f"{tmp}/members.csv"
             with open(source, "w") as out:
                 out.write("email,first_name,phone,zip\nana@example.org,Ana,206-555-0101,98101\nnope,Bad,,\n")
-            imported = turnout("import_people", source, "--group", "local-8", "--tag", "cli", env=env)
+            imported = turnout("import_people", source, "--group", "local-8", "--membership", "member", "--tag", "cli", env=env)
             self.assertEqual(imported.returncode, 0, imported.stderr)
             self.assertIn("2 rows: 1 new people, 0 updated, 1 rejected.", imported.stdout)
             self.assertIn("row 3, email", imported.stderr)
@@ -43,5 +43,5 @@ class CommandLineTests(SimpleTestCase):
             self.assertIn("ana@example.org", exported.stdout)
             self.assertIn("(206) 555-0101", exported.stdout)
             self.assertIn("Exported 1 people.", exported.stderr)
-            missing = turnout("import_people", source, "--group", "nope", env=env)
+            missing = turnout("import_people", source, "--group", "nope", "--membership", "member", env=env)
             self.assertIn("No group with the short name 'nope'", missing.stderr)

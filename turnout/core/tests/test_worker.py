@@ -26,7 +26,7 @@ class WorkerProcessTests(TransactionTestCase):
         """Upload page -> queued job -> `turnout worker --burst` in another process -> people and a report."""
         self.client.force_login(self.organizer)
         response = self.client.post(reverse("people:imports"), {
-            "file": _upload("members.csv"), "group": self.group.pk, "tag": "spring",
+            "file": _upload("members.csv"), "group": self.group.pk, "tag": "spring", "membership": "member",
         })
         job = ImportJob.objects.get()
         self.assertRedirects(response, job.get_absolute_url())
@@ -46,7 +46,7 @@ class WorkerProcessTests(TransactionTestCase):
         """With REDIS_URL set, enqueue and worker both go through Redis (RQ)."""
         redis_url = "redis://127.0.0.1:6379/15"
         redis.Redis.from_url(redis_url).flushdb()
-        job = start_import(actor=self.organizer, group=self.group, upload=BytesIO(CSV), original_name="rq.csv")
+        job = start_import(actor=self.organizer, group=self.group, upload=BytesIO(CSV), original_name="rq.csv", membership="member")
         # start_import queued on the database backend; queue it again on Redis from another process.
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
         enqueue = turnout("shell", "-c", f"from turnout.people.tasks import run_import; print(run_import.enqueue(job_id={job.pk}).id)",
@@ -62,13 +62,13 @@ class WorkerProcessTests(TransactionTestCase):
 
 class ImportJobTests(TurnoutTestCase):
     def test_running_a_job_twice_imports_once(self) -> None:
-        job = start_import(actor=self.organizer, group=self.local, upload=BytesIO(CSV), original_name="twice.csv")
+        job = start_import(actor=self.organizer, group=self.local, upload=BytesIO(CSV), original_name="twice.csv", membership="member")
         run_import_job(job_id=job.pk)
         run_import_job(job_id=job.pk)
         self.assertEqual(Person.objects.filter(emails__address="ana@example.org").count(), 1)
 
     def test_a_job_whose_worker_died_starts_over_without_duplicates(self) -> None:
-        job = start_import(actor=self.organizer, group=self.local, upload=BytesIO(CSV), original_name="crash.csv")
+        job = start_import(actor=self.organizer, group=self.local, upload=BytesIO(CSV), original_name="crash.csv", membership="member")
         run_import_job(job_id=job.pk)
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, rows_created=1)
         job = run_import_job(job_id=job.pk)
@@ -78,13 +78,13 @@ class ImportJobTests(TurnoutTestCase):
     def test_an_empty_upload_is_refused_on_the_form_keeping_the_other_fields(self) -> None:
         self.login(self.organizer)
         response = self.client.post(reverse("people:imports"), {"file": _upload("empty.csv", b""), "group": self.local.pk,
-                                                                "tag": "keep-me"})
+                                                                "tag": "keep-me", "membership": "member"})
         self.assertContains(response, "The submitted file is empty.")
         self.assertContains(response, 'value="keep-me"')
         self.assertFalse(ImportJob.objects.exists())
 
     def test_a_file_without_contact_columns_fails_with_the_reason_on_the_page(self) -> None:
-        job = start_import(actor=self.organizer, group=self.local, upload=BytesIO(b"name\nAna\n"), original_name="x.csv")
+        job = start_import(actor=self.organizer, group=self.local, upload=BytesIO(b"name\nAna\n"), original_name="x.csv", membership="member")
         run_import_job(job_id=job.pk)
         self.login(self.organizer)
         self.assertContains(self.client.get(job.get_absolute_url()), "needs an email or a phone column")

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from turnout.core.testing import TurnoutTestCase
+from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.people.importer import Importer, ImportFileError, ImportResult
-from turnout.people.models import ConsentEvent, EmailAddress, Membership, Person, PhoneNumber
+from turnout.people.models import (
+    ConsentEvent,
+    EmailAddress,
+    Membership,
+    Person,
+    PhoneNumber,
+    Subscription,
+)
+from turnout.people.services import record_consent
 
 
 class ImportTests(TurnoutTestCase):
@@ -197,13 +206,27 @@ class ImportTests(TurnoutTestCase):
         self.assertEqual(result.created, 1)
         self.assertIn("header has 2 columns", result.errors[0].reason)
 
-    def test_a_phone_that_belongs_to_someone_else_is_not_moved(self) -> None:
-        """Email matches one person and phone another: the row is reported, neither changes."""
-        result = self.run_import("email,phone,first_name\nmaria@example.org,312-555-0199,Changed\n")
+    def test_a_phone_on_another_of_the_groups_records_is_not_moved(self) -> None:
+        """Email matches one of the group's people and phone another: the row is reported, neither changes."""
+        neighbour = make_person(self.local, given_name="Nadia", phone="+13125550111")
+        result = self.run_import("email,phone,first_name\nmaria@example.org,312-555-0111,Changed\n")
         self.assertEqual(result.failed, 1)
         self.member.refresh_from_db()
         self.assertEqual(self.member.given_name, "Maria")
-        self.assertEqual(PhoneNumber.objects.get(number="+13125550199").person, self.stranger)
+        self.assertEqual(PhoneNumber.objects.get(number="+13125550111").person, neighbour)
+
+    def test_another_groups_record_is_neither_matched_nor_changed(self) -> None:
+        """A phone known only to another group: the importing group's own record gains it, and the
+        other group's record keeps its name and number, unseen and unchanged."""
+        result = self.run_import("email,phone,first_name\nmaria@example.org,312-555-0199,Changed\n")
+        self.assertEqual((result.failed, result.updated), (0, 1))
+        self.member.refresh_from_db()
+        self.stranger.refresh_from_db()
+        self.assertEqual(self.member.given_name, "Changed")
+        self.assertEqual(self.stranger.given_name, "Zelda")
+        self.assertTrue(self.member.phones.filter(number="+13125550199").exists())
+        self.assertTrue(self.stranger.phones.filter(number="+13125550199").exists())
+        self.assertFalse(Membership.objects.filter(person=self.stranger, group=self.local).exists())
 
 
 class ParseInChildTests(TurnoutTestCase):
@@ -242,3 +265,48 @@ class ChunkingTests(TurnoutTestCase):
                 row(5, "d@x.org", "+12065550100"), row(6, "a@x.org"), row(7, "e@x.org")]
         chunks = [[r.number for r in chunk] for chunk in chunked(iter(rows), size=3)]
         self.assertEqual(chunks, [[1, 2, 4], [3, 5, 7], [6]])
+
+
+class ImportConsentTests(TurnoutTestCase):
+    """An import is a door like any other: the signup rule decides what it may do."""
+
+    def run_import(self, content: str, **options: Any) -> ImportResult:
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
+            handle.write(content)
+        path = Path(handle.name)
+        self.addCleanup(path.unlink)
+        return Importer(group=self.local, actor=self.organizer, source_name="t.csv", **options).run(path)
+
+    def test_an_import_never_turns_texts_back_on_after_stop(self) -> None:
+        """Maria texted STOP: a file saying she opted in records nothing, keeps her stopped, and
+        the result counts the row so the page can say why."""
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_out",
+                       source=ConsentEvent.Source.KEYWORD, source_detail="STOP")
+        result = self.run_import("email,phone,sms_opt_in\nmaria@example.org,206-555-0123,yes\n")
+        self.assertEqual((result.updated, result.consent_kept_withdrawn), (1, 1))
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+        self.assertFalse(ConsentEvent.objects.filter(person=self.member, action="opt_in").exists())
+
+    def test_a_new_record_of_a_stopped_number_starts_stopped_even_on_postgresql_fast_path(self) -> None:
+        """The number is stopped on the worker center's record; the local imports a new person
+        with it and a yes: the new record starts stopped and no opt-in is recorded."""
+        PhoneNumber.objects.create(person=self.stranger, number="+12065550177", sms_status=Subscription.SUBSCRIBED)
+        record_consent(person=self.stranger, channel="sms", address="+12065550177", action="opt_out",
+                       source=ConsentEvent.Source.KEYWORD)
+        result = self.run_import("first_name,phone,sms_opt_in\nNew,206-555-0177,yes\n")
+        self.assertEqual((result.created, result.consent_kept_withdrawn), (1, 1))
+        mine = Person.objects.in_group(self.local).get(phones__number="+12065550177")
+        self.assertEqual(mine.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+        self.assertFalse(ConsentEvent.objects.filter(person=mine).exists())
+
+    def test_an_opt_out_in_the_file_holds_for_every_record_of_the_number(self) -> None:
+        PhoneNumber.objects.create(person=self.stranger, number="+12065550123", sms_status=Subscription.SUBSCRIBED)
+        self.run_import("email,phone,sms_opt_in\nmaria@example.org,206-555-0123,no\n")
+        self.assertEqual(self.stranger.phones.get(number="+12065550123").sms_status, Subscription.UNSUBSCRIBED)
+        self.assertTrue(ConsentEvent.objects.filter(person=self.stranger, action="opt_out", source="import").exists())
+
+    def test_the_import_says_whether_its_people_are_members_or_supporters(self) -> None:
+        self.run_import("email,first_name,membership_status\na@example.org,A,\nb@example.org,B,member\n",
+                        membership="supporter")
+        status = dict(Membership.objects.filter(group=self.local).values_list("person__given_name", "status"))
+        self.assertEqual((status["A"], status["B"]), ("supporter", "member"))

@@ -172,17 +172,24 @@ class PersonPageTests(TurnoutTestCase):
         self.assertEqual(rosa.emails.get().status, "none")
         self.assertEqual(sorted(Tag.objects.values_list("name", flat=True)), ["new", "rally"])
 
-    def test_adding_an_email_is_audited_and_someone_elses_is_refused(self) -> None:
+    def test_adding_an_email_is_audited_and_one_on_another_of_the_groups_records_is_refused(self) -> None:
         self.login(self.organizer)
         url = reverse("people:contact", args=[self.member.public_id, "email"])
         self.client.post(url, {"email": "Maria.Work@Example.org", "consent": "on"}, REMOTE_ADDR="203.0.113.5")
         self.assertEqual(self.member.emails.get(address="maria.work@example.org").status, "subscribed")
         entry = AuditEntry.objects.get(summary="Added an email address")
         self.assertEqual((entry.actor, entry.ip_address), (self.organizer, "203.0.113.5"))
+        make_person(self.local, given_name="Nadia", email="nadia@example.org")
+        response = self.client.post(url, {"email": "nadia@example.org"}, follow=True)
+        self.assertContains(response, "That belongs to Nadia")
+        self.assertFalse(self.member.emails.filter(address="nadia@example.org").exists())
+        # Known only to another group: added here, with nothing said of the other record.
         response = self.client.post(url, {"email": "zelda@example.org"}, follow=True)
-        self.assertContains(response, "already on file for someone else")
+        self.assertNotContains(response, "someone else")
+        self.assertTrue(self.member.emails.filter(address="zelda@example.org").exists())
+        self.assertEqual(self.stranger.emails.get().address, "zelda@example.org")
         self.assertNotContains(response, "Zelda")  # she is in a group this organizer cannot see
-        self.assertEqual(self.member.emails.count(), 2)
+        self.assertEqual(self.member.emails.count(), 3)
 
     def test_tagging_from_the_page_is_audited_once(self) -> None:
         self.login(self.organizer)

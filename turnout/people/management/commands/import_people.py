@@ -19,6 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--group", required=True, help="The group's short name (slug).")
+        parser.add_argument("--membership", required=True, choices=["member", "supporter"],
+                            help="What the people in the file are to the group (a status column, where filled "
+                                 "in, says it row by row).")
         parser.add_argument("--tag", default="", help="Tag everyone in the file.")
         parser.add_argument("--sms-consent-text", default="",
                             help="The words everyone in the file agreed to for text messages, if they all did.")
@@ -36,7 +39,7 @@ class Command(BaseCommand):
             if options["verbosity"] > 1:
                 self.stderr.write(f"  {position:,} bytes, {result.rows_seen:,} rows")
 
-        importer = Importer(group=group, tag=options["tag"], sms_consent_text=options["sms_consent_text"],
+        importer = Importer(group=group, tag=options["tag"], membership=options["membership"], sms_consent_text=options["sms_consent_text"],
                             source_name=path.name, progress=progress)
         try:
             result = importer.run(path)
@@ -46,6 +49,9 @@ class Command(BaseCommand):
                      summary=f"Imported {path.name}: {result.created} new, {result.updated} updated, {result.failed} rejected")
         self.stdout.write(f"{result.rows_seen:,} rows: {result.created:,} new people, {result.updated:,} updated, "
                           f"{result.failed:,} rejected.")
+        if result.consent_kept_withdrawn:
+            self.stdout.write(f"{result.consent_kept_withdrawn:,} opt-ins were not recorded: those people had "
+                              "opted out, and only their own new opt-in restores that.")
         if result.errors:
             report = Path(options["errors"] or f"{path}.errors.csv")
             write_error_report(result.errors, report)

@@ -1,0 +1,51 @@
+"""The public sign-up: what a person types on any public page (an RSVP, a form, a petition, a
+pledge, a network join, a request to organize, a union card, a host's walk-in) and how it becomes
+a record of the page's group, through the one rule every door calls (`services.signup_person`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from turnout.accounts.models import Group
+from turnout.people.contact import normalize_email, normalize_phone
+from turnout.people.models import ConsentEvent, Membership, Person
+from turnout.people.services import ContactChoice, record_consent, signup_person
+
+
+@dataclass
+class PublicSignup:
+    """What a person gave on a public page, as typed (contacts already normalized)."""
+
+    given_name: str
+    family_name: str = ""
+    email: str = ""
+    phone: str = ""
+    sms_consent_text: str = ""  # the exact text of the box they ticked; empty: no consent to texts
+    postal_code: str = ""
+    language: str = "en"
+    answers: dict[str, Any] | None = None  # the page's own questions, by label
+    source: str = "form"  # the page's kind ("form", "petition", …); "host": a host typed it at the door
+
+
+def sign_up(group: Group, signup: PublicSignup, email: str, phone: str, detail: str) -> Person:
+    """The person a public page names, found among the group's own records or added to it, as a
+    supporter; text consent recorded with the exact words they agreed to. A host's walk-in is the
+    host's word, not the person's own act: it cannot restore a consent they withdrew."""
+    source = ConsentEvent.Source.STAFF if signup.source == "host" else ConsentEvent.Source.FORM
+    fields = {"given_name": signup.given_name, "family_name": signup.family_name,
+              "postal_code": signup.postal_code, "language": signup.language}
+    person, _created = signup_person(
+        actor=None, group=group, fields=fields,
+        emails=[ContactChoice(email)] if email else [],
+        phones=[ContactChoice(phone, kind="mobile")] if phone else [],
+        source=source, source_detail=detail[:200], membership=Membership.Status.SUPPORTER)
+    if phone and signup.sms_consent_text:
+        record_consent(person=person, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
+                       source=source, source_detail=detail[:200], text=signup.sms_consent_text)
+    return person
+
+
+def contacts(email: str, phone: str) -> tuple[str, str]:
+    """The email and mobile number as stored ("" for none); InvalidContact says what is wrong."""
+    return (normalize_email(email) if email else "", normalize_phone(phone)[0] if phone else "")

@@ -1,0 +1,135 @@
+"""Groups are blind to each other: each group's own records, opt-outs that hold everywhere, members
+counted apart from supporters."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps as django_apps
+from django.db import connection
+from django.urls import reverse
+
+from turnout.accounts.models import Role
+from turnout.core import audit
+from turnout.core.models import AuditEntry
+from turnout.core.testing import TurnoutTestCase, make_person, make_staff
+from turnout.people.models import (
+    ConsentEvent,
+    EmailAddress,
+    Membership,
+    Person,
+    PhoneNumber,
+    Subscription,
+)
+from turnout.people.services import ContactChoice, record_consent, signup_person
+from turnout.people.signup import PublicSignup, sign_up
+
+
+class SeparateRecordsTests(TurnoutTestCase):
+    def test_a_public_form_makes_a_supporter_and_a_second_group_its_own_record(self) -> None:
+        """The same worker signs the local's page and the worker center's: two records, one per
+        group, each a supporter; neither group's people list shows the other's record."""
+        form = PublicSignup(given_name="Ana", email="ana@example.org", phone="+12065550150")
+        mine = sign_up(self.local, form, "ana@example.org", "+12065550150", "Petition")
+        theirs = sign_up(self.other, form, "ana@example.org", "+12065550150", "Petition")
+        self.assertNotEqual(mine.pk, theirs.pk)
+        self.assertEqual(list(mine.memberships.values_list("group", "status")), [(self.local.pk, "supporter")])
+        self.assertEqual(list(theirs.memberships.values_list("group", "status")), [(self.other.pk, "supporter")])
+        self.assertEqual(list(Person.objects.visible_to(self.organizer).filter(emails__address="ana@example.org")),
+                         [mine])
+        self.assertEqual(list(Person.objects.visible_to(self.outsider).filter(emails__address="ana@example.org")),
+                         [theirs])
+
+    def test_a_signup_by_another_group_never_renames_or_joins_my_record(self) -> None:
+        """The other group's staff sign up Maria's email with a new name: Maria's record is unchanged
+        and the local sees no new membership or audit entry naming the other group."""
+        outsider_record, created = signup_person(
+            actor=self.outsider, group=self.other, fields={"given_name": "Renamed", "address_line1": "1 Main St"},
+            emails=[ContactChoice("maria@example.org")], source=ConsentEvent.Source.API)
+        self.assertTrue(created)
+        self.member.refresh_from_db()
+        self.assertEqual((self.member.given_name, self.member.address_line1), ("Maria", ""))
+        self.assertFalse(Membership.objects.filter(person=self.member, group=self.other).exists())
+        self.assertFalse(AuditEntry.objects.filter(target_id=str(self.member.public_id),
+                                                   summary__contains=self.other.name).exists())
+        self.assertEqual(outsider_record.given_name, "Renamed")
+
+    def test_one_stop_stops_every_record_and_a_staffer_cannot_undo_it(self) -> None:
+        """STOP on the worker center's record stops the local's record of the number too (with a
+        ledger entry there); a staffer's opt-in is refused, the person's own form is not."""
+        PhoneNumber.objects.create(person=self.stranger, number="+12065550123", sms_status=Subscription.SUBSCRIBED)
+        PhoneNumber.objects.filter(person=self.member).update(sms_status=Subscription.SUBSCRIBED)
+        record_consent(person=self.stranger, channel="sms", address="+12065550123", action="opt_out",
+                       source=ConsentEvent.Source.KEYWORD, source_detail="STOP")
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+        self.assertTrue(ConsentEvent.objects.filter(person=self.member, action="opt_out").exists())
+        refused = record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in",
+                                 source=ConsentEvent.Source.STAFF, text="They said yes on the phone")
+        self.assertIsNone(refused)
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in",
+                       source=ConsentEvent.Source.FORM, text="Text me")
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.SUBSCRIBED)
+        self.assertEqual(self.stranger.phones.get(number="+12065550123").sms_status, Subscription.UNSUBSCRIBED)
+
+    def test_the_console_refuses_a_staff_opt_in_after_an_opt_out_with_the_reason(self) -> None:
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_out",
+                       source=ConsentEvent.Source.KEYWORD)
+        self.login(self.organizer)
+        response = self.client.post(reverse("people:consent", args=[self.member.public_id]),
+                                    {"channel": "sms", "address": "+12065550123", "action": "opt_in"}, follow=True)
+        self.assertContains(response, "only their own new opt-in")
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+
+    def test_a_new_record_of_an_opted_out_address_starts_opted_out(self) -> None:
+        """An address unsubscribed on the worker center's record: the local's import of it makes a
+        record that starts unsubscribed (an opt-out holds for every record)."""
+        record_consent(person=self.stranger, channel="email", address="zelda@example.org", action="opt_out",
+                       source=ConsentEvent.Source.FORM)
+        person, created = signup_person(actor=self.organizer, group=self.local, fields={"given_name": "Z"},
+                                        emails=[ContactChoice("zelda@example.org")], source=ConsentEvent.Source.API)
+        self.assertTrue(created)
+        self.assertEqual(person.emails.get().status, Subscription.UNSUBSCRIBED)
+
+
+class CouncilViewTests(TurnoutTestCase):
+    def test_a_council_sees_two_records_of_one_human_and_a_local_sees_only_its_own(self) -> None:
+        sister = make_person(self.council, given_name="Maria", family_name="L.", email="maria@example.org")
+        self.login(self.admin)  # council admin
+        page = self.client.get(self.member.get_absolute_url())
+        self.assertContains(page, "Other records of this person")
+        self.assertContains(page, sister.get_absolute_url())
+        self.login(self.organizer)  # the local's organizer
+        page = self.client.get(self.member.get_absolute_url())
+        self.assertNotContains(page, "Other records of this person")
+        self.assertNotContains(page, str(sister.public_id))
+
+    def test_the_dashboard_counts_members_and_supporters_apart(self) -> None:
+        sign_up(self.local, PublicSignup(given_name="Ana", email="ana@example.org"), "ana@example.org", "", "Form")
+        self.login(self.organizer)
+        page = self.client.get("/")
+        self.assertContains(page, "1 member")
+        self.assertContains(page, "1 supporter")
+
+
+class MigrationTests(TurnoutTestCase):
+    def test_only_public_signups_become_supporters(self) -> None:
+        """The relabelling migration: a membership whose first audit entry in its group is a public
+        sign-up becomes a supporter; one with a member number, or added by staff, stays a member."""
+        relabel = importlib.import_module("turnout.people.migrations.0009_supporters").relabel
+        from_form = make_person(self.local, given_name="Form")
+        with_number = make_person(self.local, given_name="Numbered")
+        by_staff = make_person(self.local, given_name="Staff")
+        Membership.objects.filter(person=with_number).update(member_number="A-1")
+        for person in (from_form, with_number):
+            audit.record(actor=None, action=AuditEntry.Action.CREATE, target=person, group=self.local,
+                         summary="Signed up through the form (Petition: Fix the heat)")
+        audit.record(actor=make_staff("s@example.org", self.local, Role.ORGANIZER), target=by_staff,
+                     action=AuditEntry.Action.CREATE, group=self.local, summary="Added to Local 8")
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=by_staff, group=self.local,
+                     summary="Signed up through the form (RSVP)")
+        relabel(django_apps, connection.schema_editor())
+        status = dict(Membership.objects.filter(group=self.local).values_list("person__given_name", "status"))
+        self.assertEqual((status["Form"], status["Numbered"], status["Staff"], status["Maria"]),
+                         ("supporter", "member", "member", "member"))
+        self.assertEqual(EmailAddress.objects.filter(address="maria@example.org").count(), 1)
