@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "turnout.mobilization",
     "turnout.actions",
     "turnout.organizing",
+    "turnout.site",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "site:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = env_int("TURNOUT_LOGIN_FAILURE_LIMIT", 5)

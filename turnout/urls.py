@@ -9,13 +9,14 @@ from turnout.messaging import hooks
 from turnout.messaging import views as messaging_views
 from turnout.mobilization import public as mobilization_public
 from turnout.organizing import public as organizing_public
+from turnout.site import views as site_views
 
-core_patterns = [
-    path("", core_views.dashboard, name="dashboard"),
+site_patterns = [
+    path("", site_views.dashboard, name="dashboard"),
 ]
 
 urlpatterns = [
-    path("", include((core_patterns, "core"))),
+    path("", include((site_patterns, "site"))),
     path("health", core_views.health, name="health"),
     # Providers' delivery reports and replies: hundreds a second after a mass text.
     path("hooks/", include("turnout.messaging.hook_urls")),

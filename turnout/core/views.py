@@ -1,24 +1,5 @@
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from turnout.accounts.models import Group
-from turnout.people.models import ImportJob, Membership, Person
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    groups = Group.objects.visible_to(request.user).annotate(
-        members=Count("memberships", filter=Q(memberships__status=Membership.Status.MEMBER)),
-        people=Count("memberships"),
-    ).order_by("path")
-    return render(request, "core/dashboard.html", {
-        "groups": groups,
-        "people_count": Person.objects.visible_to(request.user).count(),
-        "imports": ImportJob.objects.filter(group__in=Group.objects.visible_to(request.user)).select_related("group")[:5],
-    })
+from django.http import HttpRequest, JsonResponse
 
 
 def health(request: HttpRequest) -> JsonResponse:

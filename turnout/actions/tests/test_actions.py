@@ -30,11 +30,11 @@ from turnout.actions.models import (
     WorkingGroupMember,
 )
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_staff
 from turnout.events.models import Event
 from turnout.events.services import save_event
 from turnout.mobilization.models import Network, Pledge, Signature
 from turnout.people.models import ConsentEvent, Person
+from turnout.site.testing import TurnoutTestCase, make_staff
 
 
 @override_settings(SMS_BACKEND="memory")

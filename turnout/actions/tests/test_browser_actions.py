@@ -23,9 +23,9 @@ from turnout.actions.models import (
     Resolution,
     Submission,
 )
-from turnout.core.testing import make_group, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 from turnout.people.models import Person
+from turnout.site.testing import make_group, make_staff
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

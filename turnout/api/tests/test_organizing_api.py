@@ -10,8 +10,8 @@ from django.utils import timezone
 from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
 from turnout.api.tests.base import ApiTestCase
-from turnout.core.testing import make_person, make_staff
 from turnout.organizing.models import Assessment, Card, Unit, Worker
+from turnout.site.testing import make_person, make_staff
 
 
 class OrganizingApiTests(ApiTestCase):

@@ -8,9 +8,9 @@ from pathlib import Path
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from turnout.core.testing import TurnoutTestCase
 from turnout.people.importer import Importer, ImportFileError, ImportResult
 from turnout.people.models import ConsentEvent, EmailAddress, Membership, Person, PhoneNumber
+from turnout.site.testing import TurnoutTestCase
 
 
 class ImportTests(TurnoutTestCase):
@@ -171,7 +171,7 @@ class ImportTests(TurnoutTestCase):
         self.assertIn("an operator", events[0].consent_text)
 
     def test_re_importing_statuses_for_many_people_takes_a_few_queries_not_one_per_row(self) -> None:
-        from turnout.core.testing import make_person
+        from turnout.site.testing import make_person
 
         for n in range(30):
             make_person(self.local, email=f"bulk{n}@example.org")
