@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "turnout.core.context_processors.turnout",
+                "turnout.accounts.context_processors.roles",
             ],
         },
     }
