@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 from turnout.events.models import EventCampaign
 from turnout.mobilization.models import Pledge
@@ -83,6 +83,8 @@ class Form(BaseModel):
     is_open = models.BooleanField(_("taking submissions"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -150,6 +152,8 @@ class Petition(BaseModel):
     is_open = models.BooleanField(_("taking signatures"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -194,6 +198,8 @@ class Resolution(BaseModel):
     document = models.FileField(_("document"), upload_to="resolutions/", blank=True)
     is_open = models.BooleanField(_("taking endorsements"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -261,6 +267,8 @@ class WorkingGroup(BaseModel):
                                     related_name="coordinated_working_groups", verbose_name=_("coordinator"))
     is_open = models.BooleanField(_("taking sign-ups"), default=True)
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -286,11 +294,11 @@ class WorkingGroupMember(models.Model):
         return f"{self.person} in {self.working_group}"
 
 
-class HubQuerySet(models.QuerySet["Hub"]):
+class HubQuerySet(GroupOwnedQuerySet["Hub"]):
     def shown_to(self, user: Any) -> HubQuerySet:
         """Published resource centers, and unpublished ones only to the staff of their own group
         and the groups above it (the tenancy rule): a draft is no other group's business."""
-        return self.filter(models.Q(is_published=True) | models.Q(group__in=Group.objects.visible_to(user)))
+        return self.filter(is_published=True) | self.visible_to(user)
 
 
 class Hub(BaseModel):
