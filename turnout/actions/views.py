@@ -94,15 +94,15 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     groups = _groups(user)
     return render(request, "actions/home.html", {
-        "forms": Form.objects.filter(group__in=groups).annotate(n=Count("submissions")).select_related("group"),
-        "petitions": Petition.objects.filter(group__in=groups).annotate(n=Count("signatures")).select_related("group"),
-        "pledges": Pledge.objects.filter(group__in=groups).annotate(n=Count("signatures")).select_related("group"),
-        "resolutions": Resolution.objects.filter(group__in=groups).annotate(
+        "forms": Form.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("submissions")).select_related("group"),
+        "petitions": Petition.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("signatures")).select_related("group"),
+        "pledges": Pledge.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("signatures")).select_related("group"),
+        "resolutions": Resolution.objects.visible_to(user, Role.ORGANIZER).annotate(
             approved=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.APPROVED)),
             pending=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.PENDING))),
         "working_groups": WorkingGroup.objects.filter(Q(group__in=groups) | Q(coordinator=user)).annotate(
             n=Count("members")).select_related("group", "coordinator"),
-        "hubs": Hub.objects.filter(group__in=groups).select_related("group"),
+        "hubs": Hub.objects.visible_to(user, Role.ORGANIZER).select_related("group"),
         "can_build": groups.exists()})
 
 

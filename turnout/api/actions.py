@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 
-from turnout.accounts.models import Group, Role
+from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
 from turnout.api import inputs, odata
@@ -54,7 +54,7 @@ def _signer(call: Call) -> Person:
 
 
 def _forms(call: Call) -> QuerySet[Form]:
-    return (Form.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    return (Form.objects.visible_to(call.user).select_related("group")
             .annotate(total=Count("submissions")))
 
 
@@ -161,7 +161,7 @@ def person_submissions(call: Call, person_id: str) -> dict[str, Any]:
     from turnout.api.views import _person
 
     person = _person(call, person_id)
-    found = _submissions(call).filter(person=person, form__group__in=Group.objects.visible_to(call.user))
+    found = _submissions(call).filter(person=person, form__in=Form.objects.visible_to(call.user))
     return collection(call, queryset=found, key="osdi:submissions", path=f"people/{person.public_id}/submissions",
                       serialize=lambda s: serialize_submission(s, call.base), filters=FILTERS)
 
@@ -170,7 +170,7 @@ def person_submissions(call: Call, person_id: str) -> dict[str, Any]:
 
 
 def _petitions(call: Call) -> QuerySet[Petition]:
-    return (Petition.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    return (Petition.objects.visible_to(call.user).select_related("group")
             .annotate(total=Count("signatures")))
 
 
@@ -283,6 +283,6 @@ def person_signatures(call: Call, person_id: str) -> dict[str, Any]:
     from turnout.api.views import _person
 
     person = _person(call, person_id)
-    found = _signatures(call).filter(person=person, petition__group__in=Group.objects.visible_to(call.user))
+    found = _signatures(call).filter(person=person, petition__in=Petition.objects.visible_to(call.user))
     return collection(call, queryset=found, key="osdi:signatures", path=f"people/{person.public_id}/signatures",
                       serialize=lambda s: serialize_signature(s, call.base), filters=FILTERS)
