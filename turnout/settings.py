@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "turnout.people",
     "turnout.api",
     "turnout.messaging",
+    "turnout.sharing",
     "turnout.events",
     "turnout.mobilization",
     "turnout.actions",

@@ -1,6 +1,6 @@
 """Staff pages: build forms, petitions, resolutions, working groups and resource centers; see
 submissions (and export them, audited), signatures, endorsements to approve, who joined, and who
-brought whom."""
+brought whom (turnout.sharing)."""
 
 from __future__ import annotations
 
@@ -32,15 +32,17 @@ from turnout.actions.models import (
     Form,
     Hub,
     Petition,
-    Referral,
     Resolution,
     WorkingGroup,
 )
 from turnout.core import audit
+from turnout.core.console import create_record, saved
 from turnout.core.exports import csv_lines
 from turnout.core.models import AuditEntry
 from turnout.mobilization.models import Pledge
 from turnout.people.models import PhoneNumber
+from turnout.sharing.console import leaders, publishing
+from turnout.sharing.models import Referral
 
 
 def _user(request: HttpRequest) -> User:
@@ -54,38 +56,6 @@ def _groups(user: User) -> QuerySet[Group]:
 def _mine(model: Any, request: HttpRequest, public_id: Any) -> Any:
     return get_object_or_404(model.objects.filter(group__in=_groups(_user(request))).select_related("group"),
                              public_id=public_id)
-
-
-def publishing(request: HttpRequest, record: Any, embeddable: bool = False) -> dict[str, Any]:
-    """The public link, its QR code and (for embeddable actions) the snippet for another site."""
-    public = request.build_absolute_uri(record.public_url())
-    context = {"public_link": public, "public_path": record.public_url()}
-    if embeddable:
-        embed = public + "embed/"
-        script = request.build_absolute_uri("/static/actions/embed.js")
-        context["embed_iframe"] = (f'<iframe src="{embed}" title="{record}" style="width:100%;border:0;'
-                                   f'min-height:640px" loading="lazy"></iframe>')
-        context["embed_script"] = (f'<div data-turnout-embed="{embed}" data-title="{record}"></div>\n'
-                                   f'<script src="{script}" async></script>')
-    return context
-
-
-def leaders(kind: str, action_id: int) -> dict[str, Any]:
-    return {"leaders": services.leaderboard(kind, action_id),
-            "credited": Referral.objects.filter(kind=kind, action_id=action_id).count()}
-
-
-def saved(request: HttpRequest, record: Any, *forms: Any, summary: str) -> HttpResponse | None:
-    """A staff edit: when every form is valid, each is saved, the change goes on record and the
-    page shows "Saved."; None when it is not a POST or a form has errors (shown again as typed)."""
-    if request.method != "POST" or not all([form.is_valid() for form in forms]):
-        return None
-    for form in forms:
-        form.save()
-    audit.record(actor=_user(request), action=AuditEntry.Action.CHANGE, target=record, group=record.group,
-                 summary=summary, request=request)
-    flash.success(request, _("Saved."))
-    return redirect(record.get_absolute_url())
 
 
 @login_required
@@ -104,21 +74,6 @@ def home(request: HttpRequest) -> HttpResponse:
             n=Count("members")).select_related("group", "coordinator"),
         "hubs": Hub.objects.visible_to(user, Role.ORGANIZER).select_related("group"),
         "can_build": groups.exists()})
-
-
-def create_record(request: HttpRequest, form: Any, *, summary: str, title: str) -> HttpResponse:
-    """A new network, pledge, plan, form, petition, resolution, working group or resource center from
-    its form: saved with its creator, on record, then shown."""
-    if request.method == "POST" and form.is_valid():
-        record = form.save(commit=False)
-        if hasattr(record, "created_by_id"):
-            record.created_by = _user(request)
-        record.save()
-        form.save_m2m()
-        audit.record(actor=_user(request), action=AuditEntry.Action.CREATE, target=record, summary=summary,
-                     group=record.group, request=request)
-        return redirect(record.get_absolute_url())
-    return render(request, "mobilization/form.html", {"form": form, "title": title})
 
 
 # --- forms ----------------------------------------------------------------------------------------

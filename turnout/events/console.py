@@ -28,6 +28,7 @@ from turnout.events.forms import (
     SiteForm,
 )
 from turnout.events.models import Event, EventCampaign, Question, Rsvp, Shift
+from turnout.sharing.console import leaders, publishing
 
 
 def _events(user: User) -> QuerySet[Event]:
@@ -139,7 +140,6 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     rsvps = event.rsvps.select_related("person", "shift").order_by("status", "created_at")
     audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=event,  # type: ignore[arg-type]
                  summary="Viewed the event's roster", group=event.group)
-    from turnout.actions.views import leaders, publishing
 
     return render(request, "events/detail.html", {
         **publishing(request, event, embeddable=True), **leaders("event", event.pk),

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
-from turnout.actions.models import Referral
-from turnout.actions.views import create_record, leaders, publishing, saved
 from turnout.core import audit
+from turnout.core.console import create_record, saved
 from turnout.core.models import AuditEntry
 from turnout.messaging import segments
 from turnout.mobilization import services
@@ -46,6 +45,8 @@ from turnout.mobilization.models import (
     Response,
 )
 from turnout.people.models import Person, Tag
+from turnout.sharing.console import leaders, publishing
+from turnout.sharing.models import Referral
 
 
 def _user(request: HttpRequest) -> User:

@@ -153,7 +153,7 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "memberships": person.memberships.filter(group__in=groups).select_related("group"),
         **_tags_context(request, person, can_edit),
         "activity": activity,
-        # Who they brought through their share links (turnout.actions), among people this staffer may see.
+        # Who they brought through their share links (turnout.sharing), among people this staffer may see.
         "brought": person.referrals_made.filter(  # type: ignore[attr-defined]
             person__in=Person.objects.visible_to(request.user)).select_related("person").order_by("-created_at"),
         "can_edit": can_edit,
