@@ -21,7 +21,6 @@ from turnout.actions.forms import (
     PledgeSignForm,
     SignPetitionForm,
     SubmissionForm,
-    spanish,
 )
 from turnout.actions.models import (
     Endorsement,
@@ -34,6 +33,7 @@ from turnout.actions.models import (
 )
 from turnout.core import csp
 from turnout.core.abuse import refused
+from turnout.core.language import spanish
 from turnout.events.models import Event, Status, Visibility
 from turnout.events.services import EventError, when_text
 from turnout.mobilization import services as mobilization
