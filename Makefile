@@ -63,6 +63,7 @@ test-integration: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy turnout
+	$(VENV)/bin/lint-imports
 
 messages: $(STAMP)
 	cd turnout && ../$(VENV)/bin/turnout makemessages -l es --no-obsolete && ../$(VENV)/bin/turnout compilemessages
