@@ -11,7 +11,7 @@ XDIST ?= -n auto --dist loadfile
 FUTURE ?= @2028-03-12 08:00:00
 # Tests left out under faketime: their RQ worker waits on a threading.Event with a timeout, and
 # under Debian's libfaketime with Python 3.13 such a wait sometimes never ends (time.sleep does).
-REAL_CLOCK_ONLY = --deselect turnout/core/tests/test_worker.py::WorkerProcessTests::test_the_redis_worker_runs_the_same_task \
+REAL_CLOCK_ONLY = --deselect turnout/site/tests/test_worker.py::WorkerProcessTests::test_the_redis_worker_runs_the_same_task \
 	--deselect turnout/api/tests/test_webhooks.py::WorkerProcessRetryTests::test_redis_worker_retries_when_due
 
 # The first Python >= 3.12 on this machine: PATH names, then pyenv's installs.
@@ -63,6 +63,7 @@ test-integration: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy turnout
+	$(VENV)/bin/lint-imports
 
 messages: $(STAMP)
 	cd turnout && ../$(VENV)/bin/turnout makemessages -l es --no-obsolete && ../$(VENV)/bin/turnout compilemessages

@@ -23,7 +23,7 @@ def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("browser") is None:
         yield
         return
-    from turnout.core.tests import csp_watch
+    from turnout.site.tests import csp_watch
 
     csp_watch.take()
     yield

@@ -100,10 +100,12 @@ INSTALLED_APPS = [
     "turnout.people",
     "turnout.api",
     "turnout.messaging",
+    "turnout.sharing",
     "turnout.events",
     "turnout.mobilization",
     "turnout.actions",
     "turnout.organizing",
+    "turnout.site",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "turnout.core.context_processors.turnout",
+                "turnout.accounts.context_processors.roles",
             ],
         },
     }
@@ -192,7 +195,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:dashboard"
+LOGIN_REDIRECT_URL = "site:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = env_int("TURNOUT_LOGIN_FAILURE_LIMIT", 5)

@@ -9,19 +9,21 @@ from turnout.messaging import hooks
 from turnout.messaging import views as messaging_views
 from turnout.mobilization import public as mobilization_public
 from turnout.organizing import public as organizing_public
+from turnout.sharing import public as sharing_public
+from turnout.site import views as site_views
 
-core_patterns = [
-    path("", core_views.dashboard, name="dashboard"),
+site_patterns = [
+    path("", site_views.dashboard, name="dashboard"),
 ]
 
 urlpatterns = [
-    path("", include((core_patterns, "core"))),
+    path("", include((site_patterns, "site"))),
     path("health", core_views.health, name="health"),
     # Providers' delivery reports and replies: hundreds a second after a mass text.
     path("hooks/", include("turnout.messaging.hook_urls")),
     # Public pages, no account needed: first, as a crowd sends them hundreds of requests a second.
     path("e/<uuid:public_id>/", events_public.event_page, name="public_event"),
-    path("e/<uuid:public_id>/embed/", actions_public.embeddable(events_public.event_page), name="embed_event"),
+    path("e/<uuid:public_id>/embed/", sharing_public.embeddable(events_public.event_page), name="embed_event"),
     path("e/<uuid:public_id>/calendar.ics", events_public.event_ics, name="public_event_ics"),
     path("r/<str:key>/", events_public.rsvp_page, name="public_rsvp"),
     path("r/<str:key>/cancel/", events_public.cancel_rsvp, name="public_rsvp_cancel"),
@@ -30,14 +32,14 @@ urlpatterns = [
     path("c/<uuid:public_id>/", events_public.campaign_page, name="public_campaign"),
     path("n/<uuid:public_id>/", mobilization_public.join, name="public_network"),
     path("p/<uuid:public_id>/", actions_public.pledge_page, name="public_pledge"),
-    path("p/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.pledge_page), name="embed_pledge"),
+    path("p/<uuid:public_id>/embed/", sharing_public.embeddable(actions_public.pledge_page), name="embed_pledge"),
     path("f/<uuid:public_id>/", actions_public.form_page, name="public_form"),
-    path("f/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.form_page), name="embed_form"),
+    path("f/<uuid:public_id>/embed/", sharing_public.embeddable(actions_public.form_page), name="embed_form"),
     path("s/<uuid:public_id>/", actions_public.petition_page, name="public_petition"),
-    path("s/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.petition_page),
+    path("s/<uuid:public_id>/embed/", sharing_public.embeddable(actions_public.petition_page),
          name="embed_petition"),
     path("w/<uuid:public_id>/", actions_public.working_group_page, name="public_working_group"),
-    path("w/<uuid:public_id>/embed/", actions_public.embeddable(actions_public.working_group_page),
+    path("w/<uuid:public_id>/embed/", sharing_public.embeddable(actions_public.working_group_page),
          name="embed_working_group"),
     path("res/<uuid:public_id>/", actions_public.resolution_page, name="public_resolution"),
     path("res/<uuid:public_id>/document", actions_public.resolution_document, name="public_resolution_document"),
@@ -47,8 +49,8 @@ urlpatterns = [
     path("hub/<slug:slug>/files/<int:item_id>/", actions_public.hub_file, name="public_hub_file"),
     path("organize/<slug:slug>/", organizing_public.intake, name="public_intake"),
     path("card/<uuid:public_id>/", organizing_public.card, name="public_card"),
-    path("qr.svg", actions_public.qr_svg, name="qr_svg"),
-    path("qr/", actions_public.qr_print, name="qr_print"),
+    path("qr.svg", sharing_public.qr_svg, name="qr_svg"),
+    path("qr/", sharing_public.qr_print, name="qr_print"),
     # Host tools: the secret in the link is the host's credential.
     path("host/<str:key>/", events_host.roster, name="event_host"),
     path("host/<str:key>/sync/", events_host.sync, name="event_host_sync"),

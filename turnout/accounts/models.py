@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -140,6 +140,26 @@ class Group(BaseModel):
     def ancestors_and_self(self) -> models.QuerySet[Group]:
         ids = [int(part) for part in self.path.strip("/").split("/") if part]
         return Group.objects.filter(pk__in=ids)
+
+
+_Owned = TypeVar("_Owned", bound=models.Model)
+
+
+class GroupOwnedQuerySet(models.QuerySet[_Owned]):
+    """Rows a group owns (a `group` foreign key), read through the group tree: the one tenancy
+    filter for tags, lists, events, forms, networks, messages, campaigns and the rest."""
+
+    def visible_to(self, user: Any, role: str = Role.VIEWER) -> Self:
+        """Rows of the groups where the user holds `role` or higher, here or in any group above."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(group__in=Group.objects.visible_to(user, role))
+
+    def in_group(self, group: Group) -> Self:
+        """Rows of this group and every group below it: what the group, acting, may use."""
+        return self.filter(group__path__startswith=group.path)
 
 
 class StaffRole(models.Model):

@@ -137,7 +137,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             reauth.mark_confirmed(request)
             messages.success(request, _("Two-factor sign-in is on."))
-            return redirect("core:dashboard")
+            return redirect(settings.LOGIN_REDIRECT_URL)
         form.add_error("token", _("That code is not right. Check the time on your phone and try the current code."))
     qr = segno.make(device.config_url, micro=False)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
@@ -237,7 +237,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         services.accept_invitation(invitation=invitation, request=request, first_name=data.get("first_name", ""),
                                    last_name=data.get("last_name", ""), password=data.get("password1"))
         messages.success(request, _("Welcome to %(group)s.") % {"group": invitation.group.name})
-        return redirect("core:dashboard")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/accept_invitation.html", {"invitation": invitation, "form": form, "existing": existing})
 
 

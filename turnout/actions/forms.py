@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
@@ -21,6 +20,7 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
+from turnout.core.language import spanish
 from turnout.events.models import EventCampaign
 from turnout.people.forms import SignupForm
 
@@ -28,10 +28,6 @@ from turnout.people.forms import SignupForm
 def action_consent_text() -> str:
     return str(_("Text me about this and other actions from %(org)s. Msg & data rates may apply. "
                  "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
-
-
-def spanish() -> bool:
-    return (get_language() or "en").startswith("es")
 
 
 class ActionForm(SignupForm):

@@ -1,10 +1,9 @@
 """Public actions beyond events and pledges: sign-up forms and their submissions, petitions and
-signatures, resolutions endorsed by other organizations, working groups, resource-center pages,
-and the personal share links that credit whoever brought someone in."""
+signatures, resolutions endorsed by other organizations, working groups, resource-center pages.
+(The personal share links that credit whoever brought someone in are turnout.sharing's.)"""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.db import models
@@ -12,51 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 from turnout.events.models import EventCampaign
 from turnout.mobilization.models import Pledge
 from turnout.people.models import Person
-
-
-def new_share_code() -> str:
-    return secrets.token_urlsafe(6)
-
-
-class ShareCode(models.Model):
-    """A person's own code for share links: `?ref=<code>` on any public action page."""
-
-    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="share_code")
-    code = models.CharField(max_length=16, unique=True, default=new_share_code)
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class Referral(models.Model):
-    """Who brought whom: `person` took the action through `referrer`'s link. One credit per person
-    per action."""
-
-    class Kind(models.TextChoices):
-        FORM = "form", _("form")
-        PETITION = "petition", _("petition")
-        PLEDGE = "pledge", _("pledge")
-        EVENT = "event", _("event")
-        WORKING_GROUP = "working_group", _("working group")
-        NETWORK = "network", _("network")
-
-    referrer = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals_made")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals_received")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    action_id = models.PositiveBigIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "kind", "action_id"], name="one_credit_per_action")]
-        indexes = [models.Index(fields=["kind", "action_id", "referrer"])]
-
-    def __str__(self) -> str:
-        return f"{self.referrer} brought {self.person}"
 
 
 class Form(BaseModel):
@@ -82,6 +41,8 @@ class Form(BaseModel):
     autoresponse_body_es = models.TextField(_("autoresponse in Spanish"), blank=True)
     is_open = models.BooleanField(_("taking submissions"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -150,6 +111,8 @@ class Petition(BaseModel):
     is_open = models.BooleanField(_("taking signatures"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -194,6 +157,8 @@ class Resolution(BaseModel):
     document = models.FileField(_("document"), upload_to="resolutions/", blank=True)
     is_open = models.BooleanField(_("taking endorsements"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -261,6 +226,8 @@ class WorkingGroup(BaseModel):
                                     related_name="coordinated_working_groups", verbose_name=_("coordinator"))
     is_open = models.BooleanField(_("taking sign-ups"), default=True)
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -286,11 +253,11 @@ class WorkingGroupMember(models.Model):
         return f"{self.person} in {self.working_group}"
 
 
-class HubQuerySet(models.QuerySet["Hub"]):
+class HubQuerySet(GroupOwnedQuerySet["Hub"]):
     def shown_to(self, user: Any) -> HubQuerySet:
         """Published resource centers, and unpublished ones only to the staff of their own group
         and the groups above it (the tenancy rule): a draft is no other group's business."""
-        return self.filter(models.Q(is_published=True) | models.Q(group__in=Group.objects.visible_to(user)))
+        return self.filter(is_published=True) | self.visible_to(user)
 
 
 class Hub(BaseModel):

@@ -1,25 +1,18 @@
 """Public action pages, no account needed: forms, petitions, working groups, resolutions and their
-endorsements, resource centers; their embeddable versions; QR codes for any public page.
+endorsements, resource centers, and their embeddable versions (turnout.sharing.public.embeddable).
 
 Every action page has one shape: what it is, a running count, the form, and after acting a
-thank-you with the person's own share link. An embedded page (…/embed/) is the same page
-without the site's header, framable by any site, and needs no cookie: it works where a browser
-blocks third-party cookies, so it is exempt from CSRF (public sign-ups carry no one's authority;
-the honeypot and the rate limits guard them instead)."""
+thank-you with the person's own share link."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
-import segno
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.csrf import csrf_exempt
 
 from turnout.actions import services
 from turnout.actions.forms import (
@@ -28,7 +21,6 @@ from turnout.actions.forms import (
     PledgeSignForm,
     SignPetitionForm,
     SubmissionForm,
-    spanish,
 )
 from turnout.actions.models import (
     Endorsement,
@@ -36,51 +28,25 @@ from turnout.actions.models import (
     Hub,
     HubItem,
     Petition,
-    Referral,
     Resolution,
     WorkingGroup,
 )
 from turnout.core import csp
 from turnout.core.abuse import refused
+from turnout.core.language import spanish
 from turnout.events.models import Event, Status, Visibility
 from turnout.events.services import EventError, when_text
 from turnout.mobilization import services as mobilization
 from turnout.mobilization.models import Pledge
 from turnout.people.models import Person
 from turnout.people.services import UnknownZip
-
-
-def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The page's embed: framable anywhere, no cookies, `?lang=es` for Spanish."""
-
-    def embed(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        language = request.GET.get("lang") or request.POST.get("lang")
-        if language in ("en", "es"):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return csp.widen(view(request, *args, embed=True, **kwargs), "frame-ancestors", "*")
-
-    return xframe_options_exempt(csrf_exempt(embed))
+from turnout.sharing.models import Referral
+from turnout.sharing.public import og_context, share_context
+from turnout.sharing.services import credit
 
 
 def _base(embed: bool) -> str:
-    return "actions/base_embed.html" if embed else "base.html"
-
-
-def share_context(request: HttpRequest, record: Any, person: Person | None, text: str) -> dict[str, Any]:
-    """The person's own link to this page (crediting them), and the wording for the share buttons."""
-    url = request.build_absolute_uri(record.public_url())
-    if person is not None:
-        url += "?" + urlencode({"ref": services.share_code(person)})
-    message = f"{text} {url}"
-    return {"share_url": url, "share_text": text, "share_own": person is not None, "share_sms": "sms:?&" + urlencode({"body": message}),
-            "share_mail": "mailto:?" + urlencode({"subject": text, "body": message}).replace("+", "%20"),
-            "share_whatsapp": "https://wa.me/?" + urlencode({"text": message})}
-
-
-def og_context(request: HttpRequest, record: Any, title: str, description: str) -> dict[str, Any]:
-    return {"og": {"title": title, "description": description[:300],
-                   "url": request.build_absolute_uri(record.public_url())}}
+    return "sharing/base_embed.html" if embed else "base.html"
 
 
 def _act(request: HttpRequest, form: Any, act: Callable[[Any], Person | None]) -> tuple[Person | None, bool]:
@@ -163,7 +129,7 @@ def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> 
 def _sign_pledge(pledge: Pledge, form: PledgeSignForm) -> Person:
     signature, created = mobilization.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
     if created:
-        services.credit(code=form.cleaned_data["ref"], person=signature.person, kind=Referral.Kind.PLEDGE,
+        credit(code=form.cleaned_data["ref"], person=signature.person, kind=Referral.Kind.PLEDGE,
                         action_id=pledge.pk)
     return signature.person
 
@@ -267,29 +233,3 @@ def hub_file(request: HttpRequest, slug: str, item_id: int) -> FileResponse:
     if not item.file:
         raise Http404
     return FileResponse(item.file.open("rb"), as_attachment=True)
-
-
-# --- QR codes -------------------------------------------------------------------------------------
-
-
-def _own_path(request: HttpRequest) -> str | None:
-    path = request.GET.get("path", "")
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else None
-
-
-def qr_svg(request: HttpRequest) -> HttpResponse:
-    """A QR code for one of this site's own pages (`?path=/p/…/`)."""
-    path = _own_path(request)
-    if path is None:
-        return HttpResponseBadRequest(_("Give the page as a path on this site, such as /p/…/."))
-    code = segno.make(request.build_absolute_uri(path), micro=False)
-    return HttpResponse(code.svg_inline(scale=8, border=2), content_type="image/svg+xml")
-
-
-def qr_print(request: HttpRequest) -> HttpResponse:
-    """A printable sheet: the page's title, its QR code and its address."""
-    path = _own_path(request)
-    if path is None:
-        return HttpResponseBadRequest(_("Give the page as a path on this site, such as /p/…/."))
-    return render(request, "actions/qr_print.html", {
-        "path": path, "url": request.build_absolute_uri(path), "title": request.GET.get("title", "")[:200]})

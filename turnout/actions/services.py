@@ -1,5 +1,6 @@
 """Taking public actions (form submissions, petition signatures, working-group sign-ups,
-endorsements), crediting whoever shared the link, and the counts staff and the public see."""
+endorsements), crediting whoever shared the link (turnout.sharing), and the counts staff and the
+public see."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,9 +22,7 @@ from turnout.actions.models import (
     Hub,
     Petition,
     PetitionSignature,
-    Referral,
     Resolution,
-    ShareCode,
     Submission,
     WorkingGroup,
     WorkingGroupMember,
@@ -35,6 +34,8 @@ from turnout.people.contact import InvalidContact
 from turnout.people.models import Person
 from turnout.people.services import add_tag
 from turnout.people.signup import PublicSignup, contacts, sign_up
+from turnout.sharing.models import Referral
+from turnout.sharing.services import credit
 
 # The same person sending the same form again within this window (a double click, a retry, a
 # second tab) updates their submission instead of making another.
@@ -63,45 +64,6 @@ def _person(group: Any, request: PublicSignup, detail: str) -> Person:
     except InvalidContact as exc:
         raise ActionError(str(exc)) from None
     return sign_up(group, request, email, phone, detail)
-
-
-# --- share links and credit -----------------------------------------------------------------------
-
-
-def referral_code(request: Any) -> str:
-    """The share code a page was opened with (`?ref=`), or sent back by its form."""
-    return str(request.POST.get("ref") or request.GET.get("ref") or "")[:16]
-
-
-def share_code(person: Person) -> str:
-    """The person's own code for share links (made the first time it is asked for)."""
-    code, _created = ShareCode.objects.get_or_create(person=person)
-    return code.code
-
-
-def credit(*, code: str, person: Person, kind: str, action_id: int) -> Referral | None:
-    """Credit the owner of `code` with bringing `person` to this action, once; nobody brings themselves."""
-    if not code:
-        return None
-    referrer_id = ShareCode.objects.filter(code=code[:16]).values_list("person_id", flat=True).first()
-    if referrer_id is None or referrer_id == person.pk:
-        return None
-    referral, _created = Referral.objects.get_or_create(person=person, kind=kind, action_id=action_id,
-                                                        defaults={"referrer_id": referrer_id})
-    return referral
-
-
-def leaderboard(kind: str, action_id: int, limit: int = 20) -> list[tuple[Person, int]]:
-    """Who brought the most people to one action, most first."""
-    rows = (Referral.objects.filter(kind=kind, action_id=action_id).values("referrer")
-            .annotate(n=Count("pk")).order_by("-n", "referrer")[:limit])
-    people = Person.objects.in_bulk([row["referrer"] for row in rows])
-    return [(people[row["referrer"]], row["n"]) for row in rows if row["referrer"] in people]
-
-
-def brought(person: Person) -> QuerySet[Referral]:
-    """Everyone this person brought, to any action."""
-    return Referral.objects.filter(referrer=person).select_related("person").order_by("-created_at")
 
 
 # --- forms ----------------------------------------------------------------------------------------

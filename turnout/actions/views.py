@@ -1,10 +1,9 @@
 """Staff pages: build forms, petitions, resolutions, working groups and resource centers; see
 submissions (and export them, audited), signatures, endorsements to approve, who joined, and who
-brought whom."""
+brought whom (turnout.sharing)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -34,15 +33,17 @@ from turnout.actions.models import (
     Form,
     Hub,
     Petition,
-    Referral,
     Resolution,
     WorkingGroup,
 )
 from turnout.core import audit
+from turnout.core.console import create_record, saved
 from turnout.core.exports import csv_lines
 from turnout.core.models import AuditEntry
 from turnout.mobilization.models import Pledge
 from turnout.people.models import PhoneNumber
+from turnout.sharing.console import leaders, publishing
+from turnout.sharing.models import Referral
 
 
 def _user(request: HttpRequest) -> User:
@@ -58,63 +59,22 @@ def _mine(model: Any, request: HttpRequest, public_id: Any) -> Any:
                              public_id=public_id)
 
 
-def publishing(request: HttpRequest, record: Any, embeddable: bool = False) -> dict[str, Any]:
-    """The public link, its QR code and (for embeddable actions) the snippet for another site."""
-    public = request.build_absolute_uri(record.public_url())
-    context = {"public_link": public, "public_path": record.public_url()}
-    if embeddable:
-        embed = public + "embed/"
-        script = request.build_absolute_uri("/static/actions/embed.js")
-        context["embed_iframe"] = (f'<iframe src="{embed}" title="{record}" style="width:100%;border:0;'
-                                   f'min-height:640px" loading="lazy"></iframe>')
-        context["embed_script"] = (f'<div data-turnout-embed="{embed}" data-title="{record}"></div>\n'
-                                   f'<script src="{script}" async></script>')
-    return context
-
-
-def leaders(kind: str, action_id: int) -> dict[str, Any]:
-    return {"leaders": services.leaderboard(kind, action_id),
-            "credited": Referral.objects.filter(kind=kind, action_id=action_id).count()}
-
-
-def saved(request: HttpRequest, form: Any, *, update: Callable[..., Any], **rows: Any) -> HttpResponse | None:
-    """A staff edit: when the form and each formset in `rows` are valid, `update` (a service, the
-    record already given) saves them and the page shows "Saved."; None when it is not a POST or
-    something has errors (shown again as typed)."""
-    if request.method != "POST" or not all([form.is_valid(), *[formset.is_valid() for formset in rows.values()]]):
-        return None
-    record = update(actor=_user(request), fields=form.cleaned_data, request=request,
-                    **{name: formset.cleaned_data for name, formset in rows.items()})
-    flash.success(request, _("Saved."))
-    return redirect(record.get_absolute_url())
-
-
 @login_required
 @require_role_anywhere(Role.VIEWER)
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     groups = _groups(user)
     return render(request, "actions/home.html", {
-        "forms": Form.objects.filter(group__in=groups).annotate(n=Count("submissions")).select_related("group"),
-        "petitions": Petition.objects.filter(group__in=groups).annotate(n=Count("signatures")).select_related("group"),
-        "pledges": Pledge.objects.filter(group__in=groups).annotate(n=Count("signatures")).select_related("group"),
-        "resolutions": Resolution.objects.filter(group__in=groups).annotate(
+        "forms": Form.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("submissions")).select_related("group"),
+        "petitions": Petition.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("signatures")).select_related("group"),
+        "pledges": Pledge.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("signatures")).select_related("group"),
+        "resolutions": Resolution.objects.visible_to(user, Role.ORGANIZER).annotate(
             approved=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.APPROVED)),
             pending=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.PENDING))),
         "working_groups": WorkingGroup.objects.filter(Q(group__in=groups) | Q(coordinator=user)).annotate(
             n=Count("members")).select_related("group", "coordinator"),
-        "hubs": Hub.objects.filter(group__in=groups).select_related("group"),
+        "hubs": Hub.objects.visible_to(user, Role.ORGANIZER).select_related("group"),
         "can_build": groups.exists()})
-
-
-def create_record(request: HttpRequest, form: Any, *, create: Callable[..., Any], title: str) -> HttpResponse:
-    """A new network, pledge, plan, form, petition, resolution, working group or resource center from
-    its form: `create` (a service) saves it in the group chosen, then it is shown."""
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        record = create(actor=_user(request), group=fields.pop("group"), fields=fields, request=request)
-        return redirect(record.get_absolute_url())
-    return render(request, "mobilization/form.html", {"form": form, "title": title})
 
 
 # --- forms ----------------------------------------------------------------------------------------

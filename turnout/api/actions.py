@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 
-from turnout.accounts.models import Group, Role
+from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
 from turnout.actions import services
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
@@ -58,7 +58,7 @@ def _referrer(call: Call) -> str:
 
 
 def _forms(call: Call) -> QuerySet[Form]:
-    return (Form.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    return (Form.objects.visible_to(call.user).select_related("group")
             .annotate(total=Count("submissions")))
 
 
@@ -161,7 +161,7 @@ def submission_detail(call: Call, form_id: str, submission_id: str) -> dict[str,
 
 def person_submissions(call: Call, person_id: str) -> dict[str, Any]:
     person = visible_person(call, person_id)
-    found = _submissions(call).filter(person=person, form__group__in=Group.objects.visible_to(call.user))
+    found = _submissions(call).filter(person=person, form__in=Form.objects.visible_to(call.user))
     return collection(call, queryset=found, key="osdi:submissions", path=f"people/{person.public_id}/submissions",
                       serialize=lambda s: serialize_submission(s, call.base), filters=FILTERS)
 
@@ -170,7 +170,7 @@ def person_submissions(call: Call, person_id: str) -> dict[str, Any]:
 
 
 def _petitions(call: Call) -> QuerySet[Petition]:
-    return (Petition.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    return (Petition.objects.visible_to(call.user).select_related("group")
             .annotate(total=Count("signatures")))
 
 
@@ -284,6 +284,6 @@ def signature_detail(call: Call, petition_id: str, signature_id: str) -> dict[st
 
 def person_signatures(call: Call, person_id: str) -> dict[str, Any]:
     person = visible_person(call, person_id)
-    found = _signatures(call).filter(person=person, petition__group__in=Group.objects.visible_to(call.user))
+    found = _signatures(call).filter(person=person, petition__in=Petition.objects.visible_to(call.user))
     return collection(call, queryset=found, key="osdi:signatures", path=f"people/{person.public_id}/signatures",
                       serialize=lambda s: serialize_signature(s, call.base), filters=FILTERS)

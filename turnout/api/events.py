@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 
-from turnout.accounts.models import Group, Role
+from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
 from turnout.api import dates, inputs, odata
 from turnout.api.hal import (
@@ -45,7 +45,7 @@ ATTENDANCE_STATUS: dict[str, str] = {Rsvp.Status.GOING: "accepted", Rsvp.Status.
 
 
 def _events(call: Call) -> QuerySet[Event]:
-    return (Event.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group", "campaign")
+    return (Event.objects.visible_to(call.user).select_related("group", "campaign")
             .annotate(accepted=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.GOING))))
 
 
@@ -311,7 +311,7 @@ def attendance_update(call: Call, event_id: str, attendance_id: str) -> dict[str
 
 def person_attendances(call: Call, person_id: str) -> dict[str, Any]:
     person = visible_person(call, person_id)
-    answers = Rsvp.objects.filter(person=person, event__group__in=Group.objects.visible_to(call.user)) \
+    answers = Rsvp.objects.filter(person=person, event__in=Event.objects.visible_to(call.user)) \
         .select_related("event", "person")
     return collection(call, queryset=answers, key="osdi:attendances", path=f"people/{person.public_id}/attendances",
                       serialize=lambda a: serialize_attendance(a, call.base),
@@ -322,7 +322,7 @@ def person_attendances(call: Call, person_id: str) -> dict[str, Any]:
 
 
 def _campaigns(call: Call) -> QuerySet[EventCampaign]:
-    return (EventCampaign.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    return (EventCampaign.objects.visible_to(call.user).select_related("group")
             .annotate(total_events=Count("events", distinct=True),
                       total_rsvps=Count("events__rsvps", filter=Q(events__rsvps__status=Rsvp.Status.GOING))))
 

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
-from turnout.accounts.models import Group, Role
+from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
 from turnout.api import dates, inputs, odata
 from turnout.api.hal import (
@@ -36,7 +36,7 @@ FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when
 
 
 def _messages(call: Call) -> QuerySet[Message]:
-    return Message.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    return Message.objects.visible_to(call.user).select_related("group")
 
 
 def serialize(message: Message, base: str) -> dict[str, Any]:
@@ -95,8 +95,7 @@ def _targets(call: Call, value: Any) -> list[dict[str, str]]:
             raise ApiError(400, f"Target {href[:100]} is not a tag or list link.") from None
         if kind == "tags" and Tag.objects.visible_to(call.user).filter(public_id=ident).exists():
             out.append({"kind": "tag", "id": ident})
-        elif kind == "lists" and PersonList.objects.filter(
-                group__in=Group.objects.visible_to(call.user), public_id=ident).exists():
+        elif kind == "lists" and PersonList.objects.visible_to(call.user).filter(public_id=ident).exists():
             out.append({"kind": "list", "id": ident})
         else:
             raise ApiError(400, f"Target {href[:100]} is not a tag or list Turnout knows.")

@@ -47,7 +47,7 @@ CHOICES = {"availability": {k for k, _ in AVAILABILITY}, "skills": {k for k, _ i
 
 
 def _networks(call: Call) -> QuerySet[Network]:
-    return Network.objects.filter(group__in=Group.objects.visible_to(call.user, Role.ORGANIZER)).select_related(
+    return Network.objects.visible_to(call.user, Role.ORGANIZER).select_related(
         "group").annotate(size=Count("members"))
 
 
@@ -313,7 +313,7 @@ def responses_list(call: Call, activation_id: str) -> dict[str, Any]:
 
 
 def _plans(call: Call) -> QuerySet[Plan]:
-    return Plan.objects.filter(group__in=Group.objects.visible_to(call.user, Role.ORGANIZER)).select_related("group")
+    return Plan.objects.visible_to(call.user, Role.ORGANIZER).select_related("group")
 
 
 def serialize_plan(plan: Plan, base: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 
 
@@ -20,6 +20,8 @@ class Webhook(BaseModel):
     secret = models.CharField(max_length=64, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["group__path", "created_at"]

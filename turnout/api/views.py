@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpResponse
 
-from turnout.accounts.models import Group, Role
+from turnout.accounts.models import Role
 from turnout.api import inputs, lookup, odata, serializers
 from turnout.api.hal import (
     PREFIX,
@@ -377,7 +377,7 @@ def tagging_delete(call: Call, tag_id: str, tagging_id: str) -> dict[str, Any]:
 
 
 def _lists(call: Call) -> QuerySet[PersonList]:
-    return PersonList.objects.filter(group__in=Group.objects.visible_to(call.user))
+    return PersonList.objects.visible_to(call.user)
 
 
 def lists_list(call: Call) -> dict[str, Any]:

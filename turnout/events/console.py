@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from turnout.accounts.models import Group, Role, User
+from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
@@ -28,14 +28,15 @@ from turnout.events.forms import (
     SiteForm,
 )
 from turnout.events.models import Event, EventCampaign, Rsvp
+from turnout.sharing.console import leaders, publishing
 
 
 def _events(user: User) -> QuerySet[Event]:
-    return Event.objects.filter(group__in=Group.objects.visible_to(user)).select_related("group", "campaign")
+    return Event.objects.visible_to(user).select_related("group", "campaign")
 
 
 def _campaigns(user: User) -> QuerySet[EventCampaign]:
-    return EventCampaign.objects.filter(group__in=Group.objects.visible_to(user)).select_related("group")
+    return EventCampaign.objects.visible_to(user).select_related("group")
 
 
 def _going_counts(events: QuerySet[Event]) -> QuerySet[Event]:
@@ -132,7 +133,6 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     rsvps = event.rsvps.select_related("person", "shift").order_by("status", "created_at")
     audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=event,  # type: ignore[arg-type]
                  summary="Viewed the event's roster", group=event.group)
-    from turnout.actions.views import leaders, publishing
 
     return render(request, "events/detail.html", {
         **publishing(request, event, embeddable=True), **leaders("event", event.pk),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 from turnout.people.models import Person
 
@@ -51,6 +51,8 @@ class EventCampaign(BaseModel):
     # Hosts whose proposed sites go live without review.
     trusted_hosts = models.ManyToManyField(Person, blank=True, related_name="+")
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -106,6 +108,8 @@ class Event(BaseModel):
     # The secret in the host's link to their roster and check-in page.
     host_key = models.CharField(max_length=40, default=new_host_key, unique=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]

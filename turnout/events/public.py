@@ -13,8 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from turnout.actions import services as actions
-from turnout.actions.public import share_context
 from turnout.core.abuse import refused
 from turnout.events import calendar, services
 from turnout.events.forms import (
@@ -33,6 +31,8 @@ from turnout.events.models import (
     Visibility,
 )
 from turnout.people.services import UnknownZip
+from turnout.sharing import services as sharing
+from turnout.sharing.public import share_context
 
 OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
 
@@ -72,7 +72,7 @@ def _check_your_messages(request: HttpRequest, event: Event, embed: bool = False
     """The answer to a form that matched someone already signed up, or to a members-only event:
     the same for everyone, so it tells the sender nothing about who is signed up or a member."""
     return render(request, "events/public_check.html", {
-        "event": event, "base": "actions/base_embed.html" if embed else "base.html"})
+        "event": event, "base": "sharing/base_embed.html" if embed else "base.html"})
 
 
 def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
@@ -81,7 +81,7 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
     # A form sent in needs only the event's own row (the page shown again reads the rest as needed).
     event = _posted_event(public_id) if request.method == "POST" else _public_event(public_id)
     form = event_rsvp_form(event, request.POST or None)
-    ref = actions.referral_code(request)
+    ref = sharing.referral_code(request)
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(event.public_url())  # a bot filled the hidden field: nothing is stored
@@ -102,18 +102,18 @@ def event_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Htt
             form.add_error(None, str(exc))
         else:
             if created:
-                actions.credit(code=ref, person=answer.person, kind="event", action_id=event.pk)
+                sharing.credit(code=ref, person=answer.person, kind="event", action_id=event.pk)
             if not created or event.visibility == Visibility.MEMBERS:
                 return _check_your_messages(request, event, embed)
             if embed:
                 return render(request, "events/embed_answer.html", {
-                    "base": "actions/base_embed.html", "embed": True, "event": event, "answer": answer,
+                    "base": "sharing/base_embed.html", "embed": True, "event": event, "answer": answer,
                     "link": request.build_absolute_uri(answer.get_absolute_url())})
             return redirect(answer.get_absolute_url())
     counts = services.counts(event)
     full = event.capacity is not None and counts["going"] >= event.capacity
     return render(request, "events/public_event.html", {
-        "base": "actions/base_embed.html" if embed else "base.html", "embed": embed, "ref": ref,
+        "base": "sharing/base_embed.html" if embed else "base.html", "embed": embed, "ref": ref,
         "og": {"title": event.title, "description": f"{services.when_text(event)}. {event.description}",
                "url": request.build_absolute_uri(event.public_url())},
         "event": event, "form": form, "full": full, "counts": counts,

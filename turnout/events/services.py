@@ -42,6 +42,7 @@ from turnout.people.contact import InvalidContact, normalize_email, normalize_ph
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, signup_person
 from turnout.people.signup import PublicSignup, sign_up
+from turnout.sharing import services as sharing
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +208,6 @@ def settle(intake_id: int) -> RsvpIntake | None:
 
 
 def _settle(intake_id: int) -> RsvpIntake | None:
-    from turnout.actions import services as actions
-
     intake = RsvpIntake.objects.select_for_update().filter(pk=intake_id, outcome="").first()
     if intake is None:
         return None
@@ -228,7 +227,7 @@ def _settle(intake_id: int) -> RsvpIntake | None:
         else:
             intake.outcome = RsvpIntake.Outcome.GOING if created else RsvpIntake.Outcome.EXISTING
             if created:
-                actions.credit(code=data.get("ref", ""), person=answer.person, kind="event",
+                sharing.credit(code=data.get("ref", ""), person=answer.person, kind="event",
                                action_id=intake.event_id)
     intake.data = {}
     intake.save(update_fields=["outcome", "reason", "data"])

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from turnout.accounts.models import Group, Role, User
+from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
@@ -28,7 +28,7 @@ from turnout.people.models import Person
 
 
 def _messages(user: User) -> QuerySet[Message]:
-    return Message.objects.filter(group__in=Group.objects.visible_to(user)).select_related("group", "created_by")
+    return Message.objects.visible_to(user).select_related("group", "created_by")
 
 
 def _message(request: HttpRequest, public_id: Any, write: bool = False) -> Message:

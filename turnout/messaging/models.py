@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 from turnout.people.models import Person
 
@@ -42,6 +42,8 @@ class Message(BaseModel):
     # What sent it, when not an organizer's blast: "event:<id>:confirmation", "event:<id>:reminder"…
     topic = models.CharField(max_length=80, blank=True, db_index=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

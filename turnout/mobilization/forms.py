@@ -83,8 +83,7 @@ class AddMembersForm(forms.Form):
 
     def __init__(self, *args: Any, network: Network, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person_list"].queryset = PersonList.objects.filter(  # type: ignore[attr-defined]
-            group__in=Group.objects.visible_to(user))
+        self.fields["person_list"].queryset = PersonList.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["captain"].queryset = captains_for(network)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -240,13 +239,12 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         groups = Group.objects.visible_to(user, Role.ADMIN)
         self.fields["group"].queryset = groups  # type: ignore[attr-defined]
-        seen = Group.objects.visible_to(user)
-        self.fields["events"].queryset = Event.objects.filter(  # type: ignore[attr-defined]
-            group__in=seen, status=Status.STANDBY, campaign__isnull=True)
-        self.fields["campaigns"].queryset = EventCampaign.objects.filter(  # type: ignore[attr-defined]
-            group__in=seen, status=Status.STANDBY)
-        self.fields["pledges"].queryset = Pledge.objects.filter(group__in=seen)  # type: ignore[attr-defined]
-        self.fields["networks"].queryset = Network.objects.filter(group__in=seen)  # type: ignore[attr-defined]
+        self.fields["events"].queryset = Event.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+            status=Status.STANDBY, campaign__isnull=True)
+        self.fields["campaigns"].queryset = EventCampaign.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+            status=Status.STANDBY)
+        self.fields["pledges"].queryset = Pledge.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.fields["networks"].queryset = Network.objects.visible_to(user)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

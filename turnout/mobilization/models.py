@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 from turnout.events.models import Event, EventCampaign
 from turnout.messaging.models import InboundMessage, Message
@@ -56,6 +56,8 @@ class Network(BaseModel):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown, shown on the join page."))
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -218,6 +220,8 @@ class Pledge(BaseModel):
     is_open = models.BooleanField(_("taking signatures"), default=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -280,6 +284,8 @@ class Plan(BaseModel):
     outcome = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     messages = models.ManyToManyField(Message, blank=True, related_name="plans")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,20 +9,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from turnout.actions import services as actions
-from turnout.actions.public import share_context
 from turnout.core.abuse import refused
-from turnout.events import services as events
 from turnout.mobilization import services
 from turnout.mobilization.forms import JoinForm
 from turnout.mobilization.models import Network
 from turnout.people.services import UnknownZip
+from turnout.sharing import services as sharing
+from turnout.sharing.public import share_context
 
 
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = get_object_or_404(Network.objects.select_related("group"), public_id=public_id)
     form = JoinForm(request.POST or None)
-    ref = actions.referral_code(request)
+    ref = sharing.referral_code(request)
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
             return redirect(network.public_url())  # a bot filled the hidden field: nothing is stored
@@ -33,11 +32,11 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
                 languages=form.cleaned_data["languages"]))
         except UnknownZip:
             form.add_error("postal_code", _("We do not know this ZIP code."))
-        except events.EventError as exc:
+        except services.MobilizationError as exc:
             form.add_error(None, str(exc))
         else:
             if created:
-                actions.credit(code=ref, person=member.person, kind="network", action_id=network.pk)
+                sharing.credit(code=ref, person=member.person, kind="network", action_id=network.pk)
             # The same answer whether or not they were in already: it tells nobody who is.
             return render(request, "mobilization/public_joined.html", {
                 "network": network, **share_context(request, network, member.person, network.name)})

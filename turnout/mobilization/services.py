@@ -49,8 +49,9 @@ from turnout.mobilization.models import (
     packed,
     unpacked,
 )
+from turnout.people.contact import InvalidContact
 from turnout.people.models import Person, PhoneNumber, Subscription, Tag, Tagging
-from turnout.people.signup import PublicSignup, sign_up
+from turnout.people.signup import PublicSignup, contacts, sign_up
 
 
 class MobilizationError(ValueError):
@@ -58,6 +59,14 @@ class MobilizationError(ValueError):
 
 
 # --- the network --------------------------------------------------------------------------------
+
+
+def _contacts(signup: PublicSignup) -> tuple[str, str]:
+    """The email and mobile number as stored; MobilizationError says what is wrong with one."""
+    try:
+        return contacts(signup.email, signup.phone)
+    except InvalidContact as exc:
+        raise MobilizationError(str(exc)) from None
 
 
 @dataclass
@@ -72,7 +81,7 @@ class JoinRequest:
 @transaction.atomic
 def join_network(*, network: Network, join: JoinRequest) -> tuple[Member, bool]:
     """Add someone from the public form (or update what they told us last time): (member, created)."""
-    email, phone = events.contacts(join.request.email, join.request.phone)
+    email, phone = _contacts(join.request)
     person = sign_up(network.group, join.request, email, phone, f"Joined: {network.name}")
     return _enroll(network, person, source="form", travel_miles=join.travel_miles,
                    availability=join.availability, skills=join.skills, languages=join.languages)
@@ -563,7 +572,7 @@ def sign_pledge(*, pledge: Pledge, request: PublicSignup) -> tuple[Signature, bo
     """A signature from the public page; the same person again signs once. (signature, created)"""
     if not pledge.is_open:
         raise MobilizationError(_("This pledge is no longer taking signatures."))
-    email, phone = events.contacts(request.email, request.phone)
+    email, phone = _contacts(request)
     person = sign_up(pledge.group, request, email, phone, f"Pledge: {pledge.title}")
     return Signature.objects.get_or_create(pledge=pledge, person=person)
 

@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from turnout.accounts.models import Group, Role, User
+from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
-from turnout.actions.models import Referral
-from turnout.actions.views import create_record, leaders, publishing, saved
 from turnout.core import audit
+from turnout.core.console import create_record, saved
 from turnout.core.models import AuditEntry
 from turnout.messaging import segments
 from turnout.mobilization import services
@@ -46,6 +45,8 @@ from turnout.mobilization.models import (
     Response,
 )
 from turnout.people.models import Person, Tag
+from turnout.sharing.console import leaders, publishing
+from turnout.sharing.models import Referral
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,7 +54,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _networks(user: User) -> QuerySet[Network]:
-    return Network.objects.filter(group__in=Group.objects.visible_to(user, Role.ORGANIZER)).select_related("group")
+    return Network.objects.visible_to(user, Role.ORGANIZER).select_related("group")
 
 
 def _network(request: HttpRequest, public_id: Any) -> Network:
@@ -66,13 +67,13 @@ def _activation(request: HttpRequest, public_id: Any) -> Activation:
 
 
 def _pledge(request: HttpRequest, public_id: Any) -> Pledge:
-    return get_object_or_404(Pledge.objects.filter(group__in=Group.objects.visible_to(
-        _user(request), Role.ORGANIZER)).select_related("group"), public_id=public_id)
+    return get_object_or_404(Pledge.objects.visible_to(
+        _user(request), Role.ORGANIZER).select_related("group"), public_id=public_id)
 
 
 def _plan(request: HttpRequest, public_id: Any) -> Plan:
-    return get_object_or_404(Plan.objects.filter(group__in=Group.objects.visible_to(
-        _user(request), Role.ORGANIZER)).select_related("group"), public_id=public_id)
+    return get_object_or_404(Plan.objects.visible_to(
+        _user(request), Role.ORGANIZER).select_related("group"), public_id=public_id)
 
 
 @login_required
@@ -83,11 +84,10 @@ def home(request: HttpRequest) -> HttpResponse:
         if has_role_anywhere(user, Role.HOST):
             return redirect("mobilization:captain")
         raise PermissionDenied
-    seen = Group.objects.visible_to(user, Role.ORGANIZER)
     return render(request, "mobilization/home.html", {
         "networks": _networks(user).annotate(size=Count("members", distinct=True)),
-        "pledges": Pledge.objects.filter(group__in=seen).annotate(signed=Count("signatures")),
-        "plans": Plan.objects.filter(group__in=seen).select_related("group"),
+        "pledges": Pledge.objects.visible_to(user, Role.ORGANIZER).annotate(signed=Count("signatures")),
+        "plans": Plan.objects.visible_to(user, Role.ORGANIZER).select_related("group"),
         "captains_here": Member.objects.filter(captain=user).exists()})
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
 from turnout.people.models import Person
 
@@ -59,6 +59,8 @@ class Volunteer(BaseModel):
     longitude = models.FloatField(null=True, blank=True)
     capacity = models.PositiveSmallIntegerField(_("cases they can carry"), default=3)
     active = models.BooleanField(_("taking new cases"), default=True)
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__first_name", "user__email"]
@@ -125,6 +127,8 @@ class Request(BaseModel):
     reminded_at = models.DateTimeField(null=True, blank=True)
     unit = models.ForeignKey("Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -147,6 +151,8 @@ class Employer(BaseModel):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="employers")
     name = models.CharField(_("name"), max_length=200)
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -171,6 +177,8 @@ class Workplace(BaseModel):
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
     unit_description = models.TextField(_("bargaining unit"), blank=True,
                                         help_text=_("Who is in the unit: “all baristas and shift supervisors”."))
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["employer__name", "name"]
@@ -235,6 +243,8 @@ class Campaign(BaseModel):
     supermajority = models.PositiveSmallIntegerField(_("supermajority line (%)"), default=70)
     locked_at = models.DateTimeField(null=True, blank=True)
     locked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

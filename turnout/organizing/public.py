@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group
-from turnout.actions.forms import spanish
 from turnout.core.abuse import refused
+from turnout.core.language import spanish
 from turnout.core.net import client_ip
 from turnout.organizing import services
 from turnout.organizing.forms import CardForm, IntakeForm

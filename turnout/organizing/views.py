@@ -153,7 +153,7 @@ def volunteers(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     editing = None
     if request.GET.get("edit"):
-        editing = get_object_or_404(Volunteer.objects.filter(group__in=groups), public_id=request.GET["edit"])
+        editing = get_object_or_404(Volunteer.objects.visible_to(user, Role.ORGANIZER), public_id=request.GET["edit"])
     form = VolunteerForm(request.POST or None, instance=editing, groups=groups)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +163,7 @@ def volunteers(request: HttpRequest) -> HttpResponse:
         else:
             flash.success(request, _("Saved."))
             return redirect("organizing:volunteers")
-    people = list(Volunteer.objects.filter(group__in=groups).select_related("user", "group"))
+    people = list(Volunteer.objects.visible_to(user, Role.ORGANIZER).select_related("user", "group"))
     load = selectors.caseloads(people)
     for volunteer in people:
         volunteer.caseload = load[volunteer.pk]  # type: ignore[attr-defined]

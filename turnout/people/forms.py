@@ -115,8 +115,7 @@ class PeopleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["group"].queryset = Group.objects.visible_to(user)  # type: ignore[attr-defined]
-        self.fields["list"].queryset = PersonList.objects.filter(  # type: ignore[attr-defined]
-            group__in=Group.objects.visible_to(user))
+        self.fields["list"].queryset = PersonList.objects.visible_to(user)  # type: ignore[attr-defined]
 
     def clean_tag(self) -> Any:
         """The tags of that name among the groups the user sees (None: no tag asked for): another

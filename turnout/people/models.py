@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Group, Role, User
+from turnout.accounts.models import Group, GroupOwnedQuerySet, Role, User
 from turnout.core import geo
 from turnout.core.models import AppendOnlyError, BaseModel
 
@@ -252,19 +252,7 @@ class ConsentEvent(models.Model):
         super().save(*args, **kwargs)
 
 
-class TagQuerySet(models.QuerySet["Tag"]):
-    def visible_to(self, user: Any, role: str = Role.VIEWER) -> TagQuerySet:
-        """Tags of the groups the user can see (the only read path for staff and tokens)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(group__in=Group.objects.visible_to(user, role))
-
-    def in_group(self, group: Group) -> TagQuerySet:
-        """Tags of this group and every group below it: what the group, acting, may use."""
-        return self.filter(group__path__startswith=group.path)
-
+class TagQuerySet(GroupOwnedQuerySet["Tag"]):
     def named(self, name: str) -> TagQuerySet:
         """Tags with this name in any letter case (the people filter's match)."""
         return self.filter(name__iexact=name.strip())
@@ -321,6 +309,8 @@ class Membership(models.Model):
     member_number = models.CharField(_("member number"), max_length=50, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = GroupOwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "group"], name="one_membership")]
         indexes = [models.Index(fields=["group", "person"], name="membership_group")]
@@ -336,6 +326,8 @@ class PersonList(BaseModel):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -388,6 +380,8 @@ class ImportJob(BaseModel):
     error_report_path = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GroupOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -417,7 +417,7 @@ def export_people(*, actor: User | None, people: Any, out: Writable, summary: st
     shown_memberships = Membership.objects.select_related("group")
     if actor is not None:
         shown_taggings = shown_taggings.filter(tag__in=Tag.objects.visible_to(actor))
-        shown_memberships = shown_memberships.filter(group__in=Group.objects.visible_to(actor))
+        shown_memberships = shown_memberships.visible_to(actor)
     people = people.prefetch_related("emails", "phones", Prefetch("taggings", queryset=shown_taggings),
                                      Prefetch("memberships", queryset=shown_memberships)).order_by("pk")
     for person in people.iterator(chunk_size=2000):

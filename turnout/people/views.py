@@ -56,7 +56,7 @@ def _filtered(request: HttpRequest) -> tuple[PeopleFilterForm, Any]:
 def people_list(request: HttpRequest) -> HttpResponse:
     form, people = _filtered(request)
     # Only memberships in groups this staffer sees: another group's hold on a person is its own.
-    memberships = Membership.objects.filter(group__in=Group.objects.visible_to(request.user)).select_related("group")
+    memberships = Membership.objects.visible_to(request.user).select_related("group")
     people = people.prefetch_related("emails", "phones", Prefetch("memberships", queryset=memberships))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -156,7 +156,7 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         # A council sees its locals' records of one human side by side; a local sees only its own.
         "same_human": Person.objects.visible_to(request.user).same_human_as(person).prefetch_related(
             Prefetch("memberships", Membership.objects.filter(group__in=groups).select_related("group"))),
-        # Who they brought through their share links (turnout.actions), among people this staffer may see.
+        # Who they brought through their share links (turnout.sharing), among people this staffer may see.
         "brought": person.referrals_made.filter(  # type: ignore[attr-defined]
             person__in=Person.objects.visible_to(request.user)).select_related("person").order_by("-created_at"),
         "can_edit": can_edit,
@@ -335,12 +335,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
                            membership=form.cleaned_data["membership"],
                            sms_consent_text=form.cleaned_data["sms_consent_text"], request=request)
         return redirect(job)
-    jobs = ImportJob.objects.filter(group__in=Group.objects.visible_to(request.user, Role.ORGANIZER)).select_related("group", "created_by")[:30]
+    jobs = ImportJob.objects.visible_to(request.user, Role.ORGANIZER).select_related("group", "created_by")[:30]
     return render(request, "people/imports.html", {"form": form, "jobs": jobs})
 
 
 def _visible_job(request: HttpRequest, public_id: Any) -> ImportJob:
-    return get_object_or_404(ImportJob.objects.filter(group__in=Group.objects.visible_to(request.user, Role.ORGANIZER)),
+    return get_object_or_404(ImportJob.objects.visible_to(request.user, Role.ORGANIZER),
                              public_id=public_id)
 
 

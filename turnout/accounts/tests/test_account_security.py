@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from turnout.accounts.models import ApiToken, User
 from turnout.accounts.tests.test_login import current_code
 from turnout.core.models import AuditEntry
-from turnout.core.testing import PASSWORD, TurnoutTestCase
+from turnout.site.testing import PASSWORD, TurnoutTestCase
 
 PROXY = "10.0.0.2"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from turnout.accounts.models import Group, User
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase
+from turnout.site.testing import TurnoutTestCase
 
 
 class GroupPageWriteTests(TurnoutTestCase):

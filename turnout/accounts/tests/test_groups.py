@@ -2,7 +2,7 @@
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import best_role, has_role
-from turnout.core.testing import TurnoutTestCase, make_group, make_staff
+from turnout.site.testing import TurnoutTestCase, make_group, make_staff
 
 
 class GroupTreeTests(TurnoutTestCase):

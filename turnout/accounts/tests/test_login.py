@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from turnout.accounts.models import Invitation, StaffRole, User
 from turnout.core.models import AuditEntry
-from turnout.core.testing import PASSWORD, TurnoutTestCase
+from turnout.site.testing import PASSWORD, TurnoutTestCase
 
 
 def current_code(device: TOTPDevice) -> str:

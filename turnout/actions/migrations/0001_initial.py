@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import turnout.actions.models
+import turnout.sharing.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
             name='ShareCode',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=turnout.actions.models.new_share_code, max_length=16, unique=True)),
+                ('code', models.CharField(default=turnout.sharing.models.new_share_code, max_length=16, unique=True)),
                 ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='share_code', to='people.person')),
             ],
         ),

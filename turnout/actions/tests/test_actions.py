@@ -14,7 +14,6 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from turnout.accounts.models import Role
-from turnout.actions import services
 from turnout.actions.models import (
     Endorsement,
     Form,
@@ -23,18 +22,19 @@ from turnout.actions.models import (
     HubItem,
     Petition,
     PetitionSignature,
-    Referral,
     Resolution,
     Submission,
     WorkingGroup,
     WorkingGroupMember,
 )
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_staff
 from turnout.events.models import Event
 from turnout.events.services import save_event
 from turnout.mobilization.models import Network, Pledge, Signature
 from turnout.people.models import ConsentEvent, Person
+from turnout.sharing.models import Referral
+from turnout.sharing.services import share_code
+from turnout.site.testing import TurnoutTestCase, make_staff
 
 
 @override_settings(SMS_BACKEND="memory")
@@ -246,7 +246,7 @@ class PetitionAndShareTests(TurnoutTestCase):
     def test_a_share_link_credits_the_sharer_once_and_shows_on_the_leaderboard(self) -> None:
         response = self.sign("Rosa", "rosa@example.org")
         rosa = Person.objects.get(given_name="Rosa")
-        code = services.share_code(rosa)
+        code = share_code(rosa)
         self.assertContains(response, f"?ref={code}")
         self.assertContains(response, "wa.me")
         self.client.get(f"{self.petition.public_url()}?ref={code}")
@@ -266,7 +266,7 @@ class PetitionAndShareTests(TurnoutTestCase):
     def test_pledges_share_the_same_page_and_credit(self) -> None:
         pledge = Pledge.objects.create(group=self.local, title="Protect the results", text="We pledge.", goal=10)
         self.client.post(pledge.public_url(), {"given_name": "Rosa", "email": "rosa@example.org"})
-        code = services.share_code(Person.objects.get(given_name="Rosa"))
+        code = share_code(Person.objects.get(given_name="Rosa"))
         response = self.client.post(f"{pledge.public_url()}?ref={code}",
                                     {"given_name": "Ana", "email": "ana@example.org", "ref": code})
         self.assertContains(response, "Thank you for signing")
@@ -279,7 +279,7 @@ class PetitionAndShareTests(TurnoutTestCase):
 
     def test_joining_the_network_through_a_share_link_is_credited(self) -> None:
         network = Network.objects.create(group=self.local, name="Rapid Response")
-        code = services.share_code(self.member)
+        code = share_code(self.member)
         response = self.client.post(f"{network.public_url()}?ref={code}", {
             "given_name": "Ana", "phone": "(206) 555-0177", "postal_code": "98101", "travel_miles": "10",
             "ref": code})
@@ -289,7 +289,7 @@ class PetitionAndShareTests(TurnoutTestCase):
     def test_an_event_rsvp_through_a_share_link_is_credited(self) -> None:
         event = save_event(actor=None, event=Event(group=self.local, title="Rally", postal_code="98101",
                                                    starts_at=timezone.now() + timedelta(days=2)))
-        code = services.share_code(self.member)
+        code = share_code(self.member)
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(f"{event.public_url()}?ref={code}", {
                 "given_name": "Ana", "email": "ana@example.org", "postal_code": "98101", "ref": code})

@@ -19,13 +19,13 @@ from turnout.actions.models import (
     Form,
     FormQuestion,
     Petition,
-    Referral,
     Resolution,
     Submission,
 )
-from turnout.core.testing import make_group, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 from turnout.people.models import Person
+from turnout.sharing.models import Referral
+from turnout.site.testing import make_group, make_staff
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from turnout.actions.models import Form, Petition, Resolution, WorkingGroup
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase
+from turnout.site.testing import TurnoutTestCase
 
 
 def summaries(target: Any) -> list[str]:

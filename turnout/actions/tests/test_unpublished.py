@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from turnout.accounts.models import Role
 from turnout.actions.models import Hub, HubItem
-from turnout.core.testing import TurnoutTestCase, make_staff
+from turnout.site.testing import TurnoutTestCase, make_staff
 
 
 class UnpublishedHubTests(TurnoutTestCase):

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
 from turnout.api.routes import document
-from turnout.core.testing import TurnoutTestCase, make_staff
+from turnout.site.testing import TurnoutTestCase, make_staff
 
 
 class ApiTestCase(TurnoutTestCase):

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
-from turnout.core.testing import make_group, make_person, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
+from turnout.site.testing import make_group, make_person, make_staff
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

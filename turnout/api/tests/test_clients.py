@@ -13,7 +13,6 @@ import pytest
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.services import create_api_token
-from turnout.core.testing import make_group, make_person, make_staff
 from turnout.people.models import (
     ConsentEvent,
     EmailAddress,
@@ -22,6 +21,7 @@ from turnout.people.models import (
     Subscription,
     Tagging,
 )
+from turnout.site.testing import make_group, make_person, make_staff
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 REPO = Path(__file__).resolve().parents[3]

@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
-from turnout.core.testing import make_group, make_person, make_staff
 from turnout.people.services import add_tag, save_list
+from turnout.site.testing import make_group, make_person, make_staff
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from django.test import override_settings
 
 from turnout.api.tests.base import ApiTestCase
-from turnout.core.testing import make_person
 from turnout.messaging.models import Message
 from turnout.messaging.transports import simple
 from turnout.people.models import Person, Tag
 from turnout.people.services import add_tag, record_consent, save_list
+from turnout.site.testing import make_person
 
 
 @override_settings(SMS_BACKEND="memory")

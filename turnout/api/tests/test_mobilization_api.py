@@ -11,10 +11,10 @@ from django.test import override_settings
 
 from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
-from turnout.core.testing import TurnoutTestCase, make_staff
 from turnout.messaging.transports import simple
 from turnout.mobilization.models import Activation, Member, Network, Plan, Response
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_staff
 
 
 @time_machine.travel(datetime(2026, 11, 4, 20, 0, tzinfo=UTC), tick=False)  # noon in Seattle

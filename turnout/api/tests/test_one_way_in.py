@@ -10,8 +10,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from turnout.actions.models import Form, Petition, PetitionSignature, Referral, Submission
-from turnout.actions.services import share_code
+from turnout.actions.models import Form, Petition, PetitionSignature, Submission
 from turnout.api.tests.base import ApiTestCase
 from turnout.core.models import AuditEntry
 from turnout.events.models import EventCampaign
@@ -27,6 +26,8 @@ from turnout.organizing.models import (
 )
 from turnout.people.models import Person
 from turnout.people.services import add_tag
+from turnout.sharing.models import Referral
+from turnout.sharing.services import share_code
 
 
 def summaries(**lookup: Any) -> list[str]:
@@ -127,7 +128,7 @@ class MobilizationTests(ApiTestCase):
         self.assertEqual(sorted(Member.objects.values_list("source", flat=True)), ["api", "staff"])
 
     def make_local_person(self) -> Person:
-        from turnout.core.testing import make_person
+        from turnout.site.testing import make_person
 
         return make_person(self.local, given_name="Dee")
 

@@ -11,7 +11,6 @@ from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
 from turnout.api.tests.base import ApiTestCase
 from turnout.core.models import AuditEntry
-from turnout.core.testing import make_person, make_staff
 from turnout.organizing.models import (
     Assessment,
     Campaign,
@@ -24,6 +23,7 @@ from turnout.organizing.models import (
     Workplace,
 )
 from turnout.people.models import Person
+from turnout.site.testing import make_person, make_staff
 
 
 class OrganizingApiTests(ApiTestCase):

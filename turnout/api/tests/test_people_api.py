@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from turnout.api.tests.base import ApiTestCase
 from turnout.core.models import AuditEntry
-from turnout.core.testing import make_person
 from turnout.people.models import (
     ConsentEvent,
     EmailAddress,
@@ -19,6 +18,7 @@ from turnout.people.models import (
     PhoneNumber,
     Subscription,
 )
+from turnout.site.testing import make_person
 
 
 class AuthTests(ApiTestCase):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from turnout.api.tests.base import ApiTestCase
-from turnout.core.testing import make_person
 from turnout.people.models import Membership, Tag, Tagging
 from turnout.people.services import add_tag, save_list
+from turnout.site.testing import make_person
 
 
 def bare(resource: dict) -> str:

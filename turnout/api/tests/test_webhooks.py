@@ -22,8 +22,8 @@ from turnout.accounts.models import Role
 from turnout.api import webhooks
 from turnout.api.models import Webhook, WebhookDelivery
 from turnout.api.tests.base import ApiTestCase
-from turnout.core.testing import make_group, make_staff
-from turnout.core.tests.helpers import turnout
+from turnout.site.testing import make_group, make_staff
+from turnout.site.tests.helpers import turnout
 
 
 class Receiver:

@@ -15,11 +15,11 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from turnout.accounts.models import Role
-from turnout.core.testing import make_group, make_staff, run_due_tasks
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 from turnout.events import services
 from turnout.events.models import Event, Rsvp
 from turnout.messaging.transports import simple
+from turnout.site.testing import make_group, make_staff, run_due_tasks
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
-from turnout.core.testing import make_group
 from turnout.events import services
 from turnout.events.models import Event, Rsvp, RsvpIntake
+from turnout.site.testing import make_group
 
 
 def at_once(count: int, work: Any) -> list[Any]:

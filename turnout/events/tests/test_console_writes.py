@@ -10,11 +10,11 @@ import time_machine
 from django.test import override_settings
 
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase
 from turnout.events import services
 from turnout.events.models import EventCampaign, Question, Rsvp, Shift, Status
 from turnout.events.tests.test_events import NOW, make_event
 from turnout.messaging.transports import simple
+from turnout.site.testing import TurnoutTestCase
 
 
 def summaries(target: object) -> list[str]:

@@ -10,11 +10,11 @@ import time_machine
 from django.core import mail
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase, run_due_tasks
 from turnout.events import services
 from turnout.events.models import Event, EventCampaign, Rsvp, RsvpIntake, Shift
 from turnout.messaging.transports import simple
 from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber
+from turnout.site.testing import TurnoutTestCase, run_due_tasks
 
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)  # 10:00 in Seattle, a Monday
 

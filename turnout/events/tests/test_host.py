@@ -9,11 +9,11 @@ from typing import Any
 import time_machine
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase
 from turnout.events import services
 from turnout.events.models import Rsvp
 from turnout.events.tests.test_events import NOW, make_event
 from turnout.people.models import ConsentEvent, Person
+from turnout.site.testing import TurnoutTestCase
 
 
 @time_machine.travel(NOW, tick=False)

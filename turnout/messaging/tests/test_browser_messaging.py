@@ -9,12 +9,12 @@ from django.test import override_settings
 from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
-from turnout.core.testing import make_group, make_person, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 from turnout.messaging import sending
 from turnout.messaging.models import Message
 from turnout.messaging.transports import simple
 from turnout.people.services import add_tag, record_consent
+from turnout.site.testing import make_group, make_person, make_staff
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

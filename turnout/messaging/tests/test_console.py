@@ -10,11 +10,11 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person, run_due_tasks
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.people.services import add_tag, record_consent
+from turnout.site.testing import TurnoutTestCase, make_person, run_due_tasks
 
 NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
 

@@ -6,11 +6,11 @@ import re
 
 from django.core import mail
 
-from turnout.core.testing import TurnoutTestCase
 from turnout.messaging import email, outbox
 from turnout.messaging.models import Delivery, Message
 from turnout.people.models import ConsentEvent, EmailAddress, Person
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase
 
 
 class EmailBlastTests(TurnoutTestCase):

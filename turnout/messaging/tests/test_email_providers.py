@@ -12,12 +12,12 @@ from typing import Any
 
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.tests.fakes import QuietHandler, serve
 from turnout.people.models import ConsentEvent, EmailAddress, Person, Subscription
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_person
 
 WEBHOOK_AUTH = "postmark:hook-secret"
 INACTIVE = "inactive@example.org"

@@ -19,13 +19,13 @@ from django.test import TransactionTestCase
 from django.utils import timezone
 
 from turnout.accounts.models import Role
-from turnout.core.testing import make_group, make_person, make_staff
-from turnout.core.tests.helpers import REPO, database_url_for_children, turnout
 from turnout.messaging import outbox, sending
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.services import receive_sms
 from turnout.people.models import Person
 from turnout.people.services import record_consent
+from turnout.site.testing import make_group, make_person, make_staff
+from turnout.site.tests.helpers import REPO, database_url_for_children, turnout
 
 RECIPIENTS = 40
 

@@ -11,13 +11,13 @@ from typing import Any
 from django.test import override_settings
 from django.urls import reverse
 
-from turnout.core.testing import TurnoutTestCase
 from turnout.messaging.hooks import email_report_patterns
 from turnout.messaging.models import InboundMessage
 from turnout.messaging.transports.http import signature
 from turnout.messaging.transports.twilio import compute_signature
 from turnout.people.models import ConsentEvent, EmailAddress, PhoneNumber, Subscription
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase
 
 SECRET = "reports:correct-horse-battery"
 # What a stranger sends: Maria marked our email as spam, Maria's address bounces.

@@ -7,13 +7,13 @@ from typing import Any
 
 from django.test import SimpleTestCase, override_settings
 
-from turnout.core.testing import TurnoutTestCase
 from turnout.messaging import keywords, segments
 from turnout.messaging.models import Delivery, InboundMessage, Message, UnreadableWebhook
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.people.models import ConsentEvent, PhoneNumber, Subscription
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase
 
 SECRET = "gateway-secret"
 

@@ -8,12 +8,12 @@ from typing import Any
 import time_machine
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase, make_person, run_due_tasks
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import TransportError, simple
 from turnout.people.models import Person, PhoneNumber, Subscription
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_person, run_due_tasks
 
 NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 12:00 in Seattle
 NIGHT_SEATTLE = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 22:00 in Seattle

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import time_machine
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.messaging import outbox, pacing
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import OutgoingSms, simple
 from turnout.people.models import Person
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_person
 
 FROZEN = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # noon in Seattle
 

@@ -15,13 +15,13 @@ import time_machine
 from django.test import override_settings
 from twilio.request_validator import RequestValidator
 
-from turnout.core.testing import TurnoutTestCase
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.tests.fakes import QuietHandler, serve
 from turnout.messaging.transports import simple
 from turnout.people.models import ConsentEvent, Person, PhoneNumber, Subscription
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase
 
 SID, TOKEN = "AC00000000000000000000000000000001", "twilio-auth-token"
 NOON_SEATTLE = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 12:00 in Seattle: eight hours before 20:00

@@ -14,7 +14,6 @@ from django.test import override_settings
 from turnout.accounts.models import Role
 from turnout.core import geo
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.events.models import Event, Rsvp
 from turnout.events.services import save_event
 from turnout.messaging.models import Delivery, InboundMessage
@@ -25,6 +24,7 @@ from turnout.mobilization import services
 from turnout.mobilization.models import Activation, Member, Network, Recipient, Response, packed
 from turnout.people.models import Person, Subscription
 from turnout.people.services import erase_person, record_consent
+from turnout.site.testing import TurnoutTestCase, make_person, make_staff
 
 SECRET = "gateway-secret"
 # 12:00 in Seattle: outside quiet hours everywhere in the continental US.

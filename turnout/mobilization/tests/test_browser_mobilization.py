@@ -15,13 +15,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
-from turnout.core.testing import make_group, make_staff, run_due_tasks
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 from turnout.events.models import Event, Rsvp, Status
 from turnout.events.services import save_event
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.mobilization.models import Member, Network, Plan, Pledge, Response, Signature
+from turnout.site.testing import make_group, make_staff, run_due_tasks
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "gateway-secret"
@@ -102,7 +102,7 @@ def test_an_admin_pulls_a_plans_trigger_through_its_confirmation(page: Page, liv
                                               status=Status.STANDBY, standby_condition="the results are not respected",
                                               starts_at=timezone.now() + timedelta(days=20)))
     pledge = Pledge.objects.create(group=coalition, title="Protect the results", text="We will.")
-    from turnout.core.testing import make_person
+    from turnout.site.testing import make_person
 
     signer = make_person(coalition, given_name="Pablo", postal_code="85004", email="pablo@example.org")
     Signature.objects.create(pledge=pledge, person=signer)

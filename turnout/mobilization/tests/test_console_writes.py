@@ -10,9 +10,9 @@ import time_machine
 from django.test import override_settings
 
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase
 from turnout.mobilization import services
 from turnout.mobilization.models import Activation, Network, Plan, Pledge, packed
+from turnout.site.testing import TurnoutTestCase
 
 NOON_PACIFIC = datetime(2026, 11, 4, 20, 0, tzinfo=UTC)
 

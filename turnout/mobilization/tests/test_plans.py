@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from turnout.accounts.models import Role
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.events.models import Event, EventCampaign, Rsvp, Status
 from turnout.events.services import save_event
 from turnout.messaging.models import Delivery
@@ -19,6 +18,7 @@ from turnout.mobilization import services
 from turnout.mobilization.models import Member, Network, Plan, Pledge, Signature
 from turnout.people.models import ConsentEvent, Person
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_person, make_staff
 
 # Tuesday 3 Nov 2026, 10:00 in Seattle, 11:00 in Phoenix, 13:00 in New York.
 TRIGGER_DAY = datetime(2026, 11, 3, 18, 0, tzinfo=UTC)

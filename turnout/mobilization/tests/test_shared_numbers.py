@@ -10,7 +10,6 @@ from typing import Any
 import time_machine
 from django.test import override_settings
 
-from turnout.core.testing import TurnoutTestCase, make_group, make_person
 from turnout.messaging.models import Delivery, InboundMessage
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
@@ -18,6 +17,7 @@ from turnout.mobilization import services
 from turnout.mobilization.models import Activation, Member, Network, Recipient, Response
 from turnout.people.models import Person
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_group, make_person
 
 SECRET = "gateway-secret"
 NOON_PACIFIC = datetime(2026, 11, 4, 20, 0, tzinfo=UTC)

@@ -12,8 +12,6 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
-from turnout.core.testing import make_group, make_person, make_staff
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 from turnout.organizing.models import (
     Campaign,
     Card,
@@ -24,6 +22,8 @@ from turnout.organizing.models import (
     Worker,
     Workplace,
 )
+from turnout.site.testing import make_group, make_person, make_staff
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,10 +8,10 @@ from typing import Any
 from django.urls import reverse
 
 from turnout.core.models import AuditEntry
-from turnout.core.testing import make_person
 from turnout.organizing import services
 from turnout.organizing.models import Area, Campaign, Employer, Worker, Workplace
 from turnout.organizing.tests.test_organizing import OrganizingCase
+from turnout.site.testing import make_person
 
 
 def summaries(target: Any) -> list[str]:

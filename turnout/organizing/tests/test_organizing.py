@@ -18,7 +18,6 @@ from pypdf import PdfReader
 
 from turnout.accounts.models import Role
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.organizing import selectors, services
 from turnout.organizing.models import (
     Assessment,
@@ -33,6 +32,7 @@ from turnout.organizing.models import (
     Workplace,
 )
 from turnout.people.models import ConsentEvent, Person
+from turnout.site.testing import TurnoutTestCase, make_person, make_staff
 
 INTAKE = {
     "given_name": "Rosa", "family_name": "Martinez", "phone": "(206) 555-0177", "sms_consent": "on",

@@ -9,7 +9,6 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.people.importer import Importer, ImportFileError, ImportResult
 from turnout.people.models import (
     ConsentEvent,
@@ -20,6 +19,7 @@ from turnout.people.models import (
     Subscription,
 )
 from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_person
 
 
 class ImportTests(TurnoutTestCase):
@@ -180,7 +180,7 @@ class ImportTests(TurnoutTestCase):
         self.assertIn("an operator", events[0].consent_text)
 
     def test_re_importing_statuses_for_many_people_takes_a_few_queries_not_one_per_row(self) -> None:
-        from turnout.core.testing import make_person
+        from turnout.site.testing import make_person
 
         for n in range(30):
             make_person(self.local, email=f"bulk{n}@example.org")

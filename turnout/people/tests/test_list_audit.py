@@ -7,7 +7,7 @@ from unittest import mock
 from django.urls import reverse
 
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person
+from turnout.site.testing import TurnoutTestCase, make_person
 
 
 @mock.patch("turnout.people.views.PAGE_SIZE", 2)

@@ -8,10 +8,10 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from turnout.core.models import AppendOnlyError, AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person
 from turnout.people import services
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person, PhoneNumber, Tag
+from turnout.site.testing import TurnoutTestCase, make_person
 
 
 class ContactTests(TurnoutTestCase):
@@ -203,7 +203,7 @@ class PersonPageTests(TurnoutTestCase):
                          ["Added tag steward", "Removed tag steward"])
 
     def test_a_viewer_cannot_change_anyone(self) -> None:
-        from turnout.core.testing import make_staff
+        from turnout.site.testing import make_staff
 
         viewer = make_staff("viewer@example.org", self.local, "viewer")
         self.login(viewer)
@@ -238,9 +238,9 @@ class AuditLogTests(TurnoutTestCase):
 class SaveListTests(TurnoutTestCase):
     def test_an_organizer_saves_the_filtered_people_as_a_list(self) -> None:
         """The list holds who the filters matched then; later changes to the filter do not move it."""
-        from turnout.core.testing import make_person
         from turnout.people.models import PersonList
         from turnout.people.services import add_tag
+        from turnout.site.testing import make_person
 
         add_tag(person=self.member, group=self.local, name="phonebank")
         other = make_person(self.local, given_name="Other")

@@ -13,12 +13,12 @@ from django.urls import reverse
 from turnout.accounts.models import Role
 from turnout.actions.models import Form
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_group, make_person, make_staff
 from turnout.mobilization.models import Activation, Member, Network
 from turnout.mobilization.services import audience
 from turnout.people.importer import Importer
 from turnout.people.models import Membership, Person, Tag
 from turnout.people.services import add_tag
+from turnout.site.testing import TurnoutTestCase, make_group, make_person, make_staff
 
 
 class GroupTagsTests(TurnoutTestCase):

@@ -12,7 +12,6 @@ from django.urls import reverse
 from turnout.accounts.models import Role
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase, make_person, make_staff
 from turnout.people.models import (
     ConsentEvent,
     EmailAddress,
@@ -23,6 +22,7 @@ from turnout.people.models import (
 )
 from turnout.people.services import ContactChoice, record_consent, signup_person
 from turnout.people.signup import PublicSignup, sign_up
+from turnout.site.testing import TurnoutTestCase, make_person, make_staff
 
 
 class SeparateRecordsTests(TurnoutTestCase):

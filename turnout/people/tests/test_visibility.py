@@ -21,12 +21,12 @@ from turnout.actions.models import (
 )
 from turnout.api.webhooks import register_webhook
 from turnout.core.models import AuditEntry
-from turnout.core.testing import TurnoutTestCase
 from turnout.events.models import Event, EventCampaign, Rsvp
 from turnout.mobilization.models import Activation, Member, Network, Plan, Pledge
 from turnout.organizing.models import Campaign as OrganizingCampaign
 from turnout.organizing.models import Card, Employer, Request, Unit, Worker, Workplace
 from turnout.people.models import ImportJob, Person
+from turnout.site.testing import TurnoutTestCase
 
 PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accounts:password_reset_done",
           "accounts:password_reset_confirm", "accounts:password_reset_complete", "accounts:accept_invitation",

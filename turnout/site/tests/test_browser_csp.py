@@ -27,15 +27,15 @@ from playwright.sync_api import Error as PlaywrightError
 from turnout.accounts.models import Role, User
 from turnout.actions import services as actions
 from turnout.actions.models import Form, Petition
-from turnout.core.demo import load_demo
-from turnout.core.testing import make_group, make_person, make_staff
-from turnout.core.tests import csp_watch
-from turnout.core.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 from turnout.events import services as events
 from turnout.events.models import Event
 from turnout.messaging.email import unsubscribe_token
 from turnout.mobilization import services as mobilization
 from turnout.mobilization.models import Activation, Network
+from turnout.site.demo import load_demo
+from turnout.site.testing import make_group, make_person, make_staff
+from turnout.site.tests import csp_watch
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

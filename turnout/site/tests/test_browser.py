@@ -19,9 +19,9 @@ from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from turnout.accounts.models import Role
-from turnout.core.testing import PASSWORD, make_group, make_person, make_staff
-from turnout.core.tests import csp_watch
-from turnout.core.tests.helpers import REPO, database_url_for_children
+from turnout.site.testing import PASSWORD, make_group, make_person, make_staff
+from turnout.site.tests import csp_watch
+from turnout.site.tests.helpers import REPO, database_url_for_children
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = REPO / "test-artifacts"

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from turnout.core.demo import load_demo
+from turnout.site.demo import load_demo
 
 
 class Command(BaseCommand):

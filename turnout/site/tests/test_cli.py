@@ -6,7 +6,7 @@ import tempfile
 
 from django.test import SimpleTestCase
 
-from turnout.core.tests.helpers import turnout
+from turnout.site.tests.helpers import turnout
 
 
 class CommandLineTests(SimpleTestCase):

@@ -15,10 +15,10 @@ from django.test import Client
 from django.utils import timezone
 
 from turnout.actions.models import Form, Petition
-from turnout.core.testing import TurnoutTestCase
-from turnout.core.tests.helpers import REPO
 from turnout.events.models import Event
 from turnout.events.services import save_event
+from turnout.site.testing import TurnoutTestCase
+from turnout.site.tests.helpers import REPO
 
 POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

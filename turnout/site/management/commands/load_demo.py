@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from turnout.core.demo import load_demo
+from turnout.site.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -9,10 +9,10 @@ from django.test import TransactionTestCase
 from django.urls import reverse
 
 from turnout.accounts.models import Role
-from turnout.core.testing import TurnoutTestCase, make_group, make_staff
-from turnout.core.tests.helpers import turnout
 from turnout.people.imports import run_import_job, start_import
 from turnout.people.models import ImportJob, Person, Tag
+from turnout.site.testing import TurnoutTestCase, make_group, make_staff
+from turnout.site.tests.helpers import turnout
 
 CSV = b"email,first_name,zip\nana@example.org,Ana,98101\nbad-email,Bob,98101\nluis@example.org,Luis,10027\n"
 

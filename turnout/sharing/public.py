@@ -1,0 +1,80 @@
+"""What every public page shares: the person's own share link, Open Graph previews, the
+embeddable version of a page, and QR codes for any of the site's pages.
+
+An embedded page (…/embed/) is the same page without the site's header, framable by any site,
+and needs no cookie: it works where a browser blocks third-party cookies, so it is exempt from
+CSRF (public sign-ups carry no one's authority; the honeypot and the rate limits guard them
+instead)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+
+from turnout.core import csp
+from turnout.people.models import Person
+from turnout.sharing import services
+
+
+def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The page's embed: framable anywhere, no cookies, `?lang=es` for Spanish."""
+
+    def embed(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = request.GET.get("lang") or request.POST.get("lang")
+        if language in ("en", "es"):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return csp.widen(view(request, *args, embed=True, **kwargs), "frame-ancestors", "*")
+
+    return xframe_options_exempt(csrf_exempt(embed))
+
+
+def share_context(request: HttpRequest, record: Any, person: Person | None, text: str) -> dict[str, Any]:
+    """The person's own link to this page (crediting them), and the wording for the share buttons."""
+    url = request.build_absolute_uri(record.public_url())
+    if person is not None:
+        url += "?" + urlencode({"ref": services.share_code(person)})
+    message = f"{text} {url}"
+    return {"share_url": url, "share_text": text, "share_own": person is not None, "share_sms": "sms:?&" + urlencode({"body": message}),
+            "share_mail": "mailto:?" + urlencode({"subject": text, "body": message}).replace("+", "%20"),
+            "share_whatsapp": "https://wa.me/?" + urlencode({"text": message})}
+
+
+def og_context(request: HttpRequest, record: Any, title: str, description: str) -> dict[str, Any]:
+    return {"og": {"title": title, "description": description[:300],
+                   "url": request.build_absolute_uri(record.public_url())}}
+
+
+# --- QR codes -------------------------------------------------------------------------------------
+
+
+def _own_path(request: HttpRequest) -> str | None:
+    path = request.GET.get("path", "")
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else None
+
+
+def qr_svg(request: HttpRequest) -> HttpResponse:
+    """A QR code for one of this site's own pages (`?path=/p/…/`)."""
+    path = _own_path(request)
+    if path is None:
+        return HttpResponseBadRequest(_("Give the page as a path on this site, such as /p/…/."))
+    code = segno.make(request.build_absolute_uri(path), micro=False)
+    return HttpResponse(code.svg_inline(scale=8, border=2), content_type="image/svg+xml")
+
+
+def qr_print(request: HttpRequest) -> HttpResponse:
+    """A printable sheet: the page's title, its QR code and its address."""
+    path = _own_path(request)
+    if path is None:
+        return HttpResponseBadRequest(_("Give the page as a path on this site, such as /p/…/."))
+    return render(request, "sharing/qr_print.html", {
+        "path": path, "url": request.build_absolute_uri(path), "title": request.GET.get("title", "")[:200]})

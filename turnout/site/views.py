@@ -1,0 +1,26 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from turnout.accounts.models import Group
+from turnout.people.models import ImportJob, Membership, Person
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    groups = Group.objects.visible_to(request.user).annotate(
+        members=Count("memberships", filter=Q(memberships__status=Membership.Status.MEMBER)),
+        supporters=Count("memberships", filter=Q(memberships__status=Membership.Status.SUPPORTER)),
+        people=Count("memberships"),
+    ).order_by("path")
+    standing = Membership.objects.visible_to(request.user).values("person").distinct()
+    # A member count is a figure a union reports and bargains with: members are counted apart
+    # from the supporters public pages bring in.
+    return render(request, "site/dashboard.html", {
+        "groups": groups,
+        "people_count": Person.objects.visible_to(request.user).count(),
+        "member_count": standing.filter(status=Membership.Status.MEMBER).count(),
+        "supporter_count": standing.filter(status=Membership.Status.SUPPORTER).count(),
+        "imports": ImportJob.objects.visible_to(request.user).select_related("group")[:5],
+    })
