@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from turnout.accounts.models import Group, Role
+from turnout.accounts.models import Role
 from turnout.api.hal import ApiError, Call, get_by_public_id
 from turnout.people.models import Membership, Person
 
@@ -23,7 +23,7 @@ def prefetch_people(call: Call, people: list[Person]) -> None:
     """Contacts, and the memberships in the groups the token's user sees (member or supporter: a
     group's count is a figure it reports), for serializing people."""
     prefetch_contacts(people)
-    seen = Membership.objects.filter(group__in=Group.objects.visible_to(call.user)).select_related("group")
+    seen = Membership.objects.visible_to(call.user).select_related("group")
     prefetch_related_objects(people, Prefetch("memberships", queryset=seen, to_attr="seen_memberships"))
 
 

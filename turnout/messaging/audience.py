@@ -11,7 +11,7 @@ from turnout.accounts.models import Role, User
 from turnout.messaging import segments
 from turnout.messaging.models import Message
 from turnout.people.forms import PeopleFilterForm
-from turnout.people.models import EmailAddress, ListItem, Person, PhoneNumber, Subscription, Tagging
+from turnout.people.models import ListItem, Person, Tagging
 from turnout.people.services import people_filter
 
 FILTER_KEYS = ("q", "tag", "group", "status", "zip", "miles", "list")
@@ -51,30 +51,26 @@ def people_for(user: User, params: dict[str, Any]) -> QuerySet[Person]:
 @dataclass
 class Preview:
     matched: int
-    reachable: int
+    reachable: int  # numbers or addresses it goes to: each once, however many people here hold it
     no_consent: int
     no_address: int
     encoding: str
     segments: int
     encoding_es: str
     segments_es: int
+    shared: int = 0  # people with consent whose number or address goes to someone else here
 
 
 def preview(message: Message, people: QuerySet[Person]) -> Preview:
-    """The real recipient count after consent, and what each text costs in segments."""
-    contact: QuerySet[Any]
-    if message.channel == "sms":
-        contact, consent = PhoneNumber.objects.filter(person=OuterRef("pk")), {"sms_status": Subscription.SUBSCRIBED}
-    else:
-        contact, consent = EmailAddress.objects.filter(person=OuterRef("pk")), {"status": Subscription.SUBSCRIBED}
-    matched = people.count()
-    with_address = people.filter(Exists(contact)).count()
-    reachable = people.filter(Exists(contact.filter(**consent))).count()
-    from turnout.messaging.outbox import first_text_footer
+    """The real recipient count after consent, each number or address once (as the outbox sends),
+    and what each text costs in segments."""
+    from turnout.messaging.outbox import first_text_footer, reach
 
+    matched = people.count()
+    with_address, consenting, reachable = reach(message.channel, people)
     # The worst case: a first text carries the footer naming the organization.
     english = segments.count(message.body + first_text_footer())
     spanish = segments.count((message.body_es or message.body) + first_text_footer())
-    return Preview(matched=matched, reachable=reachable, no_consent=with_address - reachable,
-                   no_address=matched - with_address, encoding=english.encoding, segments=english.segments,
-                   encoding_es=spanish.encoding, segments_es=spanish.segments)
+    return Preview(matched=matched, reachable=reachable, no_consent=with_address - consenting,
+                   no_address=matched - with_address, shared=consenting - reachable, encoding=english.encoding,
+                   segments=english.segments, encoding_es=spanish.encoding, segments_es=spanish.segments)

@@ -18,8 +18,6 @@ from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
-from turnout.core import audit
-from turnout.core.models import AuditEntry
 from turnout.messaging import audience, outbox, sending, services
 from turnout.messaging.forms import ComposeForm, ReplyForm, ScheduleForm, TestSendForm
 from turnout.messaging.models import Delivery, InboundMessage, Message
@@ -56,10 +54,10 @@ def compose(request: HttpRequest) -> HttpResponse:
     form = ComposeForm(request.POST or request.GET or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        message = Message.objects.create(
-            group=data["from_group"], channel=data["channel"], subject=data["subject"], body=data["body"],
-            body_es=data["body_es"], audience=audience.audience_params(request.POST), created_by=user,
-            ignore_quiet_hours=data["ignore_quiet_hours"], override_reason=data["override_reason"].strip())
+        message = sending.create_message(actor=user, group=data["from_group"], request=request, fields={
+            "channel": data["channel"], "subject": data["subject"], "body": data["body"], "body_es": data["body_es"],
+            "audience": audience.audience_params(request.POST), "ignore_quiet_hours": data["ignore_quiet_hours"],
+            "override_reason": data["override_reason"]})
         return redirect(message)
     if request.method == "GET":
         form = ComposeForm(initial=audience.audience_params(request.GET), user=user)
@@ -126,11 +124,7 @@ def test_send(request: HttpRequest, public_id: Any) -> HttpResponse:
         flash.error(request, str(exc))
         return redirect(message)
     if number:
-        user: User = request.user  # type: ignore[assignment]
-        sample = Person(given_name=user.first_name, family_name=user.last_name, language=user.language)
-        services.send_reply(to=number, body="[TEST] " + outbox.render(message, sample) + outbox.first_text_footer())
-        audit.record(actor=user, action=AuditEntry.Action.CHANGE, target=message, request=request,
-                     summary="Sent a test text to the sender's own number", group=message.group)
+        sending.send_test_text(actor=request.user, message=message, to=number, request=request)  # type: ignore[arg-type]
         flash.success(request, _("Test sent to %(number)s.") % {"number": number})
     return redirect(message)
 
@@ -161,7 +155,7 @@ def thread(request: HttpRequest, public_id: Any) -> HttpResponse:
     form = ReplyForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("action") == "handled":
-            InboundMessage.objects.filter(person=person, handled=False).update(handled=True)
+            services.mark_replies_handled(actor=request.user, person=person, request=request)  # type: ignore[arg-type]
             flash.success(request, _("Marked handled."))
             return redirect("messaging:inbox")
         if form.is_valid():

@@ -25,16 +25,17 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from turnout.core import geo
-from turnout.messaging import email, pacing, quiet_hours, segments
+from turnout.messaging import email, optouts, pacing, quiet_hours, segments
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
-from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber, Subscription
-from turnout.people.services import record_consent
+from turnout.people.models import ConsentEvent, Person
 
 BATCH = 200
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
 MERGE_FIELD = re.compile(r"\{(first_name|last_name|name)\}")
+# The reason on the row of someone whose number or address this message already goes to.
+DUPLICATE = "duplicate address"
 
 
 def materialize(message: Message, audience: QuerySet[Any]) -> int:
@@ -43,24 +44,39 @@ def materialize(message: Message, audience: QuerySet[Any]) -> int:
     `audience` is people, or rows that name people in `person_id` (an activation's recipients:
     read as they are, without joining every person again). People without consent get a row
     too, marked suppressed, so the progress page can say how many were left out and why.
+    Each number or address is sent the message once, however many records hold it (one per
+    group that knows the person): of several people here with one address, the first who
+    consents, by id, gets it; the others get a suppressed row, "duplicate address", as does
+    anyone whose address this message already goes to.
     Running it twice adds nobody twice: the message's row is locked while its outbox is
     written, and people it has already are left out of the insert (a plain insert writes a
     third faster than one that settles each row's conflict; `one_delivery` still guards).
     """
+    with transaction.atomic(), connection.cursor() as cursor:
+        Message.objects.select_for_update().filter(pk=message.pk).exists()
+        if connection.vendor == "postgresql":
+            # Each person's addresses sorted in memory, not on disk, for a send to 100,000 people.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        sql, params = _outbox_insert(message, audience, timezone.now())
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _chosen(channel: str, audience: QuerySet[Any]) -> tuple[str, list[Any]]:
+    """SQL for each person's one address (person_id, address, consent): a consenting one first,
+    then the primary. Whether the chosen one consents is whether any does."""
     named = "pk" if audience.model is Person else "person_id"
     people_sql, params = audience.order_by().values(named).query.sql_with_params()
-    if message.channel == "sms":
+    if channel == "sms":
         contact, column, status_column = "people_phonenumber", "number", "sms_status"
     else:
         contact, column, status_column = "people_emailaddress", "address", "status"
-    # Each person's address: a consenting one first, then the primary. Whether the chosen
-    # one consents is whether any does. (Table and column names are fixed above, never input.)
+    # (Table and column names are fixed above, never input.)
     if connection.vendor == "postgresql":
         chosen = (f"SELECT DISTINCT ON (c.person_id) c.person_id, c.{column} AS address, "  # noqa: S608
                   f"c.{status_column} AS consent FROM {contact} c WHERE c.person_id IN ({people_sql}) "
                   f"ORDER BY c.person_id, CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 1 END, "
                   "CASE WHEN c.is_primary THEN 0 ELSE 1 END, c.id")
-        uuid_sql = "gen_random_uuid()"
     else:
         # SQLite takes a group's other columns from the row that holds its MIN(): the same order
         # as one number (consent, then primary, then the row's id, which stays far below 10^12),
@@ -69,24 +85,55 @@ def materialize(message: Message, audience: QuerySet[Any]) -> int:
                   f"MIN((CASE WHEN c.{status_column} = 'subscribed' THEN 0 ELSE 2 END "
                   "+ CASE WHEN c.is_primary THEN 0 ELSE 1 END) * 1000000000000 + c.id) "
                   f"FROM {contact} c WHERE c.person_id IN ({people_sql}) GROUP BY c.person_id")
-        uuid_sql = "lower(hex(randomblob(16)))"
+    return chosen, list(params)
+
+
+def _outbox_insert(message: Message, audience: QuerySet[Any], now: Any) -> tuple[str, list[Any]]:
+    """The INSERT … SELECT of `materialize`.
+
+    Each person's chosen address is ranked among the others' by a window over the address (one
+    more sort, which costs less than hashing every address into a second relation and joining
+    it back), and the rows are written in the people's order again: `one_delivery` takes them
+    faster in its own order. An address the outbox already sends to is one look at this
+    message's own rows."""
+    chosen, params = _chosen(message.channel, audience)
+    if connection.vendor == "postgresql":
+        # Addresses compared as bytes, not in the locale's order; OFFSET 0 keeps the subquery
+        # whole, so `shared` is worked out once a row, not once per use (SQLite never merges a
+        # subquery that has a window).
+        uuid_sql, by_address, fence = "gen_random_uuid()", 'chosen.address COLLATE "C"', " OFFSET 0"
+    else:
+        uuid_sql, by_address, fence = "lower(hex(randomblob(16)))", "chosen.address", ""
+    ours = [message.pk, message.channel]
     sql = (
         "INSERT INTO messaging_delivery (public_id, message_id, person_id, channel, address, sender, status, "  # noqa: S608
         "provider_id, error, attempts, claimed_by, possible_duplicate, segments, created_at, status_at) "
         f"SELECT {uuid_sql}, %s, person_id, %s, address, '', "
-        "CASE WHEN consent = 'subscribed' THEN 'queued' ELSE 'suppressed' END, '', "
-        "CASE WHEN consent = 'subscribed' THEN '' ELSE 'no consent' END, 0, '', %s, 0, %s, %s "
+        "CASE WHEN consent <> 'subscribed' OR shared THEN 'suppressed' ELSE 'queued' END, '', "
+        "CASE WHEN consent <> 'subscribed' THEN 'no consent' WHEN shared THEN %s ELSE '' END, 0, '', %s, 0, %s, %s "
+        "FROM (SELECT chosen.person_id, chosen.address, chosen.consent, "
+        # Of the people here sharing an address, the first who consents is sent it.
+        f"(ROW_NUMBER() OVER (PARTITION BY {by_address} "
+        "ORDER BY CASE WHEN chosen.consent = 'subscribed' THEN 0 ELSE 1 END, chosen.person_id) > 1 "
+        "OR chosen.address IN (SELECT d.address FROM messaging_delivery d WHERE d.message_id = %s "
+        "AND d.channel = %s AND d.status <> 'suppressed')) AS shared "
         f"FROM ({chosen}) chosen WHERE NOT EXISTS (SELECT 1 FROM messaging_delivery d "
-        "WHERE d.message_id = %s AND d.person_id = chosen.person_id AND d.channel = %s)"
+        "WHERE d.message_id = %s AND d.person_id = chosen.person_id AND d.channel = %s) "
+        f"ORDER BY chosen.person_id{fence}) ranked"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        Message.objects.select_for_update().filter(pk=message.pk).exists()
-        if connection.vendor == "postgresql":
-            # Each person's addresses sorted in memory, not on disk, for a send to 100,000 people.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        now = timezone.now()
-        cursor.execute(sql, [message.pk, message.channel, False, now, now, *params, message.pk, message.channel])
-        return cursor.rowcount
+    return sql, [*ours, DUPLICATE, False, now, now, *ours, *params, *ours]
+
+
+def reach(channel: str, audience: QuerySet[Any]) -> tuple[int, int, int]:
+    """What `materialize` would make of this audience, counted without writing: (people with an
+    address, people with a consenting one, numbers or addresses it would send to, each once)."""
+    chosen, params = _chosen(channel, audience)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), COALESCE(SUM(CASE WHEN consent = 'subscribed' THEN 1 ELSE 0 END), 0), "  # noqa: S608
+                       f"COUNT(DISTINCT CASE WHEN consent = 'subscribed' THEN address END) FROM ({chosen}) chosen",
+                       params)
+        with_address, consenting, addresses = cursor.fetchone()
+    return int(with_address), int(consenting), int(addresses)
 
 
 def render(message: Message, person: Person) -> str:
@@ -137,21 +184,19 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
     rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
                 .select_related("person").order_by("pk"))
     addresses = [row.address for row in rows]
+    # Each row's own record of the address, not any record of it: another group's consent to the
+    # same number is not this person's, and an opt-out on any record stops them all.
+    consenting = optouts.sendable(channel=message.channel, pairs=[(row.person_id, row.address) for row in rows])
     previous: dict[str, str] = {}  # address -> the sender that texted it last
     if message.channel == "sms":
-        consenting = set(PhoneNumber.objects.filter(number__in=addresses, sms_status=Subscription.SUBSCRIBED)
-                         .values_list("number", flat=True))
         previous = dict(Delivery.objects.filter(channel="sms", address__in=addresses, sent_at__isnull=False)
                         .order_by("sent_at").values_list("address", "sender"))
-    else:
-        consenting = set(EmailAddress.objects.filter(address__in=addresses, status=Subscription.SUBSCRIBED)
-                         .values_list("address", flat=True))
     hours = quiet_hours.window(message.group)
     outcome: Counter[str] = Counter()
     ready: list[tuple[Delivery, str, int | None]] = []  # (row, text, seconds it may still arrive in)
     for row in rows:
         row.claimed_by, row.lease_until, row.status_at = "", None, timezone.now()
-        if row.address not in consenting:  # opted out since the message was made
+        if (row.person_id, row.address) not in consenting:  # opted out since the message was made
             row.status, row.error = Delivery.Status.SUPPRESSED, "opted out"
             outcome[row.status] += 1
             continue
@@ -215,9 +260,10 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
             row.status, row.error = Delivery.Status.FAILED, result.reason[:300]
         outcome[row.status] += 1
     _write_results(rows)
-    for row in carrier_opt_outs:  # the ledger learns what the carrier knew
-        record_consent(person=row.person, channel="sms", address=row.address, action=ConsentEvent.Action.OPT_OUT,
-                       source=ConsentEvent.Source.PROVIDER, source_detail=row.error)
+    # The ledger learns what the carrier knew, on every record of the number; its queued texts stop.
+    for address, person_id in {row.address: row.person_id for row in carrier_opt_outs}.items():
+        optouts.opt_out(channel="sms", address=address, source=ConsentEvent.Source.PROVIDER,
+                        detail="opted out with the carrier", why="opted out with the carrier", person_id=person_id)
     return outcome
 
 
@@ -274,6 +320,7 @@ def progress(message: Message) -> dict[str, int]:
     status = {name: Count("pk", filter=Q(status=name)) for name in Delivery.Status.values}
     counts = Delivery.objects.filter(message=message).aggregate(
         targeted=Count("pk"), **status, possible_duplicates=Count("pk", filter=Q(possible_duplicate=True)),
+        shared=Count("pk", filter=Q(status=Delivery.Status.SUPPRESSED, error=DUPLICATE)),
         deferred=Count("pk", filter=Q(status=Delivery.Status.QUEUED, not_before__gt=timezone.now())))
     replies = InboundMessage.objects.filter(
         received_at__gte=message.created_at,
@@ -287,6 +334,8 @@ def progress(message: Message) -> dict[str, int]:
         "delivered": counts["delivered"],
         "failed": counts["failed"],
         "suppressed": counts["suppressed"],
+        # Of the suppressed: people whose number or address the message went to for someone else.
+        "shared": counts["shared"],
         "possible_duplicates": counts["possible_duplicates"],
         "replies": replies,
     }

@@ -7,14 +7,66 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
-from turnout.accounts.models import User
-from turnout.core import audit
+from turnout.accounts.models import Group, User
+from turnout.core import audit, records
 from turnout.core.models import AuditEntry
-from turnout.messaging import outbox
-from turnout.messaging.models import Delivery, Message
+from turnout.messaging import outbox, services
+from turnout.messaging.models import Channel, Delivery, Message
 from turnout.people.models import Person
+
+
+def _draft(message: Message, fields: dict[str, Any]) -> list[str]:
+    """Set a draft's fields, under the rules every draft keeps; the names of those that changed."""
+    ignoring = fields.get("ignore_quiet_hours", message.ignore_quiet_hours)
+    reason = str(fields.get("override_reason", message.override_reason)).strip()
+    # A reason is kept only for the override it explains, and an override is kept only with its reason.
+    changed = records.assign(message, {**fields, "override_reason": reason if ignoring else ""})
+    if message.channel == Channel.EMAIL and not message.subject:
+        raise ValueError("An email needs a subject.")
+    if message.ignore_quiet_hours and not message.override_reason:
+        raise ValueError("Say why this cannot wait for quiet hours to end: the reason is kept in the audit log.")
+    return changed
+
+
+@transaction.atomic
+def create_message(*, actor: User, group: Group, fields: dict[str, Any],
+                   request: HttpRequest | None = None) -> Message:
+    """Draft a text or an email from `group`; `fields` are the message's own (channel, subject,
+    body, body_es, audience, ignore_quiet_hours, override_reason). Nothing is sent until
+    `start_sending` or `schedule`."""
+    message = Message(group=group, created_by=actor)
+    _draft(message, fields)
+    message.save()
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=message, request=request, group=group,
+                 summary=f"Drafted {'an email' if message.channel == Channel.EMAIL else 'a text'} from {group.name}")
+    return message
+
+
+@transaction.atomic
+def update_message(*, actor: User, message: Message, fields: dict[str, Any],
+                   request: HttpRequest | None = None) -> Message:
+    """Change a draft; a message scheduled, sending or sent cannot change."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != Message.Status.DRAFT:
+        raise ValueError(f"Only a draft can be changed; this message is {message.get_status_display()}.")
+    changed = _draft(message, fields)
+    message.save()
+    if changed:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=message, request=request,
+                     group=message.group, summary="Changed the draft: " + ", ".join(changed))
+    return message
+
+
+def send_test_text(*, actor: User, message: Message, to: str, request: HttpRequest | None = None) -> None:
+    """Send a draft to the staffer's own phone, marked as a test, rendered for them; nothing is
+    recorded as a delivery."""
+    sample = Person(given_name=actor.first_name, family_name=actor.last_name, language=actor.language)
+    services.send_reply(to=to, body="[TEST] " + outbox.render(message, sample) + outbox.first_text_footer())
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=message, request=request,
+                 summary="Sent a test text to the sender's own number", group=message.group)
 
 
 @transaction.atomic

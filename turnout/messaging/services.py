@@ -11,16 +11,18 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from turnout.core import batching
-from turnout.messaging import keywords, pacing
-from turnout.messaging.models import Delivery, InboundMessage
+from turnout.accounts.models import User
+from turnout.core import audit, batching
+from turnout.core.models import AuditEntry
+from turnout.messaging import keywords, optouts, pacing
+from turnout.messaging.models import Delivery, InboundMessage, UnreadableWebhook
 from turnout.messaging.signals import sms_reply
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.contact import InvalidContact, normalize_email
-from turnout.people.models import ConsentEvent, EmailAddress, PhoneNumber, Subscription
-from turnout.people.services import record_consent
+from turnout.people.models import ConsentEvent, Person
 
 logger = logging.getLogger(__name__)
 
@@ -60,29 +62,41 @@ def _receive(*, from_number: str, body: str, to_number: str,
         existing = InboundMessage.objects.filter(provider_id=provider_id).first()
         if existing is not None:
             return existing, False
-    phone = PhoneNumber.objects.select_related("person").filter(number=from_number).first()
+    known = optouts.holders(channel="sms", address=from_number)
+    person_id = replying_person(from_number, known)
     keyword = keywords.classify(body) or ""
     # A reply from someone we know is offered to the apps that act on replies by a worker (see
     # `offer_waiting`): the provider is answered as soon as the text is stored, however many arrive.
-    waiting = phone is not None and not keyword
+    waiting = bool(known) and not keyword
     inbound = InboundMessage.objects.create(provider_id=provider_id or None, from_number=from_number,
-                                            to_number=to_number, body=body, keyword=keyword,
-                                            person=phone.person if phone else None, handled=bool(keyword),
-                                            waiting=waiting)
+                                            to_number=to_number, body=body, keyword=keyword, person_id=person_id,
+                                            handled=bool(keyword), waiting=waiting)
     if waiting:
         from turnout.messaging.tasks import offer_replies  # the tasks module imports this one
 
         batching.ask_on_commit(offer_replies, OFFER_ASKED_KEY)
-    if phone is not None and keyword in ("stop", "start"):
-        action = ConsentEvent.Action.OPT_OUT if keyword == "stop" else ConsentEvent.Action.OPT_IN
-        record_consent(person=phone.person, channel="sms", address=phone.number, action=action,
-                       source=ConsentEvent.Source.KEYWORD, source_detail=f"texted “{body.strip()[:40]}”",
-                       text=body.strip()[:500])
-        if keyword == "stop":
-            # Texts already queued for this number are not sent; the dispatcher re-checks as well.
-            Delivery.objects.filter(channel="sms", address=phone.number, status=Delivery.Status.QUEUED).update(
-                status=Delivery.Status.SUPPRESSED, error="opted out", status_at=timezone.now())
+    said = body.strip()
+    if keyword == "stop":
+        # Every record of the number, whichever group holds it; texts already queued to it are
+        # not sent (the dispatcher re-checks as well).
+        optouts.opt_out(channel="sms", address=from_number, source=ConsentEvent.Source.KEYWORD,
+                        detail=f"texted “{said[:40]}”", text=said[:500], why="opted out", person_id=person_id,
+                        again=True)
+    elif keyword == "start":
+        optouts.restore_keyword_stops(number=from_number, text=said)
     return inbound, True
+
+
+def replying_person(number: str, holders: list[int] | None = None) -> int | None:
+    """The record a text from `number` belongs to: of the records holding the number (one per
+    group that knows it), the one the latest text sent to it went to, or the only one. None when
+    nobody holds it, or several do and none was texted: guessing would show one group's
+    conversation to another."""
+    people = optouts.holders(channel="sms", address=number) if holders is None else holders
+    if len(people) <= 1:
+        return people[0] if people else None
+    return (Delivery.objects.filter(channel="sms", address=number, sent_at__isnull=False, person_id__in=people)
+            .order_by("-sent_at", "-pk").values_list("person_id", flat=True).first())
 
 
 # A burst of replies asks for one run of the worker, not one per text (see `core.batching`).
@@ -114,7 +128,9 @@ def _offer(inbound_id: int) -> bool:
     acted = any(answer for _receiver, answer in sms_reply.send(sender=InboundMessage, inbound=inbound))
     inbound.handled = inbound.handled or acted
     inbound.waiting = False
-    inbound.save(update_fields=["handled", "waiting"])
+    # A receiver may have credited the text to another record of the number (the one its
+    # question went to): the text then shows in that record's conversation.
+    inbound.save(update_fields=["handled", "waiting", "person"])
     return True
 
 
@@ -172,34 +188,48 @@ def record_email_event(*, event_type: str, recipient: str, message_id: str | Non
     if message_id and (status := DELIVERY_STATUS.get(event_type)):
         detail = f"{event_type}: {reason}" if reason and status == "failed" else (event_type if status == "failed" else "")
         record_status(provider_id=str(message_id), status=status, error=detail)
-    found = EmailAddress.objects.select_related("person").filter(address=address).first() if address else None
-    if found is None:
+    if not address:
         return
     bounced = event_type in BOUNCING_EVENTS or (event_type == "rejected" and reason in ("bounced", "invalid"))
     opted_out = event_type in OPT_OUT_EVENTS or (event_type == "rejected" and reason in ("spam", "unsubscribed"))
-    if bounced and found.status != Subscription.BOUNCING:
-        EmailAddress.objects.filter(pk=found.pk).update(status=Subscription.BOUNCING)
-        _stop_queued_email(address, "bouncing")
-    elif opted_out and found.status != Subscription.UNSUBSCRIBED:
+    # The address, not the record the email went to: every record holding it stops.
+    if bounced:
+        optouts.bounced(address=address)
+    elif opted_out:
         what = "marked our email as spam" if event_type == "complained" or reason == "spam" else "unsubscribed"
-        record_consent(person=found.person, channel="email", address=address, action=ConsentEvent.Action.OPT_OUT,
-                       source=ConsentEvent.Source.PROVIDER, source_detail=f"{what} ({esp or 'email provider'})")
-        _stop_queued_email(address, "unsubscribed")
+        optouts.opt_out(channel="email", address=address, source=ConsentEvent.Source.PROVIDER,
+                        detail=f"{what} ({esp or 'email provider'})", why="unsubscribed",
+                        person_id=_emailed_person(address, message_id))
 
 
-def _stop_queued_email(address: str, why: str) -> None:
-    Delivery.objects.filter(channel="email", address=address, status=Delivery.Status.QUEUED).update(
-        status=Delivery.Status.SUPPRESSED, error=why, status_at=timezone.now())
+def _emailed_person(address: str, message_id: str | None) -> int | None:
+    """The record the reported email went to, when the report names it."""
+    if not message_id:
+        return None
+    return (Delivery.objects.filter(provider_id=str(message_id), channel="email", address=address)
+            .values_list("person_id", flat=True).first())
 
 
 @transaction.atomic
 def unsubscribe_email(*, address: str) -> bool:
-    """Opt an address out of email (one-click unsubscribe); queued emails to it are not sent."""
-    found = EmailAddress.objects.select_related("person").filter(address=address).first()
-    if found is None:
-        return False
-    if found.status != "unsubscribed":
-        record_consent(person=found.person, channel="email", address=address, action=ConsentEvent.Action.OPT_OUT,
-                       source=ConsentEvent.Source.FORM, source_detail="one-click unsubscribe link")
-    _stop_queued_email(address, "unsubscribed")
-    return True
+    """Opt an address out of email on every record that holds it (one-click unsubscribe); queued
+    emails to it are not sent. False when no record holds it."""
+    return bool(optouts.opt_out(channel="email", address=address, source=ConsentEvent.Source.FORM,
+                                detail="one-click unsubscribe link", why="unsubscribed"))
+
+
+@transaction.atomic
+def mark_replies_handled(*, actor: User, person: Person, request: HttpRequest | None = None) -> int:
+    """Mark a person's unanswered replies handled; how many were."""
+    handled = InboundMessage.objects.filter(person=person, handled=False).update(handled=True)
+    if handled:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, request=request,
+                     summary=f"Marked {handled} {'reply' if handled == 1 else 'replies'} handled")
+    return handled
+
+
+def keep_unreadable_webhook(*, source: str, body: bytes, reason: str) -> UnreadableWebhook:
+    """Keep a provider callback that could not be read, for an operator to inspect (it is its own
+    record: nobody acted, so nothing goes on the audit log)."""
+    return UnreadableWebhook.objects.create(source=source, body=body.decode(errors="replace")[:20000],
+                                            reason=reason[:300])

@@ -12,7 +12,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from turnout.messaging import email, services
-from turnout.messaging.models import UnreadableWebhook
 from turnout.messaging.transports import twilio
 from turnout.messaging.transports.http import SIGNATURE_HEADER, verify
 from turnout.people.contact import InvalidContact, normalize_phone
@@ -26,7 +25,7 @@ def _signed_json(request: HttpRequest, source: str) -> tuple[dict[str, Any] | No
         if not isinstance(data, dict):
             raise ValueError("not an object")
     except ValueError as exc:
-        UnreadableWebhook.objects.create(source=source, body=request.body.decode(errors="replace")[:20000],
+        services.keep_unreadable_webhook(source=source, body=request.body,
                                          reason=str(exc)[:300])
         return None, JsonResponse({"error": "The body must be a JSON object."}, status=400)
     return data, None
@@ -42,7 +41,7 @@ def http_inbound(request: HttpRequest) -> JsonResponse:
     try:
         sender, _kind = normalize_phone(str(data.get("from", "")))
     except InvalidContact:
-        UnreadableWebhook.objects.create(source="http-inbound", body=request.body.decode(errors="replace")[:20000],
+        services.keep_unreadable_webhook(source="http-inbound", body=request.body,
                                          reason="no usable sender number")
         return JsonResponse({"error": "from must be a phone number."}, status=400)
     inbound = services.receive_sms(from_number=sender, body=str(data.get("body", ""))[:2000],
@@ -59,7 +58,7 @@ def http_status(request: HttpRequest) -> JsonResponse:
     assert data is not None
     status = data.get("status")
     if status not in ("delivered", "failed") or not data.get("id"):
-        UnreadableWebhook.objects.create(source="http-status", body=request.body.decode(errors="replace")[:20000],
+        services.keep_unreadable_webhook(source="http-status", body=request.body,
                                          reason="status must be delivered or failed, with an id")
         return JsonResponse({"error": "Send an id and a status of delivered or failed."}, status=400)
     delivery = services.record_status(provider_id=str(data["id"]), status=status, error=str(data.get("error") or ""))
@@ -87,7 +86,7 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     try:
         sender, _kind = normalize_phone(request.POST.get("From", ""))
     except InvalidContact:
-        UnreadableWebhook.objects.create(source="twilio-inbound", body=request.body.decode(errors="replace")[:20000],
+        services.keep_unreadable_webhook(source="twilio-inbound", body=request.body,
                                          reason="no usable sender number")
         return HttpResponse("From must be a phone number.", status=400, content_type="text/plain")
     services.receive_sms(from_number=sender, body=request.POST.get("Body", "")[:2000],
@@ -106,7 +105,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         return problem
     sid, status = request.POST.get("MessageSid", ""), request.POST.get("MessageStatus", "")
     if not sid or not status:
-        UnreadableWebhook.objects.create(source="twilio-status", body=request.body.decode(errors="replace")[:20000],
+        services.keep_unreadable_webhook(source="twilio-status", body=request.body,
                                          reason="MessageSid and MessageStatus are required")
         return HttpResponse("MessageSid and MessageStatus are required.", status=400, content_type="text/plain")
     if status in TWILIO_FINAL:

@@ -77,7 +77,8 @@ class ComposeTests(TurnoutTestCase):
         message = self.compose(ignore_quiet_hours="on", override_reason="ICE raid at the plant right now")
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(f"/messages/{message.public_id}/send/")
-        entry = AuditEntry.objects.get(target_id=str(message.public_id), action="create")
+        entry = AuditEntry.objects.get(target_id=str(message.public_id), action="create",
+                                       summary__startswith="Started sending")
         self.assertIn("quiet-hours override", entry.summary)
         self.assertContains(self.client.get(message.get_absolute_url()), "ICE raid at the plant right now")
 

@@ -166,7 +166,7 @@ class OutboxTests(TurnoutTestCase):
         record_status(provider_id=row.provider_id, status="delivered")
         self.assertEqual(outbox.progress(message), {"targeted": 2, "queued": 0, "deferred": 0, "sending": 0,
                                                     "sent": 1, "delivered": 1, "failed": 0, "suppressed": 1,
-                                                    "possible_duplicates": 0, "replies": 0})
+                                                    "shared": 0, "possible_duplicates": 0, "replies": 0})
 
 
 @time_machine.travel(NOON_SEATTLE, tick=False)
