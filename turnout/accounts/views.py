@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -243,7 +243,12 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def group_list(request: HttpRequest) -> HttpResponse:
-    groups = Group.objects.visible_to(request.user).annotate(people=Count("memberships")).order_by("path")
+    # Members apart from supporters: a union's member count is a figure it reports and bargains with.
+    groups = Group.objects.visible_to(request.user).annotate(
+        people=Count("memberships"),
+        members=Count("memberships", filter=Q(memberships__status="member")),
+        supporters=Count("memberships", filter=Q(memberships__status="supporter")),
+    ).order_by("path")
     return render(request, "accounts/group_list.html", {"groups": groups})
 
 

@@ -181,6 +181,7 @@ def signup(call: Call) -> tuple[Person, bool]:
         "remove_tags": inputs.tag_names(body.get("remove_tags"), "remove_tags"),
         "source_detail": f"API token “{call.token.name}”",
         "membership": _standing(data.get("membership_status")),
+        "change_membership": data.get("membership_status") is not None,
     }
     for attempt in (1, 2):
         try:

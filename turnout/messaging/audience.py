@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from turnout.accounts.models import Role, User
+from turnout.accounts.models import Group, Role, User
 from turnout.messaging import segments
 from turnout.messaging.models import Message
 from turnout.people.forms import PeopleFilterForm
@@ -45,7 +45,8 @@ def people_for(user: User, params: dict[str, Any]) -> QuerySet[Person]:
         return people.none()
     data = form.cleaned_data
     return people_filter(people, q=data["q"], tag=data["tag"], group=data["group"], status=data["status"],
-                         near=data.get("near"), miles=data.get("miles") or 0, person_list=data.get("list"))
+                         near=data.get("near"), miles=data.get("miles") or 0, person_list=data.get("list"),
+                         reader_groups=Group.objects.visible_to(user, Role.ORGANIZER))
 
 
 @dataclass

@@ -50,9 +50,11 @@ class PersonQuerySet(models.QuerySet["Person"]):
         as `Tag.objects.visible_to(user).named(name)`, never a name alone."""
         return self.filter(Exists(Tagging.objects.filter(person=OuterRef("pk"), tag__in=tags)))
 
-    def with_membership_status(self, status: str) -> PersonQuerySet:
+    def with_membership_status(self, status: str, groups: models.QuerySet[Group]) -> PersonQuerySet:
+        """People whose membership in one of `groups` (the reader's, or the one filtered on) has
+        this status: what another group records of a shared person is not theirs to filter by."""
         return self.filter(
-            Exists(Membership.objects.filter(person=OuterRef("pk"), status=status))
+            Exists(Membership.objects.filter(person=OuterRef("pk"), status=status, group__in=groups))
         )
 
     def near(self, latitude: float, longitude: float, *, miles: float) -> PersonQuerySet:

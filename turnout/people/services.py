@@ -244,7 +244,7 @@ def update_person(
 def add_email(*, actor: User | None, person: Person, address: str, consent_text: str = "",
               source: str = ConsentEvent.Source.STAFF, request: HttpRequest | None = None) -> EmailAddress:
     """Give a person another email address, optionally with their opt-in."""
-    _check_contacts_free(address, "", among=_reach_of(person), exclude=person)
+    _check_contacts_free(address, "", among=_sight_of(actor, person), exclude=person)
     if not person.emails.filter(address=address).exists():
         _new_contact(EmailAddress, person=person, value=address, is_primary=not person.emails.exists())
     email = person.emails.get(address=address)
@@ -262,7 +262,7 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
               consent_text: str = "", source: str = ConsentEvent.Source.STAFF,
               request: HttpRequest | None = None) -> PhoneNumber:
     """Give a person another phone number, optionally with their consent to texts."""
-    _check_contacts_free("", number, among=_reach_of(person), exclude=person)
+    _check_contacts_free("", number, among=_sight_of(actor, person), exclude=person)
     if not person.phones.filter(number=number).exists():
         _new_contact(PhoneNumber, person=person, value=number, is_primary=not person.phones.exists(), kind=kind)
     phone = person.phones.get(number=number)
@@ -275,8 +275,14 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     return phone
 
 
+def _sight_of(actor: User | None, person: Person) -> QuerySet[Person]:
+    """Where a contact must stay one person's when a staffer adds it: among the records the
+    staffer already sees, so the refusal names nothing they could not see anyway."""
+    return Person.objects.visible_to(actor) if actor is not None else _reach_of(person)
+
+
 def _reach_of(person: Person) -> QuerySet[Person]:
-    """The records of every group that holds this person: where a contact must stay one person's."""
+    """The records of every group that holds this person (for a write with no staffer)."""
     paths = list(Group.objects.filter(memberships__person=person).values_list("path", flat=True))
     condition = Q(pk__in=[])
     for path in paths:
@@ -445,9 +451,10 @@ def export_people(*, actor: User | None, people: Any, out: Writable, summary: st
 
 def people_filter(people: Any, *, q: str = "", tag: QuerySet[Tag] | None = None, group: Group | None = None,
                   status: str = "", near: tuple[float, float] | None = None, miles: float = 0,
-                  person_list: PersonList | None = None) -> Any:
+                  person_list: PersonList | None = None, reader_groups: QuerySet[Group] | None = None) -> Any:
     """Narrow a visible queryset by the console's filters; `tag` is the tags (already limited to
-    the reader's groups) whose name was asked for, as PeopleFilterForm cleans it."""
+    the reader's groups) whose name was asked for, as PeopleFilterForm cleans it. A membership
+    status is read in the group filtered on, else in `reader_groups` (the reader's groups)."""
     if person_list is not None:
         people = people.filter(list_items__person_list=person_list)
     if q:
@@ -457,7 +464,9 @@ def people_filter(people: Any, *, q: str = "", tag: QuerySet[Tag] | None = None,
     if group is not None:
         people = people.in_group(group)
     if status:
-        people = people.with_membership_status(status)
+        groups = (Group.objects.filter(path__startswith=group.path) if group is not None
+                  else reader_groups if reader_groups is not None else Group.objects.all())
+        people = people.with_membership_status(status, groups)
     if near is not None and miles:
         people = people.near(near[0], near[1], miles=miles)
     return people
@@ -522,6 +531,7 @@ def signup_person(
     consent_text: str = "",
     person: Person | None = None,
     membership: str | None = None,
+    change_membership: bool = False,
 ) -> tuple[Person, bool]:
     """The one rule for what a submission may do to a person: which record it names, what it may
     fill or change, which consents it may record. Every door calls it. (person, created)
@@ -533,8 +543,9 @@ def signup_person(
     otherwise; a phone is opted in only with an explicit status. Consent goes through
     `record_consent`: an opt-out holds for every record of the address, a withdrawn consent comes
     back only by the person's own act. A new membership is `membership`, else the door's default
-    (`default_standing`); an existing one changes only when staff say so. Pass `person` to apply
-    the same rules to someone already chosen.
+    (`default_standing`); an existing one changes only when staff say so (`change_membership`):
+    making someone a host or putting them on a roster never demotes a member. Pass `person` to
+    apply the same rules to someone already chosen.
     """
     emails, phones = list(emails), list(phones)
     chosen = person is not None
@@ -573,7 +584,9 @@ def signup_person(
         record_consent(person=person, channel=channel, address=address, action=action, source=source,
                        source_detail=source_detail, text=consent_text, actor=actor)
 
-    reach_of_person = None if created else _reach_of(person)
+    # Another of the acting group's own records holding a contact keeps it (same contact, same
+    # person); what other groups hold is neither asked nor told.
+    others = None if created else in_reach(group).exclude(pk=person.pk)
     mine_emails = {} if created else dict(person.emails.values_list("address", "status"))
     mine_phones = {} if created else dict(person.phones.values_list("number", "sms_status"))
     for choice in emails:
@@ -581,19 +594,20 @@ def signup_person(
             if choice.status and mine_emails[choice.value] != _status_for(choice.status):
                 consent("email", choice.value, choice.status)
             continue
-        if reach_of_person is not None and reach_of_person.exclude(pk=person.pk).filter(
-                emails__address=choice.value).exists():
-            continue  # another of the group's records holds it: same contact, same person
+        if others is not None and others.filter(emails__address=choice.value).exists():
+            continue
         _new_contact(EmailAddress, person=person, value=choice.value, is_primary=not mine_emails)
         mine_emails[choice.value] = ""
-        consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
+        if choice.status or not standing(channel="email", addresses=[choice.value]):
+            # Giving an address is taken as a yes to email, but not over an opt-out on record:
+            # only an explicit new opt-in of the person's own restores that.
+            consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
     for choice in phones:
         if choice.value in mine_phones:
             if choice.status and mine_phones[choice.value] != _status_for(choice.status):
                 consent("sms", choice.value, choice.status)
             continue
-        if reach_of_person is not None and reach_of_person.exclude(pk=person.pk).filter(
-                phones__number=choice.value).exists():
+        if others is not None and others.filter(phones__number=choice.value).exists():
             continue
         _new_contact(PhoneNumber, person=person, value=choice.value, is_primary=not mine_phones, kind=choice.kind)
         mine_phones[choice.value] = ""
@@ -608,7 +622,7 @@ def signup_person(
             for other in earlier:
                 audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=other,
                              summary=f"Signed up with {group.name}, which holds {other.name}")
-        elif membership and actor is not None and held.status != membership:
+        elif change_membership and membership and actor is not None and held.status != membership:
             held.status = membership
             held.save(update_fields=["status"])
     # One audit entry names the whole signup, tags included, rather than one per tag. Tags are

@@ -46,7 +46,8 @@ def _filtered(request: HttpRequest) -> tuple[PeopleFilterForm, Any]:
         data = form.cleaned_data
         people = services.people_filter(people, q=data["q"], tag=data["tag"], group=data["group"],
                                         status=data["status"], near=data.get("near"), miles=data.get("miles") or 0,
-                                        person_list=data.get("list"))
+                                        person_list=data.get("list"),
+                                        reader_groups=Group.objects.visible_to(request.user))
     elif form.is_bound:
         people = people.none()
     return form, people

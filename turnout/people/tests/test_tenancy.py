@@ -22,7 +22,7 @@ from turnout.people.models import (
 )
 from turnout.people.services import ContactChoice, record_consent, signup_person
 from turnout.people.signup import PublicSignup, sign_up
-from turnout.site.testing import TurnoutTestCase, make_person, make_staff
+from turnout.site.testing import TurnoutTestCase, make_group, make_person, make_staff
 
 
 class SeparateRecordsTests(TurnoutTestCase):
@@ -133,3 +133,53 @@ class MigrationTests(TurnoutTestCase):
         self.assertEqual((status["Form"], status["Numbered"], status["Staff"], status["Maria"]),
                          ("supporter", "member", "member", "member"))
         self.assertEqual(EmailAddress.objects.filter(address="maria@example.org").count(), 1)
+
+
+class SiblingLocalTests(TurnoutTestCase):
+    """Two locals under one council: neither learns of the other's records through the one
+    record they both touch (a council page's sign-up gives Maria a council membership)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.sister = make_group("Local 9", parent=self.council)
+        self.sam = make_person(self.sister, given_name="Sam", email="secret@example.org", phone="+12065550777")
+        sign_up(self.council, PublicSignup(given_name="Maria", email="maria@example.org"), "maria@example.org", "",
+                "Council form")
+        self.assertTrue(Membership.objects.filter(person=self.member, group=self.council).exists())
+
+    def test_adding_an_address_a_sister_local_holds_is_like_adding_a_new_one(self) -> None:
+        self.login(self.organizer)
+        for kind, value in (("email", "secret@example.org"), ("phone", "+12065550777")):
+            response = self.client.post(reverse("people:contact", args=[self.member.public_id, kind]),
+                                        {kind: value}, follow=True)
+            self.assertContains(response, "Added.")
+            self.assertNotContains(response, "Sam")
+        self.assertTrue(self.member.emails.filter(address="secret@example.org").exists())
+        self.assertTrue(self.member.phones.filter(number="+12065550777").exists())
+
+    def test_a_signup_matching_maria_keeps_a_sister_locals_address_too(self) -> None:
+        person, created = signup_person(actor=self.organizer, group=self.local, fields={},
+                                        emails=[ContactChoice("maria@example.org"), ContactChoice("secret@example.org")],
+                                        source=ConsentEvent.Source.API)
+        self.assertEqual((person, created), (self.member, False))
+        self.assertTrue(self.member.emails.filter(address="secret@example.org").exists())
+
+    def test_making_a_member_a_host_or_a_coworker_never_demotes_them(self) -> None:
+        signup_person(actor=self.organizer, group=self.local, fields={}, emails=[ContactChoice("maria@example.org")],
+                      source=ConsentEvent.Source.STAFF, membership=Membership.Status.PROSPECT)
+        self.assertEqual(Membership.objects.get(person=self.member, group=self.local).status, "member")
+
+    def test_the_status_filter_reads_only_the_readers_own_groups(self) -> None:
+        """Maria is a member in Local 8 and a supporter of the council: Local 8's organizer, who
+        cannot see the council's membership, finds her among members and not among supporters."""
+        self.login(self.organizer)
+        supporters = self.client.get("/people/", {"status": "supporter"})
+        self.assertNotContains(supporters, "Maria")
+        members = self.client.get("/people/", {"status": "member"})
+        self.assertContains(members, "Maria")
+
+    def test_the_dashboard_counts_a_member_once(self) -> None:
+        self.login(self.admin)  # council admin: Maria is a member in Local 8 and a supporter in the council
+        page = self.client.get("/")
+        self.assertContains(page, "2 members")  # Maria and Sam
+        self.assertContains(page, "0 supporters")
