@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "turnout.mobilization",
     "turnout.actions",
     "turnout.organizing",
+    "turnout.hubs",
     "turnout.site",
 ]
 

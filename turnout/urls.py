@@ -5,6 +5,7 @@ from turnout.actions import public as actions_public
 from turnout.core import views as core_views
 from turnout.events import host as events_host
 from turnout.events import public as events_public
+from turnout.hubs import public as hubs_public
 from turnout.messaging import hooks
 from turnout.messaging import views as messaging_views
 from turnout.mobilization import public as mobilization_public
@@ -14,6 +15,8 @@ from turnout.site import views as site_views
 
 site_patterns = [
     path("", site_views.dashboard, name="dashboard"),
+    # The Actions page lists what several apps publish (actions, mobilization, hubs).
+    path("actions/", site_views.actions, name="actions"),
 ]
 
 urlpatterns = [
@@ -31,8 +34,8 @@ urlpatterns = [
     path("find/", events_public.find, name="find_events"),
     path("c/<uuid:public_id>/", events_public.campaign_page, name="public_campaign"),
     path("n/<uuid:public_id>/", mobilization_public.join, name="public_network"),
-    path("p/<uuid:public_id>/", actions_public.pledge_page, name="public_pledge"),
-    path("p/<uuid:public_id>/embed/", sharing_public.embeddable(actions_public.pledge_page), name="embed_pledge"),
+    path("p/<uuid:public_id>/", mobilization_public.pledge_page, name="public_pledge"),
+    path("p/<uuid:public_id>/embed/", sharing_public.embeddable(mobilization_public.pledge_page), name="embed_pledge"),
     path("f/<uuid:public_id>/", actions_public.form_page, name="public_form"),
     path("f/<uuid:public_id>/embed/", sharing_public.embeddable(actions_public.form_page), name="embed_form"),
     path("s/<uuid:public_id>/", actions_public.petition_page, name="public_petition"),
@@ -45,8 +48,8 @@ urlpatterns = [
     path("res/<uuid:public_id>/document", actions_public.resolution_document, name="public_resolution_document"),
     path("endorsements/<uuid:public_id>/document", actions_public.endorsement_document,
          name="public_endorsement_document"),
-    path("hub/<slug:slug>/", actions_public.hub_page, name="public_hub"),
-    path("hub/<slug:slug>/files/<int:item_id>/", actions_public.hub_file, name="public_hub_file"),
+    path("hub/<slug:slug>/", hubs_public.page, name="public_hub"),
+    path("hub/<slug:slug>/files/<int:item_id>/", hubs_public.file, name="public_hub_file"),
     path("organize/<slug:slug>/", organizing_public.intake, name="public_intake"),
     path("card/<uuid:public_id>/", organizing_public.card, name="public_card"),
     path("qr.svg", sharing_public.qr_svg, name="qr_svg"),
@@ -67,6 +70,7 @@ urlpatterns = [
     path("u/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
     path("events/", include("turnout.events.urls")),
     path("mobilize/", include("turnout.mobilization.urls")),
+    path("actions/hubs/", include("turnout.hubs.urls")),
     path("actions/", include("turnout.actions.urls")),
     path("organizing/", include("turnout.organizing.urls")),
 ]

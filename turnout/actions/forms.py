@@ -14,14 +14,11 @@ from turnout.actions.models import (
     Endorsement,
     Form,
     FormQuestion,
-    Hub,
-    HubItem,
     Petition,
     Resolution,
     WorkingGroup,
 )
 from turnout.core.language import spanish
-from turnout.events.models import EventCampaign
 from turnout.people.forms import SignupForm
 
 
@@ -38,17 +35,6 @@ class ActionForm(SignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].label = action_consent_text()
-
-
-def pledge_consent_text() -> str:
-    return str(_("Text me about this pledge and what we do next, from %(org)s. Msg & data rates may apply. "
-                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
-
-
-class PledgeSignForm(ActionForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = pledge_consent_text()
 
 
 class SubmissionForm(ActionForm):
@@ -183,42 +169,3 @@ class WorkingGroupForm(_GroupForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields["coordinator"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             is_active=True, staff_roles__group__in=_groups(user)).distinct()
-
-
-class HubForm(_GroupForm):
-    class Meta:
-        model = Hub
-        fields = ["group", "slug", "title", "title_es", "intro", "intro_es", "campaign", "is_published"]
-        widgets = {"intro": forms.Textarea(attrs={"rows": 4}), "intro_es": forms.Textarea(attrs={"rows": 4})}
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["campaign"].queryset = EventCampaign.objects.filter(  # type: ignore[attr-defined]
-            group__in=_groups(user))
-
-
-class HubItemForm(forms.ModelForm):
-    class Meta:
-        model = HubItem
-        fields = ["position", "kind", "heading", "heading_es", "body", "body_es", "url", "file", "form", "petition",
-                  "pledge", "resolution", "working_group"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 2}), "body_es": forms.Textarea(attrs={"rows": 2})}
-
-    def __init__(self, *args: Any, hub_group: Group | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if hub_group is not None:
-            for name in ("form", "petition", "pledge", "resolution", "working_group"):
-                field = self.fields[name]
-                field.queryset = field.queryset.filter(group=hub_group)  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        kind = data.get("kind")
-        needs = {"form": "form", "petition": "petition", "pledge": "pledge", "resolution": "resolution",
-                 "working_group": "working_group", "link": "url", "file": "file"}.get(kind or "")
-        if needs and not data.get(needs) and not (needs == "file" and self.instance.file):
-            self.add_error(needs, _("Choose what this block shows."))
-        return data
-
-
-HubItemFormSet = forms.inlineformset_factory(Hub, HubItem, form=HubItemForm, extra=2)

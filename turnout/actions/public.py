@@ -1,5 +1,5 @@
 """Public action pages, no account needed: forms, petitions, working groups, resolutions and their
-endorsements, resource centers, and their embeddable versions (turnout.sharing.public.embeddable).
+endorsements, and their embeddable versions (turnout.sharing.public.embeddable).
 
 Every action page has one shape: what it is, a running count, the form, and after acting a
 thank-you with the person's own share link."""
@@ -11,22 +11,18 @@ from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnout.actions import services
 from turnout.actions.forms import (
     ActionForm,
     EndorseForm,
-    PledgeSignForm,
     SignPetitionForm,
     SubmissionForm,
 )
 from turnout.actions.models import (
     Endorsement,
     Form,
-    Hub,
-    HubItem,
     Petition,
     Resolution,
     WorkingGroup,
@@ -34,15 +30,9 @@ from turnout.actions.models import (
 from turnout.core import csp
 from turnout.core.abuse import refused
 from turnout.core.language import spanish
-from turnout.events.models import Event, Status, Visibility
-from turnout.events.services import EventError, when_text
-from turnout.mobilization import services as mobilization
-from turnout.mobilization.models import Pledge
 from turnout.people.models import Person
 from turnout.people.services import UnknownZip
-from turnout.sharing.models import Referral
 from turnout.sharing.public import og_context, share_context
-from turnout.sharing.services import credit
 
 
 def _base(embed: bool) -> str:
@@ -60,7 +50,7 @@ def _act(request: HttpRequest, form: Any, act: Callable[[Any], Person | None]) -
         return act(form), True
     except UnknownZip:
         form.add_error("postal_code", _("We do not know this ZIP code."))
-    except (services.ActionError, EventError, mobilization.MobilizationError) as exc:
+    except services.ActionError as exc:
         form.add_error(None, str(exc))
     return None, False
 
@@ -123,31 +113,6 @@ def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> 
         **og_context(request, petition, petition.title, petition.petition_text)})
 
 
-# --- pledges -------------------------------------------------------------------------------------
-
-
-def _sign_pledge(pledge: Pledge, form: PledgeSignForm) -> Person:
-    signature, created = mobilization.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
-    if created:
-        credit(code=form.cleaned_data["ref"], person=signature.person, kind=Referral.Kind.PLEDGE,
-                        action_id=pledge.pk)
-    return signature.person
-
-
-def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
-    pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
-    form = PledgeSignForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
-    person, acted = _act(request, form, lambda f: _sign_pledge(pledge, f))
-    count = pledge.signatures.count()
-    if acted:
-        return _thanks(request, pledge, person, embed=embed, heading=_("Thank you for signing"), count=count,
-                       title=pledge.title, message=_("If the moment comes, we will tell you what to do and where."))
-    return render(request, "actions/public_action.html", {
-        "base": _base(embed), "embed": embed, "action": pledge, "form": form, "title": pledge.title,
-        "description": pledge.text, "count": count, "goal": pledge.goal, "percent": _percent(count, pledge.goal),
-        "submit_label": _("I pledge"), **og_context(request, pledge, pledge.title, pledge.text)})
-
-
 # --- working groups -------------------------------------------------------------------------------
 
 
@@ -201,35 +166,3 @@ def endorsement_document(request: HttpRequest, public_id: Any) -> FileResponse:
     if not endorsement.document:
         raise Http404
     return FileResponse(endorsement.document.open("rb"), as_attachment=False)
-
-
-# --- resource centers -----------------------------------------------------------------------------
-
-
-def hub_page(request: HttpRequest, slug: str) -> HttpResponse:
-    hub = get_object_or_404(Hub.objects.shown_to(request.user).select_related("group", "campaign"), slug=slug)
-    es = spanish()
-    events = Event.objects.filter(status__in=[Status.SCHEDULED, Status.STANDBY], visibility=Visibility.PUBLIC,
-                                  awaiting_approval=False, starts_at__gte=timezone.now()).order_by("starts_at")
-    events = events.filter(campaign=hub.campaign) if hub.campaign else events.filter(group=hub.group)
-    items = []
-    for item in hub.items.select_related("form", "petition", "pledge", "resolution", "working_group"):
-        target = item.form or item.petition or item.pledge or item.resolution or item.working_group
-        items.append({
-            "item": item, "target": target,
-            "heading": (item.heading_es if es and item.heading_es else item.heading)
-            or (str(target) if target else item.get_kind_display()),
-            "body": item.body_es if es and item.body_es else item.body,
-            "events": [(e, when_text(e)) for e in events[:20]] if item.kind == HubItem.Kind.EVENTS else []})
-    title = hub.title_es if es and hub.title_es else hub.title
-    intro = hub.intro_es if es and hub.intro_es else hub.intro
-    return render(request, "actions/public_hub.html", {
-        "hub": hub, "title": title, "intro": intro, "items": items, **og_context(request, hub, title, intro)})
-
-
-def hub_file(request: HttpRequest, slug: str, item_id: int) -> FileResponse:
-    item = get_object_or_404(HubItem, hub__in=Hub.objects.shown_to(request.user), hub__slug=slug, pk=item_id,
-                             kind=HubItem.Kind.FILE)
-    if not item.file:
-        raise Http404
-    return FileResponse(item.file.open("rb"), as_attachment=True)

@@ -19,7 +19,6 @@ from turnout.accounts.models import Group, User
 from turnout.actions.models import (
     Endorsement,
     Form,
-    Hub,
     Petition,
     PetitionSignature,
     Resolution,
@@ -317,18 +316,3 @@ def update_working_group(*, actor: User, working_group: WorkingGroup, fields: di
     """Change a working group, its coordinator or whether it takes sign-ups."""
     return records.update(working_group, actor=actor, fields=fields, summary="Changed the working group",
                           request=request)
-
-
-@transaction.atomic
-def create_hub(*, actor: User, group: Group, fields: dict[str, Any], request: HttpRequest | None = None) -> Hub:
-    """Make a resource center (unpublished unless `fields` say otherwise)."""
-    return records.create(Hub, actor=actor, fields=fields, summary="Made the resource center", request=request,
-                          group=group, created_by=actor)
-
-
-@transaction.atomic
-def update_hub(*, actor: User, hub: Hub, fields: dict[str, Any], items: Iterable[dict[str, Any]] = (),
-               request: HttpRequest | None = None) -> Hub:
-    """Change a resource center and add, change or remove its blocks."""
-    return records.update(hub, actor=actor, fields=fields, rows={"items": items},
-                          summary="Changed the resource center", request=request)

@@ -4,7 +4,6 @@ from turnout.actions import views
 
 app_name = "actions"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("forms/new/", views.form_new, name="form_new"),
     path("forms/<uuid:public_id>/", views.form_detail, name="form"),
     path("forms/<uuid:public_id>/export.csv", views.form_export, name="form_export"),
@@ -16,6 +15,4 @@ urlpatterns = [
     path("endorsements/<uuid:public_id>/document", views.endorsement_document, name="endorsement_document"),
     path("working-groups/new/", views.working_group_new, name="working_group_new"),
     path("working-groups/<uuid:public_id>/", views.working_group_detail, name="working_group"),
-    path("hubs/new/", views.hub_new, name="hub_new"),
-    path("hubs/<uuid:public_id>/", views.hub_detail, name="hub"),
 ]

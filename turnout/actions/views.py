@@ -1,4 +1,4 @@
-"""Staff pages: build forms, petitions, resolutions, working groups and resource centers; see
+"""Staff pages: build forms, petitions, resolutions and working groups; see
 submissions (and export them, audited), signatures, endorsements to approve, who joined, and who
 brought whom (turnout.sharing)."""
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,8 +21,6 @@ from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.actions import services
 from turnout.actions.forms import (
     FormForm,
-    HubForm,
-    HubItemFormSet,
     PetitionForm,
     QuestionFormSet,
     ResolutionForm,
@@ -31,7 +29,6 @@ from turnout.actions.forms import (
 from turnout.actions.models import (
     Endorsement,
     Form,
-    Hub,
     Petition,
     Resolution,
     WorkingGroup,
@@ -40,7 +37,6 @@ from turnout.core import audit
 from turnout.core.console import create_record, saved
 from turnout.core.exports import csv_lines
 from turnout.core.models import AuditEntry
-from turnout.mobilization.models import Pledge
 from turnout.people.models import PhoneNumber
 from turnout.sharing.console import leaders, publishing
 from turnout.sharing.models import Referral
@@ -57,24 +53,6 @@ def _groups(user: User) -> QuerySet[Group]:
 def _mine(model: Any, request: HttpRequest, public_id: Any) -> Any:
     return get_object_or_404(model.objects.filter(group__in=_groups(_user(request))).select_related("group"),
                              public_id=public_id)
-
-
-@login_required
-@require_role_anywhere(Role.VIEWER)
-def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    groups = _groups(user)
-    return render(request, "actions/home.html", {
-        "forms": Form.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("submissions")).select_related("group"),
-        "petitions": Petition.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("signatures")).select_related("group"),
-        "pledges": Pledge.objects.visible_to(user, Role.ORGANIZER).annotate(n=Count("signatures")).select_related("group"),
-        "resolutions": Resolution.objects.visible_to(user, Role.ORGANIZER).annotate(
-            approved=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.APPROVED)),
-            pending=Count("endorsements", filter=Q(endorsements__status=Endorsement.Status.PENDING))),
-        "working_groups": WorkingGroup.objects.filter(Q(group__in=groups) | Q(coordinator=user)).annotate(
-            n=Count("members")).select_related("group", "coordinator"),
-        "hubs": Hub.objects.visible_to(user, Role.ORGANIZER).select_related("group"),
-        "can_build": groups.exists()})
 
 
 # --- forms ----------------------------------------------------------------------------------------
@@ -223,25 +201,3 @@ def working_group_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(request, "actions/working_group_detail.html", {
         "working_group": working_group, "form": form, "members": members,
         **leaders(Referral.Kind.WORKING_GROUP, working_group.pk), **publishing(request, working_group, embeddable=True)})
-
-
-# --- resource centers -----------------------------------------------------------------------------
-
-
-@login_required
-@require_role_anywhere(Role.ORGANIZER)
-def hub_new(request: HttpRequest) -> HttpResponse:
-    return create_record(request, HubForm(request.POST or None, user=_user(request)), create=services.create_hub,
-                         title=_("New resource center"))
-
-
-@login_required
-def hub_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
-    hub = _mine(Hub, request, public_id)
-    form = HubForm(request.POST or None, instance=hub, user=_user(request), prefix="hub")
-    items = HubItemFormSet(request.POST or None, request.FILES or None, instance=hub, prefix="items",
-                           form_kwargs={"hub_group": hub.group})
-    if done := saved(request, form, update=partial(services.update_hub, hub=hub), items=items):
-        return done
-    return render(request, "actions/hub_detail.html", {"hub": hub, "form": form, "items": items,
-                                                       **publishing(request, hub)})

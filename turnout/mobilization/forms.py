@@ -265,3 +265,19 @@ class TriggerForm(forms.Form):
         if value.casefold() != self.plan.name.strip().casefold():
             raise forms.ValidationError(_("That is not the plan's name. Nothing was done."))
         return value
+
+
+def pledge_consent_text() -> str:
+    return str(_("Text me about this pledge and what we do next, from %(org)s. Msg & data rates may apply. "
+                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+
+
+class PledgeSignForm(SignupForm):
+    """The public pledge: the person fields every public action asks, and the share code of
+    whoever sent the link."""
+
+    ref = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sms_consent"].label = pledge_consent_text()

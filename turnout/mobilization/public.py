@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 
 from turnout.core.abuse import refused
 from turnout.mobilization import services
-from turnout.mobilization.forms import JoinForm
-from turnout.mobilization.models import Network
+from turnout.mobilization.forms import JoinForm, PledgeSignForm
+from turnout.mobilization.models import Network, Pledge
+from turnout.people.models import Person
 from turnout.people.services import UnknownZip
 from turnout.sharing import services as sharing
-from turnout.sharing.public import share_context
+from turnout.sharing.models import Referral
+from turnout.sharing.public import og_context, share_context
 
 
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -44,3 +46,42 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
         "network": network, "form": form, "ref": ref,
         "og": {"title": network.name, "description": network.description,
                "url": request.build_absolute_uri(network.public_url())}})
+
+
+# --- pledges -------------------------------------------------------------------------------------
+
+
+def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
+    """A pledge has the one shape of every public action (actions/public_action.html): what it is,
+    the running count, the form, and after signing a thank-you with the person's own share link."""
+    pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
+    base = "sharing/base_embed.html" if embed else "base.html"
+    form = PledgeSignForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    person: Person | None = None
+    acted = False
+    if request.method == "POST" and not refused(request, form) and form.is_valid():
+        if form.cleaned_data.get("website"):
+            acted = True  # a bot filled the hidden field: it is thanked, and nothing is stored
+        else:
+            try:
+                signature, created = services.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
+            except UnknownZip:
+                form.add_error("postal_code", _("We do not know this ZIP code."))
+            except services.MobilizationError as exc:
+                form.add_error(None, str(exc))
+            else:
+                person, acted = signature.person, True
+                if created:
+                    sharing.credit(code=form.cleaned_data["ref"], person=person, kind=Referral.Kind.PLEDGE,
+                                   action_id=pledge.pk)
+    count = pledge.signatures.count()
+    if acted:
+        return render(request, "actions/public_thanks.html", {
+            "base": base, "embed": embed, "record": pledge, "heading": _("Thank you for signing"),
+            "message": _("If the moment comes, we will tell you what to do and where."), "count": count,
+            "title": pledge.title, **share_context(request, pledge, person, pledge.title)})
+    percent = min(100, round(100 * count / pledge.goal)) if pledge.goal else None
+    return render(request, "actions/public_action.html", {
+        "base": base, "embed": embed, "action": pledge, "form": form, "title": pledge.title,
+        "description": pledge.text, "count": count, "goal": pledge.goal, "percent": percent,
+        "submit_label": _("I pledge"), **og_context(request, pledge, pledge.title, pledge.text)})

@@ -144,13 +144,12 @@ def _resource_center(council: Group, local: Group, campaign: Any, pledge: Any) -
         Endorsement,
         Form,
         FormQuestion,
-        Hub,
-        HubItem,
         Petition,
         Resolution,
         WorkingGroup,
     )
     from turnout.actions.services import endorse
+    from turnout.hubs.models import Hub, HubItem
 
     form = Form.objects.create(group=council, title="Volunteer for election protection",
                                title_es="Voluntariado para proteger la elección", tags="election-volunteer",

@@ -11,7 +11,6 @@ from turnout.accounts.models import StaffRole
 from turnout.actions.models import (
     Endorsement,
     Form,
-    Hub,
     Petition,
     PetitionSignature,
     Resolution,
@@ -22,6 +21,7 @@ from turnout.actions.models import (
 from turnout.api.webhooks import register_webhook
 from turnout.core.models import AuditEntry
 from turnout.events.models import Event, EventCampaign, Rsvp
+from turnout.hubs.models import Hub
 from turnout.mobilization.models import Activation, Member, Network, Plan, Pledge
 from turnout.organizing.models import Campaign as OrganizingCampaign
 from turnout.organizing.models import Card, Employer, Request, Unit, Worker, Workplace

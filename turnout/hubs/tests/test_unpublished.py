@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 
 from turnout.accounts.models import Role
-from turnout.actions.models import Hub, HubItem
+from turnout.hubs.models import Hub, HubItem
 from turnout.site.testing import TurnoutTestCase, make_staff
 
 
