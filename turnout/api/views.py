@@ -235,6 +235,8 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
     extra = inputs.custom_fields(data.get("custom_fields"))
     try:
         with transaction.atomic():  # all of the change or none of it
+            # The contacts' locks before the person's row, in the order a sign-up takes them.
+            services.hold_contacts([c.value for c in emails] + [c.value for c in phones])
             person = services.update_person(actor=call.user, person=person, fields=fields)
             if emails or phones or extra:
                 # The same consent rules as a signup, applied to this person's contacts.

@@ -37,7 +37,7 @@ from turnout.people.models import (
     Tagging,
 )
 from turnout.people.parsing_process import parse_file
-from turnout.people.services import changes_for, group_tag, opt_in_allowed
+from turnout.people.services import ELSEWHERE, changes_for, group_tag, hold_contacts, opt_in_allowed
 
 CHUNK_ROWS = 10_000
 # Files this large are parsed in a second process while the first writes (about 80,000 rows).
@@ -428,8 +428,6 @@ class Importer:
             "subscriber": _("Imported as a subscriber by %(who)s.") % {"who": who},
             "email_status": _("Email status from an import by %(who)s.") % {"who": who},
             "sms_column": _("Text-message consent column in an import by %(who)s.") % {"who": who},
-            "elsewhere": _("Opted out in an import by %(who)s; an opt-out holds for every record of the "
-                           "address.") % {"who": who},
         }
 
     def run(self, path: Path) -> ImportResult:
@@ -531,6 +529,9 @@ class Importer:
     def _apply(self, chunk: list[Row]) -> tuple[int, int]:
         emails = sorted({r.email for r in chunk if r.email})
         phones = sorted({r.phone for r in chunk if r.phone})
+        # The locks a sign-up takes: a form for one of these addresses waits for this chunk, so
+        # the two never make two records of one person in the group.
+        hold_contacts([*emails, *phones])
         # Only the importing group's own records are matched (the signup rule, `services.in_reach`).
         by_email, email_status, email_held = self._on_file(EmailAddress, "address", "status", emails)
         by_phone, phone_status, phone_held = self._on_file(PhoneNumber, "number", "sms_status", phones)
@@ -693,8 +694,9 @@ class Importer:
             rows = model.objects.filter(**{f"{column}__in": sorted(addresses)}).exclude(
                 **{status_column: UNSUBSCRIBED}).exclude(**{status_column: BOUNCING})
             for person_id, address in rows.values_list("person", column):
+                # Who imported which file stays on the importing group's record (see record_consent).
                 entries.append((person_id, channel, address, "opt_out", str(ConsentEvent.Source.IMPORT),
-                                source_detail, self._texts["elsewhere"], self.now, actor_id))
+                                "", ELSEWHERE, self.now, None))
             rows.update(**{status_column: UNSUBSCRIBED})
         return entries
 

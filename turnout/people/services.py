@@ -55,6 +55,8 @@ class UnknownZip(ValueError):
 # opt-in restores a consent they withdrew; an import, an API call or a staffer never does (the
 # TCPA punishes re-subscribing someone who revoked consent).
 PERSONAL_SOURCES = frozenset({ConsentEvent.Source.FORM, ConsentEvent.Source.KEYWORD})
+# The ledger's words on the other records of an address that opted out.
+ELSEWHERE = "Opted out on another record of this address; an opt-out holds for every record."
 
 
 def opt_in_allowed(*, source: str, status: str | None) -> bool:
@@ -112,13 +114,17 @@ def record_consent(
                             source_detail=source_detail[:200], consent_text=text, occurred_at=when,
                             recorded_by=actor)
 
+    def elsewhere(person_id: int) -> ConsentEvent:
+        # Another group's record learns that the address opted out, never who recorded it, where
+        # or what they wrote: that would tell it which group holds the person.
+        return ConsentEvent(person_id=person_id, channel=channel, address=address, action=action, source=source,
+                            consent_text=ELSEWHERE, occurred_at=when)
+
     if action == ConsentEvent.Action.OPT_IN:
         current = (model.objects.filter(person=person, **{column: address}).values_list(status_column, flat=True)
                    .first())
-        if current is None:
-            current = standing(channel=channel, addresses=[address]).get(address)
-        if not opt_in_allowed(source=source, status=current):
-            return None
+        if current is None or not opt_in_allowed(source=source, status=current):
+            return None  # an opt-in is for a record that holds the address
         event = entry(person.pk)
         event.save()
         model.objects.filter(person=person, **{column: address}).exclude(
@@ -128,7 +134,7 @@ def record_consent(
                    .values_list("person_id", flat=True).distinct())
     event = entry(person.pk)
     event.save()
-    ConsentEvent.objects.bulk_create([entry(pk) for pk in sorted(set(holders))])
+    ConsentEvent.objects.bulk_create([elsewhere(pk) for pk in sorted(set(holders))])
     model.objects.filter(**{column: address}).exclude(**{status_column: Subscription.BOUNCING}).update(
         **{status_column: Subscription.UNSUBSCRIBED})
     return event
@@ -190,6 +196,7 @@ def create_person(
     request: HttpRequest | None = None,
 ) -> Person:
     """Add one person to a group, refusing an email or phone already on another of its records."""
+    hold_contacts([value for value in (email, phone) if value])
     _check_contacts_free(email, phone, among=in_reach(group))
     person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
     if not person.set_postal_code(fields.get("postal_code", "")):
@@ -244,6 +251,7 @@ def update_person(
 def add_email(*, actor: User | None, person: Person, address: str, consent_text: str = "",
               source: str = ConsentEvent.Source.STAFF, request: HttpRequest | None = None) -> EmailAddress:
     """Give a person another email address, optionally with their opt-in."""
+    hold_contacts([address])
     _check_contacts_free(address, "", among=_sight_of(actor, person), exclude=person)
     if not person.emails.filter(address=address).exists():
         _new_contact(EmailAddress, person=person, value=address, is_primary=not person.emails.exists())
@@ -262,6 +270,7 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
               consent_text: str = "", source: str = ConsentEvent.Source.STAFF,
               request: HttpRequest | None = None) -> PhoneNumber:
     """Give a person another phone number, optionally with their consent to texts."""
+    hold_contacts([number])
     _check_contacts_free("", number, among=_sight_of(actor, person), exclude=person)
     if not person.phones.filter(number=number).exists():
         _new_contact(PhoneNumber, person=person, value=number, is_primary=not person.phones.exists(), kind=kind)
@@ -348,24 +357,46 @@ def set_membership(*, actor: User | None, person: Person, group: Group, status: 
     return membership
 
 
+# Most cautious first: what a merged contact keeps when the two records say different things.
+CAUTION: list[str] = [Subscription.BOUNCING, Subscription.UNSUBSCRIBED, Subscription.NO_CONSENT, Subscription.SUBSCRIBED]
+# Strongest first: what a merged membership keeps.
+STANDING: list[str] = [Membership.Status.MEMBER, Membership.Status.FORMER, Membership.Status.PROSPECT,
+                       Membership.Status.SUPPORTER, Membership.Status.NON_MEMBER]
+
+
+def _merge_keeps_sight(keep: Person, other: Person) -> bool:
+    """Does every group holding either record already see both (itself or a group below it holds
+    each)? Then the merge shows nobody anything new."""
+    paths = {pk: list(Group.objects.filter(memberships__person_id=pk).values_list("path", flat=True))
+             for pk in (keep.pk, other.pk)}
+    return all(any(held.startswith(path) for held in paths[pk])
+               for path in paths[keep.pk] + paths[other.pk] for pk in (keep.pk, other.pk))
+
+
 @transaction.atomic
 def merge_people(*, actor: User | None, keep: Person, other: Person,
                  request: HttpRequest | None = None) -> Person:
-    """Fold `other` into `keep`: every email, phone, consent event, tag and membership survives."""
+    """Fold `other` into `keep`: every email, phone, consent event, tag and membership survives.
+    Only records that every group holding either already sees may merge: merging one local's
+    record into another's would show each local the other's (a council sees both side by side
+    instead; see `PersonQuerySet.same_human_as`)."""
     if keep.pk == other.pk:
         raise ValueError(_("A person cannot be merged with themselves."))
+    if not _merge_keeps_sight(keep, other):
+        raise ValueError(_("These are two groups' records of one person. Each group keeps its own record; "
+                           "merge only duplicates within the same groups."))
     # Lock both rows in a fixed order so two merges of the same pair cannot deadlock.
     locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
     keep, other = locked[keep.pk], locked[other.pk]
     other_id = str(other.public_id)
 
     for model, column, status in (EmailAddress, "address", "status"), (PhoneNumber, "number", "sms_status"):
-        # A contact both records hold stays once, on `keep`; opt-outs and bounces already hold
-        # for every record of an address, so the two rows say the same but for an opt-in.
+        # A contact both records hold stays once, on `keep`, with the more cautious status: a
+        # merge must never restore a consent withdrawn on one of the two.
         kept = dict(model.objects.filter(person=keep).values_list(column, status))
         for pk, value, state in model.objects.filter(person=other).values_list("pk", column, status):
             if value in kept:
-                if kept[value] != state and state == Subscription.SUBSCRIBED:
+                if CAUTION.index(state) < CAUTION.index(kept[value]):
                     model.objects.filter(person=keep, **{column: value}).update(**{status: state})
                 model.objects.filter(pk=pk).delete()
         model.objects.filter(person=other).update(person=keep, is_primary=False)
@@ -377,9 +408,12 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
         mine = kept_groups.get(membership.group_id)
         if mine is None:
             Membership.objects.filter(pk=membership.pk).update(person=keep)
-        elif not mine.member_number and membership.member_number:
-            mine.member_number = membership.member_number
-            mine.save(update_fields=["member_number"])
+            continue
+        # The stronger standing survives: merging a member's record into a supporter's keeps a member.
+        if STANDING.index(membership.status) < STANDING.index(mine.status):
+            mine.status = membership.status
+        mine.member_number = mine.member_number or membership.member_number
+        mine.save(update_fields=["status", "member_number"])
     for name in ["given_name", "family_name", "preferred_name", "language", "address_line1",
                  "address_line2", "locality", "region", "postal_code", "latitude", "longitude", "time_zone"]:
         if not getattr(keep, name) and getattr(other, name):
@@ -485,17 +519,24 @@ class ContactChoice:
 CONTACT_LOCKS = 2201
 
 
-def _hold_contacts(values: list[str]) -> None:
+CONTACT_BUCKETS = 1024
+
+
+def hold_contacts(values: Iterable[str]) -> None:
     """Two sign-ups of one address at once (a double click) must find one record, not make two.
     No unique index can say "one record per address among a group's people", so on PostgreSQL
     each address is locked for the transaction (sorted, so two sign-ups never wait on each other
     in a cycle). SQLite lets one writer in at a time, and a sign-up that read before another's
     write fails and is tried again by its caller."""
+    values = sorted(set(values))
     if connection.vendor != "postgresql" or not values:
         return
+    # Addresses share 1,024 locks (an import's chunk takes each at most once, well inside the
+    # server's lock table), taken in one statement in a fixed order.
     with connection.cursor() as cursor:
-        for value in sorted(set(values)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CONTACT_LOCKS, value])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, b) FROM (SELECT DISTINCT abs(hashtext(v)) %% %s AS b "
+                       "FROM unnest(%s::text[]) AS v) AS buckets ORDER BY b",
+                       [CONTACT_LOCKS, CONTACT_BUCKETS, values])
 
 
 def default_standing(source: str) -> str:
@@ -550,7 +591,7 @@ def signup_person(
     emails, phones = list(emails), list(phones)
     chosen = person is not None
     overwrite = actor is not None
-    _hold_contacts([c.value for c in emails] + [c.value for c in phones])
+    hold_contacts([c.value for c in emails] + [c.value for c in phones])
     if person is None:
         reach = in_reach(group)
         found = next((p for c in emails for p in [reach.filter(emails__address=c.value).first()] if p), None)
@@ -616,13 +657,16 @@ def signup_person(
     if not chosen:
         held = Membership.objects.filter(person=person, group=group).first()
         if held is None:
-            earlier = [] if created else list(Group.objects.filter(memberships__person=person))
+            earlier = [] if created else list(Group.objects.filter(memberships__person=person,
+                                                                   path__startswith=group.path))
             Membership.objects.create(person=person, group=group, status=membership or default_standing(source))
             # A group above that signs up one of its groups' people: those groups hear of it.
             for other in earlier:
                 audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=other,
                              summary=f"Signed up with {group.name}, which holds {other.name}")
         elif change_membership and membership and actor is not None and held.status != membership:
+            audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=group,
+                         summary=f"Membership in {group.name}: {held.status} → {membership}")
             held.status = membership
             held.save(update_fields=["status"])
     # One audit entry names the whole signup, tags included, rather than one per tag. Tags are

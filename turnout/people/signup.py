@@ -10,7 +10,7 @@ from typing import Any
 from turnout.accounts.models import Group
 from turnout.people.contact import normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
-from turnout.people.services import ContactChoice, record_consent, signup_person
+from turnout.people.services import ContactChoice, in_reach, record_consent, signup_person
 
 
 @dataclass
@@ -41,8 +41,13 @@ def sign_up(group: Group, signup: PublicSignup, email: str, phone: str, detail: 
         phones=[ContactChoice(phone, kind="mobile")] if phone else [],
         source=source, source_detail=detail[:200], membership=Membership.Status.SUPPORTER)
     if phone and signup.sms_consent_text:
-        record_consent(person=person, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
-                       source=source, source_detail=detail[:200], text=signup.sms_consent_text)
+        # The consent is for the number: where another of the group's records holds it (and so
+        # kept it), that record is the one texted.
+        holder = person if person.phones.filter(number=phone).exists() else (
+            in_reach(group).filter(phones__number=phone).first())
+        if holder is not None:
+            record_consent(person=holder, channel="sms", address=phone, action=ConsentEvent.Action.OPT_IN,
+                           source=source, source_detail=detail[:200], text=signup.sms_consent_text)
     return person
 
 

@@ -304,7 +304,11 @@ def person_merge(request: HttpRequest, public_id: Any) -> HttpResponse:
         if other is None:
             raise Http404
     if request.method == "POST" and other is not None:
-        keep = services.merge_people(actor=request.user, keep=person, other=other, request=request)  # type: ignore[arg-type]
+        try:
+            keep = services.merge_people(actor=request.user, keep=person, other=other, request=request)  # type: ignore[arg-type]
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return redirect(person)
         messages.success(request, _("Merged. Everything from both records is on this one."))
         return redirect(keep)
     q = request.GET.get("q", "")

@@ -54,9 +54,9 @@ class PersonServiceTests(TurnoutTestCase):
             event.save()
 
     def test_merge_keeps_every_contact_consent_tag_and_membership(self) -> None:
-        duplicate = make_person(self.council, given_name="M.", family_name="", email="m.lopez@example.org",
+        duplicate = make_person(self.local, given_name="M.", family_name="", email="m.lopez@example.org",
                                 phone="+12065550999", status=Membership.Status.PROSPECT)
-        services.add_tag(person=duplicate, group=self.council, name="steward")
+        services.add_tag(person=duplicate, group=self.local, name="steward")
         services.record_consent(person=duplicate, channel="email", address="m.lopez@example.org",
                                 action="opt_in", source="form", text="Yes")
         duplicate_id = str(duplicate.public_id)
@@ -65,8 +65,8 @@ class PersonServiceTests(TurnoutTestCase):
         self.assertEqual(set(kept.emails.values_list("address", flat=True)), {"maria@example.org", "m.lopez@example.org"})
         self.assertEqual(set(kept.phones.values_list("number", flat=True)), {"+12065550123", "+12065550999"})
         self.assertEqual(list(kept.taggings.values_list("tag__name", flat=True)), ["steward"])
-        self.assertEqual(set(kept.memberships.values_list("group__slug", "status")),
-                         {("local-8", "member"), ("metro-council", "prospect")})
+        # The stronger standing survives the merge.
+        self.assertEqual(set(kept.memberships.values_list("group__slug", "status")), {("local-8", "member")})
         self.assertEqual(kept.consent_events.get().address, "m.lopez@example.org")
         self.assertEqual(kept.given_name, "Maria")
         entry = AuditEntry.objects.get(action="merge")

@@ -4,10 +4,12 @@ counted apart from supporters."""
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 
 from django.apps import apps as django_apps
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from turnout.accounts.models import Role
 from turnout.core import audit
@@ -20,7 +22,7 @@ from turnout.people.models import (
     PhoneNumber,
     Subscription,
 )
-from turnout.people.services import ContactChoice, record_consent, signup_person
+from turnout.people.services import ContactChoice, merge_people, record_consent, signup_person
 from turnout.people.signup import PublicSignup, sign_up
 from turnout.site.testing import TurnoutTestCase, make_group, make_person, make_staff
 
@@ -114,8 +116,9 @@ class CouncilViewTests(TurnoutTestCase):
 
 class MigrationTests(TurnoutTestCase):
     def test_only_public_signups_become_supporters(self) -> None:
-        """The relabelling migration: a membership whose first audit entry in its group is a public
-        sign-up becomes a supporter; one with a member number, or added by staff, stays a member."""
+        """The relabelling migration: a membership made with a public sign-up becomes a supporter;
+        one with a member number, one a staffer acted on, or an imported one (older than its first
+        entry) stays a member."""
         relabel = importlib.import_module("turnout.people.migrations.0009_supporters").relabel
         from_form = make_person(self.local, given_name="Form")
         with_number = make_person(self.local, given_name="Numbered")
@@ -128,10 +131,14 @@ class MigrationTests(TurnoutTestCase):
                      action=AuditEntry.Action.CREATE, group=self.local, summary="Added to Local 8")
         audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=by_staff, group=self.local,
                      summary="Signed up through the form (RSVP)")
+        imported = make_person(self.local, given_name="Imported")  # an import writes no entry per person
+        Membership.objects.filter(person=imported).update(created_at=timezone.now() - timedelta(days=2))
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=imported, group=self.local,
+                     summary="Signed up through the form (RSVP: Rally)")
         relabel(django_apps, connection.schema_editor())
         status = dict(Membership.objects.filter(group=self.local).values_list("person__given_name", "status"))
-        self.assertEqual((status["Form"], status["Numbered"], status["Staff"], status["Maria"]),
-                         ("supporter", "member", "member", "member"))
+        self.assertEqual((status["Form"], status["Numbered"], status["Staff"], status["Maria"], status["Imported"]),
+                         ("supporter", "member", "member", "member", "member"))
         self.assertEqual(EmailAddress.objects.filter(address="maria@example.org").count(), 1)
 
 
@@ -183,3 +190,35 @@ class SiblingLocalTests(TurnoutTestCase):
         page = self.client.get("/")
         self.assertContains(page, "2 members")  # Maria and Sam
         self.assertContains(page, "0 supporters")
+
+
+class MergeTests(TurnoutTestCase):
+    def test_a_council_cannot_merge_two_locals_records_into_one(self) -> None:
+        """Merging would show each local the other's record: refused, with the reason."""
+        sister = make_group("Local 9", parent=self.council)
+        theirs = make_person(sister, given_name="Maria", email="maria.l@example.org")
+        self.login(self.admin)
+        response = self.client.post(reverse("people:merge", args=[self.member.public_id]),
+                                    {"other": str(theirs.public_id)}, follow=True)
+        self.assertContains(response, "Each group keeps its own record")
+        self.assertTrue(Person.objects.filter(pk=theirs.pk).exists())
+
+    def test_a_merge_keeps_the_opt_out_and_the_member(self) -> None:
+        """Two of the local's records: the opted-out number stays opted out, the member stays a member."""
+        dup = make_person(self.local, given_name="Maria", phone="+12065550123")
+        Membership.objects.filter(person=dup).update(status="supporter")
+        PhoneNumber.objects.filter(person=dup).update(sms_status=Subscription.SUBSCRIBED)
+        PhoneNumber.objects.filter(person=self.member).update(sms_status=Subscription.UNSUBSCRIBED)
+        merge_people(actor=self.organizer, keep=dup, other=self.member)
+        self.assertEqual(dup.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+        self.assertEqual(dup.memberships.get(group=self.local).status, "member")
+
+    def test_an_opt_out_tells_other_groups_records_nothing_of_who_recorded_it(self) -> None:
+        PhoneNumber.objects.create(person=self.stranger, number="+12065550123")
+        record_consent(person=self.stranger, channel="sms", address="+12065550123", action="opt_out",
+                       source=ConsentEvent.Source.STAFF, source_detail="Eastside intake call",
+                       text="Fears retaliation at Acme", actor=self.outsider)
+        entry = ConsentEvent.objects.get(person=self.member)
+        self.assertEqual((entry.source_detail, entry.recorded_by), ("", None))
+        self.assertNotIn("Acme", entry.consent_text)
+        self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
