@@ -256,9 +256,9 @@ def start_campaign(*, actor: User, request: Request, http: HttpRequest | None = 
         group=request.group, employer=employer,
         name=request.workplace_address or (place.city.title() if place else request.postal_code),
         address=request.workplace_address, postal_code=request.postal_code, industry=request.industry))
-    campaign = Campaign.objects.create(group=request.group, name=f"{employer.name} workers", employer=employer,
-                                       union_name=request.group.name)
-    unit = add_unit(actor=actor, campaign=campaign, workplace=workplace, http=http)
+    campaign = create_campaign(actor=actor, group=request.group, http=http, workplaces=[workplace], fields={
+        "name": f"{employer.name} workers", "employer": employer, "union_name": request.group.name})
+    unit = campaign.units.get(workplace=workplace)
     worker = add_worker(actor=actor, unit=unit, person=request.person)
     worker.on_committee = True
     worker.save(update_fields=["on_committee"])
