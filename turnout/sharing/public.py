@@ -30,10 +30,15 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
     def embed(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         language = request.GET.get("lang") or request.POST.get("lang")
-        if language in ("en", "es"):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        return csp.widen(view(request, *args, embed=True, **kwargs), "frame-ancestors", "*")
+        if language not in ("en", "es"):
+            language = translation.get_language() or "en"
+        request.LANGUAGE_CODE = language
+        # Only for this response: the language must not stay on the thread for the next request.
+        with translation.override(language):
+            response = view(request, *args, embed=True, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        return csp.widen(response, "frame-ancestors", "*")
 
     return xframe_options_exempt(csrf_exempt(embed))
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from turnout.accounts.models import Role
 from turnout.actions.models import (
@@ -374,6 +374,8 @@ class EmbedAndQrTests(TurnoutTestCase):
         response = browser.post(f"{form.public_url()}embed/?lang=es",
                                 {"given_name": "Rosa", "email": "rosa@example.org", "lang": "es"})
         self.assertContains(response, "¡Gracias!")
+        # Spanish was for that answer only: the next request on this thread is not answered in it.
+        self.assertFalse((translation.get_language() or "").startswith("es"))
         self.assertEqual(Submission.objects.get(form=form).source, "embed")
         self.assertEqual(browser.get(form.public_url()).headers["X-Frame-Options"], "DENY")
         self.assertEqual(browser.post(form.public_url(), {"given_name": "X", "email": "x@example.org"}).status_code,
