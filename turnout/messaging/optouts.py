@@ -68,8 +68,8 @@ def bounced(*, address: str) -> int:
 def suppress_queued(*, channel: str, address: str, people: list[int], why: str) -> int:
     """Queued deliveries to `address`, for any of its records, not sent; how many.
 
-    Found through the people's index: a queued delivery is not in the address index (that one
-    holds sent rows only). A delivery to a number its person no longer holds is stopped at send
+    Found through the people's index: a queued delivery is not in the address index, which holds
+    sent rows only. A delivery to a number its person no longer holds is stopped at send
     time instead (`sendable`)."""
     if not people:
         return 0

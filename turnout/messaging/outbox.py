@@ -89,39 +89,48 @@ def _chosen(channel: str, audience: QuerySet[Any]) -> tuple[str, list[Any]]:
 
 
 def _outbox_insert(message: Message, audience: QuerySet[Any], now: Any) -> tuple[str, list[Any]]:
-    """The INSERT … SELECT of `materialize`.
+    """The INSERT … SELECT of `materialize`: each person's chosen address, not yet in the outbox,
+    marked `shared` when someone before them here has it too, or the outbox sends to it already.
 
-    Each person's chosen address is ranked among the others' by a window over the address (one
-    more sort, which costs less than hashing every address into a second relation and joining
-    it back), and the rows are written in the people's order again: `one_delivery` takes them
-    faster in its own order. An address the outbox already sends to is one look at this
-    message's own rows."""
+    Who is before whom is worked out the way each database does it fastest (measured; see
+    docs/performance.md): on PostgreSQL a window over the address, then the people's order
+    again, in which `one_delivery` takes the rows faster; on SQLite, whose sorts cost more, the
+    addresses two people share, grouped once into a short list (`twice`) that each row looks
+    up. An address the outbox sends to already is one look at this message's own rows. (Every
+    name in the SQL is fixed here; values go as parameters.)"""
     chosen, params = _chosen(message.channel, audience)
+    ours = [message.pk, message.channel]
+    columns = ("INSERT INTO messaging_delivery (public_id, message_id, person_id, channel, address, sender, status, "
+               "provider_id, error, attempts, claimed_by, possible_duplicate, segments, created_at, status_at) ")
+    taken = ("fresh.address IN (SELECT d.address FROM messaging_delivery d WHERE d.message_id = %s "
+             "AND d.channel = %s AND d.status <> 'suppressed')")
+    fresh = (f"SELECT chosen.person_id, chosen.address, chosen.consent FROM ({chosen}) chosen "  # noqa: S608
+             "WHERE NOT EXISTS (SELECT 1 FROM messaging_delivery d WHERE d.message_id = %s "
+             "AND d.person_id = chosen.person_id AND d.channel = %s)")
+
+    def select(source: str, uuid_sql: str) -> str:
+        return (f"SELECT {uuid_sql}, %s, person_id, %s, address, '', "  # noqa: S608
+                "CASE WHEN consent <> 'subscribed' OR shared THEN 'suppressed' ELSE 'queued' END, '', "
+                "CASE WHEN consent <> 'subscribed' THEN 'no consent' WHEN shared THEN %s ELSE '' END, "
+                f"0, '', %s, 0, %s, %s FROM {source}")
+
+    row_values = [*ours, DUPLICATE, False, now, now]
     if connection.vendor == "postgresql":
         # Addresses compared as bytes, not in the locale's order; OFFSET 0 keeps the subquery
-        # whole, so `shared` is worked out once a row, not once per use (SQLite never merges a
-        # subquery that has a window).
-        uuid_sql, by_address, fence = "gen_random_uuid()", 'chosen.address COLLATE "C"', " OFFSET 0"
-    else:
-        uuid_sql, by_address, fence = "lower(hex(randomblob(16)))", "chosen.address", ""
-    ours = [message.pk, message.channel]
-    sql = (
-        "INSERT INTO messaging_delivery (public_id, message_id, person_id, channel, address, sender, status, "  # noqa: S608
-        "provider_id, error, attempts, claimed_by, possible_duplicate, segments, created_at, status_at) "
-        f"SELECT {uuid_sql}, %s, person_id, %s, address, '', "
-        "CASE WHEN consent <> 'subscribed' OR shared THEN 'suppressed' ELSE 'queued' END, '', "
-        "CASE WHEN consent <> 'subscribed' THEN 'no consent' WHEN shared THEN %s ELSE '' END, 0, '', %s, 0, %s, %s "
-        "FROM (SELECT chosen.person_id, chosen.address, chosen.consent, "
-        # Of the people here sharing an address, the first who consents is sent it.
-        f"(ROW_NUMBER() OVER (PARTITION BY {by_address} "
-        "ORDER BY CASE WHEN chosen.consent = 'subscribed' THEN 0 ELSE 1 END, chosen.person_id) > 1 "
-        "OR chosen.address IN (SELECT d.address FROM messaging_delivery d WHERE d.message_id = %s "
-        "AND d.channel = %s AND d.status <> 'suppressed')) AS shared "
-        f"FROM ({chosen}) chosen WHERE NOT EXISTS (SELECT 1 FROM messaging_delivery d "
-        "WHERE d.message_id = %s AND d.person_id = chosen.person_id AND d.channel = %s) "
-        f"ORDER BY chosen.person_id{fence}) ranked"
-    )
-    return sql, [*ours, DUPLICATE, False, now, now, *ours, *params, *ours]
+        # whole, so `shared` is worked out once a row, not once per use.
+        ranked = ("SELECT fresh.person_id, fresh.address, fresh.consent, (ROW_NUMBER() OVER ("  # noqa: S608
+                  'PARTITION BY fresh.address COLLATE "C" '
+                  "ORDER BY CASE WHEN fresh.consent = 'subscribed' THEN 0 ELSE 1 END, fresh.person_id) > 1 "
+                  f"OR {taken}) AS shared FROM ({fresh}) fresh ORDER BY fresh.person_id OFFSET 0")
+        return columns + select(f"({ranked}) ranked", "gen_random_uuid()"), [*row_values, *ours, *params, *ours]
+    # The statement starts with INSERT (its WITH inside): Python's sqlite3 counts rows only then.
+    ranked = (f"WITH fresh AS ({fresh}), "  # noqa: S608
+              "twice AS (SELECT address, MIN(CASE WHEN consent = 'subscribed' THEN person_id END) AS keep "
+              "FROM fresh GROUP BY address HAVING COUNT(*) > 1), "
+              "ranked AS (SELECT fresh.person_id, fresh.address, fresh.consent, "
+              f"(COALESCE(twice.keep, fresh.person_id) <> fresh.person_id OR {taken}) AS shared "
+              "FROM fresh LEFT JOIN twice ON twice.address = fresh.address) ")
+    return columns + ranked + select("ranked", "lower(hex(randomblob(16)))"), [*params, *ours, *ours, *row_values]
 
 
 def reach(channel: str, audience: QuerySet[Any]) -> tuple[int, int, int]:

@@ -57,7 +57,8 @@ def on_sms_reply(sender: Any, inbound: InboundMessage, **kwargs: Any) -> bool:
 def latest_question(number: str) -> tuple[int, int] | None:
     """(activation id, person id): the latest activation sent within `ANSWER_WINDOW` whose text went
     out to this number, and the record it went to, among the records that hold the number now."""
-    # Through each holder's outbox rows (the person index): a few rows, whatever the outbox's size.
+    # Through each holder's outbox rows (the person index): a few rows, whatever the size of
+    # the outbox.
     holders = PhoneNumber.objects.filter(number=number).values("person_id")
     return (Delivery.objects.filter(channel="sms", address=number, person__in=holders, status__in=TEXTED,
                                     message__activations__status=Activation.Status.SENT,

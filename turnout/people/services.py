@@ -142,8 +142,10 @@ def record_consent(
 
 @transaction.atomic
 def mark_bouncing(*, address: str) -> int:
-    """An email address bounced hard: every record holding it stops being emailed. How many."""
-    return EmailAddress.objects.filter(address=address).update(status=Subscription.BOUNCING)
+    """An email address bounced hard: every record holding it stops being emailed. How many. A
+    record that unsubscribed keeps saying so (a withdrawn consent is worth more than a bounce)."""
+    return EmailAddress.objects.filter(address=address).exclude(status=Subscription.UNSUBSCRIBED).update(
+        status=Subscription.BOUNCING)
 
 
 def in_reach(group: Group) -> QuerySet[Person]:
