@@ -210,6 +210,7 @@ def join_working_group(working_group: WorkingGroup, request: PublicSignup, *,
 # --- resolutions and endorsements -----------------------------------------------------------------
 
 
+@transaction.atomic
 def endorse(resolution: Resolution, endorsement: Endorsement) -> Endorsement:
     """An organization's endorsement from the public form: kept for staff to approve."""
     if not resolution.is_open:

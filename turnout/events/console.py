@@ -65,10 +65,10 @@ def _save_from_form(request: HttpRequest, form: EventForm) -> Event | None:
     event.reminders = form.cleaned_data["reminder_hours"]
     if event.created_by_id is None:
         event.created_by = request.user  # type: ignore[assignment]
-    services.save_event(actor=request.user, event=event)  # type: ignore[arg-type]
-    if form.cleaned_data.get("repeats") and event.series is None:
-        made = services.repeat(actor=request.user, event=event, rule=form.cleaned_data["repeats"],  # type: ignore[arg-type]
-                               until=form.cleaned_data["repeat_until"])
+    made = services.save_with_repeats(actor=request.user, event=event,  # type: ignore[arg-type]
+                                      rule=form.cleaned_data.get("repeats") or "",
+                                      until=form.cleaned_data.get("repeat_until"))
+    if made:
         flash.info(request, _("%(n)s more dates added, each with its own RSVPs.") % {"n": len(made)})
     return event
 

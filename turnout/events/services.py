@@ -539,6 +539,16 @@ MAX_OCCURRENCES = 366
 
 
 @transaction.atomic
+@transaction.atomic
+def save_with_repeats(*, actor: User | None, event: Event, rule: str = "", until: date | None = None) -> list[Event]:
+    """Save an event from the staff form and, when a rule is given for a new series, its later
+    dates, in one transaction: all of them or none. Returns the added dates."""
+    save_event(actor=actor, event=event)
+    if not rule or until is None or event.series is not None:
+        return []
+    return repeat(actor=actor, event=event, rule=rule, until=until)
+
+
 def repeat(*, actor: User | None, event: Event, rule: str, until: date) -> list[Event]:
     """Copies of `event` on each later day the rule names, up to `until`, each at the same local
     wall-clock time in the event's zone (so 12:00 stays 12:00 across a daylight-saving switch).

@@ -161,14 +161,17 @@ def reply(*, actor: User, person: Person, body: str) -> Delivery | None:
     group = Group.objects.visible_to(actor, Role.HOST).filter(memberships__person=person).first()
     if group is None:
         return None
-    message = Message.objects.create(group=group, channel="sms", body=body, status=Message.Status.SENDING,
-                                     created_by=actor, ignore_quiet_hours=True,
-                                     override_reason="a reply in a conversation the person started")
-    outbox.materialize(message, Person.objects.filter(pk=person.pk))
+    # The message, its outbox row and the audit entry in one transaction; the provider is called
+    # after it commits, never while it holds locks.
+    with transaction.atomic():
+        message = Message.objects.create(group=group, channel="sms", body=body, status=Message.Status.SENDING,
+                                         created_by=actor, ignore_quiet_hours=True,
+                                         override_reason="a reply in a conversation the person started")
+        outbox.materialize(message, Person.objects.filter(pk=person.pk))
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Replied by text",
+                     group=group)
     outbox.dispatch(message)
     Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT)
-    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Replied by text",
-                 group=group)
     return Delivery.objects.filter(message=message, status=Delivery.Status.SENT).first()
 
 

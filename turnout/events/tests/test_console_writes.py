@@ -95,3 +95,25 @@ class HostWriteTests(TurnoutTestCase):
         response = self.client.post(url, {"body": "Still on?"}, follow=True)
         self.assertContains(response, "This event is not on.")
         self.assertEqual(summaries(self.event).count("A host texted the 1 people going"), 1)
+
+
+class SeriesTests(TurnoutTestCase):
+    def test_an_event_and_its_later_dates_are_saved_together_or_not_at_all(self) -> None:
+        """A rule the series cannot use fails the whole save: no event without its dates."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from turnout.events.models import Event
+
+        start = timezone.now() + timedelta(days=3)
+        event = Event(group=self.local, title="Daily info meeting", postal_code="98101", starts_at=start)
+        with self.assertRaises(KeyError):
+            services.save_with_repeats(actor=self.organizer, event=event, rule="fortnightly",
+                                       until=(start + timedelta(days=30)).date())
+        self.assertFalse(Event.objects.filter(title="Daily info meeting").exists())
+        made = services.save_with_repeats(actor=self.organizer, event=Event(
+            group=self.local, title="Daily info meeting", postal_code="98101", starts_at=start),
+            rule="daily", until=(start + timedelta(days=2)).date())
+        self.assertEqual(len(made), 2)
+        self.assertEqual(Event.objects.filter(title="Daily info meeting").count(), 3)
