@@ -93,12 +93,13 @@ class WithASecretTests(EmailReportCase):
             self.assertEqual(response.status_code, 401, pattern.name)
 
     def test_the_right_credentials_are_heard(self) -> None:
-        """With the configured pair, Brevo's complaint opts Maria out and Postmark's bounce marks her."""
+        """With the configured pair, Postmark's bounce marks Maria bouncing and Brevo's complaint is
+        recorded as her opt-out."""
+        self.assertEqual(self.report("postmark", POSTMARK_BOUNCE, SECRET).status_code, 200)
+        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.BOUNCING)
         self.assertEqual(self.report("brevo", BREVO_SPAM, SECRET).status_code, 200)
         event = ConsentEvent.objects.exclude(pk__in=self.ledger).get()
         self.assertEqual((event.action, event.source), ("opt_out", "provider"))
-        self.assertEqual(self.report("postmark", POSTMARK_BOUNCE, SECRET).status_code, 200)
-        self.assertEqual(EmailAddress.objects.get(address="maria@example.org").status, Subscription.BOUNCING)
 
     @override_settings(ANYMAIL={"WEBHOOK_SECRET": ["reports:old-one", SECRET]})
     def test_while_rotating_either_configured_pair_is_heard(self) -> None:

@@ -22,7 +22,13 @@ from turnout.people.models import (
     PhoneNumber,
     Subscription,
 )
-from turnout.people.services import ContactChoice, merge_people, record_consent, signup_person
+from turnout.people.services import (
+    ContactChoice,
+    mark_bouncing,
+    merge_people,
+    record_consent,
+    signup_person,
+)
 from turnout.people.signup import PublicSignup, sign_up
 from turnout.site.testing import TurnoutTestCase, make_group, make_person, make_staff
 
@@ -222,3 +228,15 @@ class MergeTests(TurnoutTestCase):
         self.assertEqual((entry.source_detail, entry.recorded_by), ("", None))
         self.assertNotIn("Acme", entry.consent_text)
         self.assertEqual(self.member.phones.get().sms_status, Subscription.UNSUBSCRIBED)
+
+
+class BounceTests(TurnoutTestCase):
+    def test_a_bounce_marks_every_record_but_leaves_an_unsubscribe_standing(self) -> None:
+        EmailAddress.objects.create(person=self.stranger, address="maria@example.org")
+        record_consent(person=self.member, channel="email", address="maria@example.org", action="opt_out",
+                       source=ConsentEvent.Source.FORM)
+        EmailAddress.objects.filter(person=self.stranger, address="maria@example.org").update(
+            status=Subscription.SUBSCRIBED)
+        mark_bouncing(address="maria@example.org")
+        self.assertEqual(self.member.emails.get().status, Subscription.UNSUBSCRIBED)
+        self.assertEqual(self.stranger.emails.get(address="maria@example.org").status, Subscription.BOUNCING)
