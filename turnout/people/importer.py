@@ -37,7 +37,14 @@ from turnout.people.models import (
     Tagging,
 )
 from turnout.people.parsing_process import parse_file
-from turnout.people.services import ELSEWHERE, changes_for, group_tag, hold_contacts, opt_in_allowed
+from turnout.people.services import (
+    ELSEWHERE,
+    changes_for,
+    contact_model,
+    group_tag,
+    hold_contacts,
+    opt_in_allowed,
+)
 
 CHUNK_ROWS = 10_000
 # Files this large are parsed in a second process while the first writes (about 80,000 rows).
@@ -655,7 +662,7 @@ class Importer:
         if memberships_changed:
             Membership.objects.bulk_update(memberships_changed, ["status", "member_number"])
         for (channel, state), pks in restatus.items():
-            model, status_column = (EmailAddress, "status") if channel == "email" else (PhoneNumber, "sms_status")
+            model, _column, status_column = contact_model(channel)
             model.objects.filter(pk__in=pks).update(**{status_column: state})
         consent += self._opt_outs_everywhere(opted_out, source_detail, actor_id)
         insert_rows(ConsentEvent, CONSENT_COLUMNS, consent)
@@ -689,8 +696,7 @@ class Importer:
         for channel, addresses in opted_out.items():
             if not addresses:
                 continue
-            model, column, status_column = (
-                (EmailAddress, "address", "status") if channel == "email" else (PhoneNumber, "number", "sms_status"))
+            model, column, status_column = contact_model(channel)
             rows = model.objects.filter(**{f"{column}__in": sorted(addresses)}).exclude(
                 **{status_column: UNSUBSCRIBED}).exclude(**{status_column: BOUNCING})
             for person_id, address in rows.values_list("person", column):

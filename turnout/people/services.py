@@ -169,16 +169,15 @@ def _check_contacts_free(email: str, phone: str, *, among: QuerySet[Person], exc
             raise ContactInUse("phone", found)
 
 
-def _new_contact(model: type[EmailAddress] | type[PhoneNumber], *, person: Person, value: str,
-                 is_primary: bool, **extra: Any) -> None:
+def _new_contact(channel: str, *, person: Person, value: str, is_primary: bool, **extra: Any) -> str | None:
     """Add an address or number to a record, starting from what every record of it says: an
-    address opted out or bouncing anywhere is so on the new record too."""
-    channel = ConsentEvent.Channel.EMAIL if model is EmailAddress else ConsentEvent.Channel.SMS
-    _model, column, status_column = contact_model(channel)
+    address opted out or bouncing anywhere is so on the new record too (that status, or None)."""
+    model, column, status_column = contact_model(channel)
     held = standing(channel=channel, addresses=[value]).get(value)
     if held:
         extra[status_column] = held
     model.objects.create(person=person, is_primary=is_primary, **{column: value}, **extra)
+    return held
 
 
 @transaction.atomic
@@ -206,12 +205,12 @@ def create_person(
     person.save()
     source = ConsentEvent.Source.STAFF
     if email:
-        _new_contact(EmailAddress, person=person, value=email, is_primary=True)
+        _new_contact("email", person=person, value=email, is_primary=True)
         if email_consent_text:
             record_consent(person=person, channel="email", address=email, action="opt_in",
                            source=source, text=email_consent_text, actor=actor)
     if phone:
-        _new_contact(PhoneNumber, person=person, value=phone, is_primary=True, kind=phone_kind)
+        _new_contact("sms", person=person, value=phone, is_primary=True, kind=phone_kind)
         if sms_consent_text:
             record_consent(person=person, channel="sms", address=phone, action="opt_in",
                            source=source, text=sms_consent_text, actor=actor)
@@ -256,7 +255,7 @@ def add_email(*, actor: User | None, person: Person, address: str, consent_text:
     hold_contacts([address])
     _check_contacts_free(address, "", among=_sight_of(actor, person), exclude=person)
     if not person.emails.filter(address=address).exists():
-        _new_contact(EmailAddress, person=person, value=address, is_primary=not person.emails.exists())
+        _new_contact("email", person=person, value=address, is_primary=not person.emails.exists())
     email = person.emails.get(address=address)
     if consent_text:
         record_consent(person=person, channel="email", address=address, action="opt_in",
@@ -275,7 +274,7 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     hold_contacts([number])
     _check_contacts_free("", number, among=_sight_of(actor, person), exclude=person)
     if not person.phones.filter(number=number).exists():
-        _new_contact(PhoneNumber, person=person, value=number, is_primary=not person.phones.exists(), kind=kind)
+        _new_contact("sms", person=person, value=number, is_primary=not person.phones.exists(), kind=kind)
     phone = person.phones.get(number=number)
     if consent_text:
         record_consent(person=person, channel="sms", address=number, action="opt_in",
@@ -639,9 +638,9 @@ def signup_person(
             continue
         if others is not None and others.filter(emails__address=choice.value).exists():
             continue
-        _new_contact(EmailAddress, person=person, value=choice.value, is_primary=not mine_emails)
+        elsewhere = _new_contact("email", person=person, value=choice.value, is_primary=not mine_emails)
         mine_emails[choice.value] = ""
-        if choice.status or not standing(channel="email", addresses=[choice.value]):
+        if choice.status or not elsewhere:
             # Giving an address is taken as a yes to email, but not over an opt-out on record:
             # only an explicit new opt-in of the person's own restores that.
             consent("email", choice.value, choice.status or ConsentEvent.Action.OPT_IN)
@@ -652,7 +651,7 @@ def signup_person(
             continue
         if others is not None and others.filter(phones__number=choice.value).exists():
             continue
-        _new_contact(PhoneNumber, person=person, value=choice.value, is_primary=not mine_phones, kind=choice.kind)
+        _new_contact("sms", person=person, value=choice.value, is_primary=not mine_phones, kind=choice.kind)
         mine_phones[choice.value] = ""
         if choice.status:
             consent("sms", choice.value, choice.status)
