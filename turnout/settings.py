@@ -81,6 +81,18 @@ ORGANIZATION_NAME = os.environ.get("TURNOUT_ORGANIZATION_NAME", "Turnout")
 # is encrypted in the database with keys derived from SECRET_KEY and these salts; the first salt
 # encrypts, every one decrypts, so a new salt goes first and old rows are re-saved to rotate.
 SALT_KEY = env_list("TURNOUT_ENCRYPTION_SALTS", "turnout-field-encryption-1")
+# Keys for sealed data that live apart from SECRET_KEY (turnout.core.sealing): Fernet keys in
+# TURNOUT_ENCRYPTION_KEY (comma-separated) and/or one per line in TURNOUT_ENCRYPTION_KEY_FILE
+# (`turnout demo` writes var/encryption_key). The first seals, all open; the derived keys above
+# come after them, so data sealed before a key was set still opens.
+ENCRYPTION_KEYS = env_list("TURNOUT_ENCRYPTION_KEY")
+_key_file = os.environ.get("TURNOUT_ENCRYPTION_KEY_FILE") or (
+    str(VAR_DIR / "encryption_key") if (VAR_DIR / "encryption_key").exists() else "")
+if _key_file:
+    try:
+        ENCRYPTION_KEYS += [line.strip() for line in Path(_key_file).read_text().splitlines() if line.strip()]
+    except OSError as _error:
+        raise ImproperlyConfigured(f"TURNOUT_ENCRYPTION_KEY_FILE: {_error}") from None
 
 INSTALLED_APPS = [
     "django.contrib.auth",
