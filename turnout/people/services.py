@@ -30,7 +30,7 @@ from turnout.people.models import (
     Tag,
     Tagging,
 )
-from turnout.people.signals import person_changed
+from turnout.people.signals import person_changed, person_erasing
 
 
 class Writable(Protocol):
@@ -434,6 +434,7 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
 def erase_person(*, actor: User | None, person: Person, request: HttpRequest | None = None) -> None:
     """Delete a person and everything about them; the audit log keeps only the id."""
     person_id = str(person.public_id)
+    person_erasing.send(sender=Person, person=person)
     person.delete()
     audit.record(actor=actor, action=AuditEntry.Action.ERASE, summary="Erased a person at their request",
                  detail={"person": person_id}, request=request)
