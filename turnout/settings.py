@@ -169,11 +169,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE takes the
         # write lock at BEGIN so two writers queue instead of failing mid-transaction.
+        # secure_delete overwrites deleted rows with zeros, so an erased person leaves no
+        # bytes in the file's free space (people.erasure.scrub also truncates the WAL).
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000; PRAGMA secure_delete=ON;"
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

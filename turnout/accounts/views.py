@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,7 +37,8 @@ from turnout.accounts.forms import (
 )
 from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
-from turnout.core.models import AuditEntry
+from turnout.core import audit
+from turnout.core.models import AuditEntry, SubjectKey
 from turnout.core.net import address_key
 from turnout.core.redirects import next_url
 
@@ -318,7 +320,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if filters["action"]:
         entries = entries.filter(action=filters["action"])
     if filters["target"]:
-        entries = entries.filter(target_id=filters["target"])
+        # A person's entries are found by their key's subject id, not by their public id.
+        try:
+            owner = uuid.UUID(filters["target"])
+        except ValueError:
+            entries = entries.filter(target_id=filters["target"])
+        else:
+            entries = entries.filter(Q(target_id=filters["target"])
+                                     | Q(subject__in=SubjectKey.objects.filter(owner_public=owner).values("subject")))
     if filters["since"]:
         entries = entries.filter(at__date__gte=filters["since"])
     if filters["until"]:
@@ -326,6 +335,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    page.object_list = audit.opened(page.object_list)
     return render(request, "accounts/audit_log.html", {
         "page": page, "filters": filters, "actions": AuditEntry.Action.choices, "query": query.urlencode(),
     })

@@ -91,7 +91,7 @@ def record_submission(*, actor: User, form: Form, person: Person, answers: dict[
         raise ActionError(_("This form is closed."))
     submission, created = _take_submission(form, person, answers, ref=ref, source=source)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
-                 target=form, group=form.group,
+                 target=form, group=form.group, subject=person,
                  summary=f"Recorded a submission by {person.display_name} ({source})")
     return submission, created
 
@@ -161,7 +161,7 @@ def record_signature(*, actor: User, petition: Petition, person: Person, comment
     signature, created = _take_signature(petition, person, comment=comment, show_name=show_name,
                                          postal_code=person.postal_code, ref=ref, source=source)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
-                 target=petition, group=petition.group,
+                 target=petition, group=petition.group, subject=person,
                  summary=f"Recorded the signature of {person.display_name} ({source})")
     return signature, created
 

@@ -27,7 +27,7 @@ from turnout.api.models import Webhook, WebhookDelivery
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.people.models import Membership, Person
-from turnout.people.signals import person_changed
+from turnout.people.signals import person_changed, person_erasing
 
 SIGNATURE_HEADER = "X-Turnout-Signature"
 # Attempt n (1-based) failed: wait BACKOFF[n-1] before the next; after the last, give up.
@@ -91,6 +91,13 @@ def queue_for_subject(*, event: str, subject: str, group_ids: list[int]) -> list
         deliver_webhook.enqueue(delivery_id=delivery.pk)
         queued.append(delivery)
     return queued
+
+
+@receiver(person_erasing)
+def _person_erasing(sender: Any, person: Person, **kwargs: Any) -> None:
+    """Deliveries about an erased person go with them, sent or not: no payload keeps their
+    details, and no retry sends them after the erasure."""
+    WebhookDelivery.objects.filter(payload__subject=f"person:{person.public_id}").delete()
 
 
 @receiver(person_changed)

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from turnout.core.sealing import SealedTextField
+
 
 class BaseModel(models.Model):
     """A UUID public id for URLs and the API, and aware UTC timestamps."""
@@ -37,8 +39,10 @@ class AuditEntry(models.Model):
     """One thing a staff member (or an operator's command) did to someone's data.
 
     Append-only: rows are inserted and never updated or deleted by the application.
-    Targets are stored by public id, not by foreign key, so the trail outlives an
-    erased person without keeping anything that identifies them.
+    Targets are stored by public id, not by foreign key. An entry about a person (their record,
+    card, request, tag…) keeps its summary, detail, target id and address only in `sealed`,
+    encrypted with that person's SubjectKey, and names them by `subject`, an id found nowhere
+    else: erasing the person destroys the key, so the trail outlives them and names nobody.
     """
 
     class Action(models.TextChoices):
@@ -70,6 +74,14 @@ class AuditEntry(models.Model):
     group = models.ForeignKey(
         "accounts.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    subject = models.UUIDField(null=True, blank=True, db_index=True)
+    sealed = models.TextField(blank=True)
+    # What a reader sees, set by turnout.core.audit.opened().
+    erased: bool
+    shown_summary: str
+    shown_target_id: str
+    shown_detail: dict[str, Any]
+    shown_ip: str | None
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -85,3 +97,31 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def opened(self) -> AuditEntry:
+        """This entry with what a reader sees set on it (see turnout.core.audit.opened)."""
+        from turnout.core.audit import opened
+
+        return opened([self])[0]
+
+
+class SubjectKey(models.Model):
+    """The key that seals what the audit log says about one person (crypto-shredding).
+
+    `subject` is the id their audit entries carry; `owner_public` is the person's public id,
+    so erasing them finds and deletes their keys, after which their entries cannot be opened
+    and their subject id points at nothing. A merge moves the merged record's keys to the one
+    kept. The key itself is sealed with Turnout's keys (turnout.core.sealing), so a copy of the
+    database without them opens no entry either."""
+
+    subject = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner_type = models.CharField(max_length=40)
+    owner_public = models.UUIDField()
+    key = SealedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner_type", "owner_public"], name="subject_key_owner")]
+
+    def __str__(self) -> str:
+        return f"key of {self.owner_type} {self.subject}"

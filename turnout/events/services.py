@@ -495,7 +495,7 @@ def check_in(*, event: Event, rsvp_key: str, at: datetime) -> bool:
             answer.status = Rsvp.Status.GOING  # they came: they are in
         answer.save(update_fields=["checked_in_at", "status"])
         audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
-                     summary=f"A host checked in {answer.person.display_name}")
+                     subject=answer.person, summary=f"A host checked in {answer.person.display_name}")
     return True
 
 
@@ -515,7 +515,7 @@ def record_walk_in(*, event: Event, ref: str, at: datetime, given_name: str, fam
     answer.status = Rsvp.Status.GOING
     answer.save(update_fields=["client_ref", "checked_in_at", "status"])
     audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
-                 summary=f"A host added the walk-in {answer.person.display_name}")
+                 subject=answer.person, summary=f"A host added the walk-in {answer.person.display_name}")
     return answer
 
 
@@ -690,7 +690,7 @@ def add_host(*, actor: User, event: Event, given_name: str, email: str = "", pho
                                      membership=Membership.Status.SUPPORTER)
     event.hosts.add(person)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=event, group=event.group,
-                 summary=f"Made {person.display_name} a host and sent them the host link")
+                 subject=person, summary=f"Made {person.display_name} a host and sent them the host link")
     _welcome_host(event, person)
     return person
 

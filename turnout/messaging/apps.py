@@ -9,6 +9,7 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from anymail.signals import tracking
 
+        from turnout.messaging import erasure  # noqa: F401  (connects person_erasing)
         from turnout.messaging.email import on_provider_report
 
         # Bounces, complaints and deliveries from any email provider's webhook (/hooks/email/…).

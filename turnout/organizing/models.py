@@ -139,6 +139,10 @@ class Request(BaseModel):
         return reverse("organizing:request", args=[self.public_id])
 
     @property
+    def audit_subject(self) -> Person:
+        return self.person
+
+    @property
     def waiting(self) -> timedelta:
         return timezone.now() - self.created_at
 
@@ -420,6 +424,10 @@ class Card(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.signed_name} — {self.signed_at:%Y-%m-%d}"
+
+    @property
+    def audit_subject(self) -> Person:
+        return self.worker.person
 
     def expired(self, campaign: Campaign | None = None) -> bool:
         campaign = campaign or self.unit.campaign

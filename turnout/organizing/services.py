@@ -366,7 +366,7 @@ def remove_from_roster(*, actor: User, worker: Worker, http: HttpRequest | None 
     if worker.cards.exists():
         raise RosterConflict("This worker signed a card, which is kept: mark them out of the unit instead.")
     audit.record(actor=actor, action=AuditEntry.Action.DELETE, target=worker.unit, request=http,
-                 group=worker.unit.campaign.group, summary=f"Took {worker.person.display_name} off the roster")
+                 subject=worker.person, group=worker.unit.campaign.group, summary=f"Took {worker.person.display_name} off the roster")
     worker.delete()
 
 

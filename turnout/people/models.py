@@ -131,6 +131,11 @@ class Person(BaseModel):
         return reverse("people:detail", args=[self.public_id])
 
     @property
+    def audit_subject(self) -> Person:
+        """Audit entries about this record are sealed with its key (turnout.core.audit)."""
+        return self
+
+    @property
     def display_name(self) -> str:
         first = self.preferred_name or self.given_name
         name = f"{first} {self.family_name}".strip()

@@ -17,6 +17,8 @@ from turnout.accounts.models import Group, User
 from turnout.core import audit
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
+from turnout.core.net import client_ip
+from turnout.people import erasure
 from turnout.people.contact import format_phone
 from turnout.people.models import (
     ConsentEvent,
@@ -422,6 +424,7 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
     keep.custom_fields = {**other.custom_fields, **keep.custom_fields}
     if keep.created_at > other.created_at:
         keep.created_at = other.created_at
+    audit.move_keys(merged=other, into=keep)
     other.delete()
     keep.save()
     audit.record(actor=actor, action=AuditEntry.Action.MERGE, target=keep,
@@ -433,11 +436,20 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
 @transaction.atomic
 def erase_person(*, actor: User | None, person: Person, request: HttpRequest | None = None) -> None:
     """Delete a person and everything about them; the audit log keeps only the id."""
-    person_id = str(person.public_id)
+    from turnout.people.tasks import scrub_after_erasure
+
     person_erasing.send(sender=Person, person=person)
+    lone_tags = erasure.forget(person)
+    keys = audit.keys_of(person)
+    subject = keys.order_by("id").values_list("subject", flat=True).first()
+    keys.delete()  # every audit entry about them is now unreadable, and their subject id names nobody
     person.delete()
-    audit.record(actor=actor, action=AuditEntry.Action.ERASE, summary="Erased a person at their request",
-                 detail={"person": person_id}, request=request)
+    Tag.objects.filter(pk__in=lone_tags).delete()
+    transaction.on_commit(lambda: scrub_after_erasure.enqueue())
+    AuditEntry.objects.create(actor=actor if getattr(actor, "is_authenticated", False) else None,
+                              actor_label=getattr(actor, "email", "") or "command line",
+                              action=AuditEntry.Action.ERASE, target_type="person", subject=subject,
+                              summary="Erased a person at their request", ip_address=client_ip(request))
 
 
 EXPORT_COLUMNS = [

@@ -144,8 +144,9 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     can_edit = Person.objects.visible_to(request.user, Role.ORGANIZER).filter(pk=person.pk).exists()
     groups = Group.objects.visible_to(request.user)
     # Another group's entries about a shared person (its tags, its signups) stay that group's.
-    activity = (AuditEntry.objects.filter(target_id=str(person.public_id))
-                .filter(Q(group__isnull=True) | Q(group__in=groups)).order_by("-at")[:20])
+    activity = audit.opened(
+        AuditEntry.objects.filter(subject__in=audit.keys_of(person).values("subject"), target_type="person")
+        .filter(Q(group__isnull=True) | Q(group__in=groups)).order_by("-at")[:20])
     return render(request, "people/detail.html", {
         "person": person,
         "emails": person.emails.all(),

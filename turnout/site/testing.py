@@ -103,3 +103,20 @@ def run_due_tasks() -> int:
         result.set_successful(None)
         ran += 1
     return ran
+
+
+def audit_summaries(target: Any = None, **lookup: Any) -> list[str]:
+    """What the audit log says, as an admin reads it (sealed entries opened), oldest first: about
+    `target` (entries whose target it is, or, for a person, every entry about them) and/or
+    matching `lookup`."""
+    from turnout.core import audit
+    from turnout.core.models import AuditEntry
+
+    entries = audit.opened(AuditEntry.objects.filter(**lookup).order_by("id"))
+    if target is None:
+        return [e.shown_summary for e in entries]
+    subjects = set()
+    if getattr(target, "audit_subject", None) is target:
+        subjects = set(audit.keys_of(target).values_list("subject", flat=True))
+    return [e.shown_summary for e in entries
+            if e.shown_target_id == str(target.public_id) or (e.subject in subjects and e.sealed)]

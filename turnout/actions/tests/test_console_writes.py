@@ -9,12 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from turnout.actions.models import Form, Petition, Resolution, WorkingGroup
 from turnout.core.models import AuditEntry
-from turnout.site.testing import TurnoutTestCase
+from turnout.site.testing import TurnoutTestCase, audit_summaries
 
 
 def summaries(target: Any) -> list[str]:
-    return list(AuditEntry.objects.filter(target_id=str(target.public_id)).order_by("id")
-                .values_list("summary", flat=True))
+    return audit_summaries(target)
 
 
 def formset(prefix: str, rows: list[dict[str, Any]], initial: int = 0) -> dict[str, Any]:

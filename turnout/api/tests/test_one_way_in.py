@@ -28,10 +28,11 @@ from turnout.people.models import Person
 from turnout.people.services import add_tag
 from turnout.sharing.models import Referral
 from turnout.sharing.services import share_code
+from turnout.site.testing import audit_summaries
 
 
 def summaries(**lookup: Any) -> list[str]:
-    return list(AuditEntry.objects.filter(**lookup).order_by("pk").values_list("summary", flat=True))
+    return audit_summaries(**lookup)
 
 
 @override_settings(SMS_BACKEND="memory")
@@ -62,7 +63,7 @@ class FormAndPetitionTests(ApiTestCase):
                                                     action_id=self.form.pk).exists())
         self.assertEqual(sorted(m.to[0] for m in mail.outbox), ["ana@example.org", "rosa@example.org"])
         self.assertEqual({m.subject for m in mail.outbox}, {"Welcome"})
-        self.assertEqual(summaries(actor=self.organizer, target_id=str(self.form.public_id)),
+        self.assertEqual(audit_summaries(self.form, actor=self.organizer),
                          ["Recorded a submission by Ana (api)"])
 
     def test_a_closed_form_refuses_the_api_as_it_refuses_the_page(self) -> None:
@@ -209,14 +210,13 @@ class OrganizingTests(ApiTestCase):
         self.client.get(reverse("organizing:request", args=[item.public_id]))
         read = self.ok("GET", f"organizing_requests/{item.public_id}")
         self.assertEqual(read["story"], "The manager reads our texts.")
-        self.assertEqual(AuditEntry.objects.filter(action=AuditEntry.Action.VIEW, target_id=str(item.public_id)).count(),
-                         2)
+        self.assertEqual(len(audit_summaries(item, action=AuditEntry.Action.VIEW)), 2)
         with self.captureOnCommitCallbacks(execute=True):
             triaged = self.ok("PUT", f"organizing_requests/{item.public_id}",
                               {"organizer_id": str(volunteer.public_id), "status": "contacted"})
         self.assertEqual((triaged["organizer"]["name"], triaged["status"]), (str(volunteer), "contacted"))
         self.assertEqual([m.to for m in mail.outbox], [[self.viewer.email]])
-        self.assertEqual(summaries(action=AuditEntry.Action.CHANGE, target_id=str(item.public_id)), [
+        self.assertEqual(audit_summaries(item, action=AuditEntry.Action.CHANGE), [
             f"Matched to {volunteer} (organizer) and nobody (mentor)", "Status New → Contacted"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import time_machine
 from django.test import override_settings
@@ -14,12 +15,11 @@ from turnout.events import services
 from turnout.events.models import EventCampaign, Question, Rsvp, Shift, Status
 from turnout.events.tests.test_events import NOW, make_event
 from turnout.messaging.transports import simple
-from turnout.site.testing import TurnoutTestCase
+from turnout.site.testing import TurnoutTestCase, audit_summaries
 
 
-def summaries(target: object) -> list[str]:
-    return list(AuditEntry.objects.filter(target_id=str(target.public_id))  # type: ignore[attr-defined]
-                .order_by("id").values_list("summary", flat=True))
+def summaries(target: Any) -> list[str]:
+    return audit_summaries(target)
 
 
 @time_machine.travel(NOW, tick=False)

@@ -12,14 +12,13 @@ from django.test import override_settings
 from turnout.core.models import AuditEntry
 from turnout.mobilization import services
 from turnout.mobilization.models import Activation, Network, Plan, Pledge, packed
-from turnout.site.testing import TurnoutTestCase
+from turnout.site.testing import TurnoutTestCase, audit_summaries
 
 NOON_PACIFIC = datetime(2026, 11, 4, 20, 0, tzinfo=UTC)
 
 
 def summaries(target: Any) -> list[str]:
-    return list(AuditEntry.objects.filter(target_id=str(target.public_id)).order_by("id")
-                .values_list("summary", flat=True))
+    return audit_summaries(target)
 
 
 @time_machine.travel(NOON_PACIFIC, tick=False)

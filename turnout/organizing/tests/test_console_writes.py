@@ -11,12 +11,11 @@ from turnout.core.models import AuditEntry
 from turnout.organizing import services
 from turnout.organizing.models import Area, Campaign, Employer, Worker, Workplace
 from turnout.organizing.tests.test_organizing import OrganizingCase
-from turnout.site.testing import make_person
+from turnout.site.testing import audit_summaries, make_person
 
 
 def summaries(target: Any) -> list[str]:
-    return list(AuditEntry.objects.filter(target_id=str(target.public_id)).order_by("id")
-                .values_list("summary", flat=True))
+    return audit_summaries(target)
 
 
 class CampaignWriteTests(OrganizingCase):

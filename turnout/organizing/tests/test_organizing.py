@@ -32,7 +32,7 @@ from turnout.organizing.models import (
     Workplace,
 )
 from turnout.people.models import ConsentEvent, Person
-from turnout.site.testing import TurnoutTestCase, make_person, make_staff
+from turnout.site.testing import TurnoutTestCase, audit_summaries, make_person, make_staff
 
 INTAKE = {
     "given_name": "Rosa", "family_name": "Martinez", "phone": "(206) 555-0177", "sms_consent": "on",
@@ -252,7 +252,7 @@ class RosterTests(OrganizingCase):
             self.assertFalse(any("meeting" in row[0] for row in cursor.fetchall()))
         page = self.client.get(url)
         self.assertContains(page, "Came to the meeting")
-        self.assertTrue(AuditEntry.objects.filter(action="view", target_id=str(worker.person.public_id)).exists())
+        self.assertTrue(audit_summaries(worker.person, action="view"))
         response = self.client.post(url, {"assess": "1", "score": "9"})
         self.assertContains(response, "Select a valid choice")
         self.assertEqual(Assessment.objects.count(), 2)
@@ -388,7 +388,7 @@ class CardTests(OrganizingCase):
         self.assertIn("Íñigo Peña", content)
         self.assertIn("I, the undersigned employee", content)
         self.assertIn("198.51.100.4", content)
-        self.assertTrue(AuditEntry.objects.filter(action="export", target_id=str(card.public_id)).exists())
+        self.assertTrue(audit_summaries(card, action="export"))
         self.login(self.outsider)
         self.assertEqual(self.client.get(reverse("organizing:card_pdf", args=[card.public_id])).status_code, 404)
 

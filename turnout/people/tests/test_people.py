@@ -7,11 +7,12 @@ import io
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from turnout.core import audit
 from turnout.core.models import AppendOnlyError, AuditEntry
 from turnout.people import services
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person, PhoneNumber, Tag
-from turnout.site.testing import TurnoutTestCase, make_person
+from turnout.site.testing import TurnoutTestCase, audit_summaries, make_person
 
 
 class ContactTests(TurnoutTestCase):
@@ -69,18 +70,38 @@ class PersonServiceTests(TurnoutTestCase):
         self.assertEqual(set(kept.memberships.values_list("group__slug", "status")), {("local-8", "member")})
         self.assertEqual(kept.consent_events.get().address, "m.lopez@example.org")
         self.assertEqual(kept.given_name, "Maria")
-        entry = AuditEntry.objects.get(action="merge")
-        self.assertEqual((entry.actor, entry.detail["merged"]), (self.organizer, duplicate_id))
+        entry = AuditEntry.objects.get(action="merge").opened()
+        self.assertEqual((entry.actor, entry.shown_detail["merged"]), (self.organizer, duplicate_id))
 
     def test_erasing_a_person_removes_everything_but_an_anonymous_audit_line(self) -> None:
         public_id = str(self.member.public_id)
+        services.add_tag(actor=self.organizer, person=self.member, group=self.local, name="fired-for-organizing")
+        services.add_tag(actor=self.organizer, person=self.member, group=self.local, name="steward")
+        services.add_tag(actor=self.organizer, person=make_person(self.local, given_name="Ana"), group=self.local, name="steward")
+        self.login(self.admin)
+        self.client.get(self.member.get_absolute_url(), REMOTE_ADDR="203.0.113.9")
+        log = self.client.get(reverse("accounts:audit_log")).content.decode()
+        self.assertIn("Added tag fired-for-organizing", log)
+        self.assertIn("203.0.113.9", log)
         services.erase_person(actor=self.admin, person=self.member)
         self.assertFalse(Person.objects.filter(public_id=public_id).exists())
         self.assertFalse(ConsentEvent.objects.filter(address="maria@example.org").exists())
         self.assertFalse(PhoneNumber.objects.filter(number="+12065550123").exists())
+        # A tag only they held goes with them; one others hold stays.
+        self.assertEqual(sorted(Tag.objects.values_list("name", flat=True)), ["steward"])
         entry = AuditEntry.objects.get(action="erase")
-        self.assertEqual(entry.detail, {"person": public_id})
-        self.assertNotIn("Maria", entry.summary)
+        self.assertEqual((entry.summary, entry.detail, entry.target_id), ("Erased a person at their request", {}, ""))
+        # The history stays, naming nobody: no name, tag, id or address in any column of any entry.
+        entries = list(AuditEntry.objects.filter(subject=entry.subject))
+        self.assertGreaterEqual(len(entries), 3)  # two tags and a reading, at least
+        for row in AuditEntry.objects.values_list():
+            for needle in ("Maria", "fired-for-organizing", public_id, "203.0.113.9"):
+                self.assertNotIn(needle, str(row))
+        log = self.client.get(reverse("accounts:audit_log")).content.decode()
+        self.assertNotIn("fired-for-organizing", log)
+        self.assertNotIn("203.0.113.9", log)
+        self.assertIn("(about a person since erased)", log)
+        self.assertIn("Erased a person at their request", log)
 
     def test_people_near_a_zip_are_found_by_real_distance(self) -> None:
         """Tacoma is 25 miles from Seattle, Olympia 55; Chicago is far away."""
@@ -134,8 +155,11 @@ class PersonPageTests(TurnoutTestCase):
         self.login(self.organizer)
         response = self.client.get(self.member.get_absolute_url(), REMOTE_ADDR="203.0.113.9")
         self.assertContains(response, "maria@example.org")
-        entry = AuditEntry.objects.get(action="view")
-        self.assertEqual((entry.actor, entry.target_id, entry.ip_address), (self.organizer, str(self.member.public_id), "203.0.113.9"))
+        entry = AuditEntry.objects.get(action="view").opened()
+        self.assertEqual((entry.actor, entry.shown_target_id, entry.shown_ip),
+                         (self.organizer, str(self.member.public_id), "203.0.113.9"))
+        # Sealed with Maria's key: the row itself holds neither her id nor the address.
+        self.assertEqual((entry.target_id, entry.ip_address, entry.summary), ("", None, ""))
 
     def test_behind_a_trusted_proxy_the_audit_log_keeps_the_client_address(self) -> None:
         self.login(self.organizer)
@@ -143,7 +167,7 @@ class PersonPageTests(TurnoutTestCase):
         with self.settings(TRUSTED_PROXY_HOPS=1):
             self.client.get(self.member.get_absolute_url(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4")
         self.client.get(self.member.get_absolute_url(), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4")
-        self.assertEqual(list(AuditEntry.objects.filter(action="view").order_by("id").values_list("ip_address", flat=True)),
+        self.assertEqual([e.shown_ip for e in audit.opened(AuditEntry.objects.filter(action="view").order_by("id"))],
                          ["198.51.100.4", "10.0.0.2"])
 
     def test_add_person_form_keeps_what_was_typed_on_error(self) -> None:
@@ -177,8 +201,8 @@ class PersonPageTests(TurnoutTestCase):
         url = reverse("people:contact", args=[self.member.public_id, "email"])
         self.client.post(url, {"email": "Maria.Work@Example.org", "consent": "on"}, REMOTE_ADDR="203.0.113.5")
         self.assertEqual(self.member.emails.get(address="maria.work@example.org").status, "subscribed")
-        entry = AuditEntry.objects.get(summary="Added an email address")
-        self.assertEqual((entry.actor, entry.ip_address), (self.organizer, "203.0.113.5"))
+        entry = next(e for e in audit.opened(AuditEntry.objects.all()) if e.shown_summary == "Added an email address")
+        self.assertEqual((entry.actor, entry.shown_ip), (self.organizer, "203.0.113.5"))
         make_person(self.local, given_name="Nadia", email="nadia@example.org")
         response = self.client.post(url, {"email": "nadia@example.org"}, follow=True)
         self.assertContains(response, "That belongs to Nadia")
@@ -198,8 +222,7 @@ class PersonPageTests(TurnoutTestCase):
         self.client.post(url, {"name": "steward"})  # tagging twice is once
         self.client.post(url, {"tag": str(Tag.objects.get(group=self.local, name="steward").public_id), "remove": "1"})
         self.assertFalse(self.member.taggings.exists())
-        self.assertEqual(list(AuditEntry.objects.filter(target_id=str(self.member.public_id), action="change")
-                              .order_by("id").values_list("summary", flat=True)),
+        self.assertEqual(audit_summaries(self.member, action="change"),
                          ["Added tag steward", "Removed tag steward"])
 
     def test_a_viewer_cannot_change_anyone(self) -> None:

@@ -1,0 +1,29 @@
+"""What messaging holds about a person that erasing the record would not reach by itself."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Q
+from django.dispatch import receiver
+
+from turnout.messaging.models import InboundMessage, UnreadableWebhook
+from turnout.people.models import Person
+from turnout.people.signals import person_erasing
+
+
+@receiver(person_erasing, dispatch_uid="turnout.messaging.erasure")
+def forget_texts(sender: Any, person: Person, **kwargs: Any) -> None:
+    """Texts they sent (matched to the record or sent from one of its numbers, whichever group's
+    message they answered) and provider callbacks Turnout could not read that carry their number
+    or address. Delivery rows go with the record (a cascade)."""
+    numbers = list(person.phones.values_list("number", flat=True))
+    emails = list(person.emails.values_list("address", flat=True))
+    InboundMessage.objects.filter(Q(person=person) | Q(from_number__in=numbers)).delete()
+    unreadable = Q()
+    # A callback's body may be form-encoded ("%2B1206…"): a number is matched by its last ten digits.
+    for value in [*(re.sub(r"\D", "", n)[-10:] for n in numbers), *emails]:
+        unreadable |= Q(body__icontains=value)
+    if numbers or emails:
+        UnreadableWebhook.objects.filter(unreadable).delete()
