@@ -16,8 +16,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from turnout.core import files
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var")).resolve()
+# What Turnout writes holds members' data (the database, uploads, error reports, keys): every file
+# it makes is its own user's alone, whatever umask the shell or service manager gave it. The places
+# that write files also set the mode themselves (turnout.core.files); this catches the rest.
+os.umask(files.PRIVATE_UMASK)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -164,7 +170,17 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'turnout.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    files.private_folder(VAR_DIR)
+    # Made here, owner-only, before SQLite first opens it: SQLite gives its -wal and -shm files the
+    # database file's own mode. An older install's file (and its -wal, -shm) is closed to others.
+    _database_file = str(DATABASES["default"]["NAME"])
+    if _database_file and _database_file != ":memory:" and not _database_file.startswith("file:"):
+        try:
+            files.touch_private(_database_file)
+            files.make_private(_database_file + "-wal")
+            files.make_private(_database_file + "-shm")
+        except FileNotFoundError:  # its folder is missing: SQLite says so when it opens it
+            pass
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE takes the
@@ -177,6 +193,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif VAR_DIR.is_dir():
+    files.private_folder(VAR_DIR)  # uploads and media live here whatever the database
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -306,6 +324,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 IMPORT_DIR = VAR_DIR / "imports"
+# Uploads (card scans, resolutions, files on resource centers) and the folders they go in are
+# Turnout's own user's alone; Turnout serves them itself, checking who asks.
+FILE_UPLOAD_PERMISSIONS = files.FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = files.FOLDER_MODE
 # Public forms (RSVPs, sign-ups, petitions, pledges, endorsements): submissions per IP address
 # (high enough for a union hall on one wifi) and per person named, in django-ratelimit's notation.
 PUBLIC_FORM_RATE_PER_IP = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_IP", "120/m")

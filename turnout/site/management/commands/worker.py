@@ -20,12 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from turnout.core import geo
+        from turnout.core import files, geo
         from turnout.events.tasks import settle_rsvps
         from turnout.messaging.sending import recover
         from turnout.messaging.tasks import offer_replies
         from turnout.mobilization.services import finish_unfinished
 
+        files.tighten(settings.VAR_DIR)  # files an older install left open to others
         geo.warm()  # once, before Redis's worker forks a process for each task
         gc.freeze()  # and kept out of the garbage collector's full collections (see `serve`)
         recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
