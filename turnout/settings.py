@@ -54,6 +54,14 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_days(name: str, default: int) -> int:
+    """A retention period in days; 0 keeps for ever."""
+    days = env_int(name, default)
+    if days < 0:
+        raise ImproperlyConfigured(f"{name}={days}: write a number of days, or 0 to keep for ever.")
+    return days
+
+
 DEBUG = env_bool("TURNOUT_DEBUG")
 # Without a key Turnout still starts for tests and development, but `turnout serve`
 # refuses to run and `check --deploy` flags it; `turnout demo` writes one into ./var.
@@ -398,6 +406,20 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Retention (docs/operations.md, "Retention"): how many days each kind of record is kept once it is
+# done with; 0 keeps it for ever. `turnout worker` removes what is older at start and then hourly
+# (turnout.site.retention); `turnout prune` does it by hand.
+KEEP_INBOUND_DAYS = env_days("TURNOUT_KEEP_INBOUND_DAYS", 90)  # texts received, once handled
+# A reply nobody has marked handled stays in the inbox this long, so it does not vanish unread.
+KEEP_UNHANDLED_INBOUND_DAYS = env_days("TURNOUT_KEEP_UNHANDLED_INBOUND_DAYS", 365)
+KEEP_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_DELIVERIES_DAYS", 180)  # a finished message's outbox rows
+KEEP_WEBHOOK_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_WEBHOOK_DELIVERIES_DAYS", 30)
+KEEP_UNREADABLE_WEBHOOKS_DAYS = env_days("TURNOUT_KEEP_UNREADABLE_WEBHOOKS_DAYS", 30)
+KEEP_TASK_RESULTS_DAYS = env_days("TURNOUT_KEEP_TASK_RESULTS_DAYS", 7)
+KEEP_IMPORT_FILES_DAYS = env_days("TURNOUT_KEEP_IMPORT_FILES_DAYS", 30)
+KEEP_RSVP_FORMS_DAYS = env_days("TURNOUT_KEEP_RSVP_FORMS_DAYS", 7)  # settled RSVP forms (contents already dropped)
+KEEP_LOGIN_RECORDS_DAYS = env_days("TURNOUT_KEEP_LOGIN_RECORDS_DAYS", 90)
 
 # Texts reach people only between these hours (24-hour clock) in their own time zone.
 QUIET_HOURS_WINDOW = (env_int("TURNOUT_QUIET_HOURS_START", 9), env_int("TURNOUT_QUIET_HOURS_END", 20))
