@@ -5,15 +5,16 @@ import secrets
 import sys
 from pathlib import Path
 
+from turnout.core import files  # the standard library only: Django is not set up yet
+
 
 def prepare_demo_directory() -> None:
-    """The demo keeps everything in ./var, including a secret key made on first run."""
-    var = Path(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var"))
-    var.mkdir(parents=True, exist_ok=True)
+    """The demo keeps everything in ./var (owner-only), including a secret key made on first run."""
+    var = files.private_folder(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var"))
     key_file = var / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        # Created 0600 in one step: a key written first and closed to others after could be read in between.
+        files.write_private(key_file, secrets.token_urlsafe(50), exclusive=True)
 
 
 def main() -> None:

@@ -16,8 +16,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from turnout.core import files
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var")).resolve()
+# What Turnout writes holds members' data (the database, uploads, error reports, keys): every file
+# it makes is its own user's alone, whatever umask the shell or service manager gave it. The places
+# that write files also set the mode themselves (turnout.core.files); this catches the rest.
+os.umask(files.PRIVATE_UMASK)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -46,6 +52,14 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_days(name: str, default: int) -> int:
+    """A retention period in days; 0 keeps for ever."""
+    days = env_int(name, default)
+    if days < 0:
+        raise ImproperlyConfigured(f"{name}={days}: write a number of days, or 0 to keep for ever.")
+    return days
 
 
 DEBUG = env_bool("TURNOUT_DEBUG")
@@ -164,7 +178,17 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'turnout.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    files.private_folder(VAR_DIR)
+    # Made here, owner-only, before SQLite first opens it: SQLite gives its -wal and -shm files the
+    # database file's own mode. An older install's file (and its -wal, -shm) is closed to others.
+    _database_file = str(DATABASES["default"]["NAME"])
+    if _database_file and _database_file != ":memory:" and not _database_file.startswith("file:"):
+        try:
+            files.touch_private(_database_file)
+            files.make_private(_database_file + "-wal")
+            files.make_private(_database_file + "-shm")
+        except FileNotFoundError:  # its folder is missing: SQLite says so when it opens it
+            pass
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the worker writes; IMMEDIATE takes the
@@ -179,6 +203,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+elif VAR_DIR.is_dir():
+    files.private_folder(VAR_DIR)  # uploads and media live here whatever the database
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -308,6 +334,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 IMPORT_DIR = VAR_DIR / "imports"
+# Uploads (card scans, resolutions, files on resource centers) and the folders they go in are
+# Turnout's own user's alone; Turnout serves them itself, checking who asks.
+FILE_UPLOAD_PERMISSIONS = files.FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = files.FOLDER_MODE
 # Public forms (RSVPs, sign-ups, petitions, pledges, endorsements): submissions per IP address
 # (high enough for a union hall on one wifi) and per person named, in django-ratelimit's notation.
 PUBLIC_FORM_RATE_PER_IP = os.environ.get("TURNOUT_PUBLIC_FORM_RATE_PER_IP", "120/m")
@@ -378,6 +408,20 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# Retention (docs/operations.md, "Retention"): how many days each kind of record is kept once it is
+# done with; 0 keeps it for ever. `turnout worker` removes what is older at start and then hourly
+# (turnout.site.retention); `turnout prune` does it by hand.
+KEEP_INBOUND_DAYS = env_days("TURNOUT_KEEP_INBOUND_DAYS", 90)  # texts received, once handled
+# A reply nobody has marked handled stays in the inbox this long, so it does not vanish unread.
+KEEP_UNHANDLED_INBOUND_DAYS = env_days("TURNOUT_KEEP_UNHANDLED_INBOUND_DAYS", 365)
+KEEP_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_DELIVERIES_DAYS", 180)  # a finished message's outbox rows
+KEEP_WEBHOOK_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_WEBHOOK_DELIVERIES_DAYS", 30)
+KEEP_UNREADABLE_WEBHOOKS_DAYS = env_days("TURNOUT_KEEP_UNREADABLE_WEBHOOKS_DAYS", 30)
+KEEP_TASK_RESULTS_DAYS = env_days("TURNOUT_KEEP_TASK_RESULTS_DAYS", 7)
+KEEP_IMPORT_FILES_DAYS = env_days("TURNOUT_KEEP_IMPORT_FILES_DAYS", 30)
+KEEP_RSVP_FORMS_DAYS = env_days("TURNOUT_KEEP_RSVP_FORMS_DAYS", 7)  # settled RSVP forms (contents already dropped)
+KEEP_LOGIN_RECORDS_DAYS = env_days("TURNOUT_KEEP_LOGIN_RECORDS_DAYS", 90)
 
 # Texts reach people only between these hours (24-hour clock) in their own time zone.
 QUIET_HOURS_WINDOW = (env_int("TURNOUT_QUIET_HOURS_START", 9), env_int("TURNOUT_QUIET_HOURS_END", 20))

@@ -46,7 +46,7 @@ def serialize(message: Message, base: str) -> dict[str, Any]:
     for target in message.audience.get("targets", []):
         collection_name = "tags" if target["kind"] == "tag" else "lists"
         targets.append({"href": f"{base}{collection_name}/{target['id']}"})
-    started = message.deliveries.order_by("created_at").values_list("created_at", flat=True).first()
+    started = outbox.started_at(message)
     return {
         "identifiers": identifiers(message),
         "origin_system": "Turnout",

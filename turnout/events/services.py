@@ -235,9 +235,9 @@ def _settle(intake_id: int) -> RsvpIntake | None:
 
 
 def settle_waiting(batch: int = 200) -> int:
-    """Settle every waiting RSVP form, oldest first; how many were settled. Settled forms older
-    than a week are removed (the person's RSVP, if any, has its own record). A form that cannot
-    be settled is logged and left waiting for the next run; it holds up no other."""
+    """Settle every waiting RSVP form, oldest first; how many were settled. A form that cannot be
+    settled is logged and left waiting for the next run; it holds up no other. (Settled forms are
+    removed on the retention schedule: `events.retention`.)"""
     settled, failed = 0, set[int]()
     waiting = RsvpIntake.objects.filter(outcome="").order_by("id")
     while ids := list(waiting.exclude(pk__in=failed).values_list("id", flat=True)[:batch]):
@@ -247,7 +247,6 @@ def settle_waiting(batch: int = 200) -> int:
             except Exception:
                 logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
                 failed.add(pk)
-    RsvpIntake.objects.exclude(outcome="").filter(received_at__lt=timezone.now() - timedelta(days=7)).delete()
     return settled
 
 

@@ -42,6 +42,10 @@ class Message(BaseModel):
     # What sent it, when not an organizer's blast: "event:<id>:confirmation", "event:<id>:reminder"…
     topic = models.CharField(max_length=80, blank=True, db_index=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Once the message is long finished its outbox rows are removed (retention: messaging.retention);
+    # what they counted stays here, so the message's page and the API still give its figures.
+    outbox_summary = models.JSONField(default=dict, blank=True)
+    outbox_removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = GroupOwnedQuerySet.as_manager()
 

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -325,15 +325,24 @@ def next_due(message: Message) -> Any:
 
 
 def progress(message: Message) -> dict[str, int]:
-    """Counts for the progress page (one aggregate over the outbox, one count of replies)."""
+    """Counts for the progress page (one aggregate over the outbox, one count of replies), with
+    what the outbox rows removed by retention counted."""
+    counts = tally(message, Delivery.objects.filter(message=message))
+    for name, n in message.outbox_summary.get("progress", {}).items():
+        counts[name] = counts.get(name, 0) + n
+    return counts
+
+
+def tally(message: Message, rows: QuerySet[Delivery]) -> dict[str, int]:
+    """The progress counts of some of a message's outbox rows."""
     status = {name: Count("pk", filter=Q(status=name)) for name in Delivery.Status.values}
-    counts = Delivery.objects.filter(message=message).aggregate(
+    counts = rows.aggregate(
         targeted=Count("pk"), **status, possible_duplicates=Count("pk", filter=Q(possible_duplicate=True)),
         shared=Count("pk", filter=Q(status=Delivery.Status.SUPPRESSED, error=DUPLICATE)),
         deferred=Count("pk", filter=Q(status=Delivery.Status.QUEUED, not_before__gt=timezone.now())))
     replies = InboundMessage.objects.filter(
         received_at__gte=message.created_at,
-        person__in=Delivery.objects.filter(message=message, sent_at__isnull=False).values("person")).count()
+        person__in=rows.filter(sent_at__isnull=False).values("person")).count()
     return {
         "targeted": counts["targeted"],
         "queued": counts["queued"] - counts["deferred"],
@@ -351,6 +360,16 @@ def progress(message: Message) -> dict[str, int]:
 
 
 def failures(message: Message) -> list[tuple[str, int]]:
-    """Why texts failed, most common first."""
-    return list(Delivery.objects.filter(message=message, status=Delivery.Status.FAILED).values("error")
-                .annotate(n=Count("pk")).order_by("-n").values_list("error", "n")[:10])
+    """Why texts failed, most common first (those of removed outbox rows included)."""
+    reasons = Counter(dict(Delivery.objects.filter(message=message, status=Delivery.Status.FAILED)
+                           .values("error").annotate(n=Count("pk")).order_by("-n").values_list("error", "n")[:10]))
+    reasons.update(dict(message.outbox_summary.get("failures", [])))
+    return reasons.most_common(10)
+
+
+def started_at(message: Message) -> Any:
+    """When the message's outbox was made (it began sending), or None."""
+    moments = [Delivery.objects.filter(message=message).aggregate(at=Min("created_at"))["at"]]
+    if kept := message.outbox_summary.get("started_at"):
+        moments.append(datetime.fromisoformat(kept))
+    return min((at for at in moments if at is not None), default=None)

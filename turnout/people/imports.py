@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import IO
@@ -12,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from turnout.accounts.models import Group, User
-from turnout.core import audit
+from turnout.core import audit, files
 from turnout.core.models import AuditEntry
 from turnout.people.importer import Importer, ImportFileError, ImportResult, write_error_report
 from turnout.people.models import ImportJob
@@ -21,9 +22,7 @@ ERROR_SAMPLE_SIZE = 200
 
 
 def import_dir() -> Path:
-    path = Path(settings.IMPORT_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return files.private_folder(settings.IMPORT_DIR)  # member lists: owner-only
 
 
 def start_import(*, actor: User | None, group: Group, upload: IO[bytes], original_name: str,
@@ -35,7 +34,7 @@ def start_import(*, actor: User | None, group: Group, upload: IO[bytes], origina
     job = ImportJob(group=group, tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(), membership=membership,
                     created_by=actor, original_name=original_name[:255])
     destination = import_dir() / f"{job.public_id}.csv"
-    with destination.open("wb") as out:
+    with os.fdopen(files.create_private(destination, exclusive=True), "wb") as out:
         shutil.copyfileobj(upload, out, 1 << 20)
     job.file_path = str(destination)
     job.size_bytes = destination.stat().st_size

@@ -387,6 +387,9 @@ class ImportJob(BaseModel):
     error_report_path = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the uploaded file and its error report were deleted (retention: people.retention); the
+    # job's counts stay.
+    files_removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = GroupOwnedQuerySet.as_manager()
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -358,8 +358,12 @@ def import_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, public_id: Any) -> FileResponse:
+def import_errors(request: HttpRequest, public_id: Any) -> HttpResponseBase:
     job = _visible_job(request, public_id)
+    if job.files_removed_at is not None:  # retention: a link from before, a bookmark
+        messages.info(request, _("The report of rows not imported was deleted with the file, as the retention "
+                                 "settings ask."))
+        return redirect(job)
     if not job.error_report_path or not Path(job.error_report_path).exists():
         raise Http404
     return FileResponse(open(job.error_report_path, "rb"), as_attachment=True,

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from turnout.accounts.models import Group, Role, StaffRole, User
+from turnout.core import files
 from turnout.core.exports import csv_writer
 from turnout.people.importer import Importer
 
@@ -243,8 +244,7 @@ def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
 
 def load_demo(var_dir: Path | None = None) -> str:
     """Create the demo once; every call answers the logins to print."""
-    var = var_dir or Path(settings.VAR_DIR)
-    var.mkdir(parents=True, exist_ok=True)
+    var = files.private_folder(var_dir or Path(settings.VAR_DIR))
     logins_file = var / DEMO_LOGINS_FILE
     if Group.objects.filter(slug="metro-council").exists() and logins_file.exists():
         return logins_file.read_text()
@@ -267,6 +267,5 @@ def load_demo(var_dir: Path | None = None) -> str:
         f"  Admin (council-wide; sets up two-factor at first login): {admin.email}  password: {admin_password}\n"
         f"  Organizer (Transit Workers Local 587 only):              {organizer.email}  password: {organizer_password}\n"
     )
-    logins_file.write_text(logins)
-    logins_file.chmod(0o600)
+    files.write_private(logins_file, logins)
     return logins

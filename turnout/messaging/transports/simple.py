@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 
 from django.conf import settings
 from django.utils import timezone
 
+from turnout.core import files
 from turnout.messaging.transports import OutgoingSms, SmsTransport
 
 # Texts sent through the memory transport, like django.core.mail.outbox; tests clear it.
@@ -32,9 +34,8 @@ class FileTransport(SmsTransport):
 
     def send(self, sms: OutgoingSms) -> str:
         provider_id = f"file-{uuid.uuid4()}"
-        folder = settings.VAR_DIR / "sms"
-        folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "outbox.jsonl").open("a", encoding="utf-8") as out:
+        folder = files.private_folder(settings.VAR_DIR / "sms")  # numbers and what was said to them
+        with os.fdopen(files.create_private(folder / "outbox.jsonl", append=True), "a", encoding="utf-8") as out:
             out.write(json.dumps({"id": provider_id, "delivery": sms.delivery_id, "to": sms.to, "from": sms.sender,
                                   "body": sms.body, "at": timezone.now().isoformat()}) + "\n")
         return provider_id

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
-from turnout.core import geo
+from turnout.core import files, geo
 from turnout.wsgi import application
 
 
@@ -42,6 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.SECRET_KEY == settings.INSECURE_DEV_KEY and not settings.DEBUG:
             raise CommandError("Set TURNOUT_SECRET_KEY before serving (see docs/operations.md).")
+        files.tighten(settings.VAR_DIR)  # files an older install left open to others
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         geo.warm()  # read once here: the workers forked below share the tables

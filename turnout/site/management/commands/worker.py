@@ -6,6 +6,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from turnout.core import geo
+        from turnout.core import files, geo
         from turnout.events.tasks import settle_rsvps
         from turnout.messaging.sending import recover
         from turnout.messaging.tasks import offer_replies
         from turnout.mobilization.services import finish_unfinished
 
+        files.tighten(settings.VAR_DIR)  # files an older install left open to others
         geo.warm()  # once, before Redis's worker forks a process for each task
         gc.freeze()  # and kept out of the garbage collector's full collections (see `serve`)
         recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
@@ -43,7 +45,14 @@ class Command(BaseCommand):
             call_command("db_worker", "--no-startup-delay", "--interval", "0.5", *extra)
 
 
-def _recover_every_minute() -> None:
+# Retention runs at start and then once an hour, not every minute: removing old rows is slow
+# work that nothing waits for.
+RETENTION_EVERY_MINUTES = 60
+
+
+def _recover_every_minute(sleep: Callable[[float], None] = time.sleep) -> None:
+    """Pick up what was left behind, every minute; apply retention at start and hourly. (`sleep` is
+    the clock a test hands in.)"""
     from django.db import close_old_connections
 
     from turnout.events.services import settle_waiting
@@ -51,8 +60,11 @@ def _recover_every_minute() -> None:
     from turnout.messaging.services import offer_waiting
     from turnout.mobilization.services import finish_unfinished
 
+    apply_retention()
+    minutes = 0
     while True:
-        time.sleep(60)
+        sleep(60)
+        minutes += 1
         try:
             recover()
             finish_unfinished()
@@ -62,3 +74,21 @@ def _recover_every_minute() -> None:
             logging.getLogger(__name__).exception("Recovering messages, activations, replies or RSVP forms failed")
         finally:
             close_old_connections()
+        if minutes % RETENTION_EVERY_MINUTES == 0:
+            apply_retention()
+
+
+def apply_retention() -> dict[str, int]:
+    """Remove what the retention periods say is no longer needed (turnout.site.retention); a failure
+    is logged and tried again at the next hour. How many of each kind were removed."""
+    from django.db import close_old_connections
+
+    from turnout.site import retention
+
+    try:
+        return retention.run()
+    except Exception:
+        logging.getLogger(__name__).exception("Removing records past their retention period failed")
+        return {}
+    finally:
+        close_old_connections()
