@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from turnout.people.models import ImportJob, Person, Tagging
 
@@ -69,7 +70,9 @@ def forget_import_files(traces: Traces) -> int:
         for path in paths:
             path.unlink(missing_ok=True)
         job.file_path = job.error_report_path = ""
-        job.save(update_fields=["file_path", "error_report_path"])
+        job.error_sample = []
+        job.files_removed_at = timezone.now()
+        job.save(update_fields=["file_path", "error_report_path", "error_sample", "files_removed_at"])
         touched += 1
     for job in ImportJob.objects.exclude(error_sample=[]):
         if any(traces.in_line(str(row).encode()) for row in job.error_sample):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0010_import_membership'),
+        ('people', '0011_seal_audit_history'),
     ]
 
     operations = [
