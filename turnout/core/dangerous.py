@@ -48,7 +48,7 @@ KINDS: tuple[Kind, ...] = (
     )),
     Kind("immigration_document", _("Turnout does not store visas, green cards, work permits or I-9 forms."), (
         "visa", "visas", "visa type", "visa status", "green card", "greencard", "work permit",
-        "work authorization", "employment authorization", "ead", "i 9", "i 94", "i 766", "i 551",
+        "work authorization", "employment authorization", "ead", "eads", "i 9", "i 94", "i 766", "i 551",
         "permiso de trabajo", "autorizacion de trabajo", "tarjeta verde", "mica", "visado", "tipo de visa",
     )),
     Kind("immigration_number", _("Turnout does not store A-numbers or other immigration case numbers."), (
@@ -60,16 +60,16 @@ KINDS: tuple[Kind, ...] = (
         "ciudadano", "ciudadana", "ciudadania",
     )),
     Kind("birthplace", _("Turnout does not store country of birth or nationality."), (
-        "country of birth", "birth country", "birthplace", "birth place", "place of birth", "where born", "where were you born",
-        "country of origin", "origin country", "nationality", "national origin",
+        "country of birth", "birth country", "birthplace", "birth place", "place of birth", "where born",
+        "where were you born", "country of origin", "origin country", "nationality", "national origin",
         "pais de nacimiento", "lugar de nacimiento", "pais de origen", "donde nacio", "nacionalidad",
     )),
     Kind("ssn", _("Turnout does not store Social Security numbers."), (
-        "ssn", "ss number", "ss no", "social security", "social security number", "social sec", "soc sec",
+        "ssn", "ssns", "ss number", "ss no", "social security", "social security number", "social sec", "soc sec",
         "social insurance number", "seguro social", "numero de seguro social",
     )),
     Kind("itin", _("Turnout does not store taxpayer identification numbers."), (
-        "itin", "taxpayer", "taxpayer id", "taxpayer identification", "tax id", "tax id number",
+        "itin", "itins", "taxpayer", "taxpayer id", "taxpayer identification", "tax id", "tax id number",
     )),
     Kind("passport", _("Turnout does not store passports or passport numbers."), (
         "passport", "passport number", "pasaporte",
@@ -93,7 +93,8 @@ _JOINED: list[tuple[str, str]] = [
 ]
 _LONGEST = max(term.count(" ") + 1 for term in _WORDS)
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# "immigrationStatus", "SSNLast4"; an acronym's plural stays whole ("SSNs", "EADs").
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z](?!s\b)[a-z])")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -134,7 +135,9 @@ def dangerous_reason(name: str) -> str | None:
 
 
 def reason_for(code: str) -> str:
-    return str(_BY_CODE[code].reason)
+    """The reason of a kind, by its code (codes are stored with an import: keep them stable)."""
+    kind = _BY_CODE.get(code)
+    return str(kind.reason if kind else _("Turnout does not store data that would endanger a worker."))
 
 
 @dataclass(frozen=True)

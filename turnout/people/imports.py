@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -74,16 +74,21 @@ class _Arriving(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def _next(self) -> None:
+        """Wait for the next chunk; None from the request is the end of the file."""
+        try:
+            chunk = self.chunks.get(timeout=UPLOAD_IDLE_SECONDS)
+        except queue.Empty:
+            self.ended = True
+            raise TimeoutError("The upload stopped arriving.") from None
+        if chunk is None:
+            self.ended = True
+        else:
+            self.pending = memoryview(chunk)
+
     def readinto(self, buffer: Any) -> int:
         while not self.pending and not self.ended:
-            try:
-                chunk = self.chunks.get(timeout=UPLOAD_IDLE_SECONDS)
-            except queue.Empty:
-                chunk = None  # the request went away without saying so: the upload ends here
-            if chunk is None:
-                self.ended = True
-            else:
-                self.pending = memoryview(chunk)
+            self._next()
         size = min(len(buffer), len(self.pending))
         buffer[:size] = self.pending[:size]
         self.pending = self.pending[size:]
@@ -92,9 +97,13 @@ class _Arriving(io.RawIOBase):
     def drain(self) -> None:
         """Take what is still to come without keeping it, so the request never waits on a reader
         that stopped (at an unreadable row, or on an error)."""
+        self.pending = memoryview(b"")
         while not self.ended:
+            try:
+                self._next()
+            except TimeoutError:
+                return
             self.pending = memoryview(b"")
-            self.readinto(bytearray(1))
 
 
 class CleanUploadHandler(FileUploadHandler):
@@ -119,14 +128,25 @@ class CleanUploadHandler(FileUploadHandler):
         finally:
             self.arriving.drain()
 
+    def _hand_over(self, chunk: bytes | None) -> None:
+        """Give the filtering thread a chunk (None: the end), unless it has stopped waiting."""
+        while self.worker.is_alive():
+            try:
+                self.arriving.chunks.put(chunk, timeout=1)
+                return
+            except queue.Full:
+                continue
+
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self.arriving.chunks.put(raw_data)
+        self._hand_over(raw_data)
 
     def file_complete(self, file_size: int) -> CleanUpload:
-        self.arriving.chunks.put(None)
+        self._hand_over(None)
         self.worker.join()
         if self.failure is not None or self.copy is None:
             self.file.close()
+            if isinstance(self.failure, TimeoutError):
+                raise StopUpload()  # the form then says no file came, as for any broken upload
             raise self.failure or RuntimeError("The upload was not filtered.")
         self.file.flush()
         self.file.seek(0)
@@ -136,7 +156,7 @@ class CleanUploadHandler(FileUploadHandler):
 
     def upload_interrupted(self) -> None:
         if getattr(self, "worker", None) is not None:
-            self.arriving.chunks.put(None)
+            self._hand_over(None)
             self.worker.join()
             self.file.close()
 

@@ -58,6 +58,7 @@ REFUSED = {
     "SSN": "ssn",
     "ssn": "ssn",
     "SSN#": "ssn",
+    "SSNs": "ssn",
     "ssn_last4": "ssn",
     "SSN Last 4": "ssn",
     "Social Security": "ssn",
