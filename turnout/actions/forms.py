@@ -18,6 +18,7 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
+from turnout.core.dangerous import dangerous_kind, question_problem
 from turnout.core.language import spanish
 from turnout.people.forms import SignupForm
 
@@ -48,7 +49,8 @@ class SubmissionForm(ActionForm):
             del self.fields["phone"], self.fields["sms_consent"]
         if not action.ask_postal_code:
             del self.fields["postal_code"]
-        self.built = list(action.questions.all())
+        # A question made before Turnout refused such wording is not asked any more (core.dangerous).
+        self.built = [q for q in action.questions.all() if not asks_what_is_not_kept(q)]
         es = spanish()
         for question in self.built:
             name, label = f"fq{question.pk}", (question.label_es if es and question.label_es else question.label)
@@ -140,9 +142,30 @@ class FormForm(_GroupForm):
             "autoresponse_body_es")}
 
 
+def asks_what_is_not_kept(question: FormQuestion) -> bool:
+    return any(dangerous_kind(label) for label in (question.label, question.label_es) if label)
+
+
+class QuestionForm(forms.ModelForm):
+    """One question of a form, in English and Spanish; neither may ask for what Turnout does not keep."""
+
+    def _wording(self, name: str) -> str:
+        label: str = self.cleaned_data[name]
+        problem = question_problem(label) if label else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return label
+
+    def clean_label(self) -> str:
+        return self._wording("label")
+
+    def clean_label_es(self) -> str:
+        return self._wording("label_es")
+
+
 QuestionFormSet = forms.inlineformset_factory(
-    Form, FormQuestion, fields=["position", "label", "label_es", "kind", "choices", "required"], extra=2,
-    widgets={"choices": forms.Textarea(attrs={"rows": 2})})
+    Form, FormQuestion, form=QuestionForm, fields=["position", "label", "label_es", "kind", "choices", "required"],
+    extra=2, widgets={"choices": forms.Textarea(attrs={"rows": 2})})
 
 
 class PetitionForm(_GroupForm):

@@ -27,6 +27,7 @@ from turnout.actions.models import (
     WorkingGroupMember,
 )
 from turnout.core import audit, records
+from turnout.core.dangerous import refuse_question, without_dangerous
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry
 from turnout.people.contact import InvalidContact
@@ -100,6 +101,7 @@ def _take_submission(form: Form, person: Person, answers: dict[str, Any], *, ref
                      source: str) -> tuple[Submission, bool]:
     """One submission (in the caller's transaction): the same person again within a few minutes
     updates theirs; a new one adds the form's tags, credits the referrer and is answered."""
+    answers = without_dangerous(answers)  # whichever door sent them (core.dangerous)
     recent = Submission.objects.filter(form=form, person=person,
                                        created_at__gte=timezone.now() - DUPLICATE_WINDOW).first()
     if recent is not None:
@@ -255,10 +257,21 @@ def rollup(resolution: Resolution) -> Rollup:
 # `fields` are a staff form's cleaned data or an API body's, by model field name; validation is the door's.
 
 
+def _askable(questions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The questions as given, once none of their wordings asks for what Turnout does not keep."""
+    questions = list(questions)
+    for row in questions:
+        if not row.get("DELETE"):
+            refuse_question(*(row.get(name) or "" for name in ("label", "label_es")))
+    return questions
+
+
 @transaction.atomic
 def create_form(*, actor: User, group: Group, fields: dict[str, Any], questions: Iterable[dict[str, Any]] = (),
                 request: HttpRequest | None = None) -> Form:
-    """Build a sign-up form in `group`, with its questions."""
+    """Build a sign-up form in `group`, with its questions (none that asks for what Turnout does
+    not keep: DangerousQuestion, which the staff form says first)."""
+    questions = _askable(questions)
     form = records.create(Form, actor=actor, fields=fields, summary="Built the form", request=request,
                           group=group, created_by=actor)
     records.save_rows(form, "questions", questions)
@@ -268,7 +281,8 @@ def create_form(*, actor: User, group: Group, fields: dict[str, Any], questions:
 @transaction.atomic
 def update_form(*, actor: User, form: Form, fields: dict[str, Any], questions: Iterable[dict[str, Any]] = (),
                 request: HttpRequest | None = None) -> Form:
-    """Change a form and add, change or remove its questions."""
+    """Change a form and add, change or remove its questions (as `create_form`)."""
+    questions = _askable(questions)
     return records.update(form, actor=actor, fields=fields, rows={"questions": questions},
                           summary="Changed the form", request=request)
 

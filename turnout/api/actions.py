@@ -33,6 +33,7 @@ from turnout.api.hal import (
 )
 from turnout.api.lookup import visible_people, visible_person
 from turnout.api.signers import named_person
+from turnout.core.dangerous import split_dangerous
 
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
 
@@ -143,6 +144,8 @@ def submission_create(call: Call, form_id: str) -> HttpResponse:
     answers = call.body.get("turnout:answers") or {}
     if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
         raise ApiError(400, "turnout:answers must be an object of question → text.")
+    answers, refused = split_dangerous(answers)
+    call.refused += refused
     try:
         with transaction.atomic():  # a refused submission signs nobody up
             submission, created = services.record_submission(actor=call.user, form=form, person=named_person(call),

@@ -28,11 +28,14 @@ from turnout.accounts.models import ApiToken, Group, Role, User
 from turnout.accounts.permissions import has_role
 from turnout.accounts.services import note_token_use
 from turnout.api import odata, openapi
+from turnout.core.dangerous import Refused
 
 MAX_PER_PAGE = 25
 MAX_PAGE = 10_000_000
 COUNT_SECONDS = 120
 PREFIX = "action_network:"
+# The answer's list of the fields a write left out because Turnout does not keep such data.
+REFUSED_FIELDS = "turnout:refused_fields"
 CONTENT_TYPE = "application/hal+json"
 # Query parameters that steer the API itself; never taken as body fields.
 CONTROL_PARAMETERS = {"page", "per_page", "filter", "background_processing"}
@@ -60,6 +63,8 @@ class Call:
     token: ApiToken
     base: str
     body: dict[str, Any] = field(default_factory=dict)
+    # Fields of the body that were not stored (core.dangerous); the answer lists them.
+    refused: list[Refused] = field(default_factory=list)
 
     @property
     def user(self) -> User:
@@ -280,11 +285,26 @@ def endpoint(operations: Mapping[str, Operation]) -> Callable[..., HttpResponse]
             return error_response(exc.status, exc.message, exc.headers)
         except ValidationError as exc:
             return error_response(400, " ".join(exc.messages))
+        if call.refused:
+            result = with_refusals(result, call.refused)
         if isinstance(result, HttpResponse):
             return result
         return json_response(result)
 
     return view
+
+
+def with_refusals(result: Any, refused: list[Refused]) -> Any:
+    """A successful write's answer, saying which fields were not stored and why: the record as
+    Action Network shapes it, with one Turnout field beside it."""
+    listed = [entry.as_dict() for entry in refused]
+    if isinstance(result, dict):
+        return {**result, REFUSED_FIELDS: listed}
+    if isinstance(result, HttpResponse) and result.status_code < 300 and result["Content-Type"] == CONTENT_TYPE:
+        data = json.loads(result.content)
+        if isinstance(data, dict):
+            result.content = json.dumps({**data, REFUSED_FIELDS: listed}, ensure_ascii=False).encode()
+    return result
 
 
 def strip_prefix(identifier: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from turnout.api.hal import ApiError
 from turnout.api.openapi import SPACE
+from turnout.core.dangerous import Refused, split_dangerous
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, PhoneNumber
 from turnout.people.services import ContactChoice
@@ -104,9 +105,11 @@ def phones(value: Any) -> list[ContactChoice]:
     return out
 
 
-def custom_fields(value: Any) -> dict[str, Any]:
+def custom_fields(value: Any) -> tuple[dict[str, Any], list[Refused]]:
+    """(the custom fields to store, those Turnout does not keep: core.dangerous). A refused field
+    refuses nothing else: the rest of the request goes through, and the answer names it."""
     if value in (None, ""):
-        return {}
+        return {}, []
     if not isinstance(value, dict):
         raise ApiError(400, "custom_fields must be an object of names and values.")
     out: dict[str, Any] = {}
@@ -118,7 +121,7 @@ def custom_fields(value: Any) -> dict[str, Any]:
         if isinstance(field_value, str) and len(field_value) > 2000:
             raise ApiError(400, f"Custom field “{key[:40]}” is longer than 2000 characters.")
         out[key.strip(SPACE)] = field_value
-    return out
+    return split_dangerous(out)
 
 
 def person_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -15,11 +15,13 @@ from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
 from turnout.api import dates, odata
+from turnout.core.dangerous import KINDS
 from turnout.events.models import Status
 from turnout.mobilization.models import AVAILABILITY, LANGUAGES, SKILLS
 from turnout.organizing.models import Industry, Request, Stage
 
 JSON = "application/hal+json"
+DANGEROUS_KINDS = [kind.code for kind in KINDS]
 
 
 def ref(name: str) -> dict[str, str]:
@@ -73,12 +75,28 @@ ADDRESS = {
     },
 }
 SCALAR = {"type": ["string", "number", "boolean", "null"]}
+# On the answer to a write that left fields out: Turnout does not keep data that would endanger a
+# worker if the database were seized (immigration status, identity numbers, country of birth).
+REFUSED = {"turnout:refused_fields": ref("RefusedFields")}
 
 SCHEMAS: dict[str, Any] = {
     "Link": LINK,
     "Links": LINKS,
     "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
     "Notice": {"type": "object", "properties": {"notice": {"type": "string"}}, "required": ["notice"]},
+    "RefusedFields": {
+        "type": "array", "minItems": 1,
+        "description": "Turnout: the fields of the request that were not stored, because Turnout keeps nothing that "
+                       "would endanger a worker if its database were seized (immigration status, citizenship, "
+                       "Social Security and other identity numbers, country of birth). The rest of the request "
+                       "was applied. Present only when a field was left out.",
+        "items": {"type": "object", "required": ["name", "kind", "reason"], "properties": {
+            "name": {"type": "string", "description": "The field's name as sent (a custom field, an answer)"},
+            "kind": {"type": "string", "enum": list(DANGEROUS_KINDS),
+                     "description": "What the field would have held, for programs"},
+            "reason": {"type": "string", "description": "Why, for people, in the language the request asks for "
+                                                         "(Accept-Language: English or Spanish)"}}},
+    },
     "Person": {
         "type": "object",
         "properties": {
@@ -90,6 +108,7 @@ SCHEMAS: dict[str, Any] = {
             "phone_numbers": {"type": "array", "items": PHONE},
             "postal_addresses": {"type": "array", "items": ADDRESS},
             "custom_fields": {"type": "object", "additionalProperties": SCALAR},
+            **REFUSED,
             "memberships": {
                 "type": "array", "description": "Turnout: the person's standing in each group the token's user sees",
                 "items": {"type": "object", "required": ["group", "group_name", "status"], "properties": {
@@ -175,7 +194,7 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["accepted", "declined", "tentative", "needs action"]},
             "turnout:checked_in_date": DATE,
             "action_network:person_id": {"type": "string"}, "action_network:event_id": {"type": "string"},
-            "action_network:referrer_data": {"type": "object"},
+            "action_network:referrer_data": {"type": "object"}, **REFUSED,
         },
         "required": ["identifiers", "status", "action_network:person_id", "action_network:event_id", "_links"],
     },
@@ -199,7 +218,7 @@ SCHEMAS: dict[str, Any] = {
     "Submission": {"type": "object", "properties": {
         **COMMON, "action_network:person_id": {"type": "string"}, "action_network:form_id": {"type": "string"},
         "action_network:referrer_data": {"type": "object"},
-        "turnout:answers": {"type": "object", "additionalProperties": {"type": "string"}}},
+        "turnout:answers": {"type": "object", "additionalProperties": {"type": "string"}}, **REFUSED},
         "required": ["identifiers", "action_network:person_id", "action_network:form_id", "_links"]},
     "Petition": {"type": "object", "properties": {
         **COMMON, "title": {"type": "string"}, "petition_text": {"type": "string"},
@@ -209,7 +228,8 @@ SCHEMAS: dict[str, Any] = {
         "required": ["identifiers", "title", "petition_text", "total_signatures", "_links"]},
     "Signature": {"type": "object", "properties": {
         **COMMON, "comments": {"type": "string"}, "action_network:person_id": {"type": "string"},
-        "action_network:petition_id": {"type": "string"}, "action_network:referrer_data": {"type": "object"}},
+        "action_network:petition_id": {"type": "string"}, "action_network:referrer_data": {"type": "object"},
+        **REFUSED},
         "required": ["identifiers", "action_network:person_id", "action_network:petition_id", "_links"]},
     "Network": {"type": "object", "properties": {
         **COMMON, "name": {"type": "string"}, "description": {"type": "string"}, "group": {"type": "string"},
@@ -219,7 +239,7 @@ SCHEMAS: dict[str, Any] = {
         "identifiers": STRING_LIST, "given_name": {"type": "string"}, "family_name": {"type": "string"},
         "postal_code": {"type": "string"}, "travel_miles": {"type": "integer"},
         "availability": STRING_LIST, "skills": STRING_LIST, "languages": STRING_LIST, "joined_date": DATE,
-        "_links": ref("Links")}, "required": ["identifiers", "travel_miles", "_links"]},
+        "_links": ref("Links"), **REFUSED}, "required": ["identifiers", "travel_miles", "_links"]},
     "Activation": {"type": "object", "properties": {
         **COMMON, "title": {"type": "string"}, "body": {"type": "string"}, "body_es": {"type": "string"},
         "channels": {"type": "string", "enum": ["sms", "email", "both"]},
@@ -401,6 +421,9 @@ WITH_CONTACT = {"x-error": "A person needs an email address or a phone number.",
     {"required": ["phone_numbers"],
      "properties": {"phone_numbers": {"anyOf": [{"type": "array", "contains": PHONE_GIVEN}, PHONE_GIVEN]}}},
 ]}
+NOT_KEPT = ("Names that would collect what Turnout does not keep (immigration status, citizenship, Social Security "
+            "and other identity numbers, country of birth) are left out, the rest applied; the answer's "
+            "turnout:refused_fields names them.")
 PERSON_FIELDS = {
     "given_name": text(100),
     "family_name": text(100),
@@ -438,7 +461,8 @@ PERSON_FIELDS = {
     "custom_fields": {"anyOf": [{"type": "object", "propertyNames": {"maxLength": 100, "pattern": NOT_BLANK},
                                  "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 2000},
                                                                     {"type": ["number", "boolean", "null"]}]}},
-                                EMPTY]},
+                                EMPTY],
+                      "description": NOT_KEPT},
 }
 TAG_NAMES = one_or_list(text(100))
 # A worker's place on their workplace's map, by name: a name new to the workplace joins its map.
@@ -561,7 +585,8 @@ INPUTS: dict[str, Any] = {
                   "properties": {"title": text(200, blank=False), "description": text(20000)}},
     "SubmissionInput": helper("The person (see TaggingInput), or `person` to sign up by the signup helper's rules",
                               **{"turnout:answers": {"type": ["object", "null"],
-                                                     "additionalProperties": {"type": "string"}},
+                                                     "additionalProperties": {"type": "string"},
+                                                     "description": NOT_KEPT},
                                  "action_network:referrer_data": ref("ReferrerData")}),
     "ReferrerData": {"type": ["object", "null"], "properties": {
         "referrer": text(16, description="The share code of whoever brought the person (the ref= of their link): "

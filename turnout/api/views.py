@@ -174,9 +174,11 @@ def signup(call: Call) -> tuple[Person, bool]:
     if not emails and not phones:
         raise ApiError(400, "A person needs an email address or a phone number.")
     fields = inputs.person_fields(data)
+    extra, refused = inputs.custom_fields(data.get("custom_fields"))
+    call.refused += refused
     arguments: dict[str, Any] = {
         "actor": call.user, "group": call.group, "fields": fields, "emails": emails, "phones": phones,
-        "custom_fields": inputs.custom_fields(data.get("custom_fields")),
+        "custom_fields": extra,
         "add_tags": inputs.tag_names(body.get("add_tags"), "add_tags"),
         "remove_tags": inputs.tag_names(body.get("remove_tags"), "remove_tags"),
         "source_detail": f"API token “{call.token.name}”",
@@ -232,7 +234,8 @@ def person_update(call: Call, person_id: str) -> dict[str, Any]:
     for choice in phones:
         if others.filter(phones__number=choice.value).exists():
             raise ApiError(409, f"{choice.value} is on another of this group's people; merge the two instead.")
-    extra = inputs.custom_fields(data.get("custom_fields"))
+    extra, refused = inputs.custom_fields(data.get("custom_fields"))
+    call.refused += refused
     try:
         with transaction.atomic():  # all of the change or none of it
             # The contacts' locks before the person's row, in the order a sign-up takes them.

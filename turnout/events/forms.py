@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
+from turnout.core.dangerous import dangerous_kind, question_problem
 from turnout.events.models import Event, EventCampaign, Question, Shift
 from turnout.events.services import RsvpRequest
 from turnout.people.forms import SignupForm
@@ -33,7 +34,8 @@ def form_parts(event: Event) -> tuple[list[Shift], list[Question]]:
     key = f"events:form:{event.pk}:{event.updated_at.timestamp()}"
     parts = cache.get(key)
     if parts is None:
-        parts = (list(event.shifts.all()), list(event.questions.all()))
+        # A question made before Turnout refused such wording is not asked any more (core.dangerous).
+        parts = (list(event.shifts.all()), [q for q in event.questions.all() if not dangerous_kind(q.label)])
         cache.set(key, parts, 600)
     return parts
 
@@ -238,6 +240,13 @@ class QuestionForm(forms.Form):
     choices = forms.CharField(label=_("Choices (one per line)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
     required = forms.BooleanField(label=_("Required"), required=False)
+
+    def clean_label(self) -> str:
+        label: str = self.cleaned_data["label"]
+        problem = question_problem(label)
+        if problem:
+            raise forms.ValidationError(problem)
+        return label
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

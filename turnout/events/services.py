@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.core import audit, batching, bulk, geo, records
+from turnout.core.dangerous import refuse_question, without_dangerous
 from turnout.core.models import AuditEntry
 from turnout.events.models import (
     Event,
@@ -289,6 +290,7 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
             _confirm_later(existing)
         return existing, False
     seat = Rsvp.Status.GOING if not waitlist and _has_room(event, shift) else Rsvp.Status.WAITLIST
+    answers = without_dangerous(answers or {})  # whichever door sent them (core.dangerous)
     if existing is not None:
         existing.status, existing.shift, existing.answers = seat, shift, answers or {}
         existing.save(update_fields=["status", "shift", "answers"])
@@ -471,7 +473,9 @@ def add_shift(*, actor: User, event: Event, label: str, start: time, end: time |
 @transaction.atomic
 def add_question(*, actor: User, event: Event, label: str, kind: str, choices: list[str],
                  required: bool = False) -> Question:
-    """A question on the event's RSVP form, after the others."""
+    """A question on the event's RSVP form, after the others; never one that asks for what
+    Turnout does not keep (DangerousQuestion; the staff form says so first)."""
+    refuse_question(label)
     # Locked so that two questions added at once do not take the same place in the form.
     event = Event.objects.select_for_update().get(pk=event.pk)
     question = Question.objects.create(event=event, label=label, kind=kind, choices=choices, required=required,

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group, User
 from turnout.core import geo
 from turnout.core.bulk import allocate_ids, insert_rows
+from turnout.core.dangerous import Refused, dangerous_kind, without_dangerous
 from turnout.core.exports import as_typed, csv_writer
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import (
@@ -145,6 +146,8 @@ class ImportResult:
     consent_kept_withdrawn: int = 0
     errors: list[RowError] = field(default_factory=list)
     fatal: str = ""
+    # Columns left out whole because Turnout does not keep what they hold (core.dangerous).
+    refused: list[Refused] = field(default_factory=list)
 
     @property
     def failed(self) -> int:
@@ -166,20 +169,34 @@ def detect_encoding(path: Path) -> str:
     return "latin-1"
 
 
-def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[int, str]]:
-    """(column index -> known field, column index -> custom field name)."""
+def refused_columns(headers: list[str]) -> dict[int, Refused]:
+    """The columns whose values are never read nor kept, by index: what Turnout refuses to store."""
+    refused = {}
+    for index, header in enumerate(headers):
+        kind = dangerous_kind(header)
+        if kind:
+            refused[index] = Refused(header.strip()[:100], kind)
+    return refused
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[int, str], dict[int, Refused]]:
+    """(column index -> known field, column index -> custom field name, column index -> refused
+    column). A refused column is neither: its values are never read."""
     known: dict[int, str] = {}
     custom: dict[int, str] = {}
+    refused = refused_columns(headers)
     taken: set[str] = set()
     for index, header in enumerate(headers):
         key = _HEADER_KEY.sub("", header.strip().lower())
         name = _ALIAS_INDEX.get(key)
+        if index in refused:
+            continue
         if name and name not in taken:
             known[index] = name
             taken.add(name)
         elif key and key not in IGNORED_HEADERS and not key.startswith("can2"):
             custom[index] = header.strip()[:100]
-    return known, custom
+    return known, custom, refused
 
 
 def chunked(rows: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[list[Row]]:
@@ -259,14 +276,14 @@ class RowReader:
                 raise ImportFileError(_("The file is empty.")) from None
             except csv.Error as exc:
                 raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from None
-        known, custom = map_headers(headers)
+        known, custom, refused = map_headers(headers)
         if "email" not in known.values() and "phone" not in known.values():
             raise ImportFileError(
                 _("The file needs an email or a phone column (for example “email” or “phone”). "
                   "Columns found: %(columns)s") % {"columns": ", ".join(h for h in headers if h)[:300] or _("none")}
             )
         self.headers = headers
-        self.known, self.custom = known, custom
+        self.known, self.custom, self.refused = known, custom, refused
         self.column_names = {name: headers[i] for i, name in known.items()}
         self.person_fields = [name for name in PERSON_FIELDS if name in self.column_names]
 
@@ -317,7 +334,7 @@ class RowReader:
         data = {name: as_typed(values[index]).strip() for index, name in self.known.items() if index < width}
         if max(map(len, values)) > MAX_VALUE_LENGTH:
             for index, value in enumerate(values):
-                if len(value) > MAX_VALUE_LENGTH:
+                if len(value) > MAX_VALUE_LENGTH and index not in self.refused:
                     header = self.headers[index] if index < len(self.headers) else str(index + 1)
                     self._error(number, header, _("The value is %(n)s characters long; the most allowed is %(max)s.")
                                 % {"n": f"{len(value):,}", "max": f"{MAX_VALUE_LENGTH:,}"})
@@ -385,6 +402,81 @@ class RowReader:
                    tags, email_status, sms_opt_in, custom)
 
 
+@dataclass
+class CleanCopy:
+    """What `copy_without_refused` left out of a file."""
+
+    refused: list[Refused] = field(default_factory=list)
+    # Why the copy ends before the file did (a row that cannot be read), in the importer's words.
+    stopped: str = ""
+
+
+def _header_name(cell: str) -> str:
+    """A header cell read as Latin-1, in the file's own encoding (as `detect_encoding` would pick it)."""
+    raw = cell.encode("latin-1")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return cell
+
+
+def copy_without_refused(source: IO[bytes], out: IO[bytes]) -> CleanCopy:
+    """Copy a CSV file without the columns Turnout does not keep (`refused_columns`), so that no
+    byte of them is ever written. A file with none of them is copied as it is.
+
+    Read as Latin-1, which maps each byte to one character and back: the signs CSV is made of
+    (comma, quote, line ends) are the same bytes in UTF-8, Windows-1252 and Latin-1, so every
+    other cell keeps its bytes whatever the file's encoding, and the importer still detects it.
+    """
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    text = io.TextIOWrapper(source, encoding="latin-1", newline="")
+    written = io.TextIOWrapper(out, encoding="latin-1", newline="", write_through=True)
+    # The importer's input, written back as it was read: not a file for a spreadsheet, so the
+    # writer that neutralizes formulas would change the values.
+    writer = csv.writer(written)  # noqa: TID251
+    copy = CleanCopy()
+    try:
+        reader = csv.reader(text)
+        try:
+            headers = next(reader)
+        except StopIteration:
+            return copy
+        except csv.Error as exc:
+            copy.stopped = _("The header row cannot be read: %(error)s") % {"error": exc}
+            return copy
+        refused = refused_columns([_header_name(h) for h in headers])
+        copy.refused = list(refused.values())
+        if not refused:
+            writer.writerow(headers)
+            while block := text.read(1 << 20):
+                written.write(block)
+            return copy
+        keep = [i for i in range(len(headers)) if i not in refused]
+        writer.writerow([headers[i] for i in keep])
+        number = 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                copy.stopped = _(
+                    "Stopped at row %(row)s: %(error)s. Check that row for an unclosed quote; "
+                    "the rows before it were imported."
+                ) % {"row": number + 1, "error": exc}
+                break
+            number += 1
+            # Values past the header are kept, so the importer still reports such a row.
+            writer.writerow([values[i] for i in keep if i < len(values)] + values[len(headers):])
+        return copy
+    finally:
+        written.flush()
+        written.detach()
+        text.detach()
+
+
 
 def batches_from_child(path: Path) -> Iterator[Batch]:
     """Parse in a second process while this one writes, so both cores work on a big file."""
@@ -442,6 +534,7 @@ class Importer:
         reader = RowReader(path)
         reader.open()
         self.column_names = reader.column_names
+        self.result.refused = list(reader.refused.values())
         in_child = self.parse_in_child
         if in_child is None:
             in_child = reader.size >= PARSE_IN_CHILD_BYTES
@@ -786,7 +879,8 @@ class Importer:
             self._place(person, row)
             changed |= {"postal_code", "latitude", "longitude", "time_zone", "locality", "region"}
         if row.custom and any(person.custom_fields.get(k) != v for k, v in row.custom.items()):
-            person.custom_fields = {**person.custom_fields, **row.custom}
+            # What an earlier door kept that Turnout no longer keeps goes when the fields are written.
+            person.custom_fields = without_dangerous({**person.custom_fields, **row.custom})
             changed.add("custom_fields")
         if changed:
             person.updated_at = self.now

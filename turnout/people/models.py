@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, Role, User
 from turnout.core import geo
+from turnout.core.dangerous import Refused
 from turnout.core.models import AppendOnlyError, BaseModel
 
 
@@ -381,6 +382,8 @@ class ImportJob(BaseModel):
     rows_updated = models.IntegerField(default=0)
     rows_failed = models.IntegerField(default=0)
     consent_kept_withdrawn = models.IntegerField(default=0)
+    # The columns left out of the file, never stored, as [{"name": header, "kind": core.dangerous code}].
+    refused_columns = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     # The first rejected rows, for the page; the full report is a CSV file beside the upload.
     error_sample = models.JSONField(default=list, blank=True)
@@ -413,3 +416,7 @@ class ImportJob(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    def refusals(self) -> list[Refused]:
+        """The columns left out, each with why, in the reader's language."""
+        return [Refused(entry["name"], entry["kind"]) for entry in self.refused_columns]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.core import audit
+from turnout.core.dangerous import without_dangerous
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
 from turnout.core.net import client_ip
@@ -171,6 +172,14 @@ def _check_contacts_free(email: str, phone: str, *, among: QuerySet[Person], exc
             raise ContactInUse("phone", found)
 
 
+def _keepable(fields: dict[str, Any]) -> dict[str, Any]:
+    """A person's fields less the custom fields Turnout does not keep (core.dangerous): whichever
+    door sent them, they are not stored."""
+    if not fields.get("custom_fields"):
+        return fields
+    return {**fields, "custom_fields": without_dangerous(fields["custom_fields"])}
+
+
 def _new_contact(channel: str, *, person: Person, value: str, is_primary: bool, **extra: Any) -> str | None:
     """Add an address or number to a record, starting from what every record of it says: an
     address opted out or bouncing anywhere is so on the new record too (that status, or None)."""
@@ -201,6 +210,7 @@ def create_person(
     """Add one person to a group, refusing an email or phone already on another of its records."""
     hold_contacts([value for value in (email, phone) if value])
     _check_contacts_free(email, phone, among=in_reach(group))
+    fields = _keepable(fields)
     person = Person(**{k: v for k, v in fields.items() if k != "postal_code"})
     if not person.set_postal_code(fields.get("postal_code", "")):
         raise UnknownZip(fields.get("postal_code", ""))
@@ -232,7 +242,7 @@ def update_person(
     """Change a person's name, language, address or custom fields."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     changed = []
-    for name, value in fields.items():
+    for name, value in _keepable(fields).items():
         if name == "postal_code":
             continue
         if getattr(person, name) != value:
@@ -421,7 +431,7 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
                  "address_line2", "locality", "region", "postal_code", "latitude", "longitude", "time_zone"]:
         if not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))
-    keep.custom_fields = {**other.custom_fields, **keep.custom_fields}
+    keep.custom_fields = without_dangerous({**other.custom_fields, **keep.custom_fields})
     if keep.created_at > other.created_at:
         keep.created_at = other.created_at
     audit.move_keys(merged=other, into=keep)
@@ -628,9 +638,12 @@ def signup_person(
             else:
                 setattr(person, name, value)
     if custom_fields:
+        # Not kept, whichever door sent them (the door tells the sender: core.dangerous); what an
+        # earlier door kept of them goes as the fields are written.
+        custom_fields = without_dangerous(custom_fields)
         custom_fields = {**custom_fields} if overwrite else {
             k: v for k, v in custom_fields.items() if k not in person.custom_fields}
-        merged = {**person.custom_fields, **custom_fields}
+        merged = without_dangerous({**person.custom_fields, **custom_fields})
         person.custom_fields = {k: v for k, v in merged.items() if v is not None}
     if not created or custom_fields:
         person.save()  # a signup is activity: the modified date moves even when nothing else did

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group
 from turnout.core import audit
@@ -45,10 +46,15 @@ class Command(BaseCommand):
             result = importer.run(path)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from None
+        refused = "".join(f"; left out the column “{r.name}” ({r.kind})" for r in result.refused)
         audit.record(actor=None, action=AuditEntry.Action.IMPORT, group=group,
-                     summary=f"Imported {path.name}: {result.created} new, {result.updated} updated, {result.failed} rejected")
+                     summary=f"Imported {path.name}: {result.created} new, {result.updated} updated, "
+                             f"{result.failed} rejected{refused}")
         self.stdout.write(f"{result.rows_seen:,} rows: {result.created:,} new people, {result.updated:,} updated, "
                           f"{result.failed:,} rejected.")
+        for column in result.refused:
+            self.stdout.write(_("Column “%(name)s” was not imported: %(reason)s")
+                              % {"name": column.name, "reason": column.reason})
         if result.consent_kept_withdrawn:
             self.stdout.write(f"{result.consent_kept_withdrawn:,} opt-ins were not recorded: those people had "
                               "opted out, and only their own new opt-in restores that.")
