@@ -51,7 +51,7 @@ def database_files_holding(needles: dict[str, bytes]) -> dict[str, list[str]]:
         paths = [row[0] for row in cursor.fetchall()]
         for name, needle in needles.items():
             cursor.execute("SELECT p FROM unnest(%s::text[]) p "
-                           "WHERE position(%s::bytea IN pg_read_binary_file(p, 0, 1 << 30, true)) > 0",
+                           "WHERE position(%s::bytea IN pg_read_binary_file(p, 0, 1000000000, true)) > 0",
                            [paths, needle])
             found[name] = [row[0] for row in cursor.fetchall()]
     return found
