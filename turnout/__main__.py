@@ -6,14 +6,25 @@ import sys
 from pathlib import Path
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Create `path` readable by its owner alone from the start (no moment with wider rights), once."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
 def prepare_demo_directory() -> None:
-    """The demo keeps everything in ./var, including a secret key made on first run."""
+    """The demo keeps everything in ./var, including a secret key and an encryption key made on
+    first run (settings read var/encryption_key when TURNOUT_ENCRYPTION_KEY_FILE is not set)."""
+    from cryptography.fernet import Fernet
+
     var = Path(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var"))
     var.mkdir(parents=True, exist_ok=True)
-    key_file = var / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    _write_private(var / "secret_key", secrets.token_urlsafe(50))
+    _write_private(var / "encryption_key", Fernet.generate_key().decode() + "\n")
 
 
 def main() -> None:
