@@ -7,9 +7,11 @@ campaign (a lost phone, a leak) is seen by the group's admins alone, volunteers 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
@@ -118,13 +120,14 @@ def needed(eligible: int, percent: int) -> int:
 
 
 def threshold(unit: Unit) -> Threshold:
+    """A unit's counts: its eligible workers, and the cards that count (each eligible worker's
+    newest, by the plaintext `counts` flag) signed since the campaign's cutoff, or before it."""
     campaign = unit.campaign
     cutoff = campaign.card_cutoff()
-    counts = Worker.objects.filter(unit=unit, eligible=True).aggregate(
-        eligible=Count("pk"), cards=Count("pk", filter=Q(card_signed_at__gte=cutoff)),
-        expired=Count("pk", filter=Q(card_signed_at__lt=cutoff)))
-    eligible = counts["eligible"]
-    result = Threshold(eligible=eligible, cards=counts["cards"], expired=counts["expired"],
+    eligible = Worker.objects.filter(unit=unit, eligible=True).count()
+    cards = Card.objects.filter(unit=unit, counts=True).aggregate(
+        valid=Count("pk", filter=Q(signed_at__gte=cutoff)), expired=Count("pk", filter=Q(signed_at__lt=cutoff)))
+    result = Threshold(eligible=eligible, cards=cards["valid"], expired=cards["expired"],
                        supermajority=campaign.supermajority)
     result.lines = lines(eligible, result.cards, campaign.supermajority)
     return result
@@ -137,19 +140,26 @@ def lines(eligible: int, cards: int, supermajority: int) -> list[tuple[str, int,
             for label, percent in (("30%", 30), ("majority", 50), (f"{supermajority}%", supermajority))]
 
 
-def unit_rows(campaign: Campaign) -> QuerySet[Unit]:
-    """Every unit of the campaign with its counts, in one grouped query over the roster."""
+def unit_rows(campaign: Campaign) -> list[Any]:
+    """Every unit of the campaign with its counts: one query grouped over the roster, one over the
+    cards that count (joining both in one query would multiply rows), and each unit's tally of
+    scores for `n_low`."""
     cutoff = campaign.card_cutoff()
     eligible = Q(workers__eligible=True)
-    return campaign.units.select_related("workplace", "workplace__employer").annotate(
+    units: list[Any] = list(campaign.units.select_related("workplace", "workplace__employer").annotate(
         n_workers=Count("workers", filter=eligible),
-        n_cards=Count("workers", filter=eligible & Q(workers__card_signed_at__gte=cutoff)),
-        n_expired=Count("workers", filter=eligible & Q(workers__card_signed_at__lt=cutoff)),
-        n_low=Count("workers", filter=eligible & Q(workers__support__in=(1, 2))),
         n_committee=Count("workers", filter=Q(workers__on_committee=True)),
         n_uncovered=Count("workers", filter=eligible & Q(workers__on_committee=False,
                                                          workers__contact__isnull=True)),
-    ).order_by("workplace__name")
+    ).order_by("workplace__name"))
+    cards: dict[int, tuple[int, int]] = {
+        unit_id: (valid, expired) for unit_id, valid, expired
+        in Card.objects.filter(unit__campaign=campaign, counts=True).order_by().values_list("unit_id").annotate(
+            valid=Count("pk", filter=Q(signed_at__gte=cutoff)), too_old=Count("pk", filter=Q(signed_at__lt=cutoff)))}
+    for unit in units:
+        unit.n_cards, unit.n_expired = cards.get(unit.pk, (0, 0))
+        unit.n_low = unit.low
+    return units
 
 
 @dataclass
@@ -182,7 +192,7 @@ def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     """The campaign across all its shops: by stage, workers, cards, support, committee coverage,
     elections won and lost, cards signed week by week. `stage` or `reached` (30 or 50 percent
     carded) narrows the list of shops, not the totals."""
-    units: list[Any] = list(unit_rows(campaign))
+    units: list[Any] = unit_rows(campaign)
     stages = {s: 0 for s in Stage.values}
     for unit in units:
         stages[unit.stage] += 1
@@ -207,21 +217,73 @@ def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     )
 
 
-def drill(campaign: Campaign, workers: QuerySet[Worker], show: str) -> QuerySet[Worker]:
-    """The workers behind one number of the roll-up (or a unit's page); anything else: everyone."""
+def with_cards(workers: list[Worker]) -> None:
+    """Load each worker's current card date (`Worker.card_signed_at`) for a whole list: the cards
+    of their units, opened, instead of one blind-index lookup per worker."""
+    newest: dict[str, Any] = {}
+    for ref, signed_at in (Card.objects.filter(unit_id__in={w.unit_id for w in workers})
+                           .values_list("worker_ref", "signed_at")):
+        if ref not in newest or signed_at > newest[ref]:
+            newest[ref] = signed_at
+    for worker in workers:
+        worker._card_signed_at = newest.get(str(worker.public_id))
+
+
+class Roster(Sequence[Worker]):
+    """Workers in a fixed order, known by id, loaded a slice at a time (with their card dates): what
+    a paginator pages through when the list was chosen by sealed values opened in Python."""
+
+    def __init__(self, ids: list[int], load: Callable[[list[int]], QuerySet[Worker]]) -> None:
+        self.ids, self.load = ids, load
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Worker: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Worker]: ...
+
+    def __getitem__(self, index: int | slice) -> Worker | list[Worker]:
+        if isinstance(index, int):
+            return self[index:index + 1 or None][0]
+        ids = self.ids[index]
+        rows = {w.pk: w for w in self.load(ids)}
+        found = [rows[pk] for pk in ids if pk in rows]
+        with_cards(found)
+        return found
+
+    def __iter__(self) -> Iterator[Worker]:
+        return iter(self[:])
+
+
+def drill(campaign: Campaign, workers: QuerySet[Worker], show: str, *, order: Sequence[str] = ("pk",),
+          related: Sequence[str] = ()) -> Roster:
+    """The workers behind one number of the roll-up (or a unit's page), in `order`; anything else:
+    everyone. Cards and scores are sealed: a card's signer is matched by opening the references of
+    the cards that count, a score by opening the workers' scores, never in SQL."""
     cutoff = campaign.card_cutoff()
     eligible = Q(eligible=True)
-    lists = {
-        "workers": eligible,
-        "carded": eligible & Q(card_signed_at__gte=cutoff),
-        "uncarded": eligible & (Q(card_signed_at__isnull=True) | Q(card_signed_at__lt=cutoff)),
-        "expired": eligible & Q(card_signed_at__lt=cutoff),
-        "low": eligible & Q(support__in=(1, 2)),
-        "unassessed": eligible & Q(support__isnull=True),
-        "committee": Q(on_committee=True),
-        "uncovered": eligible & Q(on_committee=False, contact__isnull=True),
-    }
-    return workers.filter(lists.get(show, Q()))
+    plain = {"workers": eligible, "carded": eligible, "uncarded": eligible, "expired": eligible, "low": eligible,
+             "unassessed": eligible & Q(assessed_at__isnull=True), "committee": Q(on_committee=True),
+             "uncovered": eligible & Q(on_committee=False, contact__isnull=True)}
+    chosen = workers.filter(plain.get(show, Q())).order_by(*order)
+    if show in ("carded", "uncarded", "expired"):
+        cards = {uuid.UUID(ref): signed_at for ref, signed_at in Card.objects.filter(
+            unit__in=workers.values("unit_id"), counts=True).values_list("worker_ref", "signed_at")}
+        valid = {ref for ref, signed_at in cards.items() if signed_at >= cutoff}
+        rows = chosen.values_list("pk", "public_id")
+        if show == "uncarded":
+            ids = [pk for pk, ref in rows if ref not in valid]
+        else:
+            wanted = valid if show == "carded" else set(cards) - valid
+            ids = [pk for pk, ref in rows if ref in wanted]
+    elif show == "low":
+        ids = [pk for pk, support in chosen.values_list("pk", "support") if support in (1, 2)]
+    else:
+        ids = list(chosen.values_list("pk", flat=True))
+    return Roster(ids, lambda page: Worker.objects.filter(pk__in=page).select_related(*related))
 
 
 # --- matching ------------------------------------------------------------------------------------
