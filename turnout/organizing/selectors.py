@@ -7,7 +7,6 @@ campaign (a lost phone, a leak) is seen by the group's admins alone, volunteers 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -230,14 +229,15 @@ def with_cards(workers: list[Worker]) -> None:
 
 
 class Roster(Sequence[Worker]):
-    """Workers in a fixed order, known by id, loaded a slice at a time (with their card dates): what
-    a paginator pages through when the list was chosen by sealed values opened in Python."""
+    """Workers behind a number, in order, in parts of known size (a whole list, or one unit's),
+    loaded only for the parts a page overlaps and with their card dates: what a paginator pages
+    through. `load` takes [(part, first, last)] and returns those workers in order."""
 
-    def __init__(self, ids: list[int], load: Callable[[list[int]], QuerySet[Worker]]) -> None:
-        self.ids, self.load = ids, load
+    def __init__(self, parts: list[tuple[Any, int]], load: Callable[[list[tuple[Any, int, int]]], list[Worker]]):
+        self.parts, self.load = parts, load
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return sum(n for _part, n in self.parts)
 
     @overload
     def __getitem__(self, index: int) -> Worker: ...
@@ -248,9 +248,15 @@ class Roster(Sequence[Worker]):
     def __getitem__(self, index: int | slice) -> Worker | list[Worker]:
         if isinstance(index, int):
             return self[index:index + 1 or None][0]
-        ids = self.ids[index]
-        rows = {w.pk: w for w in self.load(ids)}
-        found = [rows[pk] for pk in ids if pk in rows]
+        start, stop, _step = index.indices(len(self))
+        wanted, offset = [], 0
+        for part, n in self.parts:
+            if offset >= stop:
+                break
+            if max(start - offset, 0) < min(stop - offset, n):
+                wanted.append((part, max(start - offset, 0), min(stop - offset, n)))
+            offset += n
+        found = self.load(wanted) if wanted else []
         with_cards(found)
         return found
 
@@ -258,32 +264,62 @@ class Roster(Sequence[Worker]):
         return iter(self[:])
 
 
-def drill(campaign: Campaign, workers: QuerySet[Worker], show: str, *, order: Sequence[str] = ("pk",),
-          related: Sequence[str] = ()) -> Roster:
-    """The workers behind one number of the roll-up (or a unit's page), in `order`; anything else:
-    everyone. Cards and scores are sealed: a card's signer is matched by opening the references of
-    the cards that count, a score by opening the workers' scores, never in SQL."""
-    cutoff = campaign.card_cutoff()
+SEALED_DRILLS = ("carded", "uncarded", "expired", "low")
+IN_UNIT_ORDER = ("person__family_name", "person__given_name", "pk")
+
+
+def drill(campaign: Campaign, units: QuerySet[Unit], show: str, *, related: Sequence[str] = ()) -> Roster:
+    """The workers of `units` behind one number of the roll-up (or a unit's page), shop by shop;
+    anything else: everyone.
+
+    Cards and scores are sealed, so "carded", "uncarded", "too old" and "assessed 1 or 2" are
+    decided in Python, by opening a unit's scores and the references of its cards that count. How
+    many of each unit's workers match is known without opening anything (the counted cards' dates,
+    the unit's tally), so a page opens only the units it shows, however large the campaign."""
     eligible = Q(eligible=True)
-    plain = {"workers": eligible, "carded": eligible, "uncarded": eligible, "expired": eligible, "low": eligible,
-             "unassessed": eligible & Q(assessed_at__isnull=True), "committee": Q(on_committee=True),
-             "uncovered": eligible & Q(on_committee=False, contact__isnull=True)}
-    chosen = workers.filter(plain.get(show, Q())).order_by(*order)
-    if show in ("carded", "uncarded", "expired"):
-        cards = {uuid.UUID(ref): signed_at for ref, signed_at in Card.objects.filter(
-            unit__in=workers.values("unit_id"), counts=True).values_list("worker_ref", "signed_at")}
-        valid = {ref for ref, signed_at in cards.items() if signed_at >= cutoff}
-        rows = chosen.values_list("pk", "public_id")
+    plain = {"workers": eligible, "unassessed": eligible & Q(assessed_at__isnull=True),
+             "committee": Q(on_committee=True), "uncovered": eligible & Q(on_committee=False, contact__isnull=True)}
+    if show not in SEALED_DRILLS:
+        chosen = (Worker.objects.filter(plain.get(show, Q()), unit__in=units).select_related(*related or ["unit"])
+                  .order_by("unit__workplace__name", "unit_id", *IN_UNIT_ORDER))
+        return Roster([(None, chosen.count())], lambda wanted: [w for _all, lo, hi in wanted for w in chosen[lo:hi]])
+    cutoff = campaign.card_cutoff()
+    in_unit = dict(Worker.objects.filter(unit__in=units, eligible=True).order_by().values_list("unit_id")
+                   .annotate(n=Count("pk")))
+    counted = {unit_id: (valid, old) for unit_id, valid, old in Card.objects.filter(unit__in=units, counts=True)
+               .order_by().values_list("unit_id").annotate(valid=Count("pk", filter=Q(signed_at__gte=cutoff)),
+                                                           old=Count("pk", filter=Q(signed_at__lt=cutoff)))}
+    parts = []
+    for unit_id, support_counts in units.order_by("workplace__name", "pk").values_list("pk", "support_counts"):
+        valid, old = counted.get(unit_id, (0, 0))
+        parts.append((unit_id, {"carded": valid, "expired": old, "uncarded": in_unit.get(unit_id, 0) - valid,
+                                "low": sum(support_counts[:2])}[show]))
+
+    def matches(signed_at: Any, support: int | None) -> bool:
+        if show == "low":
+            return support in (1, 2)
+        valid = signed_at is not None and signed_at >= cutoff
+        if show == "carded":
+            return valid
         if show == "uncarded":
-            ids = [pk for pk, ref in rows if ref not in valid]
-        else:
-            wanted = valid if show == "carded" else set(cards) - valid
-            ids = [pk for pk, ref in rows if ref in wanted]
-    elif show == "low":
-        ids = [pk for pk, support in chosen.values_list("pk", "support") if support in (1, 2)]
-    else:
-        ids = list(chosen.values_list("pk", flat=True))
-    return Roster(ids, lambda page: Worker.objects.filter(pk__in=page).select_related(*related))
+            return not valid
+        return signed_at is not None and not valid  # expired
+
+    def load(wanted: list[tuple[Any, int, int]]) -> list[Worker]:
+        """Open the scores and counted cards of the units a page overlaps; fetch whole rows only
+        for the workers it shows."""
+        ids = [unit_id for unit_id, _lo, _hi in wanted]
+        cards = dict(Card.objects.filter(unit__in=ids, counts=True).values_list("worker_ref", "signed_at"))
+        rows: dict[int, list[int]] = {unit_id: [] for unit_id in ids}
+        for pk, unit_id, ref, support in (Worker.objects.filter(unit__in=ids, eligible=True).order_by(*IN_UNIT_ORDER)
+                                          .values_list("pk", "unit_id", "public_id", "support")):
+            if matches(cards.get(str(ref)), support):
+                rows[unit_id].append(pk)
+        shown = [pk for unit_id, lo, hi in wanted for pk in rows[unit_id][lo:hi]]
+        found = {w.pk: w for w in Worker.objects.filter(pk__in=shown).select_related(*related or ["unit"])}
+        return [found[pk] for pk in shown]
+
+    return Roster(parts, load)
 
 
 # --- matching ------------------------------------------------------------------------------------

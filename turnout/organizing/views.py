@@ -304,12 +304,11 @@ def campaign_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
     unassessed|workers`, optionally within one stage."""
     campaign = _campaign(request, public_id)
     show = request.GET.get("show", "workers")
-    workers = Worker.objects.filter(unit__campaign=campaign)
+    units = campaign.units.all()
     stage = request.GET.get("stage", "")
     if stage in Stage.values:
-        workers = workers.filter(unit__stage=stage)
-    chosen = selectors.drill(campaign, workers, show, order=("unit__workplace__name", "person__family_name", "pk"),
-                             related=("person", "unit__workplace", "department", "shift", "job"))
+        units = units.filter(stage=stage)
+    chosen = selectors.drill(campaign, units, show, related=("person", "unit__workplace", "department", "shift", "job"))
     page = Paginator(chosen, 200).get_page(request.GET.get("page"))
     return render(request, "organizing/campaign_workers.html", {
         "campaign": campaign, "show": show, "page": page, "stage": stage, "cutoff": campaign.card_cutoff(),
@@ -320,7 +319,7 @@ def campaign_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _roster(unit: Unit, show: str) -> Any:
-    return selectors.drill(unit.campaign, unit.workers.all(), show, order=("person__family_name", "person__given_name"),
+    return selectors.drill(unit.campaign, Unit.objects.filter(pk=unit.pk), show,
                            related=("person", "department", "shift", "job", "contact__person"))
 
 
