@@ -35,7 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
 from django.dispatch import receiver
-from encrypted_fields.fields import EncryptedFieldMixin
+from encrypted_fields.fields import EncryptedFieldMixin, EncryptedIntegerField
 
 
 def _derived_keys() -> list[bytes]:
@@ -145,7 +145,9 @@ class SealedCharField(SealedMixin, models.CharField):
     pass
 
 
-class SealedIntegerField(SealedMixin, models.IntegerField):
+class SealedIntegerField(SealedMixin, EncryptedIntegerField):
+    # The library's integer field: its range validators ask the database about an integer column,
+    # not the text column the sealed value is stored in (PostgreSQL has no range for "TextField").
     pass
 
 
