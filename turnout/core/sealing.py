@@ -25,7 +25,7 @@ import base64
 import hashlib
 import hmac
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -145,10 +145,17 @@ class SealedCharField(SealedMixin, models.CharField):
     pass
 
 
-class SealedIntegerField(SealedMixin, EncryptedIntegerField):
-    # The library's integer field: its range validators ask the database about an integer column,
-    # not the text column the sealed value is stored in (PostgreSQL has no range for "TextField").
-    pass
+if TYPE_CHECKING:  # typed as the integer field it reads and writes
+
+    class SealedIntegerField(SealedMixin, models.IntegerField):
+        pass
+
+else:
+
+    class SealedIntegerField(SealedMixin, EncryptedIntegerField):
+        # The library's integer field: its range validators ask the database about an integer
+        # column, not the text column the value is stored in (PostgreSQL has no range for "TextField").
+        pass
 
 
 class BlindIndexField(models.CharField):
