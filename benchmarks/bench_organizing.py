@@ -3,6 +3,8 @@
     python benchmarks/bench_organizing.py --engine postgres
     python benchmarks/bench_organizing.py --engine sqlite
 
+(BENCH_DB=name picks the PostgreSQL database it drops and recreates; turnout_bench by default.)
+
 Builds one campaign over 600 workplaces with 25 workers each (15,000 people), about a third of
 them carded (some cards past the campaign's age limit), two thirds assessed, a committee of two
 per shop covering a few coworkers each, and shops spread over every stage with stage history
@@ -10,6 +12,10 @@ per shop covering a few coworkers each, and shops spread over every stage with s
 view, queries and template: everything but the socket) `--runs` times as a logged-in organizer,
 and reports the median and worst render, the roll-up query alone, a unit page of 25 workers and
 a drill-down page of 200 workers. Each render is checked for the right totals.
+
+Scores and card signers are sealed: the workers' scores are sealed as they are inserted, each card
+names its worker by a sealed reference and blind index, and each unit is recounted through the
+service (which card counts, the tally of scores) as the console's writes would leave it.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ def main() -> None:
         Worker,
         Workplace,
     )
+    from turnout.organizing.services import recount_unit
     from turnout.people.importer import PERSON_COLUMNS
     from turnout.people.models import Membership, Person
 
@@ -90,15 +97,16 @@ def main() -> None:
         people = list(Person.objects.order_by("pk").values_list("pk", flat=True))
         insert_rows(Membership, ["person", "group", "status", "member_number", "created_at"],
                     [(pk, group.pk, "prospect", "", now) for pk in people])
-        workers = []
+        workers, signed = [], []
         for n, pk in enumerate(people):
             unit = units[n // args.per_shop]
             seat = n % args.per_shop
             carded = seat % 3 == 0
             workers.append(Worker(
                 unit=unit, person_id=pk, eligible=seat != args.per_shop - 1, on_committee=seat < 2,
-                support=(seat % 5) + 1 if seat % 3 != 2 else None, assessed_at=now if seat % 3 != 2 else None,
-                card_signed_at=(now - timedelta(days=400 if seat == 3 else seat)) if carded else None))
+                support=(seat % 5) + 1 if seat % 3 != 2 else None, assessed_at=now if seat % 3 != 2 else None))
+            if carded:
+                signed.append((workers[-1], now - timedelta(days=400 if seat == 3 else seat)))
         Worker.objects.bulk_create(workers, batch_size=2000)
         committee = {}
         for worker in Worker.objects.filter(on_committee=True).order_by("pk").values("pk", "unit_id"):
@@ -106,10 +114,14 @@ def main() -> None:
         for unit_id, members in committee.items():
             covered = Worker.objects.filter(unit_id=unit_id, on_committee=False).order_by("pk")[:10]
             Worker.objects.filter(pk__in=[w.pk for w in covered]).update(contact_id=members[0])
-        carded = Worker.objects.filter(card_signed_at__isnull=False).values_list("pk", "unit_id", "card_signed_at")
-        Card.objects.bulk_create([Card(unit_id=unit_id, worker_id=pk, kind="electronic", signed_name="Pat",
-                                       signed_at=at, text="card", employer_name="Coffee Co")
-                                  for pk, unit_id, at in carded], batch_size=2000)
+        cards = []
+        for worker, at in signed:
+            cards.append(Card(unit=worker.unit, kind="electronic", signed_name="Pat", signed_at=at, text="card",
+                              employer_name="Coffee Co"))
+            cards[-1].worker = worker
+        Card.objects.bulk_create(cards, batch_size=2000)
+        for unit in units:
+            recount_unit(unit)
     print(f"{args.engine}: {args.shops} shops, {total:,} workers, {Card.objects.count():,} cards "
           f"built in {time.perf_counter() - started:.1f} s")
     if args.engine == "postgres":

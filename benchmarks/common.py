@@ -27,10 +27,11 @@ def database_url(engine: str) -> str:
     import psycopg
 
     base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+    name = os.environ.get("BENCH_DB", "turnout_bench")  # another name for runs side by side
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS turnout_bench WITH (FORCE)")  # a stopped run may hold it
-        conn.execute("CREATE DATABASE turnout_bench")
-    return f"{base}/turnout_bench"
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a stopped run may hold it
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
 
 
 def setup_django(url: str) -> None:

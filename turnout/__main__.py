@@ -9,12 +9,16 @@ from turnout.core import files  # the standard library only: Django is not set u
 
 
 def prepare_demo_directory() -> None:
-    """The demo keeps everything in ./var (owner-only), including a secret key made on first run."""
+    """The demo keeps everything in ./var (owner-only), including a secret key and an encryption
+    key made on first run (settings read var/encryption_key when TURNOUT_ENCRYPTION_KEY_FILE is not
+    set). Each is created 0600 in one step: a key written first and closed to others after could be
+    read in between."""
+    from cryptography.fernet import Fernet
+
     var = files.private_folder(os.environ.get("TURNOUT_VAR_DIR", Path.cwd() / "var"))
-    key_file = var / "secret_key"
-    if not key_file.exists():
-        # Created 0600 in one step: a key written first and closed to others after could be read in between.
-        files.write_private(key_file, secrets.token_urlsafe(50), exclusive=True)
+    for name, key in (("secret_key", secrets.token_urlsafe(50)), ("encryption_key", Fernet.generate_key().decode() + "\n")):
+        if not (var / name).exists():
+            files.write_private(var / name, key, exclusive=True)
 
 
 def main() -> None:

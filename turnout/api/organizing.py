@@ -272,7 +272,8 @@ def workers_list(call: Call, organizing_campaign_id: str) -> dict[str, Any]:
         "person", "unit__workplace", "department", "shift", "job")
     return collection(call, queryset=workers, key="turnout:workers",
                       path=f"organizing_campaigns/{campaign.public_id}/workers",
-                      serialize=lambda w: serialize_worker(w, call.base), filters=FILTERS)
+                      serialize=lambda w: serialize_worker(w, call.base), filters=FILTERS,
+                      prefetch=selectors.with_cards)
 
 
 def _roster_worker(call: Call, worker_id: str) -> Worker:
@@ -446,8 +447,7 @@ def request_detail(call: Call, request_id: str) -> dict[str, Any]:
     item = _request(call, request_id)
     staff = has_role(call.user, item.group, Role.ORGANIZER)
     audit.record(actor=call.user, action=AuditEntry.Action.VIEW, target=item, request=call.request, group=item.group,
-                 summary=f"Viewed the organizing request from {item.employer_name} through the API "
-                         f"(token “{call.token.name}”)")
+                 summary=f"Viewed an organizing request through the API (token “{call.token.name}”)")
     return serialize_request(item, call.base, staff=staff)
 
 
@@ -525,7 +525,7 @@ def assessment_create(call: Call) -> HttpResponse:
 
 def _cards(call: Call) -> QuerySet[Card]:
     return Card.objects.filter(unit__in=selectors.units_for(call.user)).select_related(
-        "unit__workplace", "unit__campaign", "worker")
+        "unit__workplace", "unit__campaign")
 
 
 def serialize_card(card: Card, base: str) -> dict[str, Any]:
@@ -533,7 +533,8 @@ def serialize_card(card: Card, base: str) -> dict[str, Any]:
             "expired": card.expired(), "employer": card.employer_name, "job_title": card.job_title,
             "workplace": card.unit.workplace.name, "text": card.text, "has_scan": bool(card.scan),
             "_links": {"self": link(f"{base}cards/{card.public_id}"),
-                       "turnout:worker": link(f"{base}organizing_workers/{card.worker.public_id}"),
+                       # The signer's roster row, from the card's sealed reference.
+                       "turnout:worker": link(f"{base}organizing_workers/{card.worker_ref}"),
                        "turnout:organizing_campaign": link(f"{base}organizing_campaigns/{card.unit.campaign.public_id}")}}
 
 

@@ -5,3 +5,6 @@ class OrganizingConfig(AppConfig):
     name = "turnout.organizing"
     label = "organizing"
     verbose_name = "Organizing"
+
+    def ready(self) -> None:
+        from turnout.organizing import receivers  # noqa: F401  (connects erasure and scan removal)

@@ -3,24 +3,35 @@ and mentors matched to them, employers and workplaces mapped into departments, s
 campaigns of one shop or hundreds, each unit's roster with support assessments, the organizing
 committee, one-on-one conversations, and union authorization cards.
 
-What a worker tells an organizer can cost them their job: free text about them (what is going
-on at work, assessment and conversation notes) is encrypted in the database, and nothing here
-holds immigration status or anything like it."""
+What a worker tells an organizer can cost them their job, so what would name them to an employer
+who seized the database is sealed (turnout.core.sealing): free text (what is going on at work,
+assessment and conversation notes), who asked to organize which employer, every support score, and
+every card's signature record and signer. What stays plaintext is what the counts need: a card's
+unit, date, kind and whether it counts; a unit's tallies of scores. Nothing here holds immigration
+status or anything like it."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedTextField
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
+from turnout.core.sealing import (
+    BlindIndexField,
+    SealedCharField,
+    SealedIntegerField,
+    SealedTextField,
+    blind_index,
+    blind_indexes,
+)
 from turnout.people.models import Person
 
 
@@ -103,14 +114,16 @@ class Request(BaseModel):
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="organizing_requests")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="organizing_requests")
-    employer_name = models.CharField(_("employer"), max_length=200)
-    workplace_address = models.CharField(_("workplace address"), max_length=300, blank=True)
+    # Sealed: a seized copy must not say who asked to organize which employer. The ZIP, industry
+    # and size stay plaintext: triage, matching and the queue's filters read them.
+    employer_name = SealedCharField(_("employer"), max_length=200)
+    workplace_address = SealedCharField(_("workplace address"), max_length=300, blank=True)
     postal_code = models.CharField(_("ZIP code"), max_length=10)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
     size = models.CharField(_("workers at this workplace"), max_length=10, choices=Size.choices, blank=True)
-    story = EncryptedTextField(_("what is going on"), null=True, blank=True)
+    story = SealedTextField(_("what is going on"), null=True, blank=True)
     reach_by = models.CharField(_("best way to reach you"), max_length=10, choices=Reach.choices,
                                 default=Reach.TEXT)
     best_time = models.CharField(_("best time to reach you"), max_length=100, blank=True)
@@ -272,13 +285,18 @@ class Campaign(BaseModel):
 
 
 class Unit(BaseModel):
-    """One workplace in a campaign: the bargaining unit whose roster, cards and stage are counted."""
+    """One workplace in a campaign: the bargaining unit whose roster, cards and stage are counted.
+
+    Every score is sealed, so the roll-up reads the unit's tally of them instead: how many of its
+    eligible workers stand at 1, 2, … 5 by their latest assessment. The services recount it from
+    the decrypted roster on every write that can change it (`services.recount_unit`)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
     workplace = models.ForeignKey(Workplace, on_delete=models.PROTECT, related_name="units")
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FIRST_CONTACT)
     attempt = models.PositiveSmallIntegerField(default=1)
     volunteers = models.ManyToManyField(User, blank=True, related_name="organizing_units")
+    support_counts = models.JSONField(default=list, blank=True)  # [n at 1, n at 2, … n at 5], eligible only
 
     class Meta:
         ordering = ["workplace__name"]
@@ -289,6 +307,15 @@ class Unit(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("organizing:unit", args=[self.public_id])
+
+    @property
+    def assessed(self) -> int:
+        return sum(self.support_counts)
+
+    @property
+    def low(self) -> int:
+        """Eligible workers whose latest assessment is 1 or 2."""
+        return sum(self.support_counts[:2])
 
 
 class StageChange(models.Model):
@@ -310,8 +337,8 @@ class StageChange(models.Model):
 
 
 class Worker(BaseModel):
-    """A person on a unit's roster. The latest assessment and the newest card are kept here as
-    well, so thresholds and the roll-up are one pass over this table."""
+    """A person on a unit's roster, with their latest score (sealed). Whether they signed a card is
+    not on this row: a card names its signer only in sealed form (see `Card`)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="workers")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="worker_roles")
@@ -324,9 +351,8 @@ class Worker(BaseModel):
     contact = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="responsible_for",
                                 verbose_name=_("committee member who talks to them"))
-    support = models.PositiveSmallIntegerField(null=True, blank=True)
+    support = SealedIntegerField(null=True, blank=True)
     assessed_at = models.DateTimeField(null=True, blank=True)
-    card_signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["person__family_name", "person__given_name"]
@@ -335,6 +361,16 @@ class Worker(BaseModel):
 
     def __str__(self) -> str:
         return self.person.display_name
+
+    @property
+    def card_signed_at(self) -> datetime | None:
+        """When this worker signed their current card (the newest), whether or not it counts;
+        read through the blind index unless `selectors.with_cards` loaded it for a whole list."""
+        # No setter: Worker(card_signed_at=…) fails loudly instead of quietly recording no card.
+        if not hasattr(self, "_card_signed_at"):
+            self._card_signed_at = (Card.objects.of_worker(self).order_by("-signed_at")
+                                    .values_list("signed_at", flat=True).first())
+        return self._card_signed_at
 
 
 class Assessment(models.Model):
@@ -351,11 +387,11 @@ class Assessment(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="assessments")
-    score = models.PositiveSmallIntegerField(_("support"), choices=SCALE)
+    score = SealedIntegerField(_("support"), choices=SCALE)
     at = models.DateTimeField(default=timezone.now)
     assessor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assessor_label = models.CharField(max_length=254, blank=True)
-    notes = EncryptedTextField(_("notes"), null=True, blank=True)
+    notes = SealedTextField(_("notes"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -378,12 +414,13 @@ class Conversation(models.Model):
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="conversations")
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
-    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    # Sealed like a score: "opposed" or "signed a card" next to a name is what a score would say.
+    outcome = SealedCharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    next_step = SealedCharField(_("next step"), max_length=300, blank=True)
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     followed_up = models.BooleanField(default=False)
     reminded_at = models.DateTimeField(null=True, blank=True)
-    notes = EncryptedTextField(_("notes"), null=True, blank=True)
+    notes = SealedTextField(_("notes"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -393,41 +430,73 @@ class Conversation(models.Model):
 
 
 def card_scan_path(card: Card, filename: str) -> str:
-    return f"organizing/cards/{card.public_id}/{filename}"
+    """The scan's file, named for nobody: the name a phone gave the photo may be the signer's."""
+    suffix = Path(filename).suffix.lower()
+    return f"organizing/cards/{card.public_id}/scan{suffix if suffix[1:].isalnum() and len(suffix) <= 6 else ''}"
+
+
+class CardQuerySet(models.QuerySet["Card"]):
+    def of_worker(self, worker: Worker) -> CardQuerySet:
+        """The cards this worker signed, found by the blind index of their sealed reference."""
+        return self.filter(worker_index__in=blind_indexes(str(worker.public_id)))
 
 
 class Card(BaseModel):
     """A union authorization card: signed on the card page, or on paper and recorded with a scan.
-    An e-signed card keeps exactly what the worker saw and typed, when, and from which address."""
+    An e-signed card keeps exactly what the worker saw and typed, when, and from which address.
+
+    The signature record and the signer are sealed. The card names its worker only by a sealed
+    reference (the worker's public id) and its blind index, so a seized copy links no card to a
+    person; the campaign's counts read the plaintext unit, date, kind and `counts`: the signer is
+    in the unit and this is their current card (the newest: a second card replaces the first)."""
 
     class Kind(models.TextChoices):
         ELECTRONIC = "electronic", _("Signed online")
         PAPER = "paper", _("Paper card")
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="cards")
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="cards")
+    worker_ref = SealedCharField(max_length=36)
+    worker_index = BlindIndexField(of="worker_ref")
+    counts = models.BooleanField(default=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    signed_name = models.CharField(_("signature (typed name)"), max_length=200)
+    signed_name = SealedCharField(_("signature (typed name)"), max_length=200)
     signed_at = models.DateTimeField(_("signed"), db_index=True)
     text = models.TextField(_("text signed"))
     employer_name = models.CharField(_("employer"), max_length=200)
-    job_title = models.CharField(_("job"), max_length=100, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    phone = models.CharField(max_length=30, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    job_title = SealedCharField(_("job"), max_length=100, blank=True)
+    email = SealedCharField(max_length=254, blank=True)
+    phone = SealedCharField(max_length=30, blank=True)
+    ip_address = SealedCharField(max_length=45, blank=True, null=True)
+    user_agent = SealedCharField(max_length=300, blank=True)
     scan = models.FileField(_("scan of the paper card"), upload_to=card_scan_path, blank=True)
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = CardQuerySet.as_manager()
+
     class Meta:
         ordering = ["-signed_at"]
+        indexes = [models.Index(fields=["unit", "counts", "signed_at"], name="card_unit_counts")]
 
     def __str__(self) -> str:
         return f"{self.signed_name} — {self.signed_at:%Y-%m-%d}"
 
     @property
-    def audit_subject(self) -> Person:
-        return self.worker.person
+    def worker(self) -> Worker | None:
+        """The roster row of whoever signed, opened from the sealed reference (None once erased)."""
+        if not hasattr(self, "_worker"):
+            self._worker = Worker.objects.filter(public_id=self.worker_ref).first() if self.worker_ref else None
+        return self._worker
+
+    @worker.setter
+    def worker(self, worker: Worker) -> None:
+        self._worker = worker
+        self.worker_ref = str(worker.public_id)
+        self.worker_index = blind_index(self.worker_ref)
+
+    @property
+    def audit_subject(self) -> Person | None:
+        worker = self.worker
+        return worker.person if worker is not None else None
 
     def expired(self, campaign: Campaign | None = None) -> bool:
         campaign = campaign or self.unit.campaign

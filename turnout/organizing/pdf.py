@@ -35,7 +35,7 @@ def card_pdf(card: Card) -> bytes:
     def text(value: str) -> str:
         return value if unicode else value.encode("latin-1", "replace").decode("latin-1")
 
-    def line(label: str, value: str) -> None:
+    def line(label: str, value: str | None) -> None:
         pdf.set_font(family, "B", 10)
         pdf.cell(48, 7, text(label))
         pdf.set_font(family, "", 10)
@@ -57,7 +57,7 @@ def card_pdf(card: Card) -> bytes:
     line("Email", card.email)
     line("Phone", card.phone)
     if card.kind == Card.Kind.ELECTRONIC:
-        line("Signed from", card.ip_address or "")
+        line("Signed from", card.ip_address)
         line("Browser", card.user_agent)
     line("Card id", str(card.public_id))
     if not unicode:

@@ -7,9 +7,10 @@ campaign (a lost phone, a leak) is seen by the group's admins alone, volunteers 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
@@ -118,13 +119,14 @@ def needed(eligible: int, percent: int) -> int:
 
 
 def threshold(unit: Unit) -> Threshold:
+    """A unit's counts: its eligible workers, and the cards that count (each eligible worker's
+    newest, by the plaintext `counts` flag) signed since the campaign's cutoff, or before it."""
     campaign = unit.campaign
     cutoff = campaign.card_cutoff()
-    counts = Worker.objects.filter(unit=unit, eligible=True).aggregate(
-        eligible=Count("pk"), cards=Count("pk", filter=Q(card_signed_at__gte=cutoff)),
-        expired=Count("pk", filter=Q(card_signed_at__lt=cutoff)))
-    eligible = counts["eligible"]
-    result = Threshold(eligible=eligible, cards=counts["cards"], expired=counts["expired"],
+    eligible = Worker.objects.filter(unit=unit, eligible=True).count()
+    cards = Card.objects.filter(unit=unit, counts=True).aggregate(
+        valid=Count("pk", filter=Q(signed_at__gte=cutoff)), expired=Count("pk", filter=Q(signed_at__lt=cutoff)))
+    result = Threshold(eligible=eligible, cards=cards["valid"], expired=cards["expired"],
                        supermajority=campaign.supermajority)
     result.lines = lines(eligible, result.cards, campaign.supermajority)
     return result
@@ -137,19 +139,26 @@ def lines(eligible: int, cards: int, supermajority: int) -> list[tuple[str, int,
             for label, percent in (("30%", 30), ("majority", 50), (f"{supermajority}%", supermajority))]
 
 
-def unit_rows(campaign: Campaign) -> QuerySet[Unit]:
-    """Every unit of the campaign with its counts, in one grouped query over the roster."""
+def unit_rows(campaign: Campaign) -> list[Any]:
+    """Every unit of the campaign with its counts: one query grouped over the roster, one over the
+    cards that count (joining both in one query would multiply rows), and each unit's tally of
+    scores for `n_low`."""
     cutoff = campaign.card_cutoff()
     eligible = Q(workers__eligible=True)
-    return campaign.units.select_related("workplace", "workplace__employer").annotate(
+    units: list[Any] = list(campaign.units.select_related("workplace", "workplace__employer").annotate(
         n_workers=Count("workers", filter=eligible),
-        n_cards=Count("workers", filter=eligible & Q(workers__card_signed_at__gte=cutoff)),
-        n_expired=Count("workers", filter=eligible & Q(workers__card_signed_at__lt=cutoff)),
-        n_low=Count("workers", filter=eligible & Q(workers__support__in=(1, 2))),
         n_committee=Count("workers", filter=Q(workers__on_committee=True)),
         n_uncovered=Count("workers", filter=eligible & Q(workers__on_committee=False,
                                                          workers__contact__isnull=True)),
-    ).order_by("workplace__name")
+    ).order_by("workplace__name"))
+    cards: dict[int, tuple[int, int]] = {
+        unit_id: (valid, expired) for unit_id, valid, expired
+        in Card.objects.filter(unit__campaign=campaign, counts=True).order_by().values_list("unit_id").annotate(
+            valid=Count("pk", filter=Q(signed_at__gte=cutoff)), too_old=Count("pk", filter=Q(signed_at__lt=cutoff)))}
+    for unit in units:
+        unit.n_cards, unit.n_expired = cards.get(unit.pk, (0, 0))
+        unit.n_low = unit.low
+    return units
 
 
 @dataclass
@@ -182,7 +191,7 @@ def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     """The campaign across all its shops: by stage, workers, cards, support, committee coverage,
     elections won and lost, cards signed week by week. `stage` or `reached` (30 or 50 percent
     carded) narrows the list of shops, not the totals."""
-    units: list[Any] = list(unit_rows(campaign))
+    units: list[Any] = unit_rows(campaign)
     stages = {s: 0 for s in Stage.values}
     for unit in units:
         stages[unit.stage] += 1
@@ -207,21 +216,110 @@ def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     )
 
 
-def drill(campaign: Campaign, workers: QuerySet[Worker], show: str) -> QuerySet[Worker]:
-    """The workers behind one number of the roll-up (or a unit's page); anything else: everyone."""
-    cutoff = campaign.card_cutoff()
+def with_cards(workers: list[Worker]) -> None:
+    """Load each worker's current card date (`Worker.card_signed_at`) for a whole list: the cards
+    of their units, opened, instead of one blind-index lookup per worker."""
+    newest: dict[str, Any] = {}
+    for ref, signed_at in (Card.objects.filter(unit_id__in={w.unit_id for w in workers})
+                           .values_list("worker_ref", "signed_at")):
+        if ref not in newest or signed_at > newest[ref]:
+            newest[ref] = signed_at
+    for worker in workers:
+        worker._card_signed_at = newest.get(str(worker.public_id))
+
+
+class Roster(Sequence[Worker]):
+    """Workers behind a number, in order, in parts of known size (a whole list, or one unit's),
+    loaded only for the parts a page overlaps and with their card dates: what a paginator pages
+    through. `load` takes [(part, first, last)] and returns those workers in order."""
+
+    def __init__(self, parts: list[tuple[Any, int]], load: Callable[[list[tuple[Any, int, int]]], list[Worker]]):
+        self.parts, self.load = parts, load
+
+    def __len__(self) -> int:
+        return sum(n for _part, n in self.parts)
+
+    @overload
+    def __getitem__(self, index: int) -> Worker: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Worker]: ...
+
+    def __getitem__(self, index: int | slice) -> Worker | list[Worker]:
+        if isinstance(index, int):
+            return self[index:index + 1 or None][0]
+        start, stop, _step = index.indices(len(self))
+        wanted, offset = [], 0
+        for part, n in self.parts:
+            if offset >= stop:
+                break
+            if max(start - offset, 0) < min(stop - offset, n):
+                wanted.append((part, max(start - offset, 0), min(stop - offset, n)))
+            offset += n
+        found = self.load(wanted) if wanted else []
+        with_cards(found)
+        return found
+
+    def __iter__(self) -> Iterator[Worker]:
+        return iter(self[:])
+
+
+SEALED_DRILLS = ("carded", "uncarded", "expired", "low")
+IN_UNIT_ORDER = ("person__family_name", "person__given_name", "pk")
+
+
+def drill(campaign: Campaign, units: QuerySet[Unit], show: str, *, related: Sequence[str] = ()) -> Roster:
+    """The workers of `units` behind one number of the roll-up (or a unit's page), shop by shop;
+    anything else: everyone.
+
+    Cards and scores are sealed, so "carded", "uncarded", "too old" and "assessed 1 or 2" are
+    decided in Python, by opening a unit's scores and the references of its cards that count. How
+    many of each unit's workers match is known without opening anything (the counted cards' dates,
+    the unit's tally), so a page opens only the units it shows, however large the campaign."""
     eligible = Q(eligible=True)
-    lists = {
-        "workers": eligible,
-        "carded": eligible & Q(card_signed_at__gte=cutoff),
-        "uncarded": eligible & (Q(card_signed_at__isnull=True) | Q(card_signed_at__lt=cutoff)),
-        "expired": eligible & Q(card_signed_at__lt=cutoff),
-        "low": eligible & Q(support__in=(1, 2)),
-        "unassessed": eligible & Q(support__isnull=True),
-        "committee": Q(on_committee=True),
-        "uncovered": eligible & Q(on_committee=False, contact__isnull=True),
-    }
-    return workers.filter(lists.get(show, Q()))
+    plain = {"workers": eligible, "unassessed": eligible & Q(assessed_at__isnull=True),
+             "committee": Q(on_committee=True), "uncovered": eligible & Q(on_committee=False, contact__isnull=True)}
+    if show not in SEALED_DRILLS:
+        chosen = (Worker.objects.filter(plain.get(show, Q()), unit__in=units).select_related(*related or ["unit"])
+                  .order_by("unit__workplace__name", "unit_id", *IN_UNIT_ORDER))
+        return Roster([(None, chosen.count())], lambda wanted: [w for _all, lo, hi in wanted for w in chosen[lo:hi]])
+    cutoff = campaign.card_cutoff()
+    in_unit = dict(Worker.objects.filter(unit__in=units, eligible=True).order_by().values_list("unit_id")
+                   .annotate(n=Count("pk")))
+    counted = {unit_id: (valid, old) for unit_id, valid, old in Card.objects.filter(unit__in=units, counts=True)
+               .order_by().values_list("unit_id").annotate(valid=Count("pk", filter=Q(signed_at__gte=cutoff)),
+                                                           old=Count("pk", filter=Q(signed_at__lt=cutoff)))}
+    parts = []
+    for unit_id, support_counts in units.order_by("workplace__name", "pk").values_list("pk", "support_counts"):
+        valid, old = counted.get(unit_id, (0, 0))
+        parts.append((unit_id, {"carded": valid, "expired": old, "uncarded": in_unit.get(unit_id, 0) - valid,
+                                "low": sum(support_counts[:2])}[show]))
+
+    def matches(signed_at: Any, support: int | None) -> bool:
+        if show == "low":
+            return support in (1, 2)
+        valid = signed_at is not None and signed_at >= cutoff
+        if show == "carded":
+            return valid
+        if show == "uncarded":
+            return not valid
+        return signed_at is not None and not valid  # expired
+
+    def load(wanted: list[tuple[Any, int, int]]) -> list[Worker]:
+        """Open the scores and counted cards of the units a page overlaps; fetch whole rows only
+        for the workers it shows."""
+        ids = [unit_id for unit_id, _lo, _hi in wanted]
+        cards = dict(Card.objects.filter(unit__in=ids, counts=True).values_list("worker_ref", "signed_at"))
+        rows: dict[int, list[int]] = {unit_id: [] for unit_id in ids}
+        for pk, unit_id, ref, support in (Worker.objects.filter(unit__in=ids, eligible=True).order_by(*IN_UNIT_ORDER)
+                                          .values_list("pk", "unit_id", "public_id", "support")):
+            if matches(cards.get(str(ref)), support):
+                rows[unit_id].append(pk)
+        shown = [pk for unit_id, lo, hi in wanted for pk in rows[unit_id][lo:hi]]
+        found = {w.pk: w for w in Worker.objects.filter(pk__in=shown).select_related(*related or ["unit"])}
+        return [found[pk] for pk in shown]
+
+    return Roster(parts, load)
 
 
 # --- matching ------------------------------------------------------------------------------------

@@ -3,7 +3,12 @@ and their map; rosters, assessments, conversations and the committee; cards sign
 paper; stages; locking a campaign; exports. Every staff write is on the audit log.
 
 Staff are told of new requests, assignments and due follow-ups by email with a link only: what a
-worker said stays behind the login."""
+worker said stays behind the login. Audit summaries name no score, outcome, signer or employer a
+worker asked about: the audit log is plaintext, and its target already says whom an entry is about.
+
+Scores and card signers are sealed, so what the roll-up counts is kept beside them in plaintext:
+each card's `counts` flag and each unit's tally of scores. Every write that can change them holds
+the unit's row lock and ends with `recount_unit`."""
 
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ from turnout.organizing.models import (
     Worker,
     Workplace,
 )
+from turnout.organizing.selectors import with_cards
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, signup_person
@@ -332,6 +338,8 @@ def put_on_roster(*, actor: User, unit: Unit, person: Person, placement: dict[st
     unit = Unit.objects.select_for_update(of=("self",)).select_related("campaign__group").get(pk=unit.pk)
     created = not Worker.objects.filter(unit=unit, person=person).exists()
     worker = add_worker(actor=actor, unit=unit, person=person, **(placement or {}))
+    if not created and placement and "eligible" in placement:
+        recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=unit, request=http, group=unit.campaign.group,
                  summary=(f"Added {person.display_name} to the roster" if created
                           else f"Placement at {unit} changed for {person.display_name}"))
@@ -361,13 +369,15 @@ def place_worker(*, actor: User, worker: Worker, names: dict[str, str], eligible
 def remove_from_roster(*, actor: User, worker: Worker, http: HttpRequest | None = None) -> None:
     """Take a worker off a roster (their assessments and one-on-ones go with the row). A signed card
     is evidence the union may file, so a worker who signed one stays: out of the unit instead."""
+    unit = _lock_unit(worker.unit_id)
     worker = (Worker.objects.select_for_update(of=("self",)).select_related("person", "unit__campaign__group")
               .get(pk=worker.pk))
-    if worker.cards.exists():
+    if Card.objects.of_worker(worker).exists():
         raise RosterConflict("This worker signed a card, which is kept: mark them out of the unit instead.")
     audit.record(actor=actor, action=AuditEntry.Action.DELETE, target=worker.unit, request=http,
                  subject=worker.person, group=worker.unit.campaign.group, summary=f"Took {worker.person.display_name} off the roster")
     worker.delete()
+    recount_unit(unit)
 
 
 @transaction.atomic
@@ -384,13 +394,18 @@ def set_unit_volunteers(*, actor: User, unit: Unit, volunteers: Iterable[User], 
 @transaction.atomic
 def set_placement(*, actor: User, worker: Worker, department: Area | None, shift: Area | None, job: Area | None,
                   eligible: bool, http: HttpRequest | None = None) -> Worker:
-    """Place a worker on the map of their unit's workplace, in the unit or out of it."""
+    """Place a worker on the map of their unit's workplace, in the unit or out of it (which decides
+    whether their score is tallied and their card counts)."""
+    unit = _lock_unit(worker.unit_id)
     worker = Worker.objects.select_for_update(of=("self",)).select_related("unit__campaign__group").get(pk=worker.pk)
     for kind, area in ((Area.Kind.DEPARTMENT, department), (Area.Kind.SHIFT, shift), (Area.Kind.JOB, job)):
         if area is not None and (area.workplace_id != worker.unit.workplace_id or area.kind != kind):
             raise OrganizingError(f"“{area}” is not a {kind.label.lower()} on this workplace's map.")
+    changed = worker.eligible != eligible
     worker.department, worker.shift, worker.job, worker.eligible = department, shift, job, eligible
     worker.save(update_fields=["department", "shift", "job", "eligible"])
+    if changed:
+        recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
                  group=worker.unit.campaign.group, summary=f"Placement at {worker.unit} changed")
     return worker
@@ -444,13 +459,15 @@ def assess(*, actor: User, worker: Worker, score: int, notes: str = "", http: Ht
     """Record where a worker stands (1 to 5); the history is kept and the roster shows the latest."""
     if score not in range(1, 6):
         raise OrganizingError("Support is a number from 1 to 5.")
-    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    unit = _lock_unit(worker.unit_id)
+    worker = Worker.objects.select_for_update(of=("self",)).select_related("unit__campaign__group").get(pk=worker.pk)
     assessment = Assessment.objects.create(worker=worker, score=score, assessor=actor, assessor_label=str(actor),
                                            notes=notes.strip())
     worker.support, worker.assessed_at = score, assessment.at
     worker.save(update_fields=["support", "assessed_at"])
+    recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
-                 group=worker.unit.campaign.group, summary=f"Assessed {score} at {worker.unit}")
+                 group=worker.unit.campaign.group, summary=f"Assessed support at {worker.unit}")
     return assessment
 
 
@@ -466,7 +483,7 @@ def log_conversation(*, actor: User, worker: Worker, outcome: str, next_step: st
         worker.on_committee = True
         worker.save(update_fields=["on_committee"])
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=worker.person, request=http,
-                 group=worker.unit.campaign.group, summary=f"One-on-one at {worker.unit}: {outcome}")
+                 group=worker.unit.campaign.group, summary=f"Logged a one-on-one at {worker.unit}")
     if follow_up_on:
         zone = ZoneInfo(settings.TIME_ZONE)
         when = max(timezone.now(), datetime.combine(follow_up_on, time(9), tzinfo=zone))
@@ -532,12 +549,14 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature
         raise OrganizingError("Type your full name exactly as above to sign.")
     person = sign_up(campaign.group, worker, worker.email, worker.phone, f"Union card: {campaign.name}")
     member = add_worker(actor=None, unit=unit, person=person)
+    unit = _lock_unit(unit.pk)
     member = Worker.objects.select_for_update().get(pk=member.pk)
-    card = Card.objects.create(unit=unit, worker=member, kind=Card.Kind.ELECTRONIC, signed_name=" ".join(
-        signature.split()), signed_at=timezone.now(), text=text, employer_name=employer_name, job_title=job_title,
-        email=worker.email, phone=worker.phone, ip_address=ip, user_agent=user_agent[:300])
-    member.card_signed_at = card.signed_at
-    member.save(update_fields=["card_signed_at"])
+    card = Card(unit=unit, kind=Card.Kind.ELECTRONIC, signed_name=" ".join(signature.split()),
+                signed_at=timezone.now(), text=text, employer_name=employer_name, job_title=job_title,
+                email=worker.email, phone=worker.phone, ip_address=ip, user_agent=user_agent[:300])
+    card.worker = member
+    card.save()
+    recount_unit(unit)
     return card
 
 
@@ -550,20 +569,20 @@ def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: Uplo
     signed_at = datetime.combine(signed_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
     if signed_at > timezone.now() + timedelta(days=1):
         raise OrganizingError("The date on the card cannot be in the future.")
+    unit = _lock_unit(worker.unit_id)
     worker = Worker.objects.select_for_update(of=("self",)).select_related(
-        "unit__campaign", "unit__workplace__employer").get(pk=worker.pk)
-    card = Card(unit=worker.unit, worker=worker, kind=Card.Kind.PAPER, signed_name=worker.person.display_name,
+        "person", "job", "unit__campaign__group", "unit__workplace__employer").get(pk=worker.pk)
+    card = Card(unit=worker.unit, kind=Card.Kind.PAPER, signed_name=worker.person.display_name,
                 signed_at=signed_at, text=card_text(worker.unit.campaign, worker.person.language or "en"),
                 employer_name=worker.unit.workplace.employer.name, recorded_by=actor,
                 job_title=worker.job.name if worker.job else "")
+    card.worker = worker
     if scan is not None:
         card.scan.save(scan.name or "card", scan, save=False)
     card.save()
-    if worker.card_signed_at is None or signed_at > worker.card_signed_at:
-        worker.card_signed_at = signed_at
-        worker.save(update_fields=["card_signed_at"])
+    recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=card, request=http,
-                 group=worker.unit.campaign.group, summary=f"Paper card for {worker} at {worker.unit}")
+                 group=worker.unit.campaign.group, summary=f"Recorded a paper card at {worker.unit}")
     return card
 
 
@@ -573,8 +592,9 @@ def export_roster(*, actor: User, unit: Unit, out: Any, http: HttpRequest | None
     writer.writerow(["first_name", "last_name", "email", "phone", "department", "shift", "job", "in_unit",
                      "support", "committee", "talks_with", "card_signed"])
     rows = 0
-    workers = (unit.workers.select_related("person", "department", "shift", "job", "contact__person")
-               .prefetch_related("person__emails", "person__phones"))
+    workers = list(unit.workers.select_related("person", "department", "shift", "job", "contact__person")
+                   .prefetch_related("person__emails", "person__phones"))
+    with_cards(workers)
     for worker in workers:
         person = worker.person
         email = next((e.address for e in person.emails.all()), "")
@@ -589,3 +609,53 @@ def export_roster(*, actor: User, unit: Unit, out: Any, http: HttpRequest | None
     audit.record(actor=actor, action=AuditEntry.Action.EXPORT, target=unit, request=http, group=unit.campaign.group,
                  summary=f"Exported the roster of {unit} ({rows} workers)")
     return rows
+
+
+# --- what the counts read ------------------------------------------------------------------------
+
+
+def _lock_unit(unit_id: int) -> Unit:
+    """Lock a unit's row before its roster, cards or scores change: `recount_unit` reads the whole
+    unit, so two writes in one unit must not each count without the other's row."""
+    return Unit.objects.select_for_update().get(pk=unit_id)
+
+
+def recount_unit(unit: Unit) -> Unit:
+    """Recount, from the unit's sealed rows, what the roll-up reads in plaintext: which card of each
+    worker counts (their newest, while they are in the unit; none once they are off the roster)
+    and the tally of eligible workers' latest scores. The caller holds the unit's lock."""
+    workers = {str(public_id): (eligible, support) for public_id, eligible, support
+               in Worker.objects.filter(unit=unit).values_list("public_id", "eligible", "support")}
+    tally = [0] * 5
+    for eligible, support in workers.values():
+        if eligible and support:
+            tally[support - 1] += 1
+    cards = list(Card.objects.filter(unit=unit).values_list("pk", "worker_ref", "signed_at", "counts"))
+    newest: dict[str, tuple[Any, int]] = {}
+    for pk, ref, signed_at, _counts in cards:
+        if ref in workers and workers[ref][0] and (ref not in newest or (signed_at, pk) > newest[ref]):
+            newest[ref] = (signed_at, pk)
+    counting = {pk for _signed_at, pk in newest.values()}
+    for value in (True, False):
+        flips = [pk for pk, _ref, _signed_at, counts in cards if (pk in counting) == value and counts != value]
+        if flips:
+            Card.objects.filter(pk__in=flips).update(counts=value)
+    if unit.support_counts != tally:
+        unit.support_counts = tally
+        unit.save(update_fields=["support_counts"])
+    return unit
+
+
+# --- erasure -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def forget_person(*, person: Person) -> None:
+    """Delete what organizing holds about a person that no cascade reaches: the cards they signed
+    (found by the blind index; their scans go when the deletion commits), then their roster rows,
+    and recount the units they were on."""
+    for worker in Worker.objects.filter(person=person).order_by("unit_id"):
+        unit = _lock_unit(worker.unit_id)
+        Card.objects.of_worker(worker).delete()  # each card's scan goes too (receivers.remove_scan)
+        worker.delete()
+        recount_unit(unit)

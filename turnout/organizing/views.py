@@ -5,6 +5,7 @@ conversations and cards. Volunteers reach only what they are assigned to; everyo
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -133,7 +134,7 @@ def request_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     except UnknownZip:
         flash.error(request, _("The request's ZIP code is unknown; add the workplace by hand."))
     audit.record(actor=user, action=AuditEntry.Action.VIEW, target=item, request=request, group=item.group,
-                 summary=f"Viewed the organizing request from {item.employer_name}")
+                 summary="Viewed an organizing request")
     return render(request, "organizing/request.html", {
         "item": item, "staff": staff, "assign": assign, "status_form": status,
         "organizers": selectors.suggestions(item) if staff else [],
@@ -303,14 +304,12 @@ def campaign_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
     unassessed|workers`, optionally within one stage."""
     campaign = _campaign(request, public_id)
     show = request.GET.get("show", "workers")
-    workers = Worker.objects.filter(unit__campaign=campaign)
+    units = campaign.units.all()
     stage = request.GET.get("stage", "")
     if stage in Stage.values:
-        workers = workers.filter(unit__stage=stage)
-    workers = selectors.drill(campaign, workers, show).select_related(
-        "person", "unit__workplace", "department", "shift", "job")
-    page = Paginator(workers.order_by("unit__workplace__name", "person__family_name", "pk"), 200).get_page(
-        request.GET.get("page"))
+        units = units.filter(stage=stage)
+    chosen = selectors.drill(campaign, units, show, related=("person", "unit__workplace", "department", "shift", "job"))
+    page = Paginator(chosen, 200).get_page(request.GET.get("page"))
     return render(request, "organizing/campaign_workers.html", {
         "campaign": campaign, "show": show, "page": page, "stage": stage, "cutoff": campaign.card_cutoff(),
         "label": dict(DRILL_LABELS).get(show, DRILL_LABELS[-1][1]), "stage_label": dict(Stage.choices).get(stage, "")})
@@ -320,8 +319,8 @@ def campaign_workers(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _roster(unit: Unit, show: str) -> Any:
-    return selectors.drill(unit.campaign, unit.workers.all(), show).select_related(
-        "person", "department", "shift", "job", "contact__person")
+    return selectors.drill(unit.campaign, Unit.objects.filter(pk=unit.pk), show,
+                           related=("person", "department", "shift", "job", "contact__person"))
 
 
 @login_required
@@ -455,7 +454,7 @@ def worker_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "worker": worker, "unit": unit, "forms": forms, "cutoff": unit.campaign.card_cutoff(),
         "assessments": worker.assessments.select_related("assessor"),
         "conversations": worker.conversations.select_related("by"),
-        "cards": worker.cards.all(), "responsible_for": worker.responsible_for.select_related("person"),
+        "cards": Card.objects.of_worker(worker), "responsible_for": worker.responsible_for.select_related("person"),
     })
 
 
@@ -469,13 +468,14 @@ def card_download(request: HttpRequest, public_id: Any, what: str) -> HttpRespon
     """A card as a PDF for filing, or the scan of a paper card; each download is audited."""
     user = _user(request)
     card = get_object_or_404(Card.objects.filter(unit__in=selectors.units_for(user)).select_related(
-        "unit__campaign__group", "unit__workplace", "worker__person"), public_id=public_id)
+        "unit__campaign__group", "unit__workplace"), public_id=public_id)
     audit.record(actor=user, action=AuditEntry.Action.EXPORT, target=card, request=request,
-                 group=card.unit.campaign.group, summary=f"Downloaded the card of {card.signed_name} ({what})")
+                 group=card.unit.campaign.group, summary=f"Downloaded a card of {card.unit.workplace} ({what})")
     if what == "scan":
         if not card.scan:
             raise Http404
-        return FileResponse(card.scan.open("rb"), as_attachment=True, filename=(card.scan.name or "card").rsplit("/", 1)[-1])
+        suffix = Path(card.scan.name or "").suffix
+        return FileResponse(card.scan.open("rb"), as_attachment=True, filename=f"card-{card.public_id}{suffix}")
     response = HttpResponse(card_pdf(card), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="card-{card.public_id}.pdf"'
     return response

@@ -202,6 +202,7 @@ def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
         Worker,
         Workplace,
     )
+    from turnout.organizing.services import recount_unit
     from turnout.people.models import Membership, Person
 
     Volunteer.objects.create(group=local, user=organizer, kind=Volunteer.Kind.BOTH, industries=["food", "retail"],
@@ -229,10 +230,12 @@ def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
                                            support=rng.choice([1, 2, 2, 3, 3, 4, 5, None]))
             if worker.support and worker.support <= 2 and rng.random() < 0.8:
                 signed = now - timedelta(days=rng.randint(1, 60))
-                Card.objects.create(unit=unit, worker=worker, kind=Card.Kind.ELECTRONIC,
-                                    signed_name=person.display_name, signed_at=signed, employer_name=employer.name,
-                                    text=f"{campaign.union_name}\n\n{campaign.card_text}", job_title="Barista")
-                Worker.objects.filter(pk=worker.pk).update(card_signed_at=signed)
+                card = Card(unit=unit, kind=Card.Kind.ELECTRONIC, signed_name=person.display_name,
+                            signed_at=signed, employer_name=employer.name,
+                            text=f"{campaign.union_name}\n\n{campaign.card_text}", job_title="Barista")
+                card.worker = worker
+                card.save()
+        recount_unit(unit)  # which cards count, and the unit's tally of scores
     asker = Person(given_name="Guadalupe", family_name="Reyes", language="es")
     asker.set_postal_code("98118")
     asker.save()

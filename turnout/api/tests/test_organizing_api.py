@@ -11,6 +11,7 @@ from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
 from turnout.api.tests.base import ApiTestCase
 from turnout.core.models import AuditEntry
+from turnout.organizing import services
 from turnout.organizing.models import (
     Assessment,
     Campaign,
@@ -174,12 +175,12 @@ class ThresholdApiTests(ApiTestCase):
             group=self.local, employer=employer, name="Small", postal_code="98101"))
         big = Unit.objects.create(campaign=campaign, workplace=Workplace.objects.create(
             group=self.local, employer=employer, name="Big", postal_code="98101"))
-        signed = timezone.now() - timedelta(days=3)
-        for n in range(3):
-            Worker.objects.create(unit=small, person=make_person(self.local), card_signed_at=signed if n < 2 else None)
-        for n in range(7):
-            Worker.objects.create(unit=big, person=make_person(self.local), card_signed_at=signed if n < 1 else None)
-        Worker.objects.create(unit=big, person=make_person(self.local), eligible=False, card_signed_at=signed)
+        signed = timezone.localdate() - timedelta(days=3)
+        for unit, n, carded, eligible in ((small, 3, 2, True), (big, 7, 1, True), (big, 1, 1, False)):
+            for i in range(n):
+                worker = Worker.objects.create(unit=unit, person=make_person(self.local), eligible=eligible)
+                if i < carded:
+                    services.record_paper_card(actor=self.organizer, worker=worker, signed_on=signed, scan=None)
         lines = self.ok("GET", f"organizing_campaigns/{campaign.public_id}/thresholds")
         self.assertEqual((lines["eligible"], lines["cards"]), (10, 3))
         self.assertEqual([(line["line"], line["needed"], line["to_go"], line["reached"], line["units_reached"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import time_machine
 from django.core import mail
@@ -73,6 +74,10 @@ class OrganizingCase(TurnoutTestCase):
         return [Worker.objects.create(unit=unit, person=make_person(self.local, given_name=f"W{i}"))
                 for i in range(n)]
 
+    def paper_card(self, worker: Worker, signed_on: Any = None) -> Card:
+        return services.record_paper_card(actor=self.organizer, worker=worker, scan=None,
+                                          signed_on=signed_on or timezone.localdate())
+
 
 class IntakeTests(OrganizingCase):
     def test_it_takes_a_request_from_a_worker_and_tells_the_organizers(self) -> None:
@@ -116,7 +121,8 @@ class IntakeTests(OrganizingCase):
             self.client.post(reverse("public_intake", args=["local-8"]), INTAKE)
             self.client.post(reverse("public_intake", args=["local-8"]),
                              {**INTAKE, "phone": "(206) 555-0178", "employer_name": "Quick Mart"})
-        quick = Request.objects.get(employer_name="Quick Mart")
+        by_employer = {r.employer_name: r for r in Request.objects.all()}  # sealed: read, not searched
+        quick = by_employer["Quick Mart"]
         services.set_request_status(actor=self.organizer, request=quick, status=Request.Status.CONTACTED)
         mail.outbox.clear()
         self.run_worker()
@@ -125,7 +131,7 @@ class IntakeTests(OrganizingCase):
         self.run_worker()
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn("still waiting", mail.outbox[0].subject)
-        self.assertIn(Request.objects.get(employer_name="Bean Street Coffee").get_absolute_url(), mail.outbox[0].body)
+        self.assertIn(by_employer["Bean Street Coffee"].get_absolute_url(), mail.outbox[0].body)
         self.assertFalse(services.follow_up_request(request_id=quick.pk))
 
 
@@ -329,6 +335,7 @@ class CardTests(OrganizingCase):
                          ("rosa martinez", "203.0.113.9", "Phone/1.0", "Barista", "electronic"))
         self.assertEqual(card.text, "Bean Street Workers United, Local 8\n\n" + self.campaign.card_text)
         self.assertEqual(card.worker.unit, self.unit)
+        self.assertTrue(card.counts)
         self.assertEqual(selectors.threshold(self.unit).cards, 1)
         self.assertEqual(selectors.threshold(self.unit).percent, 10)
         # The public page is the same after a card as before: it tells nobody who or how many signed.
@@ -418,7 +425,8 @@ class CardTests(OrganizingCase):
 class ThresholdAndRollupTests(OrganizingCase):
     def test_lines_are_thirty_percent_majority_and_supermajority(self) -> None:
         workers = self.roster(self.unit, 10)
-        Worker.objects.filter(pk__in=[w.pk for w in workers[:3]]).update(card_signed_at=timezone.now())
+        for worker in workers[:3]:
+            self.paper_card(worker)
         threshold = selectors.threshold(self.unit)
         self.assertEqual(threshold.lines, [("30%", 30, 3, 0), ("majority", 50, 6, 3), ("70%", 70, 7, 4)])
         self.login(self.organizer)
@@ -429,10 +437,11 @@ class ThresholdAndRollupTests(OrganizingCase):
     def test_the_rollup_counts_every_shop_and_drills_down(self) -> None:
         pike = self.roster(self.unit, 4)
         capitol = self.roster(self.other_unit, 2)
-        Worker.objects.filter(pk__in=[pike[0].pk, pike[1].pk, pike[2].pk, capitol[0].pk]).update(
-            card_signed_at=timezone.now())
-        Worker.objects.filter(pk=pike[3].pk).update(support=1)
-        Worker.objects.filter(pk=capitol[1].pk).update(support=2, on_committee=True)
+        for worker in (pike[0], pike[1], pike[2], capitol[0]):
+            self.paper_card(worker)
+        services.assess(actor=self.organizer, worker=pike[3], score=1)
+        services.assess(actor=self.organizer, worker=capitol[1], score=2)
+        Worker.objects.filter(pk=capitol[1].pk).update(on_committee=True)
         services.set_stage(actor=self.organizer, unit=self.other_unit, stage=Stage.ELECTION)
         services.set_stage(actor=self.organizer, unit=self.other_unit, stage=Stage.LOST)
         services.set_stage(actor=self.organizer, unit=self.other_unit, stage=Stage.COMMITTEE, note="Trying again")

@@ -19,10 +19,19 @@ class CommandLineTests(SimpleTestCase):
     def test_production_settings_pass_the_deploy_checks(self) -> None:
         env = {"TURNOUT_SECRET_KEY": "k" * 30 + "Q8s!x$Zp0-vL2@rT6#yN4&wB9^", "TURNOUT_BASE_URL": "https://turnout.example.org",
                "TURNOUT_ALLOWED_HOSTS": "turnout.example.org", "TURNOUT_DEBUG": "0",
-               "TURNOUT_EMAIL_HOST": "smtp.example.org"}
+               "TURNOUT_EMAIL_HOST": "smtp.example.org",
+               "TURNOUT_ENCRYPTION_KEY": "qyj1v-9QkOPvSRtNNu0Kyx8cxsgX4IjLIp6kQzsS0Yg="}
         result = turnout("check", "--deploy", "--fail-level", "WARNING", env=env, timeout=60)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
+        # Without an encryption key of its own, sealed data opens with the secret key: a warning says so.
+        with tempfile.TemporaryDirectory() as tmp:
+            result = turnout("check", "--deploy", "--fail-level", "WARNING", timeout=60,
+                             env={**env, "TURNOUT_ENCRYPTION_KEY": "", "TURNOUT_ENCRYPTION_KEY_FILE": "",
+                                  "TURNOUT_VAR_DIR": tmp})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("turnout.W001", result.stderr)
+        self.assertIn("turnout generate_encryption_key", result.stderr)
 
     def test_import_and_export_commands_round_trip(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,34 @@
+"""Checks of Turnout's own settings (`turnout check`; `turnout check --deploy` for production)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+
+@register(Tags.security)
+def check_encryption_keys_open(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A mistyped key is named at start-up, not at the first card someone signs."""
+    from turnout.core.sealing import keys
+
+    try:
+        keys()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="turnout.E001")]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_encryption_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Sealed data needs a key that lives apart from the database and from the secret key."""
+    if settings.ENCRYPTION_KEYS:
+        return []
+    return [Warning(
+        "No encryption key is set: sealed data (cards, scores, notes) is sealed with keys derived from "
+        "TURNOUT_SECRET_KEY, so whoever holds the settings and the database reads it.",
+        hint="Make a key with `turnout generate_encryption_key` and set TURNOUT_ENCRYPTION_KEY, or put it in a "
+             "file named by TURNOUT_ENCRYPTION_KEY_FILE; then run `turnout rotate_keys`.",
+        id="turnout.W001")]
