@@ -99,6 +99,10 @@ SALT_KEY = env_list("TURNOUT_ENCRYPTION_SALTS", "turnout-field-encryption-1")
 # TURNOUT_ENCRYPTION_KEY (comma-separated) and/or one per line in TURNOUT_ENCRYPTION_KEY_FILE
 # (`turnout demo` writes var/encryption_key). The first seals, all open; the derived keys above
 # come after them, so data sealed before a key was set still opens.
+# After an erasure PostgreSQL tables up to this size are rewritten (VACUUM FULL) so no deleted
+# row's bytes stay in their pages; larger ones are vacuumed and reindexed without blocking
+# (people.erasure.scrub, docs/privacy.md).
+SCRUB_REWRITE_MAX_MB = env_int("TURNOUT_SCRUB_REWRITE_MAX_MB", 256)
 ENCRYPTION_KEYS = env_list("TURNOUT_ENCRYPTION_KEY")
 _key_file = os.environ.get("TURNOUT_ENCRYPTION_KEY_FILE") or (
     str(VAR_DIR / "encryption_key") if (VAR_DIR / "encryption_key").exists() else "")

@@ -94,10 +94,11 @@ def queue_for_subject(*, event: str, subject: str, group_ids: list[int]) -> list
 
 
 @receiver(person_erasing)
-def _person_erasing(sender: Any, person: Person, **kwargs: Any) -> None:
+def _person_erasing(sender: Any, person: Person, **kwargs: Any) -> list[type[WebhookDelivery]]:
     """Deliveries about an erased person go with them, sent or not: no payload keeps their
     details, and no retry sends them after the erasure."""
     WebhookDelivery.objects.filter(payload__subject=f"person:{person.public_id}").delete()
+    return [WebhookDelivery]
 
 
 @receiver(person_changed)

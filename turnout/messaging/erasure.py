@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.dispatch import receiver
 
 from turnout.messaging.models import InboundMessage, UnreadableWebhook
@@ -14,7 +14,7 @@ from turnout.people.signals import person_erasing
 
 
 @receiver(person_erasing, dispatch_uid="turnout.messaging.erasure")
-def forget_texts(sender: Any, person: Person, **kwargs: Any) -> None:
+def forget_texts(sender: Any, person: Person, **kwargs: Any) -> list[type[Model]]:
     """Texts they sent (matched to the record or sent from one of its numbers, whichever group's
     message they answered) and provider callbacks Turnout could not read that carry their number
     or address. Delivery rows go with the record (a cascade)."""
@@ -27,3 +27,4 @@ def forget_texts(sender: Any, person: Person, **kwargs: Any) -> None:
         unreadable |= Q(body__icontains=value)
     if numbers or emails:
         UnreadableWebhook.objects.filter(unreadable).delete()
+    return [InboundMessage, UnreadableWebhook]

@@ -11,18 +11,20 @@ from contextlib import suppress
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from turnout.organizing import services
-from turnout.organizing.models import Card
+from turnout.organizing.models import Assessment, Card, Conversation, Unit, Worker
 from turnout.people.models import Person
 from turnout.people.signals import person_erasing
 
 
 @receiver(person_erasing)
-def forget_erased_person(*, person: Person, **kwargs: Any) -> None:
+def forget_erased_person(*, person: Person, **kwargs: Any) -> list[type[Model]]:
     services.forget_person(person=person)
+    return [Card, Worker, Assessment, Conversation, Unit]  # what erasure's scrub must clean
 
 
 @receiver(pre_delete, sender=Person)

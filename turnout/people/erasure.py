@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, router
+from django.db.models import Model
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from turnout.people.models import ImportJob, Person, Tagging
@@ -103,8 +105,22 @@ def forget(person: Person) -> list[int]:
     return tags_only_they_hold(person)
 
 
+def cascade_of(person: Person) -> set[type[Model]]:
+    """Every model deleting the person deletes rows of (what Django's cascade will reach)."""
+    collector = Collector(using=router.db_for_write(Person), origin=person)
+    collector.collect([person])
+    return {*collector.data, *(qs.model for qs in collector.fast_deletes)}
+
+
 def scrub(tables: Iterable[str] = ()) -> None:
-    """After an erasure commits: leave no copy of deleted rows in the database's files."""
+    """After an erasure commits: leave no copy of deleted rows in the database's files.
+
+    SQLite zeroes deleted rows as it deletes them (secure_delete); here its write-ahead log is
+    checkpointed into the file and truncated. PostgreSQL leaves a deleted row's bytes in its pages
+    until they are rewritten: each table the erasure touched is rewritten with its indexes
+    (VACUUM FULL: new files, a brief exclusive lock) when it is at most
+    TURNOUT_SCRUB_REWRITE_MAX_MB; a larger one is vacuumed and its indexes rebuilt without
+    blocking writes (REINDEX CONCURRENTLY), and docs/privacy.md says what that leaves."""
     if connection.in_atomic_block:
         return  # nothing is committed yet (a test's transaction): the worker's next run does it
     if connection.vendor == "sqlite":
@@ -115,6 +131,18 @@ def scrub(tables: Iterable[str] = ()) -> None:
                 log.warning("The SQLite write-ahead log could not be truncated: a reader was busy; it is "
                             "retried at the next erasure and checkpointed by SQLite as it fills")
     elif connection.vendor == "postgresql":
+        limit = settings.SCRUB_REWRITE_MAX_MB * 1024 * 1024
         with connection.cursor() as cursor:
-            for table in tables or [""]:
-                cursor.execute(f"VACUUM {connection.ops.quote_name(table)}" if table else "VACUUM")
+            for table in tables:
+                cursor.execute("SELECT pg_total_relation_size(to_regclass(%s))", [table])
+                size = cursor.fetchone()[0]
+                if size is None:
+                    continue  # no such table (an app's migrations not applied)
+                name = connection.ops.quote_name(table)
+                if size <= limit:
+                    cursor.execute(f"VACUUM FULL {name}")
+                else:
+                    cursor.execute(f"VACUUM {name}")
+                    cursor.execute(f"REINDEX TABLE CONCURRENTLY {name}")
+                    log.warning("Erasure: %s is larger than TURNOUT_SCRUB_REWRITE_MAX_MB, so it was vacuumed "
+                                "and reindexed, not rewritten; run VACUUM FULL on it in a quiet hour", table)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,13 +17,14 @@ from turnout.accounts.models import Group, User
 from turnout.core import audit
 from turnout.core.dangerous import without_dangerous
 from turnout.core.exports import csv_writer
-from turnout.core.models import AuditEntry
+from turnout.core.models import AuditEntry, SubjectKey
 from turnout.core.net import client_ip
 from turnout.people import erasure
 from turnout.people.contact import format_phone
 from turnout.people.models import (
     ConsentEvent,
     EmailAddress,
+    ImportJob,
     ListItem,
     Membership,
     Person,
@@ -448,14 +449,18 @@ def erase_person(*, actor: User | None, person: Person, request: HttpRequest | N
     """Delete a person and everything about them; the audit log keeps only the id."""
     from turnout.people.tasks import scrub_after_erasure
 
-    person_erasing.send(sender=Person, person=person)
+    # Each app deletes what no cascade reaches and names the tables it deleted from.
+    touched: set[type[models.Model]] = {
+        model for _receiver, deleted in person_erasing.send(sender=Person, person=person) for model in cast(list[type[models.Model]], deleted or [])}
     lone_tags = erasure.forget(person)
+    touched |= erasure.cascade_of(person) | {Tag, ImportJob, SubjectKey}
     keys = audit.keys_of(person)
     subject = keys.order_by("id").values_list("subject", flat=True).first()
     keys.delete()  # every audit entry about them is now unreadable, and their subject id names nobody
     person.delete()
     Tag.objects.filter(pk__in=lone_tags).delete()
-    transaction.on_commit(lambda: scrub_after_erasure.enqueue())
+    tables = sorted({model._meta.db_table for model in touched})
+    transaction.on_commit(lambda: scrub_after_erasure.enqueue(tables=tables))
     AuditEntry.objects.create(actor=actor if getattr(actor, "is_authenticated", False) else None,
                               actor_label=getattr(actor, "email", "") or "command line",
                               action=AuditEntry.Action.ERASE, target_type="person", subject=subject,

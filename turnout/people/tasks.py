@@ -14,8 +14,8 @@ def run_import(*, job_id: int) -> None:
 
 
 @task()
-def scrub_after_erasure() -> None:
+def scrub_after_erasure(*, tables: list[str] | None = None) -> None:
     """Leave no copy of an erased person's rows in the database files (people.erasure.scrub)."""
     from turnout.people import erasure
 
-    erasure.scrub()
+    erasure.scrub(tables or [])
