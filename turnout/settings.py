@@ -103,6 +103,9 @@ SALT_KEY = env_list("TURNOUT_ENCRYPTION_SALTS", "turnout-field-encryption-1")
 # row's bytes stay in their pages; larger ones are vacuumed and reindexed without blocking
 # (people.erasure.scrub, docs/privacy.md).
 SCRUB_REWRITE_MAX_MB = env_int("TURNOUT_SCRUB_REWRITE_MAX_MB", 256)
+# How long the scrub waits for transactions older than the erasure to end before it tries again
+# a minute later (an open transaction anywhere on the server keeps VACUUM from removing rows).
+SCRUB_WAIT_SECONDS = env_int("TURNOUT_SCRUB_WAIT_SECONDS", 30)
 ENCRYPTION_KEYS = env_list("TURNOUT_ENCRYPTION_KEY")
 _key_file = os.environ.get("TURNOUT_ENCRYPTION_KEY_FILE") or (
     str(VAR_DIR / "encryption_key") if (VAR_DIR / "encryption_key").exists() else "")

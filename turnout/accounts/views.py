@@ -38,7 +38,7 @@ from turnout.accounts.forms import (
 from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
 from turnout.core import audit
-from turnout.core.models import AuditEntry, SubjectKey
+from turnout.core.models import AuditEntry
 from turnout.core.net import address_key
 from turnout.core.redirects import next_url
 
@@ -327,7 +327,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             entries = entries.filter(target_id=filters["target"])
         else:
             entries = entries.filter(Q(target_id=filters["target"])
-                                     | Q(subject__in=SubjectKey.objects.filter(owner_public=owner).values("subject")))
+                                     | Q(subject__in=audit.keys_of_owner(f"person:{owner}").values("subject")))
     if filters["since"]:
         entries = entries.filter(at__date__gte=filters["since"])
     if filters["until"]:

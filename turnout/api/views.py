@@ -147,7 +147,7 @@ def people_list(call: Call) -> dict[str, Any]:
                       prefetch=lambda people: lookup.prefetch_people(call, people))
     if page["page"] == 1:
         # Paging through people takes them out of Turnout like an export: one entry per walk.
-        text = call.request.GET.get("filter", "")
+        text = audit.filtered(call.request.GET.get("filter", ""))
         audit.record(actor=call.user, action=AuditEntry.Action.EXPORT, request=call.request, group=call.group,
                      summary=f"Read {page['total_records']} people through the API (token “{call.token.name}”"
                              + (f", filter {text[:150]}" if text else "") + ")")

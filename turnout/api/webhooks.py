@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -99,6 +100,12 @@ def _person_erasing(sender: Any, person: Person, **kwargs: Any) -> list[type[Web
     details, and no retry sends them after the erasure."""
     WebhookDelivery.objects.filter(payload__subject=f"person:{person.public_id}").delete()
     return [WebhookDelivery]
+
+
+@receiver(pre_delete, sender=Person)
+def _person_deleted(sender: Any, instance: Person, **kwargs: Any) -> None:
+    """A merge deletes the other record: deliveries about it (already built with its details) go too."""
+    WebhookDelivery.objects.filter(payload__subject=f"person:{instance.public_id}").delete()
 
 
 @receiver(person_changed)

@@ -10,8 +10,10 @@ a card, a request, a tagging name the person they are about), or the `subject` a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl, quote_plus
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.http import HttpRequest
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from turnout.core.models import AuditEntry, SubjectKey
 from turnout.core.net import client_ip
+from turnout.core.sealing import blind_index, blind_indexes
 
 
 def subject_of(target: Any) -> Any:
@@ -26,24 +29,46 @@ def subject_of(target: Any) -> Any:
     return getattr(target, "audit_subject", None) if target is not None else None
 
 
+def searched(querystring: str) -> str:
+    """A search as the log keeps it: which filters were used, not the words typed, which are often
+    a person's name, email or number and would outlive their erasure in the log."""
+    return "&".join(f"{quote_plus(k)}={'…' if k == 'q' and v else quote_plus(v)}"
+                    for k, v in parse_qsl(querystring, keep_blank_values=True))
+
+
+def filtered(expression: str) -> str:
+    """An API filter as the log keeps it: its fields and operators, with every quoted value left out."""
+    return re.sub(r"'(?:[^']|'')*'", "'…'", expression)
+
+
+def owner_of(subject: Any) -> str:
+    return f"{subject._meta.model_name}:{subject.public_id}"
+
+
 def key_for(subject: Any) -> SubjectKey:
     """The person's key, made on the first entry about them."""
-    owner_type = subject._meta.model_name
-    key = SubjectKey.objects.filter(owner_type=owner_type, owner_public=subject.public_id).order_by("id").first()
+    key = keys_of(subject).order_by("id").first()
     if key is None:
-        key = SubjectKey.objects.create(owner_type=owner_type, owner_public=subject.public_id,
-                                        key=Fernet.generate_key().decode())
+        owner = owner_of(subject)
+        key = SubjectKey.objects.create(owner=owner, owner_index=blind_index(owner), key=Fernet.generate_key().decode())
     return key
+
+
+def keys_of_owner(owner: str) -> Any:
+    return SubjectKey.objects.filter(owner_index__in=blind_indexes(owner))
 
 
 def keys_of(subject: Any) -> Any:
     """Every key of a person (a merge may have given them several): what erasure deletes."""
-    return SubjectKey.objects.filter(owner_type=subject._meta.model_name, owner_public=subject.public_id)
+    return keys_of_owner(owner_of(subject))
 
 
 def move_keys(*, merged: Any, into: Any) -> None:
     """A merge: the merged record's entries become the kept record's history."""
-    keys_of(merged).update(owner_public=into.public_id)
+    owner = owner_of(into)
+    for key in keys_of(merged):
+        key.owner, key.owner_index = owner, blind_index(owner)
+        key.save(update_fields=["owner", "owner_index"])
 
 
 def record(

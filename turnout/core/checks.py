@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,16 @@ def check_encryption_keys_open(app_configs: Any = None, **kwargs: Any) -> list[C
 @register(Tags.security, deploy=True)
 def check_encryption_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Sealed data needs a key that lives apart from the database and from the secret key."""
+    explicit = os.environ.get("TURNOUT_ENCRYPTION_KEY_FILE") or ""
+    beside = Path(settings.VAR_DIR) / "encryption_key"
+    if settings.ENCRYPTION_KEYS and not os.environ.get("TURNOUT_ENCRYPTION_KEY") and (
+            not explicit or Path(explicit).resolve().is_relative_to(Path(settings.VAR_DIR).resolve())):
+        return [Warning(
+            f"The encryption key is read from {explicit or beside}, beside the database and uploads: a copy of "
+            "var/ is a copy of the key, and opens every sealed value.",
+            hint="Keep the key where var/ and its backups are not: TURNOUT_ENCRYPTION_KEY from a secret store, "
+                 "or TURNOUT_ENCRYPTION_KEY_FILE outside var/ (the demo keeps it in var/encryption_key).",
+            id="turnout.W002")]
     if settings.ENCRYPTION_KEYS:
         return []
     return [Warning(

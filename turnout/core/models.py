@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from turnout.core.sealing import SealedTextField
+from turnout.core.sealing import BlindIndexField, SealedTextField
 
 
 class BaseModel(models.Model):
@@ -108,20 +108,18 @@ class AuditEntry(models.Model):
 class SubjectKey(models.Model):
     """The key that seals what the audit log says about one person (crypto-shredding).
 
-    `subject` is the id their audit entries carry; `owner_public` is the person's public id,
-    so erasing them finds and deletes their keys, after which their entries cannot be opened
-    and their subject id points at nothing. A merge moves the merged record's keys to the one
-    kept. The key itself is sealed with Turnout's keys (turnout.core.sealing), so a copy of the
-    database without them opens no entry either."""
+    `subject` is the id their audit entries carry. Whose key it is (`owner`, "person:<public id>")
+    is itself sealed, and found through a keyed blind index (`owner_index`), so a copy of the
+    database without Turnout's keys cannot tell which person an entry is about. Erasing the person
+    deletes their keys, after which their entries cannot be opened and their subject id points at
+    nothing. A merge moves the merged record's keys to the one kept. The key is sealed with
+    Turnout's keys too (turnout.core.sealing)."""
 
     subject = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner_type = models.CharField(max_length=40)
-    owner_public = models.UUIDField()
+    owner = SealedTextField()
+    owner_index = BlindIndexField(of="owner")
     key = SealedTextField()
     created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        indexes = [models.Index(fields=["owner_type", "owner_public"], name="subject_key_owner")]
-
     def __str__(self) -> str:
-        return f"key of {self.owner_type} {self.subject}"
+        return f"audit key {self.subject}"

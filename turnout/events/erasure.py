@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -22,10 +21,13 @@ def forget_waiting_forms(sender: Any, person: Person, **kwargs: Any) -> list[typ
     if not emails and not numbers:
         return []
     doomed = []
-    for intake in RsvpIntake.objects.filter(outcome=RsvpIntake.Outcome.PENDING).only("data"):
-        text = json.dumps(intake.data, ensure_ascii=False).lower()
-        typed = [re.sub(r"\D", "", str(v))[-10:] for v in intake.data.values()] if isinstance(intake.data, dict) else []
-        if any(e in text for e in emails) or any(n and n in typed for n in numbers):
+    # Forms for the person's groups' events: another group's form makes another group's record.
+    waiting = RsvpIntake.objects.filter(outcome=RsvpIntake.Outcome.PENDING,
+                                        event__group__in=person.memberships.values("group"))
+    for intake in waiting.only("data"):
+        values = [str(v).strip().lower() for v in intake.data.values()] if isinstance(intake.data, dict) else []
+        typed = [re.sub(r"\D", "", v)[-10:] for v in values]
+        if any(e in values for e in emails) or any(n and n in typed for n in numbers):
             doomed.append(intake.pk)
     RsvpIntake.objects.filter(pk__in=doomed).delete()
     return [RsvpIntake]

@@ -96,7 +96,7 @@ def enroll_member(*, actor: User, network: Network, person: Person, travel_miles
     member, created = _enroll(network, person, source=source, travel_miles=travel_miles,
                               availability=availability, skills=skills, languages=languages)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=network, group=network.group,
-                 summary=(f"Added {person.display_name} to the network" if created
+                 subject=person, summary=(f"Added {person.display_name} to the network" if created
                           else f"Changed what the network knows of {person.display_name}"))
     return member, created
 

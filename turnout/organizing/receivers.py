@@ -18,13 +18,21 @@ from django.dispatch import receiver
 from turnout.organizing import services
 from turnout.organizing.models import Assessment, Card, Conversation, Unit, Worker
 from turnout.people.models import Person
-from turnout.people.signals import person_erasing
+from turnout.people.signals import people_merging, person_erasing
 
 
 @receiver(person_erasing)
 def forget_erased_person(*, person: Person, **kwargs: Any) -> list[type[Model]]:
     services.forget_person(person=person)
     return [Card, Worker, Assessment, Conversation, Unit]  # what erasure's scrub must clean
+
+
+@receiver(people_merging, dispatch_uid="turnout.organizing.merge")
+def move_merged_roster(*, keep: Person, other: Person, **kwargs: Any) -> None:
+    """A merge keeps the merged record's roster rows and the cards they signed (legal evidence):
+    a row moves to the kept record, or, where the kept record is already on that unit, its cards
+    are signed over to the kept record's row."""
+    services.move_roster(keep=keep, other=other)
 
 
 @receiver(pre_delete, sender=Person)

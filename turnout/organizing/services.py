@@ -341,7 +341,7 @@ def put_on_roster(*, actor: User, unit: Unit, person: Person, placement: dict[st
     if not created and placement and "eligible" in placement:
         recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=unit, request=http, group=unit.campaign.group,
-                 summary=(f"Added {person.display_name} to the roster" if created
+                 subject=person, summary=(f"Added {person.display_name} to the roster" if created
                           else f"Placement at {unit} changed for {person.display_name}"))
     return worker, created
 
@@ -547,7 +547,8 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature
         raise OrganizingError("The card's text changed while you were signing. Please read it again and sign.")
     if " ".join(signature.split()).casefold() != f"{worker.given_name} {worker.family_name}".strip().casefold():
         raise OrganizingError("Type your full name exactly as above to sign.")
-    person = sign_up(campaign.group, worker, worker.email, worker.phone, f"Union card: {campaign.name}")
+    # The consent ledger is plaintext: it says a public page, not that this person signed a card.
+    person = sign_up(campaign.group, worker, worker.email, worker.phone, "Organizing page")
     member = add_worker(actor=None, unit=unit, person=person)
     unit = _lock_unit(unit.pk)
     member = Worker.objects.select_for_update().get(pk=member.pk)
@@ -650,6 +651,20 @@ def recount_unit(unit: Unit) -> Unit:
 
 
 @transaction.atomic
+def move_roster(*, keep: Person, other: Person) -> None:
+    """A merge: `other`'s roster rows become `keep`'s, with their cards; units are recounted."""
+    for worker in Worker.objects.filter(person=other).order_by("unit_id"):
+        unit = _lock_unit(worker.unit_id)
+        kept = Worker.objects.filter(unit=unit, person=keep).first()
+        if kept is None:
+            Worker.objects.filter(pk=worker.pk).update(person=keep)
+        else:
+            for card in Card.objects.of_worker(worker):
+                card.worker = kept
+                card.save(update_fields=["worker_ref", "worker_index"])
+        recount_unit(unit)
+
+
 def forget_person(*, person: Person) -> None:
     """Delete what organizing holds about a person that no cascade reaches: the cards they signed
     (found by the blind index; their scans go when the deletion commits), then their roster rows,

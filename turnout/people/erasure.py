@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, router
+from django.db import OperationalError, connection, router, transaction
 from django.db.models import Model
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -29,7 +32,9 @@ class Traces:
     """How a person's email addresses and numbers may appear in a file someone typed or exported."""
 
     def __init__(self, person: Person) -> None:
-        self.emails = [e.lower().encode() for e in person.emails.values_list("address", flat=True)]
+        # An address alone, not inside a longer one ("jo@x.org" is not in "bjo@x.org").
+        self.emails = [re.compile(rb"(?<![\w.+-])" + re.escape(e.lower().encode()) + rb"(?![\w.-])")
+                       for e in person.emails.values_list("address", flat=True)]
         # The national number's last ten digits, however it was punctuated.
         self.numbers = [re.sub(r"\D", "", n)[-10:].encode() for n in person.phones.values_list("number", flat=True)]
 
@@ -38,7 +43,7 @@ class Traces:
 
     def in_line(self, line: bytes) -> bool:
         lower = line.lower()
-        if any(email in lower for email in self.emails):
+        if any(email.search(lower) for email in self.emails):
             return True
         if self.numbers:
             digits = re.sub(rb"\D", b"", line)
@@ -61,22 +66,26 @@ def tags_only_they_hold(person: Person) -> list[int]:
     return [pk for pk in ids if pk not in shared]
 
 
-def forget_import_files(traces: Traces) -> int:
-    """Delete every kept upload and error report that lists them, and clear any error sample that
-    does; the job keeps its counts. Returns how many jobs lost their files."""
+def forget_import_files(traces: Traces, person: Person) -> int:
+    """Delete every kept upload and error report of the person's groups that lists them, and clear
+    any error sample that does; the job keeps its counts. Another group's files are its own (the
+    same address there is another record). Returns how many jobs lost their files."""
     touched = 0
-    for job in ImportJob.objects.exclude(file_path="", error_report_path="").exclude(status=ImportJob.Status.RUNNING):
+    jobs = ImportJob.objects.filter(group__in=person.memberships.values("group"))
+    finished = jobs.filter(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+    for job in finished.exclude(file_path="", error_report_path=""):
         paths = [Path(p) for p in (job.file_path, job.error_report_path) if p]
         if not any(traces.in_file(path) for path in paths):
             continue
+        # The files go once the erasure commits: a rollback keeps them with the rows.
         for path in paths:
-            path.unlink(missing_ok=True)
+            transaction.on_commit(partial(path.unlink, missing_ok=True))
         job.file_path = job.error_report_path = ""
         job.error_sample = []
         job.files_removed_at = timezone.now()
         job.save(update_fields=["file_path", "error_report_path", "error_sample", "files_removed_at"])
         touched += 1
-    for job in ImportJob.objects.exclude(error_sample=[]):
+    for job in jobs.exclude(error_sample=[]):
         if any(traces.in_line(str(row).encode()) for row in job.error_sample):
             job.error_sample = []
             job.save(update_fields=["error_sample"])
@@ -93,26 +102,37 @@ def forget_mail(traces: Traces) -> None:
     if folder.is_dir():
         for path in folder.iterdir():
             if path.is_file() and traces.in_file(path):
-                path.unlink(missing_ok=True)
+                transaction.on_commit(partial(path.unlink, missing_ok=True))
 
 
 def forget(person: Person) -> list[int]:
     """What erase_person does besides deleting the record; returns the tags to delete after it."""
     traces = Traces(person)
     if traces:
-        forget_import_files(traces)
+        forget_import_files(traces, person)
         forget_mail(traces)
     return tags_only_they_hold(person)
 
 
 def cascade_of(person: Person) -> set[type[Model]]:
-    """Every model deleting the person deletes rows of (what Django's cascade will reach)."""
+    """Every model deleting the person deletes rows of (what Django's cascade will reach), leaving
+    out those it deletes none of, so the scrub rewrites only tables that lost rows."""
     collector = Collector(using=router.db_for_write(Person), origin=person)
     collector.collect([person])
-    return {*collector.data, *(qs.model for qs in collector.fast_deletes)}
+    return ({model for model, instances in collector.data.items() if instances}
+            | {qs.model for qs in collector.fast_deletes if qs.exists()})
 
 
-def scrub(tables: Iterable[str] = ()) -> None:
+def transactions_older_than(moment: datetime) -> int:
+    """How many PostgreSQL transactions, in any database of the server, began before `moment` and
+    still hold a transaction id or a snapshot: until they end, VACUUM keeps the rows they might see."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND xact_start < %s "
+                       "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)", [moment])
+        return int(cursor.fetchone()[0])
+
+
+def scrub(tables: Iterable[str] = (), *, since: datetime | None = None, wait: float | None = None) -> bool:
     """After an erasure commits: leave no copy of deleted rows in the database's files.
 
     SQLite zeroes deleted rows as it deletes them (secure_delete); here its write-ahead log is
@@ -120,9 +140,14 @@ def scrub(tables: Iterable[str] = ()) -> None:
     until they are rewritten: each table the erasure touched is rewritten with its indexes
     (VACUUM FULL: new files, a brief exclusive lock) when it is at most
     TURNOUT_SCRUB_REWRITE_MAX_MB; a larger one is vacuumed and its indexes rebuilt without
-    blocking writes (REINDEX CONCURRENTLY), and docs/privacy.md says what that leaves."""
+    blocking writes (REINDEX CONCURRENTLY), and docs/privacy.md says what that leaves.
+
+    A transaction that began before the erasure (`since`) and is still open keeps PostgreSQL from
+    removing the rows it could see, even in another database: the scrub waits up to `wait` seconds
+    (TURNOUT_SCRUB_WAIT_SECONDS) for such transactions to end, and answers False if they have
+    not, for the caller to try again later."""
     if connection.in_atomic_block:
-        return  # nothing is committed yet (a test's transaction): the worker's next run does it
+        return False  # nothing is committed yet (a test's transaction): the worker's next run does it
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -130,7 +155,14 @@ def scrub(tables: Iterable[str] = ()) -> None:
             if busy:
                 log.warning("The SQLite write-ahead log could not be truncated: a reader was busy; it is "
                             "retried at the next erasure and checkpointed by SQLite as it fills")
-    elif connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "postgresql":
+        if since is not None:
+            deadline = time.monotonic() + (settings.SCRUB_WAIT_SECONDS if wait is None else wait)
+            while transactions_older_than(since):
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(1)
         limit = settings.SCRUB_REWRITE_MAX_MB * 1024 * 1024
         with connection.cursor() as cursor:
             for table in tables:
@@ -140,9 +172,18 @@ def scrub(tables: Iterable[str] = ()) -> None:
                     continue  # no such table (an app's migrations not applied)
                 name = connection.ops.quote_name(table)
                 if size <= limit:
-                    cursor.execute(f"VACUUM FULL {name}")
+                    # Never queue the site's queries behind a rewrite waiting for its lock: give up
+                    # after a few seconds and try again later.
+                    cursor.execute("SET lock_timeout = '5s'")
+                    try:
+                        cursor.execute(f"VACUUM FULL {name}")
+                    except OperationalError:
+                        return False
+                    finally:
+                        cursor.execute("SET lock_timeout = 0")
                 else:
                     cursor.execute(f"VACUUM {name}")
                     cursor.execute(f"REINDEX TABLE CONCURRENTLY {name}")
                     log.warning("Erasure: %s is larger than TURNOUT_SCRUB_REWRITE_MAX_MB, so it was vacuumed "
                                 "and reindexed, not rewritten; run VACUUM FULL on it in a quiet hour", table)
+    return True

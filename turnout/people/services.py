@@ -34,7 +34,7 @@ from turnout.people.models import (
     Tag,
     Tagging,
 )
-from turnout.people.signals import person_changed, person_erasing
+from turnout.people.signals import people_merging, person_changed, person_erasing
 
 
 class Writable(Protocol):
@@ -436,6 +436,7 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
     if keep.created_at > other.created_at:
         keep.created_at = other.created_at
     audit.move_keys(merged=other, into=keep)
+    people_merging.send(sender=Person, keep=keep, other=other)
     other.delete()
     keep.save()
     audit.record(actor=actor, action=AuditEntry.Action.MERGE, target=keep,
@@ -460,7 +461,7 @@ def erase_person(*, actor: User | None, person: Person, request: HttpRequest | N
     person.delete()
     Tag.objects.filter(pk__in=lone_tags).delete()
     tables = sorted({model._meta.db_table for model in touched})
-    transaction.on_commit(lambda: scrub_after_erasure.enqueue(tables=tables))
+    transaction.on_commit(lambda: scrub_after_erasure.enqueue(tables=tables, erased_at=timezone.now().isoformat()))
     AuditEntry.objects.create(actor=actor if getattr(actor, "is_authenticated", False) else None,
                               actor_label=getattr(actor, "email", "") or "command line",
                               action=AuditEntry.Action.ERASE, target_type="person", subject=subject,

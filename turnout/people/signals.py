@@ -9,3 +9,7 @@ person_changed = Signal()
 # app removes what it holds about them that a cascade would not reach (files, payloads, rows
 # linked by a sealed reference). Receivers must not fail quietly: an exception stops the erasure.
 person_erasing = Signal()
+
+# Sent with keep=<Person> and other=<Person> inside merge_people before `other` is deleted: each
+# app moves what it holds of `other` that the merge itself does not move.
+people_merging = Signal()

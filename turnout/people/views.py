@@ -66,7 +66,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     if page.object_list:
         # A page of names, emails and phones read off the screen is audited like the API's walk
         # through /people: one entry per page, saying which people (by position) and which filter.
-        filters = query.urlencode()
+        filters = audit.searched(query.urlencode())
         audit.record(actor=request.user, action=AuditEntry.Action.VIEW, request=request,
                      group=form.cleaned_data.get("group") if form.is_valid() else None,
                      summary=f"Read people {page.start_index()} to {page.end_index()} of {page.paginator.count} "
@@ -85,7 +85,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="people-{stamp}.csv"'
-    summary = request.GET.urlencode() or "everyone visible"
+    summary = audit.searched(request.GET.urlencode()) or "everyone visible"
     services.export_people(actor=request.user, people=people, out=response, summary=summary,  # type: ignore[arg-type]
                            request=request, group=form.cleaned_data.get("group") if form.is_valid() else None)
     return response

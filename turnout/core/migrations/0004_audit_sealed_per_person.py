@@ -30,14 +30,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('subject', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('owner_type', models.CharField(max_length=40)),
-                ('owner_public', models.UUIDField()),
+                ('owner', turnout.core.sealing.SealedTextField()),
+                ('owner_index', turnout.core.sealing.BlindIndexField(blank=True, db_index=True, editable=False, max_length=64, of='owner')),
                 ('key', turnout.core.sealing.SealedTextField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
-            options={
-                'indexes': [models.Index(fields=['owner_type', 'owner_public'], name='subject_key_owner')],
-            },
         ),
         migrations.RunPython(audit_trigger.relock, migrations.RunPython.noop),
     ]

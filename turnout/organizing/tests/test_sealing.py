@@ -229,16 +229,24 @@ class ErasureTests(SealingCase):
         self.assertFalse(scan.exists())
         self.assertFalse(scan.parent.exists())
 
-    def test_a_merged_away_record_takes_its_roster_row_and_cards_and_the_counts_follow(self) -> None:
-        """Merging deletes the other record with its roster rows, as before; its cards go with them
-        instead of being counted for nobody."""
+    def test_a_merge_keeps_the_merged_records_roster_row_and_cards(self) -> None:
+        """A signed card is evidence: merging a duplicate moves its roster row to the kept record,
+        or, where the kept record is on that unit already, signs its cards over to that row."""
         other = make_person(self.local, given_name="Rosa", family_name="Martinez")
         worker = Worker.objects.create(unit=self.unit, person=other)
         services.record_paper_card(actor=self.organizer, worker=worker, signed_on=timezone.localdate(), scan=None)
         self.assertEqual(selectors.threshold(self.unit).cards, 1)
         merge_people(actor=self.admin, keep=self.member, other=other)
-        self.assertFalse(Card.objects.exists())
-        self.assertEqual(selectors.threshold(self.unit).cards, 0)
+        kept = Worker.objects.get(unit=self.unit, person=self.member)
+        self.assertEqual([c.worker for c in Card.objects.all()], [kept])
+        self.assertEqual(selectors.threshold(self.unit).cards, 1)
+        twin = make_person(self.local, given_name="Maria", family_name="L.")
+        services.record_paper_card(actor=self.organizer, worker=Worker.objects.create(unit=self.unit, person=twin),
+                                   signed_on=timezone.localdate(), scan=None)
+        merge_people(actor=self.admin, keep=self.member, other=twin)
+        self.assertEqual({c.worker for c in Card.objects.all()}, {kept})
+        self.assertEqual(Worker.objects.filter(unit=self.unit).count(), 1)
+        self.assertEqual(selectors.threshold(self.unit).cards, 1)  # her newest card counts, once
 
 
 class RotationTests(SealingCase):

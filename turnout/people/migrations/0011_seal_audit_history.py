@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from django.db import migrations
 
 from turnout.core import audit_trigger
+from turnout.core.sealing import blind_index, blind_indexes
 
 REDACT = [
     (re.compile(r"^Recorded a submission by .* \(([^()]*)\)$", re.S), r"Recorded a submission by a person (\1)"),
@@ -26,6 +27,14 @@ REDACT = [
     (re.compile(r"^Downloaded the card of .* \((\w+)\)$", re.S), r"Downloaded a card (\1)"),
     (re.compile(r"^Paper card for .*$", re.S), "Recorded a paper card"),
     (re.compile(r"^Viewed the organizing request from .*$", re.S), "Viewed an organizing request"),
+    (re.compile(r"^Added .* to the roster$", re.S), "Added a person to the roster"),
+    (re.compile(r"^Placement at (.*) changed for .*$", re.S), r"Placement at \1 changed for a person"),
+    (re.compile(r"^Added .* to the network$", re.S), "Added a person to the network"),
+    (re.compile(r"^Changed what the network knows of .*$", re.S), "Changed what the network knows of a person"),
+    # What a search typed (often a name, an email or a number): the filter is kept, not the words.
+    (re.compile(r"([?(&\s]|filter |: )q=[^&)\s]*", re.S), r"\1q=…"),
+    (re.compile(r"^(Read \d+ people through the API .*, filter )(.*)\)$", re.S),
+     lambda m: m.group(1) + re.sub(r"'(?:[^']|'')*'", "'…'", m.group(2)) + ")"),
 ]
 
 
@@ -47,9 +56,10 @@ def forwards(apps, schema_editor):
             for entry in batch:
                 if entry.target_id in on_file:
                     if entry.target_id not in keys:
-                        key = SubjectKey.objects.filter(owner_type="person", owner_public=entry.target_id).first()
+                        owner = f"person:{entry.target_id}"
+                        key = SubjectKey.objects.filter(owner_index__in=blind_indexes(owner)).first()
                         keys[entry.target_id] = key or SubjectKey.objects.create(
-                            owner_type="person", owner_public=entry.target_id, key=Fernet.generate_key().decode())
+                            owner=owner, owner_index=blind_index(owner), key=Fernet.generate_key().decode())
                     key = keys[entry.target_id]
                     entry.subject = key.subject
                     entry.sealed = Fernet(key.key.encode()).encrypt(json.dumps({
@@ -60,12 +70,13 @@ def forwards(apps, schema_editor):
                                                    "ip_address"])
         AuditEntry.objects.filter(action="erase").exclude(detail={}).update(detail={})
         for pattern, replacement in REDACT:
-            for entry in AuditEntry.objects.filter(sealed="", summary__regex=pattern.pattern.replace("(?s)", "")):
+            for entry in AuditEntry.objects.filter(sealed="", summary__regex=pattern.pattern.replace("\\d", "[0-9]")):
                 redacted = pattern.sub(replacement, entry.summary)
                 if redacted != entry.summary:
                     AuditEntry.objects.filter(pk=entry.pk).update(summary=redacted)
 
 
 class Migration(migrations.Migration):
+    # organizing 0005 rewrites the table on PostgreSQL, so the old versions of these rows go too.
     dependencies = [("people", "0010_import_membership"), ("core", "0004_audit_sealed_per_person")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

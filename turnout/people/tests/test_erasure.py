@@ -116,6 +116,16 @@ class ErasureReachTests(TurnoutTestCase):
 
 
 class AuditKeyTests(TurnoutTestCase):
+    def test_searches_are_on_the_log_without_the_words_typed(self) -> None:
+        """A search for a name, an email or a number would outlive that person's erasure in the log."""
+        self.login(self.organizer)
+        self.client.get(reverse("people:list"), {"q": "Maria Lopez"})
+        self.client.get(reverse("people:export"), {"q": "maria@example.org"})
+        summaries = list(AuditEntry.objects.values_list("summary", flat=True))
+        self.assertFalse([s for s in summaries if "Maria" in s or "maria" in s], summaries)
+        self.assertTrue([s for s in summaries if "q=…" in s], summaries)
+
+
     def test_a_merge_makes_the_merged_records_history_the_kept_ones(self) -> None:
         duplicate = make_person(self.local, given_name="M.", email="m.lopez@example.org")
         services.add_tag(actor=self.organizer, person=duplicate, group=self.local, name="night-shift")
@@ -166,14 +176,21 @@ class SealHistoryMigrationTests(TurnoutTestCase):
                                   summary="A host checked in Maria Lopez")
         AuditEntry.objects.create(action="export", target_type="card", target_id=str(uuid.uuid4()),
                                   summary="Downloaded the card of Maria Lopez (pdf)")
+        AuditEntry.objects.create(action="view", summary="Read people 1 to 1 of 1 on the People page (filter q=Maria+Lopez&tag=x)")
+        AuditEntry.objects.create(action="export", summary="Read 1 people through the API (token “sync”, filter "
+                                                           "email_address eq 'maria@example.org')")
+        AuditEntry.objects.create(action="change", target_type="unit", summary="Added Maria Lopez to the roster")
         forwards(django_apps, connection.schema_editor())
         rows = [str(row) for row in AuditEntry.objects.values_list()]
-        for needle in ("fired-for-organizing", "Maria", gone, "203.0.113"):
+        for needle in ("fired-for-organizing", "Maria", "maria@", gone, "203.0.113"):
             self.assertFalse([row for row in rows if needle in row], needle)
         self.assertEqual(audit_summaries_of(self.member), ["Added tag fired-for-organizing"])
-        self.assertEqual(sorted(AuditEntry.objects.filter(target_type__in=["event", "card"])
+        self.assertEqual(sorted(AuditEntry.objects.filter(target_type__in=["event", "card", "unit"])
                                 .values_list("summary", flat=True)),
-                         ["A host checked in a person", "Downloaded a card (pdf)"])
+                         ["A host checked in a person", "Added a person to the roster", "Downloaded a card (pdf)"])
+        self.assertEqual(sorted(AuditEntry.objects.filter(summary__startswith="Read").values_list("summary", flat=True)),
+                         ["Read 1 people through the API (token “sync”, filter email_address eq '…')",
+                          "Read people 1 to 1 of 1 on the People page (filter q=…&tag=x)"])
         entry = AuditEntry.objects.get(target_type="event")
         with self.assertRaises(DatabaseError), connection.cursor() as cursor:
             cursor.execute("UPDATE core_auditentry SET summary = 'x' WHERE id = %s", [entry.pk])
