@@ -194,6 +194,8 @@ class DangerousFieldNameTests(SimpleTestCase):
         self.assertIsNone(dangerous_reason("email"))
         with translation.override("es"):
             self.assertEqual(dangerous_reason("SSN"), "Turnout no guarda números de Seguro Social.")
+            self.assertEqual(dangerous_reason("Matrícula consular"), "Turnout no guarda matrículas consulares ni "
+                                                                     "números de identidad extranjeros como la CURP.")
 
     def test_split_keeps_the_rest_in_order(self) -> None:
         kept, refused = split_dangerous({"shift": "nights", "SSN": "123-45-6789", "T-shirt": "L",
