@@ -18,7 +18,7 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
-from turnout.core.dangerous import dangerous_kind, question_problem
+from turnout.core.dangerous import question_kind, question_problem
 from turnout.core.language import spanish
 from turnout.people.forms import SignupForm
 
@@ -143,11 +143,13 @@ class FormForm(_GroupForm):
 
 
 def asks_what_is_not_kept(question: FormQuestion) -> bool:
-    return any(dangerous_kind(label) for label in (question.label, question.label_es) if label)
+    return any(question_kind(label) for label in (question.label, question.label_es)) or bool(
+        question_kind("", question.choice_list()))
 
 
 class QuestionForm(forms.ModelForm):
-    """One question of a form, in English and Spanish; neither may ask for what Turnout does not keep."""
+    """One question of a form, in English and Spanish; neither its wordings nor its choices may ask
+    for what Turnout does not keep."""
 
     def _wording(self, name: str) -> str:
         label: str = self.cleaned_data[name]
@@ -161,6 +163,14 @@ class QuestionForm(forms.ModelForm):
 
     def clean_label_es(self) -> str:
         return self._wording("label_es")
+
+    def clean_choices(self) -> str:
+        choices: str = self.cleaned_data["choices"]
+        label = self.cleaned_data.get("label") or self.cleaned_data.get("label_es") or ""
+        problem = question_problem(label, choices.splitlines()) if label else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return choices
 
 
 QuestionFormSet = forms.inlineformset_factory(

@@ -262,7 +262,9 @@ def _askable(questions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     questions = list(questions)
     for row in questions:
         if not row.get("DELETE"):
-            refuse_question(*(row.get(name) or "" for name in ("label", "label_es")))
+            choices = row.get("choices") or ""
+            refuse_question(*(row.get(name) or "" for name in ("label", "label_es")),
+                            choices=choices.splitlines() if isinstance(choices, str) else choices)
     return questions
 
 

@@ -8,13 +8,17 @@ asks `dangerous_reason` or `split_dangerous`; nothing else decides. Names are co
 into words ("SSN#" is "ssn number", "immigrationStatus" is "immigration status"). A term
 matches as whole words, so "ciudad" (city) is not "ciudadano" and "division" is not "visa";
 a long term also matches run together ("immigrationstatus", "socialsecuritynumber").
+Spellings made to slip past are folded first: invisible characters (zero-width spaces, soft
+hyphens: Unicode format characters) are dropped, Cyrillic and Greek letters that look Latin are
+read as the Latin ones ("SSN" with a Cyrillic S), and letters spelled one by one are joined ("S.S.N.", "S-S-N").
+A question is checked by its wording and by each of its choices ("Undocumented", "US citizen").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,40 +43,55 @@ KINDS: tuple[Kind, ...] = (
         "resident status", "permanent resident", "residence status", "undocumented", "documented",
         "documentation status", "daca", "deferred action", "dreamer", "tps", "temporary protected status",
         "asylum", "asylee", "asylum status", "refugee", "refugee status", "naturalized", "naturalization",
+        "immig", "immig status", "imm status", "immigr", "immigrant status", "lawful permanent resident", "lpr",
+        "dreamers", "dacamented", "daca status", "deportation", "deported", "deportable", "removal proceedings",
         # Spanish
         "migratorio", "migratoria", "estatus migratorio", "estado migratorio", "situacion migratoria",
         "condicion migratoria", "status migratorio", "inmigracion", "inmigrante", "indocumentado",
         "indocumentada", "indocumentados", "documentos", "papeles", "sin papeles", "residencia",
         "residente permanente", "asilo", "asilado", "refugiado", "refugiada", "accion diferida",
-        "naturalizado", "naturalizada",
+        "naturalizado", "naturalizada", "estatus legal", "situacion legal", "estado legal", "condicion legal",
+        "status legal", "migracion", "migrante", "migrantes", "dacamentado", "dacamentada", "sin estatus",
+        "deportacion", "deportado", "deportada",
     )),
     Kind("immigration_document", _("Turnout does not store visas, green cards, work permits or I-9 forms."), (
         "visa", "visas", "visa type", "visa status", "green card", "greencard", "work permit",
         "work authorization", "employment authorization", "ead", "eads", "i 9", "i 94", "i 766", "i 551",
+        "work auth", "work authorized", "authorized to work", "authorization to work", "eligible to work",
+        "work eligibility", "employment eligibility", "employment auth",
         "permiso de trabajo", "autorizacion de trabajo", "tarjeta verde", "mica", "visado", "tipo de visa",
+        "permiso para trabajar", "autorizado para trabajar", "autorizada para trabajar",
     )),
     Kind("immigration_number", _("Turnout does not store A-numbers or other immigration case numbers."), (
         "a number", "a num", "alien", "alien number", "alien registration", "alien registration number",
         "uscis", "uscis number", "numero a", "numero de extranjero", "registro de extranjero", "extranjero",
     )),
     Kind("citizenship", _("Turnout does not store citizenship."), (
-        "citizen", "citizens", "citizenship", "us citizen", "citizenship status",
+        "citizen", "citizens", "citizenship", "us citizen", "citizenship status", "noncitizen", "noncitizens",
         "ciudadano", "ciudadana", "ciudadania",
     )),
     Kind("birthplace", _("Turnout does not store country of birth or nationality."), (
         "country of birth", "birth country", "birthplace", "birth place", "place of birth", "where born",
         "where were you born", "country of origin", "origin country", "nationality", "national origin",
         "pais de nacimiento", "lugar de nacimiento", "pais de origen", "donde nacio", "nacionalidad",
+        "pais natal", "tierra natal", "ciudad natal", "donde naciste", "donde nacieron", "en que pais nacio",
+        "en que pais naciste",
     )),
     Kind("ssn", _("Turnout does not store Social Security numbers."), (
         "ssn", "ssns", "ss number", "ss no", "social security", "social security number", "social sec", "soc sec",
-        "social insurance number", "seguro social", "numero de seguro social",
+        "ss num", "ss nbr", "ssn no", "ssn num", "social security no", "last 4 of social", "last four of social",
+        "last 4 social", "last four social", "last 4 of ss", "social insurance number",
+        "seguro social", "numero de seguro social", "nss", "seguridad social", "numero de seguridad social",
     )),
     Kind("itin", _("Turnout does not store taxpayer identification numbers."), (
         "itin", "itins", "taxpayer", "taxpayer id", "taxpayer identification", "tax id", "tax id number",
     )),
     Kind("passport", _("Turnout does not store passports or passport numbers."), (
         "passport", "passport number", "pasaporte",
+    )),
+    Kind("foreign_id", _("Turnout does not store consular IDs or foreign identity numbers such as a CURP."), (
+        "matricula consular", "consular id", "consular card", "id consular", "tarjeta consular", "curp",
+        "clave unica de registro de poblacion",
     )),
 )
 
@@ -97,16 +116,25 @@ _LONGEST = max(term.count(" ") + 1 for term in _WORDS)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z](?!s\b)[a-z])")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# Letters spelled one by one, "s s n" once the dots are gone: read as one word.
+_SPELLED = re.compile(r"\b[a-z](?: [a-z]\b)+")
+# Cyrillic and Greek letters drawn like Latin ones, read as those (a Cyrillic S in "SSN"); NFKD does
+# not fold them, and a name written to slip past would use them.
+_LOOK_ALIKES = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУаеіјорсѕхуԁһԛԝүΑΒΕΖΗΙΚΜΝΟΡΤΥΧαεικνορτυχ",
+    "ABESIJKMHOPCTXYaeijopcsxydhqwyABEZHIKMNOPTYXaeikvoptux",
+)
 
 
 def normalize(name: str) -> str:
-    """A name as words: accents off, camelCase and letters-then-digits split, '#' read as
-    'number', every other sign a space, lower case."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    """A name as words: invisible characters dropped, look-alike letters read as Latin, accents
+    off, camelCase and letters-then-digits split, '#' read as 'number', every other sign a space,
+    lower case, letters spelled one by one joined."""
+    text = unicodedata.normalize("NFKD", name).translate(_LOOK_ALIKES)
+    text = "".join(c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
     text = _CAMEL.sub(" ", text.replace("#", " number ")).lower()
-    text = _NOT_WORD.sub(" ", text)
-    return " ".join(_LETTER_DIGIT.sub(" ", text).split())
+    text = " ".join(_LETTER_DIGIT.sub(" ", _NOT_WORD.sub(" ", text)).split())
+    return _SPELLED.sub(lambda spelled: spelled.group().replace(" ", ""), text)
 
 
 _HARMLESS = re.compile(r"\b(?:" + "|".join(HARMLESS) + r")\b")
@@ -177,18 +205,34 @@ class DangerousQuestion(ValueError):
     """A question whose wording asks for what Turnout does not keep; the message names it and says why."""
 
 
-def question_problem(label: str) -> str | None:
-    """Why a question worded `label` may not be asked (a form error naming it), or None. Staff
-    build questions in both languages, so either wording is checked the same way."""
-    reason = dangerous_reason(label)
-    if reason is None:
+def question_kind(label: str, choices: Iterable[str] = ()) -> str | None:
+    """The kind of dangerous data a question asks for, by its wording or by any of its choices
+    (a "Status" question whose choices are "Citizen" and "Undocumented" asks for it too)."""
+    for text in (label, *choices):
+        code = dangerous_kind(text) if text else None
+        if code:
+            return code
+    return None
+
+
+def question_problem(label: str, choices: Iterable[str] = ()) -> str | None:
+    """Why a question worded `label`, with these choices, may not be asked (a form error naming
+    it), or None. Staff build questions in both languages, so either wording is checked the same way."""
+    code = question_kind(label, choices)
+    if code is None:
         return None
-    return gettext("The question “%(label)s” cannot be asked: %(reason)s") % {"label": label, "reason": reason}
+    return gettext("The question “%(label)s” cannot be asked: %(reason)s") % {"label": label,
+                                                                               "reason": reason_for(code)}
 
 
-def refuse_question(*labels: str) -> None:
-    """Raise DangerousQuestion for the first of these wordings that may not be asked."""
+def refuse_question(*labels: str, choices: Iterable[str] = ()) -> None:
+    """Raise DangerousQuestion for the first of these wordings that may not be asked, or, when
+    one of the choices may not be offered, naming the first wording."""
+    choices = list(choices)
     for label in labels:
         problem = question_problem(label)
         if problem:
             raise DangerousQuestion(problem)
+    problem = question_problem(labels[0] if labels else "", choices)
+    if problem:
+        raise DangerousQuestion(problem)

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
-from turnout.core.dangerous import dangerous_kind, question_problem
+from turnout.core.dangerous import question_kind, question_problem
 from turnout.events.models import Event, EventCampaign, Question, Shift
 from turnout.events.services import RsvpRequest
 from turnout.people.forms import SignupForm
@@ -35,7 +35,7 @@ def form_parts(event: Event) -> tuple[list[Shift], list[Question]]:
     parts = cache.get(key)
     if parts is None:
         # A question made before Turnout refused such wording is not asked any more (core.dangerous).
-        parts = (list(event.shifts.all()), [q for q in event.questions.all() if not dangerous_kind(q.label)])
+        parts = (list(event.shifts.all()), [q for q in event.questions.all() if not question_kind(q.label, q.choices)])
         cache.set(key, parts, 600)
     return parts
 
@@ -254,6 +254,9 @@ class QuestionForm(forms.Form):
         if data.get("kind") == Question.Kind.CHOICE and len(options) < 2:
             self.add_error("choices", _("Give at least two choices, one per line."))
         data["choices"] = options
+        problem = question_problem(data["label"], options) if data.get("label") else None
+        if problem:
+            self.add_error("choices", problem)
         return data
 
 

@@ -475,7 +475,7 @@ def add_question(*, actor: User, event: Event, label: str, kind: str, choices: l
                  required: bool = False) -> Question:
     """A question on the event's RSVP form, after the others; never one that asks for what
     Turnout does not keep (DangerousQuestion; the staff form says so first)."""
-    refuse_question(label)
+    refuse_question(label, choices=choices)
     # Locked so that two questions added at once do not take the same place in the form.
     event = Event.objects.select_for_update().get(pk=event.pk)
     question = Question.objects.create(event=event, label=label, kind=kind, choices=choices, required=required,

@@ -30,6 +30,25 @@ class DangerousQuestionTests(TurnoutTestCase):
         self.assertContains(page, 'value="Heat stress at work?"', html=False)
         self.assertFalse(FormQuestion.objects.exists())
 
+    def test_a_question_whose_choices_ask_for_it_is_refused_by_name(self) -> None:
+        """An ordinary wording does not let a choice such as "Undocumented" through: the form error
+        names the question and says why, what was typed stays, nothing is saved."""
+        self.login(self.organizer)
+        page = self.client.post(self.form.get_absolute_url(), {**self.fields, **formset("q", [
+            {"position": "1", "label": "Status", "label_es": "Estado", "kind": "choice",
+             "choices": "Member\nUS citizen\nGreen card"}])})
+        self.assertContains(page, "The question “Status” cannot be asked: Turnout does not store citizenship.",
+                            html=False)
+        self.assertContains(page, "Green card")
+        self.assertFalse(FormQuestion.objects.exists())
+        with self.assertRaisesMessage(DangerousQuestion, "The question “Estado” cannot be asked"):
+            services.update_form(actor=self.organizer, form=self.form, fields={}, questions=[
+                {"position": 1, "label": "Estado", "kind": "choice", "choices": "Miembro\nIndocumentado"}])
+        self.assertFalse(FormQuestion.objects.exists())
+        services.update_form(actor=self.organizer, form=self.form, fields={}, questions=[
+            {"position": 1, "label": "Status", "kind": "choice", "choices": "Member\nRetiree\nSenior citizen"}])
+        self.assertEqual(self.form.questions.get().choice_list(), ["Member", "Retiree", "Senior citizen"])
+
     def test_the_service_refuses_it_too(self) -> None:
         with self.assertRaisesMessage(DangerousQuestion, "“Número de seguro social”"):
             services.update_form(actor=self.organizer, form=self.form, fields={}, questions=[
@@ -38,9 +57,12 @@ class DangerousQuestionTests(TurnoutTestCase):
 
     def test_a_question_made_before_is_not_asked_and_its_answer_not_kept(self) -> None:
         FormQuestion.objects.create(form=self.form, position=1, label="Visa type")
+        FormQuestion.objects.create(form=self.form, position=3, label="Status", kind="choice",
+                                    choices="Citizen\nUndocumented")
         shirt = FormQuestion.objects.create(form=self.form, position=2, label="T-shirt size?")
         page = self.client.get(self.form.public_url())
         self.assertNotContains(page, "Visa type")
+        self.assertNotContains(page, "Undocumented")
         self.assertContains(page, "T-shirt size?")
         self.client.post(self.form.public_url(), {"given_name": "Nia", "email": "nia@example.org",
                                                   "postal_code": "98101", f"fq{shirt.pk}": "M"})

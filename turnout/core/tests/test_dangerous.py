@@ -99,6 +99,55 @@ REFUSED = {
     "Mica": "immigration_document",
     "Permiso de trabajo": "immigration_document",
     "Pasaporte": "passport",
+    # Spelled to slip past: letters one by one, invisible characters, Cyrillic and Greek look-alikes
+    "S.S.N.": "ssn",
+    "S-S-N": "ssn",
+    "S S N": "ssn",
+    "SSNum": "ssn",
+    "SS No.": "ssn",
+    "SS\u200bN": "ssn",
+    "S\u00adS\u2060N": "ssn",
+    "\u0405SN": "ssn",  # a Cyrillic S
+    "Soci\u0430l Security": "ssn",  # a Cyrillic a
+    "\u0399mmigration status": "immigration_status",  # a Greek I
+    "\uff33\uff4f\uff43\uff49\uff41\uff4c \uff33\uff45\uff43\uff55\uff52\uff49\uff54\uff59": "ssn",  # full-width letters
+    "U.S. Citizen": "citizenship",
+    "V.I.S.A.": "immigration_document",
+    # Abbreviations and other phrasings
+    "Immig. Status": "immigration_status",
+    "Imm status": "immigration_status",
+    "immigrant status": "immigration_status",
+    "LPR": "immigration_status",
+    "Dreamers": "immigration_status",
+    "DACAmented": "immigration_status",
+    "Deportation": "immigration_status",
+    "Ever deported?": "immigration_status",
+    "Work auth": "immigration_document",
+    "Authorized to work": "immigration_document",
+    "Authorized to work in the US?": "immigration_document",
+    "Eligible to work?": "immigration_document",
+    "Employment eligibility": "immigration_document",
+    "Last 4 of social": "ssn",
+    "Last four of social": "ssn",
+    "noncitizen": "citizenship",
+    "Non-citizen": "citizenship",
+    # Spanish abbreviations and phrasings
+    "Matrícula consular": "foreign_id",
+    "ID consular": "foreign_id",
+    "CURP": "foreign_id",
+    "País natal": "birthplace",
+    "Ciudad natal": "birthplace",
+    "¿Dónde naciste?": "birthplace",
+    "¿En qué país nació?": "birthplace",
+    "Estatus legal": "immigration_status",
+    "Situación legal": "immigration_status",
+    "Migración": "immigration_status",
+    "Migrante": "immigration_status",
+    "DACAmentado": "immigration_status",
+    "Deportación": "immigration_status",
+    "NSS": "ssn",
+    "Número de seguridad social": "ssn",
+    "¿Está autorizado para trabajar?": "immigration_document",
 }
 
 KEPT = [
@@ -110,6 +159,13 @@ KEPT = [
     "Presidency", "Zona residencial", "Lugar de residencia", "Senior citizen?", "Lead organizer",
     "Head count", "Supervisar", "Improvisation", "Work status", "Steward", "T-shirt size?",
     "Dietary needs?", "Heat stress at work?", "Union ID", "Employer ID", "can2_user_city", "Origin",
+    # Near the words added for abbreviations and look-alikes, and still ordinary
+    "Social media", "Work phone", "Work email", "Work address", "Authorized contact", "Legal name",
+    "Senior citizen", "Status", "Estado", "Ciudad", "Nation", "Visited", "Division", "Presidency",
+    "Business number", "Right to work state?", "Immediate supervisor", "Imm. supervisor", "A/B shift",
+    "Фамилия", "Σημειώσεις", "Nombre legal", "Estado civil", "Natalia", "Consulate visit?",
+    # English "migration" is a move of members or data; Spanish "migración" is the immigration office
+    "Migration date", "Data migration",
 ]
 
 
@@ -128,12 +184,18 @@ class DangerousFieldNameTests(SimpleTestCase):
         self.assertEqual(normalize("immigrationStatus"), "immigration status")
         self.assertEqual(normalize("SSN#"), "ssn number")
         self.assertEqual(normalize("ssn_last4"), "ssn last 4")
+        self.assertEqual(normalize("S.S.N. #"), "ssn number")
+        self.assertEqual(normalize("SS\u200bN"), "ssn")
+        self.assertEqual(normalize("\u0405SN"), "ssn")
+        self.assertEqual(normalize("A-Number"), "a number")
 
     def test_the_reason_is_a_sentence_in_the_readers_language(self) -> None:
         self.assertEqual(dangerous_reason("SSN"), "Turnout does not store Social Security numbers.")
         self.assertIsNone(dangerous_reason("email"))
         with translation.override("es"):
             self.assertEqual(dangerous_reason("SSN"), "Turnout no guarda números de Seguro Social.")
+            self.assertEqual(dangerous_reason("Matrícula consular"), "Turnout no guarda matrículas consulares ni "
+                                                                     "números de identidad extranjeros como la CURP.")
 
     def test_split_keeps_the_rest_in_order(self) -> None:
         kept, refused = split_dangerous({"shift": "nights", "SSN": "123-45-6789", "T-shirt": "L",
@@ -146,3 +208,12 @@ class DangerousFieldNameTests(SimpleTestCase):
                                                          "Turnout does not store immigration status."):
             refuse_question("T-shirt size?", "Immigration status")
         refuse_question("T-shirt size?", "")
+
+    def test_a_question_offering_it_as_a_choice_is_refused_by_name(self) -> None:
+        """"Status" is an ordinary question until its choices are "US citizen" and "Green card"."""
+        with self.assertRaisesMessage(DangerousQuestion, "The question “Status” cannot be asked: "
+                                                         "Turnout does not store citizenship."):
+            refuse_question("Status", "Estado", choices=["Member", "US citizen", "Green card"])
+        with self.assertRaisesMessage(DangerousQuestion, "“Estado”"):
+            refuse_question("Estado", choices=["Indocumentado", "Otro"])
+        refuse_question("Status", choices=["Member", "Retiree", "Senior citizen"])

@@ -32,6 +32,23 @@ class DangerousQuestionTests(TurnoutTestCase):
         self.client.post(self.event.get_absolute_url(), {"question": "1", "label": "T-shirt size?", "kind": "text"})
         self.assertEqual(list(Question.objects.values_list("label", flat=True)), ["T-shirt size?"])
 
+    def test_a_question_whose_choices_ask_for_it_is_refused_by_name(self) -> None:
+        """An ordinary wording does not let a choice such as "Undocumented" through."""
+        self.login(self.organizer)
+        page = self.client.post(self.event.get_absolute_url(), {
+            "question": "1", "label": "Status", "kind": "choice", "choices": "Member\nUndocumented\nGreen card"})
+        self.assertContains(page, "The question “Status” cannot be asked: Turnout does not store immigration status.",
+                            html=False)
+        self.assertContains(page, 'value="Status"', html=False)
+        self.assertContains(page, "Undocumented")
+        with self.assertRaisesMessage(DangerousQuestion, "The question “Estado” cannot be asked"):
+            services.add_question(actor=self.organizer, event=self.event, label="Estado", kind="choice",
+                                  choices=["Ciudadano", "Otro"])
+        self.assertFalse(Question.objects.exists())
+        self.client.post(self.event.get_absolute_url(), {
+            "question": "1", "label": "Status", "kind": "choice", "choices": "Member\nRetiree"})
+        self.assertEqual(Question.objects.get().choices, ["Member", "Retiree"])
+
     def test_the_service_refuses_it_too(self) -> None:
         with self.assertRaisesMessage(DangerousQuestion, "“Country of birth”"):
             services.add_question(actor=self.organizer, event=self.event, label="Country of birth", kind="text",
@@ -42,10 +59,13 @@ class DangerousQuestionTests(TurnoutTestCase):
         """A question saved before the refusal existed is left off the public form; an answer sent
         for it anyway (or through any door) is not stored; the other answers are."""
         Question.objects.create(event=self.event, label="Are you a citizen?", kind="text")
+        Question.objects.create(event=self.event, label="Status", kind="choice", choices=["Member", "Green card"],
+                                position=2)
         shirt = Question.objects.create(event=self.event, label="T-shirt size?", kind="text", position=1)
         self.event.save()  # the form's questions are read again after a change of the event
         page = self.client.get(self.event.public_url())
         self.assertNotContains(page, "citizen")
+        self.assertNotContains(page, "Green card")
         self.assertContains(page, "T-shirt size?")
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(self.event.public_url(), {"given_name": "Nia", "email": "nia@example.org",
