@@ -115,7 +115,7 @@ class MobilizationTests(ApiTestCase):
         add_tag(person=self.member, group=self.local, name="stewards")
         self.login(self.organizer)
         self.client.post(reverse("mobilization:network_add", args=[network.public_id]), {"tag": "stewards"})
-        self.assertEqual(summaries(target_id=str(network.public_id)), ["Added 1 people to the network"])
+        self.assertEqual(audit_summaries(network), ["Added 1 people to the network"])
         other = Person.objects.get(pk=self.make_local_person().pk)
         made = self.ok("POST", f"networks/{network.public_id}/members",
                        {"person_id": str(other.public_id), "travel_miles": 25, "skills": ["medic"]}, status=201)
@@ -123,7 +123,7 @@ class MobilizationTests(ApiTestCase):
         again = self.ok("POST", f"networks/{network.public_id}/members",
                         {"person_id": str(other.public_id), "travel_miles": 5})
         self.assertEqual((again["travel_miles"], again["skills"]), (5, ["medic"]))  # what was not sent is kept
-        self.assertEqual(summaries(target_id=str(network.public_id)), [
+        self.assertEqual(audit_summaries(network), [
             "Added 1 people to the network", f"Added {other.display_name} to the network",
             f"Changed what the network knows of {other.display_name}"])
         self.assertEqual(sorted(Member.objects.values_list("source", flat=True)), ["api", "staff"])
@@ -198,7 +198,7 @@ class OrganizingTests(ApiTestCase):
         by_page, by_api = (Worker.objects.get(person__emails__address=a) for a in ("rosa@example.org", "ana@example.org"))
         for worker in (by_page, by_api):
             self.assertEqual(list(worker.person.memberships.values_list("group", flat=True)), [self.local.pk])
-        self.assertEqual(summaries(target_id=str(self.unit.public_id)), [
+        self.assertEqual(audit_summaries(self.unit), [
             "Added Rosa Díaz to the roster", "Added Ana Ruiz to the roster"])
         self.assertEqual(summaries(target_type="workplace"), ["Added job title “Barista” to the map"])
 
