@@ -83,15 +83,9 @@ def record(
     subject: Any = None,
 ) -> AuditEntry:
     """Append one entry; `actor` is a staff user or None for an operator's command."""
-    user = actor if getattr(actor, "is_authenticated", False) else None
     target_id = str(getattr(target, "public_id", "") or getattr(target, "pk", "")) if target is not None else ""
-    entry = AuditEntry(
-        actor=user,
-        actor_label=user.email if user else ("anonymous visitor" if request is not None else "command line"),
-        action=action,
-        target_type=target._meta.model_name if target is not None else "",
-        group=group,
-    )
+    entry = _entry(actor, request, action=action, target_type=target._meta.model_name if target is not None else "",
+                   group=group)
     subject = subject if subject is not None else subject_of(target)
     if subject is None:
         entry.target_id, entry.summary, entry.detail = target_id, summary[:300], detail or {}
@@ -104,6 +98,21 @@ def record(
         }).encode()).decode()
     entry.save()
     return entry
+
+
+def record_erasure(*, actor: Any, subject: Any, request: HttpRequest | None = None) -> AuditEntry:
+    """The one plain line an erasure leaves, carrying the subject id of the keys it destroyed, so
+    the sealed history before it still reads as one person's without saying whose."""
+    entry = _entry(actor, request, action=AuditEntry.Action.ERASE, target_type="person", subject=subject,
+                   summary="Erased a person at their request", ip_address=client_ip(request))
+    entry.save()
+    return entry
+
+
+def _entry(actor: Any, request: HttpRequest | None, **fields: Any) -> AuditEntry:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry(actor=user, **fields,
+                      actor_label=user.email if user else ("anonymous visitor" if request is not None else "command line"))
 
 
 def opened(entries: Iterable[AuditEntry]) -> list[AuditEntry]:

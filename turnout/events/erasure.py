@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.dispatch import receiver
 
 from turnout.events.models import RsvpIntake
+from turnout.people.erasure import Traces, national_digits
 from turnout.people.models import Person
 from turnout.people.signals import person_erasing
 
@@ -16,9 +16,8 @@ from turnout.people.signals import person_erasing
 def forget_waiting_forms(sender: Any, person: Person, **kwargs: Any) -> list[type[RsvpIntake]]:
     """RSVP forms still waiting for the worker that carry their email or number (a settled form
     keeps no contents)."""
-    emails = [v.lower() for v in person.emails.values_list("address", flat=True)]
-    numbers = [re.sub(r"\D", "", v)[-10:] for v in person.phones.values_list("number", flat=True)]
-    if not emails and not numbers:
+    traces = Traces(person)
+    if not traces:
         return []
     doomed = []
     # Forms for the person's groups' events: another group's form makes another group's record.
@@ -26,8 +25,8 @@ def forget_waiting_forms(sender: Any, person: Person, **kwargs: Any) -> list[typ
                                         event__group__in=person.memberships.values("group"))
     for intake in waiting.only("data"):
         values = [str(v).strip().lower() for v in intake.data.values()] if isinstance(intake.data, dict) else []
-        typed = [re.sub(r"\D", "", v)[-10:] for v in values]
-        if any(e in values for e in emails) or any(n and n in typed for n in numbers):
+        typed = [national_digits(v) for v in values]
+        if any(e in values for e in traces.addresses) or any(n and n in typed for n in traces.national):
             doomed.append(intake.pk)
     RsvpIntake.objects.filter(pk__in=doomed).delete()
     return [RsvpIntake]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db.models import Model, Q
 from django.dispatch import receiver
 
 from turnout.messaging.models import Delivery, InboundMessage, Message, UnreadableWebhook
+from turnout.people.erasure import Traces
 from turnout.people.models import Person
 from turnout.people.signals import person_erasing
 
@@ -19,7 +19,7 @@ def forget_texts(sender: Any, person: Person, **kwargs: Any) -> list[type[Model]
     message they answered) and provider callbacks Turnout could not read that carry their number
     or address. Delivery rows go with the record (a cascade)."""
     numbers = list(person.phones.values_list("number", flat=True))
-    emails = list(person.emails.values_list("address", flat=True))
+    traces = Traces(person)
     # A text matched to another record stays that record's (another group's, perhaps): only texts
     # matched to this one, or to nobody, go.
     InboundMessage.objects.filter(Q(person=person) | Q(from_number__in=numbers, person__isnull=True)).delete()
@@ -30,8 +30,8 @@ def forget_texts(sender: Any, person: Person, **kwargs: Any) -> list[type[Model]
     Message.objects.filter(pk__in=theirs - shared).delete()
     unreadable = Q()
     # A callback's body may be form-encoded ("%2B1206…"): a number is matched by its last ten digits.
-    for value in [*(re.sub(r"\D", "", n)[-10:] for n in numbers), *emails]:
+    for value in [*traces.national, *traces.addresses]:
         unreadable |= Q(body__icontains=value)
-    if numbers or emails:
+    if traces:
         UnreadableWebhook.objects.filter(unreadable).delete()
     return [InboundMessage, UnreadableWebhook, Message, Delivery]

@@ -28,15 +28,20 @@ from turnout.people.models import ImportJob, Person, Tagging
 log = logging.getLogger(__name__)
 
 
+def national_digits(value: str) -> str:
+    """A number's last ten digits, however it was written ("+1 (206) 555-0123" is "2065550123")."""
+    return re.sub(r"\D", "", value)[-10:]
+
+
 class Traces:
-    """How a person's email addresses and numbers may appear in a file someone typed or exported."""
+    """How a person's email addresses and numbers may appear in what someone typed or exported."""
 
     def __init__(self, person: Person) -> None:
+        self.addresses = [e.lower() for e in person.emails.values_list("address", flat=True)]
+        self.national = [national_digits(n) for n in person.phones.values_list("number", flat=True)]
         # An address alone, not inside a longer one ("jo@x.org" is not in "bjo@x.org").
-        self.emails = [re.compile(rb"(?<![\w.+-])" + re.escape(e.lower().encode()) + rb"(?![\w.-])")
-                       for e in person.emails.values_list("address", flat=True)]
-        # The national number's last ten digits, however it was punctuated.
-        self.numbers = [re.sub(r"\D", "", n)[-10:].encode() for n in person.phones.values_list("number", flat=True)]
+        self.emails = [re.compile(rb"(?<![\w.+-])" + re.escape(e.encode()) + rb"(?![\w.-])") for e in self.addresses]
+        self.numbers = [n.encode() for n in self.national]
 
     def __bool__(self) -> bool:
         return bool(self.emails or self.numbers)

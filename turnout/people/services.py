@@ -18,7 +18,6 @@ from turnout.core import audit
 from turnout.core.dangerous import without_dangerous
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry, SubjectKey
-from turnout.core.net import client_ip
 from turnout.people import erasure
 from turnout.people.contact import format_phone
 from turnout.people.models import (
@@ -462,10 +461,7 @@ def erase_person(*, actor: User | None, person: Person, request: HttpRequest | N
     Tag.objects.filter(pk__in=lone_tags).delete()
     tables = sorted({model._meta.db_table for model in touched})
     transaction.on_commit(lambda: scrub_after_erasure.enqueue(tables=tables, erased_at=timezone.now().isoformat()))
-    AuditEntry.objects.create(actor=actor if getattr(actor, "is_authenticated", False) else None,
-                              actor_label=getattr(actor, "email", "") or "command line",
-                              action=AuditEntry.Action.ERASE, target_type="person", subject=subject,
-                              summary="Erased a person at their request", ip_address=client_ip(request))
+    audit.record_erasure(actor=actor, subject=subject, request=request)
 
 
 EXPORT_COLUMNS = [
