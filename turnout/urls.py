@@ -52,6 +52,8 @@ urlpatterns = [
     path("hub/<slug:slug>/files/<int:item_id>/", hubs_public.file, name="public_hub_file"),
     path("organize/<slug:slug>/", organizing_public.intake, name="public_intake"),
     path("card/<uuid:public_id>/", organizing_public.card, name="public_card"),
+    path("card/copy/<str:token>/", organizing_public.card_copy, name="public_card_copy"),
+    path("card/copy/<str:token>/card.pdf", organizing_public.card_copy, {"pdf": True}, name="public_card_copy_pdf"),
     path("qr.svg", sharing_public.qr_svg, name="qr_svg"),
     path("qr/", sharing_public.qr_print, name="qr_print"),
     # Host tools: the secret in the link is the host's credential.

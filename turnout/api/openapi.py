@@ -323,7 +323,8 @@ SCHEMAS: dict[str, Any] = {
     "Volunteer": {"type": ["object", "null"], "properties": {
         "identifiers": STRING_LIST, "name": {"type": "string"},
         "kind": {"type": "string", "enum": ["organizer", "mentor", "both"]},
-        "reasons": STRING_LIST, "caseload": {"type": "integer"}}},
+        "reasons": STRING_LIST, "caseload": {"type": "integer"}, "capacity": {"type": "integer"},
+        "full": {"type": "boolean", "description": "At capacity: offered last; assigning needs over_capacity"}}},
     "OrganizingRequest": {"type": "object", "properties": {
         **COMMON, "given_name": {"type": "string"}, "family_name": {"type": "string"}, "group": {"type": "string"},
         "employer": {"type": "string"}, "workplace_address": {"type": "string"}, "postal_code": {"type": "string"},
@@ -347,7 +348,14 @@ SCHEMAS: dict[str, Any] = {
         **COMMON, "kind": {"type": "string", "enum": ["electronic", "paper"]}, "signed_name": {"type": "string"},
         "signed_date": DATE, "expired": {"type": "boolean"}, "employer": {"type": "string"},
         "job_title": {"type": "string"}, "workplace": {"type": "string"}, "text": {"type": "string"},
-        "has_scan": {"type": "boolean"}}, "required": ["identifiers", "kind", "signed_date", "_links"]},
+        "has_scan": {"type": "boolean"},
+        "signed_local_date": {"type": "string", "format": "date",
+                              "description": "The day it was signed on the signer's own clock (their zone)"},
+        "time_zone": {"type": "string"},
+        "waiting_for_review": {"type": "boolean", "description": "Signed online by someone the roster does not "
+                                                                 "hold by email or phone: counts once an organizer "
+                                                                 "confirms it in the console"},
+        "counts": {"type": "boolean"}}, "required": ["identifiers", "kind", "signed_date", "_links"]},
 }
 
 
@@ -622,7 +630,10 @@ INPUTS: dict[str, Any] = {
             "organizer_id": {"anyOf": [ref("VolunteerId"), {"type": "null"}],
                              "description": "The volunteer organizer (told by email); null for nobody"},
             "mentor_id": {"anyOf": [ref("VolunteerId"), {"type": "null"}],
-                          "description": "The mentor (told by email); null for nobody"}},
+                          "description": "The mentor (told by email); null for nobody"},
+            "over_capacity": {"type": "boolean", "default": False,
+                              "description": "Assign a volunteer already carrying their capacity (refused "
+                                             "without it)"}},
         "allOf": [{"if": {"required": ["status"], "properties": {"status": {"const": "closed"}}},
                    "then": {"required": ["closed_reason"], "properties": {"closed_reason": text(200, blank=False)},
                             "x-error": "Say why the request is closed: closed_reason."}}]},

@@ -425,9 +425,11 @@ def serialize_request(item: Request, base: str, staff: bool = False) -> dict[str
     if staff:
         data["story"] = item.story or ""
         data["suggested_organizers"] = [{**(_volunteer(s.volunteer) or {}), "reasons": s.reasons,
-                                         "caseload": s.caseload} for s in selectors.suggestions(item)]
+                                         "caseload": s.caseload, "capacity": s.volunteer.capacity, "full": s.full}
+                                        for s in selectors.suggestions(item)]
         data["suggested_mentors"] = [{**(_volunteer(s.volunteer) or {}), "reasons": s.reasons,
-                                      "caseload": s.caseload} for s in selectors.suggestions(item, mentors=True)]
+                                      "caseload": s.caseload, "capacity": s.volunteer.capacity, "full": s.full}
+                                     for s in selectors.suggestions(item, mentors=True)]
     return data
 
 
@@ -476,7 +478,11 @@ def request_update(call: Call, request_id: str) -> dict[str, Any]:
                 organizer = (_chosen_volunteer(item, body["organizer_id"], "organizer_id") if "organizer_id" in body
                              else item.organizer)
                 mentor = _chosen_volunteer(item, body["mentor_id"], "mentor_id") if "mentor_id" in body else item.mentor
-                item = services.assign_request(actor=call.user, request=item, organizer=organizer, mentor=mentor)
+                over = body.get("over_capacity", False)
+                if not isinstance(over, bool):
+                    raise ApiError(400, "over_capacity must be true or false.")
+                item = services.assign_request(actor=call.user, request=item, organizer=organizer, mentor=mentor,
+                                               over_capacity=over)
             if "status" in body:
                 if body["status"] not in Request.Status.values:
                     raise ApiError(400, f"status must be one of {', '.join(Request.Status.values)}.")
@@ -529,13 +535,15 @@ def _cards(call: Call) -> QuerySet[Card]:
 
 
 def serialize_card(card: Card, base: str) -> dict[str, Any]:
+    links = {"self": link(f"{base}cards/{card.public_id}"),
+             "turnout:organizing_campaign": link(f"{base}organizing_campaigns/{card.unit.campaign.public_id}")}
+    if card.worker_ref:  # the signer's roster row, from the card's sealed reference; none while it waits
+        links["turnout:worker"] = link(f"{base}organizing_workers/{card.worker_ref}")
     return {**_common(card), "kind": card.kind, "signed_name": card.signed_name, "signed_date": stamp(card.signed_at),
+            "signed_local_date": card.local_signed_at.date().isoformat(), "time_zone": card.zone.key,
+            "waiting_for_review": card.pending, "counts": card.counts,
             "expired": card.expired(), "employer": card.employer_name, "job_title": card.job_title,
-            "workplace": card.unit.workplace.name, "text": card.text, "has_scan": bool(card.scan),
-            "_links": {"self": link(f"{base}cards/{card.public_id}"),
-                       # The signer's roster row, from the card's sealed reference.
-                       "turnout:worker": link(f"{base}organizing_workers/{card.worker_ref}"),
-                       "turnout:organizing_campaign": link(f"{base}organizing_campaigns/{card.unit.campaign.public_id}")}}
+            "workplace": card.unit.workplace.name, "text": card.text, "has_scan": bool(card.scan), "_links": links}
 
 
 def cards_list(call: Call) -> dict[str, Any]:
@@ -548,8 +556,10 @@ def card_detail(call: Call, card_id: str) -> dict[str, Any]:
 
 
 def card_create(call: Call) -> HttpResponse:
-    """Record a paper card (the date on it); e-signed cards come only from the worker's own card page."""
+    """Record a paper card (the date on it); e-signed cards come only from the worker's own card page.
+    A worker who has a card already gets it updated (200), not a second one (201)."""
     worker = _worker(call, call.body.get("worker_id"))  # campaign staff, or a volunteer of the worker's unit
+    had = Card.objects.of_worker(worker).filter(unit_id=worker.unit_id).exists()
     try:
         signed_on = dates.read_day(call.body.get("signed_date"), "signed_date")
     except dates.DateError as exc:
@@ -558,5 +568,5 @@ def card_create(call: Call) -> HttpResponse:
         card = services.record_paper_card(actor=call.user, worker=worker, signed_on=signed_on, scan=None)
     except services.OrganizingError as exc:
         raise ApiError(400, str(exc)) from None
-    return json_response(serialize_card(_cards(call).get(pk=card.pk), call.base), status=201)
+    return json_response(serialize_card(_cards(call).get(pk=card.pk), call.base), status=200 if had else 201)
 

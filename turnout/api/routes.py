@@ -260,7 +260,8 @@ def _routes() -> list[Route]:
               get=(organizing.assessment_detail, read("One assessment", "Assessment"))),
         route("/cards", "cards",
               get=(organizing.cards_list, read("Union authorization cards", "CardsPage", paged=True)),
-              post=(organizing.card_create, write("Record a paper card", "CardInput", "Card"))),
+              post=(organizing.card_create, write("Record a paper card (a worker who has a card gets it updated: 200)",
+                                                 "CardInput", "Card"))),
         route("/cards/{card_id}", "card",
               get=(organizing.card_detail, read("One card, with the exact text signed", "Card"))),
         # About the API.

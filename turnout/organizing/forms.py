@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, User
 from turnout.organizing.models import (
+    DEFAULT_CARD_TEXT,
+    DEFAULT_CARD_TEXT_ES,
     Area,
     Assessment,
     Campaign,
@@ -23,6 +25,7 @@ from turnout.organizing.models import (
     Worker,
     Workplace,
 )
+from turnout.organizing.selectors import caseloads
 from turnout.people.forms import SignupForm
 
 LANGUAGES = [("en", "English"), ("es", "Español"), ("zh", "中文"), ("vi", "Tiếng Việt"), ("tl", "Tagalog"),
@@ -132,11 +135,26 @@ class AssignForm(forms.Form):
     mentor = forms.ModelChoiceField(label=_("Mentor"), queryset=Volunteer.objects.none(), required=False,
                                     empty_label="—")
 
+    over_capacity = forms.BooleanField(
+        label=_("Assign even though they are full (they will carry more cases than they said they can)"),
+        required=False)
+
     def __init__(self, *args: Any, request: Request, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        volunteers = Volunteer.objects.filter(group__in=request.group.ancestors_and_self()).select_related("user")
-        self.fields["organizer"].queryset = volunteers.exclude(kind=Volunteer.Kind.MENTOR)  # type: ignore[attr-defined]
-        self.fields["mentor"].queryset = volunteers.exclude(kind=Volunteer.Kind.ORGANIZER)  # type: ignore[attr-defined]
+        volunteers = list(Volunteer.objects.filter(group__in=request.group.ancestors_and_self()).select_related("user"))
+        load = caseloads(volunteers)
+
+        def label(volunteer: Volunteer) -> str:
+            cases = load.get(volunteer.pk, 0)
+            return (_("%(name)s — %(n)s of %(capacity)s cases, full") if cases >= volunteer.capacity
+                    else _("%(name)s — %(n)s of %(capacity)s cases")) % {
+                "name": volunteer, "n": cases, "capacity": volunteer.capacity}
+
+        every = Volunteer.objects.filter(pk__in=[v.pk for v in volunteers]).select_related("user")
+        for name, excluded in (("organizer", Volunteer.Kind.MENTOR), ("mentor", Volunteer.Kind.ORGANIZER)):
+            field = self.fields[name]
+            field.queryset = every.exclude(kind=excluded)  # type: ignore[attr-defined]
+            field.label_from_instance = label  # type: ignore[attr-defined]
 
 
 class StatusForm(forms.Form):
@@ -176,6 +194,16 @@ class CampaignForm(forms.ModelForm):
         self.fields["group"].queryset = groups  # type: ignore[attr-defined]
         if self.instance.pk:
             del self.fields["group"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        english, spanish = data.get("card_text", ""), (data.get("card_text_es") or "").strip()
+        if english and english.strip() != DEFAULT_CARD_TEXT and spanish == DEFAULT_CARD_TEXT_ES:
+            # The default Spanish says the default English: under other English words it would
+            # have Spanish signers sign something else.
+            self.add_error("card_text_es", _("The English text changed: translate it in full here, or leave this "
+                                             "empty so Spanish speakers read and sign the English text."))
+        return data
 
 
 class AddUnitForm(forms.Form):

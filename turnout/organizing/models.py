@@ -16,7 +16,9 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -242,6 +244,14 @@ DEFAULT_CARD_TEXT = (
     "used to seek recognition or an election."
 )
 
+# The same card in Spanish, word for word: a worker who signs in Spanish signs what the English
+# signer signs, wages, hours, working conditions, recognition and election included.
+DEFAULT_CARD_TEXT_ES = (
+    "Yo, el empleado abajo firmante, autorizo al sindicato a representarme en la negociación "
+    "colectiva con mi empleador sobre salarios, horarios y condiciones de trabajo. Entiendo que "
+    "esta tarjeta puede usarse para solicitar el reconocimiento o una elección."
+)
+
 
 class Campaign(BaseModel):
     """A drive at one workplace or across many (a chain); each workplace is a unit with its own
@@ -253,7 +263,8 @@ class Campaign(BaseModel):
                                  related_name="campaigns")
     union_name = models.CharField(_("union named on the card"), max_length=200)
     card_text = models.TextField(_("card text (English)"), default=DEFAULT_CARD_TEXT)
-    card_text_es = models.TextField(_("card text (Spanish)"), blank=True)
+    card_text_es = models.TextField(_("card text (Spanish)"), blank=True, default=DEFAULT_CARD_TEXT_ES,
+                                    help_text=_("The same text, translated in full: Spanish signers sign this."))
     card_valid_days = models.PositiveIntegerField(
         _("cards count for (days)"), default=365,
         help_text=_("Cards older than this are flagged and no longer count toward a threshold."))
@@ -440,6 +451,14 @@ class CardQuerySet(models.QuerySet["Card"]):
         """The cards this worker signed, found by the blind index of their sealed reference."""
         return self.filter(worker_index__in=blind_indexes(str(worker.public_id)))
 
+    def of_signer(self, person: Person) -> CardQuerySet:
+        """Cards this person signed that still wait for an organizer (no roster row yet)."""
+        return self.filter(signer_index__in=blind_indexes(str(person.public_id)))
+
+    def waiting(self) -> CardQuerySet:
+        """Cards an organizer has yet to match to the roster: they count for nobody until then."""
+        return self.filter(pending=True)
+
 
 class Card(BaseModel):
     """A union authorization card: signed on the card page, or on paper and recorded with a scan.
@@ -458,6 +477,16 @@ class Card(BaseModel):
     worker_ref = SealedCharField(max_length=36)
     worker_index = BlindIndexField(of="worker_ref")
     counts = models.BooleanField(default=False)
+    # A card signed online by someone the roster does not hold (or holds only by a name) waits for
+    # an organizer: its signer is a sealed person reference, the roster row it may be another;
+    # `worker_ref` stays empty, so it counts for nobody until it is confirmed.
+    pending = models.BooleanField(default=False, db_index=True)
+    signer_ref = SealedCharField(max_length=36, blank=True)
+    signer_index = BlindIndexField(of="signer_ref")
+    candidate_ref = SealedCharField(max_length=36, blank=True)
+    # The signer's own zone (their ZIP, else the workplace's): the date on the card is theirs.
+    time_zone = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=8, default="en")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     signed_name = SealedCharField(_("signature (typed name)"), max_length=200)
     signed_at = models.DateTimeField(_("signed"), db_index=True)
@@ -494,9 +523,33 @@ class Card(BaseModel):
         self.worker_index = blind_index(self.worker_ref)
 
     @property
+    def signer(self) -> Person | None:
+        """Who signed a card that waits for review (None once it is matched, or erased)."""
+        return Person.objects.filter(public_id=self.signer_ref).first() if self.signer_ref else None
+
+    @property
+    def candidate(self) -> Worker | None:
+        """The roster row a waiting card may be, by the name signed (an organizer decides)."""
+        if not self.candidate_ref:
+            return None
+        return Worker.objects.filter(public_id=self.candidate_ref, unit_id=self.unit_id).select_related("person").first()
+
+    @property
     def audit_subject(self) -> Person | None:
         worker = self.worker
-        return worker.person if worker is not None else None
+        return worker.person if worker is not None else self.signer
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def local_signed_at(self) -> datetime:
+        """When it was signed, on the signer's own clock."""
+        return self.signed_at.astimezone(self.zone)
 
     def expired(self, campaign: Campaign | None = None) -> bool:
         campaign = campaign or self.unit.campaign

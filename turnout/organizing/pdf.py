@@ -7,7 +7,6 @@ what Latin-1 cannot show, and says so on the page."""
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from fpdf import FPDF
@@ -21,7 +20,7 @@ def card_pdf(card: Card) -> bytes:
     """One page: the card's text, the signature, and the record of how and when it was signed."""
     pdf = FPDF(format="letter")
     pdf.set_title(f"Authorization card {card.public_id}")
-    pdf.set_creator(settings.ORGANIZATION_NAME)
+    pdf.set_creator(card.unit.campaign.group.name)
     pdf.add_page()
     regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
     unicode = regular.exists() and bold.exists()
@@ -47,7 +46,7 @@ def card_pdf(card: Card) -> bytes:
     pdf.set_font(family, "", 11)
     pdf.multi_cell(0, 6, text(card.text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    local = card.signed_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    local = card.local_signed_at  # the signer's own clock: the date they wrote is the date filed
     line("Signature", card.signed_name)
     line("Signed", f"{local:%B %-d, %Y %-I:%M %p} {local.tzname()} ({card.signed_at:%Y-%m-%dT%H:%M:%SZ})")
     line("How", card.get_kind_display())

@@ -1,10 +1,14 @@
-"""Public organizing pages, no account needed: "Organize your workplace" and a campaign's union
-card. Neither shows a count or a name: management must never learn who asked or who signed."""
+"""Public organizing pages, no account needed: "Organize your workplace", a campaign's union
+card, and the signer's private copy of their card (behind a link only they were sent). None shows
+a count or a name to anyone else: management must never learn who asked or who signed."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from zoneinfo import ZoneInfo
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group
@@ -14,6 +18,7 @@ from turnout.core.net import client_ip
 from turnout.organizing import services
 from turnout.organizing.forms import CardForm, IntakeForm
 from turnout.organizing.models import Campaign
+from turnout.organizing.pdf import card_pdf
 from turnout.people.services import UnknownZip
 
 
@@ -55,12 +60,16 @@ def card(request: HttpRequest, public_id: str) -> HttpResponse:
         template = "organizing/public_card_sign.html" if signing else "organizing/public_card.html"
         return render(request, template, context)
     if not signing:
+        context["today"] = timezone.now().astimezone(ZoneInfo(services.card_zone(
+            form.cleaned_data.get("postal_code", ""), form.cleaned_data["unit"])))
         return render(request, "organizing/public_card_sign.html", context)
     data = form.cleaned_data
+    context["today"] = timezone.now().astimezone(ZoneInfo(services.card_zone(data.get("postal_code", ""),
+                                                                             data["unit"])))
     if data.get("website"):
         return render(request, "organizing/public_card_thanks.html", context)
     try:
-        services.sign_card(
+        context["card"] = services.sign_card(
             campaign=campaign, unit=data["unit"], worker=form.person_request("form"), signature=data["signature"],
             job_title=data["job_title"], employer_name=campaign.employer.name if campaign.employer else campaign.name,
             # Browsers send a form's line breaks as CRLF; the card's text is stored with LF.
@@ -70,3 +79,19 @@ def card(request: HttpRequest, public_id: str) -> HttpResponse:
         form.add_error(None, str(exc))
         return render(request, "organizing/public_card_sign.html", context)
     return render(request, "organizing/public_card_thanks.html", context)
+
+
+def card_copy(request: HttpRequest, token: str, pdf: bool = False) -> HttpResponse:
+    """The signer's own copy of their card, behind the unguessable link they were sent: the text
+    they signed, their signature and the date on their clock; or the same as a PDF."""
+    card = services.card_from_copy_token(token)
+    if card is None:
+        raise Http404
+    if pdf:
+        response = HttpResponse(card_pdf(card), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="union-card-{card.signed_at:%Y-%m-%d}.pdf"'
+        return response
+    response = render(request, "organizing/public_card_copy.html", {
+        "card": card, "union": card.unit.campaign.group.name, "token": token})
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -199,7 +199,7 @@ def rollup(campaign: Campaign, *, stage: str = "", reached: int = 0) -> Rollup:
     # Elections are counted over every attempt: a shop that lost once and won later counts in both.
     results = dict(StageChange.objects.filter(unit__campaign=campaign, stage__in=(Stage.WON, Stage.LOST))
                    .values_list("stage").annotate(n=Count("unit_id", distinct=True)))
-    weeks = list(Card.objects.filter(unit__campaign=campaign).annotate(week=TruncWeek("signed_at"))
+    weeks = list(Card.objects.filter(unit__campaign=campaign, pending=False).annotate(week=TruncWeek("signed_at"))
                  .values_list("week").annotate(n=Count("pk")).order_by("week"))
     return Rollup(
         shops=len(units),
@@ -332,6 +332,11 @@ class Suggestion:
     reasons: list[str]
     caseload: int
 
+    @property
+    def full(self) -> bool:
+        """At or past their capacity: offered last, and assigned only with an override."""
+        return self.caseload >= self.volunteer.capacity
+
 
 def caseloads(volunteers: list[Volunteer]) -> dict[int, int]:
     """Open requests each volunteer organizes or mentors, plus the units they are assigned to."""
@@ -372,12 +377,34 @@ def suggestions(request: Request, *, mentors: bool = False, limit: int = 3) -> l
             score += max(0.0, 2 - miles / 25)
             reasons.append(f"{miles:.0f} mi")
         cases = load[volunteer.pk]
-        room = volunteer.capacity - cases
-        score += 1 if room > 0 else -10
+        score += 1 if cases < volunteer.capacity else 0
         reasons.append(f"{cases} of {volunteer.capacity} cases")
         ranked.append(Suggestion(volunteer=volunteer, score=score, reasons=reasons, caseload=cases))
-    ranked.sort(key=lambda s: (-s.score, s.caseload, str(s.volunteer)))
+    # Whoever has room comes first, however good a match a full volunteer would be.
+    ranked.sort(key=lambda s: (s.full, -s.score, s.caseload, str(s.volunteer)))
     return ranked[:limit]
+
+
+def caseload_of(volunteer: Volunteer) -> int:
+    return caseloads([volunteer])[volunteer.pk]
+
+
+@dataclass
+class Waiting:
+    """A card waiting for an organizer, opened for the review queue."""
+
+    card: Card
+    signer: Any
+    candidate: Worker | None
+
+
+def waiting_cards(campaign: Campaign) -> list[Waiting]:
+    """The campaign's cards nobody has matched to a roster yet, oldest first, each with who signed
+    and the roster row its name matches (if one does)."""
+    cards = list(Card.objects.filter(unit__campaign=campaign, pending=True)
+                 .select_related("unit__workplace").order_by("signed_at", "pk"))
+    return [Waiting(card=card, signer=card.signer, candidate=card.candidate) for card in cards]
+
 
 
 def overdue(hours: int) -> QuerySet[Request]:

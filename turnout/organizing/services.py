@@ -15,16 +15,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime, time, timedelta
+from email.utils import formataddr, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, Role, User
 from turnout.accounts.services import email_staff
@@ -32,7 +38,11 @@ from turnout.core import audit, records
 from turnout.core.exports import as_typed, csv_writer
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry
+from turnout.core.sealing import blind_index
+from turnout.messaging.services import send_reply
 from turnout.organizing.models import (
+    DEFAULT_CARD_TEXT,
+    DEFAULT_CARD_TEXT_ES,
     Area,
     Assessment,
     Campaign,
@@ -47,10 +57,10 @@ from turnout.organizing.models import (
     Worker,
     Workplace,
 )
-from turnout.organizing.selectors import with_cards
+from turnout.organizing.selectors import caseloads, with_cards
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
-from turnout.people.services import ContactChoice, UnknownZip, signup_person
+from turnout.people.services import ContactChoice, UnknownZip, merge_people, signup_person
 from turnout.people.signup import PublicSignup, sign_up
 
 
@@ -107,10 +117,15 @@ def submit_request(*, group: Group, worker: PublicSignup, employer_name: str, wo
     return request
 
 
+class OverCapacity(OrganizingError):
+    """A volunteer would carry more cases than they said they can: assigning needs an override."""
+
+
 @transaction.atomic
 def assign_request(*, actor: User, request: Request, organizer: Volunteer | None, mentor: Volunteer | None,
-                   http: HttpRequest | None = None) -> Request:
-    """Match a request to a volunteer organizer and a mentor; both are told by email."""
+                   over_capacity: bool = False, http: HttpRequest | None = None) -> Request:
+    """Match a request to a volunteer organizer and a mentor; both are told by email. A volunteer
+    already carrying their capacity is refused unless `over_capacity` says so on purpose."""
     request = Request.objects.select_for_update().get(pk=request.pk)
     groups = set(request.group.ancestors_and_self().values_list("pk", flat=True))
     for volunteer in (organizer, mentor):
@@ -121,12 +136,18 @@ def assign_request(*, actor: User, request: Request, organizer: Volunteer | None
     if mentor is not None and not mentor.mentors:
         raise OrganizingError(f"{mentor} is not a mentor.")
     newly = [v for v in (organizer, mentor) if v is not None and v.pk not in (request.organizer_id, request.mentor_id)]
+    full = [(v, n) for v in newly if (n := caseloads([v])[v.pk]) >= v.capacity]
+    if full and not over_capacity:
+        raise OverCapacity(" ".join(
+            f"{v} already carries {n} of {v.capacity} cases: this would make {n + 1} of {v.capacity}."
+            for v, n in full) + " Choose someone with room, or confirm assigning beyond capacity.")
     request.organizer, request.mentor, request.assigned_at = organizer, mentor, timezone.now()
     request.save(update_fields=["organizer", "mentor", "assigned_at"])
     if request.unit_id and organizer is not None:
         request.unit.volunteers.add(organizer.user)  # type: ignore[union-attr]
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=request, request=http, group=request.group,
-                 summary=f"Matched to {organizer or 'nobody'} (organizer) and {mentor or 'nobody'} (mentor)")
+                 summary=f"Matched to {organizer or 'nobody'} (organizer) and {mentor or 'nobody'} (mentor)"
+                         + (" beyond capacity" if full else ""))
     for volunteer in newly:
         role = "organize" if volunteer == organizer else "mentor"
         email_staff("a workplace request was assigned to you",
@@ -532,15 +553,55 @@ def set_structure(*, actor: User, worker: Worker, on_committee: bool, contact: W
 
 
 def card_text(campaign: Campaign, language: str) -> str:
-    body = campaign.card_text_es if language == "es" and campaign.card_text_es else campaign.card_text
+    """The words a worker signs in `language`: the campaign's Spanish text where it is a
+    translation of its English one. A Spanish text left at the default under English words
+    changed since would say something else, so then the Spanish signer reads the English."""
+    spanish = campaign.card_text_es.strip()
+    if language == "es" and not spanish and campaign.card_text == DEFAULT_CARD_TEXT:
+        spanish = DEFAULT_CARD_TEXT_ES
+    if spanish == DEFAULT_CARD_TEXT_ES and campaign.card_text != DEFAULT_CARD_TEXT:
+        spanish = ""
+    body = spanish if language == "es" and spanish else campaign.card_text
     return f"{campaign.union_name}\n\n{body}"
+
+
+def _zone(person: Person | None, postal_code: str, unit: Unit) -> str:
+    """The signer's zone: their own record's, else their ZIP's, else the workplace's."""
+    if person is not None and person.time_zone:
+        return person.time_zone
+    for code in (postal_code, unit.workplace.postal_code):
+        place = lookup_zip(code) if code else None
+        if place is not None and place.time_zone:
+            return place.time_zone
+    return settings.TIME_ZONE
+
+
+def card_zone(postal_code: str, unit: Unit) -> str:
+    """The zone a card about to be signed is dated in, before the signer is known."""
+    return _zone(None, postal_code, unit)
+
+
+def _same_name(person: Person, given_name: str, family_name: str) -> bool:
+    def norm(value: str) -> str:
+        return " ".join(value.split()).casefold()
+    return (norm(person.given_name), norm(person.family_name)) == (norm(given_name), norm(family_name))
+
+
+def _fill(card: Card, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(card, name, value)
 
 
 @transaction.atomic
 def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature: str, job_title: str,
               employer_name: str, text: str, ip: str | None, user_agent: str) -> Card:
-    """A worker e-signs a card: they are found or added, put on the unit's roster, and the card
-    keeps the exact text they saw, their typed name, the time and their address."""
+    """A worker e-signs a card, which keeps the exact text they saw, their typed name, the time
+    (on their clock) and their address; they are sent a copy.
+
+    The card belongs to a roster row only when the roster holds the signer by their email or
+    phone: then it counts at once. Anyone else's card waits for an organizer (`confirm_card`):
+    one whose name matches a roster row asks "is this them?", and the roster does not grow on
+    its own. A worker who signs again updates their card: one card per worker, counted once."""
     if unit.campaign_id != campaign.pk:
         raise OrganizingError("Choose your workplace.")
     if text != card_text(campaign, "es") and text != card_text(campaign, "en"):
@@ -549,41 +610,169 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature
         raise OrganizingError("Type your full name exactly as above to sign.")
     # The consent ledger is plaintext: it says a public page, not that this person signed a card.
     person = sign_up(campaign.group, worker, worker.email, worker.phone, "Organizing page")
-    member = add_worker(actor=None, unit=unit, person=person)
     unit = _lock_unit(unit.pk)
-    member = Worker.objects.select_for_update().get(pk=member.pk)
-    card = Card(unit=unit, kind=Card.Kind.ELECTRONIC, signed_name=" ".join(signature.split()),
-                signed_at=timezone.now(), text=text, employer_name=employer_name, job_title=job_title,
-                email=worker.email, phone=worker.phone, ip_address=ip, user_agent=user_agent[:300])
-    card.worker = member
+    member = Worker.objects.select_for_update().filter(unit=unit, person=person).first()
+    fields = {"kind": Card.Kind.ELECTRONIC, "signed_name": " ".join(signature.split()), "signed_at": timezone.now(),
+              "text": text, "employer_name": employer_name, "job_title": job_title, "email": worker.email,
+              "phone": worker.phone, "ip_address": ip, "user_agent": user_agent[:300], "recorded_by": None, "time_zone": _zone(person, worker.postal_code, unit),
+              "language": "es" if text == card_text(campaign, "es") and text != card_text(campaign, "en")
+              else worker.language or "en"}
+    if member is not None:
+        card = Card.objects.of_worker(member).filter(unit=unit).order_by("-signed_at").first() or Card(unit=unit)
+        if card.scan:  # their paper card, now signed again online: the new card is the record
+            card.scan.delete(save=False)
+        _fill(card, **fields)
+        card.worker = member
+    else:
+        card = Card.objects.of_signer(person).filter(unit=unit, pending=True).first() or Card(unit=unit)
+        _fill(card, pending=True, worker_ref="", worker_index="", signer_ref=str(person.public_id),
+              signer_index=blind_index(str(person.public_id)), **fields)
+        alike = [w for w in unit.workers.select_related("person") if _same_name(w.person, worker.given_name,
+                                                                                  worker.family_name)]
+        card.candidate_ref = str(alike[0].public_id) if len(alike) == 1 else ""
     card.save()
     recount_unit(unit)
+    if card.pending:
+        email_staff("a union card waits for review",
+                    f"A card signed at {unit.workplace} waits for an organizer to match it to the roster:\n"
+                    f"{_link(reverse('organizing:review', args=[campaign.public_id]))}\n", _organizers(campaign.group))
+    from turnout.organizing.tasks import send_card_copy
+
+    pk = card.pk
+    transaction.on_commit(lambda: send_card_copy.enqueue(card_id=pk))
     return card
+
+
+@transaction.atomic
+def confirm_card(*, actor: User, card: Card, worker: Worker | None = None,
+                 http: HttpRequest | None = None) -> Card:
+    """An organizer matches a waiting card: to `worker`, a row of the card's unit ("this is
+    them"), or, with none, to its signer, put on the roster now. From then it counts; where
+    the worker already had a card, that card is updated and this one goes."""
+    unit = _lock_unit(card.unit_id)
+    card = Card.objects.select_for_update().select_related("unit__campaign__group").get(pk=card.pk)
+    if not card.pending:
+        raise OrganizingError("This card was already matched.")
+    signer = card.signer
+    if worker is None:
+        if signer is None:
+            raise OrganizingError("Whoever signed this card is no longer on file: match it to a roster row.")
+        worker, _created = put_on_roster(actor=actor, unit=unit, person=signer, http=http)
+    elif worker.unit_id != unit.pk:
+        raise OrganizingError("Choose a worker of the card's own workplace.")
+    earlier = Card.objects.of_worker(worker).filter(unit=unit).exclude(pk=card.pk).first()
+    if earlier is not None:
+        _fill(earlier, **{name: getattr(card, name) for name in (
+            "kind", "signed_name", "signed_at", "text", "employer_name", "job_title", "email", "phone",
+            "ip_address", "user_agent", "time_zone", "language")})
+        earlier.save()
+        card.delete()
+        card = earlier
+    else:
+        card.pending, card.signer_ref, card.signer_index, card.candidate_ref = False, "", "", ""
+        card.worker = worker
+        card.save()
+    recount_unit(unit)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=card, request=http,
+                 group=unit.campaign.group, summary=f"Confirmed a signed card at {unit.workplace.name}")
+    if signer is not None and signer.pk != worker.person_id and not signer.worker_roles.exists():
+        # The signer's record was made by the card page for someone already on file: one person.
+        with suppress(ValueError), transaction.atomic():
+            merge_people(actor=actor, keep=worker.person, other=signer, request=http)
+    return card
+
+
+@transaction.atomic
+def discard_card(*, actor: User, card: Card, http: HttpRequest | None = None) -> None:
+    """An organizer throws out a waiting card nobody in the unit signed (a stranger, a prank)."""
+    card = Card.objects.select_for_update().select_related("unit__campaign__group", "unit__workplace").get(pk=card.pk)
+    if not card.pending:
+        raise OrganizingError("A matched card is evidence and is kept: mark its worker out of the unit instead.")
+    audit.record(actor=actor, action=AuditEntry.Action.DELETE, target=card.unit, request=http,
+                 group=card.unit.campaign.group, summary=f"Discarded a card waiting for review at {card.unit.workplace.name}")
+    card.delete()
+
+
+COPY_SALT = "turnout.organizing.card-copy"
+
+
+def copy_token(card: Card) -> str:
+    """The unguessable key to a worker's own copy of their card (signed, not stored)."""
+    return signing.dumps(str(card.public_id), salt=COPY_SALT)
+
+
+def card_from_copy_token(token: str) -> Card | None:
+    try:
+        public_id = signing.loads(token, salt=COPY_SALT)
+    except signing.BadSignature:
+        return None
+    return Card.objects.select_related("unit__campaign__group", "unit__workplace").filter(public_id=public_id).first()
+
+
+def copy_url(card: Card) -> str:
+    return _link(reverse("public_card_copy", args=[copy_token(card)]))
+
+
+def send_card_copy(*, card_id: int) -> str:
+    """Send the signer their copy, in the language they signed in, from their union: by email
+    with the whole card, else by text with the link to their private copy. Sent straight to the
+    worker and kept nowhere (no message row says who got a card). Returns "email", "sms" or ""."""
+    card = Card.objects.select_related("unit__campaign__group", "unit__workplace").filter(pk=card_id).first()
+    if card is None or card.kind != Card.Kind.ELECTRONIC or not (card.email or card.phone):
+        return ""
+    union = card.unit.campaign.group.name
+    with translation.override(card.language or "en"):
+        local = card.local_signed_at
+        when = f"{date_format(local, 'DATE_FORMAT')}, {date_format(local, 'TIME_FORMAT')} {local.tzname()}"
+        link = copy_url(card)
+        if card.email:
+            subject = _("%(union)s: your signed union card") % {"union": union}
+            body = "\n\n".join([
+                _("Here is a copy of the union card you signed. Keep it somewhere private."), card.text,
+                _("Signed by: %(name)s") % {"name": card.signed_name}, _("Signed: %(when)s") % {"when": when},
+                _("Your copy online, with a PDF: %(link)s") % {"link": link},
+                _("Your employer is not told who signed. — %(union)s") % {"union": union}])
+            _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+            send_mail(subject, body, formataddr((union, address)), [card.email])
+            return "email"
+        body = _("%(union)s: your union card is signed (%(when)s). Your private copy: %(link)s") % {
+            "union": union, "when": when, "link": link}
+    return "sms" if send_reply(to=card.phone, body=body) else ""
 
 
 @transaction.atomic
 def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: UploadedFile | None,
                       http: HttpRequest | None = None) -> Card:
-    """A paper card collected by hand: the date on it and a scan. Its age counts from that date."""
+    """A paper card collected by hand: the date on it (noon in the worker's zone) and a scan. Its
+    age counts from that date. A worker who already has a card gets it updated, not a second."""
     if signed_on.year < 1935:  # before the National Labor Relations Act: a typo, not a card
         raise OrganizingError("Check the date on the card: it is before 1935.")
-    signed_at = datetime.combine(signed_on, time(12), tzinfo=ZoneInfo(settings.TIME_ZONE))
-    if signed_at > timezone.now() + timedelta(days=1):
-        raise OrganizingError("The date on the card cannot be in the future.")
     unit = _lock_unit(worker.unit_id)
     worker = Worker.objects.select_for_update(of=("self",)).select_related(
         "person", "job", "unit__campaign__group", "unit__workplace__employer").get(pk=worker.pk)
-    card = Card(unit=worker.unit, kind=Card.Kind.PAPER, signed_name=worker.person.display_name,
-                signed_at=signed_at, text=card_text(worker.unit.campaign, worker.person.language or "en"),
-                employer_name=worker.unit.workplace.employer.name, recorded_by=actor,
-                job_title=worker.job.name if worker.job else "")
+    zone = _zone(worker.person, "", worker.unit)
+    signed_at = datetime.combine(signed_on, time(12), tzinfo=ZoneInfo(zone))
+    if signed_at > timezone.now() + timedelta(days=1):
+        raise OrganizingError("The date on the card cannot be in the future.")
+    language = worker.person.language or "en"
+    card = Card.objects.of_worker(worker).filter(unit=unit).order_by("-signed_at").first() or Card(unit=worker.unit)
+    created = card.pk is None
+    if not created and card.signed_at > signed_at:
+        raise OrganizingError(f"Their card on file is newer (signed {card.local_signed_at:%B %-d, %Y}): it stays.")
+    _fill(card, kind=Card.Kind.PAPER, signed_name=worker.person.display_name, signed_at=signed_at,
+          text=card_text(worker.unit.campaign, language), employer_name=worker.unit.workplace.employer.name,
+          recorded_by=actor, job_title=worker.job.name if worker.job else "", ip_address=None, user_agent="",
+          time_zone=zone, language=language)
     card.worker = worker
     if scan is not None:
+        if card.scan:
+            card.scan.delete(save=False)
         card.scan.save(scan.name or "card", scan, save=False)
     card.save()
     recount_unit(unit)
-    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=card, request=http,
-                 group=worker.unit.campaign.group, summary=f"Recorded a paper card at {worker.unit}")
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE if created else AuditEntry.Action.CHANGE,
+                 target=card, request=http, group=worker.unit.campaign.group,
+                 summary=f"Recorded a paper card at {worker.unit}" + ("" if created else " (it updates their card)"))
     return card
 
 
@@ -663,14 +852,18 @@ def move_roster(*, keep: Person, other: Person) -> None:
                 card.worker = kept
                 card.save(update_fields=["worker_ref", "worker_index"])
         recount_unit(unit)
+    for card in Card.objects.of_signer(other):  # cards still waiting for review follow their signer
+        card.signer_ref, card.signer_index = str(keep.public_id), blind_index(str(keep.public_id))
+        card.save(update_fields=["signer_ref", "signer_index"])
 
 
 def forget_person(*, person: Person) -> None:
     """Delete what organizing holds about a person that no cascade reaches: the cards they signed
     (found by the blind index; their scans go when the deletion commits), then their roster rows,
-    and recount the units they were on."""
+    and recount the units they were on; and any card of theirs still waiting for review."""
     for worker in Worker.objects.filter(person=person).order_by("unit_id"):
         unit = _lock_unit(worker.unit_id)
         Card.objects.of_worker(worker).delete()  # each card's scan goes too (receivers.remove_scan)
         worker.delete()
         recount_unit(unit)
+    Card.objects.of_signer(person).delete()  # waiting cards count for nobody: no recount

@@ -13,6 +13,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<uuid:public_id>/", views.campaign_detail, name="campaign"),
     path("campaigns/<uuid:public_id>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("campaigns/<uuid:public_id>/review/", views.campaign_review, name="review"),
     path("campaigns/<uuid:public_id>/lock/", views.campaign_lock, name="campaign_lock"),
     path("campaigns/<uuid:public_id>/workers/", views.campaign_workers, name="campaign_workers"),
     path("units/<uuid:public_id>/", views.unit_detail, name="unit"),

@@ -92,7 +92,10 @@ def home(request: HttpRequest) -> HttpResponse:
     elif status in Request.Status.values:
         requests = requests.filter(status=status)
     campaigns = selectors.campaigns_for(user).select_related("group").annotate(n_units=Count("units", distinct=True))
+    intake_links = [(group, request.build_absolute_uri(reverse("public_intake", args=[group.slug])))
+                     for group in selectors.staff_groups(user).order_by("name")]
     return render(request, "organizing/home.html", {
+        "intake_links": intake_links,
         "requests": Paginator(requests.order_by("created_at"), 100).get_page(request.GET.get("page")),
         "status": status, "statuses": Request.Status.choices, "campaigns": campaigns,
         "my_units": Unit.objects.filter(volunteers=user, campaign__locked_at__isnull=True)
@@ -116,6 +119,7 @@ def request_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                         initial={"organizer": item.organizer, "mentor": item.mentor})
     status = StatusForm(request.POST if "set_status" in request.POST else None,
                         initial={"status": item.status, "reason": item.closed_reason})
+    over_capacity = False
     try:
         if request.method == "POST" and "assign" in request.POST and staff and assign.is_valid():
             services.assign_request(actor=user, request=item, http=request, **assign.cleaned_data)
@@ -129,14 +133,19 @@ def request_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
             unit = services.start_campaign(actor=user, request=item, http=request)
             flash.success(request, _("Campaign started. Map the workplace and build the roster."))
             return redirect(unit.get_absolute_url())
+    except services.OverCapacity as exc:
+        over_capacity = True
+        assign.add_error("over_capacity", str(exc))
     except services.OrganizingError as exc:
         (assign if "assign" in request.POST else status).add_error(None, str(exc))
     except UnknownZip:
         flash.error(request, _("The request's ZIP code is unknown; add the workplace by hand."))
+    # The worker's email and phone are on the page: a read of a person, on the log like the others.
     audit.record(actor=user, action=AuditEntry.Action.VIEW, target=item, request=request, group=item.group,
-                 summary="Viewed an organizing request")
+                 summary="Viewed an organizing request with the worker's email and phone")
     return render(request, "organizing/request.html", {
-        "item": item, "staff": staff, "assign": assign, "status_form": status,
+        "item": item, "staff": staff, "assign": assign, "status_form": status, "over_capacity": over_capacity,
+        "emails": item.person.emails.all(), "phones": item.person.phones.all(),
         "organizers": selectors.suggestions(item) if staff else [],
         "mentors": selectors.suggestions(item, mentors=True) if staff else [],
     })
@@ -267,7 +276,40 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "campaign": campaign, "r": rollup, "stage": stage or request.GET.get("reached", ""), "points": points,
         "add_form": add,
         "weeks": [(w, n, round(100 * n / peak) if peak else 0) for w, n in rollup.weeks],
+        "n_waiting": Card.objects.waiting().filter(unit__campaign=campaign).count(),
         "is_admin": has_role(user, campaign.group, Role.ADMIN)})
+
+
+@login_required
+@staff_only
+def campaign_review(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Cards signed online that wait for an organizer: "this is roster worker X", "not them: add
+    to the roster", or "discard". Until then they count for nobody. Opening signers is audited."""
+    campaign = _campaign(request, public_id)
+    user = _user(request)
+    if request.method == "POST":
+        card = get_object_or_404(Card.objects.waiting().filter(unit__campaign=campaign),
+                                 public_id=request.POST.get("card", ""))
+        try:
+            if request.POST.get("decision") == "match":
+                worker = get_object_or_404(Worker.objects.filter(unit_id=card.unit_id),
+                                           public_id=request.POST.get("worker", ""))
+                services.confirm_card(actor=user, card=card, worker=worker, http=request)
+                flash.success(request, _("Matched to %(name)s; the card counts.") % {"name": worker})
+            elif request.POST.get("decision") == "add":
+                services.confirm_card(actor=user, card=card, http=request)
+                flash.success(request, _("Added to the roster; the card counts."))
+            elif request.POST.get("decision") == "discard":
+                services.discard_card(actor=user, card=card, http=request)
+                flash.success(request, _("Card discarded."))
+        except services.OrganizingError as exc:
+            flash.error(request, str(exc))
+        return redirect("organizing:review", campaign.public_id)
+    waiting = selectors.waiting_cards(campaign)
+    if waiting:
+        audit.record(actor=user, action=AuditEntry.Action.VIEW, target=campaign, request=request, group=campaign.group,
+                     summary=f"Viewed {len(waiting)} cards waiting for review")
+    return render(request, "organizing/review.html", {"campaign": campaign, "waiting": waiting})
 
 
 @login_required
@@ -362,7 +404,7 @@ def unit_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "volunteers_form": volunteers, "committee": committee, "uncovered": uncovered,
         "history": unit.history.select_related("by")[:50], "import_form": ImportForm(),
         "cutoff": unit.campaign.card_cutoff(), "area_form": AreaForm(), "workplace": unit.workplace,
-        "areas": areas_of(unit.workplace)})
+        "areas": areas_of(unit.workplace), "n_waiting": Card.objects.waiting().filter(unit=unit).count()})
 
 
 @login_required
@@ -454,7 +496,7 @@ def worker_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "worker": worker, "unit": unit, "forms": forms, "cutoff": unit.campaign.card_cutoff(),
         "assessments": worker.assessments.select_related("assessor"),
         "conversations": worker.conversations.select_related("by"),
-        "cards": Card.objects.of_worker(worker), "responsible_for": worker.responsible_for.select_related("person"),
+        "cards": Card.objects.of_worker(worker).filter(unit=unit), "responsible_for": worker.responsible_for.select_related("person"),
     })
 
 

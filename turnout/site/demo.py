@@ -209,9 +209,7 @@ def _organizing(local: Group, organizer: User, rng: random.Random) -> None:
                              languages=["en", "es"], postal_code="98101", latitude=47.61, longitude=-122.33)
     employer = Employer.objects.create(group=local, name="Rapid Roast Coffee", industry="food")
     campaign = Campaign.objects.create(group=local, name="Rapid Roast Workers United", employer=employer,
-                                       union_name="Rapid Roast Workers United, Transit Workers Local 587",
-                                       card_text_es="Yo, el empleado abajo firmante, autorizo al sindicato a "
-                                                    "representarme en la negociación colectiva con mi empleador.")
+                                       union_name="Rapid Roast Workers United, Transit Workers Local 587")
     now = timezone.now()
     for name, zip_code, lat, lon, stage in (("Pike Place", "98101", 47.609, -122.342, Stage.MAJORITY),
                                             ("Capitol Hill", "98122", 47.615, -122.311, Stage.COMMITTEE),

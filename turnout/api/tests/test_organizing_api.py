@@ -242,3 +242,39 @@ class IntakeApiTests(ApiTestCase):
         self.assertEqual((closed["status"], closed["closed_reason"], closed["organizer"]["name"]),
                          ("closed", "Shop closed down", str(organizer)))
         self.assertEqual(self.ok("PUT", path, {"organizer_id": None})["organizer"], None)
+
+
+class OneCardPerWorkerApiTests(ApiTestCase):
+    def test_a_second_paper_card_updates_the_first_as_the_console_does(self) -> None:
+        employer = Employer.objects.create(group=self.local, name="Bean Street Coffee")
+        workplace = Workplace.objects.create(group=self.local, employer=employer, name="Pike", postal_code="98101")
+        campaign = Campaign.objects.create(group=self.local, name="Bean", union_name="Local 8")
+        unit = Unit.objects.create(campaign=campaign, workplace=workplace)
+        worker = Worker.objects.create(unit=unit, person=make_person(self.local))
+        day = timezone.localdate() - timedelta(days=7)
+        first = self.ok("post", "cards", {"worker_id": str(worker.public_id), "signed_date": day.isoformat()},
+                        status=201)
+        again = self.ok("post", "cards", {"worker_id": str(worker.public_id),
+                                          "signed_date": (day + timedelta(days=2)).isoformat()}, status=200)
+        self.assertEqual(again["identifiers"], first["identifiers"])
+        self.assertEqual(again["signed_local_date"], (day + timedelta(days=2)).isoformat())
+        self.assertEqual(again["time_zone"], "America/Los_Angeles")  # the workplace's zone
+        self.assertEqual(Card.objects.count(), 1)
+        self.assertEqual(self.ok("get", f"organizing_campaigns/{campaign.public_id}")["statistics"]["cards"], 1)
+
+    def test_assigning_a_full_volunteer_needs_over_capacity(self) -> None:
+        person = make_person(self.local)
+        volunteer = Volunteer.objects.create(group=self.local, user=make_staff("o@example.org", self.local, Role.HOST),
+                                             capacity=1)
+        Request.objects.create(group=self.local, person=person, employer_name="A", postal_code="98101",
+                               industry="food", organizer=volunteer)
+        item = Request.objects.create(group=self.local, person=person, employer_name="B", postal_code="98101",
+                                      industry="food")
+        path = f"organizing_requests/{item.public_id}"
+        suggested = self.ok("GET", path)["suggested_organizers"]
+        self.assertEqual((suggested[0]["caseload"], suggested[0]["full"]), (1, True))
+        refused = self.api("PUT", path, {"organizer_id": str(volunteer.public_id)})
+        self.assertEqual(refused.status_code, 400)
+        self.assertIn("already carries 1 of 1 cases: this would make 2 of 1", refused.json()["error"])
+        done = self.ok("PUT", path, {"organizer_id": str(volunteer.public_id), "over_capacity": True})
+        self.assertEqual(done["organizer"]["name"], str(volunteer))

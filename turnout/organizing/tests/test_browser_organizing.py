@@ -57,7 +57,7 @@ def test_a_worker_asks_and_a_volunteer_is_matched_maps_the_shop_and_assesses(
     page.get_by_test_id("queue").get_by_role("link", name="Bean Street Coffee").click()
     expect(page.get_by_test_id("suggested-organizers")).to_contain_text("Vic Nguyen")
     expect(page.get_by_test_id("suggested-organizers")).to_contain_text("habla español")
-    page.get_by_label("Volunteer organizer").select_option(label="Vic Nguyen")
+    page.get_by_label("Volunteer organizer").select_option(label="Vic Nguyen — 0 of 3 cases")
     page.get_by_role("button", name="Assign and notify").click()
     expect(page.get_by_text("Assigned; the volunteers were told by email.")).to_be_visible()
     assert [m.to for m in mail.outbox if "assigned" in m.subject] == [["vic@example.org"]]

@@ -315,6 +315,8 @@ def without_token(html: bytes) -> str:
 class CardTests(OrganizingCase):
     def test_a_worker_signs_in_two_steps_and_the_card_keeps_what_they_signed(self) -> None:
         self.roster(self.unit, 9)
+        services.add_worker_by_hand(actor=self.organizer, unit=self.unit, given_name="Rosa", family_name="Martinez",
+                                    email="rosa@example.org")
         url = reverse("public_card", args=[self.campaign.public_id])
         page = self.client.get(url)
         self.assertContains(page, "I, the undersigned employee")
