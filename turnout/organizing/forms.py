@@ -143,6 +143,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         volunteers = list(Volunteer.objects.filter(group__in=request.group.ancestors_and_self()).select_related("user"))
         load = caseloads(volunteers)
+        self.any_full = any(load[v.pk] >= v.capacity for v in volunteers)
 
         def label(volunteer: Volunteer) -> str:
             cases = load.get(volunteer.pk, 0)

@@ -140,14 +140,17 @@ def request_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         (assign if "assign" in request.POST else status).add_error(None, str(exc))
     except UnknownZip:
         flash.error(request, _("The request's ZIP code is unknown; add the workplace by hand."))
+    organizers = selectors.suggestions(item) if staff else []
+    mentors = selectors.suggestions(item, mentors=True) if staff else []
+    if not over_capacity and not assign.any_full:
+        del assign.fields["over_capacity"]  # nobody full: no override to offer
     # The worker's email and phone are on the page: a read of a person, on the log like the others.
     audit.record(actor=user, action=AuditEntry.Action.VIEW, target=item, request=request, group=item.group,
                  summary="Viewed an organizing request with the worker's email and phone")
     return render(request, "organizing/request.html", {
         "item": item, "staff": staff, "assign": assign, "status_form": status, "over_capacity": over_capacity,
         "emails": item.person.emails.all(), "phones": item.person.phones.all(),
-        "organizers": selectors.suggestions(item) if staff else [],
-        "mentors": selectors.suggestions(item, mentors=True) if staff else [],
+        "organizers": organizers, "mentors": mentors,
     })
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
+from turnout.organizing import services
 from turnout.organizing.models import (
     Campaign,
     Card,
@@ -156,3 +158,77 @@ def test_a_worker_signs_a_card_and_the_threshold_bar_moves(phone: Page, page: Pa
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF for filing").click()
     assert download.value.suggested_filename == f"card-{card.public_id}.pdf"
+
+
+def test_a_roster_worker_signs_on_a_phone_and_the_roster_stays_one_worker_each(
+        phone: Page, page: Page, browser: Any, live_server: Any) -> None:  # noqa: F811
+    """Ana is on the roster by name only (no email, no phone). Her card, signed on a phone, does
+    not make a thirteenth worker: it waits until an organizer confirms it is hers, then counts."""
+    local = make_group("Local 8")
+    organizer = make_staff("organizer@example.org", local, Role.ORGANIZER)
+    employer = Employer.objects.create(group=local, name="Bean Street Coffee", industry="food")
+    workplace = Workplace.objects.create(group=local, employer=employer, name="Pike & 5th", postal_code="98101",
+                                         latitude=47.61, longitude=-122.33)
+    campaign = Campaign.objects.create(group=local, name="Bean Street Workers United", employer=employer,
+                                       union_name="Bean Street Workers United")
+    unit = Unit.objects.create(campaign=campaign, workplace=workplace)
+    workers = [Worker.objects.create(unit=unit, person=make_person(local, given_name=f"W{i}")) for i in range(11)]
+    for worker in workers[:3]:
+        services.record_paper_card(actor=organizer, worker=worker, signed_on=timezone.localdate(), scan=None)
+    ana = Worker.objects.create(unit=unit, person=make_person(local, given_name="Ana", family_name="Lopez",
+                                                              email=None, phone=None))
+    ana.person.emails.all().delete()
+    ana.person.phones.all().delete()
+    item = Request.objects.create(group=local, person=make_person(local, given_name="Rosa", family_name="Martinez",
+                                                                  email="rosa@example.org"),
+                                  employer_name="Corner Bakery", postal_code="98101", industry="food",
+                                  story="They cut our hours.")
+
+    phone.goto(f"{live_server.url}{campaign.public_url()}")
+    expect(phone.get_by_test_id("card-text")).to_contain_text("salarios, horarios y condiciones de trabajo")
+    phone.get_by_label("Nombre:", exact=True).fill("Ana")
+    phone.get_by_label("Apellido").fill("Lopez")
+    phone.get_by_label("Correo electrónico").fill("ana@example.org")
+    phone.get_by_label("Su puesto").fill("Barista")
+    phone.screenshot(path=str(SHOTS / "organizing-card-page-phone.png"), full_page=True)
+    phone.get_by_role("button", name="Continuar para firmar").click()
+    phone.get_by_label("Escriba su nombre completo para firmar").fill("Ana Lopez")
+    phone.get_by_label("He leído esta tarjeta y la firmo.").check()
+    phone.get_by_role("button", name="Firmar mi tarjeta sindical").click()
+    expect(phone.get_by_test_id("card-signed")).to_be_visible()
+    expect(phone.get_by_test_id("signed-on")).to_contain_text("Firmada el")
+    phone.screenshot(path=str(SHOTS / "organizing-card-signed-copy-phone.png"), full_page=True)
+    assert Worker.objects.filter(unit=unit).count() == 12
+
+    log_in(page, live_server.url, "organizer@example.org")
+    page.goto(f"{live_server.url}{campaign.public_url()}")
+    page.screenshot(path=str(SHOTS / "organizing-card-page-desktop.png"), full_page=True)
+    page.goto(f"{live_server.url}{unit.get_absolute_url()}")
+    expect(page.get_by_test_id("threshold-cards")).to_have_text("3")
+    expect(page.get_by_test_id("threshold")).to_contain_text("of 12 workers carded")
+    page.get_by_test_id("unit-waiting").get_by_role("link", name="Review cards").click()
+    item_box = page.get_by_test_id("review-item")
+    expect(item_box.get_by_test_id("candidate")).to_contain_text("Ana Lopez")
+    page.screenshot(path=str(SHOTS / "organizing-review-desktop.png"), full_page=True)
+    small = browser.new_context(viewport={"width": 390, "height": 844})
+    small.add_cookies(page.context.cookies())
+    mobile = small.new_page()
+    mobile.goto(page.url)
+    expect(mobile.get_by_test_id("review-item")).to_be_visible()
+    mobile.screenshot(path=str(SHOTS / "organizing-review-phone.png"), full_page=True)
+    item_box.get_by_role("button", name="Confirm: this is Ana Lopez").click()
+    expect(page.get_by_text("Matched to Ana Lopez; the card counts.")).to_be_visible()
+    page.goto(f"{live_server.url}{unit.get_absolute_url()}")
+    expect(page.get_by_test_id("threshold-cards")).to_have_text("4")
+    expect(page.get_by_test_id("threshold")).to_contain_text("of 12 workers carded")
+    assert Worker.objects.filter(unit=unit).count() == 12
+    assert Card.objects.of_worker(ana).get().counts
+
+    # The request page: the worker's email on it, for desktop and phone.
+    page.goto(f"{live_server.url}{item.get_absolute_url()}")
+    expect(page.get_by_test_id("request-email")).to_contain_text("rosa@example.org")
+    page.screenshot(path=str(SHOTS / "organizing-request-desktop.png"), full_page=True)
+    mobile.goto(page.url)
+    expect(mobile.get_by_test_id("request-email")).to_contain_text("rosa@example.org")
+    mobile.screenshot(path=str(SHOTS / "organizing-request-phone.png"), full_page=True)
+    small.close()

@@ -155,7 +155,7 @@ class CardDateAndCopyTests(CardPage):
         ana, _created = services.add_worker_by_hand(actor=self.organizer, unit=self.unit, given_name="Ana",
                                                     family_name="Lopez", email="ana@example.org")
         done = self.sign(email="ana@example.org", postal_code="98101")
-        self.assertContains(done, "Signed on November 20, 2026.")
+        self.assertContains(done, "Signed on Nov. 20, 2026.")
         card = Card.objects.of_worker(ana).get()
         self.assertEqual((card.time_zone, card.local_signed_at.day), ("America/Los_Angeles", 20))
         self.login(self.organizer)
@@ -190,7 +190,7 @@ class CardDateAndCopyTests(CardPage):
                                    "signature": "Ana Lopez", "agree": "on"}, HTTP_ACCEPT_LANGUAGE="es")
         run_due_tasks()
         copy = next(m for m in mail.outbox if m.to == ["ana@example.org"])
-        self.assertIn("tu tarjeta sindical firmada", copy.subject)
+        self.assertIn("su tarjeta sindical firmada", copy.subject)
         with tempfile.TemporaryDirectory() as var, override_settings(SMS_BACKEND="file", VAR_DIR=Path(var)):
             self.sign(given_name="Bo", family_name="Chen", phone="(206) 555-0142")
             run_due_tasks()
