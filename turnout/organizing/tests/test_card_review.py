@@ -8,13 +8,14 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import time_machine
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from turnout.accounts.models import Group, Role
@@ -94,10 +95,10 @@ class CardMatchingTests(CardPage):
         self.assertEqual((first.pending, first.counts, first.worker), (False, True, rosa))
         with time_machine.travel(datetime(2026, 11, 9, 17, tzinfo=UTC), tick=False):
             self.sign(given_name="Rosa", family_name="Martinez", email="rosa@example.org", job_title="Shift lead")
-        card = Card.objects.get()
-        self.assertEqual((card.pk, card.job_title, card.signed_at.day), (first.pk, "Shift lead", 9))
-        threshold = selectors.threshold(self.unit)
-        self.assertEqual((threshold.eligible, threshold.cards), (4, 1))
+            card = Card.objects.get()
+            self.assertEqual((card.pk, card.job_title, card.signed_at.day), (first.pk, "Shift lead", 9))
+            threshold = selectors.threshold(self.unit)
+            self.assertEqual((threshold.eligible, threshold.cards), (4, 1))
 
     def test_a_stranger_card_waits_and_counts_only_once_an_organizer_adds_them(self) -> None:
         self.roster(self.unit, 4)
@@ -142,10 +143,14 @@ class CardMatchingTests(CardPage):
     def test_the_paper_card_of_a_worker_who_has_one_updates_it_through_the_console_and_the_api(self) -> None:
         worker = self.roster(self.unit, 1)[0]
         self.login(self.organizer)
-        self.client.post(reverse("organizing:worker", args=[worker.public_id]), {"paper": "1", "signed_on": "2026-11-01"})
-        self.client.post(reverse("organizing:worker", args=[worker.public_id]), {"paper": "1", "signed_on": "2026-11-05"})
+        first, second = (timezone.localdate() - timedelta(days=days) for days in (10, 5))
+        url = reverse("organizing:worker", args=[worker.public_id])
+        self.client.post(url, {"paper": "1", "signed_on": first.isoformat()})
+        self.client.post(url, {"paper": "1", "signed_on": second.isoformat()})
         card = Card.objects.get()
-        self.assertEqual(card.local_signed_at.date().isoformat(), "2026-11-05")
+        self.assertEqual(card.local_signed_at.date(), second)
+        self.assertContains(self.client.post(url, {"paper": "1", "signed_on": first.isoformat()}),
+                            "Their card on file is newer")
         self.assertEqual(selectors.threshold(self.unit).cards, 1)
 
 
