@@ -152,7 +152,7 @@ class ActivationForm(forms.ModelForm):
             Q(starts_at__gte=soon) | Q(ends_at__gte=timezone.now()) | Q(pk=self.instance.event_id or 0),
             group__path__startswith=network.group.path,
             status__in=[Status.SCHEDULED, Status.STANDBY]).order_by("starts_at", "pk")
-        event_field.label_from_instance = event_choice_label  # type: ignore[method-assign]
+        event_field.label_from_instance = event_choice_label  # type: ignore[method-assign,assignment]
         for name in ("availability", "skills", "languages"):
             self.initial.setdefault(f"{name}_choice", unpacked(getattr(self.instance, name)))
         self.fields["body"].help_text = _("What, where and when. “Reply Y if you can come, N if you cannot.” is "

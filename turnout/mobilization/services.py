@@ -27,8 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User

@@ -20,7 +20,15 @@ from turnout.events.services import save_event
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.mobilization.forms import event_choice_label
-from turnout.mobilization.models import Activation, Member, Network, Plan, Pledge, Response, Signature
+from turnout.mobilization.models import (
+    Activation,
+    Member,
+    Network,
+    Plan,
+    Pledge,
+    Response,
+    Signature,
+)
 from turnout.site.testing import make_group, make_person, make_staff, run_due_tasks
 from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
