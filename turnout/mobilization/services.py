@@ -418,8 +418,10 @@ def activate(*, actor: User, activation: Activation) -> int:
         activation = Activation.objects.select_for_update().get(pk=activation.pk)
         if activation.status != Activation.Status.DRAFT:
             raise MobilizationError(_("This activation was sent already."))
-        check_activation_text(body=activation.body, body_es=activation.body_es, followup=activation.followup,
-                              followup_es=activation.followup_es)
+        # A draft's Spanish that is only the reply instruction (as the form once prefilled it) is
+        # left for the English: an emergency is no time to refuse it.
+        check_activation_text(body=activation.body, followup=activation.followup, followup_es=activation.followup_es,
+                              body_es="" if _is_instruction_alone(activation.body_es) else activation.body_es)
         first = _add_recipients(activation, wave=1,
                                 nearest=None if activation.samples else settings.ACTIVATION_FIRST_CHUNK)
         if not first:

@@ -87,6 +87,11 @@ class ActivationLanguageTests(TurnoutTestCase):
         self.assertEqual(self.texts_to("+12065550188")[0].split("\n")[:2], [WHAT, SPANISH_REPLY])
         self.assertEqual(self.texts_to("+12065550123")[0].split("\n")[:2], [WHAT, ENGLISH_REPLY])
 
+    def test_a_draft_whose_spanish_is_only_the_reply_instruction_sends_the_english_to_spanish_members(self) -> None:
+        activation = Activation.objects.create(network=self.network, title="Rally", body=WHAT, body_es=SPANISH_REPLY)
+        self.send(activation)
+        self.assertEqual(self.texts_to("+12065550188")[0].split("\n")[:2], [WHAT, SPANISH_REPLY])
+
     def test_the_organizers_spanish_goes_to_spanish_members_with_the_instruction_added_once(self) -> None:
         activation = Activation.objects.create(network=self.network, title="Rally", body=WHAT + " Reply Y or N.",
                                                body_es="Manifestación: Westlake Park, hoy 6pm.")
