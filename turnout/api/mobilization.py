@@ -152,10 +152,14 @@ def member_add(call: Call, network_id: str) -> HttpResponse:
     chosen = {name: _choices(call.body[name], name) for name in ("availability", "skills", "languages")
               if name in call.body}
     travel = _travel(call.body.get("travel_miles", 10))
-    with transaction.atomic():  # the person and their membership, or neither
-        member, created = services.enroll_member(
-            actor=call.user, network=network, person=named_person(call), travel_miles=travel,
-            availability=chosen.get("availability"), skills=chosen.get("skills"), languages=chosen.get("languages"))
+    try:
+        with transaction.atomic():  # the person and their membership, or neither
+            member, created = services.enroll_member(
+                actor=call.user, network=network, person=named_person(call), travel_miles=travel,
+                availability=chosen.get("availability"), skills=chosen.get("skills"),
+                languages=chosen.get("languages"))
+    except services.MobilizationError as exc:  # nobody could reach them
+        raise ApiError(400, str(exc)) from None
     member = Member.objects.select_related("person", "network").get(pk=member.pk)
     return json_response(serialize_member(member, call.base), status=201 if created else 200)
 
@@ -178,6 +182,7 @@ def serialize_activation(activation: Activation, base: str, statistics: bool = F
         "identifiers": identifiers(activation), "origin_system": "Turnout",
         "created_date": stamp(activation.created_at), "modified_date": stamp(activation.updated_at),
         "title": activation.title, "body": activation.body, "body_es": activation.body_es,
+        "followup": activation.followup, "followup_es": activation.followup_es,
         "channels": activation.channels, "status": activation.status, "sent_date": stamp(activation.sent_at),
         "postal_code": activation.postal_code, "miles": activation.miles,
         "availability": unpacked(activation.availability), "skills": unpacked(activation.skills),
@@ -192,7 +197,7 @@ def serialize_activation(activation: Activation, base: str, statistics: bool = F
     if statistics:
         board = services.board(activation)
         data["statistics"] = {
-            "asked": board.recipients, "yes": board.yes, "no": board.no, "no_answer": board.no_answer,
+            "asked": board.asked, "chosen": board.recipients, "yes": board.yes, "no": board.no, "no_answer": board.no_answer,
             "sent": sum(p["sent"] for _m, p in board.channels),
             "delivered": sum(p["delivered"] for _m, p in board.channels),
             "by_distance": [{"miles": band, "asked": people, "yes": yes, "no": no}
@@ -234,7 +239,9 @@ def activation_create(call: Call) -> HttpResponse:
     _writable(call, network.group)
     fields: dict[str, Any] = {"title": inputs.text(body.get("title", ""), "title", 200),
                               "body": inputs.text(body.get("body", ""), "body", 1600),
-                              "body_es": inputs.text(body.get("body_es", ""), "body_es", 1600)}
+                              "body_es": inputs.text(body.get("body_es", ""), "body_es", 1600),
+                              "followup": inputs.text(body.get("followup", ""), "followup", 1600),
+                              "followup_es": inputs.text(body.get("followup_es", ""), "followup_es", 1600)}
     if not fields["title"] or not fields["body"]:
         raise ApiError(400, "An activation needs a title and a body.")
     fields["channels"] = body.get("channels", "sms")
@@ -265,7 +272,7 @@ def activation_create(call: Call) -> HttpResponse:
             raise ApiError(400, "event_id is not an event of the network's group.") from None
     try:
         activation = services.create_activation(actor=call.user, network=network, fields=fields)
-    except services.MobilizationError as exc:  # a ZIP code it does not know
+    except services.MobilizationError as exc:  # a ZIP code it does not know, a merge field it cannot fill
         raise ApiError(400, str(exc)) from None
     return json_response(serialize_activation(activation, call.base), status=201)
 

@@ -242,6 +242,7 @@ SCHEMAS: dict[str, Any] = {
         "_links": ref("Links"), **REFUSED}, "required": ["identifiers", "travel_miles", "_links"]},
     "Activation": {"type": "object", "properties": {
         **COMMON, "title": {"type": "string"}, "body": {"type": "string"}, "body_es": {"type": "string"},
+        "followup": {"type": "string"}, "followup_es": {"type": "string"},
         "channels": {"type": "string", "enum": ["sms", "email", "both"]},
         "status": {"type": "string", "enum": ["draft", "sent"]}, "sent_date": DATE,
         "postal_code": {"type": "string"}, "miles": {"type": ["integer", "null"]}, "availability": STRING_LIST,
@@ -249,8 +250,11 @@ SCHEMAS: dict[str, Any] = {
         "sample_size": {"type": ["integer", "null"]}, "ignore_quiet_hours": {"type": "boolean"},
         "override_reason": {"type": "string"},
         "statistics": {"type": "object", "properties": {
-            "asked": {"type": "integer"}, "yes": {"type": "integer"}, "no": {"type": "integer"},
-            "no_answer": {"type": "integer"}, "sent": {"type": "integer"}, "delivered": {"type": "integer"},
+            "asked": {"type": "integer", "description": "People the text or email went out to"},
+            "chosen": {"type": "integer", "description": "People the audience chose, reached or not"},
+            "yes": {"type": "integer"}, "no": {"type": "integer"},
+            "no_answer": {"type": "integer", "description": "Asked, and no answer yet"},
+            "sent": {"type": "integer"}, "delivered": {"type": "integer"},
             "by_distance": {"type": "array", "items": {"type": "object"}}}}},
         "required": ["identifiers", "title", "body", "status", "_links"]},
     "ActivationResponse": {"type": "object", "properties": {
@@ -649,6 +653,7 @@ INPUTS: dict[str, Any] = {
         "properties": {
             "network_id": ref("RecordId"), "title": text(200, blank=False), "body": text(1600, blank=False),
             "body_es": text(1600), "channels": {"type": "string", "enum": ["sms", "email", "both"], "default": "sms"},
+            "followup": text(1600), "followup_es": text(1600),
             "event_id": ref("RecordId"),
             "postal_code": {"anyOf": [ref("ZipCode"), {"const": ""}]},
             "miles": {"type": ["integer", "null"], "minimum": 1, "maximum": 3000,

@@ -60,18 +60,28 @@ class Preview:
     encoding_es: str
     segments_es: int
     shared: int = 0  # people with consent whose number or address goes to someone else here
+    # The text as one of the people it goes to gets it (merge fields filled), in each language.
+    sample: str = ""
+    sample_es: str = ""
+    sample_name: str = ""
+    sample_name_es: str = ""
 
 
 def preview(message: Message, people: QuerySet[Person]) -> Preview:
     """The real recipient count after consent, each number or address once (as the outbox sends),
     and what each text costs in segments."""
-    from turnout.messaging.outbox import first_text_footer, reach
+    from turnout.messaging.outbox import first_text_footer, reach, render
 
     matched = people.count()
     with_address, consenting, reachable = reach(message.channel, people)
     # The worst case: a first text carries the footer naming the organization.
     english = segments.count(message.body + first_text_footer())
     spanish = segments.count((message.body_es or message.body) + first_text_footer())
+    someone = people.exclude(language="es").order_by("pk").first() or Person(given_name="Alex", family_name="Doe")
+    alguien = people.filter(language="es").order_by("pk").first() or Person(given_name="Ana", family_name="López",
+                                                                             language="es")
     return Preview(matched=matched, reachable=reachable, no_consent=with_address - consenting,
                    no_address=matched - with_address, shared=consenting - reachable, encoding=english.encoding,
-                   segments=english.segments, encoding_es=spanish.encoding, segments_es=spanish.segments)
+                   segments=english.segments, encoding_es=spanish.encoding, segments_es=spanish.segments,
+                   sample=render(message, someone), sample_es=render(message, alguien),
+                   sample_name=someone.display_name, sample_name_es=alguien.display_name)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role
+from turnout.messaging import merge
 from turnout.messaging.models import Channel
 from turnout.people.forms import PeopleFilterForm
 
@@ -18,7 +19,7 @@ class ComposeForm(PeopleFilterForm):
                                         help_text=_("The group sending; its staff see the message and its replies."))
     subject = forms.CharField(label=_("Email subject"), max_length=200, required=False)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text=_("Merge fields: {first_name}, {last_name}, {name}."))
+                           help_text=_("Merge fields: {first_name}, {last_name}, {name} (or {{ first_name }} and so on)."))
     body_es = forms.CharField(label=_("Message in Spanish"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
                               help_text=_("Sent to people whose language is Spanish; others get the message above."))
     ignore_quiet_hours = forms.BooleanField(
@@ -35,6 +36,11 @@ class ComposeForm(PeopleFilterForm):
             self.add_error("subject", _("An email needs a subject."))
         if data.get("ignore_quiet_hours") and not data.get("override_reason", "").strip():
             self.add_error("override_reason", _("Say why this cannot wait: the reason is kept in the audit log."))
+        for name, check in (("subject", merge.check_subject), ("body", merge.check), ("body_es", merge.check)):
+            try:
+                check(data.get(name) or "")
+            except merge.UnknownMergeField as exc:
+                self.add_error(name, str(exc))
         return data
 
 

@@ -10,7 +10,6 @@ of duplicates is at most one batch per dead worker, and it is counted.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -25,7 +24,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from turnout.core import geo
-from turnout.messaging import email, optouts, pacing, quiet_hours, segments
+from turnout.messaging import email, merge, optouts, pacing, quiet_hours, segments
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.models import ConsentEvent, Person
@@ -33,7 +32,6 @@ from turnout.people.models import ConsentEvent, Person
 BATCH = 200
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
-MERGE_FIELD = re.compile(r"\{(first_name|last_name|name)\}")
 # The reason on the row of someone whose number or address this message already goes to.
 DUPLICATE = "duplicate address"
 
@@ -148,9 +146,7 @@ def reach(channel: str, audience: QuerySet[Any]) -> tuple[int, int, int]:
 def render(message: Message, person: Person) -> str:
     """The text this person gets: their language's version, merge fields filled."""
     body = message.body_es if person.language == "es" and message.body_es else message.body
-    values = {"first_name": person.preferred_name or person.given_name, "last_name": person.family_name,
-              "name": f"{person.preferred_name or person.given_name} {person.family_name}".strip()}
-    return MERGE_FIELD.sub(lambda m: values[m.group(1)] or "", body)
+    return merge.fill(body, person)
 
 
 def first_text_footer() -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from turnout.accounts.models import Group, User
 from turnout.core import audit, records
 from turnout.core.models import AuditEntry
-from turnout.messaging import outbox, services
+from turnout.messaging import merge, outbox, services
 from turnout.messaging.models import Channel, Delivery, Message
 from turnout.people.models import Person
 
@@ -28,6 +28,8 @@ def _draft(message: Message, fields: dict[str, Any]) -> list[str]:
         raise ValueError("An email needs a subject.")
     if message.ignore_quiet_hours and not message.override_reason:
         raise ValueError("Say why this cannot wait for quiet hours to end: the reason is kept in the audit log.")
+    merge.check(message.body, message.body_es)
+    merge.check_subject(message.subject)
     return changed
 
 
@@ -75,6 +77,12 @@ def start_sending(*, actor: User | None, message: Message, audience: QuerySet[An
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.status not in (Message.Status.DRAFT, Message.Status.SCHEDULED):
         raise ValueError(f"This message is already {message.get_status_display()}.")
+    # Staff's own texts (a draft written before the check, or changed in the database) are checked
+    # again here, before anyone is sent a text with braces in it. Turnout's own messages quote what
+    # people typed (an event's title) and are filled as they are.
+    if not message.topic:
+        merge.check(message.body, message.body_es)
+        merge.check_subject(message.subject)
     targeted = outbox.materialize(message, audience)
     message.status = Message.Status.SENDING
     message.save(update_fields=["status"])

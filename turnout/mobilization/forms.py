@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -15,6 +15,7 @@ from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.core import geo
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Status
+from turnout.mobilization import services
 from turnout.mobilization.models import (
     AVAILABILITY,
     LANGUAGES,
@@ -31,6 +32,11 @@ from turnout.people.models import PersonList
 
 TRAVEL = [(2, _("2 miles")), (5, _("5 miles")), (10, _("10 miles")), (25, _("25 miles")), (50, _("50 miles")),
           (100, _("100 miles"))]
+
+
+def event_choice_label(event: Event) -> str:
+    """An event as the activation form lists it: its title, then its day and time where it is."""
+    return f"{event.title} — {events.when_text(event)}"
 
 
 def network_consent_text() -> str:
@@ -126,27 +132,36 @@ class ActivationForm(forms.ModelForm):
 
     class Meta:
         model = Activation
-        fields = ["title", "body", "body_es", "channels", "event", "followup", "postal_code", "miles", "tag",
+        fields = ["title", "body", "body_es", "channels", "event", "followup", "followup_es", "postal_code", "miles",
+                  "tag",
                   "is_drill", "sample_size", "ignore_quiet_hours", "override_reason", "escalate_below",
                   "escalate_after", "escalate_miles", "escalate_captains"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3}), "body_es": forms.Textarea(attrs={"rows": 3}),
-                   "followup": forms.Textarea(attrs={"rows": 2})}
+                   "followup": forms.Textarea(attrs={"rows": 2}), "followup_es": forms.Textarea(attrs={"rows": 2})}
         labels = {"ignore_quiet_hours": _("Emergency: send during quiet hours"),
                   "override_reason": _("Why this cannot wait (kept in the audit log)")}
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.network = network
-        self.fields["event"].queryset = Event.objects.filter(  # type: ignore[attr-defined]
+        # Events still to come (or under way), each with its own day and local time: a daily
+        # meeting is one line per day, told apart by its date. The event linked already stays.
+        soon = timezone.now() - timedelta(hours=12)
+        event_field: forms.ModelChoiceField[Event] = self.fields["event"]  # type: ignore[assignment]
+        event_field.queryset = Event.objects.filter(
+            Q(starts_at__gte=soon) | Q(ends_at__gte=timezone.now()) | Q(pk=self.instance.event_id or 0),
             group__path__startswith=network.group.path,
-            status__in=[Status.SCHEDULED, Status.STANDBY]).order_by("starts_at")
-        if not self.is_bound and not self.instance.pk:
-            self.initial.setdefault("body", str(_("Reply Y if you can come, N if you cannot.")))
-            self.initial.setdefault("body_es", "Responda SI si puede venir, NO si no puede.")
+            status__in=[Status.SCHEDULED, Status.STANDBY]).order_by("starts_at", "pk")
+        event_field.label_from_instance = event_choice_label  # type: ignore[method-assign,assignment]
         for name in ("availability", "skills", "languages"):
             self.initial.setdefault(f"{name}_choice", unpacked(getattr(self.instance, name)))
-        self.fields["body"].help_text = _("Texts over 160 characters (70 with accents or emoji) go as several "
-                                          "segments.")
+        self.fields["body"].help_text = _("What, where and when. “Reply Y if you can come, N if you cannot.” is "
+                                          "added to each text in the member's language. Merge fields: "
+                                          "{first_name}, {last_name}, {name}. Texts over 160 characters (70 with "
+                                          "accents or emoji) go as several segments.")
+        self.fields["body_es"].help_text = _("For members whose language is Spanish. Left empty, they get the "
+                                             "English message, with how to answer in Spanish.")
+        self.fields["followup_es"].help_text = _("Left empty, Spanish speakers get the English details.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -158,6 +173,11 @@ class ActivationForm(forms.ModelForm):
             self.add_error("postal_code", _("Give the action's ZIP code to choose people by distance."))
         if data.get("ignore_quiet_hours") and not (data.get("override_reason") or "").strip():
             self.add_error("override_reason", _("Say why this cannot wait for quiet hours to end."))
+        for name in ("body", "body_es", "followup", "followup_es"):
+            try:
+                services.check_activation_text(body=data.get(name) or "")
+            except services.MobilizationError as exc:
+                self.add_error(name, str(exc))
         if data.get("is_drill") and not data.get("sample_size"):
             self.add_error("sample_size", _("A drill goes to a sample: say how many people."))
         escalation = [data.get("escalate_below"), data.get("escalate_after")]

@@ -122,6 +122,7 @@ class Activation(BaseModel):
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="activations",
                               verbose_name=_("linked event"))
     followup = models.TextField(_("details for everyone who says yes"), blank=True)
+    followup_es = models.TextField(_("details for everyone who says yes, in Spanish"), blank=True)
     # The audience: the whole network, or members within `miles` of the action's ZIP (and within
     # their own travel radius) who have any of the chosen availability, skills and languages.
     postal_code = models.CharField(_("action ZIP code"), max_length=10, blank=True)

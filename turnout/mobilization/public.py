@@ -34,14 +34,18 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
                 languages=form.cleaned_data["languages"]))
         except UnknownZip:
             form.add_error("postal_code", _("We do not know this ZIP code."))
+        except services.NeedsTextConsent as exc:
+            form.add_error("sms_consent", str(exc))
         except services.MobilizationError as exc:
             form.add_error(None, str(exc))
         else:
             if created:
                 sharing.credit(code=ref, person=member.person, kind="network", action_id=network.pk)
-            # The same answer whether or not they were in already: it tells nobody who is.
+            # The same answer whether or not they were in already: it tells nobody who is. It says
+            # how we will reach them by what they gave on this page.
             return render(request, "mobilization/public_joined.html", {
-                "network": network, **share_context(request, network, member.person, network.name)})
+                "network": network, "by_text": bool(form.cleaned_data.get("sms_consent")),
+                **share_context(request, network, member.person, network.name)})
     return render(request, "mobilization/public_join.html", {
         "network": network, "form": form, "ref": ref,
         "og": {"title": network.name, "description": network.description,

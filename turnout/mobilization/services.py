@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
@@ -35,7 +36,7 @@ from turnout.core import audit, geo, records
 from turnout.core.models import AuditEntry
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
-from turnout.messaging import outbox, sending
+from turnout.messaging import merge, outbox, segments, sending
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.mobilization.models import (
     Activation,
@@ -56,6 +57,14 @@ from turnout.people.signup import PublicSignup, contacts, sign_up
 
 class MobilizationError(ValueError):
     """Something the organizer or the form must change; the message says what."""
+
+
+class NeedsTextConsent(MobilizationError):
+    """Only a phone number was given, without agreeing to texts: the network could never call on them."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The network calls on people by text: tick the box to agree to texts, or give an "
+                           "email address as well. Without either we could never reach you."))
 
 
 # --- the network --------------------------------------------------------------------------------
@@ -80,8 +89,12 @@ class JoinRequest:
 
 @transaction.atomic
 def join_network(*, network: Network, join: JoinRequest) -> tuple[Member, bool]:
-    """Add someone from the public form (or update what they told us last time): (member, created)."""
+    """Add someone from the public form (or update what they told us last time): (member, created).
+    Someone who gives only a phone number must agree to texts: without that the network could
+    never call on them (MobilizationError, nothing stored)."""
     email, phone = _contacts(join.request)
+    if phone and not email and not join.request.sms_consent_text:
+        raise NeedsTextConsent
     person = sign_up(network.group, join.request, email, phone, f"Joined: {network.name}")
     return _enroll(network, person, source="form", travel_miles=join.travel_miles,
                    availability=join.availability, skills=join.skills, languages=join.languages)
@@ -93,12 +106,23 @@ def enroll_member(*, actor: User, network: Network, person: Person, travel_miles
                   languages: list[str] | None = None, source: str = "api") -> tuple[Member, bool]:
     """Put one person staff may change in the network, with what it needs to know of them (or
     update it), as the join page does; on the audit log like a bulk add. (member, created)"""
+    if not reachable(person):
+        raise MobilizationError(_("%(name)s has no email address and has not agreed to texts: the network "
+                                  "could never reach them. Record their consent to texts, or an email "
+                                  "address.") % {"name": person.display_name})
     member, created = _enroll(network, person, source=source, travel_miles=travel_miles,
                               availability=availability, skills=skills, languages=languages)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=network, group=network.group,
                  subject=person, summary=(f"Added {person.display_name} to the network" if created
                           else f"Changed what the network knows of {person.display_name}"))
     return member, created
+
+
+def reachable(person: Person) -> bool:
+    """Whether an activation could reach the person: a number they agreed to be texted at, or an
+    email address they have not left."""
+    return (person.phones.filter(sms_status=Subscription.SUBSCRIBED).exists()
+            or person.emails.exclude(status__in=[Subscription.UNSUBSCRIBED, Subscription.BOUNCING]).exists())
 
 
 def _enroll(network: Network, person: Person, *, source: str, travel_miles: int,
@@ -200,6 +224,8 @@ def _prepare_activation(activation: Activation, *, actor: User, fields: dict[str
     if not fields.get("ignore_quiet_hours", activation.ignore_quiet_hours):
         fields = {**fields, "override_reason": ""}  # a reason is kept only for the override it explains
     changed = records.assign(activation, fields)
+    check_activation_text(body=activation.body, body_es=activation.body_es, followup=activation.followup,
+                          followup_es=activation.followup_es)
     place = geo.lookup_zip(activation.postal_code) if activation.postal_code else None
     if activation.postal_code and place is None:
         raise MobilizationError(_("We do not know this ZIP code."))
@@ -262,24 +288,96 @@ def create_plan(*, actor: User, group: Group, fields: dict[str, Any], request: H
                           group=group, created_by=actor)
 
 
+# --- what an activation says, in each language ---------------------------------------------------
+
+# The organizer's own words already asking for the answer: the instruction is not added twice.
+ASKS_FOR_ANSWER = {"en": re.compile(r"\breply\s+(y|yes)\b", re.IGNORECASE),
+                   "es": re.compile(r"\bresponda\s+(s[ií]|y)\b", re.IGNORECASE)}
+
+
+def reply_instruction(language: str) -> str:
+    """How to answer by text, in `language` ("Reply Y if you can come, N if you cannot.")."""
+    with translation.override(language):
+        return _("Reply Y if you can come, N if you cannot.")
+
+
+def _is_instruction_alone(text: str) -> bool:
+    """Only the reply instruction (once the form's prefilled text): it says nothing of the action."""
+    said = " ".join(text.split()).casefold()
+    return bool(said) and said in {reply_instruction(code).casefold() for code in ("en", "es")}
+
+
+def check_activation_text(*, body: str, body_es: str = "", followup: str = "", followup_es: str = "") -> None:
+    """MobilizationError when the texts cannot go out as written: a merge field Turnout cannot
+    fill, or a message that is only the reply instruction."""
+    try:
+        merge.check(body, body_es, followup, followup_es)
+    except merge.UnknownMergeField as exc:
+        raise MobilizationError(str(exc)) from None
+    if _is_instruction_alone(body) or _is_instruction_alone(body_es):
+        raise MobilizationError(_("Say what the action is, where and when: how to answer Y or N is added "
+                                  "to the text for you."))
+
+
+def activation_text(activation: Activation, language: str, channel: str = "sms") -> str:
+    """The text a member whose language is `language` gets: the organizer's Spanish, or the
+    English when they wrote none, and (by text) how to answer, in the member's language."""
+    body = activation.body.strip()
+    if language == "es" and activation.body_es.strip() and not _is_instruction_alone(activation.body_es):
+        body = activation.body_es.strip()
+    if channel != "sms":  # only texts are answered
+        return body
+    asks = ASKS_FOR_ANSWER["es" if language == "es" else "en"]
+    if asks.search(body):
+        return body
+    return f"{body}\n{reply_instruction('es' if language == 'es' else 'en')}"
+
+
+@dataclass
+class LanguagePreview:
+    language: str  # "en" or "es"
+    label: str
+    sample_name: str  # whose text is shown: one of the people it goes to, merge fields filled
+    text: str
+    cost: segments.SegmentCount  # of a first text, with the footer naming the organization
+    people: int  # members of the audience who get this language's version
+    textable: int
+    emailable: int
+    followup: str  # what a yes gets back
+
+
 @dataclass
 class ActivationPreview:
     members: int
     textable: int
     emailable: int
+    languages: list[LanguagePreview] = field(default_factory=list)
 
 
 def preview(activation: Activation) -> ActivationPreview:
     """How many members the audience holds, and how many numbers and addresses it would text or
-    email: each once, however many of the members hold it (as the outbox sends)."""
+    email: each once, however many of the members hold it (as the outbox sends); and each
+    language's text as one of its people gets it, what it costs, and how many it goes to."""
     people = Person.objects.filter(pk__in=audience(activation).values("person_id"))
-    counts = ActivationPreview(members=people.count(), textable=outbox.reach("sms", people)[2],
-                               emailable=outbox.reach("email", people)[2])
-    if (cap := activation.sample_size) and activation.samples:
+    cap = activation.sample_size if activation.samples else None
+
+    def capped(n: int) -> int:
         # A drill's sample is drawn at sending: at most this many of each.
-        return ActivationPreview(members=min(counts.members, cap), textable=min(counts.textable, cap),
-                                 emailable=min(counts.emailable, cap))
-    return counts
+        return min(n, cap) if cap else n
+
+    channel = "email" if activation.channels == Activation.Channels.EMAIL else "sms"
+    languages = []
+    for code, label, group in (("en", _("English (and every other language)"), people.exclude(language="es")),
+                               ("es", _("Spanish"), people.filter(language="es"))):
+        sample = group.order_by("pk").first() or Person(given_name=_("Alex"), language=code)
+        text = merge.fill(activation_text(activation, code, channel), sample)
+        languages.append(LanguagePreview(
+            language=code, label=str(label), sample_name=sample.given_name if sample.pk else "", text=text,
+            cost=segments.count(text + outbox.first_text_footer()), people=capped(group.count()),
+            textable=capped(outbox.reach("sms", group)[2]), emailable=capped(outbox.reach("email", group)[2]),
+            followup=merge.fill(_followup_text(activation, code), sample)))
+    return ActivationPreview(members=capped(people.count()), textable=capped(outbox.reach("sms", people)[2]),
+                             emailable=capped(outbox.reach("email", people)[2]), languages=languages)
 
 
 def _add_recipients(activation: Activation, wave: int, miles: float | None = None, nearest: int | None = None) -> int:
@@ -320,6 +418,10 @@ def activate(*, actor: User, activation: Activation) -> int:
         activation = Activation.objects.select_for_update().get(pk=activation.pk)
         if activation.status != Activation.Status.DRAFT:
             raise MobilizationError(_("This activation was sent already."))
+        # A draft's Spanish that is only the reply instruction (as the form once prefilled it) is
+        # left for the English: an emergency is no time to refuse it.
+        check_activation_text(body=activation.body, followup=activation.followup, followup_es=activation.followup_es,
+                              body_es="" if _is_instruction_alone(activation.body_es) else activation.body_es)
         first = _add_recipients(activation, wave=1,
                                 nearest=None if activation.samples else settings.ACTIVATION_FIRST_CHUNK)
         if not first:
@@ -328,7 +430,8 @@ def activate(*, actor: User, activation: Activation) -> int:
         for channel in channels:
             message = Message.objects.create(
                 group=activation.network.group, channel=channel, subject=activation.title[:200],
-                body=activation.body, body_es=activation.body_es, topic=f"activation:{activation.pk}:{channel}",
+                body=activation_text(activation, "en", channel), body_es=activation_text(activation, "es", channel),
+                topic=f"activation:{activation.pk}:{channel}",
                 created_by=actor, ignore_quiet_hours=activation.ignore_quiet_hours,
                 override_reason=activation.override_reason)
             activation.messages.add(message)
@@ -427,13 +530,19 @@ def _ask_captains(activation: Activation) -> dict[int, int]:
     return dict(counts)
 
 
-def _followup_text(activation: Activation) -> str:
-    parts = [activation.followup.strip()] if activation.followup.strip() else [_("Thank you for saying yes!")]
-    if activation.event is not None:
-        event = activation.event
-        parts.append(f"{event.title}: {events.when_text(event)}"
-                     + (f", {event.place_line()}" if event.kind == Event.Kind.IN_PERSON else ""))
-        parts.append(settings.BASE_URL + event.public_url())
+def _followup_text(activation: Activation, language: str = "en") -> str:
+    """The details for a yes, in `language`: the organizer's Spanish, else their English, else a
+    thank-you; then the linked event's what, when and where, with its dates in that language."""
+    with translation.override(language):
+        own = activation.followup.strip()
+        if language == "es" and activation.followup_es.strip():
+            own = activation.followup_es.strip()
+        parts = [own or _("Thank you for saying yes!")]
+        if activation.event is not None:
+            event = activation.event
+            parts.append(f"{event.title}: {events.when_text(event)}"
+                         + (f", {event.place_line()}" if event.kind == Event.Kind.IN_PERSON else ""))
+            parts.append(settings.BASE_URL + event.public_url())
     return "\n".join(parts)
 
 
@@ -444,6 +553,7 @@ def _followup_message(activation: Activation) -> Message:
     if message is None:
         message = Message.objects.create(group=activation.network.group, channel="sms",
                                          subject=activation.title[:200], body=_followup_text(activation),
+                                         body_es=_followup_text(activation, "es"),
                                          topic=topic, ignore_quiet_hours=True,
                                          override_reason="the details someone asked for by saying yes")
         activation.messages.add(message)
@@ -482,6 +592,10 @@ def send_update(*, actor: User, activation: Activation, body: str, body_es: str 
     """Text (and email, when the activation went by email) everyone who said yes: "moved to the north entrance"."""
     yeses = Person.objects.filter(Exists(Response.objects.filter(
         activation=activation, answer=Response.Answer.YES, person=OuterRef("pk"))))
+    try:
+        merge.check(body, body_es)
+    except merge.UnknownMergeField as exc:
+        raise MobilizationError(str(exc)) from None
     count = yeses.count()
     if not count:
         raise MobilizationError(_("Nobody has said yes yet."))
@@ -500,9 +614,27 @@ def send_update(*, actor: User, activation: Activation, body: str, body_es: str 
 BANDS = [(5, "0\u20135"), (10, "5\u201310"), (25, "10\u201325"), (50, "25\u201350")]
 
 
+# An outbox row that went out: a person "asked" was texted or emailed, not only chosen.
+WENT_OUT = [Delivery.Status.SENT, Delivery.Status.DELIVERED]
+
+
+def asked(activation: Activation) -> QuerySet[Delivery]:
+    """The outbox rows of the activation's text and email that went out (one or two per person asked)."""
+    return Delivery.objects.filter(message__in=[m.pk for m in _channel_messages(activation)], status__in=WENT_OUT)
+
+
+def asked_people_count() -> Subquery:
+    """How many people an activation (the outer query's row) asked: for a list of activations."""
+    return Subquery(Delivery.objects.filter(
+        Q(message__topic__endswith=":sms") | Q(message__topic__endswith=":email"),
+        message__activations=OuterRef("pk"), status__in=WENT_OUT)
+        .order_by().values("message__activations").annotate(n=Count("person", distinct=True)).values("n")[:1])
+
+
 @dataclass
 class Board:
-    recipients: int
+    recipients: int  # chosen by the audience, whether or not anything reached them yet
+    asked: int  # texted or emailed: the text or email went out
     waves: dict[int, int]
     channels: list[tuple[Message, dict[str, int]]]
     yes: int
@@ -515,7 +647,10 @@ class Board:
 
 def board(activation: Activation) -> Board:
     """The live count: what went out, who answered, by distance band and over time, and who is coming."""
-    recipients = Recipient.objects.filter(activation=activation)
+    chosen = Recipient.objects.filter(activation=activation)
+    # Only the people something went out to count as asked (and by band and wave): someone with no
+    # number, who opted out, or whose text waits for quiet hours to end was not asked yet.
+    recipients = chosen.filter(Exists(asked(activation).filter(person=OuterRef("person_id"))))
     waves = dict(recipients.values_list("wave").annotate(n=Count("pk")).values_list("wave", "n"))
     answers = dict(activation.responses.values_list("answer").annotate(n=Count("pk")).values_list("answer", "n"))
     band = Case(*[When(miles__lt=limit, then=Value(label)) for limit, label in BANDS],
@@ -547,10 +682,11 @@ def board(activation: Activation) -> Board:
                                                              person__in=[r.person_id for r in yes_rows])}
     phones = phones_of([r.person_id for r in yes_rows])
     total = sum(waves.values())
-    return Board(recipients=total, waves=waves,
+    silent = recipients.exclude(Exists(Response.objects.filter(activation=activation, person=OuterRef("person_id"))))
+    return Board(recipients=chosen.count(), asked=total, waves=waves,
                  channels=[(m, outbox.progress(m)) for m in _channel_messages(activation)],
                  yes=answers.get("yes", 0), no=answers.get("no", 0),
-                 no_answer=total - answers.get("yes", 0) - answers.get("no", 0), bands=bands, timeline=timeline,
+                 no_answer=silent.count(), bands=bands, timeline=timeline,
                  yeses=[(r, miles.get(r.person_id), members.get(r.person_id), phones.get(r.person_id, ""))
                         for r in yes_rows])
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,7 +24,6 @@ from turnout.accounts.permissions import has_role, has_role_anywhere, require_ro
 from turnout.core import audit
 from turnout.core.console import create_record, saved
 from turnout.core.models import AuditEntry
-from turnout.messaging import segments
 from turnout.mobilization import services
 from turnout.mobilization.forms import (
     ActivationForm,
@@ -110,7 +110,7 @@ def network_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                                  | Q(person__postal_code__startswith=q))
     page = Paginator(members, 100).get_page(request.GET.get("page"))
     activations = network.activations.annotate(
-        reached=Count("recipients", distinct=True),
+        reached=Coalesce(services.asked_people_count(), 0),
         yes=Count("responses", filter=Q(responses__answer=Response.Answer.YES), distinct=True))
     audit.record(actor=user, action=AuditEntry.Action.VIEW, target=network, group=network.group, request=request,
                  summary=f"Viewed the members of {network.name}")
@@ -163,9 +163,14 @@ def activation_new(request: HttpRequest, public_id: Any) -> HttpResponse:
         raise PermissionDenied
     form = ActivationForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
-        activation = services.create_activation(actor=_user(request), network=network, fields=form.activation_fields(),
-                                                new_event=form.new_event(), request=request)
-        return redirect(activation.get_absolute_url())
+        try:
+            activation = services.create_activation(actor=_user(request), network=network,
+                                                    fields=form.activation_fields(), new_event=form.new_event(),
+                                                    request=request)
+        except services.MobilizationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(activation.get_absolute_url())
     return render(request, "mobilization/activation_form.html", {"form": form, "network": network})
 
 
@@ -192,8 +197,7 @@ def activation_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     activation = _activation(request, public_id)
     if activation.status == Activation.Status.DRAFT:
         return render(request, "mobilization/activation_preview.html", {
-            "activation": activation, "preview": services.preview(activation),
-            "cost": segments.count(activation.body), "cost_es": segments.count(activation.body_es or activation.body)})
+            "activation": activation, "preview": services.preview(activation)})
     board = services.board(activation)
     context = {"activation": activation, "board": board, "update_form": UpdateForm()}
     if request.headers.get("HX-Request"):

@@ -279,8 +279,8 @@ class PetitionAndShareTests(TurnoutTestCase):
         network = Network.objects.create(group=self.local, name="Rapid Response")
         code = share_code(self.member)
         response = self.client.post(f"{network.public_url()}?ref={code}", {
-            "given_name": "Ana", "phone": "(206) 555-0177", "postal_code": "98101", "travel_miles": "10",
-            "ref": code})
+            "given_name": "Ana", "phone": "(206) 555-0177", "sms_consent": "on", "postal_code": "98101",
+            "travel_miles": "10", "ref": code})
         self.assertContains(response, "?ref=")  # Ana's own link to pass on
         self.assertEqual(Referral.objects.get(kind=Referral.Kind.NETWORK).referrer, self.member)
 

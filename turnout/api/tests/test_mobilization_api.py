@@ -53,9 +53,11 @@ class MobilizationApiTests(TurnoutTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             sent = self.call("post", f"activations/{activation_id}/send")
         self.assertEqual(sent.status_code, 200, sent.content)
-        self.assertEqual(sent.json()["statistics"]["asked"], 1)
+        # Chosen at once; asked when the text has gone out.
+        self.assertEqual((sent.json()["statistics"]["chosen"], sent.json()["statistics"]["asked"]), (1, 0))
         self.run_worker()
         self.assertEqual([s.to for s in simple.outbox], ["+12065550142"])
+        self.assertEqual(self.call("get", f"activations/{activation_id}").json()["statistics"]["asked"], 1)
         from turnout.messaging.services import receive_sms
 
         with self.captureOnCommitCallbacks(execute=True):

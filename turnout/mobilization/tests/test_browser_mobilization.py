@@ -19,8 +19,17 @@ from turnout.events.models import Event, Rsvp, Status
 from turnout.events.services import save_event
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
-from turnout.mobilization.models import Member, Network, Plan, Pledge, Response, Signature
-from turnout.site.testing import make_group, make_staff, run_due_tasks
+from turnout.mobilization.forms import event_choice_label
+from turnout.mobilization.models import (
+    Activation,
+    Member,
+    Network,
+    Plan,
+    Pledge,
+    Response,
+    Signature,
+)
+from turnout.site.testing import make_group, make_person, make_staff, run_due_tasks
 from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,7 +77,7 @@ def test_join_on_a_phone_activate_and_a_texted_yes_reaches_the_live_board(phone:
     page.get_by_label("Title").fill("Westlake rally")
     page.locator("#id_body").fill("Rally at Westlake Park, 6pm. Reply Y if you can come, N if not.")
     page.get_by_label("Message in Spanish").fill("Manifestación en Westlake Park, 6pm. Responda SI o NO.")
-    page.get_by_label("Linked event").select_option(label=str(rally))
+    page.get_by_label("Linked event").select_option(label=event_choice_label(rally))
     page.get_by_label("Action ZIP code").fill("98101")
     page.get_by_label("Within (miles):", exact=True).fill("5")
     page.get_by_label("Emergency: send during quiet hours").check()
@@ -78,8 +87,9 @@ def test_join_on_a_phone_activate_and_a_texted_yes_reaches_the_live_board(phone:
     expect(page.get_by_test_id("preview-textable")).to_have_text("1")
     page.screenshot(path=str(SHOTS / "mobilize-preview.png"), full_page=True)
     page.get_by_test_id("send").click()
-    expect(page.get_by_test_id("asked")).to_have_text("1")
+    expect(page.get_by_test_id("asked")).to_have_text("0")  # chosen; nothing has gone out yet
     run_due_tasks()  # the worker sends the texts
+    expect(page.get_by_test_id("asked")).to_have_text("1", timeout=10_000)
     assert [(s.to, s.body.startswith("Manifestación")) for s in simple.outbox] == [("+12065550142", True)]
 
     # She answers "Sí" by text; the board shows it without a reload.
@@ -132,3 +142,60 @@ def test_an_admin_pulls_a_plans_trigger_through_its_confirmation(page: Page, liv
     expect(page.get_by_text("On standby")).to_have_count(0)
     assert Event.objects.get(pk=site.pk).status == Status.SCHEDULED
     assert Plan.objects.get().status == Plan.Status.TRIGGERED
+
+
+@override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET)
+def test_a_spanish_member_gets_the_what_where_and_when_the_organizer_wrote_in_english(
+        page: Page, browser: Any, live_server: Any) -> None:  # noqa: F811
+    """The organizer writes only the English; the preview shows both languages; the Spanish member's
+    text carries the action, with how to answer in Spanish."""
+    simple.outbox.clear()
+    local = make_group("Local 8")
+    make_staff("organizer@example.org", local, Role.ORGANIZER)
+    network = Network.objects.create(group=local, name="Rapid Response Network")
+    for name, number, language in (("Rosa", "+12065550142", "es"), ("Maria", "+12065550123", "en")):
+        person = make_person(local, given_name=name, postal_code="98101", phone=number)
+        person.language = language
+        person.save(update_fields=["language"])
+        from turnout.people.services import record_consent
+
+        record_consent(person=person, channel="sms", address=number, action="opt_in", source="form",
+                       text="Text me when the network is called on")
+        Member.objects.create(network=network, person=person, travel_miles=25)
+    what = "Hi {{ first_name }}: picket at Bean Street Coffee, 401 Pine St, Seattle, today at 5pm."
+
+    log_in(page, live_server.url, "organizer@example.org")
+    page.goto(f"{live_server.url}{network.get_absolute_url()}")
+    page.get_by_role("link", name="Activate the network").click()
+    page.get_by_label("Title").fill("Picket at Bean Street")
+    expect(page.get_by_label("Message in Spanish")).to_have_value("")  # nothing prefilled to stand for a message
+    page.locator("#id_body").fill(what)
+    page.get_by_label("Emergency: send during quiet hours").check()
+    page.get_by_label("Why this cannot wait").fill("The picket is today")
+    page.screenshot(path=str(SHOTS / "mobilize-activation-form.png"), full_page=True)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_test_id("preview-text-en")).to_contain_text(
+        "Hi Maria: picket at Bean Street Coffee, 401 Pine St, Seattle, today at 5pm.")
+    expect(page.get_by_test_id("preview-text-en")).to_contain_text("Reply Y if you can come, N if you cannot.")
+    expect(page.get_by_test_id("preview-text-es")).to_contain_text("Hi Rosa: picket at Bean Street Coffee")
+    expect(page.get_by_test_id("preview-text-es")).to_contain_text("Responda SI si puede venir, NO si no puede.")
+    expect(page.get_by_test_id("preview-es")).to_contain_text("Texted to 1 person")
+    expect(page.get_by_test_id("segments-es")).to_contain_text("segment")
+    page.screenshot(path=str(SHOTS / "mobilize-activation-preview.png"), full_page=True)
+    preview_url = page.url
+    small = browser.new_page(viewport={"width": 390, "height": 844})
+    small.context.add_cookies(page.context.cookies())
+    small.goto(preview_url)
+    small.screenshot(path=str(SHOTS / "mobilize-activation-preview-phone.png"), full_page=True)
+    small.goto(f"{live_server.url}{network.get_absolute_url()}activate/")
+    small.screenshot(path=str(SHOTS / "mobilize-activation-form-phone.png"), full_page=True)
+    small.close()
+    page.get_by_test_id("send").click()
+    run_due_tasks()  # the worker sends the texts
+    received = {s.to: s.body for s in simple.outbox}
+    assert received["+12065550142"].startswith(
+        "Hi Rosa: picket at Bean Street Coffee, 401 Pine St, Seattle, today at 5pm.\n"
+        "Responda SI si puede venir, NO si no puede."), received
+    assert received["+12065550123"].startswith("Hi Maria: picket at Bean Street Coffee"), received
+    expect(page.get_by_test_id("asked")).to_have_text("2", timeout=10_000)
+    assert Activation.objects.get().status == "sent"

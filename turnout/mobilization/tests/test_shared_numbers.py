@@ -124,4 +124,5 @@ class CouncilNetworkTests(TurnoutTestCase):
         self.run_worker()
         self.assertEqual(list(Response.objects.values_list("person", "answer")), [(texted, "yes")])
         board = services.board(activation)
-        self.assertEqual((board.recipients, board.yes, board.no_answer), (2, 1, 1))
+        # Two records chose, one number texted: one person asked, and they answered.
+        self.assertEqual((board.recipients, board.asked, board.yes, board.no_answer), (2, 1, 1, 0))
