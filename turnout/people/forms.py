@@ -291,9 +291,11 @@ class ImportColumnsForm(forms.Form):
             self.fields[f"read_as_{column.index}"] = forms.ChoiceField(
                 label=column.header or _("Column %(n)s") % {"n": column.index + 1}, choices=choices, required=False,
                 initial=READ_AS_CUSTOM if custom else detected)
+            # Empty, a custom field takes the column's header as its name.
             self.fields[f"name_{column.index}"] = forms.CharField(
                 label=_("Custom field name"), max_length=100, required=False,
-                initial=detected.removeprefix(importer.CUSTOM) if custom else column.header[:100])
+                initial=detected.removeprefix(importer.CUSTOM) if custom else "",
+                widget=forms.TextInput(attrs={"placeholder": column.header[:100]}))
 
     def rows(self) -> list[tuple[Any, str, forms.BoundField, forms.BoundField]]:
         """(the column's preview, how Turnout reads it unless told, its choice, its custom field name)
@@ -319,7 +321,7 @@ class ImportColumnsForm(forms.Form):
                 continue
             reading = data[read_as]
             if reading == READ_AS_CUSTOM:
-                name = " ".join((data.get(name_key) or "").split())
+                name = " ".join((data.get(name_key) or column.header[:100]).split())
                 if name_key in self.errors:
                     pass
                 elif not name:
