@@ -22,7 +22,7 @@ from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.people import services
+from turnout.people import imports, services
 from turnout.people.contact import format_phone
 from turnout.people.forms import (
     AddEmailForm,
@@ -35,7 +35,6 @@ from turnout.people.forms import (
     PersonForm,
     SaveListForm,
 )
-from turnout.people import imports
 from turnout.people.imports import CleanUploadHandler, start_import
 from turnout.people.models import ConsentEvent, ImportJob, Membership, Person, Tag
 

@@ -256,11 +256,11 @@ class TwoDoorsTests(TurnoutTestCase):
         return people, ledger
 
     def test_the_console_and_the_command_import_alike(self) -> None:
-        content = ("email,phone,first_name,sms opt-in,Shift\n"
-                   "ana@example.org,(206) 555-0142,Ana,yes,nights\n"
-                   "not-an-email,,Bob,,days\n"
-                   "cy@example.org,12345,Cy,yes,swing\n"
-                   "dee@example.org,(206) 555-0199,Dee,no,=weekends\n").encode()
+        content = (b"email,phone,first_name,sms opt-in,Shift\n"
+                   b"ana@example.org,(206) 555-0142,Ana,yes,nights\n"
+                   b"not-an-email,,Bob,,days\n"
+                   b"cy@example.org,12345,Cy,yes,swing\n"
+                   b"dee@example.org,(206) 555-0199,Dee,no,=weekends\n")
         with tempfile.TemporaryDirectory() as folder, self.settings(IMPORT_DIR=folder):
             path = Path(folder) / "members.csv"
             path.write_bytes(content)
