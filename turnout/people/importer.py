@@ -172,6 +172,8 @@ class ImportResult:
     refused: list[Refused] = field(default_factory=list)
     # Their places in the file, so the report of rows not imported leaves them out too.
     refused_at: set[int] = field(default_factory=set)
+    # The file's encoding, as detected: the report reads the file again with it.
+    encoding: str = ""
 
     @property
     def problems(self) -> list[RowError]:
@@ -615,6 +617,7 @@ class Importer:
         self.column_names = reader.column_names
         self.result.refused = list(reader.refused.values())
         self.result.refused_at = set(reader.refused)
+        self.result.encoding = reader.encoding
         in_child = self.parse_in_child
         if in_child is None:
             in_child = reader.size >= PARSE_IN_CHILD_BYTES
@@ -969,7 +972,8 @@ class Importer:
         return changed
 
 
-def write_error_report(source: Path, problems: list[RowError], report: Path, *, leave_out: Collection[int] = ()) -> int:
+def write_error_report(source: Path, problems: list[RowError], report: Path, *, leave_out: Collection[int] = (),
+                       encoding: str = "") -> int:
     """Write the rows of `source` that had problems, as they came (the same header, the same
     values), after a first column saying what was wrong: fixed, the report imports again as it is
     (the importer never reads that column). Columns at `leave_out` (those Turnout refused) are not
@@ -982,7 +986,7 @@ def write_error_report(source: Path, problems: list[RowError], report: Path, *, 
     written = 0
     csv.field_size_limit(CSV_FIELD_LIMIT)
     with source.open("rb") as raw, os.fdopen(files.create_private(report), "w", newline="", encoding="utf-8") as out:
-        reader = csv.reader(io.TextIOWrapper(raw, encoding=detect_encoding(source), newline=""))
+        reader = csv.reader(io.TextIOWrapper(raw, encoding=encoding or detect_encoding(source), newline=""))
         writer = csv_writer(out)
         try:
             headers = next(reader)

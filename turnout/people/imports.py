@@ -181,7 +181,8 @@ def start_import(*, actor: User | None, group: Group, upload: IO[bytes], origina
     read (`preview_columns`) and start it with `choose_columns`."""
     from turnout.people.tasks import run_import
 
-    job = ImportJob(status=ImportJob.Status.PREVIEW if preview else ImportJob.Status.QUEUED, group=group, tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(), membership=membership,
+    job = ImportJob(status=ImportJob.Status.PREVIEW if preview else ImportJob.Status.QUEUED, group=group,
+                    tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(), membership=membership,
                     created_by=actor, original_name=original_name[:255])
     destination = import_dir() / f"{job.public_id}.csv"
     if isinstance(upload, CleanUpload):
@@ -343,7 +344,8 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     job.error_sample = [[p.row, p.column, p.reason, p.kept] for p in problems[:ERROR_SAMPLE_SIZE]]
     if problems:
         report = Path(job.file_path).with_suffix(".errors.csv")
-        write_error_report(Path(job.file_path), problems, report, leave_out=result.refused_at)
+        write_error_report(Path(job.file_path), problems, report, leave_out=result.refused_at,
+                           encoding=result.encoding)
         job.error_report_path = str(report)
     job.finished_at = timezone.now()
     job.save()

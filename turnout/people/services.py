@@ -482,10 +482,10 @@ def custom_field_names(people: QuerySet[Person]) -> list[str]:
     table = Person._meta.db_table
     if connection.vendor == "postgresql":
         query = (f"SELECT DISTINCT jsonb_object_keys(custom_fields) FROM {table} "  # noqa: S608
-                 f"WHERE id IN ({sql}) AND custom_fields <> '{{}}'::jsonb")
+                 f"WHERE id IN ({sql}) AND jsonb_typeof(custom_fields) = 'object' AND custom_fields <> '{{}}'::jsonb")
     else:
         query = (f"SELECT DISTINCT j.key FROM {table} p, json_each(p.custom_fields) j "  # noqa: S608
-                 f"WHERE p.id IN ({sql}) AND p.custom_fields <> '{{}}'")
+                 f"WHERE p.id IN ({sql}) AND json_type(p.custom_fields) = 'object' AND p.custom_fields <> '{{}}'")
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         names = {name for (name,) in cursor.fetchall()}

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from turnout.accounts.services import create_api_token
 from turnout.people.models import ConsentEvent, ImportJob, Person
 from turnout.site.testing import TurnoutTestCase, audit_summaries, start_previewed_import
 
@@ -231,8 +232,10 @@ class ImportPreviewTests(TurnoutTestCase):
         header = next(csv.reader(io.StringIO(out.getvalue())))
         self.assertEqual(header[-3:], ["Employer", "Mobile no", "Notes"])
         # And the API's people carry them.
-        self.assertEqual(Person.objects.get(emails__address="cy@example.org").custom_fields,
-                         {"Mobile no": "12345", "Notes": "swing", "Employer": "Acme"})
+        _token, key = create_api_token(actor=None, user=self.organizer, group=self.local, name="sync")
+        cy = Person.objects.get(emails__address="cy@example.org")
+        response = self.client.get(f"/api/v2/people/{cy.public_id}", headers={"OSDI-API-Token": key})
+        self.assertEqual(response.json()["custom_fields"], {"Mobile no": "12345", "Notes": "swing", "Employer": "Acme"})
 
     def test_an_export_imports_back_with_its_custom_fields(self) -> None:
         self.start(self.upload(MEMBERS.encode()))

@@ -63,7 +63,7 @@ class Command(BaseCommand):
                               "not be used (they had the other).")
         if problems := result.problems:
             report = Path(options["errors"] or f"{path}.errors.csv")
-            write_error_report(path, problems, report, leave_out=result.refused_at)
+            write_error_report(path, problems, report, leave_out=result.refused_at, encoding=result.encoding)
             for problem in problems[:20]:
                 self.stderr.write(f"  {problem.describe()}")
             self.stderr.write(f"Report of those rows, as they came, to fix and import again: {report}")
