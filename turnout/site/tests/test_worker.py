@@ -41,7 +41,8 @@ class WorkerProcessTests(TransactionTestCase):
         self.assertContains(page, "finished")
         self.assertContains(page, "bad-email")
         report = self.client.get(reverse("people:import_errors", args=[job.public_id]))
-        self.assertIn(b'"3","email",', b"".join(report.streaming_content))
+        self.assertIn('"Row 3: not imported (“email”): “bad-email” is not a valid email address.","bad-email","Bob"'.encode(),
+                      b"".join(report.streaming_content))
         self.assertEqual(set(Person.objects.tagged(Tag.objects.in_group(self.group).named("spring")).values_list("given_name", flat=True)), {"Ana", "Luis"})
 
     def test_the_redis_worker_runs_the_same_task(self) -> None:
