@@ -899,6 +899,9 @@ class Importer:
                 "email_status text, email_action text, phone text, phone_kind text, sms_status text, "
                 "sms_action text, membership_status text, member_number text) ON COMMIT DELETE ROWS"
             )
+            # Emptied at each commit; an import run inside a longer transaction (a second file in
+            # it) must not fan out the rows an earlier chunk left there.
+            cursor.execute("DELETE FROM turnout_import_stage")
             with cursor.cursor.copy("COPY turnout_import_stage FROM STDIN") as copy:
                 for row in staged:
                     copy.write_row(row)
