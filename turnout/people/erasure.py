@@ -77,7 +77,8 @@ def forget_import_files(traces: Traces, person: Person) -> int:
     same address there is another record). Returns how many jobs lost their files."""
     touched = 0
     jobs = ImportJob.objects.filter(group__in=person.memberships.values("group"))
-    finished = jobs.filter(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED])
+    # An upload waiting in its preview goes too: started later, it would bring them back.
+    finished = jobs.filter(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED, ImportJob.Status.PREVIEW])
     for job in finished.exclude(file_path="", error_report_path=""):
         paths = [Path(p) for p in (job.file_path, job.error_report_path) if p]
         if not any(traces.in_file(path) for path in paths):
@@ -85,10 +86,13 @@ def forget_import_files(traces: Traces, person: Person) -> int:
         # The files go once the erasure commits: a rollback keeps them with the rows.
         for path in paths:
             transaction.on_commit(partial(path.unlink, missing_ok=True))
+        if job.status == ImportJob.Status.PREVIEW:
+            job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
         job.file_path = job.error_report_path = ""
         job.error_sample = []
         job.files_removed_at = timezone.now()
-        job.save(update_fields=["file_path", "error_report_path", "error_sample", "files_removed_at"])
+        job.save(update_fields=["file_path", "error_report_path", "error_sample", "files_removed_at", "status",
+                                "finished_at"])
         touched += 1
     for job in jobs.exclude(error_sample=[]):
         if any(traces.in_line(str(row).encode()) for row in job.error_sample):

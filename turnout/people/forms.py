@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role
 from turnout.core import geo
+from turnout.core.dangerous import dangerous_reason
+from turnout.people import importer
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import Membership, Person, PersonList, Tag
 from turnout.people.signup import PublicSignup
@@ -259,3 +261,92 @@ class SaveListForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+
+
+# What each field the importer reads is called on the preview, in the order it offers them.
+IMPORT_FIELD_LABELS = {
+    "email": _("Email"), "phone": _("Phone"), "given_name": _("First name"), "family_name": _("Last name"),
+    "preferred_name": _("Preferred name"), "address_line1": _("Address"), "address_line2": _("Address line 2"),
+    "locality": _("City"), "region": _("State"), "postal_code": _("ZIP code"), "country": _("Country"),
+    "language": _("Language"), "member_number": _("Member number"), "membership_status": _("Membership status"),
+    "tags": _("Tags"), "email_status": _("Email status"), "sms_opt_in": _("SMS opt-in"),
+}
+READ_AS_CUSTOM = "custom"
+
+
+class ImportColumnsForm(forms.Form):
+    """How each column of an upload is read: a field, a custom field (named here), or skipped.
+
+    The fields are `read_as_<n>` and `name_<n>` for the n-th column; `columns` in cleaned_data is
+    the list `imports.choose_columns` takes."""
+
+    def __init__(self, *args: Any, previews: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.previews = previews
+        choices = [("", _("Skip this column")), *IMPORT_FIELD_LABELS.items(),
+                   (READ_AS_CUSTOM, _("Custom field (named on the right)"))]
+        for column in previews:
+            detected = column.detected
+            custom = detected.startswith(importer.CUSTOM)
+            self.fields[f"read_as_{column.index}"] = forms.ChoiceField(
+                label=column.header or _("Column %(n)s") % {"n": column.index + 1}, choices=choices, required=False,
+                initial=READ_AS_CUSTOM if custom else detected)
+            # Empty, a custom field takes the column's header as its name.
+            self.fields[f"name_{column.index}"] = forms.CharField(
+                label=_("Custom field name"), max_length=100, required=False,
+                initial=detected.removeprefix(importer.CUSTOM) if custom else "",
+                widget=forms.TextInput(attrs={"placeholder": column.header[:100]}))
+
+    def rows(self) -> list[tuple[Any, str, forms.BoundField, forms.BoundField]]:
+        """(the column's preview, how Turnout reads it unless told, its choice, its custom field name)
+        for each column."""
+        return [(column, self.detected_label(column.detected), self[f"read_as_{column.index}"],
+                 self[f"name_{column.index}"]) for column in self.previews]
+
+    @staticmethod
+    def detected_label(detected: str) -> str:
+        if detected.startswith(importer.CUSTOM):
+            return _("custom field “%(name)s”") % {"name": detected.removeprefix(importer.CUSTOM)}
+        return str(IMPORT_FIELD_LABELS[detected]) if detected in IMPORT_FIELD_LABELS else str(_("skipped"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        columns: list[str] = []
+        fields_taken: dict[str, str] = {}
+        names_taken: dict[str, str] = {}
+        for column in self.previews:
+            read_as, name_key = f"read_as_{column.index}", f"name_{column.index}"
+            if read_as not in data:  # not a valid choice: the field has its error already
+                columns.append(importer.SKIP)
+                continue
+            reading = data[read_as]
+            if reading == READ_AS_CUSTOM:
+                name = " ".join((data.get(name_key) or column.header[:100]).split())
+                if name_key in self.errors:
+                    pass
+                elif not name:
+                    self.add_error(name_key, _("Name the custom field, or skip the column."))
+                elif reason := dangerous_reason(name):
+                    self.add_error(name_key, _("“%(name)s” cannot be a custom field: %(reason)s")
+                                   % {"name": name, "reason": reason})
+                elif importer.header_field(name) is not None:
+                    self.add_error(name_key, _("“%(name)s” is what Turnout calls one of its own fields; "
+                                               "choose that field, or another name.") % {"name": name})
+                elif name.casefold() in names_taken:
+                    self.add_error(name_key, _("Another column is already the custom field “%(name)s”.")
+                                   % {"name": name})
+                else:
+                    names_taken[name.casefold()] = column.header
+                columns.append(importer.CUSTOM + name)
+            elif reading:
+                if reading in fields_taken:
+                    self.add_error(read_as, _("“%(other)s” is already read as %(field)s; choose one column for it.")
+                                   % {"other": fields_taken[reading], "field": IMPORT_FIELD_LABELS[reading]})
+                fields_taken[reading] = column.header
+                columns.append(reading)
+            else:
+                columns.append(importer.SKIP)
+        if "email" not in fields_taken and "phone" not in fields_taken:
+            raise forms.ValidationError(_("Read one column as Email or as Phone: every person needs one."))
+        data["columns"] = columns
+        return data

@@ -11,10 +11,11 @@ import codecs
 import csv
 import io
 import multiprocessing
+import os
 import queue
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
-from turnout.core import geo
+from turnout.core import files, geo
 from turnout.core.bulk import allocate_ids, insert_rows
 from turnout.core.dangerous import Refused, dangerous_kind, without_dangerous
 from turnout.core.exports import as_typed, csv_writer
@@ -79,8 +80,14 @@ HEADER_ALIASES: dict[str, list[str]] = {
     "sms_opt_in": ["smsoptin", "smsconsent", "textoptin", "canreceivetexts", "smspermission", "smsstatus",
                    "smssubscribed", "mobileoptin"],
 }
+# The first column of Turnout's report of rows not imported: never read, so the report imports again.
+REPORT_COLUMN = "import problem"
 IGNORED_HEADERS = {"id", "uuid", "createdat", "createddate", "modifieddate", "updatedat", "timezone",
-                   "emailstatus2", "phonetype", "groups", "membershipstatuses", "membernumbers"}
+                   "emailstatus2", "phonetype", "groups", "membershipstatuses", "membernumbers", "importproblem"}
+# How a column is read, as staff choose it before an import (`ImportJob.columns`): a field's name,
+# CUSTOM + a custom field's name, or SKIP.
+SKIP = ""
+CUSTOM = "custom:"
 _ALIAS_INDEX = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 _HEADER_KEY = re.compile(r"[^a-z0-9]")
 TRUTHY = {"1", "y", "yes", "true", "t", "x", "si", "sí", "subscribed", "opted in", "opt-in", "opt_in"}
@@ -115,9 +122,22 @@ class ImportFileError(ValueError):
 
 @dataclass(slots=True)
 class RowError:
+    """A problem with one row: the row was not imported, or (`kept`) it was, without one value."""
+
     row: int
     column: str
     reason: str
+    kept: bool = False
+
+    def describe(self) -> str:
+        """The problem as the report of rows not imported says it."""
+        if self.kept:
+            return _("Row %(row)s: imported without the value in “%(column)s”: %(reason)s") % {
+                "row": self.row, "column": self.column, "reason": self.reason}
+        if self.column:
+            return _("Row %(row)s: not imported (“%(column)s”): %(reason)s") % {
+                "row": self.row, "column": self.column, "reason": self.reason}
+        return _("Row %(row)s: not imported: %(reason)s") % {"row": self.row, "reason": self.reason}
 
 
 @dataclass(slots=True)
@@ -145,9 +165,20 @@ class ImportResult:
     # person's own new opt-in does that), and counted so the report can say so.
     consent_kept_withdrawn: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Rows imported without a contact value that could not be used (the row had another).
+    warnings: list[RowError] = field(default_factory=list)
     fatal: str = ""
     # Columns left out whole because Turnout does not keep what they hold (core.dangerous).
     refused: list[Refused] = field(default_factory=list)
+    # Their places in the file, so the report of rows not imported leaves them out too.
+    refused_at: set[int] = field(default_factory=set)
+    # The file's encoding, as detected: the report reads the file again with it.
+    encoding: str = ""
+
+    @property
+    def problems(self) -> list[RowError]:
+        """Errors and warnings, in file order."""
+        return sorted([*self.errors, *self.warnings], key=lambda problem: problem.row)
 
     @property
     def failed(self) -> int:
@@ -196,6 +227,45 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[int, str], dic
             taken.add(name)
         elif key and key not in IGNORED_HEADERS and not key.startswith("can2"):
             custom[index] = header.strip()[:100]
+    return known, custom, refused
+
+
+def header_field(header: str) -> str | None:
+    """The field a column of this header is read as, or "" when it is one the importer skips
+    (None: it would be a custom field)."""
+    key = _HEADER_KEY.sub("", header.strip().lower())
+    if key in _ALIAS_INDEX:
+        return _ALIAS_INDEX[key]
+    return "" if key in IGNORED_HEADERS or key.startswith("can2") else None
+
+
+def detected_columns(headers: list[str]) -> list[str]:
+    """How each column is read when staff choose nothing: a field, CUSTOM + a name, or SKIP (a
+    refused column too)."""
+    known, custom, _refused = map_headers(headers)
+    return [known.get(i) or (CUSTOM + custom[i] if i in custom else SKIP) for i in range(len(headers))]
+
+
+def chosen_columns(headers: list[str], columns: list[str]) -> tuple[dict[int, str], dict[int, str], dict[int, Refused]]:
+    """`map_headers` for the readings staff chose. A refused column stays refused whatever was
+    chosen, and so does a custom field whose name says it holds what Turnout does not keep."""
+    if len(columns) != len(headers):
+        raise ImportFileError(_("The file's columns are not the ones chosen; upload it again."))
+    refused = refused_columns(headers)
+    known: dict[int, str] = {}
+    custom: dict[int, str] = {}
+    for index, reading in enumerate(columns):
+        if index in refused or reading == SKIP:
+            continue
+        if reading.startswith(CUSTOM):
+            name = reading.removeprefix(CUSTOM).strip()[:100]
+            kind = dangerous_kind(name)
+            if kind:
+                refused[index] = Refused(name, kind)
+            elif name:
+                custom[index] = name
+        elif reading in HEADER_ALIASES and reading not in known.values():
+            known[index] = reading
     return known, custom, refused
 
 
@@ -250,14 +320,18 @@ class Batch:
     rows_seen: int
     position: int
     fatal: str = ""
+    warnings: list[RowError] = field(default_factory=list)
 
 
 class RowReader:
     """Parses a CSV file into validated rows and per-row errors; it never touches the database."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, columns: list[str] | None = None) -> None:
         self.path = path
+        # How staff chose to read each column (`ImportJob.columns`); None: by their headers.
+        self.columns = columns
         self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
         self.rows_seen = 0
         self.fatal = ""
 
@@ -276,7 +350,7 @@ class RowReader:
                 raise ImportFileError(_("The file is empty.")) from None
             except csv.Error as exc:
                 raise ImportFileError(_("The header row cannot be read: %(error)s") % {"error": exc}) from None
-        known, custom, refused = map_headers(headers)
+        known, custom, refused = map_headers(headers) if self.columns is None else chosen_columns(headers, self.columns)
         if "email" not in known.values() and "phone" not in known.values():
             raise ImportFileError(
                 _("The file needs an email or a phone column (for example “email” or “phone”). "
@@ -297,7 +371,8 @@ class RowReader:
 
     def _batch(self, rows: list[Row], position: int) -> Batch:
         errors, self.errors = self.errors, []
-        return Batch(rows, errors, self.rows_seen, position, self.fatal)
+        warnings, self.warnings = self.warnings, []
+        return Batch(rows, errors, self.rows_seen, position, self.fatal, warnings)
 
     def _rows(self, reader: Any) -> Iterator[Row]:
         width = len(self.headers)
@@ -342,26 +417,29 @@ class RowReader:
         column = self.column_names
         email = phone = ""
         phone_kind = "unknown"
-        try:
-            if data.get("email"):
+        # A contact value that cannot be used is left out, and the row kept, if it has the other.
+        unusable: list[RowError] = []
+        if data.get("email"):
+            try:
                 email = normalize_email(data["email"])
-        except InvalidContact as exc:
-            self._error(number, column["email"], str(exc))
-            return None
+            except InvalidContact as exc:
+                unusable.append(RowError(number, column["email"], str(exc), kept=True))
         country = (data.get("country") or "US").upper()
         country = COUNTRY_NAMES.get(country, country)
         if len(country) != 2:
             self._error(number, column["country"], _("Use a two-letter country code such as US or MX."))
             return None
-        try:
-            if data.get("phone"):
+        if data.get("phone"):
+            try:
                 phone, phone_kind = normalize_phone(data["phone"], country)
-        except InvalidContact as exc:
-            self._error(number, column["phone"], str(exc))
-            return None
+            except InvalidContact as exc:
+                unusable.append(RowError(number, column["phone"], str(exc), kept=True))
         if not email and not phone:
-            self._error(number, column.get("email") or column.get("phone", ""),
-                        _("Each row needs an email address or a phone number."))
+            if unusable:
+                self._error(number, unusable[0].column, unusable[0].reason)
+            else:
+                self._error(number, column.get("email") or column.get("phone", ""),
+                            _("Each row needs an email address or a phone number."))
             return None
         fields = {name: data[name] for name in self.person_fields if data.get(name)}
         fields["country"] = country
@@ -398,6 +476,7 @@ class RowReader:
         tags = [t.strip()[:100] for t in TAG_SEPARATORS.split(data["tags"]) if t.strip()] if data.get("tags") else []
         custom = {name: as_typed(values[i]).strip() for i, name in self.custom.items()
                   if i < width and values[i].strip()}
+        self.warnings += unusable
         return Row(number, email, phone, phone_kind, fields, postal, status, data.get("member_number", "")[:50],
                    tags, email_status, sms_opt_in, custom)
 
@@ -478,11 +557,11 @@ def copy_without_refused(source: IO[bytes], out: IO[bytes]) -> CleanCopy:
 
 
 
-def batches_from_child(path: Path) -> Iterator[Batch]:
+def batches_from_child(path: Path, columns: list[str] | None = None) -> Iterator[Batch]:
     """Parse in a second process while this one writes, so both cores work on a big file."""
     context = multiprocessing.get_context("spawn")
     channel = context.Queue(maxsize=2)
-    child = context.Process(target=parse_file, args=(str(path), channel), daemon=True)
+    child = context.Process(target=parse_file, args=(str(path), channel, columns), daemon=True)
     child.start()
     try:
         while True:
@@ -510,8 +589,10 @@ class Importer:
                  sms_consent_text: str = "", source_name: str = "",
                  membership: str = Membership.Status.MEMBER,
                  progress: Callable[[ImportResult, int], None] | None = None,
-                 parse_in_child: bool | None = None) -> None:
+                 parse_in_child: bool | None = None, columns: list[str] | None = None) -> None:
         self.group = group
+        # How each column is read, as staff chose before the import; None: by their headers.
+        self.columns = columns
         self.membership = membership  # for rows whose own status column is empty
         self.actor = actor
         self.tag_name = tag.strip()
@@ -531,22 +612,26 @@ class Importer:
 
     def run(self, path: Path) -> ImportResult:
         """Import the file; raises ImportFileError (having written nothing) when the file as a whole is unusable."""
-        reader = RowReader(path)
+        reader = RowReader(path, self.columns)
         reader.open()
         self.column_names = reader.column_names
         self.result.refused = list(reader.refused.values())
+        self.result.refused_at = set(reader.refused)
+        self.result.encoding = reader.encoding
         in_child = self.parse_in_child
         if in_child is None:
             in_child = reader.size >= PARSE_IN_CHILD_BYTES
-        for batch in batches_from_child(path) if in_child else reader.batches():
+        for batch in batches_from_child(path, self.columns) if in_child else reader.batches():
             self.result.rows_seen = batch.rows_seen
             self.result.errors += batch.errors
+            self.result.warnings += batch.warnings
             self.result.fatal = batch.fatal
             if batch.rows:
                 self._write(batch.rows)
             if self.progress:
                 self.progress(self.result, batch.position)
         self.result.errors.sort(key=lambda error: error.row)
+        self.result.warnings.sort(key=lambda warning: warning.row)
         return self.result
 
     def _error(self, number: int, column: str, reason: str) -> None:
@@ -814,6 +899,9 @@ class Importer:
                 "email_status text, email_action text, phone text, phone_kind text, sms_status text, "
                 "sms_action text, membership_status text, member_number text) ON COMMIT DELETE ROWS"
             )
+            # Emptied at each commit; an import run inside a longer transaction (a second file in
+            # it) must not fan out the rows an earlier chunk left there.
+            cursor.execute("DELETE FROM turnout_import_stage")
             with cursor.cursor.copy("COPY turnout_import_stage FROM STDIN") as copy:
                 for row in staged:
                     copy.write_row(row)
@@ -887,9 +975,40 @@ class Importer:
         return changed
 
 
-def write_error_report(errors: list[RowError], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as out:
+def write_error_report(source: Path, problems: list[RowError], report: Path, *, leave_out: Collection[int] = (),
+                       encoding: str = "") -> int:
+    """Write the rows of `source` that had problems, as they came (the same header, the same
+    values), after a first column saying what was wrong: fixed, the report imports again as it is
+    (the importer never reads that column). Columns at `leave_out` (those Turnout refused) are not
+    written. Returns how many rows were written. The report is a member list like the upload: an
+    owner-only file, deleted with it (people.retention, people.erasure)."""
+    said: dict[int, list[str]] = {}
+    for problem in problems:
+        said.setdefault(problem.row, []).append(problem.describe())
+    last = max(said, default=0)
+    written = 0
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with source.open("rb") as raw, os.fdopen(files.create_private(report), "w", newline="", encoding="utf-8") as out:
+        reader = csv.reader(io.TextIOWrapper(raw, encoding=encoding or detect_encoding(source), newline=""))
         writer = csv_writer(out)
-        writer.writerow(["row", "column", "reason"])
-        for error in errors:
-            writer.writerow([error.row, error.column, error.reason])
+        try:
+            headers = next(reader)
+        except (StopIteration, csv.Error):
+            headers = []
+
+        def kept(values: list[str]) -> list[str]:
+            return [value for index, value in enumerate(values) if index not in leave_out]
+
+        writer.writerow([REPORT_COLUMN, *kept(headers)])
+        # Numbered as RowReader numbers them: the header is row 1, as in a spreadsheet.
+        number = 1
+        while number < last:
+            try:
+                values = next(reader)
+            except (StopIteration, csv.Error):  # the import stopped there too, and said so
+                break
+            number += 1
+            if number in said:
+                writer.writerow(["; ".join(said[number]), *kept(values)])
+                written += 1
+    return written

@@ -8,11 +8,14 @@ copied in. The kept file, its error report and the people hold nothing of them.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import os
 import queue
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,21 +25,32 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.core import audit, files
+from turnout.core.exports import as_typed
 from turnout.core.models import AuditEntry
 from turnout.people.importer import (
+    CSV_FIELD_LIMIT,
+    CUSTOM,
+    HEADER_ALIASES,
+    SKIP,
     CleanCopy,
     Importer,
     ImportFileError,
     ImportResult,
     copy_without_refused,
+    detected_columns,
     write_error_report,
 )
 from turnout.people.models import ImportJob
 
 ERROR_SAMPLE_SIZE = 200
+# The preview reads this many rows, and decides the encoding from this many bytes, whatever the size.
+PREVIEW_ROWS = 5
+PREVIEW_BYTES = 64 * 1024
+PREVIEW_VALUE_LENGTH = 60
 # Chunks of an upload waiting to be filtered (64 KB each): the upload waits when the disk does.
 PENDING_CHUNKS = 32
 # An upload that sends nothing for this long is taken as abandoned.
@@ -160,13 +174,15 @@ class CleanUploadHandler(FileUploadHandler):
 
 
 def start_import(*, actor: User | None, group: Group, upload: IO[bytes], original_name: str,
-                 membership: str, tag: str = "", sms_consent_text: str = "",
+                 membership: str, tag: str = "", sms_consent_text: str = "", preview: bool = False,
                  request: HttpRequest | None = None) -> ImportJob:
     """Save an uploaded CSV, without the columns Turnout does not keep, and queue it; the worker
-    imports it after commit."""
+    imports it after commit. With `preview`, nothing is queued: staff check how its columns will be
+    read (`preview_columns`) and start it with `choose_columns`."""
     from turnout.people.tasks import run_import
 
-    job = ImportJob(group=group, tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(), membership=membership,
+    job = ImportJob(status=ImportJob.Status.PREVIEW if preview else ImportJob.Status.QUEUED, group=group,
+                    tag_name=tag.strip(), sms_consent_text=sms_consent_text.strip(), membership=membership,
                     created_by=actor, original_name=original_name[:255])
     destination = import_dir() / f"{job.public_id}.csv"
     if isinstance(upload, CleanUpload):
@@ -188,31 +204,127 @@ def start_import(*, actor: User | None, group: Group, upload: IO[bytes], origina
         refused = "".join(f"; left out the column “{r.name}” ({r.kind})" for r in copy.refused)
         audit.record(actor=actor, action=AuditEntry.Action.IMPORT, target=job,
                      summary=f"Uploaded {job.original_name} into {group.name}{refused}", request=request, group=group)
+        if not preview:
+            transaction.on_commit(lambda: run_import.enqueue(job_id=job.pk))
+    return job
+
+
+@dataclass
+class ColumnPreview:
+    """One column of an upload as the preview shows it."""
+
+    index: int
+    header: str
+    detected: str  # importer.SKIP, a field's name, or importer.CUSTOM + a name
+    samples: list[str]
+
+
+def _peek_encoding(head: bytes) -> str:
+    """`importer.detect_encoding` on the first bytes only (a character cut at the end is no error)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def preview_columns(job: ImportJob) -> list[ColumnPreview]:
+    """Each column of the kept file with how it would be read and its first values: the header and
+    the first rows only, so a file of a million rows is previewed as fast as one of ten."""
+    path = Path(job.file_path)
+    if not job.file_path or not path.is_file():
+        return []
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    headers: list[str] = []
+    rows: list[list[str]] = []
+    with path.open("rb") as raw:
+        encoding = _peek_encoding(raw.read(PREVIEW_BYTES))
+        raw.seek(0)
+        reader = csv.reader(io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=""))
+        try:
+            headers = next(reader, [])
+            for values in reader:
+                if any(value.strip() for value in values):
+                    rows.append(values)
+                if len(rows) >= PREVIEW_ROWS:
+                    break
+        except csv.Error:  # shown as far as it reads; the import names the row it stops at
+            pass
+    detected = detected_columns(headers)
+    chosen = job.columns if len(job.columns) == len(headers) else detected
+    return [ColumnPreview(index, header.strip(), chosen[index],
+                          [as_typed(row[index]).strip()[:PREVIEW_VALUE_LENGTH] for row in rows
+                           if index < len(row) and row[index].strip()])
+            for index, header in enumerate(headers)]
+
+
+def choose_columns(*, actor: User | None, job: ImportJob, columns: list[str],
+                   request: HttpRequest | None = None) -> ImportJob:
+    """Start an upload waiting in its preview, reading each column as chosen (SKIP, a field's name
+    or CUSTOM + a name; one entry per column of the kept file). A custom field whose name says it
+    holds what Turnout does not keep is still refused (importer.chosen_columns)."""
+    from turnout.people.tasks import run_import
+
+    for reading in columns:
+        if reading != SKIP and reading not in HEADER_ALIASES and not reading.startswith(CUSTOM):
+            raise ValueError(f"Not a way to read a column: {reading!r}")
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.PREVIEW or job.files_removed_at is not None:
+            return job
+        job.columns = list(columns)
+        job.status = ImportJob.Status.QUEUED
+        job.save(update_fields=["columns", "status", "updated_at"])
+        read = ", ".join(reading.removeprefix(CUSTOM) or "-" for reading in columns)
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=job, group=job.group, request=request,
+                     summary=f"Started {job.original_name}, its columns read as: {read}"[:300],
+                     detail={"columns": job.columns})
         transaction.on_commit(lambda: run_import.enqueue(job_id=job.pk))
+    return job
+
+
+def discard_import(*, actor: User | None, job: ImportJob, request: HttpRequest | None = None) -> ImportJob:
+    """Delete an upload waiting in its preview, with nothing imported; the job says so."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.PREVIEW:
+            return job
+        path = Path(job.file_path) if job.file_path else None
+        job.status, job.message = ImportJob.Status.FAILED, _("Cancelled before anything was imported; the file was deleted.")
+        job.files_removed_at = job.finished_at = timezone.now()
+        job.file_path = ""
+        job.save(update_fields=["status", "message", "files_removed_at", "finished_at", "file_path", "updated_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.DELETE, target=job, group=job.group, request=request,
+                     summary=f"Cancelled {job.original_name} before importing it")
+        if path is not None:
+            transaction.on_commit(lambda: path.unlink(missing_ok=True))
     return job
 
 
 def run_import_job(*, job_id: int) -> ImportJob | None:
     """Run a queued import to the end, recording progress and a per-row error report."""
     job = ImportJob.objects.select_related("group", "created_by").filter(pk=job_id).first()
-    if job is None or job.is_finished:
+    if job is None or job.is_finished or job.status == ImportJob.Status.PREVIEW:
         return job
     # Why the upload's copy ended early, if it did (start_import): said whatever the import says.
     upload_note = job.message
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_bytes=0,
-        rows_seen=0, rows_created=0, rows_updated=0, rows_failed=0, consent_kept_withdrawn=0,
+        rows_seen=0, rows_created=0, rows_updated=0, rows_failed=0, rows_warned=0, consent_kept_withdrawn=0,
     )
 
     def progress(result: ImportResult, position: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
             processed_bytes=position, rows_seen=result.rows_seen, rows_created=result.created,
-            rows_updated=result.updated, rows_failed=result.failed,
+            rows_updated=result.updated, rows_failed=result.failed, rows_warned=len(result.warnings),
             consent_kept_withdrawn=result.consent_kept_withdrawn,
         )
 
     importer = Importer(group=job.group, actor=job.created_by, tag=job.tag_name, membership=job.membership,
-                        sms_consent_text=job.sms_consent_text, source_name=job.original_name, progress=progress)
+                        sms_consent_text=job.sms_consent_text, source_name=job.original_name, progress=progress,
+                        columns=job.columns or None)
     try:
         result = importer.run(Path(job.file_path))
     except ImportFileError as exc:
@@ -225,13 +337,15 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     known = {entry["name"] for entry in job.refused_columns}
     job.refused_columns += [{"name": r.name, "kind": r.kind} for r in result.refused if r.name not in known]
     job.rows_seen, job.rows_created, job.rows_updated = result.rows_seen, result.created, result.updated
-    job.rows_failed = result.failed
+    job.rows_failed, job.rows_warned = result.failed, len(result.warnings)
     job.consent_kept_withdrawn = result.consent_kept_withdrawn
     job.processed_bytes = job.size_bytes
-    job.error_sample = [[e.row, e.column, e.reason] for e in result.errors[:ERROR_SAMPLE_SIZE]]
-    if result.errors:
+    problems = result.problems
+    job.error_sample = [[p.row, p.column, p.reason, p.kept] for p in problems[:ERROR_SAMPLE_SIZE]]
+    if problems:
         report = Path(job.file_path).with_suffix(".errors.csv")
-        write_error_report(result.errors, report)
+        write_error_report(Path(job.file_path), problems, report, leave_out=result.refused_at,
+                           encoding=result.encoding)
         job.error_report_path = str(report)
     job.finished_at = timezone.now()
     job.save()

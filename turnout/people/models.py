@@ -361,6 +361,8 @@ class ImportJob(BaseModel):
     """A CSV upload being turned into people, with progress that survives a reload."""
 
     class Status(models.TextChoices):
+        # Uploaded, nothing imported: staff check how each column will be read, then start it.
+        PREVIEW = "preview", _("waiting for its columns to be checked")
         QUEUED = "queued", _("waiting to start")
         RUNNING = "running", _("importing")
         DONE = "done", _("finished")
@@ -381,11 +383,17 @@ class ImportJob(BaseModel):
     rows_created = models.IntegerField(default=0)
     rows_updated = models.IntegerField(default=0)
     rows_failed = models.IntegerField(default=0)
+    # Rows imported without an email or phone that could not be used (they had the other).
+    rows_warned = models.IntegerField(default=0)
     consent_kept_withdrawn = models.IntegerField(default=0)
     # The columns left out of the file, never stored, as [{"name": header, "kind": core.dangerous code}].
     refused_columns = models.JSONField(default=list, blank=True)
+    # How each column of the kept file is read, as staff chose in the preview (importer.SKIP, a
+    # field's name, or importer.CUSTOM + a name); empty: by the headers.
+    columns = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
-    # The first rejected rows, for the page; the full report is a CSV file beside the upload.
+    # The first rows with problems, for the page, as [row, column, reason, kept]; the full report
+    # (those rows as they came) is a CSV file beside the upload.
     error_sample = models.JSONField(default=list, blank=True)
     error_report_path = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 
-def parse_file(path: str, out: Any) -> None:
+def parse_file(path: str, out: Any, columns: list[str] | None = None) -> None:
     """Parse the file and send its batches to `out`; an exception is sent too, then None."""
     import django
 
@@ -18,7 +18,7 @@ def parse_file(path: str, out: Any) -> None:
     from turnout.people.importer import ImportFileError, RowReader
 
     try:
-        reader = RowReader(Path(path))
+        reader = RowReader(Path(path), columns)
         reader.open()
         for batch in reader.batches():
             out.put(batch)

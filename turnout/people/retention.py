@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from turnout.people.models import ImportJob
 
@@ -21,6 +22,14 @@ def remove_import_files(*, finished_before: datetime, dry_run: bool = False) -> 
     folder older than that which no import holds (a group's imports deleted with it); how many
     files (with `dry_run`, how many would be)."""
     removed = 0
+    # An upload left in its preview, never started, goes as if it had finished when it was uploaded.
+    for job in ImportJob.objects.filter(status=ImportJob.Status.PREVIEW, created_at__lt=finished_before):
+        if dry_run:
+            removed += Path(job.file_path).exists() if job.file_path else 0
+        elif ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+                status=ImportJob.Status.FAILED, finished_at=timezone.now(), files_removed_at=timezone.now(),
+                message=gettext("Never started; the file was deleted, as the retention settings ask.")):
+            removed += _delete(Path(job.file_path)) if job.file_path else 0
     jobs = ImportJob.objects.filter(status__in=FINISHED, finished_at__lt=finished_before, files_removed_at__isnull=True)
     for job in jobs.only("pk", "file_path", "error_report_path"):
         paths = [Path(path) for path in (job.file_path, job.error_report_path) if path]

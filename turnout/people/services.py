@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -471,11 +472,38 @@ EXPORT_COLUMNS = [
 ]
 
 
+def custom_field_names(people: QuerySet[Person]) -> list[str]:
+    """The custom fields any of these people has, in one query, as the export's columns: those
+    Turnout no longer keeps and those named like an export column left out."""
+    try:
+        sql, params = people.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches no one (`.none()`)
+        return []
+    table = Person._meta.db_table
+    if connection.vendor == "postgresql":
+        query = (f"SELECT DISTINCT jsonb_object_keys(custom_fields) FROM {table} "  # noqa: S608
+                 f"WHERE id IN ({sql}) AND jsonb_typeof(custom_fields) = 'object' AND custom_fields <> '{{}}'::jsonb")
+    else:
+        query = (f"SELECT DISTINCT j.key FROM {table} p, json_each(p.custom_fields) j "  # noqa: S608
+                 f"WHERE p.id IN ({sql}) AND json_type(p.custom_fields) = 'object' AND p.custom_fields <> '{{}}'")
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        names = {name for (name,) in cursor.fetchall()}
+    kept = without_dangerous(dict.fromkeys(names - set(EXPORT_COLUMNS), ""))
+    return sorted(kept, key=lambda name: (name.casefold(), name))
+
+
+def _custom_cell(value: Any) -> Any:
+    return "" if value is None else value if isinstance(value, str | int | float) and not isinstance(value, bool) else str(value)
+
+
 def export_people(*, actor: User | None, people: Any, out: Writable, summary: str,
                   request: HttpRequest | None = None, group: Group | None = None) -> int:
-    """Write people as CSV (import-compatible columns) and audit the export."""
+    """Write people as CSV (import-compatible columns, then one column per custom field, so every
+    column an import read comes back out) and audit the export."""
     writer = csv_writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    custom = custom_field_names(people)
+    writer.writerow([*EXPORT_COLUMNS, *custom])
     count = 0
     # Only the tags and memberships of the exporter's groups: another group's labels on a shared
     # person, and its hold on them, stay that group's.
@@ -502,6 +530,7 @@ def export_people(*, actor: User | None, people: Any, out: Writable, summary: st
             ";".join(m.member_number for m in memberships if m.member_number),
             ";".join(sorted(t.tag.name for t in person.taggings.all())),
             person.created_at.isoformat(),
+            *(_custom_cell((person.custom_fields or {}).get(name)) for name in custom),
         ])
         count += 1
     audit.record(actor=actor, action=AuditEntry.Action.EXPORT, summary=f"Exported {count} people: {summary}",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("lists/save/", views.save_list, name="save_list"),
     path("imports/", views.import_list, name="imports"),
     path("imports/<uuid:public_id>/", views.import_detail, name="import_detail"),
+    path("imports/<uuid:public_id>/columns/", views.import_columns, name="import_columns"),
     path("imports/<uuid:public_id>/errors.csv", views.import_errors, name="import_errors"),
     path("<uuid:public_id>/", views.person_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.person_edit, name="edit"),

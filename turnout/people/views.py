@@ -22,11 +22,12 @@ from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.people import services
+from turnout.people import imports, services
 from turnout.people.contact import format_phone
 from turnout.people.forms import (
     AddEmailForm,
     AddPhoneForm,
+    ImportColumnsForm,
     ImportForm,
     MembershipForm,
     NewPersonForm,
@@ -349,7 +350,7 @@ def _import_list(request: HttpRequest) -> HttpResponse:
         job = start_import(actor=request.user, group=form.cleaned_data["group"], upload=upload,  # type: ignore[arg-type]
                            original_name=upload.name, tag=form.cleaned_data["tag"],
                            membership=form.cleaned_data["membership"],
-                           sms_consent_text=form.cleaned_data["sms_consent_text"], request=request)
+                           sms_consent_text=form.cleaned_data["sms_consent_text"], preview=True, request=request)
         return redirect(job)
     jobs = ImportJob.objects.visible_to(request.user, Role.ORGANIZER).select_related("group", "created_by")[:30]
     return render(request, "people/imports.html", {"form": form, "jobs": jobs})
@@ -363,8 +364,35 @@ def _visible_job(request: HttpRequest, public_id: Any) -> ImportJob:
 @login_required
 def import_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     job = _visible_job(request, public_id)
+    if job.status == ImportJob.Status.PREVIEW and not request.htmx:  # type: ignore[attr-defined]
+        return _import_preview(request, job, ImportColumnsForm(previews=imports.preview_columns(job)))
     template = "people/_import_progress.html" if request.htmx else "people/import_detail.html"  # type: ignore[attr-defined]
     return render(request, template, {"job": job})
+
+
+def _import_preview(request: HttpRequest, job: ImportJob, form: ImportColumnsForm, status: int = 200) -> HttpResponse:
+    # The first rows of a member list, read off the screen: audited like any read of people.
+    audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=job, group=job.group, request=request,
+                 summary=f"Read the column preview of {job.original_name}")
+    return render(request, "people/import_preview.html", {"job": job, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def import_columns(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Start an upload with its columns read as chosen in the preview, or cancel it."""
+    job = _visible_job(request, public_id)
+    if job.status != ImportJob.Status.PREVIEW:
+        return redirect(job)
+    if request.POST.get("cancel"):
+        imports.discard_import(actor=request.user, job=job, request=request)  # type: ignore[arg-type]
+        messages.info(request, _("The upload was cancelled and its file deleted."))
+        return redirect("people:imports")
+    form = ImportColumnsForm(request.POST, previews=imports.preview_columns(job))
+    if not form.is_valid():
+        return _import_preview(request, job, form, status=400)
+    imports.choose_columns(actor=request.user, job=job, columns=form.cleaned_data["columns"], request=request)  # type: ignore[arg-type]
+    return redirect(job)
 
 
 @login_required

@@ -120,3 +120,16 @@ def audit_summaries(target: Any = None, **lookup: Any) -> list[str]:
         subjects = set(audit.keys_of(target).values_list("subject", flat=True))
     return [e.shown_summary for e in entries
             if e.shown_target_id == str(target.public_id) or (e.subject in subjects and e.sealed)]
+
+
+def start_previewed_import(client: Any, job: Any, **choices: str) -> Any:
+    """Press "Import" on an upload's column preview, as the page offers it, changing the choices
+    given (`read_as_<n>="custom"`, `name_<n>="Shift"`…); the response to that POST."""
+    from django.urls import reverse
+
+    preview = client.get(reverse("people:import_detail", args=[job.public_id]))
+    assert preview.status_code == 200, preview.status_code
+    form = preview.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(choices)
+    return client.post(reverse("people:import_columns", args=[job.public_id]), data)

@@ -15,7 +15,7 @@ from turnout.core.models import AuditEntry
 from turnout.people import services
 from turnout.people.importer import Importer, copy_without_refused
 from turnout.people.models import ImportJob, Person
-from turnout.site.testing import TurnoutTestCase, make_person
+from turnout.site.testing import TurnoutTestCase, make_person, start_previewed_import
 
 SSN_VALUE = "123-45-6789"
 STATUS_VALUE = "sin papeles"
@@ -51,6 +51,8 @@ class UploadTests(TurnoutTestCase):
                 "file": _upload(name, content), "group": self.local.pk, "membership": "member"})
         job = ImportJob.objects.get()
         self.assertRedirects(response, job.get_absolute_url())
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertRedirects(start_previewed_import(self.client, job), job.get_absolute_url())
         self.run_worker()
         job.refresh_from_db()
         return job
@@ -79,7 +81,7 @@ class UploadTests(TurnoutTestCase):
         luis = Person.objects.get(emails__address="luis@example.org")
         self.assertEqual(luis.custom_fields, {"Shift": "days,\nweekends"})
         # The error report: the bad row, by its number and column, nothing of the refused ones.
-        self.assertEqual(job.error_sample, [[3, "Email", "“not-an-email” is not a valid email address."]])
+        self.assertEqual(job.error_sample, [[3, "Email", "“not-an-email” is not a valid email address.", False]])
         report = b"".join(self.client.get(reverse("people:import_errors", args=[job.public_id])).streaming_content)
         self.assert_nothing_of_them(report)
         # The page says which columns were left out, and why.

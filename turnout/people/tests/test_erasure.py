@@ -97,6 +97,30 @@ class ErasureReachTests(TurnoutTestCase):
             self.login(self.organizer)
             self.assertEqual(self.client.get(listing.get_absolute_url()).status_code, 200)
 
+    def test_a_report_holding_their_row_and_an_upload_waiting_in_its_preview_go(self) -> None:
+        """The report of rows with problems holds those rows as they came: one listing them goes,
+        and so does an upload not yet started that lists them (started later, it would bring
+        them back)."""
+        with tempfile.TemporaryDirectory() as folder, self.settings(IMPORT_DIR=folder):
+            rejected = start_import(actor=self.organizer, group=self.local, membership="member", original_name="a.csv",
+                                    upload=BytesIO(b"email,phone,zip\nana@example.org,,98101\n"
+                                                   b"other@example.org,(206) 555-0123,00000\n"))
+            run_import_job(job_id=rejected.pk)
+            rejected.refresh_from_db()
+            report = Path(rejected.error_report_path)
+            self.assertIn(b"(206) 555-0123", report.read_bytes())
+            waiting = start_import(actor=self.organizer, group=self.local, membership="member", original_name="b.csv",
+                                   upload=BytesIO(b"email\nMARIA@example.org\n"),
+                                   preview=True)
+            upload = Path(waiting.file_path)
+            self.erase_through_the_page(self.member)
+            self.assertFalse(report.exists() or Path(rejected.file_path).exists() or upload.exists())
+            waiting.refresh_from_db()
+            self.assertEqual((waiting.status, waiting.file_path), ("failed", ""))
+            self.assertIsNotNone(waiting.files_removed_at)
+            self.login(self.organizer)
+            self.assertContains(self.client.get(waiting.get_absolute_url()), 'data-testid="files-removed"')
+
     def test_mail_kept_by_the_file_backend_goes(self) -> None:
         with tempfile.TemporaryDirectory() as folder:
             filebased = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",

@@ -76,7 +76,9 @@ class ImportTests(TurnoutTestCase):
             self.run_import(b"")
 
     def test_bad_phones_and_emails_are_reported_and_the_rest_imported(self) -> None:
-        """Each bad row is listed with its row number, column and reason; the good rows land."""
+        """A row whose only contact is bad, or that has none, is listed with its row number, column
+        and reason; a bad phone beside a good email (or a bad email beside a good phone) is left
+        out with a warning and the row imported."""
         result = self.run_import(
             "email,phone,first_name\n"
             "good1@example.org,206-555-0100,Good\n"
@@ -84,13 +86,21 @@ class ImportTests(TurnoutTestCase):
             "good2@example.org,12345,BadPhone\n"
             ",,NoContact\n"
             "good3@example.org,,Good\n"
+            "also-bad,(206) 555-0188,BadEmail\n"
+            "still-bad,12345,BothBad\n"
         )
-        self.assertEqual(result.created, 2)
-        self.assertEqual([(e.row, e.column) for e in result.errors], [(3, "email"), (4, "phone"), (5, "email")])
+        self.assertEqual(result.created, 4)
+        self.assertEqual([(e.row, e.column) for e in result.errors], [(3, "email"), (5, "email"), (8, "email")])
         self.assertIn("not a valid email", result.errors[0].reason)
-        self.assertIn("12345", result.errors[1].reason)
-        # The row with a bad phone left no trace at all, not even its good email.
-        self.assertFalse(EmailAddress.objects.filter(address="good2@example.org").exists())
+        self.assertIn("still-bad", result.errors[2].reason)
+        self.assertEqual([(w.row, w.column) for w in result.warnings], [(4, "phone"), (7, "email")])
+        self.assertIn("12345", result.warnings[0].reason)
+        # The kept rows have what was good in them, and nothing of what was not.
+        kept = Person.objects.get(emails__address="good2@example.org")
+        self.assertEqual((kept.given_name, kept.phones.count()), ("BadPhone", 0))
+        by_phone = Person.objects.get(phones__number="+12065550188")
+        self.assertEqual((by_phone.given_name, by_phone.emails.count()), ("BadEmail", 0))
+        self.assertFalse(Person.objects.filter(given_name__in=["Bad", "NoContact", "BothBad"]).exists())
 
     def test_unknown_zip_codes_are_reported(self) -> None:
         result = self.run_import("email,zip\nz1@example.org,00000\nz2@example.org,98122\n")

@@ -22,7 +22,7 @@ from turnout.__main__ import prepare_demo_directory
 from turnout.core import files
 from turnout.organizing.models import Campaign, Card, Employer, Unit, Worker, Workplace
 from turnout.people.models import ImportJob
-from turnout.site.testing import TurnoutTestCase, make_person
+from turnout.site.testing import TurnoutTestCase, make_person, start_previewed_import
 from turnout.site.tests.helpers import turnout
 
 CSV = b"email,first_name,zip\nana@example.org,Ana,98101\nbad-email,Bob,98101\n"
@@ -60,6 +60,7 @@ class PrivateFilesTests(TurnoutTestCase):
         with override_settings(IMPORT_DIR=imports), umask(0o022), self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("people:imports"), {"file": upload, "group": self.local.pk,
                                                          "membership": "member"})
+            start_previewed_import(self.client, ImportJob.objects.get())
         job = ImportJob.objects.get()
         self.assertEqual((mode(imports), mode(job.file_path)), (0o700, 0o600))
         with override_settings(IMPORT_DIR=imports):

@@ -251,6 +251,22 @@ class RetentionTests(TurnoutTestCase):
         self.assertContains(download, "The report of rows not imported was deleted with the file")
         self.assertContains(self.client.get(recent.get_absolute_url()), "bad-email")
 
+    def test_an_upload_left_in_its_preview_goes_after_30_days(self) -> None:
+        """Never started, a member list waiting in its column preview is deleted like a finished one."""
+        with days_ago(31):
+            old = start_import(actor=self.organizer, group=self.local, upload=BytesIO(CSV), original_name="old.csv",
+                               membership="member", preview=True)
+        with days_ago(29):
+            recent = start_import(actor=self.organizer, group=self.local, upload=BytesIO(CSV),
+                                  original_name="recent.csv", membership="member", preview=True)
+        self.assertEqual(retention.run()["import_files"], 1)
+        self.assertFalse(Path(old.file_path).exists())
+        self.assertTrue(Path(recent.file_path).exists())
+        old.refresh_from_db()
+        self.assertEqual((old.status, old.files_removed_at), ("failed", NOW))
+        self.login(self.organizer)
+        self.assertContains(self.client.get(old.get_absolute_url()), "Never started; the file was deleted")
+
     def test_the_operators_periods_apply_and_0_keeps_for_ever(self) -> None:
         inbound("Y", days=6, handled=True)
         inbound("STOP", days=1000, handled=True)

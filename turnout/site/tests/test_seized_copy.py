@@ -31,8 +31,8 @@ from turnout.api.models import WebhookDelivery
 from turnout.events.models import Event
 from turnout.messaging.transports.http import signature
 from turnout.organizing.models import Campaign, Employer, Unit, Workplace
-from turnout.people.models import Person
-from turnout.site.testing import make_group, make_staff, run_due_tasks
+from turnout.people.models import ImportJob, Person
+from turnout.site.testing import make_group, make_staff, run_due_tasks, start_previewed_import
 
 
 def database_files_holding(needles: dict[str, bytes], *, kinds: str = "rit") -> dict[str, list[str]]:
@@ -118,6 +118,7 @@ class SeizedCopyTests(TransactionTestCase):
             "file": SimpleUploadedFile("members.csv", csv, "text/csv"), "group": self.local.pk,
             "tag": "spring", "membership": "member"})
         self.assertEqual(response.status_code, 302, response.content[:500])
+        self.assertEqual(start_previewed_import(self.client, ImportJob.objects.get()).status_code, 302)
         run_due_tasks()
         person = Person.objects.get(emails__address=plain["email"])
         # A tag only they hold, from their page: its name alone could say who it was about.

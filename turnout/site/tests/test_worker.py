@@ -11,7 +11,7 @@ from django.urls import reverse
 from turnout.accounts.models import Role
 from turnout.people.imports import run_import_job, start_import
 from turnout.people.models import ImportJob, Person, Tag
-from turnout.site.testing import TurnoutTestCase, make_group, make_staff
+from turnout.site.testing import TurnoutTestCase, make_group, make_staff, start_previewed_import
 from turnout.site.tests.helpers import turnout
 
 CSV = b"email,first_name,zip\nana@example.org,Ana,98101\nbad-email,Bob,98101\nluis@example.org,Luis,10027\n"
@@ -30,6 +30,8 @@ class WorkerProcessTests(TransactionTestCase):
         })
         job = ImportJob.objects.get()
         self.assertRedirects(response, job.get_absolute_url())
+        self.assertContains(self.client.get(job.get_absolute_url()), "Import with these columns")
+        self.assertRedirects(start_previewed_import(self.client, job), job.get_absolute_url())
         self.assertContains(self.client.get(job.get_absolute_url()), "waiting to start")
         result = turnout("worker", "--burst")
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -39,7 +41,8 @@ class WorkerProcessTests(TransactionTestCase):
         self.assertContains(page, "finished")
         self.assertContains(page, "bad-email")
         report = self.client.get(reverse("people:import_errors", args=[job.public_id]))
-        self.assertIn(b'"3","email",', b"".join(report.streaming_content))
+        self.assertIn('"Row 3: not imported (“email”): “bad-email” is not a valid email address.","bad-email","Bob"'.encode(),
+                      b"".join(report.streaming_content))
         self.assertEqual(set(Person.objects.tagged(Tag.objects.in_group(self.group).named("spring")).values_list("given_name", flat=True)), {"Ana", "Luis"})
 
     def test_the_redis_worker_runs_the_same_task(self) -> None:

@@ -58,11 +58,14 @@ class Command(BaseCommand):
         if result.consent_kept_withdrawn:
             self.stdout.write(f"{result.consent_kept_withdrawn:,} opt-ins were not recorded: those people had "
                               "opted out, and only their own new opt-in restores that.")
-        if result.errors:
+        if result.warnings:
+            self.stdout.write(f"{len(result.warnings):,} rows were imported without an email or phone that could "
+                              "not be used (they had the other).")
+        if problems := result.problems:
             report = Path(options["errors"] or f"{path}.errors.csv")
-            write_error_report(result.errors, report)
-            for error in result.errors[:20]:
-                self.stderr.write(f"  row {error.row}, {error.column or 'row'}: {error.reason}")
-            self.stderr.write(f"Full report of rejected rows: {report}")
+            write_error_report(path, problems, report, leave_out=result.refused_at, encoding=result.encoding)
+            for problem in problems[:20]:
+                self.stderr.write(f"  {problem.describe()}")
+            self.stderr.write(f"Report of those rows, as they came, to fix and import again: {report}")
         if result.fatal:
             raise CommandError(result.fatal)
