@@ -207,7 +207,7 @@ def _create(call: Call, campaign: EventCampaign | None = None) -> HttpResponse:
     else:
         _apply(event, call.body)
         event.campaign = campaign
-        services.save_event(actor=call.user, event=event)
+        _save(call, event)
     return json_response(serialize_event(_events(call).get(pk=event.pk), call.base), status=201)
 
 
@@ -219,10 +219,23 @@ def event_detail(call: Call, event_id: str) -> dict[str, Any]:
     return serialize_event(_event(call, event_id), call.base)
 
 
+def _save(call: Call, event: Event) -> None:
+    try:
+        services.save_event(actor=call.user, event=event)
+    except services.EventError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
 def event_update(call: Call, event_id: str) -> dict[str, Any]:
     event = _event(call, event_id, write=True)
+    was = event.status
     _apply(event, call.body)
-    services.save_event(actor=call.user, event=event)
+    cancelling = event.status == Status.CANCELLED and was != Status.CANCELLED
+    if cancelling:
+        event.status = was  # the cancellation itself goes through cancel_event, which tells everyone
+    _save(call, event)
+    if cancelling:
+        services.cancel_event(actor=call.user, event=event)
     return serialize_event(_events(call).get(pk=event.pk), call.base)
 
 
