@@ -58,9 +58,10 @@ def _one_row_a_series(events: QuerySet[Event], limit: int = 200) -> list[tuple[E
     """The list's rows, newest first: each event on its own, and each repeating series once, as its
     next date to come (its last when all have passed) with how many dates it has and has to come."""
     now = timezone.now()
-    series = {row["series"]: row for row in events.filter(series__isnull=False).order_by().values("series").annotate(
+    per_series = events.filter(series__isnull=False).order_by().values("series").annotate(
         dates=Count("pk"), to_come=Count("pk", filter=Q(starts_at__gte=now)),
-        next=Min("starts_at", filter=Q(starts_at__gte=now)), last=Max("starts_at"))}
+        next=Min("starts_at", filter=Q(starts_at__gte=now)), last=Max("starts_at"))
+    series: dict[Any, dict[str, Any]] = {row["series"]: dict(row) for row in per_series}
     shown = Q(series__isnull=True)
     for key, row in series.items():
         shown |= Q(series=key, starts_at=row["next"] or row["last"])
