@@ -401,8 +401,11 @@ def campaign_create(call: Call) -> HttpResponse:
     call.require_write()
     if not has_role(call.user, call.group, Role.ORGANIZER):
         raise ApiError(403, "This token's user may not add campaigns to this group.")
-    campaign = services.create_campaign(actor=call.user, group=call.group,
-                                        fields=_campaign_fields(call.body, creating=True))
+    try:
+        campaign = services.create_campaign(actor=call.user, group=call.group,
+                                            fields=_campaign_fields(call.body, creating=True))
+    except services.EventError as exc:
+        raise ApiError(400, str(exc)) from None
     return json_response(serialize_campaign(_campaigns(call).get(pk=campaign.pk), call.base), status=201)
 
 
@@ -412,7 +415,11 @@ def campaign_detail(call: Call, campaign_id: str) -> dict[str, Any]:
 
 def campaign_update(call: Call, campaign_id: str) -> dict[str, Any]:
     campaign = _campaign(call, campaign_id, write=True)
-    services.update_campaign(actor=call.user, campaign=campaign, fields=_campaign_fields(call.body, creating=False))
+    try:
+        services.update_campaign(actor=call.user, campaign=campaign,
+                                 fields=_campaign_fields(call.body, creating=False))
+    except services.EventError as exc:
+        raise ApiError(400, str(exc)) from None
     return serialize_campaign(_campaigns(call).get(pk=campaign.pk), call.base)
 
 

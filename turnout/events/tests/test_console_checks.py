@@ -146,6 +146,13 @@ class EndsAfterItStartsTests(ApiTestCase):
         with self.assertRaises(services.EventError):
             services.create_campaign(actor=self.organizer, group=self.local, fields={
                 "title": "Walkout", "local_date": date(2026, 11, 24), "local_start": time(17), "local_end": time(16)})
+        campaign = services.create_campaign(actor=self.organizer, group=self.local, fields={
+            "title": "Walkout", "local_date": date(2026, 11, 24), "local_start": time(17), "local_end": time(18)})
+        moved = self.api("PUT", f"event_campaigns/{campaign.public_id}", {"turnout:local_start_time": "19:00"})
+        self.assertEqual(moved.status_code, 400)
+        self.assertIn("The end time must come after the start time.", moved.content.decode())
+        campaign.refresh_from_db()
+        self.assertEqual(campaign.local_start, time(17))
 
 
 @time_machine.travel(NOW, tick=False)
