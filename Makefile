@@ -19,7 +19,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -40,16 +40,25 @@ chromium:
 	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core faketime >/dev/null; \
 	else echo "Tests need Debian's chromium, fonts-dejavu-core and faketime: sudo apt-get install chromium fonts-dejavu-core faketime" >&2; exit 1; fi; fi
 
-test: $(STAMP) chromium
+# axe-core (from npm, pinned by package-lock.json) checks public pages in the browser tests;
+# it is read from node_modules/, never fetched by a page. Debian's nodejs and npm install it.
+axe:
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+	if ! command -v npm >/dev/null; then \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	else echo "Tests need npm to install axe-core: sudo apt-get install nodejs npm" >&2; exit 1; fi; fi; \
+	npm ci --no-audit --no-fund --silent; fi
+
+test: $(STAMP) chromium axe
 	$(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
-test-browser: $(STAMP) chromium
+test-browser: $(STAMP) chromium axe
 	$(VENV)/bin/pytest $(XDIST) -m browser $(PYTEST_ARGS)
 
-test-postgres: $(STAMP) chromium
+test-postgres: $(STAMP) chromium axe
 	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The fast suite again with the clock years ahead.
@@ -111,4 +120,4 @@ bench-api: $(STAMP)
 	$(PY) benchmarks/bench_api_signup.py --engine $$engine --requests 2000 || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

@@ -207,7 +207,7 @@ def _create(call: Call, campaign: EventCampaign | None = None) -> HttpResponse:
     else:
         _apply(event, call.body)
         event.campaign = campaign
-        services.save_event(actor=call.user, event=event)
+        _save(call, event)
     return json_response(serialize_event(_events(call).get(pk=event.pk), call.base), status=201)
 
 
@@ -219,10 +219,23 @@ def event_detail(call: Call, event_id: str) -> dict[str, Any]:
     return serialize_event(_event(call, event_id), call.base)
 
 
+def _save(call: Call, event: Event) -> None:
+    try:
+        services.save_event(actor=call.user, event=event)
+    except services.EventError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
 def event_update(call: Call, event_id: str) -> dict[str, Any]:
     event = _event(call, event_id, write=True)
+    was = event.status
     _apply(event, call.body)
-    services.save_event(actor=call.user, event=event)
+    cancelling = event.status == Status.CANCELLED and was != Status.CANCELLED
+    if cancelling:
+        event.status = was  # the cancellation itself goes through cancel_event, which tells everyone
+    _save(call, event)
+    if cancelling:
+        services.cancel_event(actor=call.user, event=event)
     return serialize_event(_events(call).get(pk=event.pk), call.base)
 
 
@@ -388,8 +401,11 @@ def campaign_create(call: Call) -> HttpResponse:
     call.require_write()
     if not has_role(call.user, call.group, Role.ORGANIZER):
         raise ApiError(403, "This token's user may not add campaigns to this group.")
-    campaign = services.create_campaign(actor=call.user, group=call.group,
-                                        fields=_campaign_fields(call.body, creating=True))
+    try:
+        campaign = services.create_campaign(actor=call.user, group=call.group,
+                                            fields=_campaign_fields(call.body, creating=True))
+    except services.EventError as exc:
+        raise ApiError(400, str(exc)) from None
     return json_response(serialize_campaign(_campaigns(call).get(pk=campaign.pk), call.base), status=201)
 
 
@@ -399,7 +415,11 @@ def campaign_detail(call: Call, campaign_id: str) -> dict[str, Any]:
 
 def campaign_update(call: Call, campaign_id: str) -> dict[str, Any]:
     campaign = _campaign(call, campaign_id, write=True)
-    services.update_campaign(actor=call.user, campaign=campaign, fields=_campaign_fields(call.body, creating=False))
+    try:
+        services.update_campaign(actor=call.user, campaign=campaign,
+                                 fields=_campaign_fields(call.body, creating=False))
+    except services.EventError as exc:
+        raise ApiError(400, str(exc)) from None
     return serialize_campaign(_campaigns(call).get(pk=campaign.pk), call.base)
 
 

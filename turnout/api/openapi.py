@@ -566,7 +566,8 @@ INPUTS: dict[str, Any] = {
                          "description": "0 or null: no limit"},
             "visibility": {"type": "string", "enum": ["public", "private"]},
             "status": {"type": "string", "enum": ["confirmed", "tentative", "cancelled"],
-                       "description": "cancelled cancels; the others change nothing (see turnout:status)"},
+                       "description": "cancelled cancels and tells everyone going or waiting; the others change "
+                                      "nothing (see turnout:status)"},
             "turnout:status": {"type": "string", "enum": EVENT_STATUSES},
             "turnout:standby_condition": text(300),
             "join_url": text(500, description="For an event with no postal_code"),

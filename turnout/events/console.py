@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Role, User
@@ -27,7 +29,7 @@ from turnout.events.forms import (
     ShiftForm,
     SiteForm,
 )
-from turnout.events.models import Event, EventCampaign, Rsvp
+from turnout.events.models import Event, EventCampaign, Rsvp, Status
 from turnout.sharing.console import leaders, publishing
 
 
@@ -47,10 +49,30 @@ def _going_counts(events: QuerySet[Event]) -> QuerySet[Event]:
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    events = _going_counts(_events(user).filter(campaign__isnull=True)).order_by("-starts_at")[:200]
+    events = _events(user).filter(campaign__isnull=True)
     campaigns = _campaigns(user).annotate(sites=Count("events"))
-    return render(request, "events/list.html", {"events": [(e, services.when_text(e)) for e in events],
-                                                "campaigns": campaigns})
+    return render(request, "events/list.html", {"events": _one_row_a_series(events), "campaigns": campaigns})
+
+
+def _one_row_a_series(events: QuerySet[Event], limit: int = 200) -> list[tuple[Event, str, dict[str, Any] | None]]:
+    """The list's rows, newest first: each event on its own, and each repeating series once, as its
+    next date to come (its last when all have passed) with how many dates it has and has to come."""
+    now = timezone.now()
+    per_series = events.filter(series__isnull=False).order_by().values("series").annotate(
+        dates=Count("pk"), to_come=Count("pk", filter=Q(starts_at__gte=now)),
+        next=Min("starts_at", filter=Q(starts_at__gte=now)), last=Max("starts_at"))
+    series: dict[Any, dict[str, Any]] = {row["series"]: dict(row) for row in per_series}
+    shown = Q(series__isnull=True)
+    for key, row in series.items():
+        shown |= Q(series=key, starts_at=row["next"] or row["last"])
+    rows = []
+    seen: set[Any] = set()
+    for event in _going_counts(events.filter(shown)).order_by("-starts_at")[:limit]:
+        if event.series is not None and event.series in seen:
+            continue  # two dates of a series at one instant: one row still
+        seen.add(event.series)
+        rows.append((event, services.when_text(event), series.get(event.series)))
+    return rows
 
 
 def _save_from_form(request: HttpRequest, form: EventForm) -> Event | None:
@@ -65,9 +87,13 @@ def _save_from_form(request: HttpRequest, form: EventForm) -> Event | None:
     event.reminders = form.cleaned_data["reminder_hours"]
     if event.created_by_id is None:
         event.created_by = request.user  # type: ignore[assignment]
-    made = services.save_with_repeats(actor=request.user, event=event,  # type: ignore[arg-type]
-                                      rule=form.cleaned_data.get("repeats") or "",
-                                      until=form.cleaned_data.get("repeat_until"))
+    try:
+        made = services.save_with_repeats(actor=request.user, event=event,  # type: ignore[arg-type]
+                                          rule=form.cleaned_data.get("repeats") or "",
+                                          until=form.cleaned_data.get("repeat_until"))
+    except services.EventError as exc:
+        form.add_error("end", str(exc))
+        return None
     if made:
         flash.info(request, _("%(n)s more dates added, each with its own RSVPs.") % {"n": len(made)})
     return event
@@ -154,13 +180,22 @@ def give_seat(request: HttpRequest, public_id: Any, rsvp_id: Any) -> HttpRespons
 
 
 @login_required
-@require_POST
 def event_cancel(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Cancelling tells everyone going or waiting, so it takes two steps: this page says how many
+    people will be told and how, and only its own confirming button cancels."""
     event = _event(request, public_id, write=True)
-    told = services.cancel_event(actor=request.user, event=event,  # type: ignore[arg-type]
-                                 note=request.POST.get("note", "")[:300])
-    flash.success(request, _("Cancelled. %(n)s people were told.") % {"n": told})
-    return redirect(event)
+    note = request.POST.get("note", "")[:300]
+    if event.status == Status.CANCELLED:
+        flash.info(request, _("This event is already cancelled."))
+        return redirect(event)
+    if request.method == "POST" and request.POST.get("confirm") == "cancel":
+        told = services.cancel_event(actor=request.user, event=event, note=note)  # type: ignore[arg-type]
+        flash.success(request, ngettext("Cancelled. %(n)s person was told.", "Cancelled. %(n)s people were told.",
+                                        told) % {"n": told})
+        return redirect(event)
+    return render(request, "events/cancel.html", {
+        "event": event, "when": services.when_text(event), "note": note, "reach": services.cancel_reach(event),
+        "unconfirmed": request.method == "POST"})
 
 
 @login_required

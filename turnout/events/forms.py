@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
 from turnout.core.dangerous import question_kind, question_problem
-from turnout.events.models import Event, EventCampaign, Question, Shift
+from turnout.events.models import Event, EventCampaign, Question, Shift, Status
 from turnout.events.services import RsvpRequest
 from turnout.people.forms import SignupForm
 
@@ -148,6 +148,9 @@ class EventForm(forms.ModelForm):
     start = forms.TimeField(label=_("Starts (local time)"), widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Ends (local time)"), required=False,
                           widget=forms.TimeInput(attrs={"type": "time"}))
+    end_date = forms.DateField(label=_("Ends on another day"), required=False,
+                               help_text=_("Only for an event that goes past midnight."),
+                               widget=forms.DateInput(attrs={"type": "date"}))
     repeats = forms.ChoiceField(label=_("Repeats"), required=False, choices=[
         ("", _("Does not repeat")), ("daily", _("Every day")), ("weekdays", _("Every weekday (Monday to Friday)")),
         ("weekly", _("Every week on the same day"))])
@@ -171,12 +174,19 @@ class EventForm(forms.ModelForm):
                      *[(z, z) for z in sorted(available_timezones())
                        if z not in US_ZONES and z.split("/")[0] in CONTINENTS]])
         self.fields["postal_code"].required = False
+        if self.instance.status != Status.CANCELLED:
+            # Cancelling tells everyone going, so it has its own page that says so and asks first.
+            self.fields["status"].choices = [(v, label) for v, label in self.fields["status"].choices  # type: ignore[attr-defined]
+                                             if v != Status.CANCELLED]
         if self.instance.pk:
             self.initial["reminder_hours"] = ", ".join(f"{m / 60:g}" for m in self.instance.reminders or [])
             local = self.instance.local_start()
             self.initial.update(date=local.date(), start=local.time().replace(second=0, microsecond=0))
             if self.instance.ends_at:
-                self.initial["end"] = self.instance.local_end().time()  # type: ignore[union-attr]
+                local_end = self.instance.local_end()
+                self.initial["end"] = local_end.time()  # type: ignore[union-attr]
+                if local_end.date() != local.date():  # type: ignore[union-attr]
+                    self.initial["end_date"] = local_end.date()  # type: ignore[union-attr]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -184,6 +194,13 @@ class EventForm(forms.ModelForm):
             self.add_error("postal_code", _("An event in person needs the ZIP code of its place."))
         if data.get("kind") == Event.Kind.VIRTUAL and not data.get("time_zone") and not data.get("postal_code"):
             self.add_error("time_zone", _("Choose the time zone the start time is in."))
+        if data.get("end_date") and not data.get("end"):
+            self.add_error("end", _("Give the time it ends."))
+        elif data.get("date") and data.get("start") and data.get("end"):
+            last_day = data.get("end_date") or data["date"]
+            if (last_day, data["end"]) <= (data["date"], data["start"]):
+                self.add_error("end", _("The event ends before it starts: give an end time after the start "
+                                        "(for an event past midnight, give the day it ends as well)."))
         if data.get("repeats") and not data.get("repeat_until"):
             self.add_error("repeat_until", _("Say until when it repeats."))
         if data.get("repeats") and data.get("repeat_until") and data.get("date") and \
@@ -215,9 +232,7 @@ class EventForm(forms.ModelForm):
 
         day, start, end = self.cleaned_data["date"], self.cleaned_data["start"], self.cleaned_data.get("end")
         starts_at = wall_clock(day, start, zone)
-        ends_at = wall_clock(day, end, zone) if end else None
-        if ends_at is not None and ends_at <= starts_at:
-            ends_at += timedelta(days=1)  # ends after midnight
+        ends_at = wall_clock(self.cleaned_data.get("end_date") or day, end, zone) if end else None
         return starts_at, ends_at
 
 
@@ -275,6 +290,12 @@ class CampaignForm(forms.ModelForm):
         self.fields["group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
         self.fields["status"].choices = [(v, label) for v, label in self.fields["status"].choices  # type: ignore[attr-defined]
                                          if v in ("scheduled", "standby", "draft")]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("local_start") and data.get("local_end") and data["local_end"] <= data["local_start"]:
+            self.add_error("local_end", _("The end time must come after the start time."))
+        return data
 
 
 class SiteForm(forms.Form):

@@ -199,11 +199,16 @@ def find(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data.get("kind"):
             events = events.filter(kind=form.cleaned_data["kind"])
         if form.cleaned_data.get("zip"):
+            # Distance is for events in person; an online event is as near to everyone, so a ZIP
+            # search lists the online ones too (after those nearby), unless only in person is asked.
             try:
-                rows = [(e, d) for e, d in services.nearest(events, form.cleaned_data["zip"],
+                rows = [(e, d) for e, d in services.nearest(events.exclude(kind=Event.Kind.VIRTUAL),
+                                                               form.cleaned_data["zip"],
                                                                form.cleaned_data.get("miles") or 25)]
             except services.EventError as exc:
                 form.add_error("zip", str(exc))
+            else:
+                rows += [(e, None) for e in events.filter(kind=Event.Kind.VIRTUAL).order_by("starts_at")[:200]]
         else:
             rows = [(e, None) for e in events[:200]]
     else:

@@ -37,7 +37,7 @@ from turnout.events.models import (
     Visibility,
     new_host_key,
 )
-from turnout.messaging import sending
+from turnout.messaging import outbox, sending
 from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
@@ -83,9 +83,17 @@ def place_event(event: Event) -> None:
     event.region = event.region or place.state
 
 
+def check_times(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    """EventError unless the end (when there is one) comes after the start."""
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise EventError(_("The event ends before it starts: give an end after the start."))
+
+
 @transaction.atomic
 def save_event(*, actor: User | None, event: Event, notify: bool = True) -> Event:
-    """Create or change an event; people going hear when its time or place changes."""
+    """Create or change an event; people going hear when its time or place changes. EventError
+    for an event that would end before it starts."""
+    check_times(event.starts_at, event.ends_at)
     creating = event.pk is None
     before = None if creating else Event.objects.get(pk=event.pk)
     place_event(event)
@@ -120,6 +128,15 @@ def cancel_event(*, actor: User | None, event: Event, note: str = "") -> int:
         body += " " + note
     return tell_going(event, topic="cancelled", body=body, waitlist_too=True,
                       subject=_("Cancelled: %(title)s") % {"title": event.title})
+
+
+def cancel_reach(event: Event) -> dict[str, int]:
+    """Who a cancellation would tell, counted without sending: people going, people waiting, and
+    how many of them an email and a text message would reach (each once, with their consent)."""
+    people = going(event, waitlist_too=True)
+    tally = counts(event)
+    return {"going": tally["going"], "waitlist": tally["waitlist"], "people": people.count(),
+            "email": outbox.reach("email", people)[1], "sms": outbox.reach("sms", people)[1]}
 
 
 def when_text(event: Event, start: datetime | None = None) -> str:
@@ -599,16 +616,25 @@ def occurrences(event: Event, limit: int = 8) -> QuerySet[Event]:
 # Campaigns ---------------------------------------------------------------------------------------
 
 
+def _check_campaign_times(start: time | None, end: time | None) -> None:
+    if start is not None and end is not None and end <= start:
+        raise EventError(_("The end time must come after the start time."))
+
+
 @transaction.atomic
 def create_campaign(*, actor: User, group: Group, fields: dict[str, Any]) -> EventCampaign:
-    """Start a distributed action in `group`: its title, its one local time at every site, its status."""
+    """Start a distributed action in `group`: its title, its one local time at every site, its status.
+    EventError when its end time is not after its start time."""
+    _check_campaign_times(fields.get("local_start"), fields.get("local_end"))
     return records.create(EventCampaign, actor=actor, fields=fields, summary="Created the campaign",
                           group=group, created_by=actor)
 
 
 @transaction.atomic
 def update_campaign(*, actor: User, campaign: EventCampaign, fields: dict[str, Any]) -> EventCampaign:
-    """Change a distributed action: its title, its local time at every site, its status."""
+    """Change a distributed action: its title, its local time at every site, its status.
+    EventError when its end time is not after its start time."""
+    _check_campaign_times(fields.get("local_start", campaign.local_start), fields.get("local_end", campaign.local_end))
     return records.update(campaign, actor=actor, fields=fields, summary="Changed the campaign")
 
 

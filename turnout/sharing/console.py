@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.html import escape
 
 from turnout.sharing import services
 from turnout.sharing.models import Referral
@@ -19,9 +20,12 @@ def publishing(request: HttpRequest, record: Any, embeddable: bool = False) -> d
         embed = public + "embed/"
         # Other sites load the script from this address: it stays where it was first published.
         script = request.build_absolute_uri("/static/actions/embed.js")
-        context["embed_iframe"] = (f'<iframe src="{embed}" title="{record}" style="width:100%;border:0;'
+        # The snippet is text to copy into another site's HTML (the page escapes it once more to show
+        # it): the title and addresses are escaped for an attribute.
+        title, embed, script = escape(str(record)), escape(embed), escape(script)
+        context["embed_iframe"] = (f'<iframe src="{embed}" title="{title}" style="width:100%;border:0;'
                                    f'min-height:640px" loading="lazy"></iframe>')
-        context["embed_script"] = (f'<div data-turnout-embed="{embed}" data-title="{record}"></div>\n'
+        context["embed_script"] = (f'<div data-turnout-embed="{embed}" data-title="{title}"></div>\n'
                                    f'<script src="{script}" async></script>')
     return context
 
