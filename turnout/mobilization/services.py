@@ -870,8 +870,8 @@ def pull_trigger(*, actor: User, plan: Plan) -> TriggerResult:
         ids = [t.person_id for t in targets]
         counts[channel] += sending.start_sending(actor=actor, message=message,
                                                  audience=Person.objects.filter(pk__in=ids[:CHUNK]))
-        for start in range(CHUNK, len(ids), CHUNK):
-            counts[channel] += outbox.materialize(message, Person.objects.filter(pk__in=ids[start:start + CHUNK]))
+        for offset in range(CHUNK, len(ids), CHUNK):
+            counts[channel] += outbox.materialize(message, Person.objects.filter(pk__in=ids[offset:offset + CHUNK]))
         if plan.notify_local_time is not None:
             _hold_until_local_time(message, plan, targets, now)
     plan.status, plan.triggered_by, plan.triggered_at = Plan.Status.TRIGGERED, actor, now
@@ -896,5 +896,5 @@ def _hold_until_local_time(message: Message, plan: Plan, targets: list[Target], 
         if when > now:
             by_moment.setdefault(when, []).append(target.person_id)
     for when, ids in by_moment.items():
-        for start in range(0, len(ids), CHUNK):
-            Delivery.objects.filter(message=message, person__in=ids[start:start + CHUNK]).update(not_before=when)
+        for offset in range(0, len(ids), CHUNK):
+            Delivery.objects.filter(message=message, person__in=ids[offset:offset + CHUNK]).update(not_before=when)

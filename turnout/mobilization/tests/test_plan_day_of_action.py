@@ -150,6 +150,30 @@ class DayOfActionTests(TurnoutTestCase):
         self.assertIn("Count every vote — Denver", email.body)
         self.assertNotIn("+19075550133", texts)  # Anchorage: no site, so nothing by default
 
+    def test_through_the_api_the_preview_gives_each_zone_and_the_trigger_sends_that_many(self) -> None:
+        import json
+
+        from turnout.accounts.services import create_api_token
+
+        _token, key = create_api_token(actor=None, user=self.admin, group=self.local, name="crm")
+
+        def call(method: str, path: str) -> dict:  # type: ignore[type-arg]
+            answer = getattr(self.client, method)(f"/api/v2/plans/{self.plan.public_id}{path}",
+                                                  content_type="application/json", headers={"OSDI-API-Token": key})
+            self.assertEqual(answer.status_code, 200, answer.content)
+            return json.loads(answer.content)
+
+        preview = call("get", "")["if_triggered_now"]
+        self.assertEqual((preview["texted"], preview["emailed"], preview["start_date"], preview["too_far"]),
+                         (3, 1, "2026-12-07", 1))
+        seattle = next(z for z in preview["by_zone"] if z["time_zone"] == "America/Los_Angeles")
+        self.assertEqual((seattle["texted"], seattle["told_date"], seattle["waits_for_quiet_hours"]),
+                         (1, "2026-12-06T17:00:00Z", True))
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(call("post", "/trigger")["result"], "triggered")
+        queued = Delivery.objects.filter(message__plans=self.plan, status="queued")
+        self.assertEqual((queued.filter(channel="sms").count(), queued.filter(channel="email").count()), (3, 1))
+
     def test_someone_far_from_every_site_is_told_the_nearest_when_the_plan_says_so(self) -> None:
         self.plan.far_away = Plan.FarAway.NEAREST
         self.plan.save()
