@@ -753,10 +753,8 @@ def summarize(plan: Plan, now: datetime | None = None) -> PlanSummary:
     """Exactly what pulling the trigger now would do, for the confirmation screen (and a drill):
     the sites' new times, and per time zone who is told now and who waits, until when."""
     now = now or timezone.now()
-    live = list(plan_events(plan).order_by("starts_at")[:1000])
-    rows = []
-    for event in live:
-        rows.append((event, events.when_text(event, _site_start(plan, event, now))))
+    live = list(plan_events(plan).order_by("starts_at"))
+    rows = [(event, events.when_text(event, _site_start(plan, event, now))) for event in live]
     told = telling(plan, live)
     hours = quiet_hours.window(plan.group)
     cells: Counter[tuple[str, datetime, str]] = Counter()

@@ -149,6 +149,9 @@ class DayOfActionTests(TurnoutTestCase):
         [email] = mail.outbox
         self.assertIn("Count every vote — Denver", email.body)
         self.assertNotIn("+19075550133", texts)  # Anchorage: no site, so nothing by default
+        self.login(self.admin)
+        self.assertContains(self.client.get(self.plan.get_absolute_url()),
+                            "1 person had no site within 50 miles and was not told.")
 
     def test_through_the_api_the_preview_gives_each_zone_and_the_trigger_sends_that_many(self) -> None:
         import json
