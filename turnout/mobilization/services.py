@@ -655,26 +655,23 @@ def telling(plan: Plan, live: list[Event]) -> Telling:
     audience = plan_audience(plan, Event.objects.filter(pk__in=[e.pk for e in live]))
     sites = {e.pk: e for e in live}
     placed = [e for e in live if e.latitude is not None and e.longitude is not None]
-    signed_up: dict[int, int] = {}
-    for person_id, event_id in Rsvp.objects.filter(
-            event__in=list(sites), person__in=audience, status__in=[Rsvp.Status.GOING, Rsvp.Status.WAITLIST]
-    ).order_by("pk").values_list("person_id", "event_id"):
-        signed_up.setdefault(person_id, event_id)
-    phones: dict[int, str] = {}
-    for person_id, number in PhoneNumber.objects.filter(person__in=audience, sms_status=Subscription.SUBSCRIBED) \
-            .order_by("-is_primary", "pk").values_list("person_id", "number"):
-        phones.setdefault(person_id, number)
-    emails: dict[int, str] = {}
-    for person_id, address in EmailAddress.objects.filter(person__in=audience, status=Subscription.SUBSCRIBED) \
-            .order_by("-is_primary", "pk").values_list("person_id", "address"):
-        emails.setdefault(person_id, address)
+    # One pass over the audience, each person's site sign-up and consenting number and address
+    # looked up by their own indexed rows (the audience's conditions are not evaluated again).
+    first = {"person": OuterRef("pk")}
+    people = audience.order_by("pk").annotate(
+        signed_up=Subquery(Rsvp.objects.filter(event__in=list(sites), status__in=[
+            Rsvp.Status.GOING, Rsvp.Status.WAITLIST], **first).order_by("pk").values("event_id")[:1]),
+        phone=Subquery(PhoneNumber.objects.filter(sms_status=Subscription.SUBSCRIBED, **first)
+                       .order_by("-is_primary", "pk").values("number")[:1]),
+        email=Subquery(EmailAddress.objects.filter(status=Subscription.SUBSCRIBED, **first)
+                       .order_by("-is_primary", "pk").values("address")[:1]),
+    ).values_list("pk", "latitude", "longitude", "time_zone", "signed_up", "phone", "email")
     nearest: dict[tuple[float, float], tuple[Event, float]] = {}  # people share their ZIP's point
     seen: dict[tuple[int | None, bool, str], set[str]] = {}
     targets: list[Target] = []
     too_far = unreachable = 0
-    for person_id, latitude, longitude, zone in audience.order_by("pk").values_list(
-            "pk", "latitude", "longitude", "time_zone"):
-        site_id, far = signed_up.get(person_id), False
+    for person_id, latitude, longitude, zone, signed_up, phone, email in people.iterator(chunk_size=2000):
+        site_id, far = signed_up, False
         if site_id is None and placed and latitude is not None and longitude is not None:
             point = (latitude, longitude)
             if point not in nearest:
@@ -687,11 +684,10 @@ def telling(plan: Plan, live: list[Event]) -> Telling:
                     continue
                 far = True
             site_id = site.pk
-        if person_id in phones:
-            channel, address = "sms", phones[person_id]
-            where = zone or geo.time_zone_for_phone(address)
-        elif person_id in emails:
-            channel, address, where = "email", emails[person_id], zone or None
+        if phone:
+            channel, address, where = "sms", phone, zone or geo.time_zone_for_phone(phone)
+        elif email:
+            channel, address, where = "email", email, zone or None
         else:
             unreachable += 1
             continue
@@ -758,8 +754,12 @@ def summarize(plan: Plan, now: datetime | None = None) -> PlanSummary:
     told = telling(plan, live)
     hours = quiet_hours.window(plan.group)
     cells: Counter[tuple[str, datetime, str]] = Counter()
+    moments: dict[tuple[str | None, str], datetime] = {}  # the moment depends on the zone and channel only
     for target in told.targets:
-        cells[(target.zone or "", _told_at(plan, target, now, hours), target.channel)] += 1
+        key = (target.zone, target.channel)
+        if key not in moments:
+            moments[key] = _told_at(plan, target, now, hours)
+        cells[(target.zone or "", moments[key], target.channel)] += 1
     zones: dict[tuple[str, datetime], ZoneTiming] = {}
     for (zone, when, channel), n in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1])):
         row = zones.get((zone, when))
