@@ -6,11 +6,13 @@
 300 standby events (50 per zone: New York, Chicago, Denver, Phoenix, Los Angeles, Honolulu)
 in one campaign; 50,000 people spread over the same zones, every one a pledge signer, a third
 also RSVP'd to a site and a fifth also in the network (so many are covered three ways), two
-thirds with text consent. The plan starts every site at 17:00 local the day after the trigger
-and tells people at 09:00 their time that day. The script times `pull_trigger`, then checks:
-every site live at 17:00 in its own zone, one delivery per person (a text if they can be
-texted, else an email), each held until 09:00 in that person's zone, and that pulling again
-adds nothing.
+thirds with text consent; sites and people are placed at their ZIP's point, so each person
+not signed up for a site is told the nearest. The plan starts every site at 17:00 local the
+day after the trigger and tells people at 09:00 their time that day. The script times the
+confirmation's summary and `pull_trigger`, then checks: every site live at 17:00 in its own
+zone, one delivery per person (a text if they can be texted, else an email), as many texts and
+emails as the summary said, each held until 09:00 in that person's zone, and that pulling
+again adds nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def main() -> None:
     from django.db import transaction
 
     from turnout.accounts.models import Group, Role, StaffRole, User
+    from turnout.core import geo
     from turnout.core.bulk import insert_rows
     from turnout.events.models import Event, EventCampaign, Rsvp, Status
     from turnout.events.services import wall_clock
@@ -55,17 +58,20 @@ def main() -> None:
         campaign = EventCampaign.objects.create(group=coalition, title="Count every vote", status=Status.STANDBY,
                                                 standby_condition="the results are not respected")
         zips = list(ZONES)
+        points = {z: geo.lookup_zip(z) for z in zips}
         now = trigger_at
         with transaction.atomic():
             Event.objects.bulk_create([Event(
                 group=coalition, campaign=campaign, title=f"Site {n}", postal_code=zips[n % 6],
+                latitude=points[zips[n % 6]].latitude, longitude=points[zips[n % 6]].longitude,  # type: ignore[union-attr]
                 time_zone=ZONES[zips[n % 6]], starts_at=now + timedelta(days=30), status=Status.STANDBY,
                 standby_condition="the results are not respected") for n in range(args.sites)])
             rows = []
             for n in range(args.people):
                 zip_code = zips[n % 6]
+                place = points[zip_code]
                 rows.append((uuid.uuid4(), now, now, "Pat", f"W{n}", "", "en", "", "", "", "", zip_code, "US",
-                             None, None, ZONES[zip_code], {}))
+                             place.latitude, place.longitude, ZONES[zip_code], {}))  # type: ignore[union-attr]
             insert_rows(Person, PERSON_COLUMNS, rows)
         ids = list(Person.objects.order_by("pk").values_list("pk", flat=True))
         sites = list(Event.objects.order_by("pk").values_list("pk", flat=True))
@@ -93,6 +99,9 @@ def main() -> None:
         plan.pledges.add(pledge)
         plan.networks.add(network)
         t0 = time.perf_counter()
+        summary = services.summarize(plan)
+        summarized = time.perf_counter() - t0
+        t0 = time.perf_counter()
         result = services.pull_trigger(actor=admin, plan=plan)
         elapsed = time.perf_counter() - t0
         again = services.pull_trigger(actor=admin, plan=plan)
@@ -108,8 +117,12 @@ def main() -> None:
     for zone in ZONES.values():
         want = wall_clock(date(2026, 11, 5), clock(9, 0), zone)
         wrong_time += deliveries.filter(person__time_zone=zone).exclude(not_before=want).count()
+    queued = deliveries.filter(status="queued")
     print(f"{args.engine}: trigger {args.sites} sites in 6 zones, {args.people} people: {elapsed:.2f} s "
           f"({result.texted} texted, {result.emailed} emailed); again: {again.state}")
+    print(f"  summary {summarized:.2f} s: {summary.texted} texted, {summary.emailed} emailed, in "
+          f"{len(summary.zones)} zone rows; queued: {queued.filter(channel='sms').count()} texts, "
+          f"{queued.filter(channel='email').count()} emails; messages: {plan.messages.count()}")
     print(f"  sites live at 17:00 local: {args.sites - wrong_sites}/{args.sites}; deliveries {told} for "
           f"{people_told} people of {args.people}; held to 09:00 in the wrong zone: {wrong_time}")
 

@@ -345,8 +345,12 @@ def plan_detail(call: Call, plan_id: str) -> dict[str, Any]:
     data = serialize_plan(plan, call.base)
     if plan.status != Plan.Status.TRIGGERED:
         summary = services.summarize(plan)
-        data["if_triggered_now"] = {"events": len(summary.events), "texted": summary.texted,
-                                    "emailed": summary.emailed}
+        data["if_triggered_now"] = {
+            "events": len(summary.events), "texted": summary.texted, "emailed": summary.emailed,
+            "start_date": summary.day.isoformat() if summary.day else None, "too_far": summary.too_far,
+            "by_zone": [{"time_zone": row.zone or None, "texted": row.texts, "emailed": row.emails,
+                         "told_date": stamp(row.when) if row.when else None,
+                         "waits_for_quiet_hours": row.held_by_quiet_hours} for row in summary.zones]}
     return data
 
 

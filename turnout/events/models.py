@@ -48,6 +48,8 @@ class EventCampaign(BaseModel):
     local_end = models.TimeField(_("local end time"), null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     standby_condition = models.CharField(_("happens only if"), max_length=300, blank=True)
+    # When a standby plan's trigger made it live: its pages say "It's on".
+    went_live_at = models.DateTimeField(null=True, blank=True)
     # Hosts whose proposed sites go live without review.
     trusted_hosts = models.ManyToManyField(Person, blank=True, related_name="+")
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -97,6 +99,8 @@ class Event(BaseModel):
                                   default=Visibility.PUBLIC)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     standby_condition = models.CharField(_("happens only if"), max_length=300, blank=True)
+    # When a standby plan's trigger made it live: its page says "It's on".
+    went_live_at = models.DateTimeField(null=True, blank=True)
     # Minutes before the start that reminders go out.
     reminders = models.JSONField(default=list, blank=True)
     hosts = models.ManyToManyField(Person, blank=True, related_name="hosted_events")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -246,12 +247,13 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["group", "name", "condition", "events", "campaigns", "pledges", "networks", "tell_rsvps",
-                  "subject", "body", "body_es", "start_days_after", "start_local_time", "notify_local_time",
-                  "notify_days_after", "requires_two_people"]
+                  "subject", "body", "body_es", "time_zone", "start_date", "start_days_after", "start_local_time",
+                  "site_miles", "far_away", "notify_local_time", "notify_days_after", "requires_two_people"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3}), "body_es": forms.Textarea(attrs={"rows": 3}),
                    "events": forms.CheckboxSelectMultiple, "campaigns": forms.CheckboxSelectMultiple,
                    "pledges": forms.CheckboxSelectMultiple, "networks": forms.CheckboxSelectMultiple,
                    "start_local_time": forms.TimeInput(attrs={"type": "time"}),
+                   "start_date": forms.DateInput(attrs={"type": "date"}),
                    "notify_local_time": forms.TimeInput(attrs={"type": "time"})}
         labels = {"notify_days_after": _("… days after the trigger")}
 
@@ -265,9 +267,29 @@ class PlanForm(forms.ModelForm):
             status=Status.STANDBY)
         self.fields["pledges"].queryset = Pledge.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["networks"].queryset = Network.objects.visible_to(user)  # type: ignore[attr-defined]
+        for name in ("site_miles", "far_away"):  # left empty: the plan's defaults
+            self.fields[name].required = False
+
+    def clean_site_miles(self) -> int:
+        value = self.cleaned_data.get("site_miles")
+        return int(value) if value is not None else int(Plan._meta.get_field("site_miles").default)
+
+    def clean_far_away(self) -> str:
+        return str(self.cleaned_data.get("far_away") or Plan.FarAway.NOTHING)
+
+    def clean_time_zone(self) -> str:
+        value: str = (self.cleaned_data.get("time_zone") or "").strip()
+        if value and value not in zoneinfo.available_timezones():
+            raise forms.ValidationError(_("Give a time zone such as America/New_York."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("start_date") is not None:
+            if data.get("start_days_after"):
+                self.add_error("start_date", _("Give a date or a number of days after the trigger, not both."))
+            if data.get("start_local_time") is None:
+                self.add_error("start_local_time", _("Give the local time the sites start on that date."))
         if data.get("start_local_time") is not None and data.get("start_days_after") is None:
             data["start_days_after"] = 0
         return data

@@ -3,6 +3,7 @@ pledges, and standby plans whose trigger makes everything live at once."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -269,10 +270,24 @@ class Plan(BaseModel):
     subject = models.CharField(_("email subject"), max_length=200)
     body = models.TextField(_("message"))
     body_es = models.TextField(_("message in Spanish"), blank=True)
-    # Sites start at this local wall-clock time, `start_days_after` days after the trigger (in each site's zone).
+    class FarAway(models.TextChoices):
+        NOTHING = "nothing", _("tell them nothing")
+        NEAREST = "nearest", _("tell them the nearest site")
+
+    # One day of action: every site starts on the same calendar date, `start_date` or
+    # `start_days_after` days after the trigger's date in the plan's own zone, at
+    # `start_local_time` on each site's own clock.
+    time_zone = models.CharField(_("the plan's time zone"), max_length=64, blank=True,
+                                 help_text=_("Where “days after the trigger” are counted. Empty: Turnout's own "
+                                             "time zone."))
+    start_date = models.DateField(_("sites start on"), null=True, blank=True)
     start_days_after = models.PositiveSmallIntegerField(_("sites start … days after the trigger"), null=True,
                                                         blank=True)
     start_local_time = models.TimeField(_("at local time"), null=True, blank=True)
+    # Each person is told one site: the one they signed up for, else the nearest within `site_miles`.
+    site_miles = models.PositiveSmallIntegerField(_("a person's site is within (miles)"), default=50)
+    far_away = models.CharField(_("people with no site that close"), max_length=10, choices=FarAway.choices,
+                                default=FarAway.NOTHING)
     # Empty: tell everyone at once; else at this local time in each person's zone (the same day, or
     # `notify_days_after` days later; a moment already past means at once).
     notify_local_time = models.TimeField(_("tell people at their local time"), null=True, blank=True)
@@ -296,3 +311,8 @@ class Plan(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("mobilization:plan", args=[self.public_id])
+
+    @property
+    def zone(self) -> str:
+        """The zone the plan's days are counted in."""
+        return self.time_zone or str(settings.TIME_ZONE)

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
-from turnout.events.models import Event, Rsvp, Status
+from turnout.events.models import Event, EventCampaign, Rsvp, Status
 from turnout.events.services import save_event
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
@@ -29,6 +30,7 @@ from turnout.mobilization.models import (
     Response,
     Signature,
 )
+from turnout.people.services import record_consent
 from turnout.site.testing import make_group, make_person, make_staff, run_due_tasks
 from turnout.site.tests.test_browser import SHOTS, browser, log_in, page, phone  # noqa: F401  (fixtures)
 
@@ -112,9 +114,8 @@ def test_an_admin_pulls_a_plans_trigger_through_its_confirmation(page: Page, liv
                                               status=Status.STANDBY, standby_condition="the results are not respected",
                                               starts_at=timezone.now() + timedelta(days=20)))
     pledge = Pledge.objects.create(group=coalition, title="Protect the results", text="We will.")
-    from turnout.site.testing import make_person
-
     signer = make_person(coalition, given_name="Pablo", postal_code="85004", email="pablo@example.org")
+    record_consent(person=signer, channel="email", address="pablo@example.org", action="opt_in", source="form")
     Signature.objects.create(pledge=pledge, person=signer)
     plan = Plan.objects.create(group=coalition, name="Count every vote", condition="the results are not respected",
                                subject="It is on", body="It is on: 5 p.m. tomorrow at your site.")
@@ -157,8 +158,6 @@ def test_a_spanish_member_gets_the_what_where_and_when_the_organizer_wrote_in_en
         person = make_person(local, given_name=name, postal_code="98101", phone=number)
         person.language = language
         person.save(update_fields=["language"])
-        from turnout.people.services import record_consent
-
         record_consent(person=person, channel="sms", address=number, action="opt_in", source="form",
                        text="Text me when the network is called on")
         Member.objects.create(network=network, person=person, travel_miles=25)
@@ -199,3 +198,79 @@ def test_a_spanish_member_gets_the_what_where_and_when_the_organizer_wrote_in_en
     assert received["+12065550123"].startswith("Hi Maria: picket at Bean Street Coffee"), received
     expect(page.get_by_test_id("asked")).to_have_text("2", timeout=10_000)
     assert Activation.objects.get().status == "sent"
+
+
+def _admin_logged_in(tab: Page, base: str, admin: Any) -> None:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    log_in(tab, base, admin.email)
+    tab.get_by_label("Six-digit code").fill(f"{totp(TOTPDevice.objects.get(user=admin).bin_key):06d}")
+    tab.get_by_role("button", name="Turn on").click()  # admins turn on two-factor at first login
+
+
+def _next_six_utc() -> datetime:
+    """The next 06:00 UTC: late evening on the West Coast, the small hours in New York, quiet hours everywhere."""
+    now = timezone.now().astimezone(UTC)
+    six = now.replace(hour=6, minute=0, second=0, microsecond=0)
+    return six if six > now else six + timedelta(days=1)
+
+
+@override_settings(SMS_BACKEND="memory")
+def test_the_trigger_confirmation_shows_per_zone_who_is_told_now_and_who_waits(
+        page: Page, phone: Page, live_server: Any) -> None:  # noqa: F811
+    with time_machine.travel(_next_six_utc(), tick=True):
+        coalition = make_group("Election Coalition")
+        admin = make_staff("admin@example.org", coalition, Role.ADMIN)
+        campaign = EventCampaign.objects.create(group=coalition, title="Count every vote", status=Status.STANDBY,
+                                                standby_condition="the count is stopped",
+                                                local_date=(timezone.now() + timedelta(days=10)).date(),
+                                                local_start=time(17, 0))
+        for zip_code, city in (("10001", "New York"), ("98101", "Seattle"), ("85004", "Phoenix")):
+            save_event(actor=None, event=Event(
+                group=coalition, campaign=campaign, title=f"Count every vote — {city}", venue=f"{city} City Hall",
+                postal_code=zip_code, status=Status.STANDBY, standby_condition="the count is stopped",
+                starts_at=timezone.now() + timedelta(days=10)))
+        pledge = Pledge.objects.create(group=coalition, title="Protect the results", text="We will.")
+        for name, zip_code, number in (("Nina", "10001", "+12125550111"), ("Sam", "98101", "+12065550122")):
+            person = make_person(coalition, given_name=name, postal_code=zip_code, phone=number)
+            record_consent(person=person, channel="sms", address=number, action="opt_in", source="form")
+            Signature.objects.create(pledge=pledge, person=person)
+        pablo = make_person(coalition, given_name="Pablo", postal_code="85004", email="pablo@example.org")
+        record_consent(person=pablo, channel="email", address="pablo@example.org", action="opt_in", source="form")
+        Signature.objects.create(pledge=pledge, person=pablo)
+        plan = Plan.objects.create(group=coalition, name="Count every vote", condition="the count is stopped",
+                                   subject="It is on", body="It is on.", body_es="Ya empezó.",
+                                   start_days_after=1, start_local_time=time(17, 0))
+        plan.campaigns.add(campaign)
+        plan.pledges.add(pledge)
+
+        _admin_logged_in(page, live_server.url, admin)
+        page.goto(f"{live_server.url}{plan.get_absolute_url()}")
+        page.get_by_test_id("trigger").click()
+        confirmation = page.get_by_test_id("confirmation")
+        expect(confirmation.get_by_test_id("summary-texted")).to_have_text("2")
+        expect(confirmation.get_by_test_id("summary-emailed")).to_have_text("1")
+        rows = confirmation.get_by_test_id("zone-row")
+        expect(rows.filter(has_text="America/Los_Angeles")).to_contain_text("waits for quiet hours to end")
+        expect(rows.filter(has_text="America/Los_Angeles")).to_contain_text("9 a.m. P")
+        expect(rows.filter(has_text="America/New_York")).to_contain_text("9 a.m. E")
+        expect(rows.filter(has_text="America/Phoenix")).to_contain_text("now")
+        expect(confirmation.get_by_test_id("sample-es")).to_contain_text("su sitio es Count every vote")
+        page.screenshot(path=str(SHOTS / "mobilize-trigger-zones.png"), full_page=True)
+        phone.context.add_cookies(page.context.cookies())
+        phone.goto(page.url)
+        expect(phone.get_by_test_id("confirmation")).to_be_visible()
+        phone.screenshot(path=str(SHOTS / "mobilize-trigger-zones-phone.png"), full_page=True)
+
+        page.get_by_label("Type the plan's name to confirm").fill("Count every vote")
+        page.get_by_test_id("confirm-trigger").click()
+        expect(page.get_by_test_id("plan-status")).to_have_text("triggered")
+        page.goto(f"{live_server.url}{campaign.public_url()}")
+        expect(page.get_by_test_id("its-on")).to_contain_text("It's on.")
+        expect(page.get_by_text("On standby")).to_have_count(0)
+        page.screenshot(path=str(SHOTS / "campaign-its-on.png"), full_page=True)
+        phone.context.clear_cookies()  # the public, in Spanish
+        phone.goto(f"{live_server.url}{campaign.public_url()}")
+        expect(phone.get_by_test_id("its-on")).to_contain_text("Ya empezó.")
+        phone.screenshot(path=str(SHOTS / "campaign-its-on-phone.png"), full_page=True)

@@ -84,6 +84,7 @@ class TriggerTests(TurnoutTestCase):
         Member.objects.create(network=self.network, person=self.member)
         # Phoenix: RSVP'd with email only: told by email.
         self.pablo = make_person(self.local, given_name="Pablo", postal_code="85004", email="pablo@example.org")
+        record_consent(person=self.pablo, channel="email", address="pablo@example.org", action="opt_in", source="form")
         Rsvp.objects.create(event=self.sites["Phoenix"], person=self.pablo)
         # Someone in none of them hears nothing.
         make_person(self.local, given_name="Ursula", postal_code="98101", phone="+12065550166")
