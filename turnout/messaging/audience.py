@@ -70,8 +70,8 @@ def preview(message: Message, people: QuerySet[Person]) -> Preview:
     matched = people.count()
     with_address, consenting, reachable = reach(message.channel, people)
     # The worst case: a first text carries the footer naming the organization.
-    english = segments.count(message.body + first_text_footer())
-    spanish = segments.count((message.body_es or message.body) + first_text_footer())
+    english = segments.count(message.body + first_text_footer(message.group.public_name))
+    spanish = segments.count((message.body_es or message.body) + first_text_footer(message.group.public_name))
     return Preview(matched=matched, reachable=reachable, no_consent=with_address - consenting,
                    no_address=matched - with_address, shared=consenting - reachable, encoding=english.encoding,
                    segments=english.segments, encoding_es=spanish.encoding, segments_es=spanish.segments)
