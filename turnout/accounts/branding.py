@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from turnout.accounts.models import Group, GroupLogo
+from turnout.accounts.models import Group
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_MAX_BYTES = 1024 * 1024
@@ -40,7 +40,7 @@ def brand_for(group: Group | None) -> Brand:
     """What a page, an email or a text for this group shows; Turnout's own name without a group."""
     if group is None:
         return Brand(name=settings.ORGANIZATION_NAME)
-    logo = GroupLogo.objects.filter(group=group).values_list("updated_at", flat=True).first()
+    logo = group.logo_updated_at
     logo_url = f"{reverse('accounts:group_logo', args=[group.slug])}?v={int(logo.timestamp())}" if logo else ""
     accent = group.accent_color.lower()
     return Brand(name=group.public_name, accent=accent, accent_dark=darker(accent) if accent else "",

@@ -117,6 +117,9 @@ class Group(BaseModel):
     # The colour of the group's public pages (buttons, links), "#rrggbb"; empty: Turnout's own.
     # Checked where it is typed (accounts.branding.check_accent): dark enough for white text on it.
     accent_color = models.CharField(_("accent colour"), max_length=7, blank=True)
+    # When the logo (GroupLogo) last changed; empty: none. Pages read this, not the picture, so a
+    # public page asks no more of the database than it did, and the logo's address changes with it.
+    logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = GroupQuerySet.as_manager()
 

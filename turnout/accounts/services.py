@@ -126,8 +126,12 @@ def update_group_brand(*, actor: User, group: Group, name: str, accent_color: st
     if logo is not None:
         image, width, height = logo
         GroupLogo.objects.update_or_create(group=group, defaults={"image": image, "width": width, "height": height})
+        group.logo_updated_at = timezone.now()
+        group.save(update_fields=["logo_updated_at"])
         changed.append("logo")
     elif remove_logo and GroupLogo.objects.filter(group=group).delete()[0]:
+        group.logo_updated_at = None
+        group.save(update_fields=["logo_updated_at"])
         changed.append("logo removed")
     if changed:
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=group, request=request, group=group,
