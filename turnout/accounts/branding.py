@@ -33,6 +33,7 @@ class Brand:
     accent: str = ""  # "#rrggbb", or "" for Turnout's own
     accent_dark: str = ""
     logo_url: str = ""
+    style_url: str = ""  # the stylesheet that gives the page the accent (inline styles are refused by the CSP)
     group: Group | None = None
 
 
@@ -42,9 +43,15 @@ def brand_for(group: Group | None) -> Brand:
         return Brand(name=settings.ORGANIZATION_NAME)
     logo = group.logo_updated_at
     logo_url = f"{reverse('accounts:group_logo', args=[group.slug])}?v={int(logo.timestamp())}" if logo else ""
-    accent = group.accent_color.lower()
+    accent = group.accent_color.lower() if HEX.match(group.accent_color) else ""
+    style_url = f"{reverse('accounts:group_style', args=[group.slug])}?c={accent[1:]}" if accent else ""
     return Brand(name=group.public_name, accent=accent, accent_dark=darker(accent) if accent else "",
-                 logo_url=logo_url, group=group)
+                 logo_url=logo_url, style_url=style_url, group=group)
+
+
+def stylesheet(brand: Brand) -> str:
+    """The accent as the CSS variables turnout.css colours buttons and links with."""
+    return f":root {{ --brand: {brand.accent}; --brand-dark: {brand.accent_dark}; }}\n" if brand.accent else ""
 
 
 def _luminance(color: str) -> float:

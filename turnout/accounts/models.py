@@ -116,7 +116,7 @@ class Group(BaseModel):
     texts_until = models.PositiveSmallIntegerField(_("texts may arrive until (hour)"), null=True, blank=True)
     # The colour of the group's public pages (buttons, links), "#rrggbb"; empty: Turnout's own.
     # Checked where it is typed (accounts.branding.check_accent): dark enough for white text on it.
-    accent_color = models.CharField(_("accent colour"), max_length=7, blank=True)
+    accent_color = models.CharField(_("accent colour"), max_length=7, blank=True, db_default="")
     # When the logo (GroupLogo) last changed; empty: none. Pages read this, not the picture, so a
     # public page asks no more of the database than it did, and the logo's address changes with it.
     logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -25,7 +25,7 @@ from django_otp import match_token
 from django_ratelimit.core import is_ratelimited
 
 from turnout.accounts import reauth, services
-from turnout.accounts.branding import brand_for
+from turnout.accounts.branding import brand_for, stylesheet
 from turnout.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -264,6 +264,15 @@ def group_logo(request: HttpRequest, slug: str) -> HttpResponse:
     # The address carries the logo's version (?v=), so a new logo is a new address.
     response["Cache-Control"] = "public, max-age=86400"
     response["Content-Disposition"] = 'inline; filename="logo.png"'
+    return response
+
+
+@require_GET
+def group_style(request: HttpRequest, slug: str) -> HttpResponse:
+    """A group's accent colour as a stylesheet for its public pages."""
+    group = get_object_or_404(Group, slug=slug)
+    response = HttpResponse(stylesheet(brand_for(group)), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"  # the address carries the colour (?c=)
     return response
 
 

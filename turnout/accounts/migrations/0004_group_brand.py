@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='group',
             name='accent_color',
-            field=models.CharField(blank=True, max_length=7, verbose_name='accent colour'),
+            field=models.CharField(blank=True, db_default='', max_length=7, verbose_name='accent colour'),
         ),
         migrations.AddField(
             model_name='group',

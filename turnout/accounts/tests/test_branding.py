@@ -50,7 +50,10 @@ class BrandingTests(TurnoutTestCase):
         page = self.client.get(petition.public_url()).content.decode()
         self.assertIn("<title>Count every vote · Transit Workers Local 8</title>", page)
         self.assertIn('data-testid="brand">', page)
-        self.assertIn("--brand: #1d4e89; --brand-dark: #173e6e;", page)
+        self.assertIn('<link rel="stylesheet" href="/groups/local-8/brand.css?c=1d4e89">', page)
+        style = self.client.get("/groups/local-8/brand.css?c=1d4e89")
+        self.assertEqual(style["Content-Type"], "text/css; charset=utf-8")
+        self.assertEqual(style.content.decode(), ":root { --brand: #1d4e89; --brand-dark: #173e6e; }\n")
         logo_url = brand_for(self.local).logo_url
         self.assertIn(f'<img src="{logo_url}"', page)
 
@@ -65,7 +68,7 @@ class BrandingTests(TurnoutTestCase):
         page = self.client.get(self.local.get_absolute_url()).content.decode()
         self.assertIn("· Turnout</title>", page)
         self.assertIn('<a class="brand" href="/">Turn<span>out</span></a>', page)
-        self.assertNotIn("--brand: #1d4e89", page)
+        self.assertNotIn("brand.css", page)
 
     def test_a_colour_that_is_not_one_or_too_light_for_white_text_is_refused_with_what_to_fix(self) -> None:
         for typed, error in (("blue", "Write the colour as # and six hexadecimal digits"),
