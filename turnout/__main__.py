@@ -25,6 +25,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turnout.settings")
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
         prepare_demo_directory()
+        os.environ.setdefault("TURNOUT_DEMO", "true")  # for its web and worker processes too
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

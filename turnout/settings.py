@@ -63,6 +63,11 @@ def env_days(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("TURNOUT_DEBUG")
+# `turnout demo` sets TURNOUT_DEMO. The demo and development (TURNOUT_DEBUG) get the demo phone
+# (/demo/phone/): the texts Turnout "sent" to the file transport, and replies typed as the member
+# that go in through the signed gateway hook. Never on in production: `check --deploy` says so.
+DEMO = env_bool("TURNOUT_DEMO")
+DEMO_PHONE = DEMO or DEBUG
 # Without a key Turnout still starts for tests and development, but `turnout serve`
 # refuses to run and `check --deploy` flags it; `turnout demo` writes one into ./var.
 INSECURE_DEV_KEY = "django-insecure-turnout-development-key-never-use-in-production"
@@ -366,7 +371,8 @@ API_RATE_WINDOW_SECONDS = env_int("TURNOUT_API_RATE_WINDOW", 60)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)
 
 # Text messages: console | file | http | twilio | memory (tests), or a dotted path to a transport class.
-SMS_BACKEND = os.environ.get("TURNOUT_SMS_BACKEND", "console")
+# The demo phone reads what the file transport wrote, so the demo and development write there.
+SMS_BACKEND = os.environ.get("TURNOUT_SMS_BACKEND") or ("file" if DEMO_PHONE else "console")
 SMS_FROM = os.environ.get("TURNOUT_SMS_FROM", "")
 # Sending numbers, short codes or Twilio messaging services (MG…), comma-separated, each
 # optionally with its own throughput: "+12065550100,+12065550101:3,MG0123…:50". A person
@@ -382,7 +388,9 @@ TWILIO_API_URL = os.environ.get("TURNOUT_TWILIO_API_URL", "https://api.twilio.co
 # Twilio's Advanced Opt-Out answers STOP/START/HELP itself; Turnout then records them silently.
 TWILIO_ANSWERS_KEYWORDS = env_bool("TURNOUT_TWILIO_ANSWERS_KEYWORDS", True)
 SMS_HTTP_URL = os.environ.get("TURNOUT_SMS_HTTP_URL", "")
-SMS_HTTP_SECRET = os.environ.get("TURNOUT_SMS_HTTP_SECRET", "")
+# Without a gateway the demo phone still signs its replies: with a secret derived from SECRET_KEY.
+SMS_HTTP_SECRET = os.environ.get("TURNOUT_SMS_HTTP_SECRET") or (
+    hashlib.sha256(f"turnout.demo-phone:{SECRET_KEY}".encode()).hexdigest() if DEMO_PHONE else "")
 SMS_HTTP_TIMEOUT = env_int("TURNOUT_SMS_HTTP_TIMEOUT", 10)
 # How many texts one worker hands to the transport at once.
 SMS_CONCURRENCY = env_int("TURNOUT_SMS_CONCURRENCY", 8)

@@ -11,12 +11,15 @@ from turnout.messaging import views as messaging_views
 from turnout.mobilization import public as mobilization_public
 from turnout.organizing import public as organizing_public
 from turnout.sharing import public as sharing_public
+from turnout.site import demo_phone
 from turnout.site import views as site_views
 
 site_patterns = [
     path("", site_views.dashboard, name="dashboard"),
     # The Actions page lists what several apps publish (actions, mobilization, hubs).
     path("actions/", site_views.actions, name="actions"),
+    # Only in the demo and in development (settings.DEMO_PHONE); a 404 elsewhere.
+    path("demo/phone/", demo_phone.phone, name="demo_phone"),
 ]
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from turnout.accounts import branding
 from turnout.accounts.models import Group, Role, User
 
 
@@ -77,6 +78,35 @@ class GroupMessagingForm(forms.ModelForm):
             self.add_error("texts_until", _("Texts must be allowed to arrive for at least one hour: "
                                             "the end must come after the start."))
         return data
+
+
+class GroupBrandForm(forms.ModelForm):
+    """The name, colour and logo members see on the group's pages, emails and texts."""
+
+    logo = forms.FileField(label=_("Logo"), required=False,
+                           help_text=_("A PNG, JPEG, WebP or GIF picture of at most 1 MB; it is redrawn as a small PNG."),
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}))
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Group
+        fields = ["name", "accent_color"]
+        labels = {"name": _("Public name")}
+        help_texts = {"name": _("Shown on this group's public pages, and in its emails and texts."),
+                      "accent_color": _("Buttons and links on this group's public pages, as #rrggbb "
+                                        "(for example #1d4e89). Empty: Turnout's red.")}
+        widgets = {"accent_color": forms.TextInput(attrs={"placeholder": "#1d4e89", "size": 8})}
+
+    def clean_accent_color(self) -> str:
+        return branding.check_accent(self.cleaned_data.get("accent_color") or "")
+
+    def clean_logo(self) -> tuple[bytes, int, int] | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > branding.LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is larger than 1 MB: send a smaller picture."))
+        return branding.redraw_logo(upload.read())
 
 
 class AcceptInvitationForm(forms.Form):

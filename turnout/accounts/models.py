@@ -114,6 +114,12 @@ class Group(BaseModel):
     # empty means the organization's default (TURNOUT_QUIET_HOURS_START/END).
     texts_from = models.PositiveSmallIntegerField(_("texts may arrive from (hour)"), null=True, blank=True)
     texts_until = models.PositiveSmallIntegerField(_("texts may arrive until (hour)"), null=True, blank=True)
+    # The colour of the group's public pages (buttons, links), "#rrggbb"; empty: Turnout's own.
+    # Checked where it is typed (accounts.branding.check_accent): dark enough for white text on it.
+    accent_color = models.CharField(_("accent colour"), max_length=7, blank=True, db_default="")
+    # When the logo (GroupLogo) last changed; empty: none. Pages read this, not the picture, so a
+    # public page asks no more of the database than it did, and the logo's address changes with it.
+    logo_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = GroupQuerySet.as_manager()
 
@@ -132,6 +138,11 @@ class Group(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:group", args=[self.slug])
+
+    @property
+    def public_name(self) -> str:
+        """What members see: on the group's pages, in its emails' From and signature, in its texts."""
+        return self.name
 
     @property
     def depth(self) -> int:
@@ -218,3 +229,17 @@ class ApiToken(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class GroupLogo(models.Model):
+    """A group's logo, as Turnout re-drew it: a small PNG with nothing of the uploaded file's own
+    metadata (a phone photo's location, the camera) and no markup that could run in a browser."""
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="logo")
+    image = models.BinaryField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"logo of {self.group}"

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from turnout.accounts.models import ApiToken, Group, Invitation, StaffRole, User
+from turnout.accounts.models import ApiToken, Group, GroupLogo, Invitation, StaffRole, User
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.core.net import client_ip
@@ -108,6 +108,34 @@ def update_group_messaging(*, actor: User, group: Group, postal_address: str, te
     group.save(update_fields=["postal_address", "texts_from", "texts_until"])
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=group, request=request, group=group,
                  summary="Changed the postal address or the hours texts may arrive")
+    return group
+
+
+@transaction.atomic
+def update_group_brand(*, actor: User, group: Group, name: str, accent_color: str,
+                       logo: tuple[bytes, int, int] | None = None, remove_logo: bool = False,
+                       request: HttpRequest | None = None) -> Group:
+    """Change the name, accent colour and logo members see on a group's pages, emails and texts.
+    `logo` is a picture already redrawn by `branding.redraw_logo` (png, width, height)."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    changed = [field for field, value in (("name", name), ("accent_color", accent_color))
+               if getattr(group, field) != value]
+    group.name, group.accent_color = name, accent_color
+    if changed:
+        group.save(update_fields=changed)
+    if logo is not None:
+        image, width, height = logo
+        GroupLogo.objects.update_or_create(group=group, defaults={"image": image, "width": width, "height": height})
+        group.logo_updated_at = timezone.now()
+        group.save(update_fields=["logo_updated_at"])
+        changed.append("logo")
+    elif remove_logo and GroupLogo.objects.filter(group=group).delete()[0]:
+        group.logo_updated_at = None
+        group.save(update_fields=["logo_updated_at"])
+        changed.append("logo removed")
+    if changed:
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=group, request=request, group=group,
+                     summary="Changed the public " + ", ".join(field.replace("_", " ") for field in changed))
     return group
 
 

@@ -23,6 +23,8 @@ urlpatterns = [
     path("accounts/invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("groups/", views.group_list, name="groups"),
     path("groups/<slug:slug>/", views.group_detail, name="group"),
+    path("groups/<slug:slug>/logo.png", views.group_logo, name="group_logo"),
+    path("groups/<slug:slug>/brand.css", views.group_style, name="group_style"),
     path("groups/<slug:slug>/roles/<int:role_id>/", views.change_role, name="change_role"),
     path("audit/", views.audit_log, name="audit_log"),
 ]

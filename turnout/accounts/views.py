@@ -19,23 +19,25 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_ratelimit.core import is_ratelimited
 
 from turnout.accounts import reauth, services
+from turnout.accounts.branding import brand_for, stylesheet
 from turnout.accounts.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
     ConfirmPasswordForm,
+    GroupBrandForm,
     GroupMessagingForm,
     InviteForm,
     PreferencesForm,
     SubgroupForm,
     TokenForm,
 )
-from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
+from turnout.accounts.models import ApiToken, Group, GroupLogo, Role, StaffRole, User
 from turnout.accounts.permissions import has_role, has_role_anywhere, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
@@ -254,6 +256,26 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/group_list.html", {"groups": groups})
 
 
+@require_GET
+def group_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    """A group's logo for its public pages and emails: a PNG Turnout drew itself (accounts.branding)."""
+    logo = get_object_or_404(GroupLogo.objects.only("image", "updated_at"), group__slug=slug)
+    response = HttpResponse(bytes(logo.image), content_type="image/png")
+    # The address carries the logo's version (?v=), so a new logo is a new address.
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Disposition"] = 'inline; filename="logo.png"'
+    return response
+
+
+@require_GET
+def group_style(request: HttpRequest, slug: str) -> HttpResponse:
+    """A group's accent colour as a stylesheet for its public pages."""
+    group = get_object_or_404(Group, slug=slug)
+    response = HttpResponse(stylesheet(brand_for(group)), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"  # the address carries the colour (?c=)
+    return response
+
+
 @login_required
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group.objects.visible_to(request.user), slug=slug)
@@ -262,6 +284,10 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     invite_form = InviteForm(request.POST if "invite" in request.POST else None)
     subgroup_form = SubgroupForm(request.POST if "subgroup" in request.POST else None)
     messaging_form = GroupMessagingForm(request.POST if "messaging" in request.POST else None, instance=group)
+    # A copy: a form that fails must not change the name and colour the page around it shows.
+    brand_form = GroupBrandForm(request.POST if "brand" in request.POST else None,
+                                request.FILES if "brand" in request.POST else None,
+                                instance=Group.objects.get(pk=group.pk))
     if request.method == "POST":
         if not can_admin:
             raise PermissionDenied
@@ -274,6 +300,12 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             child = services.create_subgroup(actor=user, parent=group, request=request, **subgroup_form.cleaned_data)
             messages.success(request, _("Added %(name)s.") % {"name": child.name})
             return redirect(group)
+        if "brand" in request.POST and brand_form.is_valid():
+            data = brand_form.cleaned_data
+            services.update_group_brand(actor=user, group=group, name=data["name"], accent_color=data["accent_color"],
+                                        logo=data["logo"], remove_logo=data["remove_logo"], request=request)
+            messages.success(request, _("Saved."))
+            return redirect(group)
         if "messaging" in request.POST and messaging_form.is_valid():
             services.update_group_messaging(actor=user, group=group, request=request, **messaging_form.cleaned_data)
             messages.success(request, _("Saved."))
@@ -281,7 +313,8 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     roles = StaffRole.objects.filter(group__in=group.ancestors_and_self()).select_related("user", "group")
     return render(request, "accounts/group_detail.html", {
         "group": group, "roles": roles, "can_admin": can_admin, "invite_form": invite_form,
-        "subgroup_form": subgroup_form, "messaging_form": messaging_form, "children": group.children.all(),
+        "subgroup_form": subgroup_form, "messaging_form": messaging_form, "brand_form": brand_form,
+        "brand": brand_for(group), "children": group.children.all(),
         "pending": group.invitations.filter(accepted_at__isnull=True),
         "role_choices": Role.choices,
     })

@@ -44,3 +44,13 @@ def check_encryption_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
         hint="Make a key with `turnout generate_encryption_key` and set TURNOUT_ENCRYPTION_KEY, or put it in a "
              "file named by TURNOUT_ENCRYPTION_KEY_FILE; then run `turnout rotate_keys`.",
         id="turnout.W001")]
+
+
+@register(Tags.security, deploy=True)
+def check_demo_phone(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The demo phone lets staff reply as any member they can see: a demo's tool, never production's."""
+    if not settings.DEMO_PHONE:
+        return []
+    return [Error("TURNOUT_DEMO or TURNOUT_DEBUG is on: the demo phone (/demo/phone/) is open to staff, who can "
+                  "send texts into Turnout as if members had sent them.",
+                  hint="Unset TURNOUT_DEMO and TURNOUT_DEBUG in production.", id="turnout.E010")]

@@ -9,4 +9,5 @@ def turnout(request: HttpRequest) -> dict[str, Any]:
         "ORGANIZATION_NAME": settings.ORGANIZATION_NAME,
         "MAP_TILES_URL": settings.MAP_TILES_URL,
         "MAP_TILES_ATTRIBUTION": settings.MAP_TILES_ATTRIBUTION,
+        "DEMO_PHONE": settings.DEMO_PHONE,
     }

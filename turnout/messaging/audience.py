@@ -75,8 +75,8 @@ def preview(message: Message, people: QuerySet[Person]) -> Preview:
     matched = people.count()
     with_address, consenting, reachable = reach(message.channel, people)
     # The worst case: a first text carries the footer naming the organization.
-    english = segments.count(message.body + first_text_footer())
-    spanish = segments.count((message.body_es or message.body) + first_text_footer())
+    english = segments.count(message.body + first_text_footer(message.group.public_name))
+    spanish = segments.count((message.body_es or message.body) + first_text_footer(message.group.public_name))
     someone = people.exclude(language="es").order_by("pk").first() or Person(given_name="Alex", family_name="Doe")
     alguien = people.filter(language="es").order_by("pk").first() or Person(given_name="Ana", family_name="López",
                                                                              language="es")

@@ -7,7 +7,7 @@ one POST. Only a POST unsubscribes: link scanners that follow every GET change n
 
 from __future__ import annotations
 
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from anymail.exceptions import AnymailRecipientsRefused
@@ -44,21 +44,28 @@ def unsubscribe_url(address: str) -> str:
     return settings.BASE_URL + reverse("unsubscribe", args=[unsubscribe_token(address)])
 
 
-def footer(postal_address: str, link: str) -> str:
-    lines = ["", "--", settings.ORGANIZATION_NAME]
+def footer(postal_address: str, link: str, name: str = "") -> str:
+    """The signature: who sends it (the group's public name), its postal address, how to stop."""
+    lines = ["", "--", name or settings.ORGANIZATION_NAME]
     if postal_address.strip():
         lines.append(postal_address.strip())
     lines.append(_("Unsubscribe: %(link)s") % {"link": link})
     return "\n".join(lines)
 
 
+def sender(name: str) -> str:
+    """The From header: the configured address, under the sending group's name."""
+    display, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name or display, address)) if (name or display) else address
+
+
 def build(*, to: str, subject: str, body: str, postal_address: str, delivery_id: str,
-          language: str = "en") -> EmailMessage:
+          language: str = "en", sender_name: str = "") -> EmailMessage:
     link = unsubscribe_url(to)
     with translation.override(language or "en"):  # the footer in the reader's language
-        text = body + "\n" + footer(postal_address, link)
+        text = body + "\n" + footer(postal_address, link, sender_name)
     return EmailMessage(
-        subject=subject, body=text, to=[to],
+        subject=subject, body=text, to=[to], from_email=sender(sender_name),
         headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "X-Turnout-Delivery": delivery_id, "Message-ID": make_msgid(domain=str(DNS_NAME))},
     )

@@ -149,8 +149,9 @@ def render(message: Message, person: Person) -> str:
     return merge.fill(body, person)
 
 
-def first_text_footer() -> str:
-    return f"\n{settings.ORGANIZATION_NAME}: reply STOP to stop"
+def first_text_footer(name: str = "") -> str:
+    """Names the sender (the group's public name) and says how to stop, on a person's first text."""
+    return f"\n{name or settings.ORGANIZATION_NAME}: reply STOP to stop"
 
 
 def claim(message: Message, worker: str, limit: int = BATCH) -> list[int]:
@@ -216,7 +217,7 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
                     outcome["deferred"] += 1
                     continue
             if row.address not in previous:  # the first text names us and says how to stop
-                body += first_text_footer()
+                body += first_text_footer(message.group.public_name)
                 previous[row.address] = ""
             row.segments = segments.count(body).segments
         row.attempts += 1
@@ -232,7 +233,8 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
     results: list[tuple[Delivery, str | TransportError]]
     if message.channel == "email":
         emails = [email.build(to=sms.to, subject=message.subject, body=sms.body, delivery_id=sms.delivery_id,
-                              postal_address=message.group.postal_address, language=row.person.language)
+                              postal_address=message.group.postal_address, language=row.person.language,
+                              sender_name=message.group.public_name)
                   for row, sms, _at in to_send]
         results = list(zip([row for row, _sms, _at in to_send], email.send_batch(emails), strict=True))
     else:

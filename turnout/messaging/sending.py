@@ -66,7 +66,7 @@ def send_test_text(*, actor: User, message: Message, to: str, request: HttpReque
     """Send a draft to the staffer's own phone, marked as a test, rendered for them; nothing is
     recorded as a delivery."""
     sample = Person(given_name=actor.first_name, family_name=actor.last_name, language=actor.language)
-    services.send_reply(to=to, body="[TEST] " + outbox.render(message, sample) + outbox.first_text_footer())
+    services.send_reply(to=to, body="[TEST] " + outbox.render(message, sample) + outbox.first_text_footer(message.group.public_name))
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=message, request=request,
                  summary="Sent a test text to the sender's own number", group=message.group)
 

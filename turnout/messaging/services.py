@@ -18,7 +18,7 @@ from turnout.accounts.models import User
 from turnout.core import audit, batching
 from turnout.core.models import AuditEntry
 from turnout.messaging import keywords, optouts, pacing
-from turnout.messaging.models import Delivery, InboundMessage, UnreadableWebhook
+from turnout.messaging.models import Channel, Delivery, InboundMessage, UnreadableWebhook
 from turnout.messaging.signals import sms_reply
 from turnout.messaging.transports import OutgoingSms, TransportError, sms_transport
 from turnout.people.contact import InvalidContact, normalize_email
@@ -27,18 +27,26 @@ from turnout.people.models import ConsentEvent, Person
 logger = logging.getLogger(__name__)
 
 
-def stop_reply() -> str:
-    return (f"{settings.ORGANIZATION_NAME}: you will get no more texts from us. Reply START to get them again. "
-            "/ No recibirá más mensajes. Responda START para volver a recibirlos.")
+def last_sender_name(number: str) -> str:
+    """The public name of the group whose text last reached this number; the organization's name
+    when none did. A keyword's answer names who the person is answering."""
+    last = (Delivery.objects.filter(channel=Channel.SMS, address=number, sent_at__isnull=False)
+            .order_by("-sent_at").select_related("message__group").first())
+    return last.message.group.public_name if last else settings.ORGANIZATION_NAME
 
 
-def start_reply() -> str:
-    return f"{settings.ORGANIZATION_NAME}: you will get our texts again. Reply STOP to stop."
+def stop_reply(name: str = "") -> str:
+    return (f"{name or settings.ORGANIZATION_NAME}: you will get no more texts from us. Reply START to get them "
+            "again. / No recibirá más mensajes. Responda START para volver a recibirlos.")
 
 
-def help_reply() -> str:
-    return (f"{settings.ORGANIZATION_NAME}. Reply STOP to stop texts. / Responda STOP (o PARAR) para no recibir "
-            "más mensajes.")
+def start_reply(name: str = "") -> str:
+    return f"{name or settings.ORGANIZATION_NAME}: you will get our texts again. Reply STOP to stop."
+
+
+def help_reply(name: str = "") -> str:
+    return (f"{name or settings.ORGANIZATION_NAME}. Reply STOP to stop texts. / Responda STOP (o PARAR) para no "
+            "recibir más mensajes.")
 
 
 def receive_sms(*, from_number: str, body: str, to_number: str = "", provider_id: str | None = None) -> InboundMessage:
@@ -51,7 +59,8 @@ def receive_sms(*, from_number: str, body: str, to_number: str = "", provider_id
         return InboundMessage.objects.get(provider_id=provider_id)
     if new and inbound.keyword and _should_answer(inbound):
         send_reply(to=inbound.from_number, sender=inbound.to_number,
-                   body={"stop": stop_reply, "start": start_reply, "help": help_reply}[inbound.keyword]())
+                   body={"stop": stop_reply, "start": start_reply, "help": help_reply}[inbound.keyword](
+                       last_sender_name(inbound.from_number)))
     return inbound
 
 

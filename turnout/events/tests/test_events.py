@@ -631,7 +631,7 @@ class CampaignTests(TurnoutTestCase):
             services.add_site(actor=None, campaign=self.campaign, event=Event(
                 group=self.local, title=f"Site {zip_code}", postal_code=zip_code))
         page = self.client.get(self.campaign.public_url())
-        self.assertContains(page, "<title>Protect the Results · Turnout</title>", html=False)
+        self.assertContains(page, "<title>Protect the Results · Local 8</title>", html=False)
         self.assertContains(page, "Join the nearest action")
         response = self.client.post(self.campaign.public_url(), {
             "rsvp": "1", "rsvp-given_name": "Xan", "rsvp-email": "xan@example.org", "rsvp-postal_code": "98402"})

@@ -65,14 +65,15 @@ class OutboxTests(TurnoutTestCase):
                                 self.silent.pk: ("+12065550145", "queued"),
                                 self.no_phone.pk: ("+12065550161", "suppressed")})
 
-    def test_first_text_names_the_organization_and_how_to_stop(self) -> None:
+    def test_first_text_names_the_group_and_how_to_stop(self) -> None:
+        """The first text to a number ends with the sending group's public name (not the deployment's)."""
         with time_machine.travel(NOON_SEATTLE):
             first = self.blast("Hola {first_name}, rally at 6")
             outbox.dispatch(first)
             second = self.blast("Moved to the north entrance")
             outbox.dispatch(second)
         self.assertEqual([s.to for s in simple.outbox], ["+12065550123", "+12065550123"])
-        self.assertEqual(simple.outbox[0].body, "Hola Maria, rally at 6\nLocal 8 Union: reply STOP to stop")
+        self.assertEqual(simple.outbox[0].body, "Hola Maria, rally at 6\nLocal 8: reply STOP to stop")
         self.assertEqual(simple.outbox[1].body, "Moved to the north entrance")
         sent = Delivery.objects.get(message=first, person=self.member)
         self.assertEqual((sent.status, sent.segments), ("sent", 1))
