@@ -501,6 +501,18 @@ def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
                           topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
 
 
+def confirm_many(rsvp_ids: list[int]) -> None:
+    """Confirm a batch of RSVPs (`confirm` each) in one transaction, one commit for them all; a
+    confirmation that fails is rolled back alone and logged, and holds up no other."""
+    with transaction.atomic():
+        for rsvp_id in rsvp_ids:
+            try:
+                with transaction.atomic():
+                    confirm(rsvp_id=rsvp_id)
+            except Exception:
+                logger.exception("Confirming RSVP %s failed", rsvp_id)
+
+
 def going(event: Event, waitlist_too: bool = False) -> QuerySet[Person]:
     statuses = [Rsvp.Status.GOING, Rsvp.Status.WAITLIST] if waitlist_too else [Rsvp.Status.GOING]
     return Person.objects.filter(rsvps__event=event, rsvps__status__in=statuses)

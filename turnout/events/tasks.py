@@ -28,5 +28,4 @@ def settle_rsvps(*, last_look: bool = False) -> None:
 @task()
 def send_confirmations(*, rsvp_ids: list[int]) -> None:
     """The confirmations of a batch of RSVPs the worker settled together (`services.settle_batch`)."""
-    for rsvp_id in rsvp_ids:
-        services.confirm(rsvp_id=rsvp_id)
+    services.confirm_many(rsvp_ids)

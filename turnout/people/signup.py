@@ -13,7 +13,7 @@ from turnout.core.models import AuditEntry
 from turnout.people.contact import normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, in_reach, record_consent, signup_person
-from turnout.people.signals import person_changed
+from turnout.people.signals import people_changed
 
 
 @dataclass
@@ -86,6 +86,5 @@ def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], det
     summary = f"Signed up through the {ConsentEvent.Source.FORM.value}" + (f" ({detail[:200]})" if detail else "")
     audit.record_many({"actor": None, "action": AuditEntry.Action.CREATE, "target": person, "summary": summary,
                        "group": group} for person in people.values())
-    for person in people.values():
-        person_changed.send(sender=Person, person=person, created=True)
+    people_changed.send(sender=Person, people=list(people.values()), created=True)
     return people
