@@ -186,6 +186,35 @@ class BatchSettleTests(TurnoutTestCase):
         self.assertEqual(list(RsvpIntake.objects.filter(outcome="").values_list("key", flat=True)), [keys[3]])
 
 
+    def test_a_batch_tells_webhooks_of_each_new_person_and_seals_entries_with_keys_on_file(self) -> None:
+        from turnout.api import webhooks
+        from turnout.api.models import WebhookDelivery
+        from turnout.core import audit
+        from turnout.core.models import AuditEntry
+
+        webhooks.register_webhook(actor=self.organizer, group=self.local, url="http://127.0.0.1:9/closed")
+        event = make_event(self.local)
+        self.store(event, [form("Ana", "ana@example.org"), form("Ben", "ben@example.org")])
+        self.run_worker()
+        people = {d.payload["subject"] for d in WebhookDelivery.objects.all()}
+        self.assertEqual(people, {f"person:{p.public_id}" for p in Person.objects.filter(given_name__in=["Ana", "Ben"])})
+        # An entry about someone whose key is on file is sealed with that key; an erasure closes both.
+        audit.record_many([{"actor": self.organizer, "action": AuditEntry.Action.CHANGE, "target": self.member,
+                            "summary": "Checked in", "group": self.local},
+                           {"actor": None, "action": AuditEntry.Action.CHANGE, "target": event, "summary": "Plain"}])
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=self.member, summary="Called")
+        self.assertEqual(audit.keys_of(self.member).count(), 1)
+        self.assertEqual(audit_summaries(self.member), ["Checked in", "Called"])
+        self.assertEqual(AuditEntry.objects.get(summary="Plain").target_id, str(event.public_id))
+        self.assertFalse(AuditEntry.objects.filter(summary="Checked in").exists())  # sealed, not plain
+        from turnout.people.services import erase_person
+
+        subject = audit.keys_of(self.member).get().subject
+        erase_person(actor=None, person=self.member)
+        opened = audit.opened(AuditEntry.objects.filter(subject=subject).exclude(sealed=""))
+        self.assertEqual([e.shown_summary for e in opened], ["(about a person since erased)"] * 2)
+
+
 class WorkerCrashTests(TransactionTestCase):
     """A worker that dies in the middle of a batch leaves the batch waiting, whole."""
 
