@@ -193,6 +193,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--worker", choices=["beside", "after"], default="beside",
                         help="run the worker during the RSVP phase (as in production), or only after it")
+    parser.add_argument("--limit", type=float, default=900,
+                        help="stop waiting for the worker this many seconds after the last answer")
     args = parser.parse_args()
     url = database_url(args.engine)
     setup_django(url)
@@ -201,6 +203,7 @@ def main() -> None:
     from turnout.accounts.models import Group
     from turnout.events.models import Event, Rsvp, RsvpIntake
     from turnout.events.services import save_event
+    from turnout.messaging.models import Message
 
     local = Group.objects.create(name="Local 8", slug="local-8")
     event = save_event(actor=None, event=Event(group=local, title="Rally for a fair contract", postal_code="98101",
@@ -223,9 +226,16 @@ def main() -> None:
             answered = time.monotonic()
             workers = workers or start_workers(1, environment)
             waiting = RsvpIntake.objects.filter(outcome="").count()
-            while RsvpIntake.objects.filter(outcome="").exists():
+            while RsvpIntake.objects.filter(outcome="").exists() and time.monotonic() - answered < args.limit:
                 time.sleep(0.5)
             settled = time.monotonic() - answered
+            # Each RSVP's confirmation is an email and a text (`services.confirm`): two messages.
+            confirmations = Message.objects.filter(topic=f"event:{event.pk}:confirmation")
+            while (confirmations.count() < 2 * Rsvp.objects.filter(event=event).count()
+                   and time.monotonic() - answered < args.limit):
+                time.sleep(0.5)
+            confirmed = time.monotonic() - answered
+            confirmed_count = confirmations.count() // 2
         finally:
             stop(workers)
     finally:
@@ -233,8 +243,22 @@ def main() -> None:
         server.wait(timeout=30)  # type: ignore[attr-defined]
     report(args.engine, args.seconds, "RSVP", health_result, rsvp_result, Rsvp.objects.filter(event=event).count(),
            "RSVPs", (health_cpu, rsvp_cpu))
+    stored = RsvpIntake.objects.count()
+    left = RsvpIntake.objects.filter(outcome="").count()
     print(f"  {waiting} forms were waiting for the worker when the last answer went out; "
-          f"all settled {settled:.1f} s later")
+          f"{stored - left} of {stored} settled {settled:.1f} s later ({(stored - left) / max(settled, 0.001):.0f}/s "
+          f"after the burst); {confirmed_count} confirmations made {confirmed:.1f} s after the burst"
+          + ("  <-- NOT ALL SETTLED" if left else "")
+          + (f"  (people made twice: {twice})" if (twice := duplicates()) else ""))
+
+
+def duplicates() -> int:
+    """People with more than one record of one email (each form was a new address)."""
+    from django.db.models import Count
+
+    from turnout.people.models import EmailAddress
+
+    return EmailAddress.objects.values("address").annotate(n=Count("id")).filter(n__gt=1).count()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from turnout.api.models import Webhook, WebhookDelivery
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.people.models import Membership, Person
-from turnout.people.signals import person_changed, person_erasing
+from turnout.people.signals import people_changed, person_changed, person_erasing
 
 SIGNATURE_HEADER = "X-Turnout-Signature"
 # Attempt n (1-based) failed: wait BACKOFF[n-1] before the next; after the last, give up.
@@ -116,6 +116,17 @@ def _person_changed(sender: Any, person: Person, created: bool, **kwargs: Any) -
         return  # most installations have none: no task for every change
     event = "person.created" if created else "person.updated"
     transaction.on_commit(lambda: queue_person_webhooks.enqueue(person_id=person.pk, event=event))
+
+
+@receiver(people_changed)
+def _people_changed(sender: Any, people: list[Person], created: bool, **kwargs: Any) -> None:
+    from turnout.api.tasks import queue_person_webhooks
+
+    if not people or not Webhook.objects.filter(is_active=True).exists():
+        return  # one look for the whole batch
+    event = "person.created" if created else "person.updated"
+    ids = [person.pk for person in people]
+    transaction.on_commit(lambda: [queue_person_webhooks.enqueue(person_id=pk, event=event) for pk in ids])
 
 
 def queue_person(*, person_id: int, event: str) -> list[WebhookDelivery]:

@@ -42,7 +42,7 @@ from turnout.messaging.models import Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, signup_person
-from turnout.people.signup import PublicSignup, sign_up
+from turnout.people.signup import PublicSignup, sign_up, sign_up_many
 from turnout.sharing import services as sharing
 
 logger = logging.getLogger(__name__)
@@ -229,15 +229,26 @@ def _settle(intake_id: int) -> RsvpIntake | None:
     intake = RsvpIntake.objects.select_for_update().filter(pk=intake_id, outcome="").first()
     if intake is None:
         return None
+    _settle_alone(intake)
+    intake.data = {}
+    intake.save(update_fields=["outcome", "reason", "data"])
+    return intake
+
+
+def _intake_request(intake: RsvpIntake, shift: Shift | None) -> RsvpRequest:
+    fields = {name: value for name, value in intake.data.items() if name not in ("shift_id", "ref")}
+    return RsvpRequest(**fields, shift=shift)
+
+
+def _settle_alone(intake: RsvpIntake) -> None:
+    """One form through the one RSVP rule (`_rsvp`); sets the intake's outcome, not saved."""
     data = intake.data
     with translation.override(data.get("language") or "en"):
         shift = Shift.objects.filter(event_id=intake.event_id, pk=data["shift_id"]).first() \
             if data.get("shift_id") else None
-        fields = {name: value for name, value in data.items() if name not in ("shift_id", "ref")}
-        request = RsvpRequest(**fields, shift=shift)
         try:
             with transaction.atomic():
-                answer, created = _rsvp(Event(pk=intake.event_id), request, key=intake.key)
+                answer, created = _rsvp(Event(pk=intake.event_id), _intake_request(intake, shift), key=intake.key)
         except UnknownZip:
             intake.outcome, intake.reason = RsvpIntake.Outcome.REFUSED, _("We do not know this ZIP code.")
         except EventError as exc:
@@ -247,25 +258,122 @@ def _settle(intake_id: int) -> RsvpIntake | None:
             if created:
                 sharing.credit(code=data.get("ref", ""), person=answer.person, kind="event",
                                action_id=intake.event_id)
-    intake.data = {}
-    intake.save(update_fields=["outcome", "reason", "data"])
-    return intake
 
 
-def settle_waiting(batch: int = 200) -> int:
-    """Settle every waiting RSVP form, oldest first; how many were settled. A form that cannot be
-    settled is logged and left waiting for the next run; it holds up no other. (Settled forms are
-    removed on the retention schedule: `events.retention`.)"""
+# Forms settled in one transaction by the worker: large enough that a commit and the batch's
+# statements are shared by many forms, small enough that a retried batch costs little.
+SETTLE_BATCH = 500
+
+
+def settle_waiting(batch: int = SETTLE_BATCH) -> int:
+    """Settle every waiting RSVP form, oldest first, a batch at a time; how many were settled.
+
+    A batch is one transaction (`settle_batch`): people, RSVPs and audit entries written set-based,
+    confirmations queued once it commits. A batch that fails as a whole is rolled back and its forms
+    settled one by one, so a bad form holds up no other: it is logged and left waiting for the next
+    run. A worker that dies mid-batch leaves the batch waiting, whole, for the next run. (Settled
+    forms are removed on the retention schedule: `events.retention`.)"""
     settled, failed = 0, set[int]()
     waiting = RsvpIntake.objects.filter(outcome="").order_by("id")
     while ids := list(waiting.exclude(pk__in=failed).values_list("id", flat=True)[:batch]):
-        for pk in ids:
-            try:
-                settled += settle(pk) is not None
-            except Exception:
-                logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
-                failed.add(pk)
+        try:
+            settled += settle_batch(ids, failed=failed)
+        except Exception:
+            logger.exception("Settling a batch of %s RSVP forms failed; settling them one by one", len(ids))
+            for pk in ids:
+                try:
+                    settled += settle(pk) is not None
+                except Exception:
+                    logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
+                    failed.add(pk)
     return settled
+
+
+@transaction.atomic
+def settle_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
+    """Settle these waiting forms in one transaction, under the same rules as one RSVP (`rsvp`), and
+    return how many were settled (a form settled meanwhile is left alone).
+
+    For an event without a limit, the people nobody on file names are signed up together
+    (`people.signup.sign_up_many`: the public sign-up's rules, in set-based statements) and their
+    RSVPs written in one statement; a form naming someone on file, repeating a contact of an earlier
+    form, or for an event that now has a limit, is members-only or closed goes through `_rsvp` in
+    its own savepoint, after them. A form that fails there is rolled back alone, logged and left
+    waiting (its id added to `failed`). Confirmations are queued once the batch commits, one task
+    for the batch."""
+    intakes = list(RsvpIntake.objects.select_for_update().filter(pk__in=ids, outcome="").order_by("id"))
+    by_event: dict[int, list[RsvpIntake]] = {}
+    for intake in intakes:
+        by_event.setdefault(intake.event_id, []).append(intake)
+    made: list[int] = []
+    settled: list[RsvpIntake] = []
+    for event_id, forms in by_event.items():
+        event = Event.objects.select_related("group").filter(pk=event_id).first()
+        if event is None:
+            continue  # deleted: its forms went with it
+        shifts = {shift.pk: shift for shift in event.shifts.all()}
+        alone: list[RsvpIntake] = []
+        plain: list[tuple[RsvpIntake, RsvpRequest, Shift | None]] = []
+        open_now = event.status in (Status.SCHEDULED, Status.STANDBY) and event.starts_at >= timezone.now() - timedelta(hours=6)
+        for intake in forms:
+            data = intake.data
+            shift = shifts.get(data.get("shift_id") or 0)
+            if not open_now or not takes_intake(event, list(shifts.values())) or data.get("source", "form") != "form":
+                alone.append(intake)
+                continue
+            try:
+                request = _intake_request(intake, shift)
+            except TypeError:  # a form this version cannot read: the one-by-one path logs it
+                alone.append(intake)
+                continue
+            with translation.override(data.get("language") or "en"):
+                try:
+                    request.email, request.phone = contacts(request.email, request.phone)
+                except EventError as exc:
+                    intake.outcome, intake.reason = RsvpIntake.Outcome.REFUSED, str(exc)[:200]
+                    settled.append(intake)
+                    continue
+            plain.append((intake, request, shift))
+        people = sign_up_many(event.group, [(r, r.email, r.phone) for _i, r, _s in plain], f"RSVP: {event.title}") \
+            if plain else {}
+        rows = []
+        ids_new = bulk.allocate_ids(Rsvp, len(people))
+        now = timezone.now()
+        for (index, person), pk in zip(sorted(people.items()), ids_new, strict=True):
+            intake, request, shift = plain[index]
+            rows.append((pk, uuid.uuid4(), now, now, event.pk, person.pk, shift.pk if shift else None,
+                         Rsvp.Status.GOING, without_dangerous(request.answers or {}), request.source, now, "",
+                         intake.key))
+            intake.outcome = RsvpIntake.Outcome.GOING
+            settled.append(intake)
+            made.append(pk)
+            if intake.data.get("ref"):
+                sharing.credit(code=intake.data["ref"], person=person, kind="event", action_id=event.pk)
+        bulk.insert_rows(Rsvp, ["id", "public_id", "created_at", "updated_at", "event", "person", "shift", "status",
+                                "answers", "source", "confirmed_at", "client_ref", "key"], rows)
+        alone += [intake for index, (intake, _r, _s) in enumerate(plain) if index not in people]
+        for intake in sorted(alone, key=lambda i: i.pk):
+            try:
+                with transaction.atomic():
+                    _settle_alone(intake)
+            except Exception:
+                logger.exception("Settling RSVP form %s failed; it is tried again on the next run", intake.pk)
+                if failed is not None:
+                    failed.add(intake.pk)
+                continue
+            settled.append(intake)
+    for outcome in (RsvpIntake.Outcome.GOING, RsvpIntake.Outcome.EXISTING):
+        RsvpIntake.objects.filter(pk__in=[i.pk for i in settled if i.outcome == outcome]).update(
+            outcome=outcome, reason="", data={})
+    for intake in settled:
+        if intake.outcome == RsvpIntake.Outcome.REFUSED:
+            intake.data = {}
+            intake.save(update_fields=["outcome", "reason", "data"])
+    if made:
+        from turnout.events.tasks import send_confirmations  # the tasks module imports this one
+
+        transaction.on_commit(lambda: send_confirmations.enqueue(rsvp_ids=made))
+    return len(settled)
 
 
 def contacts(email: str, phone: str) -> tuple[str, str]:
@@ -408,6 +516,18 @@ def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
         subject = lines[0]
     sending.answer_person(group=event.group, person=answer.person, subject=subject, body="\n".join(lines),
                           topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
+
+
+def confirm_many(rsvp_ids: list[int]) -> None:
+    """Confirm a batch of RSVPs (`confirm` each) in one transaction, one commit for them all; a
+    confirmation that fails is rolled back alone and logged, and holds up no other."""
+    with transaction.atomic():
+        for rsvp_id in rsvp_ids:
+            try:
+                with transaction.atomic():
+                    confirm(rsvp_id=rsvp_id)
+            except Exception:
+                logger.exception("Confirming RSVP %s failed", rsvp_id)
 
 
 def going(event: Event, waitlist_too: bool = False) -> QuerySet[Person]:

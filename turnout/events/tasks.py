@@ -23,3 +23,9 @@ def send_confirmation(*, rsvp_id: int, promoted: bool = False) -> None:
 def settle_rsvps(*, last_look: bool = False) -> None:
     """Settle every waiting RSVP form (a burst asks for one run: see `core.batching`)."""
     batching.take_all(settle_rsvps, services.SETTLE_ASKED_KEY, services.settle_waiting, last_look=last_look)
+
+
+@task()
+def send_confirmations(*, rsvp_ids: list[int]) -> None:
+    """The confirmations of a batch of RSVPs the worker settled together (`services.settle_batch`)."""
+    services.confirm_many(rsvp_ids)

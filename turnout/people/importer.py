@@ -154,6 +154,8 @@ class Row:
     email_status: str | None
     sms_opt_in: bool | None
     custom: dict[str, str]
+    # The exact words of the text-message consent a person ticked on a public form (`sign_up_new`).
+    sms_consent_text: str = ""
 
 
 @dataclass
@@ -602,6 +604,12 @@ class Importer:
         self.parse_in_child = parse_in_child
         self.result = ImportResult()
         self.now = timezone.now()
+        # A public form's batch (`sign_up_new`): the person's own sign-up, not staff's word.
+        self.source = str(ConsentEvent.Source.IMPORT)
+        self.public = False
+        # Rows naming someone already on file, in a public form's batch: theirs is the one-by-one sign-up.
+        self.passed: list[Row] = []
+        self.placed: dict[int, int] = {}  # row number → the person it made
         self._tag_ids: dict[str, int] = {}
         who = actor.email if actor else _("an operator")
         self._texts = {
@@ -670,6 +678,26 @@ class Importer:
         self.result.created += created
         self.result.updated += updated
 
+    def sign_up_new(self, rows: list[Row]) -> dict[int, int]:
+        """A public form's batch (rows built by `people.signup.sign_up_many`): the people no record of
+        the group's reach names yet are added, each as `services.signup_person` adds a new person from
+        a form (a supporter; the email taken as a yes unless an opt-out or a bounce of the address is on
+        file anywhere; texts only with the words the person ticked). {row number: new person's id}.
+        Rows naming someone on file, or a contact an earlier row of the batch names, are left in
+        `passed`: what they may change on a record is decided one by one by the sign-up itself. Runs
+        in the caller's transaction."""
+        self.source, self.public = str(ConsentEvent.Source.FORM), True
+        self.passed, self.placed = [], {}
+        seen: set[str] = set()
+        first: list[Row] = []
+        for row in rows:
+            keys = {k for k in (row.email, row.phone) if k}
+            (self.passed if keys & seen else first).append(row)
+            seen |= keys
+        if first:
+            self._apply(first)
+        return self.placed
+
     def _tag_id(self, name: str) -> int:
         """The importing group's tag of this name (made if new), looked up once per file."""
         if name not in self._tag_ids:
@@ -726,11 +754,13 @@ class Importer:
         for row in chunk:
             email_owner = by_email.get(row.email) if row.email else None
             phone_owner = by_phone.get(row.phone) if row.phone else None
-            if email_owner and phone_owner and email_owner != phone_owner:
+            if email_owner and phone_owner and email_owner != phone_owner and not self.public:
                 self._error(row.number, self._column("phone"), _("This phone number belongs to a different person than the email address."))
                 continue
             owner = email_owner or phone_owner
-            if owner:
+            if owner and self.public:
+                self.passed.append(row)
+            elif owner:
                 matched.append((row, owner))
             else:
                 new_rows.append(row)
@@ -742,6 +772,7 @@ class Importer:
             insert_rows(Person, ["id", *PERSON_COLUMNS],
                         ((pk, *self._new_person(row, uuid.uuid4())) for row, pk in zip(new_rows, ids, strict=True)))
             person_for_row = [(row, pk, True) for row, pk in zip(new_rows, ids, strict=True)]
+            self.placed.update((row.number, pk) for row, pk in zip(new_rows, ids, strict=True))
 
         if matched:
             existing = Person.objects.in_bulk([pk for _r, pk in matched])
@@ -771,9 +802,11 @@ class Importer:
         actor_id = self.actor.pk if self.actor else None
         now = self.now
         group_id = self.group.pk
-        import_source = str(ConsentEvent.Source.IMPORT)
+        import_source = self.source
         everyone_tags = [self._tag_id(self.tag_name)] if self.tag_name else []
         email_text, sms_text = self._texts["subscriber"], self.sms_consent_text or self._texts["sms_column"]
+        if self.public:
+            email_text = ""  # a form's address is the person's own yes; no staff words go with it
 
         def add_consent(pk: int, channel: str, address: str, action: str, text: str) -> None:
             consent.append((pk, channel, address, action, import_source, source_detail, text, now, actor_id))
@@ -781,7 +814,7 @@ class Importer:
                 opted_out[channel].add(address)
 
         staged: list[tuple[Any, ...]] = []
-        stage = connection.vendor == "postgresql"
+        stage = connection.vendor == "postgresql" and not self.public  # a form's rows carry their own words
         for row, pk, is_new in person_for_row:
             sms_opt = row.sms_opt_in if row.sms_opt_in is not None else (True if self.sms_consent_text else None)
             tag_ids = everyone_tags + [self._tag_id(name) for name in row.tags] if row.tags else everyone_tags
@@ -789,9 +822,14 @@ class Importer:
                 (new_taggings if is_new else more_taggings).append((pk, tag_id, now))
             email_on_file = email_status.get((row.email, pk)) if row.email else None
             phone_on_file = phone_status.get((row.phone, pk)) if row.phone else None
+            email_action_sent = row.email_status or (None if email_on_file else "opt_in")
+            if self.public and email_held.get(row.email):
+                # Giving an address on a form is a yes to email, but not over an opt-out or a bounce
+                # on file (the sign-up's rule): only the person's explicit new opt-in restores that.
+                email_action_sent = None
             email_state, email_action = self._decide(
                 on_file=email_on_file, held=email_held.get(row.email),
-                action=row.email_status or (None if email_on_file else "opt_in"), default=SUBSCRIBED)
+                action=email_action_sent, default=SUBSCRIBED)
             sms_state, sms_action = self._decide(
                 on_file=phone_on_file, held=phone_held.get(row.phone),
                 action=None if sms_opt is None else "opt_in" if sms_opt else "opt_out", default=NO_CONSENT)
@@ -820,7 +858,7 @@ class Importer:
                 elif sms_state != phone_on_file[0]:
                     restatus.setdefault(("sms", sms_state), []).append(phone_on_file[1])
                 if sms_action:
-                    add_consent(pk, "sms", row.phone, sms_action, sms_text)
+                    add_consent(pk, "sms", row.phone, sms_action, row.sms_consent_text or sms_text)
             membership = memberships.get(pk)
             if membership is None:
                 memberships_new.append((pk, group_id, membership_status, row.member_number, now))
@@ -861,7 +899,7 @@ class Importer:
             return current or default, None
         if action == "opt_out":
             return (BOUNCING if current == BOUNCING else UNSUBSCRIBED), action
-        if not opt_in_allowed(source=ConsentEvent.Source.IMPORT, status=current):
+        if not opt_in_allowed(source=self.source, status=current):
             self.result.consent_kept_withdrawn += 1
             return current or default, None
         return (BOUNCING if current == BOUNCING else SUBSCRIBED), action

@@ -5,6 +5,10 @@ from django.dispatch import Signal
 # Sent with person=<Person> and created=<bool> whenever a service adds or changes a person.
 person_changed = Signal()
 
+# Sent with people=<list of Person> and created=<bool> when a batch (a worker settling a crowd's
+# forms) adds many people at once: what `person_changed` says of each, said once for them all.
+people_changed = Signal()
+
 # Sent with person=<Person> inside erase_person's transaction, before the person is deleted: each
 # app removes what it holds about them that a cascade would not reach (files, payloads, rows
 # linked by a sealed reference). Receivers must not fail quietly: an exception stops the erasure.

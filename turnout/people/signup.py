@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from turnout.accounts.models import Group
+from turnout.core import audit, geo
+from turnout.core.models import AuditEntry
 from turnout.people.contact import normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, in_reach, record_consent, signup_person
+from turnout.people.signals import people_changed
 
 
 @dataclass
@@ -54,3 +57,34 @@ def sign_up(group: Group, signup: PublicSignup, email: str, phone: str, detail: 
 def contacts(email: str, phone: str) -> tuple[str, str]:
     """The email and mobile number as stored ("" for none); InvalidContact says what is wrong."""
     return (normalize_email(email) if email else "", normalize_phone(phone)[0] if phone else "")
+
+
+def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], detail: str) -> dict[int, Person]:
+    """Many public sign-ups to one group at once, each (signup, email, phone) as `sign_up` takes it:
+    a worker settling a crowd's forms. The people no record of the group's reach names yet are
+    added in a few set-based statements (the importer's batch, `Importer.sign_up_new`, under the
+    form's rules), each with the audit entry and the signal `signup_person` gives a new person.
+    {index in `signups`: the new person}; the others (someone on file, a contact an earlier signup
+    here names, an unknown ZIP, a host's walk-in) are left to `sign_up`, one by one, whose rules
+    decide what a form may change on a record. Runs in the caller's transaction."""
+    from turnout.people.importer import Importer, Row  # the importer imports this app's services
+
+    rows: list[Row] = []
+    for index, (signup, email, phone) in enumerate(signups):
+        place = geo.lookup_zip(signup.postal_code) if signup.postal_code.strip() else None
+        if signup.source == "host" or (signup.postal_code.strip() and place is None):
+            continue
+        fields = {"given_name": signup.given_name, "family_name": signup.family_name,
+                  "language": signup.language or "en"}
+        consent = signup.sms_consent_text if phone else ""
+        rows.append(Row(index, email, phone, "mobile", fields, place, None, "", [], None,
+                        True if consent else None, {}, consent))
+    importer = Importer(group=group, source_name=detail[:200], membership=Membership.Status.SUPPORTER)
+    placed = importer.sign_up_new(rows)
+    public_ids = dict(Person.objects.filter(pk__in=list(placed.values())).values_list("pk", "public_id"))
+    people = {index: Person(pk=pk, public_id=public_ids[pk]) for index, pk in placed.items()}
+    summary = f"Signed up through the {ConsentEvent.Source.FORM.value}" + (f" ({detail[:200]})" if detail else "")
+    audit.record_many({"actor": None, "action": AuditEntry.Action.CREATE, "target": person, "summary": summary,
+                       "group": group} for person in people.values())
+    people_changed.send(sender=Person, people=list(people.values()), created=True)
+    return people
