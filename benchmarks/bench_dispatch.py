@@ -146,10 +146,14 @@ def main() -> None:
                        .order_by("-pk").values_list("address", flat=True).first())
             if stopper:
                 receive_sms(from_number=stopper, body="STOP", provider_id="bench-stop")
+            # Of the rows the dead workers held, those handed to the gateway without a result are
+            # the only ones that may have gone out.
+            handed = Delivery.objects.filter(status=Delivery.Status.SENDING, handed_at__isnull=False).count()
             # The dead workers' leases would run out after 5 minutes; the benchmark does not wait.
             held = Delivery.objects.filter(status=Delivery.Status.SENDING).update(
                 lease_until=timezone.now() - timedelta(seconds=1))
-            print(f"  killed {args.workers} worker(s) at {killed_at:.1f} s: {sent_before} sent, {held} held by them")
+            print(f"  killed {args.workers} worker(s) at {killed_at:.1f} s: {sent_before} sent, {held} held by them, "
+                  f"{handed} of those handed to the gateway without a result")
             workers = start_workers(args.workers, env)
         while Delivery.objects.filter(message=message, status__in=["queued", "sending"]).exists():
             time.sleep(0.2)

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,8 @@ RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
 MERGE_FIELD = re.compile(r"\{(first_name|last_name|name)\}")
 # A text is handed over this long before its sender's booked moment (the sending thread waits the rest).
 HAND_OVER_AHEAD = 0.05
+# The longest a round of sending waits for more texts to come back before writing (see _send_in_window).
+MAX_LINGER = 0.02
 # The reason on the row of someone whose number or address this message already goes to.
 DUPLICATE = "duplicate address"
 
@@ -304,14 +306,16 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     """Send texts in their booked order, at most the transport's concurrency in flight; returns the
     rows settled last, not yet written.
 
-    Each round writes, in one transaction, the results that came back and the hand-over of as
+    Each round writes, in one statement, the results that came back and the hand-over of as
     many texts as there are free places (and due), and only then passes those to the sending
     threads: so at any moment no more than the window of rows are handed over without a result.
-    While one round's write commits, the texts in flight come back, so the next round's write
-    carries them together: rounds grow with the database's latency, not with the batch.
+    After the first text of a round comes back, the round lingers as long as the last write took
+    (at most MAX_LINGER) for the others: with a fast provider a round then carries a whole
+    window, not a write per text, and with a slow one the linger is nothing beside its latency.
     """
     transport = sms_transport()
     window = max(1, settings.SMS_CONCURRENCY)
+    linger = 0.0
 
     def send(item: tuple[Delivery, OutgoingSms, float]) -> str | TransportError:
         _row, sms, at = item
@@ -334,7 +338,9 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
             handed_at = timezone.now()
             for row, _sms, _at in starting:
                 row.handed_at = handed_at
+            began = time.perf_counter()
             _write_results(settled + [row for row, _sms, _at in starting])
+            linger = min(MAX_LINGER, time.perf_counter() - began)
             settled = []
         for item in starting:
             in_flight[pool.submit(send, item)] = item[0]
@@ -344,7 +350,10 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
         if not in_flight:
             time.sleep(until or 0)
             continue
-        done, _running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
+        done, running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
+        if done and running:
+            more, _running = wait(running, timeout=linger, return_when=ALL_COMPLETED)
+            done |= more
         back_at = timezone.now()
         for future in done:
             row = in_flight.pop(future)
@@ -354,18 +363,36 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
 
 
 def _write_results(rows: list[Delivery]) -> None:
-    """One UPDATE per row, sent as a batch in one transaction (Django's bulk_update builds a
-    CASE per column and row, which costs more than the sending it records)."""
+    """Write the rows' sending columns in one statement, `UPDATE … FROM (VALUES …)`: one round
+    trip and one commit whatever the number of rows (Django's bulk_update builds a CASE per
+    column and row, and a statement per row costs a round trip each, which a write every few
+    texts cannot afford)."""
+    if not rows:
+        return
     columns = ["status", "error", "status_at", "claimed_by", "lease_until", "handed_at", "not_before", "attempts",
                "segments", "provider_id", "sent_at", "sender"]
     fields = [Delivery._meta.get_field(c) for c in columns]
-    sql = (f"UPDATE {Delivery._meta.db_table} SET "  # noqa: S608  (names from the model, never input)
-           + ", ".join(f"{f.column} = %s" for f in fields) + " WHERE id = %s")  # type: ignore[union-attr]
-    # Values as the ORM would store them (SQLite keeps datetimes as text in one format).
-    values = [[f.get_db_prep_save(getattr(row, f.name), connection) for f in fields] + [row.pk]  # type: ignore[union-attr]
-              for row in rows]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+    names = [str(f.column) for f in fields]  # type: ignore[union-attr]
+    if connection.vendor == "postgresql":
+        # Typed, or a column that is NULL in every row would be text.
+        slots = ["%s::integer", *(f"%s::{f.db_type(connection)}" for f in fields)]
+    else:
+        slots = ["%s"] * (len(fields) + 1)  # SQLite would turn a date cast "AS datetime" into a number
+    row_sql = "(" + ", ".join(slots) + ")"
+    # Values as the ORM would store them (SQLite keeps datetimes as text in one format). Every
+    # name in the SQL comes from the model, never from input.
+    sql = (f"WITH v (id, {', '.join(names)}) AS (VALUES {', '.join([row_sql] * len(rows))}) "  # noqa: S608
+           f"UPDATE {Delivery._meta.db_table} SET {', '.join(f'{n} = v.{n}' for n in names)} "
+           f"FROM v WHERE {Delivery._meta.db_table}.id = v.id")
+    values = [value for row in rows
+              for value in (row.pk, *(f.get_db_prep_save(getattr(row, f.name), connection) for f in fields))]  # type: ignore[union-attr]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The statement is its own transaction; its commit need not wait for the disk. A worker
+        # that dies loses nothing the server has; only a crash of the database server itself could
+        # lose its last fraction of a second (wal_writer_delay), see docs/operations.md.
+        sql = "SET LOCAL synchronous_commit = off; " + sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 _pool: ThreadPoolExecutor | None = None
