@@ -39,8 +39,9 @@ BATCH = 200
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
 MERGE_FIELD = re.compile(r"\{(first_name|last_name|name)\}")
-# A text is handed over this long before its sender's booked moment (the sending thread waits the rest).
-HAND_OVER_AHEAD = 0.05
+# A text is handed over up to this long before its sender's booked moment, and its thread waits
+# the rest: a round's write that runs late does not make paced texts late, nor bunch them up.
+HAND_OVER_AHEAD = 0.5
 # The longest a round of sending waits for more texts to come back before writing (see _send_in_window).
 MAX_LINGER = 0.02
 # The reason on the row of someone whose number or address this message already goes to.
