@@ -8,7 +8,7 @@
     # fault: kill -9 every worker after --kill-after seconds (or once the gateway has --kill-at texts),
     # someone texts STOP, restart, drain
     python benchmarks/bench_dispatch.py --engine postgres --texts 100000 --workers 2 --kill-after 5
-    python benchmarks/bench_dispatch.py --engine sqlite --texts 20000 --kill-at 5000
+    python benchmarks/bench_dispatch.py --engine sqlite --texts 20000 --kill-at 5100
 
 A gateway process on 127.0.0.1 answers every POST at once and notes when each text arrived
 and to whom. The message is started as the console starts it (`sending.start_sending`); the
