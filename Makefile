@@ -95,6 +95,8 @@ bench-outbox: $(STAMP)
 	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 600 --senders 20 --rate 1 --workers 2
 	$(PY) benchmarks/bench_dispatch.py --engine sqlite --texts 100000 --kill-after 5
 	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 100000 --workers 2 --kill-after 5
+	$(PY) benchmarks/bench_dispatch.py --engine sqlite --texts 20000 --kill-at 5100
+	$(PY) benchmarks/bench_dispatch.py --engine postgres --texts 20000 --kill-at 5100
 
 # Events: public RSVP posts from 50 clients for 60 s against `turnout serve`, beside /health.
 bench-events: $(STAMP)

@@ -5,8 +5,10 @@
     python benchmarks/bench_dispatch.py --engine postgres --texts 20000 --workers 2
     # 20 senders at 1 segment/s each: a steady 20/s, never above
     python benchmarks/bench_dispatch.py --engine postgres --texts 600 --senders 20 --rate 1
-    # fault: kill -9 every worker after --kill-after seconds, someone texts STOP, restart, drain
+    # fault: kill -9 every worker after --kill-after seconds (or once the gateway has --kill-at texts),
+    # someone texts STOP, restart, drain
     python benchmarks/bench_dispatch.py --engine postgres --texts 100000 --workers 2 --kill-after 5
+    python benchmarks/bench_dispatch.py --engine sqlite --texts 20000 --kill-at 5100
 
 A gateway process on 127.0.0.1 answers every POST at once and notes when each text arrived
 and to whom. The message is started as the console starts it (`sending.start_sending`); the
@@ -47,7 +49,7 @@ class H(BaseHTTPRequestHandler):
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         self.wfile.write(body)
     def do_GET(self):
-        with lock: body = json.dumps(arrivals).encode()
+        with lock: body = json.dumps(len(arrivals) if self.path == "/count" else arrivals).encode()
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         self.wfile.write(body)
     def log_message(self, *a): pass
@@ -91,6 +93,11 @@ def stop(workers: list[subprocess.Popen[bytes]], sig: int = signal.SIGTERM) -> N
         worker.wait()
 
 
+def arrived(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/count") as answer:
+        return int(answer.read())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
@@ -99,6 +106,7 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=1)
     parser.add_argument("--rate", type=float, default=0, help="segments per second per sender; 0 = no limit")
     parser.add_argument("--kill-after", type=float, default=0, help="kill -9 the workers after this many seconds")
+    parser.add_argument("--kill-at", type=int, default=0, help="kill -9 the workers once the gateway has this many texts")
     args = parser.parse_args()
     if args.engine == "postgres":
         os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/15")
@@ -137,8 +145,10 @@ def main() -> None:
     sending.start_sending(actor=user, message=message, audience=Person.objects.visible_to(user))
     stopper = None
     try:
-        if args.kill_after:
+        if args.kill_after or args.kill_at:
             time.sleep(args.kill_after)
+            while args.kill_at and arrived(port) < args.kill_at:
+                time.sleep(0.02)
             stop(workers, signal.SIGKILL)
             killed_at = time.perf_counter() - t0
             sent_before = Delivery.objects.filter(message=message, sent_at__isnull=False).count()
@@ -146,10 +156,15 @@ def main() -> None:
                        .order_by("-pk").values_list("address", flat=True).first())
             if stopper:
                 receive_sms(from_number=stopper, body="STOP", provider_id="bench-stop")
+            # Of the rows the dead workers held, those handed to the gateway without a result are
+            # the only ones that may have gone out.
+            handed = Delivery.objects.filter(status=Delivery.Status.SENDING, handed_at__isnull=False).count()
             # The dead workers' leases would run out after 5 minutes; the benchmark does not wait.
             held = Delivery.objects.filter(status=Delivery.Status.SENDING).update(
                 lease_until=timezone.now() - timedelta(seconds=1))
-            print(f"  killed {args.workers} worker(s) at {killed_at:.1f} s: {sent_before} sent, {held} held by them")
+            print(f"  killed {args.workers} worker(s) at {killed_at:.1f} s: {arrived(port)} at the gateway, "
+                  f"{sent_before} recorded sent, {held} held by them, "
+                  f"{handed} of those handed to the gateway without a result")
             workers = start_workers(args.workers, env)
         while Delivery.objects.filter(message=message, status__in=["queued", "sending"]).exists():
             time.sleep(0.2)

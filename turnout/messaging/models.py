@@ -100,6 +100,10 @@ class Delivery(models.Model):
     # A worker's claim; a claim whose lease ran out belongs to a worker that died.
     claimed_by = models.CharField(max_length=40, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When this attempt was handed to the provider: written, a few rows at a time, just before the
+    # provider is called and cleared with its result. A claimed row without it never left Turnout,
+    # so a dead worker's claim is queued again safely; one with it may have gone out.
+    handed_at = models.DateTimeField(null=True, blank=True)
     # Sent again after a worker died holding it: the provider may have had it already.
     possible_duplicate = models.BooleanField(default=False)
     segments = models.PositiveSmallIntegerField(default=0)

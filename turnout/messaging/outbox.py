@@ -3,9 +3,14 @@
 Materialize is one INSERT … SELECT over the audience query, so 100,000 recipients cost
 one statement, not 100,000. Dispatch claims a batch under a lease, re-checks consent and
 quiet hours at send time, sends through the configured transport and records the
-provider's id. A batch whose worker died (lease expired) is queued again and its rows
-marked as possible duplicates: the provider may have taken some of them, so the window
-of duplicates is at most one batch per dead worker, and it is counted.
+provider's id. Each text is marked as handed over (`handed_at`) in a short committed write
+just before the provider is called, a window of at most TURNOUT_SMS_CONCURRENCY texts at a
+time, and its result is written as it comes back. When a worker dies (its lease runs out),
+rows it had claimed but never handed over are queued again as they were; only those handed
+over without a result, never more than the window, may have reached the provider. They are
+sent again, marked and counted as possible duplicates: a second text is a lesser harm than
+someone never hearing of the strike vote, and the generic gateway has no way to ask whether
+it took a text.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +37,11 @@ from turnout.people.models import ConsentEvent, Person
 BATCH = 200
 LEASE = timedelta(minutes=5)
 RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
+# A text is handed over up to this long before its sender's booked moment, and its thread waits
+# the rest: a round's write that runs late does not make paced texts late, nor bunch them up.
+HAND_OVER_AHEAD = 0.5
+# The longest a round of sending waits for more texts to come back before writing (see _send_in_window).
+MAX_LINGER = 0.02
 # The reason on the row of someone whose number or address this message already goes to.
 DUPLICATE = "duplicate address"
 
@@ -172,19 +182,31 @@ def claim(message: Message, worker: str, limit: int = BATCH) -> list[int]:
 
 
 def reclaim_expired() -> int:
-    """Queue again the deliveries of workers that died mid-batch, marking them possible duplicates."""
-    return Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=timezone.now()).update(
-        status=Delivery.Status.QUEUED, claimed_by="", lease_until=None, possible_duplicate=True,
-        status_at=timezone.now())
+    """Queue again the deliveries of workers that died mid-batch; returns how many.
+
+    A row the dead worker had handed to the provider without writing its result may have gone
+    out: it is marked a possible duplicate. The rest of its claim never left Turnout and goes
+    back as it was.
+    """
+    now = timezone.now()
+    expired = Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now)
+    with transaction.atomic():
+        handed = expired.filter(handed_at__isnull=False).update(
+            status=Delivery.Status.QUEUED, claimed_by="", lease_until=None, handed_at=None, possible_duplicate=True,
+            status_at=now)
+        return handed + expired.update(status=Delivery.Status.QUEUED, claimed_by="", lease_until=None, status_at=now)
 
 
 def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Counter[str]:
     """Send one claimed batch; every row ends sent, deferred, queued for retry, failed or suppressed.
 
     Texts go to the transport from a few threads at once (the provider's latency, not
-    Turnout, is the limit); the batch's results are then written in one transaction. A
-    worker that dies in between leaves the batch leased, and recovery sends it again as
-    possible duplicates: the bound the design allows.
+    Turnout, is the limit), at most TURNOUT_SMS_CONCURRENCY in flight. Each is marked handed
+    over in a committed write before its thread calls the provider, and its result is written
+    as soon as it is back; each write carries every result and hand-over ready at that moment,
+    so there are a few rows per transaction, not one transaction per text. A worker that dies
+    leaves at most the window handed over without a result: the only texts recovery may send
+    twice. (An email batch goes over one connection and is handed over whole.)
     """
     now = now or timezone.now()
     rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
@@ -200,11 +222,16 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
     hours = quiet_hours.window(message.group)
     outcome: Counter[str] = Counter()
     ready: list[tuple[Delivery, str, int | None]] = []  # (row, text, seconds it may still arrive in)
+    settled: list[Delivery] = []  # rows whose outcome is known and not yet written
     for row in rows:
-        row.claimed_by, row.lease_until, row.status_at = "", None, timezone.now()
+        # A row keeps its claim (and lease) until its outcome is written: one handed over and then
+        # orphaned must still be found by `reclaim_expired`.
+        row.status_at = timezone.now()
         if (row.person_id, row.address) not in consenting:  # opted out since the message was made
+            row.claimed_by, row.lease_until = "", None
             row.status, row.error = Delivery.Status.SUPPRESSED, "opted out"
             outcome[row.status] += 1
+            settled.append(row)
             continue
         body = render(message, row.person)
         valid_for = None
@@ -213,8 +240,10 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
             if not message.ignore_quiet_hours:
                 valid_for = quiet_hours.seconds_left(now, zone, hours)
                 if not valid_for:
+                    row.claimed_by, row.lease_until = "", None
                     row.status, row.not_before = Delivery.Status.QUEUED, quiet_hours.next_opening(now, zone, hours)
                     outcome["deferred"] += 1
+                    settled.append(row)
                     continue
             if row.address not in previous:  # the first text names us and says how to stop
                 body += first_text_footer(message.group.public_name)
@@ -230,43 +259,40 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
         to_send.append((row, OutgoingSms(delivery_id=str(row.public_id), to=row.address, sender=booking.sender,
                                          body=body, valid_for=valid_for), booking.at))
     to_send.sort(key=lambda item: item[2])
-    results: list[tuple[Delivery, str | TransportError]]
-    if message.channel == "email":
-        emails = [email.build(to=sms.to, subject=message.subject, body=sms.body, delivery_id=sms.delivery_id,
-                              postal_address=message.group.postal_address, language=row.person.language,
-                              sender_name=message.group.public_name)
-                  for row, sms, _at in to_send]
-        results = list(zip([row for row, _sms, _at in to_send], email.send_batch(emails), strict=True))
-    else:
-        transport = sms_transport()
-
-        def send(item: tuple[Delivery, OutgoingSms, float]) -> tuple[Delivery, str | TransportError]:
-            row, sms, at = item
-            if (wait := at - time.time()) > 0:  # the sender's booked moment
-                time.sleep(wait)
-            try:
-                return row, transport.send(sms)
-            except TransportError as exc:
-                return row, exc
-
-        results = list(_sending_pool().map(send, to_send))
-    sent_at = timezone.now()
     carrier_opt_outs: list[Delivery] = []
-    for row, result in results:
+
+    def settle(row: Delivery, result: str | TransportError, at: datetime) -> None:
+        row.claimed_by, row.lease_until, row.handed_at, row.status_at = "", None, None, at
         if isinstance(result, str):
-            row.status, row.provider_id, row.sent_at, row.error = Delivery.Status.SENT, result, sent_at, ""
+            row.status, row.provider_id, row.sent_at, row.error = Delivery.Status.SENT, result, at, ""
         elif result.retryable and row.attempts <= len(RETRY_AFTER):
             row.status, row.error = Delivery.Status.QUEUED, result.reason[:300]
-            row.not_before = sent_at + RETRY_AFTER[row.attempts - 1]
+            row.not_before = at + RETRY_AFTER[row.attempts - 1]
             outcome["retry"] += 1
-            continue
+            return
         elif result.opted_out:
             row.status, row.error = Delivery.Status.SUPPRESSED, "opted out with the carrier"
             carrier_opt_outs.append(row)
         else:
             row.status, row.error = Delivery.Status.FAILED, result.reason[:300]
         outcome[row.status] += 1
-    _write_results(rows)
+
+    if message.channel == "email":
+        emails = [email.build(to=sms.to, subject=message.subject, body=sms.body, delivery_id=sms.delivery_id,
+                              postal_address=message.group.postal_address, language=row.person.language,
+                              sender_name=message.group.public_name)
+                  for row, sms, _at in to_send]
+        handed_at = timezone.now()
+        for row, _sms, _at in to_send:
+            row.handed_at = handed_at
+        _write_results(settled + [row for row, _sms, _at in to_send])
+        settled = []
+        for (row, _sms, _at), result in zip(to_send, email.send_batch(emails), strict=True):
+            settle(row, result, timezone.now())
+            settled.append(row)
+    else:
+        settled = _send_in_window(to_send, settled, settle)
+    _write_results(settled)
     # The ledger learns what the carrier knew, on every record of the number; its queued texts stop.
     for address, person_id in {row.address: row.person_id for row in carrier_opt_outs}.items():
         optouts.opt_out(channel="sms", address=address, source=ConsentEvent.Source.PROVIDER,
@@ -274,18 +300,88 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
     return outcome
 
 
+def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled: list[Delivery],
+                    settle: Any) -> list[Delivery]:
+    """Send texts in their booked order, at most the transport's concurrency in flight; returns the
+    rows settled last, not yet written.
+
+    Each round writes, in one statement, the results that came back and the hand-over of as
+    many texts as there are free places (and due), and only then passes those to the sending
+    threads: so at any moment no more than the window of rows are handed over without a result.
+    After the first text of a round comes back, the round lingers as long as the last write took
+    (at most MAX_LINGER) for the others: with a fast provider a round then carries a whole
+    window, not a write per text, and with a slow one the linger is nothing beside its latency.
+    """
+    transport = sms_transport()
+    window = max(1, settings.SMS_CONCURRENCY)
+    linger = 0.0
+
+    def send(item: tuple[Delivery, OutgoingSms, float]) -> str | TransportError:
+        _row, sms, at = item
+        if (pause := at - time.time()) > 0:  # the sender's booked moment
+            time.sleep(pause)
+        try:
+            return transport.send(sms)
+        except TransportError as exc:
+            return exc
+
+    pool = _sending_pool()
+    waiting = deque(to_send)
+    in_flight: dict[Future[str | TransportError], Delivery] = {}
+    while waiting or in_flight:
+        starting: list[tuple[Delivery, OutgoingSms, float]] = []
+        due_by = time.time() + HAND_OVER_AHEAD
+        while waiting and len(in_flight) + len(starting) < window and waiting[0][2] <= due_by:
+            starting.append(waiting.popleft())
+        if starting or settled:
+            handed_at = timezone.now()
+            for row, _sms, _at in starting:
+                row.handed_at = handed_at
+            began = time.perf_counter()
+            _write_results(settled + [row for row, _sms, _at in starting])
+            linger = min(MAX_LINGER, time.perf_counter() - began)
+            settled = []
+        for item in starting:
+            in_flight[pool.submit(send, item)] = item[0]
+        # Until a text comes back, or the next one's booked moment when there is room for it.
+        until = (max(0.0, waiting[0][2] - HAND_OVER_AHEAD - time.time())
+                 if waiting and len(in_flight) < window else None)
+        if not in_flight:
+            time.sleep(until or 0)
+            continue
+        done, running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
+        if done and running:
+            more, _running = wait(running, timeout=linger, return_when=ALL_COMPLETED)
+            done |= more
+        back_at = timezone.now()
+        for future in done:
+            row = in_flight.pop(future)
+            settle(row, future.result(), back_at)
+            settled.append(row)
+    return settled
+
+
 def _write_results(rows: list[Delivery]) -> None:
     """One UPDATE per row, sent as a batch in one transaction (Django's bulk_update builds a
-    CASE per column and row, which costs more than the sending it records)."""
-    columns = ["status", "error", "status_at", "claimed_by", "lease_until", "not_before", "attempts", "segments",
-               "provider_id", "sent_at", "sender"]
+    CASE per column and row, which costs more than the sending it records; psycopg pipelines
+    the statements, and one `UPDATE … FROM (VALUES …)` measured slower still)."""
+    if not rows:
+        return
+    columns = ["status", "error", "status_at", "claimed_by", "lease_until", "handed_at", "not_before", "attempts",
+               "segments", "provider_id", "sent_at", "sender"]
     fields = [Delivery._meta.get_field(c) for c in columns]
     sql = (f"UPDATE {Delivery._meta.db_table} SET "  # noqa: S608  (names from the model, never input)
            + ", ".join(f"{f.column} = %s" for f in fields) + " WHERE id = %s")  # type: ignore[union-attr]
     # Values as the ORM would store them (SQLite keeps datetimes as text in one format).
     values = [[f.get_db_prep_save(getattr(row, f.name), connection) for f in fields] + [row.pk]  # type: ignore[union-attr]
               for row in rows]
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and own_transaction:
+            # A write every few texts whose commit need not wait for the disk: a worker that dies
+            # loses nothing the server has; only a crash of the database server itself could lose
+            # its last fraction of a second (wal_writer_delay), see docs/operations.md.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.executemany(sql, values)
 
 

@@ -26,6 +26,14 @@ class FailingTransport(simple.MemoryTransport):
         raise TransportError("gateway answered 503: busy", retryable=self.retryable)
 
 
+class DyingTransport(simple.MemoryTransport):
+    """The worker dies while the provider has the text: the provider took it, no answer is recorded."""
+
+    def send(self, sms: Any) -> str:
+        super().send(sms)
+        raise SystemExit("killed mid-send")
+
+
 @time_machine.travel(NOON_SEATTLE, tick=False)
 @override_settings(SMS_BACKEND="memory", ORGANIZATION_NAME="Local 8 Union")
 class OutboxTests(TurnoutTestCase):
@@ -143,7 +151,7 @@ class OutboxTests(TurnoutTestCase):
         row.refresh_from_db()
         self.assertEqual((row.status, row.error), ("failed", "gateway answered 503: busy"))
 
-    def test_a_dead_workers_batch_is_sent_again_and_counted(self) -> None:
+    def test_a_dead_workers_claim_never_handed_over_is_sent_once_later(self) -> None:
         with time_machine.travel(NOON_SEATTLE):
             message = self.blast()
             claimed = outbox.claim(message, "worker-that-dies")
@@ -155,7 +163,25 @@ class OutboxTests(TurnoutTestCase):
             outbox.dispatch(message)
             counts = outbox.progress(message)
         self.assertEqual(len(simple.outbox), 1)
-        self.assertEqual((counts["sent"], counts["suppressed"], counts["possible_duplicates"]), (1, 1, 1))
+        # It never reached the provider before, so it is no possible duplicate.
+        self.assertEqual((counts["sent"], counts["suppressed"], counts["possible_duplicates"]), (1, 1, 0))
+
+    @override_settings(SMS_CONCURRENCY=1)
+    def test_only_the_text_a_dead_worker_handed_over_is_a_possible_duplicate(self) -> None:
+        second = make_person(self.local, given_name="Second", phone="+12065550177", postal_code="98101")
+        record_consent(person=second, channel="sms", address="+12065550177", action="opt_in", source="form")
+        with time_machine.travel(NOON_SEATTLE):
+            message = self.blast()
+            with override_settings(SMS_BACKEND=f"{__name__}.DyingTransport"), self.assertRaises(SystemExit):
+                outbox.dispatch(message)
+        self.assertEqual([sms.to for sms in simple.outbox], ["+12065550123"])  # the provider has Maria's text
+        with time_machine.travel(NOON_SEATTLE + outbox.LEASE + timedelta(seconds=1)):
+            self.assertEqual(outbox.reclaim_expired(), 2)
+            outbox.dispatch(message)
+            counts = outbox.progress(message)
+        self.assertEqual(sorted(sms.to for sms in simple.outbox), ["+12065550123", "+12065550123", "+12065550177"])
+        self.assertEqual((counts["sent"], counts["possible_duplicates"]), (2, 1))
+        self.assertTrue(Delivery.objects.get(message=message, person=self.member).possible_duplicate)
 
     def test_statuses_from_the_provider_show_in_progress(self) -> None:
         from turnout.messaging.services import record_status
