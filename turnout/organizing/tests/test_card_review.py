@@ -133,6 +133,16 @@ class CardMatchingTests(CardPage):
         self.assertEqual(self.client.get(url).status_code, 404)
         self.assertTrue(Card.objects.get().pending)
 
+    def test_a_review_naming_no_card_or_a_malformed_one_is_not_found_and_changes_nothing(self) -> None:
+        self.sign(given_name="Zed", family_name="Nobody", email="zed@example.org")
+        card = Card.objects.get()
+        url = reverse("organizing:review", args=[self.campaign.public_id])
+        self.login(self.organizer)
+        for data in ({}, {"card": "not-a-card", "decision": "discard"},
+                     {"card": card.public_id, "worker": "not-a-worker", "decision": "match"}):
+            self.assertEqual(self.client.post(url, data).status_code, 404, data)
+        self.assertTrue(Card.objects.get().pending)
+
     def test_erasing_a_signer_whose_card_waits_deletes_the_card(self) -> None:
         self.sign(given_name="Zed", family_name="Nobody", email="zed@example.org")
         from turnout.people.services import erase_person
