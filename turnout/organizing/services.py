@@ -702,9 +702,12 @@ def copy_token(card: Card) -> str:
 
 
 def card_from_copy_token(token: str) -> Card | None:
+    """The card a copy link names, while the link is younger than CARD_COPY_DAYS; else None."""
     try:
-        public_id = signing.loads(token, salt=COPY_SALT)
-    except signing.BadSignature:
+        # 0 keeps the link working for ever, like the retention settings.
+        public_id = signing.loads(token, salt=COPY_SALT,
+                                  max_age=timedelta(days=settings.CARD_COPY_DAYS) if settings.CARD_COPY_DAYS else None)
+    except signing.BadSignature:  # SignatureExpired too
         return None
     return Card.objects.select_related("unit__campaign__group", "unit__workplace").filter(public_id=public_id).first()
 

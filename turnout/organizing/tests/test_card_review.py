@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -195,6 +196,20 @@ class CardDateAndCopyTests(CardPage):
         pdf = self.client.get(path + "card.pdf")
         self.assertIn("Rosa Martinez", PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text())
         self.assertEqual(self.client.get(path.replace("/copy/", "/copy/x")).status_code, 404)
+
+    def test_the_private_copy_is_never_cached_and_its_link_stops_working_after_its_lifetime(self) -> None:
+        self.sign(given_name="Rosa", family_name="Martinez", email="rosa@example.org")
+        path = reverse("public_card_copy", args=[services.copy_token(Card.objects.get())])
+        for response in (self.client.get(path), self.client.get(path + "card.pdf")):
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("no-store", response["Cache-Control"])
+            self.assertEqual(response["Referrer-Policy"], "no-referrer")
+        # A link forwarded, or found on a phone months later, no longer shows who signed.
+        with time_machine.travel(timezone.now() + timedelta(days=settings.CARD_COPY_DAYS - 1), tick=False):
+            self.assertContains(self.client.get(path), "Rosa Martinez")
+        with time_machine.travel(timezone.now() + timedelta(days=settings.CARD_COPY_DAYS + 1), tick=False):
+            self.assertEqual(self.client.get(path).status_code, 404)
+            self.assertEqual(self.client.get(path + "card.pdf").status_code, 404)
 
     def test_a_spanish_signer_gets_the_copy_in_spanish_and_a_phone_only_signer_a_text(self) -> None:
         url = reverse("public_card", args=[self.campaign.public_id])
