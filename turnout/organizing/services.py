@@ -675,8 +675,11 @@ def confirm_card(*, actor: User, card: Card, worker: Worker | None = None,
     recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=card, request=http,
                  group=unit.campaign.group, summary=f"Confirmed a signed card at {unit.workplace.name}")
-    if signer is not None and signer.pk != worker.person_id and not signer.worker_roles.exists():
+    if (signer is not None and signer.pk != worker.person_id and not signer.worker_roles.exists()
+            and _same_name(signer, worker.person.given_name, worker.person.family_name)):
         # The signer's record was made by the card page for someone already on file: one person.
+        # Only under the same name: the card page finds a record by whatever email or phone was
+        # typed, so a card typed with someone else's address must not fold their record in.
         with suppress(ValueError), transaction.atomic():
             merge_people(actor=actor, keep=worker.person, other=signer, request=http)
     return card

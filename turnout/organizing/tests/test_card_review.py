@@ -86,6 +86,21 @@ class CardMatchingTests(CardPage):
                             "No card is waiting.")
         self.assertIn("Confirmed a signed card at Pike & 5th", audit_summaries(card))
 
+    def test_a_card_typed_with_someone_elses_email_never_folds_their_record_into_the_roster_worker(self) -> None:
+        ana = self.cards_of_three()[0]
+        bob = make_person(self.local, given_name="Bob", family_name="Smith", email="bob@example.org")
+        # Whoever has the link types a roster worker's name and a member's email.
+        self.sign(email="bob@example.org")
+        card = Card.objects.waiting().get()
+        self.login(self.organizer)
+        self.client.post(reverse("organizing:review", args=[self.campaign.public_id]),
+                         {"card": card.public_id, "worker": ana.public_id, "decision": "match"})
+        self.assertEqual(Card.objects.of_worker(ana).get().pk, card.pk)  # the organizer's decision stands
+        bob.refresh_from_db()
+        self.assertEqual((bob.given_name, bob.family_name), ("Bob", "Smith"))
+        self.assertTrue(bob.emails.filter(address="bob@example.org").exists())
+        self.assertFalse(Person.objects.get(pk=ana.person_id).emails.exists())
+
     def test_a_roster_worker_found_by_email_counts_at_once_and_a_second_card_updates_the_first(self) -> None:
         self.roster(self.unit, 3)
         rosa, _created = services.add_worker_by_hand(actor=self.organizer, unit=self.unit, given_name="Rosa",
