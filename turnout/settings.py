@@ -427,6 +427,9 @@ SECURE_CSP = {
 # Retention (docs/operations.md, "Retention"): how many days each kind of record is kept once it is
 # done with; 0 keeps it for ever. `turnout worker` removes what is older at start and then hourly
 # (turnout.site.retention); `turnout prune` does it by hand.
+# How long the link in a signer's copy of their union card opens it: long enough to keep the PDF,
+# not so long that a link forwarded or found on a phone names the signer for ever.
+CARD_COPY_DAYS = env_days("TURNOUT_CARD_COPY_DAYS", 90)
 KEEP_INBOUND_DAYS = env_days("TURNOUT_KEEP_INBOUND_DAYS", 90)  # texts received, once handled
 # A reply nobody has marked handled stays in the inbox this long, so it does not vanish unread.
 KEEP_UNHANDLED_INBOUND_DAYS = env_days("TURNOUT_KEEP_UNHANDLED_INBOUND_DAYS", 365)

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 
 from turnout.accounts.models import Role
@@ -530,8 +530,11 @@ def assessment_create(call: Call) -> HttpResponse:
 
 
 def _cards(call: Call) -> QuerySet[Card]:
-    return Card.objects.filter(unit__in=selectors.units_for(call.user)).select_related(
-        "unit__workplace", "unit__campaign")
+    # A card waiting for review names someone the roster may not hold: like the console's review
+    # queue, only the campaign's staff read it; a unit's volunteers see cards once matched.
+    return (Card.objects.filter(unit__in=selectors.units_for(call.user))
+            .filter(Q(pending=False) | Q(unit__campaign__in=selectors.staffed_campaigns(call.user)))
+            .select_related("unit__workplace", "unit__campaign"))
 
 
 def serialize_card(card: Card, base: str) -> dict[str, Any]:

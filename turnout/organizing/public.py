@@ -90,8 +90,11 @@ def card_copy(request: HttpRequest, token: str, pdf: bool = False) -> HttpRespon
     if pdf:
         response = HttpResponse(card_pdf(card), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="union-card-{card.signed_at:%Y-%m-%d}.pdf"'
-        return response
-    response = render(request, "organizing/public_card_copy.html", {
-        "card": card, "union": card.unit.campaign.group.name, "token": token})
+    else:
+        response = render(request, "organizing/public_card_copy.html", {
+            "card": card, "union": card.unit.campaign.group.name, "token": token})
+    # It names who signed: kept by no shared cache or browser history cache, passed to no other site.
+    response["Cache-Control"] = "no-store, private"
     response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -675,8 +675,11 @@ def confirm_card(*, actor: User, card: Card, worker: Worker | None = None,
     recount_unit(unit)
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=card, request=http,
                  group=unit.campaign.group, summary=f"Confirmed a signed card at {unit.workplace.name}")
-    if signer is not None and signer.pk != worker.person_id and not signer.worker_roles.exists():
+    if (signer is not None and signer.pk != worker.person_id and not signer.worker_roles.exists()
+            and _same_name(signer, worker.person.given_name, worker.person.family_name)):
         # The signer's record was made by the card page for someone already on file: one person.
+        # Only under the same name: the card page finds a record by whatever email or phone was
+        # typed, so a card typed with someone else's address must not fold their record in.
         with suppress(ValueError), transaction.atomic():
             merge_people(actor=actor, keep=worker.person, other=signer, request=http)
     return card
@@ -702,9 +705,12 @@ def copy_token(card: Card) -> str:
 
 
 def card_from_copy_token(token: str) -> Card | None:
+    """The card a copy link names, while the link is younger than CARD_COPY_DAYS; else None."""
     try:
-        public_id = signing.loads(token, salt=COPY_SALT)
-    except signing.BadSignature:
+        # 0 keeps the link working for ever, like the retention settings.
+        public_id = signing.loads(token, salt=COPY_SALT,
+                                  max_age=timedelta(days=settings.CARD_COPY_DAYS) if settings.CARD_COPY_DAYS else None)
+    except signing.BadSignature:  # SignatureExpired too
         return None
     return Card.objects.select_related("unit__campaign__group", "unit__workplace").filter(public_id=public_id).first()
 

@@ -5,6 +5,7 @@ conversations and cards. Volunteers reach only what they are assigned to; everyo
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +284,14 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "is_admin": has_role(user, campaign.group, Role.ADMIN)})
 
 
+def _posted_uuid(request: HttpRequest, name: str) -> uuid.UUID:
+    """A public id posted by a form; one that is missing or malformed names nothing (404)."""
+    try:
+        return uuid.UUID(request.POST.get(name, ""))
+    except ValueError:
+        raise Http404 from None
+
+
 @login_required
 @staff_only
 def campaign_review(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -292,11 +301,11 @@ def campaign_review(request: HttpRequest, public_id: Any) -> HttpResponse:
     user = _user(request)
     if request.method == "POST":
         card = get_object_or_404(Card.objects.waiting().filter(unit__campaign=campaign),
-                                 public_id=request.POST.get("card", ""))
+                                 public_id=_posted_uuid(request, "card"))
         try:
             if request.POST.get("decision") == "match":
                 worker = get_object_or_404(Worker.objects.filter(unit_id=card.unit_id),
-                                           public_id=request.POST.get("worker", ""))
+                                           public_id=_posted_uuid(request, "worker"))
                 services.confirm_card(actor=user, card=card, worker=worker, http=request)
                 flash.success(request, _("Matched to %(name)s; the card counts.") % {"name": worker})
             elif request.POST.get("decision") == "add":

@@ -404,5 +404,8 @@ def import_errors(request: HttpRequest, public_id: Any) -> HttpResponseBase:
         return redirect(job)
     if not job.error_report_path or not Path(job.error_report_path).exists():
         raise Http404
+    # The report holds the rows with problems as they came: a download of member rows, logged as one.
+    audit.record(actor=request.user, action=AuditEntry.Action.EXPORT, target=job, group=job.group, request=request,
+                 summary=f"Downloaded the report of rows with problems from {job.original_name}")
     return FileResponse(open(job.error_report_path, "rb"), as_attachment=True,
                         filename=f"import-errors-{job.public_id}.csv", content_type="text/csv")

@@ -4,8 +4,10 @@ in its emails' From and signature and in its texts; Turnout's own name stays on 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -127,6 +129,8 @@ class BrandingTests(TurnoutTestCase):
         self.assertEqual(self.client.get("/groups/local-8/logo.png").status_code, 404)
 
 
+# 11 a.m. in Seattle: a text is not held for quiet hours.
+@time_machine.travel(datetime(2026, 11, 4, 19, tzinfo=UTC), tick=False)
 @override_settings(SMS_BACKEND="memory", DEFAULT_FROM_EMAIL="Turnout <turnout@union.example>")
 class BrandedMessagesTests(TurnoutTestCase):
     def setUp(self) -> None:

@@ -278,3 +278,24 @@ class OneCardPerWorkerApiTests(ApiTestCase):
         self.assertIn("already carries 1 of 1 cases: this would make 2 of 1", refused.json()["error"])
         done = self.ok("PUT", path, {"organizer_id": str(volunteer.public_id), "over_capacity": True})
         self.assertEqual(done["organizer"]["name"], str(volunteer))
+
+
+class WaitingCardApiTests(ApiTestCase):
+    def test_a_card_waiting_for_review_is_read_by_campaign_staff_only_as_in_the_review_queue(self) -> None:
+        employer = Employer.objects.create(group=self.local, name="Bean Street Coffee")
+        workplace = Workplace.objects.create(group=self.local, employer=employer, name="Pike", postal_code="98101")
+        campaign = Campaign.objects.create(group=self.local, name="Bean", union_name="Local 8")
+        unit = Unit.objects.create(campaign=campaign, workplace=workplace)
+        signer = make_person(self.local, given_name="Zed", family_name="Nobody")
+        card = Card(unit=unit, kind=Card.Kind.ELECTRONIC, signed_name="Zed Nobody", signed_at=timezone.now(),
+                    text="Local 8", employer_name="Bean Street Coffee", pending=True)
+        card.signer_ref = str(signer.public_id)
+        card.save()
+        volunteer = make_staff("vol@example.org", self.local, Role.HOST)
+        unit.volunteers.add(volunteer)
+        _t, volunteer_key = create_api_token(actor=None, user=volunteer, group=self.local, name="vol")
+        # The unit's volunteer does not learn who signed a card nobody has matched yet.
+        self.assertEqual(self.ok("get", "cards", key=volunteer_key)["total_records"], 0)
+        self.assertEqual(self.api("get", f"cards/{card.public_id}", key=volunteer_key).status_code, 404)
+        seen = self.ok("get", f"cards/{card.public_id}")
+        self.assertEqual((seen["signed_name"], seen["waiting_for_review"]), ("Zed Nobody", True))

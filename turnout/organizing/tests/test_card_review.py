@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -85,6 +86,21 @@ class CardMatchingTests(CardPage):
                             "No card is waiting.")
         self.assertIn("Confirmed a signed card at Pike & 5th", audit_summaries(card))
 
+    def test_a_card_typed_with_someone_elses_email_never_folds_their_record_into_the_roster_worker(self) -> None:
+        ana = self.cards_of_three()[0]
+        bob = make_person(self.local, given_name="Bob", family_name="Smith", email="bob@example.org")
+        # Whoever has the link types a roster worker's name and a member's email.
+        self.sign(email="bob@example.org")
+        card = Card.objects.waiting().get()
+        self.login(self.organizer)
+        self.client.post(reverse("organizing:review", args=[self.campaign.public_id]),
+                         {"card": card.public_id, "worker": ana.public_id, "decision": "match"})
+        self.assertEqual(Card.objects.of_worker(ana).get().pk, card.pk)  # the organizer's decision stands
+        bob.refresh_from_db()
+        self.assertEqual((bob.given_name, bob.family_name), ("Bob", "Smith"))
+        self.assertTrue(bob.emails.filter(address="bob@example.org").exists())
+        self.assertFalse(Person.objects.get(pk=ana.person_id).emails.exists())
+
     def test_a_roster_worker_found_by_email_counts_at_once_and_a_second_card_updates_the_first(self) -> None:
         self.roster(self.unit, 3)
         rosa, _created = services.add_worker_by_hand(actor=self.organizer, unit=self.unit, given_name="Rosa",
@@ -131,6 +147,16 @@ class CardMatchingTests(CardPage):
                          .status_code, 404)
         self.login(self.outsider)
         self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertTrue(Card.objects.get().pending)
+
+    def test_a_review_naming_no_card_or_a_malformed_one_is_not_found_and_changes_nothing(self) -> None:
+        self.sign(given_name="Zed", family_name="Nobody", email="zed@example.org")
+        card = Card.objects.get()
+        url = reverse("organizing:review", args=[self.campaign.public_id])
+        self.login(self.organizer)
+        for data in ({}, {"card": "not-a-card", "decision": "discard"},
+                     {"card": card.public_id, "worker": "not-a-worker", "decision": "match"}):
+            self.assertEqual(self.client.post(url, data).status_code, 404, data)
         self.assertTrue(Card.objects.get().pending)
 
     def test_erasing_a_signer_whose_card_waits_deletes_the_card(self) -> None:
@@ -185,6 +211,20 @@ class CardDateAndCopyTests(CardPage):
         pdf = self.client.get(path + "card.pdf")
         self.assertIn("Rosa Martinez", PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text())
         self.assertEqual(self.client.get(path.replace("/copy/", "/copy/x")).status_code, 404)
+
+    def test_the_private_copy_is_never_cached_and_its_link_stops_working_after_its_lifetime(self) -> None:
+        self.sign(given_name="Rosa", family_name="Martinez", email="rosa@example.org")
+        path = reverse("public_card_copy", args=[services.copy_token(Card.objects.get())])
+        for response in (self.client.get(path), self.client.get(path + "card.pdf")):
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("no-store", response["Cache-Control"])
+            self.assertEqual(response["Referrer-Policy"], "no-referrer")
+        # A link forwarded, or found on a phone months later, no longer shows who signed.
+        with time_machine.travel(timezone.now() + timedelta(days=settings.CARD_COPY_DAYS - 1), tick=False):
+            self.assertContains(self.client.get(path), "Rosa Martinez")
+        with time_machine.travel(timezone.now() + timedelta(days=settings.CARD_COPY_DAYS + 1), tick=False):
+            self.assertEqual(self.client.get(path).status_code, 404)
+            self.assertEqual(self.client.get(path + "card.pdf").status_code, 404)
 
     def test_a_spanish_signer_gets_the_copy_in_spanish_and_a_phone_only_signer_a_text(self) -> None:
         url = reverse("public_card", args=[self.campaign.public_id])

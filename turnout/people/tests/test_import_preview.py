@@ -217,6 +217,12 @@ class ImportPreviewTests(TurnoutTestCase):
 
     # -- the export ------------------------------------------------------------------
 
+    def test_downloading_the_report_of_member_rows_is_in_the_audit_log(self) -> None:
+        job = self.start(self.upload(MEMBERS.encode()), read_as_2="phone")
+        self.assertFalse([s for s in audit_summaries(job) if "report" in s])
+        self.report(job)
+        self.assertIn("Downloaded the report of rows with problems from members.csv", audit_summaries(job))
+
     def test_every_imported_column_comes_back_out_in_the_export(self) -> None:
         job = self.start(self.upload(MEMBERS.encode()))
         self.assertEqual(job.rows_created, 2)  # Ana, and Cy with "Mobile no" as a custom field
