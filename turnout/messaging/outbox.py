@@ -395,8 +395,8 @@ def _write_results(rows: list[Delivery]) -> None:
             # loses nothing the server has; only a crash of the database server itself could lose
             # its last fraction of a second (wal_writer_delay), see docs/operations.md.
             cursor.execute("SET LOCAL synchronous_commit = off")
-        columns = [f.column for f in fields] + ["id"]  # type: ignore[union-attr]
-        casts = [f.cast_db_type(connection) for f in fields] + ["bigint"]  # type: ignore[union-attr]
+        columns = [str(f.column) for f in fields] + ["id"]  # type: ignore[union-attr]
+        casts = [str(f.cast_db_type(connection)) for f in fields] + ["bigint"]  # type: ignore[union-attr]
         cursor.execute(f"UPDATE {table} d SET "  # noqa: S608  (names and types from the model, never input)
                        + ", ".join(f"{c} = v.{c}" for c in columns[:-1])
                        + " FROM unnest(" + ", ".join(f"%s::{cast}[]" for cast in casts) + ") AS v("
