@@ -308,9 +308,10 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     Each round writes, in one statement, the results that came back and the hand-over of as
     many texts as there are free places (and due), and only then passes those to the sending
     threads: so at any moment no more than the window of rows are handed over without a result.
-    After the first text of a round comes back, the round lingers as long as the last write took
-    (at most MAX_LINGER) for the others: with a fast provider a round then carries a whole
-    window, not a write per text, and with a slow one the linger is nothing beside its latency.
+    After the first text of a round comes back, the round lingers until half the window is back,
+    at most as long as the last write took (and MAX_LINGER): with a fast provider a round then
+    carries half a window, not a write per text, while the other half is at the provider during
+    its write; with a slow one the linger is nothing beside its latency.
     """
     transport = sms_transport()
     window = max(1, settings.SMS_CONCURRENCY)
