@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -308,9 +308,10 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     Each round writes, in one statement, the results that came back and the hand-over of as
     many texts as there are free places (and due), and only then passes those to the sending
     threads: so at any moment no more than the window of rows are handed over without a result.
-    After the first text of a round comes back, the round lingers as long as the last write took
-    (at most MAX_LINGER) for the others: with a fast provider a round then carries a whole
-    window, not a write per text, and with a slow one the linger is nothing beside its latency.
+    After the first text of a round comes back, the round lingers until half the window is back,
+    at most as long as the last write took (and MAX_LINGER): with a fast provider a round then
+    carries half a window, not a write per text, while the other half is at the provider during
+    its write; with a slow one the linger is nothing beside its latency.
     """
     transport = sms_transport()
     window = max(1, settings.SMS_CONCURRENCY)
@@ -350,8 +351,12 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
             time.sleep(until or 0)
             continue
         done, running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
-        if done and running:
-            more, _running = wait(running, timeout=linger, return_when=ALL_COMPLETED)
+        # Half the window back is enough for a round: the other half stays at the provider while
+        # the round's write runs, so the sending threads are not all idle waiting for it.
+        enough = max(1, window // 2)
+        lingering_until = time.perf_counter() + linger
+        while done and running and len(done) < enough and (left := lingering_until - time.perf_counter()) > 0:
+            more, running = wait(running, timeout=left, return_when=FIRST_COMPLETED)
             done |= more
         back_at = timezone.now()
         for future in done:
@@ -361,28 +366,42 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     return settled
 
 
+_RESULT_COLUMNS = ["status", "error", "status_at", "claimed_by", "lease_until", "handed_at", "not_before", "attempts",
+                   "segments", "provider_id", "sent_at", "sender"]
+
+
 def _write_results(rows: list[Delivery]) -> None:
-    """One UPDATE per row, sent as a batch in one transaction (Django's bulk_update builds a
-    CASE per column and row, which costs more than the sending it records; psycopg pipelines
-    the statements, and one `UPDATE … FROM (VALUES …)` measured slower still)."""
+    """Write the rows' outcome and hand-over columns in one transaction.
+
+    On PostgreSQL one `UPDATE … FROM unnest(…)`: each column's values go as one array bound on the
+    server, a single statement however many rows (a round's write is what the sending threads
+    wait for). On SQLite one UPDATE per row in a batch (Django's bulk_update builds a CASE per
+    column and row, which costs more than the sending it records)."""
     if not rows:
         return
-    columns = ["status", "error", "status_at", "claimed_by", "lease_until", "handed_at", "not_before", "attempts",
-               "segments", "provider_id", "sent_at", "sender"]
-    fields = [Delivery._meta.get_field(c) for c in columns]
-    sql = (f"UPDATE {Delivery._meta.db_table} SET "  # noqa: S608  (names from the model, never input)
-           + ", ".join(f"{f.column} = %s" for f in fields) + " WHERE id = %s")  # type: ignore[union-attr]
+    fields = [Delivery._meta.get_field(c) for c in _RESULT_COLUMNS]
     # Values as the ORM would store them (SQLite keeps datetimes as text in one format).
     values = [[f.get_db_prep_save(getattr(row, f.name), connection) for f in fields] + [row.pk]  # type: ignore[union-attr]
               for row in rows]
+    table = Delivery._meta.db_table
     own_transaction = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and own_transaction:
+        if connection.vendor != "postgresql":
+            cursor.executemany(f"UPDATE {table} SET "  # noqa: S608  (names from the model, never input)
+                               + ", ".join(f"{f.column} = %s" for f in fields)  # type: ignore[union-attr]
+                               + " WHERE id = %s", values)
+            return
+        if own_transaction:
             # A write every few texts whose commit need not wait for the disk: a worker that dies
             # loses nothing the server has; only a crash of the database server itself could lose
             # its last fraction of a second (wal_writer_delay), see docs/operations.md.
             cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.executemany(sql, values)
+        columns = [str(f.column) for f in fields] + ["id"]  # type: ignore[union-attr]
+        casts = [str(f.cast_db_type(connection)) for f in fields] + ["bigint"]  # type: ignore[union-attr]
+        cursor.execute(f"UPDATE {table} d SET "  # noqa: S608  (names and types from the model, never input)
+                       + ", ".join(f"{c} = v.{c}" for c in columns[:-1])
+                       + " FROM unnest(" + ", ".join(f"%s::{cast}[]" for cast in casts) + ") AS v("
+                       + ", ".join(columns) + ") WHERE d.id = v.id", [list(column) for column in zip(*values, strict=True)])
 
 
 _pool: ThreadPoolExecutor | None = None
