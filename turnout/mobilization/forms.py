@@ -16,6 +16,7 @@ from turnout.core import geo
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Status
 from turnout.mobilization import services
+from turnout.messaging import merge
 from turnout.mobilization.models import (
     AVAILABILITY,
     LANGUAGES,
@@ -291,6 +292,12 @@ class PlanForm(forms.ModelForm):
                 self.add_error("start_local_time", _("Give the local time the sites start on that date."))
         if data.get("start_local_time") is not None and data.get("start_days_after") is None:
             data["start_days_after"] = 0
+        # Refused here, field by field, so nobody learns of a mistyped field when the trigger is pulled.
+        for name, check in (("subject", merge.check_subject), ("body", merge.check), ("body_es", merge.check)):
+            try:
+                check(data.get(name) or "")
+            except merge.UnknownMergeField as exc:
+                self.add_error(name, str(exc))
         return data
 
 
