@@ -15,8 +15,8 @@ from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.core import geo
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Status
-from turnout.mobilization import services
 from turnout.messaging import merge
+from turnout.mobilization import services
 from turnout.mobilization.models import (
     AVAILABILITY,
     LANGUAGES,

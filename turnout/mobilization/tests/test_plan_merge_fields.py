@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from django.test import override_settings
 
-from turnout.accounts.models import Role
 from turnout.accounts.services import create_api_token
 from turnout.messaging.transports import simple
 from turnout.mobilization import services
 from turnout.mobilization.models import Member, Network, Plan
 from turnout.people.services import record_consent
-from turnout.site.testing import TurnoutTestCase, make_staff
+from turnout.site.testing import TurnoutTestCase
 
 
 @override_settings(SMS_BACKEND="memory")
