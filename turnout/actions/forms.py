@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
@@ -20,12 +19,12 @@ from turnout.actions.models import (
 )
 from turnout.core.dangerous import question_kind, question_problem
 from turnout.core.language import spanish
-from turnout.people.forms import SignupForm
+from turnout.people.forms import SignupForm, sender_name
 
 
-def action_consent_text() -> str:
+def action_consent_text(group: Group | None = None) -> str:
     return str(_("Text me about this and other actions from %(org)s. Msg & data rates may apply. "
-                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+                 "Reply STOP to stop.") % {"org": sender_name(group)})
 
 
 class ActionForm(SignupForm):
@@ -35,7 +34,7 @@ class ActionForm(SignupForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = action_consent_text()
+        self.fields["sms_consent"].label = action_consent_text(self.group)
 
 
 class SubmissionForm(ActionForm):

@@ -73,7 +73,7 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
     action = get_object_or_404(Form.objects.select_related("group"), public_id=public_id)
     es = spanish()
     title = action.title_es if es and action.title_es else action.title
-    form = SubmissionForm(request.POST or None, action=action, initial={"ref": request.GET.get("ref", "")})
+    form = SubmissionForm(request.POST or None, action=action, group=action.group, initial={"ref": request.GET.get("ref", "")})
     person, acted = _act(request, form, lambda f: services.submit(
         action, f.person_request("form"), ref=f.cleaned_data["ref"], source="embed" if embed else "form")[0].person)
     if acted:
@@ -96,7 +96,7 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
 
 def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
     petition = get_object_or_404(Petition.objects.select_related("group"), public_id=public_id)
-    form = SignPetitionForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    form = SignPetitionForm(request.POST or None, group=petition.group, initial={"ref": request.GET.get("ref", "")})
     person, acted = _act(request, form, lambda f: services.sign_petition(
         petition, f.person_request("petition"), comment=f.cleaned_data["comment"],
         show_name=f.cleaned_data["show_name"], ref=f.cleaned_data["ref"], source="embed" if embed else "form")[0].person)
@@ -121,7 +121,7 @@ def working_group_page(request: HttpRequest, public_id: Any, embed: bool = False
     es = spanish()
     name = working_group.name_es if es and working_group.name_es else working_group.name
     description = working_group.description_es if es and working_group.description_es else working_group.description
-    form = ActionForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    form = ActionForm(request.POST or None, group=working_group.group, initial={"ref": request.GET.get("ref", "")})
     person, acted = _act(request, form, lambda f: services.join_working_group(
         working_group, f.person_request("working_group"), ref=f.cleaned_data["ref"])[0].person)
     if acted:

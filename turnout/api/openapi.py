@@ -699,6 +699,11 @@ INPUTS: dict[str, Any] = {
                       "type": "string", "pattern": dates.DATE_PATTERN,
                       "description": "The date on the card: from 1935 (the National Labor Relations Act), not in "
                                      "the future"}}},
+    "CardConfirmInput": {"type": "object", "description": "How a card waiting for review is matched: send {} to "
+                                                          "add its signer to the roster as a new coworker",
+                         "properties": {"worker_id": {**ref("RecordId"), "description": (
+                             "The roster worker who signed it: one of the card's own workplace (the card's "
+                             "turnout:candidate link names the one its signed name matches)")}}},
 }
 PLACED = {"anyOf": [{"required": ["turnout:timezone"]},
                     {"required": ["location"], "properties": {"location": {

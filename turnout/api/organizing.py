@@ -542,6 +542,8 @@ def serialize_card(card: Card, base: str) -> dict[str, Any]:
              "turnout:organizing_campaign": link(f"{base}organizing_campaigns/{card.unit.campaign.public_id}")}
     if card.worker_ref:  # the signer's roster row, from the card's sealed reference; none while it waits
         links["turnout:worker"] = link(f"{base}organizing_workers/{card.worker_ref}")
+    elif card.pending and card.candidate_ref:  # the roster row the name signed matches, to confirm or not
+        links["turnout:candidate"] = link(f"{base}organizing_workers/{card.candidate_ref}")
     return {**_common(card), "kind": card.kind, "signed_name": card.signed_name, "signed_date": stamp(card.signed_at),
             "signed_local_date": card.local_signed_at.date().isoformat(), "time_zone": card.zone.key,
             "waiting_for_review": card.pending, "counts": card.counts,
@@ -572,4 +574,43 @@ def card_create(call: Call) -> HttpResponse:
     except services.OrganizingError as exc:
         raise ApiError(400, str(exc)) from None
     return json_response(serialize_card(_cards(call).get(pk=card.pk), call.base), status=200 if had else 201)
+
+
+def _waiting_card(call: Call, card_id: str) -> Card:
+    """A card the review queue holds, for staff who run its campaign (as the console's queue)."""
+    card: Card = get_by_public_id(_cards(call).select_related("unit__campaign__group"), card_id, "card")
+    _runs(call, card.unit.campaign)
+    if not card.pending:
+        raise ApiError(409, "This card was already matched: a matched card is evidence and is kept.")
+    return card
+
+
+def card_confirm(call: Call, card_id: str) -> dict[str, Any]:
+    """Confirm a card waiting for review: as the roster worker `worker_id` names (one of the card's
+    own workplace), or with none, its signer added to the roster as a new coworker. It counts from now."""
+    card = _waiting_card(call, card_id)
+    worker: Worker | None = None
+    if call.body.get("worker_id") is not None:
+        try:
+            worker = get_by_public_id(Worker.objects.filter(unit_id=card.unit_id).select_related("person"),
+                                      _id(call.body["worker_id"], "worker_id"), "worker")
+        except ApiError as exc:
+            if exc.status == 404:
+                raise ApiError(400, "worker_id names no worker on the roster of the card's workplace.") from None
+            raise
+    try:
+        card = services.confirm_card(actor=call.user, card=card, worker=worker)
+    except services.OrganizingError as exc:
+        raise ApiError(400, str(exc)) from None
+    return serialize_card(_cards(call).get(pk=card.pk), call.base)
+
+
+def card_discard(call: Call, card_id: str) -> dict[str, Any]:
+    """Discard a card waiting for review (a stranger's, a prank); a matched card is kept (409)."""
+    card = _waiting_card(call, card_id)
+    try:
+        services.discard_card(actor=call.user, card=card)
+    except services.OrganizingError as exc:
+        raise ApiError(409, str(exc)) from None
+    return {"notice": "The card was discarded."}
 

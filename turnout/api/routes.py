@@ -263,7 +263,15 @@ def _routes() -> list[Route]:
               post=(organizing.card_create, write("Record a paper card (a worker who has a card gets it updated: 200)",
                                                  "CardInput", "Card"))),
         route("/cards/{card_id}", "card",
-              get=(organizing.card_detail, read("One card, with the exact text signed", "Card"))),
+              get=(organizing.card_detail, read("One card, with the exact text signed", "Card")),
+              delete=(organizing.card_discard, remove("Discard a card waiting for review, as the console's review "
+                                                      "queue does (a matched card is evidence and is kept: 409)",
+                                                      conflict=True))),
+        route("/cards/{card_id}/confirm", "card_confirm",
+              post=(organizing.card_confirm, write("Confirm a card waiting for review: as the roster worker "
+                                                   "worker_id names, or with none its signer added to the roster "
+                                                   "as a new coworker; it counts from now (already matched: 409)",
+                                                   "CardConfirmInput", "Card", created=False))),
         # About the API.
         route("/metadata", "metadata", get=(views.metadata, read("About this API", "Metadata"))),
         route("/metadata/custom_fields", "custom_fields",

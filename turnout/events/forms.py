@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
-from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -16,16 +15,16 @@ from turnout.accounts.models import Group, Role, User
 from turnout.core.dangerous import question_kind, question_problem
 from turnout.events.models import Event, EventCampaign, Question, Shift, Status
 from turnout.events.services import RsvpRequest
-from turnout.people.forms import SignupForm
+from turnout.people.forms import SignupForm, sender_name
 
 CONTINENTS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
 US_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
             "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico"]
 
 
-def sms_consent_text() -> str:
+def sms_consent_text(group: Group | None = None) -> str:
     return str(_("Text me about this event and other actions from %(org)s. Msg & data rates may apply. "
-                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+                 "Reply STOP to stop.") % {"org": sender_name(group)})
 
 
 def form_parts(event: Event) -> tuple[list[Shift], list[Question]]:
@@ -46,7 +45,7 @@ class RsvpForm(SignupForm):
     def __init__(self, *args: Any, event: Event | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields["sms_consent"].label = sms_consent_text()
+        self.fields["sms_consent"].label = sms_consent_text(self.group)
         self.questions: list[Question] = []
         self.shifts: list[Shift] = []
         if event is None:
@@ -106,6 +105,7 @@ class _BuiltRsvpForm(RsvpForm):
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         forms.Form.__init__(self, *args, **kwargs)
         self.event = event
+        self.group = event.group
         self.shifts, self.questions = self.built_parts
 
 
@@ -118,10 +118,10 @@ _BUILT_FORMS_KEPT = 500
 def event_rsvp_form(event: Event, data: Any = None) -> RsvpForm:
     """The public RSVP form for an event: its fields are built once per change of the event (which
     saving a shift or question is) and per language in each web process, not for every form sent."""
-    key = (event.public_id, event.updated_at, get_language(), sms_consent_text())
+    key = (event.public_id, event.updated_at, get_language(), sms_consent_text(event.group))
     made = _BUILT_FORMS.get(key)
     if made is None:
-        built = RsvpForm(event=event)
+        built = RsvpForm(event=event, group=event.group)
         made = type("EventRsvpForm", (_BuiltRsvpForm,), {"built_parts": (built.shifts, built.questions)})
         made.base_fields = _SharedFields(built.fields)
         if len(_BUILT_FORMS) >= _BUILT_FORMS_KEPT:

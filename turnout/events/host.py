@@ -41,7 +41,7 @@ def roster(request: HttpRequest, key: str) -> HttpResponse:
                  summary="A host opened the roster through the host link")
     return render(request, "events/host.html", {"event": event, "rsvps": rsvps, "counts": services.counts(event),
                                                 "when": services.when_text(event),
-                                                "consent_text": sms_consent_text()})
+                                                "consent_text": sms_consent_text(event.group)})
 
 
 SERVICE_WORKER = """// Keeps the host's roster page usable when the phone has no signal: the page is fetched from the
@@ -112,7 +112,7 @@ def walk_in(event: Event, item: dict[str, Any]) -> Rsvp:
         given_name=str(item.get("given_name", "")).strip()[:100],
         family_name=str(item.get("family_name", "")).strip()[:100],
         email=str(item.get("email", "")).strip(), phone=str(item.get("phone", "")).strip(),
-        sms_consent_text=sms_consent_text() if item.get("sms_consent") else "")
+        sms_consent_text=sms_consent_text(event.group) if item.get("sms_consent") else "")
 
 
 @require_POST

@@ -47,15 +47,15 @@ def _public_event(public_id: Any) -> Event:
 
 
 def _posted_event(public_id: Any) -> Event:
-    """The event a form is sent to, without its group and campaign, kept in this process for a few
-    seconds: a rally's crowd sends hundreds of forms a second to one event. Saving the event
-    forgets it, and every RSVP is made under the event's current rules (the worker, and the seat
+    """The event a form is sent to, without its campaign, kept in this process for a few
+    seconds (its group, named in the consent box, is read once with it): a rally's crowd sends
+    hundreds of forms a second to one event. Saving the event forgets it, and every RSVP is made under the event's current rules (the worker, and the seat
     count, read it again), so a change made in another process is at most told a few seconds late."""
     now = time.monotonic()
     kept = POSTED.get(public_id)
     if kept is not None and now - kept[0] < POSTED_EVENT_SECONDS:
         return _shown(kept[1])
-    event = get_object_or_404(Event, public_id=public_id)
+    event = get_object_or_404(Event.objects.select_related("group"), public_id=public_id)
     if len(POSTED) >= POSTED_KEPT:
         POSTED.clear()
     POSTED[public_id] = (now, event)
@@ -227,8 +227,10 @@ def _points(rows: list[tuple[Event, float | None, str]]) -> list[dict[str, Any]]
 def campaign_page(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = get_object_or_404(EventCampaign.objects.exclude(status=Status.DRAFT), public_id=public_id)
     sites = services.open_sites(campaign)
-    rsvp_form = CampaignRsvpForm(request.POST if "rsvp" in request.POST else None, prefix="rsvp")
-    host_form = HostProposalForm(request.POST if "host" in request.POST else None, prefix="host")
+    rsvp_form = CampaignRsvpForm(request.POST if "rsvp" in request.POST else None, prefix="rsvp",
+                                 group=campaign.group)
+    host_form = HostProposalForm(request.POST if "host" in request.POST else None, prefix="host",
+                                 group=campaign.group)
     if request.method == "POST":
         if "rsvp" in request.POST and rsvp_form.is_valid() and not rsvp_form.cleaned_data.get("website"):
             try:

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +15,7 @@ from turnout.accounts.models import Group, Role, StaffRole, User
 from turnout.core import geo
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Status
+from turnout.messaging import merge
 from turnout.mobilization import services
 from turnout.mobilization.models import (
     AVAILABILITY,
@@ -28,7 +28,7 @@ from turnout.mobilization.models import (
     packed,
     unpacked,
 )
-from turnout.people.forms import SignupForm
+from turnout.people.forms import SignupForm, sender_name
 from turnout.people.models import PersonList
 
 TRAVEL = [(2, _("2 miles")), (5, _("5 miles")), (10, _("10 miles")), (25, _("25 miles")), (50, _("50 miles")),
@@ -40,9 +40,9 @@ def event_choice_label(event: Event) -> str:
     return f"{event.title} — {events.when_text(event)}"
 
 
-def network_consent_text() -> str:
+def network_consent_text(group: Group | None = None) -> str:
     return str(_("Text me when %(org)s calls on the network, sometimes on short notice. Msg & data rates may "
-                 "apply. Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+                 "apply. Reply STOP to stop.") % {"org": sender_name(group)})
 
 
 class JoinForm(SignupForm):
@@ -61,7 +61,7 @@ class JoinForm(SignupForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = network_consent_text()
+        self.fields["sms_consent"].label = network_consent_text(self.group)
         self.fields["postal_code"].required = True
 
 
@@ -292,6 +292,12 @@ class PlanForm(forms.ModelForm):
                 self.add_error("start_local_time", _("Give the local time the sites start on that date."))
         if data.get("start_local_time") is not None and data.get("start_days_after") is None:
             data["start_days_after"] = 0
+        # Refused here, field by field, so nobody learns of a mistyped field when the trigger is pulled.
+        for name, check in (("subject", merge.check_subject), ("body", merge.check), ("body_es", merge.check)):
+            try:
+                check(data.get(name) or "")
+            except merge.UnknownMergeField as exc:
+                self.add_error(name, str(exc))
         return data
 
 
@@ -309,9 +315,9 @@ class TriggerForm(forms.Form):
         return value
 
 
-def pledge_consent_text() -> str:
+def pledge_consent_text(group: Group | None = None) -> str:
     return str(_("Text me about this pledge and what we do next, from %(org)s. Msg & data rates may apply. "
-                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+                 "Reply STOP to stop.") % {"org": sender_name(group)})
 
 
 class PledgeSignForm(SignupForm):
@@ -322,4 +328,4 @@ class PledgeSignForm(SignupForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = pledge_consent_text()
+        self.fields["sms_consent"].label = pledge_consent_text(self.group)

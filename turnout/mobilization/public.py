@@ -22,7 +22,7 @@ from turnout.sharing.public import og_context, share_context
 
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = get_object_or_404(Network.objects.select_related("group"), public_id=public_id)
-    form = JoinForm(request.POST or None)
+    form = JoinForm(request.POST or None, group=network.group)
     ref = sharing.referral_code(request)
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
@@ -60,7 +60,7 @@ def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Ht
     the running count, the form, and after signing a thank-you with the person's own share link."""
     pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
     base = "sharing/base_embed.html" if embed else "base.html"
-    form = PledgeSignForm(request.POST or None, initial={"ref": request.GET.get("ref", "")})
+    form = PledgeSignForm(request.POST or None, group=pledge.group, initial={"ref": request.GET.get("ref", "")})
     person: Person | None = None
     acted = False
     if request.method == "POST" and not refused(request, form) and form.is_valid():

@@ -282,8 +282,21 @@ def update_pledge(*, actor: User, pledge: Pledge, fields: dict[str, Any], reques
 
 
 @transaction.atomic
+def check_plan_text(*, subject: str, body: str, body_es: str = "") -> None:
+    """MobilizationError when a plan's message cannot go out as written: a merge field Turnout
+    cannot fill in its texts, or any merge field in its subject (which goes out as written)."""
+    try:
+        merge.check_subject(subject)
+        merge.check(body, body_es)
+    except merge.UnknownMergeField as exc:
+        raise MobilizationError(str(exc)) from None
+
+
 def create_plan(*, actor: User, group: Group, fields: dict[str, Any], request: HttpRequest | None = None) -> Plan:
-    """Make a standby plan: what its trigger publishes and whom it tells."""
+    """Make a standby plan: what its trigger publishes and whom it tells. Its message is checked
+    now (`check_plan_text`), not when the trigger is pulled."""
+    check_plan_text(subject=fields.get("subject", ""), body=fields.get("body", ""),
+                    body_es=fields.get("body_es", ""))
     return records.create(Plan, actor=actor, fields=fields, summary="Made the standby plan", request=request,
                           group=group, created_by=actor)
 

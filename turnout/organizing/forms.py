@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -26,15 +25,15 @@ from turnout.organizing.models import (
     Workplace,
 )
 from turnout.organizing.selectors import caseloads
-from turnout.people.forms import SignupForm
+from turnout.people.forms import SignupForm, sender_name
 
 LANGUAGES = [("en", "English"), ("es", "Español"), ("zh", "中文"), ("vi", "Tiếng Việt"), ("tl", "Tagalog"),
              ("ko", "한국어"), ("ar", "العربية"), ("so", "Soomaali"), ("am", "አማርኛ"), ("ru", "Русский")]
 
 
-def intake_consent_text() -> str:
+def intake_consent_text(group: Group | None = None) -> str:
     return str(_("Text me about organizing my workplace, from %(org)s. Msg & data rates may apply. "
-                 "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME})
+                 "Reply STOP to stop.") % {"org": sender_name(group)})
 
 
 class IntakeForm(SignupForm):
@@ -56,7 +55,7 @@ class IntakeForm(SignupForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = intake_consent_text()
+        self.fields["sms_consent"].label = intake_consent_text(self.group)
         self.fields["postal_code"].required = True
         self.fields["postal_code"].label = _("Workplace ZIP code")
         self.order_fields(["given_name", "family_name", "phone", "sms_consent", "email", "reach_by", "best_time",

@@ -24,7 +24,7 @@ from turnout.people.services import UnknownZip
 
 def intake(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group, slug=slug)
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, group=group)
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         data = form.cleaned_data
         if data.get("website"):
@@ -52,9 +52,9 @@ def card(request: HttpRequest, public_id: str) -> HttpResponse:
     step = request.POST.get("step", "")
     signing = step == "sign"
     if step == "edit":  # back from the signature step: the details as typed, to change
-        form = CardForm(initial=request.POST.dict(), campaign=campaign)
+        form = CardForm(initial=request.POST.dict(), campaign=campaign, group=campaign.group)
         return render(request, "organizing/public_card.html", {"campaign": campaign, "card_text": text, "form": form})
-    form = CardForm(request.POST or None, campaign=campaign, signing=signing)
+    form = CardForm(request.POST or None, campaign=campaign, group=campaign.group, signing=signing)
     context = {"campaign": campaign, "card_text": text, "form": form}
     if request.method != "POST" or refused(request, form) or not form.is_valid():
         template = "organizing/public_card_sign.html" if signing else "organizing/public_card.html"

@@ -16,6 +16,12 @@ from turnout.people.models import Membership, Person, PersonList, Tag
 from turnout.people.signup import PublicSignup
 
 
+def sender_name(group: Group | None) -> str:
+    """Who a public page's consent box says the texts come from: the owning group's public name,
+    or the deployment's own name on a page that belongs to no group."""
+    return group.public_name if group is not None else settings.ORGANIZATION_NAME
+
+
 class SignupForm(forms.Form):
     """The person fields every public page asks (phone first, English and Spanish): an RSVP, a
     form, a petition, a pledge, a network join, a request to organize, a union card. What it
@@ -35,12 +41,14 @@ class SignupForm(forms.Form):
     # Left empty by people; filled by bots that fill every field.
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, group: Group | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The group whose page this is: the consent words name who will send the texts.
+        self.group = group
         # Each page names what the texts are about; this is the words for any page that does not.
         self.fields["sms_consent"].label = _(
             "Text me about this and other actions from %(org)s. Msg & data rates may apply. "
-            "Reply STOP to stop.") % {"org": settings.ORGANIZATION_NAME}
+            "Reply STOP to stop.") % {"org": sender_name(group)}
 
     def clean_email(self) -> str:
         value = self.cleaned_data["email"].strip()
