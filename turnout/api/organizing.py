@@ -571,6 +571,8 @@ def card_create(call: Call) -> HttpResponse:
         raise ApiError(400, str(exc)) from None
     try:
         card = services.record_paper_card(actor=call.user, worker=worker, signed_on=signed_on, scan=None)
+    except services.RosterConflict as exc:  # a newer card on file: the request was fine, the state refuses it
+        raise ApiError(409, str(exc)) from None
     except services.OrganizingError as exc:
         raise ApiError(400, str(exc)) from None
     return json_response(serialize_card(_cards(call).get(pk=card.pk), call.base), status=200 if had else 201)

@@ -764,7 +764,7 @@ def record_paper_card(*, actor: User, worker: Worker, signed_on: Any, scan: Uplo
     card = Card.objects.of_worker(worker).filter(unit=unit).order_by("-signed_at").first() or Card(unit=worker.unit)
     created = card.pk is None
     if not created and card.signed_at > signed_at:
-        raise OrganizingError(f"Their card on file is newer (signed {card.local_signed_at:%B %-d, %Y}): it stays.")
+        raise RosterConflict(f"Their card on file is newer (signed {card.local_signed_at:%B %-d, %Y}): it stays.")
     _fill(card, kind=Card.Kind.PAPER, signed_name=worker.person.display_name, signed_at=signed_at,
           text=card_text(worker.unit.campaign, language), employer_name=worker.unit.workplace.employer.name,
           recorded_by=actor, job_title=worker.job.name if worker.job else "", ip_address=None, user_agent="",

@@ -44,9 +44,9 @@ class CommandLineTests(SimpleTestCase):
             imported = turnout("import_people", source, "--group", "local-8", "--membership", "member", "--tag", "cli", env=env)
             self.assertEqual(imported.returncode, 0, imported.stderr)
             self.assertIn("2 rows: 1 new people, 0 updated, 1 rejected.", imported.stdout)
-            self.assertIn("row 3, email", imported.stderr)
+            self.assertIn("Row 3: not imported (“email”)", imported.stderr)
             with open(f"{source}.errors.csv") as report:
-                self.assertIn('"3","email",', report.read())
+                self.assertIn('"nope","Bad","",""', report.read())  # the rejected row as it came, ready to fix
             exported = turnout("export_people", "--tag", "cli", env=env)
             self.assertEqual(exported.returncode, 0, exported.stderr)
             self.assertIn("ana@example.org", exported.stdout)
