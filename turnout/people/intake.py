@@ -10,6 +10,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from django.utils import translation
 from turnout.accounts.models import Group
 from turnout.core import batching, bulk
 from turnout.core.models import Intake
+from turnout.core.retention import BATCH, delete_in_batches
 from turnout.people.contact import InvalidContact
 from turnout.people.models import Person
 from turnout.people.signup import PublicSignup, contacts, sign_up_many
@@ -167,3 +169,10 @@ def settle_waiting(model: type[Intake], settle_batch: Callable[[list[int], set[i
                                      pk, model.__name__)
                     failed.add(pk)
     return settled
+
+
+def prune_settled(model: type[Intake], *, before: datetime, batch: int = BATCH, dry_run: bool = False) -> int:
+    """Remove forms of `model` settled (their contents already dropped; the act is its own record)
+    and received before `before`; a form still waiting stays. How many."""
+    return delete_in_batches(model._default_manager.exclude(outcome=Intake.Outcome.PENDING)
+                             .filter(received_at__lt=before), batch=batch, dry_run=dry_run)

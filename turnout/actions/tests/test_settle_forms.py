@@ -3,7 +3,7 @@ the same rules as one submission at a time (`submit`, `sign_petition`, `sign_ple
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
@@ -12,7 +12,14 @@ from django.db import transaction
 
 from turnout.accounts.models import Group
 from turnout.actions import services
-from turnout.actions.models import ActionIntake, Form, FormQuestion, Petition, PetitionSignature, Submission
+from turnout.actions.models import (
+    ActionIntake,
+    Form,
+    FormQuestion,
+    Petition,
+    PetitionSignature,
+    Submission,
+)
 from turnout.mobilization import services as mobilization
 from turnout.mobilization.models import Pledge, PledgeIntake, Signature
 from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber
@@ -280,3 +287,18 @@ class PublicDoorTests(TurnoutTestCase):
         self.settle_forms()
         self.assertEqual(sorted(PetitionSignature.objects.values_list("person__given_name", flat=True)),
                          ["Ana", "Maria"])
+
+    def test_settled_forms_are_removed_on_the_retention_schedule_and_waiting_ones_kept(self) -> None:
+        from turnout.site import retention
+
+        form = Form.objects.create(group=self.local, title="Join")
+        pledge = Pledge.objects.create(group=self.local, title="Protect", text="We pledge.")
+        self.client.post(form.public_url(), {"given_name": "Ana", "email": "ana@example.org"})
+        self.client.post(pledge.public_url(), {"given_name": "Ana", "email": "ana@example.org"})
+        self.settle_forms()
+        self.client.post(form.public_url(), {"given_name": "Ben", "email": "ben@example.org"})  # still waiting
+        self.travel_to(NOW + timedelta(days=8))
+        self.assertEqual(retention.run()["settled_public_forms"], 2)
+        self.assertEqual(list(ActionIntake.objects.values_list("outcome", flat=True)), [""])
+        self.assertFalse(PledgeIntake.objects.exists())
+        self.assertEqual(Submission.objects.count(), 1)  # the act is its own record
