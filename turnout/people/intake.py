@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import translation
 
 from turnout.accounts.models import Group
@@ -21,6 +22,7 @@ from turnout.core import batching, bulk
 from turnout.core.models import Intake
 from turnout.core.retention import BATCH, delete_in_batches
 from turnout.people.contact import InvalidContact
+from turnout.people.erasure import Traces, national_digits
 from turnout.people.models import Person
 from turnout.people.signup import PublicSignup, contacts, sign_up_many
 
@@ -176,3 +178,19 @@ def prune_settled(model: type[Intake], *, before: datetime, batch: int = BATCH, 
     and received before `before`; a form still waiting stays. How many."""
     return delete_in_batches(model._default_manager.exclude(outcome=Intake.Outcome.PENDING)
                              .filter(received_at__lt=before), batch=batch, dry_run=dry_run)
+
+
+def forget_waiting(person: Person, waiting: QuerySet[Any]) -> None:
+    """Remove the forms of `waiting` (forms still waiting, of the person's groups' pages) that carry
+    the person's email or number: erasing the record reaches what the worker has yet to settle (a
+    settled form keeps no contents)."""
+    traces = Traces(person)
+    if not traces:
+        return
+    doomed = []
+    for form in waiting.filter(outcome=Intake.Outcome.PENDING).only("data"):
+        values = [str(v).strip().lower() for v in form.data.values()] if isinstance(form.data, dict) else []
+        typed = [national_digits(v) for v in values]
+        if any(e in values for e in traces.addresses) or any(n and n in typed for n in traces.national):
+            doomed.append(form.pk)
+    waiting.model._default_manager.filter(pk__in=doomed).delete()
