@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
-from turnout.core.models import BaseModel
+from turnout.core.models import BaseModel, Intake
 from turnout.people.models import Person
 
 
@@ -140,6 +140,25 @@ class PetitionSignature(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.person} signed {self.petition}"
+
+
+class ActionIntake(Intake):
+    """A form submission or a petition signature as it arrived from the public page, answered at
+    once and settled by a worker (`services.settle_waiting`) through the act's one rule."""
+
+    class Kind(models.TextChoices):
+        FORM = "form", _("form")
+        PETITION = "petition", _("petition")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    form = models.ForeignKey(Form, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    petition = models.ForeignKey(Petition, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["outcome", "id"], name="action_intake_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} intake {self.pk}: {self.outcome or 'waiting'}"
 
 
 class Resolution(BaseModel):

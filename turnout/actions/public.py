@@ -39,9 +39,9 @@ def _base(embed: bool) -> str:
     return "sharing/base_embed.html" if embed else "base.html"
 
 
-def _act(request: HttpRequest, form: Any, act: Callable[[Any], Person | None]) -> tuple[Person | None, bool]:
-    """Validate a public POST and take the action: (person, acted). Rate limits and errors go on
-    the form, which is shown again with what the person typed."""
+def _act[T](request: HttpRequest, form: Any, act: Callable[[Any], T]) -> tuple[T | None, bool]:
+    """Validate a public POST and take the action: (what it gave, acted). Rate limits and errors
+    go on the form, which is shown again with what the person typed."""
     if request.method != "POST" or refused(request, form) or not form.is_valid():
         return None, False
     if form.cleaned_data.get("website"):
@@ -56,10 +56,20 @@ def _act(request: HttpRequest, form: Any, act: Callable[[Any], Person | None]) -
 
 
 def _thanks(request: HttpRequest, record: Any, person: Person | None, *, embed: bool, heading: str,
-            message: str = "", count: int | None = None, title: str = "") -> HttpResponse:
+            message: str = "", count: int | None = None, title: str = "", code: str = "",
+            waiting: bool = False) -> HttpResponse:
+    """The thank-you page. `waiting`: the person's form is kept for a worker, so `count` (those
+    already counted) does not yet hold them, and may hold them already if they signed before:
+    the page says only what is true either way. `code`: the share code kept for them."""
     return render(request, "actions/public_thanks.html", {
         "base": _base(embed), "embed": embed, "record": record, "heading": heading, "message": message,
-        "count": count, "title": title, **share_context(request, record, person, title)})
+        "count": count, "waiting": waiting, "title": title, **share_context(request, record, person, title, code)})
+
+
+def taking_form(form: Any, source: str) -> dict[str, Any]:
+    """A valid public action form as it waits for a worker: the person's fields, their answers,
+    and the share code of whoever sent the link."""
+    return {**form.person_request(source).__dict__, "ref": form.cleaned_data.get("ref", "")}
 
 
 def _percent(count: int, goal: int | None) -> int | None:
@@ -74,13 +84,15 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
     es = spanish()
     title = action.title_es if es and action.title_es else action.title
     form = SubmissionForm(request.POST or None, action=action, group=action.group, initial={"ref": request.GET.get("ref", "")})
-    person, acted = _act(request, form, lambda f: services.submit(
-        action, f.person_request("form"), ref=f.cleaned_data["ref"], source="embed" if embed else "form")[0].person)
+    # The person is answered once their form is stored; a worker makes their record and submission.
+    code, acted = _act(request, form, lambda f: services.submit_later(
+        action, taking_form(f, "embed" if embed else "form")))
     if acted:
         if action.redirect_url:
             return redirect(action.redirect_url)
         thanks = action.thank_you_es if es and action.thank_you_es else action.thank_you
-        return _thanks(request, action, person, embed=embed, heading=_("Thank you!"), message=thanks, title=title)
+        return _thanks(request, action, None, embed=embed, heading=_("Thank you!"), message=thanks, title=title,
+                       code=code or "")
     description = action.description_es if es and action.description_es else action.description
     response = render(request, "actions/public_action.html", {
         "base": _base(embed), "embed": embed, "action": action, "form": form, "title": title,
@@ -97,13 +109,14 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
 def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
     petition = get_object_or_404(Petition.objects.select_related("group"), public_id=public_id)
     form = SignPetitionForm(request.POST or None, group=petition.group, initial={"ref": request.GET.get("ref", "")})
-    person, acted = _act(request, form, lambda f: services.sign_petition(
-        petition, f.person_request("petition"), comment=f.cleaned_data["comment"],
-        show_name=f.cleaned_data["show_name"], ref=f.cleaned_data["ref"], source="embed" if embed else "form")[0].person)
+    # The person is answered once their signature is stored; a worker makes their record and signature.
+    code, acted = _act(request, form, lambda f: services.sign_petition_later(petition, {
+        **taking_form(f, "embed" if embed else "form"), "comment": f.cleaned_data["comment"],
+        "show_name": f.cleaned_data["show_name"]}))
     count = petition.signatures.count()
     if acted:
-        return _thanks(request, petition, person, embed=embed, heading=_("Thank you for signing"), count=count,
-                       title=petition.title)
+        return _thanks(request, petition, None, embed=embed, heading=_("Thank you for signing"), count=count,
+                       title=petition.title, code=code or "", waiting=True)
     return render(request, "actions/public_action.html", {
         "base": _base(embed), "embed": embed, "action": petition, "form": form, "title": petition.title,
         "description": petition.petition_text, "count": count, "goal": petition.goal,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.actions.models import (
+    ActionIntake,
     Endorsement,
     Form,
     Petition,
@@ -29,13 +30,14 @@ from turnout.actions.models import (
 from turnout.core import audit, records
 from turnout.core.dangerous import refuse_question, without_dangerous
 from turnout.core.geo import lookup_zip
-from turnout.core.models import AuditEntry
+from turnout.core.models import AuditEntry, Intake
+from turnout.people import intake
 from turnout.people.contact import InvalidContact
 from turnout.people.models import Person
-from turnout.people.services import add_tag
+from turnout.people.services import UnknownZip, add_tag
 from turnout.people.signup import PublicSignup, contacts, sign_up
-from turnout.sharing.models import Referral
-from turnout.sharing.services import credit
+from turnout.sharing.models import Referral, new_share_code
+from turnout.sharing.services import claim_code, credit
 
 # The same person sending the same form again within this window (a double click, a retry, a
 # second tab) updates their submission instead of making another.
@@ -75,6 +77,11 @@ def submit(form: Form, request: PublicSignup, *, ref: str = "", source: str = "f
     way, so a form never tells whether someone was already known."""
     if not form.is_open:
         raise ActionError(_("This form is closed."))
+    return _submit(form, request, ref=ref, source=source)
+
+
+def _submit(form: Form, request: PublicSignup, *, ref: str, source: str) -> tuple[Submission, bool]:
+    """`submit` once the form is known to take it (now, or when a waiting form was received)."""
 
     def act() -> tuple[Submission, bool]:
         person = _person(form.group, request, f"Form: {form.title}")
@@ -144,6 +151,12 @@ def sign_petition(petition: Petition, request: PublicSignup, *, comment: str = "
     """One signature per person; signing again keeps the first (a new comment replaces the old)."""
     if not petition.is_open:
         raise ActionError(_("This petition is no longer taking signatures."))
+    return _sign_petition(petition, request, comment=comment, show_name=show_name, ref=ref, source=source)
+
+
+def _sign_petition(petition: Petition, request: PublicSignup, *, comment: str, show_name: bool, ref: str,
+                   source: str) -> tuple[PetitionSignature, bool]:
+    """`sign_petition` once the petition is known to take it (now, or when a waiting form was received)."""
 
     def act() -> tuple[PetitionSignature, bool]:
         person = _person(petition.group, request, f"Petition: {petition.title}")
@@ -183,6 +196,141 @@ def _take_signature(petition: Petition, person: Person, *, comment: str, show_na
     if created:
         credit(code=ref, person=person, kind=Referral.Kind.PETITION, action_id=petition.pk)
     return signature, created
+
+
+# --- forms and petitions taken now, settled by a worker ---------------------------------------------
+# A crowd sending a form or signing a petition at once is answered as fast as one row can be
+# written: the page stores the form (`submit_later`, `sign_petition_later`) and a worker settles the
+# waiting ones in batches (`settle_waiting`) under the rules of `submit` and `sign_petition`.
+
+# A burst of forms asks for one settling run, not one per form (see `core.batching`).
+SETTLE_ASKED_KEY = "actions:settle-forms"
+
+
+def submit_later(form: Form, data: dict[str, Any]) -> str:
+    """Keep a form's submission as sent (the person's fields, `answers`, `source`, `ref`) for a
+    worker to settle as `submit` would; the share code kept for the person's own link. A closed
+    form is refused here; a form that closes once the person was thanked still takes theirs."""
+    if not form.is_open:
+        raise ActionError(_("This form is closed."))
+    return _store(ActionIntake.Kind.FORM, form.pk, data)
+
+
+def sign_petition_later(petition: Petition, data: dict[str, Any]) -> str:
+    """Keep a petition signature as sent (the person's fields, `comment`, `show_name`, `source`,
+    `ref`) for a worker to settle as `sign_petition` would; the share code kept for the person's
+    own link. A closed petition is refused here; one that closes once the person was thanked
+    still takes theirs."""
+    if not petition.is_open:
+        raise ActionError(_("This petition is no longer taking signatures."))
+    return _store(ActionIntake.Kind.PETITION, petition.pk, data)
+
+
+def _store(kind: str, action_id: int, data: dict[str, Any]) -> str:
+    from turnout.actions.tasks import settle_forms  # the tasks module imports this one
+
+    code = new_share_code()
+    try:
+        intake.store(ActionIntake, {"kind": kind, "form": action_id if kind == ActionIntake.Kind.FORM else None,
+                                    "petition": action_id if kind == ActionIntake.Kind.PETITION else None,
+                                    "data": {**data, "share_code": code}, "received_at": timezone.now()},
+                     task=settle_forms, asked_key=SETTLE_ASKED_KEY)
+    except IntegrityError:  # the page was deleted a moment ago, while this process still had it in hand
+        raise ActionError(_("This form is closed.")) from None
+    return code
+
+
+def settle_waiting(batch: int = intake.SETTLE_BATCH) -> int:
+    """Settle every waiting form submission and petition signature, oldest first, a batch at a
+    time (`people.intake.settle_waiting`: a failed batch is settled one by one, a bad form is left
+    waiting); how many were settled."""
+    return intake.settle_waiting(ActionIntake, lambda ids, failed: settle_batch(ids, failed=failed),
+                                 _door_for, batch=batch)
+
+
+def settle(intake_id: int) -> bool:
+    """Settle one waiting form through `submit` or `sign_petition`, exactly once."""
+    return intake.settle_one(ActionIntake, intake_id, _door_for)
+
+
+@transaction.atomic
+def settle_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
+    """Settle these waiting forms in one transaction, under the rules of `submit` and
+    `sign_petition` (`people.intake.settle_together`: new people set-based, then the act's own
+    rule for each; anyone else through the single service); how many were settled. Autoresponses
+    are queued once the batch commits."""
+    forms = list(ActionIntake.objects.select_for_update().filter(pk__in=ids, outcome="").order_by("id"))
+    pages: dict[tuple[str, int | None], list[Intake]] = {}
+    for form in forms:
+        pages.setdefault((form.kind, form.form_id or form.petition_id), []).append(form)
+    return intake.settle_together(ActionIntake, [(_door(kind, pk), waiting) for (kind, pk), waiting in pages.items()],
+                                  failed)
+
+
+def _door_for(form: Intake) -> intake.Door:
+    assert isinstance(form, ActionIntake)
+    return _door(form.kind, form.form_id or form.petition_id)
+
+
+def _door(kind: str, action_id: int | None) -> intake.Door:
+    action_id = action_id or 0  # neither: a form whose page was deleted
+    """How the forms for one form or petition are settled: `submit` / `sign_petition`'s rules."""
+    if kind == ActionIntake.Kind.FORM:
+        form = Form.objects.select_related("group").filter(pk=action_id).first()
+
+        def take_submission(waiting: Intake, signup: PublicSignup, person: Person) -> str:
+            assert form is not None
+            _take_submission(form, person, signup.answers or {}, ref=waiting.data.get("ref", ""),
+                             source=signup.source)
+            claim_code(person=person, code=waiting.data.get("share_code", ""))
+            return Intake.Outcome.TAKEN
+
+        def submit_alone(waiting: Intake) -> None:
+            _settle_alone(waiting, lambda signup: _submit(
+                _there(form), signup, ref=waiting.data.get("ref", ""), source=signup.source))
+
+        return intake.Door(group=form.group if form else None, detail=f"Form: {form.title}" if form else "",
+                           together=form is not None, take=take_submission, alone=submit_alone)
+    petition = Petition.objects.select_related("group").filter(pk=action_id).first()
+
+    def take_signature(waiting: Intake, signup: PublicSignup, person: Person) -> str:
+        assert petition is not None
+        _take_signature(petition, person, comment=waiting.data.get("comment", ""),
+                        show_name=bool(waiting.data.get("show_name")), postal_code=signup.postal_code,
+                        ref=waiting.data.get("ref", ""), source=signup.source)
+        claim_code(person=person, code=waiting.data.get("share_code", ""))
+        return Intake.Outcome.TAKEN
+
+    def sign_alone(waiting: Intake) -> None:
+        _settle_alone(waiting, lambda signup: _sign_petition(
+            _there(petition), signup, comment=waiting.data.get("comment", ""),
+            show_name=bool(waiting.data.get("show_name")), ref=waiting.data.get("ref", ""), source=signup.source))
+
+    return intake.Door(group=petition.group if petition else None,
+                       detail=f"Petition: {petition.title}" if petition else "",
+                       together=petition is not None, take=take_signature, alone=sign_alone)
+
+
+def _there[T](action: T | None) -> T:
+    if action is None:  # deleted after the form was received
+        raise ActionError(_("This form is closed."))
+    return action
+
+
+def _settle_alone(waiting: Intake, act: Callable[[PublicSignup], tuple[Any, bool]]) -> None:
+    """One form through the act's single service; sets its outcome, not saved. What the service
+    refuses (a closed page, an unusable contact, an unknown ZIP) is the form's outcome."""
+    signup = intake.signup_of(waiting.data)
+    with translation.override(signup.language or "en"):
+        try:
+            record, created = act(signup)
+        except UnknownZip:
+            waiting.outcome, waiting.reason = Intake.Outcome.REFUSED, _("We do not know this ZIP code.")
+        except ActionError as exc:
+            waiting.outcome, waiting.reason = Intake.Outcome.REFUSED, str(exc)[:200]
+        else:
+            waiting.outcome = Intake.Outcome.TAKEN if created else Intake.Outcome.EXISTING
+            claim_code(person=record.person, code=waiting.data.get("share_code", ""))
 
 
 def public_signers(petition: Petition, limit: int = 20) -> list[tuple[str, str]]:

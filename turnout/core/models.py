@@ -123,3 +123,23 @@ class SubjectKey(models.Model):
 
     def __str__(self) -> str:
         return f"audit key {self.subject}"
+
+
+class Intake(models.Model):
+    """A public form as it arrived, kept for a worker to settle through its act's one rule (the
+    person answered at once, the crowd's forms settled in batches). Each app that takes forms this
+    way has its own table of them; once settled, only the outcome remains."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("waiting")
+        TAKEN = "taken", _("taken")
+        EXISTING = "existing", _("already there")
+        REFUSED = "refused", _("refused")
+
+    data = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING)
+    reason = models.CharField(max_length=200, blank=True)  # why it was refused, in the person's language
+
+    class Meta:
+        abstract = True

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
-from turnout.core.models import BaseModel
+from turnout.core.models import BaseModel, Intake
 from turnout.events.models import Event, EventCampaign
 from turnout.messaging.models import InboundMessage, Message
 from turnout.people.models import Person
@@ -247,6 +247,19 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} signed {self.pledge}"
+
+
+class PledgeIntake(Intake):
+    """A pledge signature as it arrived from the public page, answered at once and settled by a
+    worker (`services.settle_pledges`) through the pledge's one rule."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["outcome", "id"], name="pledge_intake_waiting")]
+
+    def __str__(self) -> str:
+        return f"pledge intake {self.pk}: {self.outcome or 'waiting'}"
 
 
 class Plan(BaseModel):

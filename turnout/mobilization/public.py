@@ -13,10 +13,8 @@ from turnout.core.abuse import refused
 from turnout.mobilization import services
 from turnout.mobilization.forms import JoinForm, PledgeSignForm
 from turnout.mobilization.models import Network, Pledge
-from turnout.people.models import Person
 from turnout.people.services import UnknownZip
 from turnout.sharing import services as sharing
-from turnout.sharing.models import Referral
 from turnout.sharing.public import og_context, share_context
 
 
@@ -61,29 +59,27 @@ def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Ht
     pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
     base = "sharing/base_embed.html" if embed else "base.html"
     form = PledgeSignForm(request.POST or None, group=pledge.group, initial={"ref": request.GET.get("ref", "")})
-    person: Person | None = None
-    acted = False
+    code, acted = "", False
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
             acted = True  # a bot filled the hidden field: it is thanked, and nothing is stored
         else:
+            # The person is answered once their signature is stored; a worker makes their record and signature.
             try:
-                signature, created = services.sign_pledge(pledge=pledge, request=form.person_request("pledge"))
-            except UnknownZip:
-                form.add_error("postal_code", _("We do not know this ZIP code."))
+                code = services.sign_pledge_later(pledge=pledge, data={
+                    **form.person_request("embed" if embed else "form").__dict__, "ref": form.cleaned_data["ref"]})
             except services.MobilizationError as exc:
                 form.add_error(None, str(exc))
             else:
-                person, acted = signature.person, True
-                if created:
-                    sharing.credit(code=form.cleaned_data["ref"], person=person, kind=Referral.Kind.PLEDGE,
-                                   action_id=pledge.pk)
+                acted = True
     count = pledge.signatures.count()
     if acted:
+        # Their signature is not counted yet (and may be already, from before): the page says only
+        # what is true either way.
         return render(request, "actions/public_thanks.html", {
             "base": base, "embed": embed, "record": pledge, "heading": _("Thank you for signing"),
             "message": _("If the moment comes, we will tell you what to do and where."), "count": count,
-            "title": pledge.title, **share_context(request, pledge, person, pledge.title)})
+            "waiting": True, "title": pledge.title, **share_context(request, pledge, None, pledge.title, code)})
     percent = min(100, round(100 * count / pledge.goal)) if pledge.goal else None
     return render(request, "actions/public_action.html", {
         "base": base, "embed": embed, "action": pledge, "form": form, "title": pledge.title,

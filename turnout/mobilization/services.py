@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from turnout.accounts.models import Group, User
 from turnout.accounts.services import email_staff
 from turnout.core import audit, geo, records
-from turnout.core.models import AuditEntry
+from turnout.core.models import AuditEntry, Intake
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 from turnout.messaging import merge, outbox, quiet_hours, segments, sending
@@ -44,15 +44,20 @@ from turnout.mobilization.models import (
     Network,
     Plan,
     Pledge,
+    PledgeIntake,
     Recipient,
     Response,
     Signature,
     packed,
     unpacked,
 )
+from turnout.people import intake
 from turnout.people.contact import InvalidContact
 from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscription, Tag, Tagging
+from turnout.people.services import UnknownZip
 from turnout.people.signup import PublicSignup, contacts, sign_up
+from turnout.sharing.models import Referral, new_share_code
+from turnout.sharing.services import claim_code, credit
 
 
 class MobilizationError(ValueError):
@@ -717,13 +722,111 @@ def phones_of(people: list[int]) -> dict[int, str]:
 
 
 @transaction.atomic
-def sign_pledge(*, pledge: Pledge, request: PublicSignup) -> tuple[Signature, bool]:
-    """A signature from the public page; the same person again signs once. (signature, created)"""
+def sign_pledge(*, pledge: Pledge, request: PublicSignup, ref: str = "") -> tuple[Signature, bool]:
+    """A signature from the public page; the same person again signs once. (signature, created)
+    A new signature credits whoever shared the link (`ref`)."""
     if not pledge.is_open:
         raise MobilizationError(_("This pledge is no longer taking signatures."))
+    return _sign_pledge(pledge, request, ref=ref)
+
+
+def _sign_pledge(pledge: Pledge, request: PublicSignup, *, ref: str) -> tuple[Signature, bool]:
+    """`sign_pledge` once the pledge is known to take it (now, or when a waiting form was received)."""
     email, phone = _contacts(request)
     person = sign_up(pledge.group, request, email, phone, f"Pledge: {pledge.title}")
-    return Signature.objects.get_or_create(pledge=pledge, person=person)
+    return _take_pledge_signature(pledge, person, ref=ref)
+
+
+def _take_pledge_signature(pledge: Pledge, person: Person, *, ref: str) -> tuple[Signature, bool]:
+    """One signature per person (in the caller's transaction); a new one credits the referrer."""
+    signature, created = Signature.objects.get_or_create(pledge=pledge, person=person)
+    if created:
+        credit(code=ref, person=person, kind=Referral.Kind.PLEDGE, action_id=pledge.pk)
+    return signature, created
+
+
+# A crowd signing at once is answered as fast as one row can be written: the page stores the
+# signature (`sign_pledge_later`) and a worker settles the waiting ones in batches
+# (`settle_pledges`) under the rules of `sign_pledge`.
+
+# A burst of signatures asks for one settling run, not one per form (see `core.batching`).
+SETTLE_ASKED_KEY = "mobilization:settle-pledges"
+
+
+def sign_pledge_later(*, pledge: Pledge, data: dict[str, Any]) -> str:
+    """Keep a pledge signature as sent (the person's fields and `ref`) for a worker to settle as
+    `sign_pledge` would; the share code kept for the person's own link. A closed pledge is
+    refused here; a pledge that closes once the person was thanked still takes theirs."""
+    from turnout.mobilization.tasks import settle_pledge_forms  # the tasks module imports this one
+
+    if not pledge.is_open:
+        raise MobilizationError(_("This pledge is no longer taking signatures."))
+    code = new_share_code()
+    try:
+        intake.store(PledgeIntake, {"pledge": pledge.pk, "data": {**data, "share_code": code},
+                                    "received_at": timezone.now()},
+                     task=settle_pledge_forms, asked_key=SETTLE_ASKED_KEY)
+    except IntegrityError:  # the pledge was deleted a moment ago, while this process still had it in hand
+        raise MobilizationError(_("This pledge is no longer taking signatures.")) from None
+    return code
+
+
+def settle_pledges(batch: int = intake.SETTLE_BATCH) -> int:
+    """Settle every waiting pledge signature, oldest first, a batch at a time
+    (`people.intake.settle_waiting`: a failed batch is settled one by one, a bad form is left
+    waiting); how many were settled."""
+    return intake.settle_waiting(PledgeIntake, lambda ids, failed: settle_pledge_batch(ids, failed=failed),
+                                 _pledge_door_for, batch=batch)
+
+
+def settle_pledge(intake_id: int) -> bool:
+    """Settle one waiting pledge signature through `sign_pledge`, exactly once."""
+    return intake.settle_one(PledgeIntake, intake_id, _pledge_door_for)
+
+
+@transaction.atomic
+def settle_pledge_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
+    """Settle these waiting signatures in one transaction, under the rules of `sign_pledge`
+    (`people.intake.settle_together`: new people set-based, then the pledge's own rule for each;
+    anyone else through `sign_pledge` itself); how many were settled."""
+    forms = list(PledgeIntake.objects.select_for_update().filter(pk__in=ids, outcome="").order_by("id"))
+    pages: dict[int, list[Intake]] = {}
+    for form in forms:
+        pages.setdefault(form.pledge_id, []).append(form)
+    return intake.settle_together(PledgeIntake, [(_pledge_door(pk), waiting) for pk, waiting in pages.items()],
+                                  failed)
+
+
+def _pledge_door_for(form: Intake) -> intake.Door:
+    assert isinstance(form, PledgeIntake)
+    return _pledge_door(form.pledge_id)
+
+
+def _pledge_door(pledge_id: int) -> intake.Door:
+    """How the signatures of one pledge are settled: `sign_pledge`'s rules."""
+    pledge = Pledge.objects.select_related("group").get(pk=pledge_id)
+
+    def take(waiting: Intake, signup: PublicSignup, person: Person) -> str:
+        _take_pledge_signature(pledge, person, ref=waiting.data.get("ref", ""))
+        claim_code(person=person, code=waiting.data.get("share_code", ""))
+        return Intake.Outcome.TAKEN
+
+    def alone(waiting: Intake) -> None:
+        signup = intake.signup_of(waiting.data)
+        with translation.override(signup.language or "en"):
+            try:
+                with transaction.atomic():
+                    signature, created = _sign_pledge(pledge, signup, ref=waiting.data.get("ref", ""))
+            except UnknownZip:
+                waiting.outcome, waiting.reason = Intake.Outcome.REFUSED, _("We do not know this ZIP code.")
+            except MobilizationError as exc:
+                waiting.outcome, waiting.reason = Intake.Outcome.REFUSED, str(exc)[:200]
+            else:
+                waiting.outcome = Intake.Outcome.TAKEN if created else Intake.Outcome.EXISTING
+                claim_code(person=signature.person, code=waiting.data.get("share_code", ""))
+
+    return intake.Door(group=pledge.group, detail=f"Pledge: {pledge.title}", together=True,
+                       take=take, alone=alone)
 
 
 # --- standby plans and their trigger -------------------------------------------------------------------

@@ -43,13 +43,17 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return xframe_options_exempt(csrf_exempt(embed))
 
 
-def share_context(request: HttpRequest, record: Any, person: Person | None, text: str) -> dict[str, Any]:
-    """The person's own link to this page (crediting them), and the wording for the share buttons."""
+def share_context(request: HttpRequest, record: Any, person: Person | None, text: str,
+                  code: str = "") -> dict[str, Any]:
+    """The person's own link to this page (crediting them), and the wording for the share buttons.
+    `code`: the share code kept for someone whose form a worker has yet to settle."""
     url = request.build_absolute_uri(record.public_url())
     if person is not None:
-        url += "?" + urlencode({"ref": services.share_code(person)})
+        code = services.share_code(person)
+    if code:
+        url += "?" + urlencode({"ref": code})
     message = f"{text} {url}"
-    return {"share_url": url, "share_text": text, "share_own": person is not None, "share_sms": "sms:?&" + urlencode({"body": message}),
+    return {"share_url": url, "share_text": text, "share_own": bool(code), "share_sms": "sms:?&" + urlencode({"body": message}),
             "share_mail": "mailto:?" + urlencode({"subject": text, "body": message}).replace("+", "%20"),
             "share_whatsapp": "https://wa.me/?" + urlencode({"text": message})}
 

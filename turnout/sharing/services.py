@@ -21,6 +21,13 @@ def share_code(person: Person) -> str:
     return code.code
 
 
+def claim_code(*, person: Person, code: str) -> None:
+    """Make `code` the person's share code, unless they have one: a form answered before its
+    person existed showed them a link with a code kept for them (`sharing.models.new_share_code`)."""
+    if code and not ShareCode.objects.filter(person=person).exists() and not ShareCode.objects.filter(code=code).exists():
+        ShareCode.objects.create(person=person, code=code[:16])
+
+
 def credit(*, code: str, person: Person, kind: str, action_id: int) -> Referral | None:
     """Credit the owner of `code` with bringing `person` to this action, once; nobody brings themselves."""
     if not code:

@@ -19,12 +19,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from turnout.accounts.retention import prune_login_records
+from turnout.actions.models import ActionIntake
 from turnout.api.retention import prune_webhook_deliveries
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.core.retention import BATCH, cutoff, delete_in_batches
 from turnout.events.retention import prune_settled_forms
 from turnout.messaging.retention import prune_deliveries, prune_inbound, prune_unreadable_webhooks
+from turnout.mobilization.models import PledgeIntake
+from turnout.people.intake import prune_settled
 from turnout.people.retention import remove_import_files
 
 logger = logging.getLogger(__name__)
@@ -87,6 +90,9 @@ KINDS = [
          lambda before, _batch, dry_run: remove_import_files(finished_before=before, dry_run=dry_run)),
     Kind("rsvp_forms", "settled RSVP forms", "KEEP_RSVP_FORMS_DAYS",
          lambda before, batch, dry_run: prune_settled_forms(before=before, batch=batch, dry_run=dry_run)),
+    Kind("settled_public_forms", "settled form, petition and pledge submissions", "KEEP_RSVP_FORMS_DAYS",
+         lambda before, batch, dry_run: sum(prune_settled(model, before=before, batch=batch, dry_run=dry_run)
+                                            for model in (ActionIntake, PledgeIntake))),
     Kind("login_records", "login records", "KEEP_LOGIN_RECORDS_DAYS",
          lambda before, batch, dry_run: prune_login_records(before=before, batch=batch, dry_run=dry_run)),
     Kind("sessions", "expired staff sessions", "", _sessions),

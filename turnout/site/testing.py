@@ -80,6 +80,15 @@ class TurnoutTestCase(TestCase):
                 if not run_due_tasks():
                     return
 
+    def settle_forms(self) -> int:
+        """What the worker does with the public forms, petitions and pledges a page took and kept
+        (`people.intake`): settle every waiting one, running what each settled act queues on commit."""
+        from turnout.actions.services import settle_waiting
+        from turnout.mobilization.services import settle_pledges
+
+        with self.captureOnCommitCallbacks(execute=True):
+            return settle_waiting() + settle_pledges()
+
     def login(self, user: User) -> None:
         """Log in without two-factor (tests of two-factor log in through the pages)."""
         self.client.force_login(user)

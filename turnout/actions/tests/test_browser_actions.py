@@ -22,6 +22,7 @@ from turnout.actions.models import (
     Resolution,
     Submission,
 )
+from turnout.actions.services import settle_waiting
 from turnout.people.models import Person
 from turnout.sharing.models import Referral
 from turnout.site.testing import make_group, make_staff
@@ -58,6 +59,7 @@ def test_a_worker_fills_a_form_on_a_phone_in_spanish(phone: Page, live_server: A
     expect(phone.get_by_text("Te llamaremos esta semana.")).to_be_visible()
     expect(phone.get_by_role("link", name="WhatsApp")).to_be_visible()
     phone.screenshot(path=str(SHOTS / "actions-form-thanks.png"), full_page=True)
+    settle_waiting()  # the worker makes the record of a form answered at once
     submission = Submission.objects.get(form=form)
     assert submission.answers == {shift.label: "Noche", helps.label: "Visitas"}
     assert submission.person.language == "es"
@@ -78,6 +80,7 @@ def test_a_petition_signed_through_a_share_link_credits_the_sharer(phone: Page, 
     phone.get_by_role("button", name="Firmar la petición").click()
     share = phone.get_by_test_id("share-url").input_value()
     assert "?ref=" in share
+    settle_waiting()
 
     # A coworker opens Rosa's link on another phone and signs.
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -90,6 +93,7 @@ def test_a_petition_signed_through_a_share_link_credits_the_sharer(phone: Page, 
     coworker.get_by_role("button", name="Sign the petition").click()
     expect(coworker.get_by_test_id("thanks")).to_have_text("Thank you for signing")
     context.close()
+    settle_waiting()
     assert Referral.objects.get().referrer == Person.objects.get(given_name="Rosa")
 
     # The organizer sees who brought whom.
@@ -175,5 +179,6 @@ def test_a_form_embedded_on_another_site_records_without_cookies(page: Page, liv
         page.screenshot(path=str(SHOTS / "actions-embedded.png"), full_page=True)
     finally:
         site.shutdown()
+    settle_waiting()
     assert Submission.objects.get(form=form).source == "embed"
     assert page.context.cookies(live_server.url) == []  # nothing was stored in the visitor's browser for Turnout

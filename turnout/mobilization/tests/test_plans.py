@@ -39,6 +39,7 @@ class PledgeTests(TurnoutTestCase):
         response = self.client.post(self.pledge.public_url(), form)
         self.assertContains(response, "Thank you for signing")
         self.client.post(self.pledge.public_url(), form)
+        self.settle_forms()
         self.assertEqual(Signature.objects.filter(pledge=self.pledge).count(), 1)
         self.assertContains(self.client.get(self.pledge.public_url()), "1 person has signed")
         consents = ConsentEvent.objects.filter(channel="sms", address="+12065550142")

@@ -77,6 +77,22 @@ class ErasureReachTests(TurnoutTestCase):
         self.erase_through_the_page(self.member)
         self.assertEqual([i.data["email"] for i in RsvpIntake.objects.all()], ["luis@example.org"])
 
+    def test_waiting_forms_petition_and_pledge_signatures_with_their_address_go(self) -> None:
+        from turnout.actions.models import ActionIntake, Form, Petition
+        from turnout.mobilization.models import Pledge, PledgeIntake
+
+        form = Form.objects.create(group=self.local, title="Join")
+        petition = Petition.objects.create(group=self.local, title="Heat", petition_text="Heat now.")
+        pledge = Pledge.objects.create(group=self.local, title="Protect", text="We pledge.")
+        ActionIntake.objects.create(kind="form", form=form, data={"email": "Maria@Example.org", "given_name": "M"})
+        ActionIntake.objects.create(kind="petition", petition=petition, data={"phone": "(206) 555-0123"})
+        ActionIntake.objects.create(kind="form", form=form, data={"email": "luis@example.org"})
+        PledgeIntake.objects.create(pledge=pledge, data={"phone": "206 555 0123", "given_name": "M"})
+        PledgeIntake.objects.create(pledge=pledge, data={"email": "luis@example.org"})
+        self.erase_through_the_page(self.member)
+        self.assertEqual([i.data["email"] for i in ActionIntake.objects.all()], ["luis@example.org"])
+        self.assertEqual([i.data["email"] for i in PledgeIntake.objects.all()], ["luis@example.org"])
+
     def test_kept_import_files_that_list_them_are_deleted(self) -> None:
         with tempfile.TemporaryDirectory() as folder, self.settings(IMPORT_DIR=folder):
             listing = start_import(actor=self.organizer, group=self.local, membership="member", original_name="a.csv",

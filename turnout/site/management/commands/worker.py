@@ -21,11 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from turnout.actions.tasks import settle_forms
         from turnout.core import files, geo
         from turnout.events.tasks import settle_rsvps
         from turnout.messaging.sending import recover
         from turnout.messaging.tasks import offer_replies
         from turnout.mobilization.services import finish_unfinished
+        from turnout.mobilization.tasks import settle_pledge_forms
 
         files.tighten(settings.VAR_DIR)  # files an older install left open to others
         geo.warm()  # once, before Redis's worker forks a process for each task
@@ -33,6 +35,8 @@ class Command(BaseCommand):
         recover()  # a worker that died mid-send left claims and a dispatch task that will never finish
         finish_unfinished()  # an activation whose sender stopped after its nearest people
         settle_rsvps.enqueue(last_look=True)  # RSVP forms that arrived while no worker ran
+        settle_forms.enqueue(last_look=True)  # and forms, petitions and pledges
+        settle_pledge_forms.enqueue(last_look=True)
         offer_replies.enqueue(last_look=True)  # and replies
         if not options["burst"]:
             threading.Thread(target=_recover_every_minute, daemon=True).start()
@@ -55,10 +59,11 @@ def _recover_every_minute(sleep: Callable[[float], None] = time.sleep) -> None:
     the clock a test hands in.)"""
     from django.db import close_old_connections
 
+    from turnout.actions.services import settle_waiting as settle_public_forms
     from turnout.events.services import settle_waiting
     from turnout.messaging.sending import recover
     from turnout.messaging.services import offer_waiting
-    from turnout.mobilization.services import finish_unfinished
+    from turnout.mobilization.services import finish_unfinished, settle_pledges
 
     apply_retention()
     minutes = 0
@@ -69,9 +74,11 @@ def _recover_every_minute(sleep: Callable[[float], None] = time.sleep) -> None:
             recover()
             finish_unfinished()
             settle_waiting()  # a form that slipped past every settling run
+            settle_public_forms()
+            settle_pledges()
             offer_waiting()  # and a reply
         except Exception:  # keep recovering; one failure (a database restart) must not end it
-            logging.getLogger(__name__).exception("Recovering messages, activations, replies or RSVP forms failed")
+            logging.getLogger(__name__).exception("Recovering messages, activations, replies or waiting forms failed")
         finally:
             close_old_connections()
         if minutes % RETENTION_EVERY_MINUTES == 0:
