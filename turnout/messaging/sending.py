@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -108,10 +109,22 @@ def _enqueue(message_id: int, run_after: Any = None, copies: int = 1) -> None:
 
 def dispatch_due(*, message_id: int) -> None:
     """Reclaim dead workers' batches, send everything due, then wait for what is deferred."""
+    outbox.reclaim_expired()
+    _dispatch_one(message_id)
+
+
+def dispatch_many(*, message_ids: list[int]) -> None:
+    """`dispatch_due` for several messages in turn (a batch of answers, `answer_people`), dead
+    workers' batches reclaimed once for them all."""
+    outbox.reclaim_expired()
+    for message_id in message_ids:
+        _dispatch_one(message_id)
+
+
+def _dispatch_one(message_id: int) -> None:
     message = Message.objects.filter(pk=message_id).first()
     if message is None or message.status != Message.Status.SENDING:
         return
-    outbox.reclaim_expired()
     outbox.dispatch(message)
     waiting = outbox.next_due(message)
     if waiting is not None:
@@ -201,6 +214,62 @@ def answer_person(*, group: Any, person: Person, subject: str, body: str, topic:
     send_automatic(group=group, channel="email", subject=subject, body=body, topic=topic, audience=audience,
                    urgent_reason=reason)
     send_automatic(group=group, channel="sms", body=body, topic=topic, audience=audience, urgent_reason=reason)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One person's answer for `answer_people`: what `answer_person` takes."""
+
+    group: Group
+    person_id: int
+    subject: str
+    body: str
+    topic: str
+    reason: str
+
+
+ANSWER_CHANNELS = ("email", "sms")
+
+
+def answer_people(answers: list[Answer]) -> list[int]:
+    """`answer_person` for many people at once, in a handful of statements, whoever they are.
+
+    Each answer is its own email and text message, as `answer_person` makes them, with the same
+    outbox rows: each person's one address per channel chosen as a send chooses it, suppressed
+    ("no consent") where they have not agreed to that channel, and none where they have no
+    address. Messages and deliveries are each written in one statement, and the messages with
+    something to send are dispatched by one task once the transaction commits (a message with
+    nothing to send is written as sent, as its dispatch would leave it). Must run in a
+    transaction; returns the messages' ids."""
+    people = Person.objects.filter(pk__in={answer.person_id for answer in answers})
+    chosen = {channel: outbox.addresses(channel, people) for channel in ANSWER_CHANNELS}
+    now = timezone.now()
+    messages: list[Message] = []
+    rows: list[Delivery] = []
+    for answer in answers:
+        for channel in ANSWER_CHANNELS:
+            found = chosen[channel].get(answer.person_id)
+            messages.append(Message(
+                group=answer.group, channel=channel, subject=answer.subject[:200] if channel == Channel.EMAIL else "",
+                body=answer.body, topic=answer.topic, ignore_quiet_hours=bool(answer.reason),
+                override_reason=answer.reason[:300], created_at=now, updated_at=now,
+                status=Message.Status.SENDING if found and found[1] else Message.Status.SENT))
+            if found:
+                address, consents = found
+                rows.append(Delivery(message=messages[-1], person_id=answer.person_id, channel=channel,
+                                     address=address, created_at=now, status_at=now,
+                                     status=Delivery.Status.QUEUED if consents else Delivery.Status.SUPPRESSED,
+                                     error="" if consents else "no consent"))
+    Message.objects.bulk_create(messages)
+    for row in rows:
+        row.message_id = row.message.pk
+    Delivery.objects.bulk_create(rows)
+    due = [message.pk for message in messages if message.status == Message.Status.SENDING]
+    if due:
+        from turnout.messaging.tasks import dispatch_messages
+
+        transaction.on_commit(lambda: dispatch_messages.enqueue(message_ids=due))
+    return [message.pk for message in messages]
 
 
 def send_more(*, message: Message, audience: QuerySet[Any]) -> int:
