@@ -14,6 +14,7 @@ making the batch's confirmations (`services.confirm_many`).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from datetime import timedelta
@@ -88,8 +89,19 @@ def main() -> None:
           f"{twice} addresses on two records" + ("" if rsvps == stored and not twice else "  <-- MISMATCH"))
     if args.confirm:
         ids = list(Rsvp.objects.filter(event=event).order_by("-id").values_list("id", flat=True)[:args.confirm])
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # loaded once per worker process, not once per batch  # noqa: B018
         started = time.perf_counter()
-        services.confirm_many(ids)
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as profile:
+                services.confirm_many(ids)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        else:
+            services.confirm_many(ids)
         print(f"confirming {len(ids)} RSVPs: {len(ids) / (time.perf_counter() - started):.0f}/s")
 
 

@@ -38,7 +38,7 @@ from turnout.events.models import (
     new_host_key,
 )
 from turnout.messaging import outbox, sending
-from turnout.messaging.models import Message
+from turnout.messaging.models import Delivery, Message
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, signup_person
@@ -495,6 +495,14 @@ def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
     answer = Rsvp.objects.select_related("event", "event__group", "person", "shift").filter(pk=rsvp_id).first()
     if answer is None or answer.status == Rsvp.Status.CANCELLED:
         return  # erased, or cancelled before the confirmation went out
+    said = confirmation(answer, promoted=promoted)
+    sending.answer_person(group=said.group, person=answer.person, subject=said.subject, body=said.body,
+                          topic=said.topic, reason=said.reason)
+
+
+def confirmation(answer: Rsvp, *, promoted: bool = False) -> sending.Answer:
+    """What the confirmation of this RSVP says, in the person's language, and to whom: the one
+    decision `confirm` and `confirm_many` both send."""
     event = answer.event
     with translation.override(answer.person.language or "en"):
         if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
@@ -513,16 +521,45 @@ def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
         if event.status == Status.STANDBY and event.standby_condition:
             lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
         lines.append(_("Details, calendar, or cancel: %(link)s") % {"link": rsvp_link(answer)})
-        subject = lines[0]
-    sending.answer_person(group=event.group, person=answer.person, subject=subject, body="\n".join(lines),
+    return sending.Answer(group=event.group, person_id=answer.person_id, subject=lines[0], body="\n".join(lines),
                           topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
 
 
+@transaction.atomic
 def confirm_many(rsvp_ids: list[int]) -> None:
-    """Confirm a batch of RSVPs (`confirm` each) in one transaction, one commit for them all; a
-    confirmation that fails is rolled back alone and logged, and holds up no other."""
-    with transaction.atomic():
-        for rsvp_id in rsvp_ids:
+    """Confirm a batch of new RSVPs at once: each says what `confirm` would (`confirmation`), and
+    the batch's messages and outbox rows are written set-based (`sending.answer_people`), with one
+    dispatch task for them all. Run again (a retried task), it confirms nobody twice: an RSVP whose
+    person already has a confirmation from this event since the RSVP was made is left out. An RSVP
+    whose confirmation cannot be written is logged and holds up no other."""
+    answers = list(Rsvp.objects.select_for_update(of=("self",))
+                   .select_related("event", "event__group", "person", "shift")
+                   .filter(pk__in=rsvp_ids).exclude(status=Rsvp.Status.CANCELLED).order_by("pk"))
+    if not answers:
+        return
+    since = min(answer.confirmed_at or answer.created_at for answer in answers)
+    told = set(Delivery.objects.filter(
+        person_id__in=[answer.person_id for answer in answers], created_at__gte=since,
+        message__topic__in={f"event:{answer.event_id}:confirmation" for answer in answers},
+    ).values_list("message__topic", "person_id", "created_at"))
+    said: dict[int, sending.Answer] = {}
+    for answer in answers:
+        made = answer.confirmed_at or answer.created_at
+        if any(topic == f"event:{answer.event_id}:confirmation" and person_id == answer.person_id and at >= made
+               for topic, person_id, at in told):
+            continue
+        try:
+            said[answer.pk] = confirmation(answer)
+        except Exception:
+            logger.exception("Confirming RSVP %s failed", answer.pk)
+    if not said:
+        return
+    try:
+        with transaction.atomic():
+            sending.answer_people(list(said.values()))
+    except Exception:
+        logger.exception("Confirming a batch of %s RSVPs failed; confirming them one by one", len(said))
+        for rsvp_id in said:
             try:
                 with transaction.atomic():
                     confirm(rsvp_id=rsvp_id)

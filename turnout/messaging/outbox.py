@@ -141,6 +141,15 @@ def _outbox_insert(message: Message, audience: QuerySet[Any], now: Any) -> tuple
     return columns + ranked + select("ranked", "lower(hex(randomblob(16)))"), [*params, *ours, *ours, *row_values]
 
 
+def addresses(channel: str, people: QuerySet[Person]) -> dict[int, tuple[str, bool]]:
+    """Each person's one address on this channel, as `materialize` chooses it, and whether it
+    consents: {person id: (address, consents)}; people without one are left out."""
+    chosen, params = _chosen(channel, people)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT person_id, address, consent FROM ({chosen}) chosen", params)  # noqa: S608
+        return {row[0]: (row[1], row[2] == "subscribed") for row in cursor.fetchall()}
+
+
 def reach(channel: str, audience: QuerySet[Any]) -> tuple[int, int, int]:
     """What `materialize` would make of this audience, counted without writing: (people with an
     address, people with a consenting one, numbers or addresses it would send to, each once)."""

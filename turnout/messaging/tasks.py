@@ -15,6 +15,12 @@ def dispatch_message(*, message_id: int) -> None:
 
 
 @task()
+def dispatch_messages(*, message_ids: list[int]) -> None:
+    """Send what is due of several messages made together (a batch of confirmations, `sending.answer_people`)."""
+    sending.dispatch_many(message_ids=message_ids)
+
+
+@task()
 def start_scheduled(*, message_id: int) -> None:
     """Start a scheduled message when its time comes; does nothing if it was cancelled or moved."""
     sending.start_scheduled_message(message_id=message_id)
