@@ -80,6 +80,7 @@ class FormAndPetitionTests(ApiTestCase):
         petition = Petition.objects.create(group=self.local, title="Fix the heat", petition_text="Heat now.")
         self.client.post(petition.public_url(), {"given_name": "Rosa", "email": "rosa@example.org",
                                                  "postal_code": "98101", "ref": self.code})
+        self.settle_forms()
         path = f"petitions/{petition.public_id}/signatures"
         body = {"person_id": str(self.member.public_id), "comments": "Cold in here"}
         first = self.ok("POST", path, body, status=201)
@@ -91,6 +92,7 @@ class FormAndPetitionTests(ApiTestCase):
         petition.is_open = False
         petition.save()
         self.client.post(petition.public_url(), {"given_name": "Lee", "email": "lee@example.org"})
+        self.settle_forms()
         refused = self.api("POST", path, {"person": {"given_name": "Kim", "email_addresses": ["kim@example.org"]}})
         self.assertEqual((refused.status_code, refused.json()["error"]),
                          (409, "This petition is no longer taking signatures."))

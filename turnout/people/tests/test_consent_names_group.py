@@ -64,6 +64,7 @@ class ConsentNamesTheGroupTest(TurnoutTestCase):
             self.client.post(self.event.public_url(), {
                 "given_name": "Ana", "family_name": "Ruiz", "phone": "206-555-0143", "sms_consent": "on"})
         self.run_worker()
+        self.settle_forms()
         petition = ConsentEvent.objects.get(channel="sms", address="+12065550142")
         self.assertEqual(petition.consent_text,
                          "Envíenme mensajes de texto sobre esta y otras acciones de Bean Street Workers United. "

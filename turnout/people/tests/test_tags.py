@@ -100,6 +100,7 @@ class GroupTagsTests(TurnoutTestCase):
     def test_public_forms_imports_and_signups_tag_in_the_acting_group(self) -> None:
         form = Form.objects.create(group=self.other, title="Join", tags="volunteer")
         self.client.post(form.public_url(), {"given_name": "Rosa", "email": "rosa@example.org", "postal_code": "98101"})
+        self.settle_forms()
         rosa = Person.objects.get(given_name="Rosa")
         self.assertEqual(list(rosa.taggings.values_list("tag__group__slug", "tag__name")),
                          [("eastside-workers", "volunteer")])

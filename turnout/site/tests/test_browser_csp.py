@@ -275,6 +275,7 @@ def test_what_inline_handlers_did_static_script_does(page: Page, live_server: An
     page.get_by_role("button", name="Copiar").click()
     expect(page.get_by_role("button", name="Copiado")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == page.get_by_test_id("share-url").input_value()
+    actions.settle_waiting()  # what the worker does with the signature the page kept
     page.goto(f"{base}{petition.public_url()}")
     assert page.locator(".progress > span").evaluate("bar => bar.style.width") == "25%"  # 1 of 4
 

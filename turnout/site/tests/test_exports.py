@@ -44,6 +44,7 @@ class ExportTestCase(TurnoutTestCase):
             "given_name": FORMULA, "family_name": FAMILY, "email": EMAIL, "phone": "+44 7911 123456",
             "postal_code": "98101", "comment": "", "ref": ""})
         self.assertEqual(response.status_code, 200)
+        self.settle_forms()
         return Person.objects.get(emails__address=EMAIL)
 
 
@@ -91,6 +92,7 @@ class FormExportTests(ExportTestCase):
             "given_name": FORMULA, "family_name": FAMILY, "email": EMAIL, "phone": "(206) 555-0142",
             "postal_code": "98101", f"fq{question.pk}": "@SUM(1+1)"})
         self.assertEqual(response.status_code, 200)
+        self.settle_forms()
         self.login(self.organizer)
         response = self.client.get(reverse("actions:form_export", args=[form.public_id]))
         text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
