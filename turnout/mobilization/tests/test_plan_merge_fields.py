@@ -3,6 +3,9 @@ written, and both spellings of a known one are filled when the trigger sends it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 from django.test import override_settings
 
 from turnout.accounts.services import create_api_token
@@ -11,6 +14,9 @@ from turnout.mobilization import services
 from turnout.mobilization.models import Member, Network, Plan
 from turnout.people.services import record_consent
 from turnout.site.testing import TurnoutTestCase
+
+# Midday in Seattle tomorrow, whatever today is: the trigger's text is not held for quiet hours.
+DAYTIME = datetime.now(UTC).replace(hour=20, minute=0, second=0, microsecond=0) + timedelta(days=1)
 
 
 @override_settings(SMS_BACKEND="memory")
@@ -53,6 +59,7 @@ class PlanMergeFieldTests(TurnoutTestCase):
         plan.networks.add(self.network)
         return plan
 
+    @time_machine.travel(DAYTIME)
     def test_triggered_from_the_api_both_spellings_are_filled(self) -> None:
         plan = self.make_plan()
         _token, key = create_api_token(actor=None, user=self.admin, group=self.local, name="admin")
@@ -64,6 +71,7 @@ class PlanMergeFieldTests(TurnoutTestCase):
         self.assertEqual(len(simple.outbox), 1)
         self.assertIn("It is on, Maria (Maria Lopez).", simple.outbox[0].body)
 
+    @time_machine.travel(DAYTIME)
     def test_triggered_from_the_console_both_spellings_are_filled_in_spanish_too(self) -> None:
         self.member.language = "es"
         self.member.save()
