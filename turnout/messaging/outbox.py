@@ -4,17 +4,18 @@ Materialize is one INSERT … SELECT over the audience query, so 100,000 recipie
 one statement, not 100,000. Dispatch claims a batch under a lease, re-checks consent and
 quiet hours at send time, sends through the configured transport and records the
 provider's id. Each text is marked as handed over (`handed_at`) in a short committed write
-just before the provider is called, a window of at most TURNOUT_SMS_CONCURRENCY texts at a
-time, and its result is written as it comes back. When a worker dies (its lease runs out),
-rows it had claimed but never handed over are queued again as they were; only those handed
-over without a result, never more than the window, may have reached the provider. They are
-sent again, marked and counted as possible duplicates: a second text is a lesser harm than
+before the provider is called, at most TURNOUT_SMS_CONCURRENCY texts at the provider at a time
+and half as many more handed over ahead, and its result is written as it comes back. When a
+worker dies (its lease runs out), rows it had claimed but never handed over are queued again as
+they were; those handed over without a result (only the window's worth of them can have reached
+the provider) are sent again, marked and counted as possible duplicates: a second text is a lesser harm than
 someone never hearing of the strike vote, and the generic gateway has no way to ask whether
 it took a text.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -23,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q, QuerySet
@@ -40,8 +42,6 @@ RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
 # A text is handed over up to this long before its sender's booked moment, and its thread waits
 # the rest: a round's write that runs late does not make paced texts late, nor bunch them up.
 HAND_OVER_AHEAD = 0.5
-# The longest a round of sending waits for more texts to come back before writing (see _send_in_window).
-MAX_LINGER = 0.02
 # The reason on the row of someone whose number or address this message already goes to.
 DUPLICATE = "duplicate address"
 
@@ -219,7 +219,7 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
     """
     now = now or timezone.now()
     rows = list(Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
-                .select_related("person").order_by("pk"))
+                .select_related("person").only(*_DELIVERY_FIELDS, *_PERSON_FIELDS).order_by("pk"))
     addresses = [row.address for row in rows]
     # Each row's own record of the address, not any record of it: another group's consent to the
     # same number is not this person's, and an opt-out on any record stops them all.
@@ -314,17 +314,17 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     """Send texts in their booked order, at most the transport's concurrency in flight; returns the
     rows settled last, not yet written.
 
-    Each round writes, in one statement, the results that came back and the hand-over of as
-    many texts as there are free places (and due), and only then passes those to the sending
-    threads: so at any moment no more than the window of rows are handed over without a result.
-    After the first text of a round comes back, the round lingers until half the window is back,
-    at most as long as the last write took (and MAX_LINGER): with a fast provider a round then
-    carries half a window, not a write per text, while the other half is at the provider during
-    its write; with a slow one the linger is nothing beside its latency.
+    A text goes to a sending thread only once its hand-over is committed, so a worker that dies
+    leaves at most the window at the provider without a result. The sending threads do not wait
+    for those writes: each write also hands over the next half window ahead, and those texts go
+    out as places free up while the following write runs, carrying the results that came back
+    meanwhile. The price is that a dead worker's rows handed over but not yet sent (at most half
+    the window) are counted as possible duplicates with the rest; only those at the provider can
+    have gone out.
     """
     transport = sms_transport()
     window = max(1, settings.SMS_CONCURRENCY)
-    linger = 0.0
+    ahead = window // 2  # hand-overs committed beyond the window, waiting for a place
 
     def send(item: tuple[Delivery, OutgoingSms, float]) -> str | TransportError:
         _row, sms, at = item
@@ -337,36 +337,36 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
 
     pool = _sending_pool()
     waiting = deque(to_send)
+    handed: deque[tuple[Delivery, OutgoingSms, float]] = deque()  # committed, waiting for a place
     in_flight: dict[Future[str | TransportError], Delivery] = {}
-    while waiting or in_flight:
+
+    def fill() -> None:
+        while handed and len(in_flight) < window:
+            item = handed.popleft()
+            in_flight[pool.submit(send, item)] = item[0]
+
+    while waiting or handed or in_flight:
+        fill()  # before the write: the places free now are not left idle while it runs
         starting: list[tuple[Delivery, OutgoingSms, float]] = []
         due_by = time.time() + HAND_OVER_AHEAD
-        while waiting and len(in_flight) + len(starting) < window and waiting[0][2] <= due_by:
+        while (waiting and len(in_flight) + len(handed) + len(starting) < window + ahead
+               and waiting[0][2] <= due_by):
             starting.append(waiting.popleft())
         if starting or settled:
             handed_at = timezone.now()
             for row, _sms, _at in starting:
                 row.handed_at = handed_at
-            began = time.perf_counter()
             _write_results(settled + [row for row, _sms, _at in starting])
-            linger = min(MAX_LINGER, time.perf_counter() - began)
+            handed.extend(starting)
             settled = []
-        for item in starting:
-            in_flight[pool.submit(send, item)] = item[0]
+            fill()
         # Until a text comes back, or the next one's booked moment when there is room for it.
         until = (max(0.0, waiting[0][2] - HAND_OVER_AHEAD - time.time())
-                 if waiting and len(in_flight) < window else None)
+                 if waiting and len(in_flight) + len(handed) < window + ahead else None)
         if not in_flight:
             time.sleep(until or 0)
             continue
-        done, running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
-        # Half the window back is enough for a round: the other half stays at the provider while
-        # the round's write runs, so the sending threads are not all idle waiting for it.
-        enough = max(1, window // 2)
-        lingering_until = time.perf_counter() + linger
-        while done and running and len(done) < enough and (left := lingering_until - time.perf_counter()) > 0:
-            more, running = wait(running, timeout=left, return_when=FIRST_COMPLETED)
-            done |= more
+        done, _running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
         back_at = timezone.now()
         for future in done:
             row = in_flight.pop(future)
@@ -375,6 +375,13 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     return settled
 
 
+# What sending a delivery reads of it and of its person (`render`, `merge`, the zone for quiet hours):
+# a batch's rows are many, a person's record is wide.
+_DELIVERY_FIELDS = ["public_id", "message", "person", "channel", "address", "sender", "status", "provider_id", "error",
+                    "attempts", "not_before", "claimed_by", "lease_until", "handed_at", "possible_duplicate",
+                    "segments", "sent_at", "status_at"]
+_PERSON_FIELDS = [f"person__{name}" for name in ("given_name", "family_name", "preferred_name", "language",
+                                                 "time_zone")]
 _RESULT_COLUMNS = ["status", "error", "status_at", "claimed_by", "lease_until", "handed_at", "not_before", "attempts",
                    "segments", "provider_id", "sent_at", "sender"]
 
@@ -382,35 +389,51 @@ _RESULT_COLUMNS = ["status", "error", "status_at", "claimed_by", "lease_until", 
 def _write_results(rows: list[Delivery]) -> None:
     """Write the rows' outcome and hand-over columns in one transaction.
 
-    On PostgreSQL one `UPDATE … FROM unnest(…)`: each column's values go as one array bound on the
-    server, a single statement however many rows (a round's write is what the sending threads
-    wait for). On SQLite one UPDATE per row in a batch (Django's bulk_update builds a CASE per
-    column and row, which costs more than the sending it records)."""
+    On PostgreSQL one `UPDATE … FROM unnest(…)`: each column's values go as one array, bound and
+    prepared on the server (a psycopg cursor of its own: Django's client-side cursor would quote
+    every value in Python), a single statement however many rows (a round's write is what the
+    dispatcher waits for). On SQLite one UPDATE per row in a batch (Django's bulk_update builds a
+    CASE per column and row, which costs more than the sending it records)."""
     if not rows:
         return
-    fields = [Delivery._meta.get_field(c) for c in _RESULT_COLUMNS]
-    # Values as the ORM would store them (SQLite keeps datetimes as text in one format).
-    values = [[f.get_db_prep_save(getattr(row, f.name), connection) for f in fields] + [row.pk]  # type: ignore[union-attr]
-              for row in rows]
-    table = Delivery._meta.db_table
+    fields = _result_fields()
     own_transaction = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
         if connection.vendor != "postgresql":
-            cursor.executemany(f"UPDATE {table} SET "  # noqa: S608  (names from the model, never input)
-                               + ", ".join(f"{f.column} = %s" for f in fields)  # type: ignore[union-attr]
-                               + " WHERE id = %s", values)
+            # Values as the ORM would store them (SQLite keeps datetimes as text in one format).
+            values = [[f.get_db_prep_save(getattr(row, f.name), connection) for f in fields] + [row.pk]
+                      for row in rows]
+            with connection.cursor() as cursor:
+                cursor.executemany(_update_sql(), values)
             return
-        if own_transaction:
-            # A write every few texts whose commit need not wait for the disk: a worker that dies
-            # loses nothing the server has; only a crash of the database server itself could lose
-            # its last fraction of a second (wal_writer_delay), see docs/operations.md.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        columns = [str(f.column) for f in fields] + ["id"]  # type: ignore[union-attr]
-        casts = [str(f.cast_db_type(connection)) for f in fields] + ["bigint"]  # type: ignore[union-attr]
-        cursor.execute(f"UPDATE {table} d SET "  # noqa: S608  (names and types from the model, never input)
-                       + ", ".join(f"{c} = v.{c}" for c in columns[:-1])
-                       + " FROM unnest(" + ", ".join(f"%s::{cast}[]" for cast in casts) + ") AS v("
-                       + ", ".join(columns) + ") WHERE d.id = v.id", [list(column) for column in zip(*values, strict=True)])
+        # psycopg adapts these columns' Python values (text, int, aware datetimes, None) itself.
+        columns = [[getattr(row, f.attname) for row in rows] for f in fields] + [[row.pk for row in rows]]
+        with psycopg.Cursor(connection.connection) as cursor:  # type: ignore[arg-type]
+            if own_transaction:
+                # A write every few texts whose commit need not wait for the disk: a worker that dies
+                # loses nothing the server has; only a crash of the database server itself could lose
+                # its last fraction of a second (wal_writer_delay), see docs/operations.md.
+                cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(_update_sql(), columns, prepare=True)
+
+
+@functools.cache
+def _result_fields() -> list[Any]:
+    return [Delivery._meta.get_field(c) for c in _RESULT_COLUMNS]
+
+
+@functools.cache
+def _update_sql() -> str:
+    """The statement `_write_results` runs (names and types from the model, never input)."""
+    fields = _result_fields()
+    table = Delivery._meta.db_table
+    if connection.vendor != "postgresql":
+        return f"UPDATE {table} SET " + ", ".join(f"{f.column} = %s" for f in fields) + " WHERE id = %s"  # noqa: S608
+    columns = [str(f.column) for f in fields] + ["id"]
+    casts = [str(f.cast_db_type(connection)) for f in fields] + ["bigint"]
+    return (f"UPDATE {table} d SET " + ", ".join(f"{c} = v.{c}" for c in columns[:-1])  # noqa: S608
+            + " FROM unnest(" + ", ".join(f"%s::{cast}[]" for cast in casts) + ") AS v("
+            + ", ".join(columns) + ") WHERE d.id = v.id")
 
 
 _pool: ThreadPoolExecutor | None = None

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from turnout.messaging import outbox
 from turnout.messaging.models import Delivery, Message
@@ -86,6 +88,25 @@ class OutboxTests(TurnoutTestCase):
         sent = Delivery.objects.get(message=first, person=self.member)
         self.assertEqual((sent.status, sent.segments), ("sent", 1))
         self.assertTrue(sent.provider_id.startswith("memory-"))
+
+    def test_a_batch_reads_its_people_once_whatever_its_size(self) -> None:
+        """Sending a batch asks the database the same few questions for 2 recipients or 12: each person's
+        name, language and zone come with their row, never fetched one by one."""
+        def queries_for(count: int) -> int:
+            for n in range(count):
+                extra = make_person(self.local, given_name=f"Extra{n}", phone=f"+1206555{3000 + n}",
+                                    postal_code="98101")
+                record_consent(person=extra, channel="sms", address=f"+1206555{3000 + n}", action="opt_in",
+                               source="form")
+            message = self.blast("Hi {first_name}, rally at 6")
+            ids = outbox.claim(message, "w")
+            with CaptureQueriesContext(connection) as captured:
+                outbox.dispatch_batch(message, ids)
+            return sum(1 for query in captured if Person._meta.db_table in query["sql"])
+
+        few, many = queries_for(0), queries_for(10)
+        self.assertEqual((few, many), (1, 1))
+        self.assertIn("Hi Extra9, rally at 6\nLocal 8: reply STOP to stop", [sms.body for sms in simple.outbox])
 
     def test_spanish_speakers_get_the_spanish_version(self) -> None:
         Person.objects.filter(pk=self.member.pk).update(language="es")
