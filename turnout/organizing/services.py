@@ -599,7 +599,7 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature
     (on their clock) and their address; they are sent a copy.
 
     The card belongs to a roster row only when the roster holds the signer by their email or
-    phone: then it counts at once. Anyone else's card waits for an organizer (`confirm_card`):
+    phone under the name they typed: then it counts at once. Anyone else's card waits for an organizer (`confirm_card`):
     one whose name matches a roster row asks "is this them?", and the roster does not grow on
     its own. A worker who signs again updates their card: one card per worker, counted once."""
     if unit.campaign_id != campaign.pk:
@@ -611,7 +611,12 @@ def sign_card(*, campaign: Campaign, unit: Unit, worker: PublicSignup, signature
     # The consent ledger is plaintext: it says a public page, not that this person signed a card.
     person = sign_up(campaign.group, worker, worker.email, worker.phone, "Organizing page")
     unit = _lock_unit(unit.pk)
-    member = Worker.objects.select_for_update().filter(unit=unit, person=person).first()
+    member = Worker.objects.select_for_update().select_related("person").filter(unit=unit, person=person).first()
+    impostor = member is not None and not _same_name(member.person, worker.given_name, worker.family_name)
+    if impostor:
+        # Whoever has the link may know a coworker's email or number: a card under another name
+        # does not count for the roster worker on that contact until an organizer says it is theirs.
+        member = None
     fields = {"kind": Card.Kind.ELECTRONIC, "signed_name": " ".join(signature.split()), "signed_at": timezone.now(),
               "text": text, "employer_name": employer_name, "job_title": job_title, "email": worker.email,
               "phone": worker.phone, "ip_address": ip, "user_agent": user_agent[:300], "recorded_by": None, "time_zone": _zone(person, worker.postal_code, unit),

@@ -116,6 +116,24 @@ class CardMatchingTests(CardPage):
             threshold = selectors.threshold(self.unit)
             self.assertEqual((threshold.eligible, threshold.cards), (4, 1))
 
+    def test_a_card_under_another_name_with_a_roster_workers_email_waits_and_counts_for_nobody(self) -> None:
+        """Whoever has the link and knows a coworker's email cannot card them: a card typed under another
+        name waits for an organizer, the worker's record keeps its name, and it counts for nobody."""
+        self.roster(self.unit, 3)
+        rosa, _created = services.add_worker_by_hand(actor=self.organizer, unit=self.unit, given_name="Rosa",
+                                                     family_name="Martinez", email="rosa@example.org")
+        self.assertContains(self.sign(given_name="Pat", family_name="Jones", email="rosa@example.org"),
+                            "Your union card is signed")
+        card = Card.objects.get()
+        self.assertEqual((card.pending, card.counts), (True, False))
+        self.assertEqual(selectors.threshold(self.unit).cards, 0)
+        rosa.person.refresh_from_db()
+        self.assertEqual((rosa.person.given_name, rosa.person.family_name), ("Rosa", "Martinez"))
+        # Rosa signing herself counts at once.
+        self.sign(given_name="Rosa", family_name="Martinez", email="rosa@example.org")
+        self.assertEqual(Card.objects.of_worker(rosa).get().counts, True)
+        self.assertEqual(selectors.threshold(self.unit).cards, 1)
+
     def test_a_stranger_card_waits_and_counts_only_once_an_organizer_adds_them(self) -> None:
         self.roster(self.unit, 4)
         self.sign(given_name="Zed", family_name="Nobody", email="zed@example.org")
