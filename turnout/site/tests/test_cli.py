@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 
 from django.test import SimpleTestCase
 
-from turnout.site.tests.helpers import turnout
+from turnout.site.tests.helpers import REPO, turnout
 
 
 class CommandLineTests(SimpleTestCase):
@@ -15,6 +22,47 @@ class CommandLineTests(SimpleTestCase):
             result = turnout("serve", env={"TURNOUT_SECRET_KEY": "", "TURNOUT_VAR_DIR": tmp}, timeout=60)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("Set TURNOUT_SECRET_KEY", result.stderr)
+
+    def test_the_access_log_leaves_out_the_keys_in_private_links(self) -> None:
+        """A member's RSVP link, a host's roster, a card's private copy, an unsubscribe link and a staff
+        invitation are keys: the server's access log shows each request with its key replaced."""
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/t.sqlite3", "TURNOUT_VAR_DIR": tmp,
+                   "TURNOUT_SECRET_KEY": "k" * 50, "TURNOUT_ALLOWED_HOSTS": "127.0.0.1"}
+            env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            self.assertEqual(turnout("migrate", env=env).returncode, 0)
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
+                                       "--workers", "1", "--no-collectstatic"], cwd=REPO, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            paths = ["/r/SECRETRSVPKEY1/", "/host/SECRETHOSTKEY2/", "/card/copy/SECRETCOPY3/card.pdf",
+                     "/u/SECRETUNSUB4/?email=ana@example.org", "/accounts/invitation/SECRETINVITE5/", "/health"]
+            try:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).read()
+                        break
+                    except (urllib.error.URLError, ConnectionError):
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.3)
+                for path in paths:
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).read()
+                    except urllib.error.HTTPError:
+                        pass  # unknown keys answer 404: what matters is the log line
+            finally:
+                server.terminate()
+                log, _ = server.communicate(timeout=30)
+        for secret in ("SECRETRSVPKEY1", "SECRETHOSTKEY2", "SECRETCOPY3", "SECRETUNSUB4", "SECRETINVITE5",
+                       "ana@example.org"):
+            self.assertNotIn(secret, log)
+        for shown in ("GET /r/…/", "GET /host/…/", "GET /card/copy/…/card.pdf", "GET /u/…/?email=…",
+                      "GET /accounts/invitation/…/"):
+            self.assertIn(shown, log)
 
     def test_production_settings_pass_the_deploy_checks(self) -> None:
         env = {"TURNOUT_SECRET_KEY": "k" * 30 + "Q8s!x$Zp0-vL2@rT6#yN4&wB9^", "TURNOUT_BASE_URL": "https://turnout.example.org",

@@ -55,5 +55,6 @@ class Command(BaseCommand):
             "threads": options["threads"],
             "timeout": options["timeout"],
             "accesslog": "-",
+            "logger_class": "turnout.site.access_log.AccessLogger",  # private links' keys left out
             "worker_class": "gthread",
         }).run()
