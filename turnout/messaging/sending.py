@@ -122,13 +122,13 @@ def dispatch_due(*, message_id: int) -> None:
 DISPATCH_SLICE = timedelta(seconds=2)
 
 
-def dispatch_many(*, message_ids: list[int]) -> None:
+def dispatch_many(*, message_ids: list[int], for_at_most: timedelta = DISPATCH_SLICE) -> None:
     """`dispatch_due` for several messages in turn (a batch of answers, `answer_people`), dead
-    workers' batches reclaimed once for them all; after `DISPATCH_SLICE` the rest is queued again."""
+    workers' batches reclaimed once for them all; after `for_at_most` the rest is queued again."""
     from turnout.messaging.tasks import dispatch_later
 
     outbox.reclaim_expired()
-    until = time.monotonic() + DISPATCH_SLICE.total_seconds()
+    until = time.monotonic() + for_at_most.total_seconds()
     for index, message_id in enumerate(message_ids):
         if index and time.monotonic() > until:
             dispatch_later(message_ids[index:])
