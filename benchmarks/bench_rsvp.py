@@ -203,7 +203,7 @@ def main() -> None:
     from turnout.accounts.models import Group
     from turnout.events.models import Event, Rsvp, RsvpIntake
     from turnout.events.services import save_event
-    from turnout.messaging.models import Message
+    from turnout.messaging.models import Delivery, Message
 
     local = Group.objects.create(name="Local 8", slug="local-8")
     event = save_event(actor=None, event=Event(group=local, title="Rally for a fair contract", postal_code="98101",
@@ -236,6 +236,9 @@ def main() -> None:
                 time.sleep(0.5)
             confirmed = time.monotonic() - answered
             confirmed_count = confirmations.count() // 2
+            # Their sending goes on after (`messaging.tasks.dispatch_later`): how far it got by then.
+            outbox = Delivery.objects.filter(message__topic=f"event:{event.pk}:confirmation")
+            sent_by_then, to_send = outbox.filter(status=Delivery.Status.SENT).count(), outbox.count()
         finally:
             stop(workers)
     finally:
@@ -248,6 +251,7 @@ def main() -> None:
     print(f"  {waiting} forms were waiting for the worker when the last answer went out; "
           f"{stored - left} of {stored} settled {settled:.1f} s later ({(stored - left) / max(settled, 0.001):.0f}/s "
           f"after the burst); {confirmed_count} confirmations made {confirmed:.1f} s after the burst"
+          + f"; {sent_by_then} of their {to_send} deliveries sent by then"
           + ("  <-- NOT ALL SETTLED" if left else "")
           + (f"  (people made twice: {twice})" if (twice := duplicates()) else ""))
 

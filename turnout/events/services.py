@@ -500,27 +500,42 @@ def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
                           topic=said.topic, reason=said.reason)
 
 
-def confirmation(answer: Rsvp, *, promoted: bool = False) -> sending.Answer:
+# What the confirmations of one event share for each shift, place on the list and language: the
+# lines before the person's own link, and the words around it.
+Shared = dict[tuple[int, int | None, str, bool, str], tuple[list[str], str]]
+
+
+def confirmation(answer: Rsvp, *, promoted: bool = False, shared: Shared | None = None) -> sending.Answer:
     """What the confirmation of this RSVP says, in the person's language, and to whom: the one
-    decision `confirm` and `confirm_many` both send."""
+    decision `confirm` and `confirm_many` both send. `shared` keeps what a batch's confirmations
+    have in common, worked out once (`confirm_many`: the date, the words in each language)."""
     event = answer.event
-    with translation.override(answer.person.language or "en"):
-        if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
-            head = _("%(title)s is for members. An organizer will confirm your place.")
-        elif answer.status == Rsvp.Status.WAITLIST:
-            head = _("You are on the waitlist for %(title)s. We will tell you if a spot opens.")
-        elif promoted:
-            head = _("A spot opened: you are going to %(title)s!")
-        else:
-            head = _("You are going to %(title)s!")
-        lines = [head % {"title": event.title}, when_text(event, answer.shift.starts_at if answer.shift else None)]
-        if event.kind == Event.Kind.IN_PERSON:
-            lines.append(event.place_line())
-        elif answer.status == Rsvp.Status.GOING and event.join_url:
-            lines.append(_("Join: %(link)s") % {"link": event.join_url})
-        if event.status == Status.STANDBY and event.standby_condition:
-            lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
-        lines.append(_("Details, calendar, or cancel: %(link)s") % {"link": rsvp_link(answer)})
+    language = answer.person.language or "en"
+    key = (event.pk, answer.shift_id, answer.status, promoted, language)
+    if shared is None or key not in shared:
+        with translation.override(language):
+            if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
+                head = _("%(title)s is for members. An organizer will confirm your place.")
+            elif answer.status == Rsvp.Status.WAITLIST:
+                head = _("You are on the waitlist for %(title)s. We will tell you if a spot opens.")
+            elif promoted:
+                head = _("A spot opened: you are going to %(title)s!")
+            else:
+                head = _("You are going to %(title)s!")
+            lines = [head % {"title": event.title},
+                     when_text(event, answer.shift.starts_at if answer.shift else None)]
+            if event.kind == Event.Kind.IN_PERSON:
+                lines.append(event.place_line())
+            elif answer.status == Rsvp.Status.GOING and event.join_url:
+                lines.append(_("Join: %(link)s") % {"link": event.join_url})
+            if event.status == Status.STANDBY and event.standby_condition:
+                lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
+            own_link = _("Details, calendar, or cancel: %(link)s")
+        if shared is not None:
+            shared[key] = (lines, own_link)
+    else:
+        lines, own_link = shared[key]
+    lines = [*lines, own_link % {"link": rsvp_link(answer)}]
     return sending.Answer(group=event.group, person_id=answer.person_id, subject=lines[0], body="\n".join(lines),
                           topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
 
@@ -543,13 +558,14 @@ def confirm_many(rsvp_ids: list[int]) -> None:
         message__topic__in={f"event:{answer.event_id}:confirmation" for answer in answers},
     ).values_list("message__topic", "person_id", "created_at"))
     said: dict[int, sending.Answer] = {}
+    shared: Shared = {}
     for answer in answers:
         made = answer.confirmed_at or answer.created_at
         if any(topic == f"event:{answer.event_id}:confirmation" and person_id == answer.person_id and at >= made
                for topic, person_id, at in told):
             continue
         try:
-            said[answer.pk] = confirmation(answer)
+            said[answer.pk] = confirmation(answer, shared=shared)
         except Exception:
             logger.exception("Confirming RSVP %s failed", answer.pk)
     if not said:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -114,11 +116,23 @@ def dispatch_due(*, message_id: int) -> None:
     _dispatch_one(message_id)
 
 
-def dispatch_many(*, message_ids: list[int]) -> None:
+# How long one `dispatch_many` task sends before it queues the rest of its messages as a new task
+# and hands the worker back: what waits on the default queue (the next batch's settling and
+# confirmations) is then held up by this much at most, not by a thousand messages.
+DISPATCH_SLICE = timedelta(seconds=2)
+
+
+def dispatch_many(*, message_ids: list[int], for_at_most: timedelta = DISPATCH_SLICE) -> None:
     """`dispatch_due` for several messages in turn (a batch of answers, `answer_people`), dead
-    workers' batches reclaimed once for them all."""
+    workers' batches reclaimed once for them all; after `for_at_most` the rest is queued again."""
+    from turnout.messaging.tasks import dispatch_later
+
     outbox.reclaim_expired()
-    for message_id in message_ids:
+    until = time.monotonic() + for_at_most.total_seconds()
+    for index, message_id in enumerate(message_ids):
+        if index and time.monotonic() > until:
+            dispatch_later(message_ids[index:])
+            return
         _dispatch_one(message_id)
 
 
@@ -275,9 +289,9 @@ def answer_people(answers: list[Answer]) -> list[int]:
                                 "provider_id", "error", "attempts", "claimed_by", "possible_duplicate", "segments",
                                 "created_at", "status_at"], rows)
     if due:
-        from turnout.messaging.tasks import dispatch_messages
+        from turnout.messaging.tasks import dispatch_later
 
-        transaction.on_commit(lambda: dispatch_messages.enqueue(message_ids=due))
+        transaction.on_commit(lambda: dispatch_later(due))
     return made
 
 
@@ -294,17 +308,25 @@ def send_more(*, message: Message, audience: QuerySet[Any]) -> int:
     return added
 
 
+RECOVER_CHUNK = 1000
+
+
 def recover() -> int:
     """After a worker died: requeue its expired claims and restart dispatch of every message still sending.
 
     Run by `turnout worker` at start and every minute while it runs; safe to run anywhere,
     any number of times (a message with nothing due is left alone).
     """
+    from turnout.messaging.tasks import dispatch_later
+
     outbox.reclaim_expired()
-    restarted = 0
-    for message in Message.objects.filter(status=Message.Status.SENDING):
-        due = Delivery.objects.filter(message=message, status=Delivery.Status.QUEUED)
-        if due.filter(not_before__isnull=True).exists() or due.filter(not_before__lte=timezone.now()).exists():
-            _enqueue(message.pk)
-            restarted += 1
-    return restarted
+    due = Delivery.objects.filter(message=OuterRef("pk"), status=Delivery.Status.QUEUED).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+    # One question for every message, and one task per thousand: after a burst of confirmations,
+    # tens of thousands of messages may be waiting for dispatch tasks already queued, and a
+    # question and a task for each would bury the work queued behind them.
+    ids = list(Message.objects.filter(status=Message.Status.SENDING).filter(Exists(due))
+               .order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), RECOVER_CHUNK):
+        dispatch_later(ids[start:start + RECOVER_CHUNK])
+    return len(ids)

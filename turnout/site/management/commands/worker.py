@@ -43,10 +43,14 @@ class Command(BaseCommand):
         if settings.REDIS_URL:
             extra = ["--burst"] if options["burst"] else []
             # The scheduler moves deferred tasks (webhook retries with backoff) onto the queue when due.
-            call_command("rqworker", "default", "--job-class", "django_tasks_rq.Job", "--with-scheduler", *extra)
+            # Queues in the order RQ takes them: "sending" only when "default" is empty.
+            call_command("rqworker", *settings.TASK_QUEUES, "--job-class", "django_tasks_rq.Job", "--with-scheduler",
+                         *extra)
         else:
             extra = ["--batch"] if options["burst"] else []
-            call_command("db_worker", "--no-startup-delay", "--interval", "0.5", *extra)
+            # Every queue; the tasks' priorities order them (`messaging.tasks.SENDING_PRIORITY`).
+            call_command("db_worker", "--no-startup-delay", "--interval", "0.5", "--queue-name",
+                         ",".join(settings.TASK_QUEUES), *extra)
 
 
 # Retention runs at start and then once an hour, not every minute: removing old rows is slow
