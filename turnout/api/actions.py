@@ -16,7 +16,6 @@ from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 
 from turnout.accounts.models import Role
-from turnout.accounts.permissions import has_role
 from turnout.actions import services
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
 from turnout.api import helpers, inputs, odata
@@ -41,7 +40,7 @@ FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when
 
 def _writable(call: Call, record: Form | Petition, what: str) -> None:
     call.require_write()
-    if not has_role(call.user, record.group, Role.ORGANIZER):
+    if not call.may(record.group, Role.ORGANIZER):
         raise ApiError(403, f"This token's user may read this {what} but not change it.")
 
 

@@ -180,7 +180,7 @@ def _apply(event: Event, data: dict[str, Any], need_start: bool = True) -> None:
 
 def _writable(call: Call, record: Event | EventCampaign, what: str) -> None:
     call.require_write()
-    if not has_role(call.user, record.group, Role.ORGANIZER):
+    if not call.may(record.group, Role.ORGANIZER):
         raise ApiError(403, f"This token's user may read this {what} but not change it.")
 
 
