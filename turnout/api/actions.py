@@ -16,10 +16,9 @@ from django.db.models import Count, QuerySet
 from django.http import HttpResponse
 
 from turnout.accounts.models import Role
-from turnout.accounts.permissions import has_role
 from turnout.actions import services
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
-from turnout.api import inputs, odata
+from turnout.api import helpers, inputs, odata
 from turnout.api.hal import (
     ApiError,
     Call,
@@ -33,6 +32,7 @@ from turnout.api.hal import (
 )
 from turnout.api.lookup import visible_people, visible_person
 from turnout.api.signers import named_person
+from turnout.api.views import signup_arguments
 from turnout.core.dangerous import split_dangerous
 
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
@@ -40,7 +40,7 @@ FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when
 
 def _writable(call: Call, record: Form | Petition, what: str) -> None:
     call.require_write()
-    if not has_role(call.user, record.group, Role.ORGANIZER):
+    if not call.may(record.group, Role.ORGANIZER):
         raise ApiError(403, f"This token's user may read this {what} but not change it.")
 
 
@@ -96,7 +96,9 @@ def form_create(call: Call) -> HttpResponse:
 
 
 def _form(call: Call, form_id: str, write: bool = False) -> Form:
-    form: Form = get_by_public_id(_forms(call), form_id, "form")
+    # A write answers with a fresh read (or no form at all): no submission count to make here.
+    forms = Form.objects.visible_to(call.user).select_related("group") if write else _forms(call)
+    form: Form = get_by_public_id(forms, form_id, "form")
     if write:
         _writable(call, form, "form")
     return form
@@ -146,9 +148,16 @@ def submission_create(call: Call, form_id: str) -> HttpResponse:
         raise ApiError(400, "turnout:answers must be an object of question → text.")
     answers, refused = split_dangerous(answers)
     call.refused += refused
+    arguments = signup_arguments(call) if isinstance(call.body.get("person"), dict) else None
+    arrival = helpers.arrival(call, helpers.SUBMISSION, form, arguments, answers=answers, ref=_referrer(call))
+    if arrival is not None:
+        taken = helpers.take(arrival)
+        if isinstance(taken, Submission):
+            return json_response(serialize_submission(taken, call.base), status=201)
     try:
         with transaction.atomic():  # a refused submission signs nobody up
-            submission, created = services.record_submission(actor=call.user, form=form, person=named_person(call),
+            submission, created = services.record_submission(actor=call.user, form=form,
+                                                             person=named_person(call, arguments),
                                                              answers=answers, ref=_referrer(call))
     except services.ActionError as exc:
         raise ApiError(409, str(exc)) from None
@@ -221,7 +230,9 @@ def petition_create(call: Call) -> HttpResponse:
 
 
 def _petition(call: Call, petition_id: str, write: bool = False) -> Petition:
-    petition: Petition = get_by_public_id(_petitions(call), petition_id, "petition")
+    # A write answers with a fresh read (or no petition at all): no signature count to make here.
+    petitions = Petition.objects.visible_to(call.user).select_related("group") if write else _petitions(call)
+    petition: Petition = get_by_public_id(petitions, petition_id, "petition")
     if write:
         _writable(call, petition, "petition")
     return petition
@@ -268,10 +279,16 @@ def signature_create(call: Call, petition_id: str) -> HttpResponse:
     a new comment), as the petition's page takes it."""
     petition = _petition(call, petition_id, write=True)
     comment = inputs.text(call.body.get("comments"), "comments", 2000)
+    arguments = signup_arguments(call) if isinstance(call.body.get("person"), dict) else None
+    arrival = helpers.arrival(call, helpers.SIGNATURE, petition, arguments, comment=comment, ref=_referrer(call))
+    if arrival is not None:
+        taken = helpers.take(arrival)
+        if isinstance(taken, PetitionSignature):
+            return json_response(serialize_signature(taken, call.base), status=201)
     try:
         with transaction.atomic():  # a refused signature signs nobody up
             signature, created = services.record_signature(actor=call.user, petition=petition,
-                                                           person=named_person(call), comment=comment,
+                                                           person=named_person(call, arguments), comment=comment,
                                                            ref=_referrer(call))
     except services.ActionError as exc:
         raise ApiError(409, str(exc)) from None

@@ -18,7 +18,7 @@ from django.http import HttpResponse
 
 from turnout.accounts.models import Role
 from turnout.accounts.permissions import has_role
-from turnout.api import dates, inputs, odata
+from turnout.api import dates, helpers, inputs, odata
 from turnout.api.hal import (
     ApiError,
     Call,
@@ -32,6 +32,7 @@ from turnout.api.hal import (
 )
 from turnout.api.lookup import visible_people, visible_person
 from turnout.api.signers import named_person
+from turnout.api.views import signup_arguments
 from turnout.events import services
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 
@@ -179,12 +180,14 @@ def _apply(event: Event, data: dict[str, Any], need_start: bool = True) -> None:
 
 def _writable(call: Call, record: Event | EventCampaign, what: str) -> None:
     call.require_write()
-    if not has_role(call.user, record.group, Role.ORGANIZER):
+    if not call.may(record.group, Role.ORGANIZER):
         raise ApiError(403, f"This token's user may read this {what} but not change it.")
 
 
 def _event(call: Call, event_id: str, write: bool = False) -> Event:
-    event: Event = get_by_public_id(_events(call), event_id, "event")
+    # A write answers with a fresh read (or no event at all): no RSVP count to make here.
+    events = Event.objects.visible_to(call.user).select_related("group", "campaign") if write else _events(call)
+    event: Event = get_by_public_id(events, event_id, "event")
     if write:
         _writable(call, event, "event")
     return event
@@ -279,8 +282,14 @@ def attendances_list(call: Call, event_id: str) -> dict[str, Any]:
 def attendance_create(call: Call, event_id: str) -> HttpResponse:
     """The record attendance helper: one attendance per person per event (a repeat returns it)."""
     event = _event(call, event_id, write=True)
-    person = named_person(call)
+    arguments = signup_arguments(call) if isinstance(call.body.get("person"), dict) else None
     declined = call.body.get("status") == "declined"
+    arrival = helpers.arrival(call, helpers.ATTENDANCE, event, arguments) if not declined else None
+    if arrival is not None:
+        taken = helpers.take(arrival)
+        if isinstance(taken, Rsvp):
+            return json_response(serialize_attendance(taken, call.base), status=201)
+    person = named_person(call, arguments)
     for attempt in (1, 2):
         try:
             with transaction.atomic():

@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
 from turnout.accounts.models import ApiToken, Group, Role, User
-from turnout.accounts.permissions import has_role
+from turnout.accounts.permissions import best_role, has_role
 from turnout.accounts.services import note_token_use
 from turnout.api import odata, openapi
 from turnout.core.dangerous import Refused
@@ -65,6 +65,8 @@ class Call:
     body: dict[str, Any] = field(default_factory=dict)
     # Fields of the body that were not stored (core.dangerous); the answer lists them.
     refused: list[Refused] = field(default_factory=list)
+    # The user's role in each group asked about, for this request (a write asks twice or more).
+    roles: dict[int, str | None] = field(default_factory=dict)
 
     @property
     def user(self) -> User:
@@ -77,9 +79,16 @@ class Call:
     def url(self, path: str = "") -> str:
         return self.base + path
 
+    def may(self, group: Group, role: str) -> bool:
+        """Does the token's user hold `role` (or higher) in `group`, as `has_role` answers?"""
+        if group.pk not in self.roles:
+            self.roles[group.pk] = best_role(self.user, group) if self.user.is_authenticated else None
+        held = self.roles[group.pk]
+        return held is not None and Role.rank(held) >= Role.rank(role)
+
     def require_write(self) -> None:
         """Changing data needs an organizer role in the token's group."""
-        if not has_role(self.user, self.group, Role.ORGANIZER):
+        if not self.may(self.group, Role.ORGANIZER):
             raise ApiError(403, "This token can only read: its user is not an organizer in "
                                 f"{self.group.name}.")
 

@@ -161,8 +161,26 @@ def person_signup(call: Call) -> HttpResponse | dict[str, Any]:
     return json_response(serializers.person(person, call.base), status=201 if created else 200)
 
 
-def signup(call: Call) -> tuple[Person, bool]:
-    """Apply the signup helper's body (`{"person": {...}, "add_tags", "remove_tags"}`): (person, created)."""
+def signup(call: Call, arguments: dict[str, Any] | None = None) -> tuple[Person, bool]:
+    """Apply the signup helper's body (`{"person": {...}, "add_tags", "remove_tags"}`), or the
+    `signup_arguments` already read from it: (person, created)."""
+    arguments = signup_arguments(call) if arguments is None else arguments
+    for attempt in (1, 2):
+        try:
+            return services.signup_person(**arguments)
+        except services.UnknownZip as exc:
+            raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
+        except IntegrityError:
+            # Two signups with the same new address at once: the loser's second try finds
+            # the winner's person and updates it, as if the two had come one after the other.
+            if attempt == 2:
+                raise ApiError(409, "This person was changed by another request at the same moment; "
+                                    "send it again.") from None
+    raise AssertionError("unreachable")
+
+
+def signup_arguments(call: Call) -> dict[str, Any]:
+    """The signup helper's body, checked (a 400 that says what to fix), as `signup_person`'s arguments."""
     call.require_write()
     body = call.body
     data = body.get("person", body)
@@ -185,18 +203,7 @@ def signup(call: Call) -> tuple[Person, bool]:
         "membership": _standing(data.get("membership_status")),
         "change_membership": data.get("membership_status") is not None,
     }
-    for attempt in (1, 2):
-        try:
-            return services.signup_person(**arguments)
-        except services.UnknownZip as exc:
-            raise ApiError(400, f"Unknown ZIP code “{str(exc)[:20]}”.") from None
-        except IntegrityError:
-            # Two signups with the same new address at once: the loser's second try finds
-            # the winner's person and updates it, as if the two had come one after the other.
-            if attempt == 2:
-                raise ApiError(409, "This person was changed by another request at the same moment; "
-                                    "send it again.") from None
-    raise AssertionError("unreachable")
+    return arguments
 
 
 def _standing(value: Any) -> str | None:

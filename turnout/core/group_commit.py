@@ -7,9 +7,12 @@ committed, or raises what writing its row alone raised: one bad row fails only i
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 _WRITTEN = "written"
 _LEAD = "lead"  # the row's thread writes the rows waiting now, its own among them
@@ -81,3 +84,64 @@ class Writer:
         else:
             for row in rows:
                 row.outcome = _WRITTEN
+
+
+ALONE = "alone"  # what `Together` answers an act that its batch did not take: the caller does it alone
+
+
+class _Act[T]:
+    __slots__ = ("done", "item", "outcome")
+
+    def __init__(self, item: T) -> None:
+        self.item = item
+        self.done = threading.Event()
+        self.outcome: object = None
+
+
+class Together[T, R]:
+    """Acts that a web process's request threads bring at the same moment, done by one of them in
+    one call, `run(items)` (one transaction, committed when it returns), which answers each item's
+    result in order, or ALONE for one it leaves to its caller. As with `Writer`, the acts that come
+    while one batch runs wait for it and make the next batch, and each thread returns with its own
+    item's result. A batch that fails as a whole answers ALONE to every item: each request then
+    takes the one-by-one path, where an error is its own."""
+
+    def __init__(self, run: Callable[[list[T]], list[R | str]]) -> None:
+        self._run = run
+        self._lock = threading.Lock()
+        self._waiting: list[_Act[T]] = []
+        self._running = False
+
+    def do(self, item: T) -> R | str:
+        """`item`'s result from the batch it joins, or ALONE."""
+        mine = _Act(item)
+        with self._lock:
+            self._waiting.append(mine)
+            lead, self._running = not self._running, True
+        if not lead:
+            mine.done.wait()
+            if mine.outcome is not _LEAD:
+                return mine.outcome  # type: ignore[return-value]
+        with self._lock:
+            acts, self._waiting = self._waiting, []
+        try:
+            try:
+                results = self._run([act.item for act in acts])
+            except Exception:
+                logger.exception("A batch of %s acts failed; each is done alone", len(acts))
+                results = [ALONE] * len(acts)
+            for act, result in zip(acts, results, strict=True):
+                act.outcome = result
+        finally:
+            with self._lock:
+                if self._waiting:  # acts that came meanwhile: the first one's thread runs them next
+                    self._waiting[0].outcome = _LEAD
+                    self._waiting[0].done.set()
+                else:
+                    self._running = False
+            for act in acts:
+                if act is not mine:
+                    if act.outcome is None:  # the batch was cut short (the process is stopping)
+                        act.outcome = ALONE
+                    act.done.set()
+        return mine.outcome if mine.outcome is not None else ALONE  # type: ignore[return-value]

@@ -429,6 +429,24 @@ def take_seat(event: Event, person: Person, *, shift: Shift | None = None, answe
     return answer, existing is None
 
 
+def seat_many(event: Event, people: list[Person], *, source: str) -> list[Rsvp]:
+    """Seats at an event without a limit for people who have just been signed up (the API's record
+    helper answering requests that came together): what `take_seat` gives each of them without a
+    confirmation (notify=False), in one statement: going, since nobody new holds an RSVP and no
+    seat is counted. In the caller's transaction; the RSVPs in `people`'s order."""
+    if event.capacity is not None:
+        raise EventError("An event with a limit seats people one by one.")
+    now = timezone.now()
+    answers = [Rsvp(pk=pk, public_id=uuid.uuid4(), created_at=now, updated_at=now, event=event, person=person,
+                    status=Rsvp.Status.GOING, answers={}, source=source, key=new_host_key())
+               for person, pk in zip(people, bulk.allocate_ids(Rsvp, len(people)), strict=True)]
+    bulk.insert_rows(Rsvp, ["id", "public_id", "created_at", "updated_at", "event", "person", "status", "answers",
+                            "source", "client_ref", "key"],
+                     [(a.pk, a.public_id, now, now, event.pk, a.person.pk, a.status, {}, source, "", a.key)
+                      for a in answers])
+    return answers
+
+
 def _check_open(event: Event, source: str) -> None:
     if event.status not in (Status.SCHEDULED, Status.STANDBY):
         raise EventError(_("This event is not taking RSVPs."))

@@ -678,7 +678,7 @@ class Importer:
         self.result.created += created
         self.result.updated += updated
 
-    def sign_up_new(self, rows: list[Row]) -> dict[int, int]:
+    def sign_up_new(self, rows: list[Row], source: str = ConsentEvent.Source.FORM) -> dict[int, int]:
         """A public form's batch (rows built by `people.signup.sign_up_many`): the people no record of
         the group's reach names yet are added, each as `services.signup_person` adds a new person from
         a form (a supporter; the email taken as a yes unless an opt-out or a bounce of the address is on
@@ -686,7 +686,7 @@ class Importer:
         Rows naming someone on file, or a contact an earlier row of the batch names, are left in
         `passed`: what they may change on a record is decided one by one by the sign-up itself. Runs
         in the caller's transaction."""
-        self.source, self.public = str(ConsentEvent.Source.FORM), True
+        self.source, self.public = str(source), True
         self.passed, self.placed = [], {}
         seen: set[str] = set()
         first: list[Row] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from turnout.accounts.models import Group
+from turnout.accounts.models import Group, User
 from turnout.core import audit, geo
 from turnout.core.models import AuditEntry
 from turnout.people.contact import normalize_email, normalize_phone
@@ -59,9 +59,12 @@ def contacts(email: str, phone: str) -> tuple[str, str]:
     return (normalize_email(email) if email else "", normalize_phone(phone)[0] if phone else "")
 
 
-def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], detail: str) -> dict[int, Person]:
+def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], detail: str, *,
+                 actor: User | None = None, source: str = ConsentEvent.Source.FORM) -> dict[int, Person]:
     """Many public sign-ups to one group at once, each (signup, email, phone) as `sign_up` takes it:
-    a worker settling a crowd's forms. The people no record of the group's reach names yet are
+    a worker settling a crowd's forms, or the API's record helpers answering requests that came
+    together (`source` API and the token's staffer as `actor`, as `signup_person` records the API's
+    sign-ups). The people no record of the group's reach names yet are
     added in a few set-based statements (the importer's batch, `Importer.sign_up_new`, under the
     form's rules), each with the audit entry and the signal `signup_person` gives a new person.
     {index in `signups`: the new person}; the others (someone on file, a contact an earlier signup
@@ -79,12 +82,12 @@ def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], det
         consent = signup.sms_consent_text if phone else ""
         rows.append(Row(index, email, phone, "mobile", fields, place, None, "", [], None,
                         True if consent else None, {}, consent))
-    importer = Importer(group=group, source_name=detail[:200], membership=Membership.Status.SUPPORTER)
-    placed = importer.sign_up_new(rows)
+    importer = Importer(group=group, actor=actor, source_name=detail[:200], membership=Membership.Status.SUPPORTER)
+    placed = importer.sign_up_new(rows, source=source)
     public_ids = dict(Person.objects.filter(pk__in=list(placed.values())).values_list("pk", "public_id"))
     people = {index: Person(pk=pk, public_id=public_ids[pk]) for index, pk in placed.items()}
-    summary = f"Signed up through the {ConsentEvent.Source.FORM.value}" + (f" ({detail[:200]})" if detail else "")
-    audit.record_many({"actor": None, "action": AuditEntry.Action.CREATE, "target": person, "summary": summary,
+    summary = f"Signed up through the {ConsentEvent.Source(source).value}" + (f" ({detail[:200]})" if detail else "")
+    audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": person, "summary": summary,
                        "group": group} for person in people.values())
     people_changed.send(sender=Person, people=list(people.values()), created=True)
     return people

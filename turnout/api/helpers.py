@@ -1,0 +1,163 @@
+"""The record helpers (POST …/attendances, …/submissions, …/signatures) for new people, taken
+together: requests that reach one web process at the same moment are settled in one transaction
+by one of their threads (`core.group_commit.Together`), through the batch services the worker uses
+for public forms: the people nobody on file names are added by `people.signup.sign_up_many` (as
+`signup_person` adds the API's new people: the token's staffer, source "api"), then each act
+through its own service (`events.services.seat_many`, `actions.services.record_submission`,
+`record_signature`). Each request gets its own resource back.
+
+A request the batch does not take, and every request naming someone else, goes the one-by-one
+way (`views.signup`, then the act): a person on file or named twice in the batch (their rules
+are decided one by one), a body with tags, custom fields, statuses, a membership, an address or
+more than one email or phone, an unknown ZIP, an event with a limit, a closed form or petition.
+So a bad request among good ones fails alone, and a repeat answers 200 with the first resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+
+from turnout.accounts.models import Group, User
+from turnout.actions import services as actions
+from turnout.actions.models import Form, Petition, PetitionSignature, Submission
+from turnout.api.hal import Call
+from turnout.core import group_commit
+from turnout.events import services as events
+from turnout.events.models import Event, Rsvp
+from turnout.people.models import ConsentEvent, Person, PhoneNumber
+from turnout.people.signup import PublicSignup, sign_up_many
+
+ATTENDANCE, SUBMISSION, SIGNATURE = "attendance", "submission", "signature"
+# What a body may give for its person to be signed up with others: what `sign_up_many` writes for
+# a new person exactly as `signup_person` would.
+PLAIN_FIELDS = {"given_name", "family_name", "language", "postal_code"}
+
+Record = Rsvp | Submission | PetitionSignature
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One request's act for a person it signs up: the page, who sends it, and the act's own values."""
+
+    kind: str
+    target: Event | Form | Petition
+    group: Group
+    actor: User
+    detail: str
+    signup: PublicSignup
+    answers: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    ref: str = ""
+
+
+def plain_signup(arguments: dict[str, Any]) -> PublicSignup | None:
+    """The body's person as a public sign-up when `sign_up_many` may add them with others (see the
+    module's docstring), else None: the one-by-one way decides."""
+    fields: dict[str, Any] = arguments["fields"]
+    emails, phones = arguments["emails"], arguments["phones"]
+    if (arguments["add_tags"] or arguments["remove_tags"] or arguments["custom_fields"]
+            or arguments["membership"] is not None or len(emails) > 1 or len(phones) > 1
+            or any(choice.status is not None for choice in [*emails, *phones])
+            or any(choice.kind != PhoneNumber.Kind.MOBILE for choice in phones)
+            or not set(fields) <= PLAIN_FIELDS | {"country"} or fields.get("country", "US") != "US"):
+        return None
+    return PublicSignup(given_name=fields.get("given_name", ""), family_name=fields.get("family_name", ""),
+                        email=emails[0].value if emails else "", phone=phones[0].value if phones else "",
+                        postal_code=fields.get("postal_code", ""), language=fields.get("language") or "en",
+                        source="api")
+
+
+def arrival(call: Call, kind: str, target: Event | Form | Petition, arguments: dict[str, Any] | None,
+            **values: Any) -> Arrival | None:
+    """The request's act as an arrival for a batch, when its body signs up someone `plain_signup` takes."""
+    signup = plain_signup(arguments) if arguments is not None else None
+    if signup is None or arguments is None:
+        return None
+    return Arrival(kind=kind, target=target, group=call.group, actor=call.user, detail=arguments["source_detail"],
+                   signup=signup, **values)
+
+
+def take(arrival: Arrival) -> Record | None:
+    """The new resource for this request's act, settled with those that came with it; None when the
+    batch left it to the one-by-one way."""
+    # The caller's own transaction (a test's, a command's) may hold what the batch would wait for.
+    outcome = _settle([arrival])[0] if connection.in_atomic_block else _together.do(arrival)
+    return None if isinstance(outcome, str) else outcome
+
+
+def _settle(arrivals: list[Arrival]) -> list[Record | str]:
+    """Every arrival's resource, or ALONE, written in one transaction."""
+    results: list[Record | str] = [group_commit.ALONE] * len(arrivals)
+    batches: dict[tuple[Any, ...], list[int]] = {}
+    for index, arrival in enumerate(arrivals):
+        key = (arrival.kind, arrival.target.pk, arrival.group.pk, arrival.actor.pk, arrival.detail)
+        batches.setdefault(key, []).append(index)
+    with transaction.atomic():
+        for indexes in batches.values():
+            first = arrivals[indexes[0]]
+            if not _takes_together(first):
+                continue
+            people = sign_up_many(first.group, [(arrivals[i].signup, arrivals[i].signup.email,
+                                                 arrivals[i].signup.phone) for i in indexes],
+                                  first.detail, actor=first.actor, source=ConsentEvent.Source.API)
+            placed = [(indexes[i], person) for i, person in sorted(people.items())]
+            for index, record in _ACTS[first.kind](arrivals, placed):
+                results[index] = record
+    return results
+
+
+def _takes_together(arrival: Arrival) -> bool:
+    """Can this page take its acts for new people in a batch now? An event with a limit counts its
+    seats one by one; a closed form or petition refuses, and its refusal signs nobody up."""
+    target = arrival.target
+    if isinstance(target, Event):
+        return Event.objects.filter(pk=target.pk, capacity__isnull=True).exists()
+    return bool(target.is_open)
+
+
+def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+    event = arrivals[placed[0][0]].target if placed else None
+    if not isinstance(event, Event):
+        return []
+    answers = events.seat_many(event, [person for _i, person in placed], source="api")
+    return [(index, answer) for (index, _p), answer in zip(placed, answers, strict=True)]
+
+
+def _people(placed: list[tuple[int, Person]]) -> dict[int, Person]:
+    """The new people in full (the acts' audit entries name them)."""
+    return Person.objects.in_bulk([person.pk for _i, person in placed])
+
+
+def _submit(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+    people = _people(placed)
+    out: list[tuple[int, Record]] = []
+    for index, person in placed:
+        arrival = arrivals[index]
+        assert isinstance(arrival.target, Form)
+        submission, _created = actions.record_submission(actor=arrival.actor, form=arrival.target,
+                                                         person=people[person.pk], answers=arrival.answers,
+                                                         ref=arrival.ref)
+        out.append((index, submission))
+    return out
+
+
+def _sign(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+    people = _people(placed)
+    out: list[tuple[int, Record]] = []
+    for index, person in placed:
+        arrival = arrivals[index]
+        assert isinstance(arrival.target, Petition)
+        signature, _created = actions.record_signature(actor=arrival.actor, petition=arrival.target,
+                                                       person=people[person.pk], comment=arrival.comment,
+                                                       ref=arrival.ref)
+        out.append((index, signature))
+    return out
+
+
+_ACTS: dict[str, Callable[[list[Arrival], list[tuple[int, Person]]], list[tuple[int, Record]]]] = {
+    ATTENDANCE: _attend, SUBMISSION: _submit, SIGNATURE: _sign}
+_together: group_commit.Together[Arrival, Record] = group_commit.Together(_settle)
