@@ -8,6 +8,17 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing() -> Iterator[None]:
+    """Staff passwords hashed with a quick hasher: argon2 as deployed takes most of a second and
+    100 MiB a hash, and every test class makes several staff accounts. The test that Turnout's own
+    setting stores argon2 puts that setting back (accounts/tests/test_login.py)."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Each test starts with empty counters (public-form and API rate limits live in the cache),

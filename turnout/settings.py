@@ -441,6 +441,11 @@ KEEP_WEBHOOK_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_WEBHOOK_DELIVERIES_DAYS", 
 KEEP_UNREADABLE_WEBHOOKS_DAYS = env_days("TURNOUT_KEEP_UNREADABLE_WEBHOOKS_DAYS", 30)
 KEEP_TASK_RESULTS_DAYS = env_days("TURNOUT_KEEP_TASK_RESULTS_DAYS", 7)
 KEEP_IMPORT_FILES_DAYS = env_days("TURNOUT_KEEP_IMPORT_FILES_DAYS", 30)
+# Worker runs that may fail on one public form (RSVP, sign-up form, petition, pledge) before it is
+# marked failed, keeping what was typed for staff, instead of being tried on every run for ever.
+INTAKE_MAX_ATTEMPTS = env_int("TURNOUT_INTAKE_MAX_ATTEMPTS", 5)
+if INTAKE_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured(f"TURNOUT_INTAKE_MAX_ATTEMPTS={INTAKE_MAX_ATTEMPTS}: write 1 or more.")
 KEEP_RSVP_FORMS_DAYS = env_days("TURNOUT_KEEP_RSVP_FORMS_DAYS", 7)  # settled RSVP forms (contents already dropped)
 KEEP_LOGIN_RECORDS_DAYS = env_days("TURNOUT_KEEP_LOGIN_RECORDS_DAYS", 90)
 

@@ -3,11 +3,13 @@ Each calls the owning app's service (which writes the audit entry); these only s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages as flash
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -32,3 +34,27 @@ def create_record(request: HttpRequest, form: Any, *, create: Callable[..., Any]
         record = create(actor=request.user, group=fields.pop("group"), fields=fields, request=request)
         return redirect(record.get_absolute_url())
     return render(request, "record_form.html", {"form": form, "title": title})
+
+
+class BadId(Exception):
+    """A page was given an id that is no id at all (not a UUID): the page answers 400 with `message`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def chosen[M: Model](queryset: QuerySet[M], value: str | None, *, what: str) -> M:
+    """The record of `queryset` whose public id a form posted or a link carried (a button's value, a
+    query parameter). A value that is no UUID is the page's fault or a hand-edited URL, not a missing
+    record: it raises BadId (a 400 saying so) rather than reaching the database as a 500; a UUID
+    that names nothing the user may act on is a 404. `what` names the record for the message."""
+    try:
+        public_id = uuid.UUID(str(value or ""))
+    except ValueError:
+        raise BadId(_("“%(value)s” is not the id of a %(what)s; reload the page and try again.")
+                    % {"value": str(value or "")[:50], "what": what}) from None
+    found = queryset.filter(public_id=public_id).first()
+    if found is None:
+        raise Http404(_("No %(what)s with this id is there for you to act on; reload the page.") % {"what": what})
+    return found

@@ -135,11 +135,16 @@ class Intake(models.Model):
         TAKEN = "taken", _("taken")
         EXISTING = "existing", _("already there")
         REFUSED = "refused", _("refused")
+        # Settling kept failing (INTAKE_MAX_ATTEMPTS runs): the form keeps what was typed, for staff.
+        FAILED = "failed", _("could not be settled")
 
     data = models.JSONField(default=dict)
     received_at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING)
-    reason = models.CharField(max_length=200, blank=True)  # why it was refused, in the person's language
+    # Why it was refused, in the person's language; or, once failed, the last error, for staff.
+    reason = models.CharField(max_length=200, blank=True)
+    # Settling runs that failed on this form; the page's INSERT leaves it to the database default.
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
+from turnout.core.console import BadId, chosen
 from turnout.core.models import AuditEntry
 from turnout.events import services
 from turnout.events.forms import (
@@ -219,7 +220,11 @@ def campaign_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         if not can_edit:
             raise PermissionDenied
         if "approve" in request.POST:
-            proposed = get_object_or_404(campaign.events.filter(awaiting_approval=True), public_id=request.POST["approve"])
+            try:
+                proposed = chosen(campaign.events.filter(awaiting_approval=True), request.POST["approve"],
+                                  what=_("site waiting for approval"))
+            except BadId as exc:
+                return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
             services.approve_site(actor=request.user, event=proposed,  # type: ignore[arg-type]
                                   trust_hosts=bool(request.POST.get("trust")))
             flash.success(request, _("Site approved: %(title)s. Its hosts were sent their host link.")

@@ -270,13 +270,18 @@ class RsvpIntake(models.Model):
         GOING = "going", _("signed up")
         EXISTING = "existing", _("already signed up")
         REFUSED = "refused", _("refused")
+        # Settling kept failing (INTAKE_MAX_ATTEMPTS runs): the form keeps what was typed, for staff.
+        FAILED = "failed", _("could not be settled")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40, default=new_host_key, unique=True)
     data = models.JSONField(default=dict)
     received_at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING)
-    reason = models.CharField(max_length=200, blank=True)  # why it was refused, in the person's language
+    # Why it was refused, in the person's language; or, once failed, the last error, for staff.
+    reason = models.CharField(max_length=200, blank=True)
+    # Settling runs that failed on this form; the page's INSERT leaves it to the database default.
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [models.Index(fields=["outcome", "id"], name="rsvp_intake_pending")]

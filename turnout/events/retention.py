@@ -11,6 +11,8 @@ from turnout.events.models import RsvpIntake
 
 def prune_settled_forms(*, before: datetime, batch: int = BATCH, dry_run: bool = False) -> int:
     """Remove RSVP forms settled (the person's RSVP, if any, has its own record) and received before
-    `before`; a form still waiting stays. How many."""
-    return delete_in_batches(RsvpIntake.objects.exclude(outcome=RsvpIntake.Outcome.PENDING)
+    `before`; a form still waiting stays, and so does one that failed (it holds what the person
+    typed, which staff have yet to act on). How many."""
+    return delete_in_batches(RsvpIntake.objects.exclude(outcome__in=[RsvpIntake.Outcome.PENDING,
+                                                                     RsvpIntake.Outcome.FAILED])
                              .filter(received_at__lt=before), batch=batch, dry_run=dry_run)

@@ -39,6 +39,7 @@ from turnout.events.models import (
 )
 from turnout.messaging import outbox, sending
 from turnout.messaging.models import Delivery, Message
+from turnout.people import intake as intake_machinery
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import ConsentEvent, Membership, Person
 from turnout.people.services import ContactChoice, UnknownZip, signup_person
@@ -271,8 +272,9 @@ def settle_waiting(batch: int = SETTLE_BATCH) -> int:
     A batch is one transaction (`settle_batch`): people, RSVPs and audit entries written set-based,
     confirmations queued once it commits. A batch that fails as a whole is rolled back and its forms
     settled one by one, so a bad form holds up no other: it is logged and left waiting for the next
-    run. A worker that dies mid-batch leaves the batch waiting, whole, for the next run. (Settled
-    forms are removed on the retention schedule: `events.retention`.)"""
+    run, until it has failed `INTAKE_MAX_ATTEMPTS` runs and is marked failed for staff
+    (`people.intake.note_failure`). A worker that dies mid-batch leaves the batch waiting, whole,
+    for the next run. (Settled forms are removed on the retention schedule: `events.retention`.)"""
     settled, failed = 0, set[int]()
     waiting = RsvpIntake.objects.filter(outcome="").order_by("id")
     while ids := list(waiting.exclude(pk__in=failed).values_list("id", flat=True)[:batch]):
@@ -283,8 +285,9 @@ def settle_waiting(batch: int = SETTLE_BATCH) -> int:
             for pk in ids:
                 try:
                     settled += settle(pk) is not None
-                except Exception:
+                except Exception as exc:
                     logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
+                    intake_machinery.note_failure(RsvpIntake, pk, exc)
                     failed.add(pk)
     return settled
 
@@ -356,8 +359,9 @@ def settle_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
             try:
                 with transaction.atomic():
                     _settle_alone(intake)
-            except Exception:
+            except Exception as exc:
                 logger.exception("Settling RSVP form %s failed; it is tried again on the next run", intake.pk)
+                intake_machinery.note_failure(RsvpIntake, intake.pk, exc)
                 if failed is not None:
                     failed.add(intake.pk)
                 continue

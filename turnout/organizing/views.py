@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
+from turnout.core.console import BadId, chosen
 from turnout.core.models import AuditEntry
 from turnout.core.redirects import redirect_next
 from turnout.organizing import selectors, services
@@ -167,7 +168,11 @@ def volunteers(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     editing = None
     if request.GET.get("edit"):
-        editing = get_object_or_404(Volunteer.objects.visible_to(user, Role.ORGANIZER), public_id=request.GET["edit"])
+        try:
+            editing = chosen(Volunteer.objects.visible_to(user, Role.ORGANIZER), request.GET["edit"],
+                             what=_("volunteer"))
+        except BadId as exc:
+            return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
     form = VolunteerForm(request.POST or None, instance=editing, groups=groups)
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, QuerySet
 from django.utils import translation
 
 from turnout.accounts.models import Group
@@ -106,9 +107,10 @@ def settle_together(model: type[Intake], doors: Sequence[tuple[Door, list[Intake
             try:
                 with transaction.atomic():
                     door.alone(intake)
-            except Exception:
+            except Exception as exc:
                 logger.exception("Settling form %s (%s) failed; it is tried again on the next run",
                                  intake.pk, model.__name__)
+                note_failure(model, intake.pk, exc)
                 if failed is not None:
                     failed.add(intake.pk)
                 continue
@@ -166,17 +168,40 @@ def settle_waiting(model: type[Intake], settle_batch: Callable[[list[int], set[i
             for pk in ids:
                 try:
                     settled += settle_one(model, pk, door_for)
-                except Exception:
+                except Exception as exc:
                     logger.exception("Settling form %s (%s) failed; it is tried again on the next run",
                                      pk, model.__name__)
+                    note_failure(model, pk, exc)
                     failed.add(pk)
     return settled
 
 
+def note_failure(model: type[models.Model], pk: int, exc: BaseException) -> bool:
+    """Count one more failed attempt at settling waiting form `pk` of `model` (an `Intake` table or
+    events' `RsvpIntake`; the caller has logged the error), in the caller's transaction if any;
+    whether this was its last.
+
+    A form whose settling keeps failing (a bug, data this version cannot take) would otherwise be
+    tried on every run for ever and never reach anyone: after `INTAKE_MAX_ATTEMPTS` failed runs it
+    gets the final outcome "failed", with the error as its reason and what the person typed kept,
+    and staff see it on their home page."""
+    reason = f"{type(exc).__name__}: {exc}"[:200]
+    waiting = model._default_manager.filter(pk=pk, outcome="")
+    waiting.update(attempts=F("attempts") + 1)
+    last = bool(waiting.filter(attempts__gte=settings.INTAKE_MAX_ATTEMPTS).update(outcome="failed", reason=reason))
+    if last:
+        logger.error("Form %s (%s) failed to settle %s times: it is marked failed, not tried again, and kept "
+                     "with what was typed for staff (their home page lists it)", pk, model.__name__,
+                     settings.INTAKE_MAX_ATTEMPTS)
+    return last
+
+
 def prune_settled(model: type[Intake], *, before: datetime, batch: int = BATCH, dry_run: bool = False) -> int:
     """Remove forms of `model` settled (their contents already dropped; the act is its own record)
-    and received before `before`; a form still waiting stays. How many."""
-    return delete_in_batches(model._default_manager.exclude(outcome=Intake.Outcome.PENDING)
+    and received before `before`; a form still waiting stays, and so does one that failed (it holds
+    what the person typed, which staff have yet to act on). How many."""
+    return delete_in_batches(model._default_manager.exclude(outcome__in=[Intake.Outcome.PENDING,
+                                                                        Intake.Outcome.FAILED])
                              .filter(received_at__lt=before), batch=batch, dry_run=dry_run)
 
 
@@ -188,7 +213,7 @@ def forget_waiting(person: Person, waiting: QuerySet[Any]) -> None:
     if not traces:
         return
     doomed = []
-    for form in waiting.filter(outcome=Intake.Outcome.PENDING).only("data"):
+    for form in waiting.filter(outcome__in=[Intake.Outcome.PENDING, Intake.Outcome.FAILED]).only("data"):
         values = [str(v).strip().lower() for v in form.data.values()] if isinstance(form.data, dict) else []
         typed = [national_digits(v) for v in values]
         if any(e in values for e in traces.addresses) or any(n and n in typed for n in traces.national):

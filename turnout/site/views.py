@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -5,9 +7,18 @@ from django.shortcuts import render
 
 from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import require_role_anywhere
-from turnout.actions.models import Endorsement, Form, Petition, Resolution, WorkingGroup
+from turnout.actions.models import (
+    ActionIntake,
+    Endorsement,
+    Form,
+    Petition,
+    Resolution,
+    WorkingGroup,
+)
+from turnout.core.models import Intake
+from turnout.events.models import RsvpIntake
 from turnout.hubs.models import Hub
-from turnout.mobilization.models import Pledge
+from turnout.mobilization.models import Pledge, PledgeIntake
 from turnout.people.models import ImportJob, Membership, Person
 
 
@@ -30,7 +41,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "supporter_count": standing.filter(status=Membership.Status.SUPPORTER).exclude(
             person__in=members.values("person")).count(),
         "imports": ImportJob.objects.visible_to(request.user).select_related("group")[:5],
+        **_failed_forms(request.user),
     })
+
+
+# Failed forms listed on the home page; the count covers them all.
+FAILED_SHOWN = 20
+
+
+def _failed_forms(user: Any) -> dict[str, Any]:
+    """Public forms (RSVPs, sign-up forms, petitions, pledges) of the organizer's groups that the
+    worker could not settle however often it tried (`people.intake.note_failure`): the person was
+    told they were in, so someone has to act on what they typed, kept with each."""
+    groups = Group.objects.visible_to(user, Role.ORGANIZER)
+    if not groups.exists():
+        return {"failed_count": 0, "failed_forms": []}
+    rsvps = RsvpIntake.objects.filter(outcome=RsvpIntake.Outcome.FAILED, event__group__in=groups)
+    actions = ActionIntake.objects.filter(Q(form__group__in=groups) | Q(petition__group__in=groups),
+                                          outcome=Intake.Outcome.FAILED)
+    pledges = PledgeIntake.objects.filter(outcome=Intake.Outcome.FAILED, pledge__group__in=groups)
+    shown: list[tuple[Any, Any]] = [(i.event, i) for i in rsvps.select_related("event").order_by("-pk")[:FAILED_SHOWN]]
+    shown += [(i.form or i.petition, i) for i in actions.select_related("form", "petition").order_by("-pk")[:FAILED_SHOWN]]
+    shown += [(i.pledge, i) for i in pledges.select_related("pledge").order_by("-pk")[:FAILED_SHOWN]]
+    shown.sort(key=lambda pair: pair[1].received_at, reverse=True)
+    return {"failed_count": rsvps.count() + actions.count() + pledges.count(),
+            "failed_forms": [{"page": page, "received_at": form.received_at, "reason": form.reason,
+                              "typed": " · ".join(str(form.data[k]) for k in TYPED if form.data.get(k))}
+                             for page, form in shown[:FAILED_SHOWN]]}
+
+
+# What the person typed that staff need to reach them and redo the act by hand.
+TYPED = ("given_name", "family_name", "email", "phone", "postal_code")
 
 
 @login_required

@@ -9,6 +9,7 @@ from typing import Any
 import time_machine
 from django.core import mail
 from django.db import transaction
+from django.test import override_settings
 
 from turnout.accounts.models import Group
 from turnout.actions import services
@@ -22,6 +23,7 @@ from turnout.actions.models import (
 )
 from turnout.mobilization import services as mobilization
 from turnout.mobilization.models import Pledge, PledgeIntake, Signature
+from turnout.people.intake import prune_settled
 from turnout.people.models import ConsentEvent, EmailAddress, Person, PhoneNumber
 from turnout.people.services import record_consent
 from turnout.sharing.models import Referral
@@ -302,3 +304,45 @@ class PublicDoorTests(TurnoutTestCase):
         self.assertEqual(list(ActionIntake.objects.values_list("outcome", flat=True)), [""])
         self.assertFalse(PledgeIntake.objects.exists())
         self.assertEqual(Submission.objects.count(), 1)  # the act is its own record
+
+
+@time_machine.travel(NOW, tick=False)
+@override_settings(INTAKE_MAX_ATTEMPTS=3)
+class FormThatKeepsFailingTests(TurnoutTestCase):
+    def test_a_form_that_keeps_failing_is_marked_failed_after_the_set_tries_and_shown_to_staff(self) -> None:
+        """A submission the worker cannot settle is tried on INTAKE_MAX_ATTEMPTS runs, then marked
+        failed with the error, keeping what was typed; the rest of its batch settles on the first run,
+        it is not tried again, and its group's organizers (only they) see it on their home page."""
+        form = Form.objects.create(group=self.local, title="Join the heat campaign")
+        services.submit_later(form, sent("Ana", "ana@example.org"))
+        # Kept by a version of the page that named the first-name field otherwise: unreadable here.
+        broken = ActionIntake.objects.create(kind="form", form=form,
+                                             data={"first_name": "Bo", "email": "bo@example.org"})
+        services.submit_later(form, sent("Ben", "ben@example.org"))
+        for run in (1, 2):
+            with self.assertLogs("turnout.people.intake", "ERROR"):
+                self.assertEqual(services.settle_waiting(), 2 if run == 1 else 0)
+            broken.refresh_from_db()
+            self.assertEqual((broken.outcome, broken.attempts), ("", run))
+        self.assertEqual(sorted(Submission.objects.values_list("person__given_name", flat=True)), ["Ana", "Ben"])
+        with self.assertLogs("turnout.people.intake", "ERROR") as logged:
+            self.assertEqual(services.settle_waiting(), 0)
+        self.assertIn("marked failed", logged.output[-1])
+        broken.refresh_from_db()
+        self.assertEqual((broken.outcome, broken.attempts), ("failed", 3))
+        self.assertIn("TypeError", broken.reason)
+        self.assertEqual(broken.data, {"first_name": "Bo", "email": "bo@example.org"})
+        with self.assertNoLogs("turnout.people.intake", "ERROR"):
+            self.assertEqual(services.settle_waiting(), 0)  # a final outcome: not tried again
+        broken.refresh_from_db()
+        self.assertEqual(broken.attempts, 3)
+        self.assertEqual(prune_settled(ActionIntake, before=NOW + timedelta(days=30)), 2)  # kept for staff
+        self.assertTrue(ActionIntake.objects.filter(pk=broken.pk).exists())
+        self.login(self.organizer)
+        home = self.client.get("/")
+        self.assertContains(home, "1 public form could not be saved")
+        self.assertContains(home, "bo@example.org")
+        self.assertContains(home, "Join the heat campaign")
+        self.client.logout()
+        self.login(self.outsider)
+        self.assertNotContains(self.client.get("/"), "could not be saved")

@@ -198,3 +198,32 @@ class SeriesIsOneRowTests(TurnoutTestCase):
         assert upcoming is not None
         self.assertIn(f"Next: {services.when_text(upcoming)}", page)
         self.assertIn(upcoming.get_absolute_url(), page)
+
+
+@time_machine.travel(NOW, tick=False)
+class ApprovingASiteByIdTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        self.campaign = EventCampaign.objects.create(group=self.local, title="Protect the Results",
+                                                     local_date=date(2026, 11, 4), local_start=time(17, 0))
+        self.proposed = make_event(self.local, campaign=self.campaign, title="Wren's site",
+                                   awaiting_approval=True, status="draft")
+        self.login(self.organizer)
+
+    def test_an_approval_with_an_id_that_is_no_id_is_refused_saying_so(self) -> None:
+        """Approving with a mangled site id answers 400 naming the bad id (not a server error), and
+        the offer is still waiting."""
+        response = self.client.post(self.campaign.get_absolute_url(), {"approve": "not-a-site"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("“not-a-site” is not the id of a site waiting for approval", response.content.decode())
+        self.proposed.refresh_from_db()
+        self.assertTrue(self.proposed.awaiting_approval)
+
+    def test_an_approval_of_a_site_that_is_not_waiting_is_not_found(self) -> None:
+        """A well-formed id that names no offer of this campaign (a made-up one, or an event already
+        live) is a 404, and nothing is approved."""
+        live = make_event(self.local)
+        for ident in ("8d3c54b4-3f1e-4b8e-9a55-2f0c8a3d2e11", str(live.public_id)):
+            response = self.client.post(self.campaign.get_absolute_url(), {"approve": ident})
+            self.assertEqual(response.status_code, 404)
+        self.proposed.refresh_from_db()
+        self.assertTrue(self.proposed.awaiting_approval)

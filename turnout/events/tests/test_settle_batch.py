@@ -7,7 +7,7 @@ from typing import Any
 
 import time_machine
 from django.core import mail
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, override_settings
 
 from turnout.accounts.models import Group
 from turnout.events import services
@@ -244,3 +244,36 @@ class WorkerCrashTests(TransactionTestCase):
         self.assertEqual(sorted(m.to[0] for m in mail.outbox), sorted(f"p{n}@example.org" for n in range(40)))
         self.assertEqual(audit_summaries(Person.objects.get(given_name="P7")),
                          ["Signed up through the form (RSVP: Rally for a fair contract)"])
+
+
+@time_machine.travel(NOW, tick=False)
+@override_settings(INTAKE_MAX_ATTEMPTS=2)
+class RsvpThatKeepsFailingTests(TurnoutTestCase):
+    def test_an_rsvp_form_that_keeps_failing_is_marked_failed_and_shown_to_the_events_organizers(self) -> None:
+        """An RSVP form the worker cannot settle is tried on INTAKE_MAX_ATTEMPTS runs, then marked
+        failed with the error and what was typed kept; the others in its batch settle; the event's
+        organizers see it on their home page."""
+        event = make_event(self.local, title="Heat rally")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.rsvp_later(event, form("Ana", "ana@example.org"))
+            broken_key = services.rsvp_later(event, {**form("Bo", "bo@example.org"), "favourite_chant": "x"})
+            services.rsvp_later(event, form("Ben", "ben@example.org"))
+        broken = RsvpIntake.objects.get(key=broken_key)
+        with self.assertLogs("turnout.events.services", "ERROR"):
+            self.assertEqual(services.settle_waiting(), 2)
+        self.assertEqual(sorted(Rsvp.objects.values_list("person__given_name", flat=True)), ["Ana", "Ben"])
+        broken.refresh_from_db()
+        self.assertEqual((broken.outcome, broken.attempts), ("", 1))
+        with self.assertLogs("turnout.people.intake", "ERROR"):
+            self.assertEqual(services.settle_waiting(), 0)
+        broken.refresh_from_db()
+        self.assertEqual((broken.outcome, broken.attempts), ("failed", 2))
+        self.assertIn("favourite_chant", broken.reason)
+        self.assertEqual(broken.data["email"], "bo@example.org")
+        with self.assertNoLogs("turnout.events.services", "ERROR"):
+            self.assertEqual(services.settle_waiting(), 0)
+        self.login(self.organizer)
+        home = self.client.get("/")
+        self.assertContains(home, "1 public form could not be saved")
+        self.assertContains(home, "Bo · bo@example.org")
+        self.assertContains(home, "Heat rally")

@@ -73,3 +73,16 @@ class UnitAndWorkerWriteTests(OrganizingCase):
                                    eligible=True)
         worker.refresh_from_db()
         self.assertEqual(worker.department, kitchen)
+
+
+class VolunteerEditLinkTests(OrganizingCase):
+    def test_an_edit_link_with_an_id_that_is_no_id_is_refused_saying_so(self) -> None:
+        """The volunteers page opened with a mangled ?edit= answers 400 naming the bad id, not a
+        server error; a well-formed id of nobody is a 404; the real one opens the form filled in."""
+        self.login(self.organizer)
+        url = reverse("organizing:volunteers")
+        response = self.client.get(url, {"edit": "12'; drop"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("is not the id of a volunteer", response.content.decode())
+        self.assertEqual(self.client.get(url, {"edit": "8d3c54b4-3f1e-4b8e-9a55-2f0c8a3d2e11"}).status_code, 404)
+        self.assertContains(self.client.get(url, {"edit": str(self.volunteer.public_id)}), "<h2>Edit Vic</h2>")
