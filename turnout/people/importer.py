@@ -30,6 +30,7 @@ from turnout.core import files, geo
 from turnout.core.bulk import allocate_ids, insert_rows
 from turnout.core.dangerous import Refused, dangerous_kind, without_dangerous
 from turnout.core.exports import as_typed, csv_writer
+from turnout.people import suppression
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import (
     ConsentEvent,
@@ -39,7 +40,6 @@ from turnout.people.models import (
     PhoneNumber,
     Tagging,
 )
-from turnout.people import suppression
 from turnout.people.parsing_process import parse_file
 from turnout.people.services import (
     ELSEWHERE,

@@ -33,7 +33,6 @@ from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.people.models import ConsentEvent, Person, Subscription, Suppression, SuppressionKey
 
-
 # The ledger's words on a new record of an address on the list.
 KEPT = ("Opted out before the records holding it were erased (kept on the suppression list); an opt-out "
         "holds for every record.")
