@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils import timezone
 
 from turnout.core import audit
@@ -79,20 +79,27 @@ def ledger_entry(*, person_id: int, channel: str, address: str, at: datetime, so
 
 def keep_opt_outs(person: Person) -> int:
     """Before a person is erased: each of their addresses that is opted out joins the list (its
-    hash, its channel and when it opted out); how many. A person with no opt-out leaves nothing."""
+    hash, its channel and when it opted out); how many. Opted out: unsubscribed, or whose latest
+    ledger entry is an opt-out (an address that bounced keeps saying so after an unsubscribe). A
+    person with no opt-out leaves nothing."""
     from turnout.people.services import contact_model
 
     entries: list[tuple[str, str, datetime]] = []
     for channel in (ConsentEvent.Channel.EMAIL, ConsentEvent.Channel.SMS):
         model, column, status_column = contact_model(channel)
-        stopped = list(model.objects.filter(person=person, **{status_column: Subscription.UNSUBSCRIBED})
-                       .values_list(column, flat=True))
-        if not stopped:
-            continue
-        when = dict(ConsentEvent.objects.filter(person=person, channel=channel, address__in=stopped,
-                                                action=ConsentEvent.Action.OPT_OUT)
-                    .values("address").annotate(at=Max("occurred_at")).values_list("address", "at"))
-        entries += [(str(channel), address, when.get(address) or timezone.now()) for address in stopped]
+        stopped = set(model.objects.filter(person=person, **{status_column: Subscription.UNSUBSCRIBED})
+                      .values_list(column, flat=True))
+        latest: dict[str, tuple[str, datetime]] = {}
+        held = set(model.objects.filter(person=person).values_list(column, flat=True))
+        for address, action, at in (ConsentEvent.objects.filter(person=person, channel=channel, address__in=held)
+                                     .order_by("occurred_at", "id").values_list("address", "action", "occurred_at")):
+            latest[address] = (action, at)
+        stopped |= {address for address, (action, _at) in latest.items() if action == ConsentEvent.Action.OPT_OUT}
+        for address in sorted(stopped):
+            action, at = latest.get(address, ("", timezone.now()))
+            if action != ConsentEvent.Action.OPT_OUT:  # unsubscribed by an earlier version, with no entry
+                at = timezone.now()
+            entries.append((str(channel), address, at))
     if not entries:
         return 0
     key = _key(create=True)

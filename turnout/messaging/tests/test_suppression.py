@@ -24,7 +24,7 @@ from django.urls import reverse
 from turnout.actions.models import Form
 from turnout.api.tests.base import ApiTestCase
 from turnout.core import sealing
-from turnout.messaging import outbox
+from turnout.messaging import optouts, outbox
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
@@ -164,6 +164,16 @@ class SuppressionTests(ApiTestCase):
         self.settle_forms()
         self.assertEqual(Person.objects.get(emails__address="maria@example.org").emails.get().status,
                          Subscription.UNSUBSCRIBED)
+
+    def test_an_address_that_bounced_and_then_unsubscribed_is_kept(self) -> None:
+        """A bounce keeps the address "bouncing" after an unsubscribe; the ledger's last word is the
+        opt-out, and that is what the list keeps."""
+        optouts.bounced(address="maria@example.org")
+        optouts.opt_out(channel="email", address="maria@example.org", source="provider", detail="unsubscribe link",
+                        why="unsubscribed")
+        self.assertEqual(self.member.emails.get().status, Subscription.BOUNCING)
+        self.erase(self.member)
+        self.assertEqual(list(Suppression.objects.values_list("channel", flat=True)), ["email"])
 
     def columns_holding(self, needle: str) -> list[str]:
         """Every text column of every table (JSON read as text too) that holds `needle` in some row."""
