@@ -165,6 +165,20 @@ class SuppressionTests(ApiTestCase):
         self.assertEqual(Person.objects.get(emails__address="maria@example.org").emails.get().status,
                          Subscription.UNSUBSCRIBED)
 
+    def test_the_check_at_send_time_reads_the_list_too(self) -> None:
+        """A record marked subscribed by a write that skipped the rule (no opt-in of her own since
+        the opt-out) is still not texted: `sendable` counts the erased record's opt-out."""
+        self.stop_and_erase_maria()
+        simple.outbox.clear()
+        self.run_import(f"first_name,phone\nMaria,{DIGITS}\n")
+        record = Person.objects.get(phones__number=NUMBER)
+        PhoneNumber.objects.filter(person=record).update(sms_status=Subscription.SUBSCRIBED)
+        message = Message.objects.create(group=self.local, channel="sms", body="Rally")
+        Delivery.objects.create(message=message, person=record, channel="sms", address=NUMBER)
+        outbox.dispatch(message)
+        self.assertEqual(self.texted(), [])
+        self.assertEqual(Delivery.objects.get(message=message).status, Delivery.Status.SUPPRESSED)
+
     def test_an_address_that_bounced_and_then_unsubscribed_is_kept(self) -> None:
         """A bounce keeps the address "bouncing" after an unsubscribe; the ledger's last word is the
         opt-out, and that is what the list keeps."""
