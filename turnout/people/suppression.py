@@ -114,7 +114,8 @@ def note_consent_over(*, people: Iterable[Person], channel: str, source: str, ac
                       group: object = None) -> None:
     """An opt-in of the person's own (`source`) on a record whose address was on the list: the
     audit log says that a new consent lifted the suppression for that record."""
-    label = ConsentEvent.Channel(channel).label
+    # The log's words stay English whatever language the page was in, as every entry's do.
+    label = "texts" if channel == ConsentEvent.Channel.SMS else "email"
     audit.record_many({"actor": actor, "action": AuditEntry.Action.CHANGE, "target": person,
                        "summary": f"Consent to {label} given again through the {source}, over an opt-out "
                                   "kept from an erased record (the suppression list)", "group": group}

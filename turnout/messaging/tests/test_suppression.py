@@ -124,7 +124,7 @@ class SuppressionTests(ApiTestCase):
         theirs = Person.objects.get(phones__number=NUMBER, memberships__group=self.other)
         self.assertEqual(ours.phones.get().sms_status, Subscription.SUBSCRIBED)
         self.assertEqual(theirs.phones.get().sms_status, Subscription.UNSUBSCRIBED)
-        self.assertIn("Consent to text message given again through the form, over an opt-out kept from an "
+        self.assertIn("Consent to texts given again through the form, over an opt-out kept from an "
                       "erased record (the suppression list)", audit_summaries(ours))
         self.assertFalse([s for s in audit_summaries(theirs) if "suppression" in s])
         self.assertEqual(Suppression.objects.count(), 1)
