@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from turnout.messaging.models import Delivery
+from turnout.people import suppression
 from turnout.people.models import ConsentEvent, Person, Subscription
 from turnout.people.services import contact_model, mark_bouncing, record_consent
 
@@ -111,8 +112,9 @@ def restore_keyword_stops(*, number: str, text: str) -> int:
 
 def sendable(*, channel: str, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
     """Which (person id, address) pairs may be sent to now: the person's own record of the
-    address is subscribed, and no record of the address opted out after that record's consent
-    (one STOP stops them all; only a later opt-in of the person's own, on this record, counts).
+    address is subscribed, and no record of the address, erased ones on the suppression list
+    included, opted out after that record's consent (one STOP stops them all; only a later opt-in
+    of the person's own, on this record, counts).
     One query for a batch; the ledger is read only for addresses some record opted out of."""
     wanted = set(pairs)
     if not wanted:
@@ -128,13 +130,18 @@ def sendable(*, channel: str, pairs: Iterable[tuple[int, str]]) -> set[tuple[int
         if status == Subscription.UNSUBSCRIBED:
             withdrawn.add(address)
     ok = {pair for pair in wanted if own.get(pair) == Subscription.SUBSCRIBED}
-    contested = {pair for pair in ok if pair[1] in withdrawn}
+    # Erased records' opt-outs count too (the suppression list): a new record of such an address
+    # starts unsubscribed, so this finds one only after a write that skipped the rule. One query
+    # for the batch, none while the list is empty.
+    erased = suppression.suppressed(channel=channel, addresses={address for _p, address in ok})
+    contested = {pair for pair in ok if pair[1] in withdrawn or pair[1] in erased}
     if not contested:
         return ok
     addresses = {address for _p, address in contested}
     people = set().union(*(records[address] for address in addresses))
     opted_in: dict[tuple[int, str], tuple[datetime, int]] = {}
-    opted_out: dict[str, tuple[datetime, int]] = {}
+    # An erased record's opt-out sorts before any entry written in the same instant.
+    opted_out: dict[str, tuple[datetime, int]] = {address: (at, 0) for address, at in erased.items()}
     # Through the ledger's person index (it has none by address): a few records' entries. Entries
     # made in one instant are told apart by the order they were written in.
     for person_id, address, action, at, pk in (

@@ -17,6 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +30,7 @@ from turnout.core import files, geo
 from turnout.core.bulk import allocate_ids, insert_rows
 from turnout.core.dangerous import Refused, dangerous_kind, without_dangerous
 from turnout.core.exports import as_typed, csv_writer
+from turnout.people import suppression
 from turnout.people.contact import InvalidContact, normalize_email, normalize_phone
 from turnout.people.models import (
     ConsentEvent,
@@ -597,6 +599,8 @@ class Importer:
         self.columns = columns
         self.membership = membership  # for rows whose own status column is empty
         self.actor = actor
+        # This chunk's addresses on the suppression list: {(channel, address): when it opted out}.
+        self._suppressed: dict[tuple[str, str], datetime] = {}
         self.tag_name = tag.strip()
         self.sms_consent_text = sms_consent_text.strip()
         self.source_name = source_name
@@ -737,6 +741,12 @@ class Importer:
                 statuses[(value, person_id)] = (state, pk)
             if state in (BOUNCING, UNSUBSCRIBED) and held.get(value) != UNSUBSCRIBED:
                 held[value] = state
+        # Opted out on records since erased: held as such a record would hold it (one query a chunk,
+        # none while the list is empty).
+        channel = "email" if model is EmailAddress else "sms"
+        for value, at in suppression.suppressed(channel=channel, addresses=values).items():
+            held[value] = UNSUBSCRIBED
+            self._suppressed[(channel, value)] = at
         return owners, statuses, held
 
     def _apply(self, chunk: list[Row]) -> tuple[int, int]:
@@ -814,6 +824,7 @@ class Importer:
                 opted_out[channel].add(address)
 
         staged: list[tuple[Any, ...]] = []
+        lifted: list[int] = []
         stage = connection.vendor == "postgresql" and not self.public  # a form's rows carry their own words
         for row, pk, is_new in person_for_row:
             sms_opt = row.sms_opt_in if row.sms_opt_in is not None else (True if self.sms_consent_text else None)
@@ -834,6 +845,11 @@ class Importer:
                 on_file=phone_on_file, held=phone_held.get(row.phone),
                 action=None if sms_opt is None else "opt_in" if sms_opt else "opt_out", default=NO_CONSENT)
             membership_status = row.membership_status or self.membership
+            for channel, address, on_file in ("email", row.email, email_on_file), ("sms", row.phone, phone_on_file):
+                if address and on_file is None and (channel, address) in self._suppressed:
+                    # A new record of an address on the list starts with its opt-out on the ledger.
+                    consent.append((pk, channel, address, "opt_out", import_source, "", suppression.KEPT,
+                                    self._suppressed[(channel, address)], None))
             if stage and is_new:
                 # The same values as below, one row per person; SQL fans them out.
                 staged.append((
@@ -855,6 +871,8 @@ class Importer:
             if row.phone:
                 if phone_on_file is None:
                     phones_new.append((pk, row.phone, row.phone_kind, is_new, sms_state, now))
+                    if sms_action == "opt_in" and ("sms", row.phone) in self._suppressed:
+                        lifted.append(pk)  # the person's own new consent (a form), over the list
                 elif sms_state != phone_on_file[0]:
                     restatus.setdefault(("sms", sms_state), []).append(phone_on_file[1])
                 if sms_action:
@@ -880,6 +898,10 @@ class Importer:
         for (channel, state), pks in restatus.items():
             model, _column, status_column = contact_model(channel)
             model.objects.filter(pk__in=pks).update(**{status_column: state})
+        if lifted:
+            suppression.note_consent_over(people=Person.objects.filter(pk__in=lifted), channel="sms",
+                                          source=self.source, actor=self.actor, group=self.group)
+        self._suppressed.clear()
         consent += self._opt_outs_everywhere(opted_out, source_detail, actor_id)
         insert_rows(ConsentEvent, CONSENT_COLUMNS, consent)
         tagging_columns = ["public_id", "person", "tag", "created_at"]

@@ -15,6 +15,7 @@ from turnout.accounts.models import Group, GroupOwnedQuerySet, Role, User
 from turnout.core import geo
 from turnout.core.dangerous import Refused
 from turnout.core.models import AppendOnlyError, BaseModel
+from turnout.core.sealing import SealedTextField
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -258,6 +259,38 @@ class ConsentEvent(models.Model):
         if self.pk is not None and set(kwargs.get("update_fields") or ()) != {"person"}:
             raise AppendOnlyError("Consent events cannot be changed.")
         super().save(*args, **kwargs)
+
+
+class SuppressionKey(models.Model):
+    """The key the suppression list is hashed with: random, made on the first entry, and stored
+    only sealed with Turnout's keys. Rotating those keys seals it again (`rotate_keys`) without
+    changing it: the hashes cannot be recomputed, since the addresses they stand for are gone."""
+
+    # One key for the whole list: two erasures making the first one at once cannot make two.
+    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    key = SealedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return "suppression key"
+
+
+class Suppression(models.Model):
+    """An address that had opted out when the last records holding it were erased, kept only as
+    an HMAC of the normalized address under `SuppressionKey` (`people.suppression`): a new record
+    of it starts opted out, as it would beside a live record that opted out. Like an opt-out, it
+    holds for every group; it names no group, and nothing in it says whose it was."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=10, choices=ConsentEvent.Channel.choices)
+    opted_out_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"suppressed {self.channel} address"
 
 
 class TagQuerySet(GroupOwnedQuerySet["Tag"]):

@@ -19,7 +19,7 @@ from turnout.core import audit
 from turnout.core.dangerous import without_dangerous
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry, SubjectKey
-from turnout.people import erasure
+from turnout.people import erasure, suppression
 from turnout.people.contact import format_phone
 from turnout.people.models import (
     ConsentEvent,
@@ -78,8 +78,10 @@ def contact_model(channel: str) -> tuple[type[EmailAddress] | type[PhoneNumber],
 
 def standing(*, channel: str, addresses: Iterable[str]) -> dict[str, str]:
     """What every record of these addresses says together, for a record about to gain one: an
-    opt-out or a bounce of an address holds for every record that holds it. {address: status}
-    for the addresses that are unsubscribed or bouncing anywhere; the others are absent."""
+    opt-out or a bounce of an address holds for every record that holds it, and for the erased
+    records the suppression list stands for. {address: status} for the addresses that are
+    unsubscribed or bouncing anywhere; the others are absent."""
+    addresses = list(addresses)
     model, column, status = contact_model(channel)
     held: dict[str, str] = {}
     rows = model.objects.filter(**{f"{column}__in": list(addresses),
@@ -87,6 +89,10 @@ def standing(*, channel: str, addresses: Iterable[str]) -> dict[str, str]:
     for address, value in rows.values_list(column, status):
         if held.get(address) != Subscription.UNSUBSCRIBED:
             held[address] = value
+    # An address that opted out on records since erased is on the suppression list, and holds as
+    # such a record would.
+    for address in suppression.suppressed(channel=channel, addresses=addresses):
+        held[address] = Subscription.UNSUBSCRIBED
     return held
 
 
@@ -133,6 +139,8 @@ def record_consent(
         event.save()
         model.objects.filter(person=person, **{column: address}).exclude(
             **{status_column: Subscription.BOUNCING}).update(**{status_column: Subscription.SUBSCRIBED})
+        if current == Subscription.UNSUBSCRIBED and suppression.suppressed(channel=channel, addresses=[address]):
+            suppression.note_consent_over(people=[person], channel=channel, source=source, actor=actor)
         return event
     holders = list(model.objects.filter(**{column: address}).exclude(person=person)
                    .values_list("person_id", flat=True).distinct())
@@ -181,14 +189,20 @@ def _keepable(fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "custom_fields": without_dangerous(fields["custom_fields"])}
 
 
-def _new_contact(channel: str, *, person: Person, value: str, is_primary: bool, **extra: Any) -> str | None:
+def _new_contact(channel: str, *, person: Person, value: str, is_primary: bool, source: str,
+                 **extra: Any) -> str | None:
     """Add an address or number to a record, starting from what every record of it says: an
-    address opted out or bouncing anywhere is so on the new record too (that status, or None)."""
+    address opted out or bouncing anywhere is so on the new record too (that status, or None). One
+    on the suppression list starts with its opt-out on the ledger, from `source` (the door)."""
     model, column, status_column = contact_model(channel)
     held = standing(channel=channel, addresses=[value]).get(value)
     if held:
         extra[status_column] = held
     model.objects.create(person=person, is_primary=is_primary, **{column: value}, **extra)
+    if held == Subscription.UNSUBSCRIBED:
+        for address, at in suppression.suppressed(channel=channel, addresses=[value]).items():
+            suppression.ledger_entry(person_id=person.pk, channel=channel, address=address, at=at,
+                                     source=source).save()
     return held
 
 
@@ -218,12 +232,12 @@ def create_person(
     person.save()
     source = ConsentEvent.Source.STAFF
     if email:
-        _new_contact("email", person=person, value=email, is_primary=True)
+        _new_contact("email", person=person, value=email, is_primary=True, source=source)
         if email_consent_text:
             record_consent(person=person, channel="email", address=email, action="opt_in",
                            source=source, text=email_consent_text, actor=actor)
     if phone:
-        _new_contact("sms", person=person, value=phone, is_primary=True, kind=phone_kind)
+        _new_contact("sms", person=person, value=phone, is_primary=True, kind=phone_kind, source=source)
         if sms_consent_text:
             record_consent(person=person, channel="sms", address=phone, action="opt_in",
                            source=source, text=sms_consent_text, actor=actor)
@@ -268,7 +282,7 @@ def add_email(*, actor: User | None, person: Person, address: str, consent_text:
     hold_contacts([address])
     _check_contacts_free(address, "", among=_sight_of(actor, person), exclude=person)
     if not person.emails.filter(address=address).exists():
-        _new_contact("email", person=person, value=address, is_primary=not person.emails.exists())
+        _new_contact("email", person=person, value=address, is_primary=not person.emails.exists(), source=source)
     email = person.emails.get(address=address)
     if consent_text:
         record_consent(person=person, channel="email", address=address, action="opt_in",
@@ -287,7 +301,8 @@ def add_phone(*, actor: User | None, person: Person, number: str, kind: str = Ph
     hold_contacts([number])
     _check_contacts_free("", number, among=_sight_of(actor, person), exclude=person)
     if not person.phones.filter(number=number).exists():
-        _new_contact("sms", person=person, value=number, is_primary=not person.phones.exists(), kind=kind)
+        _new_contact("sms", person=person, value=number, is_primary=not person.phones.exists(), kind=kind,
+                     source=source)
     phone = person.phones.get(number=number)
     if consent_text:
         record_consent(person=person, channel="sms", address=number, action="opt_in",
@@ -454,6 +469,8 @@ def erase_person(*, actor: User | None, person: Person, request: HttpRequest | N
     touched: set[type[models.Model]] = {
         model for _receiver, deleted in person_erasing.send(sender=Person, person=person) for model in cast(list[type[models.Model]], deleted or [])}
     lone_tags = erasure.forget(person)
+    # Their opt-outs outlive them, as keyed hashes: the number imported again is not texted.
+    suppression.keep_opt_outs(person)
     touched |= erasure.cascade_of(person) | {Tag, ImportJob, SubjectKey}
     keys = audit.keys_of(person)
     subject = keys.order_by("id").values_list("subject", flat=True).first()
@@ -695,7 +712,8 @@ def signup_person(
             continue
         if others is not None and others.filter(emails__address=choice.value).exists():
             continue
-        elsewhere = _new_contact("email", person=person, value=choice.value, is_primary=not mine_emails)
+        elsewhere = _new_contact("email", person=person, value=choice.value, is_primary=not mine_emails,
+                                 source=source)
         mine_emails[choice.value] = ""
         if choice.status or not elsewhere:
             # Giving an address is taken as a yes to email, but not over an opt-out on record:
@@ -708,7 +726,8 @@ def signup_person(
             continue
         if others is not None and others.filter(phones__number=choice.value).exists():
             continue
-        _new_contact("sms", person=person, value=choice.value, is_primary=not mine_phones, kind=choice.kind)
+        _new_contact("sms", person=person, value=choice.value, is_primary=not mine_phones, kind=choice.kind,
+                     source=source)
         mine_phones[choice.value] = ""
         if choice.status:
             consent("sms", choice.value, choice.status)

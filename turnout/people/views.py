@@ -22,7 +22,7 @@ from turnout.accounts.models import Group, Role
 from turnout.accounts.permissions import require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
-from turnout.people import imports, services
+from turnout.people import imports, services, suppression
 from turnout.people.contact import format_phone
 from turnout.people.forms import (
     AddEmailForm,
@@ -157,6 +157,9 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "memberships": person.memberships.filter(group__in=groups).select_related("group"),
         **_tags_context(request, person, can_edit),
         "activity": activity,
+        # What an admin about to erase may know of the suppression list: its size, never an address
+        # (called by the template only where it is shown).
+        "suppressed": suppression.counts,
         # A council sees its locals' records of one human side by side; a local sees only its own.
         "same_human": Person.objects.visible_to(request.user).same_human_as(person).prefetch_related(
             Prefetch("memberships", Membership.objects.filter(group__in=groups).select_related("group"))),

@@ -1,7 +1,7 @@
 """A seized copy: what the database files and var/ would give away, read byte for byte.
 
 Marked values go in through every door (an import with columns Turnout refuses, the API, a public
-form, an RSVP, a text, a union card, a webhook delivery, the audit log); then an admin erases the
+form, an RSVP, a text and a STOP, a union card, a webhook delivery, the audit log); then an admin erases the
 person, the worker scrubs, and the database's own files (SQLite's file and write-ahead log, or
 every PostgreSQL relation's file after CHECKPOINT) and every file under var/ are searched for the
 markers. Before the erasure the person's plain details are found (the search works); refused
@@ -31,7 +31,7 @@ from turnout.api.models import WebhookDelivery
 from turnout.events.models import Event
 from turnout.messaging.transports.http import signature
 from turnout.organizing.models import Campaign, Employer, Unit, Workplace
-from turnout.people.models import ImportJob, Person
+from turnout.people.models import ImportJob, Person, Suppression
 from turnout.site.testing import make_group, make_staff, run_due_tasks, start_previewed_import
 
 
@@ -143,6 +143,10 @@ class SeizedCopyTests(TransactionTestCase):
         raw = json.dumps({"id": "in-1", "from": self.number, "body": plain["text"]}).encode()
         self.client.post("/hooks/sms/http/inbound", raw, content_type="application/json",
                          headers={"X-Turnout-Signature": signature(raw, "s")})
+        # And STOP: the opt-out outlives the erasure, on the suppression list, as a keyed hash only.
+        raw = json.dumps({"id": "in-2", "from": self.number, "body": "STOP"}).encode()
+        self.client.post("/hooks/sms/http/inbound", raw, content_type="application/json",
+                         headers={"X-Turnout-Signature": signature(raw, "s")})
         # 6. A union card on the public card page.
         employer = Employer.objects.create(group=self.local, name="Bean Street Coffee", industry="food")
         campaign = Campaign.objects.create(group=self.local, name="Bean Street", employer=employer,
@@ -193,6 +197,8 @@ class SeizedCopyTests(TransactionTestCase):
 
         self.assertEqual({k: v for k, v in database_files_holding({**plain, **never}, kinds=kinds).items() if v}, {})
         self.assertEqual({k: v for k, v in var_files_holding({**plain, **never}).items() if v}, {})
+        # What is left of the number is its keyed hash: the same number imported again is not texted.
+        self.assertEqual(list(Suppression.objects.values_list("channel", flat=True)), ["sms"])
 
 
 class ScrubWaitTests(TransactionTestCase):
