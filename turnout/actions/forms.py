@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
@@ -17,6 +18,7 @@ from turnout.actions.models import (
     Resolution,
     WorkingGroup,
 )
+from turnout.core import kept
 from turnout.core.dangerous import question_kind, question_problem
 from turnout.core.language import spanish
 from turnout.people.forms import SignupForm, sender_name
@@ -97,6 +99,24 @@ class SignPetitionForm(ActionForm):
                               widget=forms.Textarea(attrs={"rows": 3}))
     show_name = forms.BooleanField(label=_("Show my first name and city on this page"), required=False)
     field_order = ["given_name", "family_name", "email", "phone", "sms_consent", "postal_code", "comment", "show_name"]
+
+
+def submission_form(action: Form, data: Any = None, **kwargs: Any) -> SubmissionForm:
+    """A form's public form: its fields are built once per version of the form (saving it, or
+    one of its questions, is a new version) and language in each web process, not for every
+    submission."""
+    key = ("form", action.public_id, action.updated_at, get_language(), action_consent_text(action.group))
+    form = kept.made(key, lambda: SubmissionForm(action=action, group=action.group), data, **kwargs)
+    form.action = action
+    return form
+
+
+def petition_form(petition: Petition, data: Any = None, **kwargs: Any) -> SignPetitionForm:
+    """A petition's public form, its fields built once per group's wording and language in each
+    web process."""
+    group = petition.group
+    key = ("petition", group.pk, get_language(), action_consent_text(group))
+    return kept.made(key, lambda: SignPetitionForm(group=group), data, **kwargs)
 
 
 class EndorseForm(forms.ModelForm):

@@ -5,12 +5,15 @@ gather these with events and pledges are turnout.hubs'.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
+from turnout.core.kept import KeptPages
 from turnout.core.models import BaseModel, Intake
 from turnout.people.models import Person
 
@@ -47,6 +50,14 @@ class Form(BaseModel):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        KEPT_FORMS.forget(self.public_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        KEPT_FORMS.forget(self.public_id)
+        return super().delete(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("actions:form", args=[self.public_id])
 
@@ -79,8 +90,25 @@ class FormQuestion(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        touch_form(self.form_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        deleted = super().delete(*args, **kwargs)
+        touch_form(self.form_id)
+        return deleted
+
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+def touch_form(form_id: int) -> None:
+    """Mark a form changed when its questions change: each web process builds the form's fields
+    once per version of the form (`forms.submission_form`)."""
+    Form.objects.filter(pk=form_id).update(updated_at=timezone.now())
+    for public_id in Form.objects.filter(pk=form_id).values_list("public_id", flat=True):
+        KEPT_FORMS.forget(public_id)
 
 
 class Submission(BaseModel):
@@ -115,6 +143,14 @@ class Petition(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        KEPT_PETITIONS.forget(self.public_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        KEPT_PETITIONS.forget(self.public_id)
+        return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("actions:petition", args=[self.public_id])
@@ -267,3 +303,11 @@ class WorkingGroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} in {self.working_group}"
+
+
+# The forms and petitions public submissions are sent to, kept in each web process (core.kept).
+KEPT_FORMS: KeptPages[Form] = KeptPages()
+KEPT_PETITIONS: KeptPages[Petition] = KeptPages()
+# A petition's count as the answers to its signatures tell it ("so far": the person's own is not
+# in it yet either way), read once in a few seconds; a signature made in this process forgets it.
+PETITION_COUNTS: KeptPages[int] = KeptPages()

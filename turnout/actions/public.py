@@ -17,10 +17,13 @@ from turnout.actions import services
 from turnout.actions.forms import (
     ActionForm,
     EndorseForm,
-    SignPetitionForm,
-    SubmissionForm,
+    petition_form,
+    submission_form,
 )
 from turnout.actions.models import (
+    KEPT_FORMS,
+    KEPT_PETITIONS,
+    PETITION_COUNTS,
     Endorsement,
     Form,
     Petition,
@@ -29,10 +32,11 @@ from turnout.actions.models import (
 )
 from turnout.core import csp
 from turnout.core.abuse import refused
+from turnout.core.kept import KeptPages
 from turnout.core.language import spanish
 from turnout.people.models import Person
 from turnout.people.services import UnknownZip
-from turnout.sharing.public import og_context, share_context
+from turnout.sharing.public import answer_page, og_context, share_context
 
 
 def _base(embed: bool) -> str:
@@ -61,15 +65,25 @@ def _thanks(request: HttpRequest, record: Any, person: Person | None, *, embed: 
     """The thank-you page. `waiting`: the person's form is kept for a worker, so `count` (those
     already counted) does not yet hold them, and may hold them already if they signed before:
     the page says only what is true either way. `code`: the share code kept for them."""
-    return render(request, "actions/public_thanks.html", {
-        "base": _base(embed), "embed": embed, "record": record, "heading": heading, "message": message,
-        "count": count, "waiting": waiting, "title": title, **share_context(request, record, person, title, code)})
+    context = {"base": _base(embed), "embed": embed, "record": record, "heading": heading, "message": message,
+               "count": count, "waiting": waiting, "title": title}
+    if person is None:
+        return answer_page(request, "actions/public_thanks.html", context, record, code)
+    return render(request, "actions/public_thanks.html", {**context, **share_context(request, record, person, title)})
 
 
 def taking_form(form: Any, source: str) -> dict[str, Any]:
     """A valid public action form as it waits for a worker: the person's fields, their answers,
     and the share code of whoever sent the link."""
     return {**form.person_request(source).__dict__, "ref": form.cleaned_data.get("ref", "")}
+
+
+def _posted[M](request: HttpRequest, kept: KeptPages[M], public_id: Any, queryset: Any) -> M:
+    """The page a form is sent to: a POST's is kept in this process for a few seconds
+    (`core.kept`), a crowd sending hundreds a second; a page shown is read fresh."""
+    if request.method == "POST":
+        return kept.get(public_id, lambda: get_object_or_404(queryset, public_id=public_id))
+    return get_object_or_404(queryset, public_id=public_id)  # type: ignore[no-any-return]
 
 
 def _percent(count: int, goal: int | None) -> int | None:
@@ -80,10 +94,10 @@ def _percent(count: int, goal: int | None) -> int | None:
 
 
 def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
-    action = get_object_or_404(Form.objects.select_related("group"), public_id=public_id)
+    action = _posted(request, KEPT_FORMS, public_id, Form.objects.select_related("group"))
     es = spanish()
     title = action.title_es if es and action.title_es else action.title
-    form = SubmissionForm(request.POST or None, action=action, group=action.group, initial={"ref": request.GET.get("ref", "")})
+    form = submission_form(action, request.POST or None, initial={"ref": request.GET.get("ref", "")})
     # The person is answered once their form is stored; a worker makes their record and submission.
     code, acted = _act(request, form, lambda f: services.submit_later(
         action, taking_form(f, "embed" if embed else "form")))
@@ -107,16 +121,17 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
 
 
 def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
-    petition = get_object_or_404(Petition.objects.select_related("group"), public_id=public_id)
-    form = SignPetitionForm(request.POST or None, group=petition.group, initial={"ref": request.GET.get("ref", "")})
+    petition = _posted(request, KEPT_PETITIONS, public_id, Petition.objects.select_related("group"))
+    form = petition_form(petition, request.POST or None, initial={"ref": request.GET.get("ref", "")})
     # The person is answered once their signature is stored; a worker makes their record and signature.
     code, acted = _act(request, form, lambda f: services.sign_petition_later(petition, {
         **taking_form(f, "embed" if embed else "form"), "comment": f.cleaned_data["comment"],
         "show_name": f.cleaned_data["show_name"]}))
-    count = petition.signatures.count()
     if acted:
+        count = PETITION_COUNTS.get(petition.public_id, petition.signatures.count)
         return _thanks(request, petition, None, embed=embed, heading=_("Thank you for signing"), count=count,
                        title=petition.title, code=code or "", waiting=True)
+    count = petition.signatures.count()
     return render(request, "actions/public_action.html", {
         "base": _base(embed), "embed": embed, "action": petition, "form": form, "title": petition.title,
         "description": petition.petition_text, "count": count, "goal": petition.goal,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.actions.models import (
+    PETITION_COUNTS,
     ActionIntake,
     Endorsement,
     Form,
@@ -195,6 +196,7 @@ def _take_signature(petition: Petition, person: Person, *, comment: str, show_na
         signature.save(update_fields=["comment"])
     if created:
         credit(code=ref, person=person, kind=Referral.Kind.PETITION, action_id=petition.pk)
+        PETITION_COUNTS.forget(petition.public_id)
     return signature, created
 
 

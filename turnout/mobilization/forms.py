@@ -9,10 +9,11 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, StaffRole, User
-from turnout.core import geo
+from turnout.core import geo, kept
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Status
 from turnout.messaging import merge
@@ -329,3 +330,11 @@ class PledgeSignForm(SignupForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].label = pledge_consent_text(self.group)
+
+
+def pledge_form(pledge: Pledge, data: Any = None, **kwargs: Any) -> PledgeSignForm:
+    """A pledge's public form, its fields built once per group's wording and language in each
+    web process."""
+    group = pledge.group
+    key = ("pledge", group.pk, get_language(), pledge_consent_text(group))
+    return kept.made(key, lambda: PledgeSignForm(group=group), data, **kwargs)

@@ -3,6 +3,8 @@ pledges, and standby plans whose trigger makes everything live at once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
+from turnout.core.kept import KeptPages
 from turnout.core.models import BaseModel, Intake
 from turnout.events.models import Event, EventCampaign
 from turnout.messaging.models import InboundMessage, Message
@@ -230,6 +233,14 @@ class Pledge(BaseModel):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        KEPT_PLEDGES.forget(self.public_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        KEPT_PLEDGES.forget(self.public_id)
+        return super().delete(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("mobilization:pledge", args=[self.public_id])
 
@@ -329,3 +340,10 @@ class Plan(BaseModel):
     def zone(self) -> str:
         """The zone the plan's days are counted in."""
         return self.time_zone or str(settings.TIME_ZONE)
+
+
+# The pledges public signatures are sent to, kept in each web process (core.kept).
+KEPT_PLEDGES: KeptPages[Pledge] = KeptPages()
+# A pledge's count as the answers to its signatures tell it ("so far": the person's own is not in
+# it yet either way), read once in a few seconds; a signature made in this process forgets it.
+PLEDGE_COUNTS: KeptPages[int] = KeptPages()

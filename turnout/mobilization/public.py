@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from turnout.core.abuse import refused
 from turnout.mobilization import services
-from turnout.mobilization.forms import JoinForm, PledgeSignForm
-from turnout.mobilization.models import Network, Pledge
+from turnout.mobilization.forms import JoinForm, pledge_form
+from turnout.mobilization.models import KEPT_PLEDGES, PLEDGE_COUNTS, Network, Pledge
 from turnout.people.services import UnknownZip
 from turnout.sharing import services as sharing
-from turnout.sharing.public import og_context, share_context
+from turnout.sharing.public import answer_page, og_context, share_context
 
 
 def join(request: HttpRequest, public_id: Any) -> HttpResponse:
@@ -53,12 +53,21 @@ def join(request: HttpRequest, public_id: Any) -> HttpResponse:
 # --- pledges -------------------------------------------------------------------------------------
 
 
+def _pledge(request: HttpRequest, public_id: Any) -> Pledge:
+    """The pledge a signature is sent to is kept in this process for a few seconds (`core.kept`):
+    a crowd signs hundreds a second. A page shown reads it fresh."""
+    def load() -> Pledge:
+        return get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
+
+    return KEPT_PLEDGES.get(public_id, load) if request.method == "POST" else load()
+
+
 def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
     """A pledge has the one shape of every public action (actions/public_action.html): what it is,
     the running count, the form, and after signing a thank-you with the person's own share link."""
-    pledge = get_object_or_404(Pledge.objects.select_related("group"), public_id=public_id)
+    pledge = _pledge(request, public_id)
     base = "sharing/base_embed.html" if embed else "base.html"
-    form = PledgeSignForm(request.POST or None, group=pledge.group, initial={"ref": request.GET.get("ref", "")})
+    form = pledge_form(pledge, request.POST or None, initial={"ref": request.GET.get("ref", "")})
     code, acted = "", False
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         if form.cleaned_data.get("website"):
@@ -72,14 +81,15 @@ def pledge_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Ht
                 form.add_error(None, str(exc))
             else:
                 acted = True
-    count = pledge.signatures.count()
     if acted:
+        count = PLEDGE_COUNTS.get(pledge.public_id, pledge.signatures.count)
         # Their signature is not counted yet (and may be already, from before): the page says only
         # what is true either way.
-        return render(request, "actions/public_thanks.html", {
+        return answer_page(request, "actions/public_thanks.html", {
             "base": base, "embed": embed, "record": pledge, "heading": _("Thank you for signing"),
             "message": _("If the moment comes, we will tell you what to do and where."), "count": count,
-            "waiting": True, "title": pledge.title, **share_context(request, pledge, None, pledge.title, code)})
+            "waiting": True, "title": pledge.title}, pledge, code)
+    count = pledge.signatures.count()
     percent = min(100, round(100 * count / pledge.goal)) if pledge.goal else None
     return render(request, "actions/public_action.html", {
         "base": base, "embed": embed, "action": pledge, "form": form, "title": pledge.title,

@@ -39,6 +39,7 @@ from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
 from turnout.messaging import merge, outbox, quiet_hours, segments, sending
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.mobilization.models import (
+    PLEDGE_COUNTS,
     Activation,
     Member,
     Network,
@@ -742,6 +743,7 @@ def _take_pledge_signature(pledge: Pledge, person: Person, *, ref: str) -> tuple
     signature, created = Signature.objects.get_or_create(pledge=pledge, person=person)
     if created:
         credit(code=ref, person=person, kind=Referral.Kind.PLEDGE, action_id=pledge.pk)
+        PLEDGE_COUNTS.forget(pledge.public_id)
     return signature, created
 
 

@@ -13,14 +13,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 import segno
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from turnout.core import csp
+from turnout.core.kept import KeptPages
 from turnout.people.models import Person
 from turnout.sharing import services
 
@@ -56,6 +61,41 @@ def share_context(request: HttpRequest, record: Any, person: Person | None, text
     return {"share_url": url, "share_text": text, "share_own": bool(code), "share_sms": "sms:?&" + urlencode({"body": message}),
             "share_mail": "mailto:?" + urlencode({"subject": text, "body": message}).replace("+", "%20"),
             "share_whatsapp": "https://wa.me/?" + urlencode({"text": message})}
+
+
+# Stand-ins for what differs between two people's answers from one page; each comes out of
+# escaping and URL-encoding as it went in (letters and digits), as do a share code
+# (`new_share_code`: letters, digits, - and _), a CSRF token and a CSP nonce.
+_CODE, _TOKEN, _NONCE = "Zq7SHARECODEq7Z", "Zq7CSRFTOKENq7Z", "Zq7CSPNONCEq7Z"
+
+# Answers to a page's forms as rendered once for everyone in a few seconds, in each web process.
+_ANSWERS: KeptPages[str] = KeptPages()
+
+
+def answer_page(request: HttpRequest, template: str, context: dict[str, Any], record: Any,
+                code: str) -> HttpResponse:
+    """The answer to a public form (a thank-you with the person's share link, `code`), rendered
+    once per page, wording and address in a few seconds and given to each person with their own
+    share code, CSRF token and CSP nonce: a crowd is thanked hundreds of times a second with the
+    same page. Someone signed in, or with a message waiting, gets the page rendered for them."""
+    if request.user.is_authenticated or len(get_messages(request)):  # type: ignore[arg-type]
+        return render(request, template, {**context, **share_context(request, record, None, context["title"], code)})
+    key = (template, type(record).__name__, record.public_id, tuple(sorted((k, str(v)) for k, v in context.items())),
+           translation.get_language(), request.get_full_path(), request.get_host(), request.is_secure(), bool(code))
+
+    def rendered() -> str:
+        return render_to_string(template, {
+            **context, **share_context(request, record, None, context["title"], _CODE if code else ""),
+            "csrf_token": _TOKEN, "csp_nonce": _NONCE}, request)
+
+    page = _ANSWERS.get(key, rendered)
+    if code:
+        page = page.replace(_CODE, code)
+    if _TOKEN in page:
+        page = page.replace(_TOKEN, get_token(request))
+    if _NONCE in page:
+        page = page.replace(_NONCE, str(get_nonce(request)))
+    return HttpResponse(page)
 
 
 def og_context(request: HttpRequest, record: Any, title: str, description: str) -> dict[str, Any]:
