@@ -15,6 +15,7 @@ So a bad request among good ones fails alone, and a repeat answers 200 with the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ from turnout.events import services as events
 from turnout.events.models import Event, Rsvp
 from turnout.people.models import ConsentEvent, Person, PhoneNumber
 from turnout.people.signup import PublicSignup, sign_up_many
+
+logger = logging.getLogger(__name__)
 
 ATTENDANCE, SUBMISSION, SIGNATURE = "attendance", "submission", "signature"
 # What a body may give for its person to be signed up with others: what `sign_up_many` writes for
@@ -84,8 +87,16 @@ def arrival(call: Call, kind: str, target: Event | Form | Petition, arguments: d
 def take(arrival: Arrival) -> Record | None:
     """The new resource for this request's act, settled with those that came with it; None when the
     batch left it to the one-by-one way."""
-    # The caller's own transaction (a test's, a command's) may hold what the batch would wait for.
-    outcome = _settle([arrival])[0] if connection.in_atomic_block else _together.do(arrival)
+    if connection.in_atomic_block:
+        # The caller's own transaction (a test's, a command's) may hold what the batch would wait
+        # for: its act is settled here, alone, and what fails goes the one-by-one way, as in a batch.
+        try:
+            outcome = _settle([arrival])[0]
+        except Exception:
+            logger.exception("Settling an API %s in the caller's transaction failed; doing it alone", arrival.kind)
+            outcome = group_commit.ALONE
+    else:
+        outcome = _together.do(arrival)
     return None if isinstance(outcome, str) else outcome
 
 

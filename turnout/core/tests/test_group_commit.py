@@ -10,7 +10,7 @@ from typing import Any
 
 from django.test import SimpleTestCase
 
-from turnout.core.group_commit import Writer
+from turnout.core.group_commit import ALONE, Together, Writer
 
 
 class Held:
@@ -82,3 +82,53 @@ class GroupCommitTests(SimpleTestCase):
         written: list[Any] = []
         Writer(lambda rows: written.extend(rows)).add(("only",))
         self.assertEqual(written, [("only",)])
+
+
+class TogetherTests(SimpleTestCase):
+    """`Together`: acts that arrive while a batch runs make the next batch, each thread gets its
+    own act's result, and a batch that fails leaves every act of it to its own thread."""
+
+    def run_crowd(self, fail_with: str | None) -> tuple[dict[str, Any], list[list[str]]]:
+        batches: list[list[str]] = []
+        started, release = threading.Event(), threading.Event()
+
+        def run(items: list[str]) -> list[str]:
+            batches.append(list(items))
+            if len(batches) == 1:
+                started.set()
+                release.wait(10)
+            if fail_with in items:
+                raise ValueError(f"cannot take {fail_with}")
+            return [f"{item} taken" for item in items]
+
+        together: Together[str, str] = Together(run)
+        results: dict[str, Any] = {}
+
+        def act(value: str) -> None:
+            results[value] = together.do(value)
+
+        threads = [threading.Thread(target=act, args=("first",))]
+        threads[0].start()
+        assert started.wait(10)
+        later = [threading.Thread(target=act, args=(v,)) for v in ("a", "b", "c")]
+        for thread in later:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(together._waiting) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        release.set()
+        for thread in threads + later:
+            thread.join(10)
+        return results, batches
+
+    def test_acts_that_come_during_a_batch_make_the_next_and_each_gets_its_own_result(self) -> None:
+        """Three acts arriving while the first runs go in one batch; each thread gets its own result."""
+        results, batches = self.run_crowd(fail_with=None)
+        self.assertEqual(batches, [["first"], ["a", "b", "c"]])
+        self.assertEqual(results, {"first": "first taken", "a": "a taken", "b": "b taken", "c": "c taken"})
+
+    def test_a_batch_that_fails_leaves_each_of_its_acts_to_its_own_thread(self) -> None:
+        """A failing batch answers ALONE to each of its acts (each request then goes one by one); the
+        batch before it is unaffected."""
+        results, _batches = self.run_crowd(fail_with="b")
+        self.assertEqual(results, {"first": "first taken", "a": ALONE, "b": ALONE, "c": ALONE})
