@@ -54,7 +54,7 @@ class KeptFormTests(TurnoutTestCase):
     def test_closing_the_form_in_the_console_refuses_the_next_post(self) -> None:
         self.post("ana@example.org", shift="Night")
         services.update_form(actor=self.organizer, form=self.form, fields={"is_open": False})
-        self.assertContains(self.post("ben@example.org", shift="Night"), "This form is closed.")
+        self.assertContains(self.post("ben@example.org", shift="Night"), "This is closed.")
         self.assertEqual(ActionIntake.objects.count(), 1)
 
     def test_each_person_is_thanked_with_their_own_link_and_token(self) -> None:
