@@ -1,13 +1,15 @@
-"""Public form submissions: 50 concurrent phones posting a sign-up form to `turnout serve`, beside /health.
+"""Public form submissions, petition signatures and pledges: 50 concurrent phones posting to
+`turnout serve`, beside /health.
 
     python benchmarks/bench_forms.py --engine sqlite --seconds 60
-    python benchmarks/bench_forms.py --engine postgres --seconds 60
+    python benchmarks/bench_forms.py --engine postgres --seconds 60 --kind petition
 
 Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database with one form (two
-custom questions, a tag added on submit, an autoresponse). Each of 50 client threads keeps one
-connection, fetches the form once (for its CSRF cookie and token, as a browser does), then posts
-it as a new person each time; every answer is the thank-you page with the person's share link.
-The same clients first spend the same time on GET /health. Prints requests/s, p50 and p99 for
+custom questions, a tag added on submit, an autoresponse), one petition and one pledge. Each of 50
+client threads keeps one connection, fetches the page once (for its CSRF cookie and token, as a
+browser does), then posts it as a new person each time; every answer is the thank-you page with
+the person's share link. The same clients first spend the same time on GET /health (one phase,
+shared by the pages: `--kind all`, the default, times each page in turn after it). Prints requests/s, p50 and p99 for
 both, the ratio, and checks that the database holds exactly one submission per successful answer.
 
 Each form is stored as sent and answered at once; a `turnout worker` (running beside the server
@@ -27,55 +29,83 @@ from bench_dispatch import start_workers, stop
 from bench_rsvp import duplicates, health, no_state, open_page, posting, report, run
 from common import OUT, database_url, setup_django, start_server
 
+KINDS = ("form", "petition", "pledge")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--kind", choices=[*KINDS, "all"], default="all",
+                        help="which page's posts to time after the one /health phase (all: each in turn)")
     parser.add_argument("--limit", type=float, default=900,
                         help="stop waiting for the worker this many seconds after the last answer")
     args = parser.parse_args()
     url = database_url(args.engine)
     setup_django(url)
     from turnout.accounts.models import Group
-    from turnout.actions.models import ActionIntake, Form, FormQuestion, Submission
+    from turnout.actions.models import (
+        ActionIntake,
+        Form,
+        FormQuestion,
+        Petition,
+        PetitionSignature,
+        Submission,
+    )
+    from turnout.mobilization.models import Pledge, PledgeIntake, Signature
 
     local = Group.objects.create(name="Local 8", slug="local-8")
     form = Form.objects.create(group=local, title="Join the contract campaign", tags="contract-2026",
                                thank_you="We will call you this week.", autoresponse_body="Welcome aboard.")
     shift = FormQuestion.objects.create(form=form, label="Shift", kind="choice", choices="Day\nNight", required=True)
     note = FormQuestion.objects.create(form=form, label="Anything else?")
-    page = form.public_url()
+    petition = Petition.objects.create(group=local, title="Fix the heat", petition_text="Heat in every shop now.")
+    pledge = Pledge.objects.create(group=local, title="Protect the contract", text="We will act together.")
+    pages = {
+        "form": (form.public_url(), ActionIntake, lambda: Submission.objects.filter(form=form).count(), "submissions",
+                 {f"fq{shift.pk}": "Night", f"fq{note.pk}": "Break room needs a fan"}),
+        "petition": (petition.public_url(), ActionIntake, lambda: PetitionSignature.objects.filter(
+            petition=petition).count(), "signatures", {"comment": "Our shop is freezing", "show_name": "on"}),
+        "pledge": (pledge.public_url(), PledgeIntake, lambda: Signature.objects.filter(pledge=pledge).count(),
+                   "signatures", {}),
+    }
+    kinds = KINDS if args.kind == "all" else (args.kind,)
     port, server = start_server(url, TURNOUT_SMS_BACKEND="console")
+    results = []
     try:
-        def fields(index: int, n: int) -> dict[str, str]:
-            return {"given_name": f"Member{index}", "family_name": f"N{n}", "email": f"f{index}-{n}@example.org",
-                    "postal_code": "98101", f"fq{shift.pk}": "Night", f"fq{note.pk}": "Break room needs a fan"}
-
         run(port, 3, no_state, health)  # warm up
         health_result = run(port, args.seconds, no_state, health)
         environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_LOG_LEVEL": "WARNING"}
-        workers = start_workers(1, environment)
-        try:
-            form_result = run(port, args.seconds, open_page(page), posting(port, page, fields, 200))
-            answered = time.monotonic()
-            waiting = ActionIntake.objects.filter(outcome="").count()
-            while ActionIntake.objects.filter(outcome="").exists() and time.monotonic() - answered < args.limit:
-                time.sleep(0.5)
-            settled = time.monotonic() - answered
-        finally:
-            stop(workers)
+        for kind in kinds:
+            page, model, _count, _what, extra = pages[kind]
+
+            def fields(index: int, n: int, kind: str = kind, extra: dict[str, str] = extra) -> dict[str, str]:
+                return {"given_name": f"Member{index}", "family_name": f"N{n}",
+                        "email": f"{kind[:2]}{index}-{n}@example.org", "postal_code": "98101", **extra}
+
+            workers = start_workers(1, environment)
+            try:
+                result = run(port, args.seconds, open_page(page), posting(port, page, fields, 200))
+                answered = time.monotonic()
+                waiting = model.objects.filter(outcome="").count()
+                while model.objects.filter(outcome="").exists() and time.monotonic() - answered < args.limit:
+                    time.sleep(0.5)
+                settled = time.monotonic() - answered
+            finally:
+                stop(workers)
+            results.append((kind, result, waiting, settled))
     finally:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
-    report(args.engine, args.seconds, "form", health_result, form_result,
-           Submission.objects.filter(form=form).count(), "submissions")
-    stored = ActionIntake.objects.count()
-    left = ActionIntake.objects.filter(outcome="").count()
-    print(f"  {waiting} forms were waiting for the worker when the last answer went out; "
-          f"{stored - left} of {stored} settled {settled:.1f} s later"
-          + ("  <-- NOT ALL SETTLED" if left else "")
-          + (f"  (people made twice: {twice})" if (twice := duplicates()) else ""))
+    for kind, result, waiting, settled in results:
+        _page, model, count, what, _extra = pages[kind]
+        report(args.engine, args.seconds, kind, health_result, result, count(), what)
+        left = model.objects.filter(outcome="").count()
+        print(f"  {waiting} forms were waiting for the worker when the last answer went out; "
+              f"{'not all' if left else 'all'} settled {settled:.1f} s later"
+              + (f"  <-- {left} NOT SETTLED" if left else ""))
+    if twice := duplicates():
+        print(f"  people made twice: {twice}")
 
 
 if __name__ == "__main__":
