@@ -4,11 +4,11 @@ Materialize is one INSERT … SELECT over the audience query, so 100,000 recipie
 one statement, not 100,000. Dispatch claims a batch under a lease, re-checks consent and
 quiet hours at send time, sends through the configured transport and records the
 provider's id. Each text is marked as handed over (`handed_at`) in a short committed write
-before the provider is called, at most TURNOUT_SMS_CONCURRENCY texts at the provider at a time
-and half as many more handed over ahead, and its result is written as it comes back. When a
-worker dies (its lease runs out), rows it had claimed but never handed over are queued again as
-they were; those handed over without a result (only the window's worth of them can have reached
-the provider) are sent again, marked and counted as possible duplicates: a second text is a lesser harm than
+just before the provider is called, a window of at most TURNOUT_SMS_CONCURRENCY texts at a
+time, and its result is written as it comes back. When a worker dies (its lease runs out),
+rows it had claimed but never handed over are queued again as they were; only those handed
+over without a result, never more than the window, may have reached the provider. They are
+sent again, marked and counted as possible duplicates: a second text is a lesser harm than
 someone never hearing of the strike vote, and the generic gateway has no way to ask whether
 it took a text.
 """
@@ -42,6 +42,8 @@ RETRY_AFTER = [timedelta(seconds=s) for s in (30, 120, 600, 1800)]
 # A text is handed over up to this long before its sender's booked moment, and its thread waits
 # the rest: a round's write that runs late does not make paced texts late, nor bunch them up.
 HAND_OVER_AHEAD = 0.5
+# The longest a round of sending waits for more texts to come back before writing (see _send_in_window).
+MAX_LINGER = 0.02
 # The reason on the row of someone whose number or address this message already goes to.
 DUPLICATE = "duplicate address"
 
@@ -314,17 +316,17 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
     """Send texts in their booked order, at most the transport's concurrency in flight; returns the
     rows settled last, not yet written.
 
-    A text goes to a sending thread only once its hand-over is committed, so a worker that dies
-    leaves at most the window at the provider without a result. The sending threads do not wait
-    for those writes: each write also hands over the next half window ahead, and those texts go
-    out as places free up while the following write runs, carrying the results that came back
-    meanwhile. The price is that a dead worker's rows handed over but not yet sent (at most half
-    the window) are counted as possible duplicates with the rest; only those at the provider can
-    have gone out.
+    Each round writes, in one statement, the results that came back and the hand-over of as
+    many texts as there are free places (and due), and only then passes those to the sending
+    threads: so at any moment no more than the window of rows are handed over without a result.
+    After the first text of a round comes back, the round lingers until half the window is back,
+    at most as long as the last write took (and MAX_LINGER): with a fast provider a round then
+    carries half a window, not a write per text, while the other half is at the provider during
+    its write; with a slow one the linger is nothing beside its latency.
     """
     transport = sms_transport()
     window = max(1, settings.SMS_CONCURRENCY)
-    ahead = window // 2  # hand-overs committed beyond the window, waiting for a place
+    linger = 0.0
 
     def send(item: tuple[Delivery, OutgoingSms, float]) -> str | TransportError:
         _row, sms, at = item
@@ -337,36 +339,36 @@ def _send_in_window(to_send: list[tuple[Delivery, OutgoingSms, float]], settled:
 
     pool = _sending_pool()
     waiting = deque(to_send)
-    handed: deque[tuple[Delivery, OutgoingSms, float]] = deque()  # committed, waiting for a place
     in_flight: dict[Future[str | TransportError], Delivery] = {}
-
-    def fill() -> None:
-        while handed and len(in_flight) < window:
-            item = handed.popleft()
-            in_flight[pool.submit(send, item)] = item[0]
-
-    while waiting or handed or in_flight:
-        fill()  # before the write: the places free now are not left idle while it runs
+    while waiting or in_flight:
         starting: list[tuple[Delivery, OutgoingSms, float]] = []
         due_by = time.time() + HAND_OVER_AHEAD
-        while (waiting and len(in_flight) + len(handed) + len(starting) < window + ahead
-               and waiting[0][2] <= due_by):
+        while waiting and len(in_flight) + len(starting) < window and waiting[0][2] <= due_by:
             starting.append(waiting.popleft())
         if starting or settled:
             handed_at = timezone.now()
             for row, _sms, _at in starting:
                 row.handed_at = handed_at
+            began = time.perf_counter()
             _write_results(settled + [row for row, _sms, _at in starting])
-            handed.extend(starting)
+            linger = min(MAX_LINGER, time.perf_counter() - began)
             settled = []
-            fill()
+        for item in starting:
+            in_flight[pool.submit(send, item)] = item[0]
         # Until a text comes back, or the next one's booked moment when there is room for it.
         until = (max(0.0, waiting[0][2] - HAND_OVER_AHEAD - time.time())
-                 if waiting and len(in_flight) + len(handed) < window + ahead else None)
+                 if waiting and len(in_flight) < window else None)
         if not in_flight:
             time.sleep(until or 0)
             continue
-        done, _running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
+        done, running = wait(in_flight, timeout=until, return_when=FIRST_COMPLETED)
+        # Half the window back is enough for a round: the other half stays at the provider while
+        # the round's write runs, so the sending threads are not all idle waiting for it.
+        enough = max(1, window // 2)
+        lingering_until = time.perf_counter() + linger
+        while done and running and len(done) < enough and (left := lingering_until - time.perf_counter()) > 0:
+            more, running = wait(running, timeout=left, return_when=FIRST_COMPLETED)
+            done |= more
         back_at = timezone.now()
         for future in done:
             row = in_flight.pop(future)

@@ -100,24 +100,28 @@ class HelpersTogetherTests(TransactionTestCase):
         answers = self.crowd(f"events/{self.event.public_id}/attendances", bodies)
 
         statuses = [status for status, _data in answers]
-        self.assertEqual(statuses[:6], [201] * 6, answers)
+        # Worker2's two requests race: whichever is settled first is answered 201, the other 200.
+        self.assertEqual(statuses[:2] + statuses[3:6], [201] * 5, answers)
+        self.assertEqual(sorted([statuses[2], statuses[7]]), [200, 201], answers)
         self.assertEqual(answers[6], (400, {"error": "Unknown ZIP code “00000”."}))
-        self.assertEqual(statuses[7], 200)
         self.assertEqual(answers[7][1]["identifiers"], answers[2][1]["identifiers"])
         self.assertEqual(statuses[8], 201)
         self.assertEqual(answers[8][1]["action_network:person_id"], str(self.member.public_id))
-        for n, (_status, data) in enumerate(answers[:6]):
+        for n, (status, data) in enumerate(answers[:6]):
             rsvp = Rsvp.objects.select_related("person").get(public_id=data["identifiers"][0].split(":", 1)[1])
             self.assertEqual((rsvp.event_id, rsvp.status, rsvp.source), (self.event.pk, "going", "api"))
             self.assertEqual(str(rsvp.person.public_id), data["action_network:person_id"])
             self.assertEqual(rsvp.person.emails.get().address, f"worker{n}@example.org")
-            self.assertEqual(data["created_date"], data["modified_date"])
+            if status == 201:
+                self.assertEqual(data["created_date"], data["modified_date"])
         self.assertEqual(self.new_people("worker").count(), 6)
         self.assertEqual(Rsvp.objects.filter(event=self.event).count(), 7)
         self.assertFalse(Person.objects.filter(emails__address="nowhere@example.org").exists())
-        # Worker1 to Worker5 were signed up in one batch (one moment for all of them).
+        # Requests that waited together were signed up in one batch (one moment for all of them):
+        # how the six fall into batches depends on the threads' timing, but not one at a time.
         made = Counter(self.new_people("worker").values_list("created_at", flat=True))
-        self.assertEqual(sorted(made.values()), [1, 5])
+        self.assertEqual(sum(made.values()), 6)
+        self.assertGreater(max(made.values()), 1)
 
     def test_new_people_from_a_batch_are_recorded_as_the_api_signs_them_up_and_heard_of_once(self) -> None:
         """A batch's people are the token's group's supporters, their email subscribed by the API

@@ -110,8 +110,7 @@ class CrashTests(TransactionTestCase):
         # and every text that may be one is counted as such.
         self.assertLessEqual(duplicates, WINDOW)
         self.assertLessEqual(duplicates, progress["possible_duplicates"])
-        # Counted: those at the provider and the half window handed over ahead, waiting for a place.
-        self.assertLessEqual(progress["possible_duplicates"], WINDOW + WINDOW // 2)
+        self.assertLessEqual(progress["possible_duplicates"], WINDOW)
         self.assertEqual(progress["sent"], RECIPIENTS - 1)
         self.assertEqual(progress["suppressed"], 2)  # the stopper and the one without consent
         self.assertEqual(Message.objects.get().status, "sent")
