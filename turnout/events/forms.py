@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role, User
 from turnout.core.dangerous import question_kind, question_problem
+from turnout.core.kept import SharedFields
 from turnout.events.models import Event, EventCampaign, Question, Shift, Status
 from turnout.events.services import RsvpRequest
 from turnout.people.forms import SignupForm, sender_name
@@ -87,16 +88,6 @@ class RsvpForm(SignupForm):
         return RsvpRequest(**self._request_fields(source), shift=self.shift())
 
 
-class _SharedFields(dict[str, forms.Field]):
-    """An event's RSVP fields, built once and shared by every form made from them. Django copies
-    a form's fields deeply for each form so that one may change them; nothing changes these once
-    built (the consent label is set when they are), and copying them was a tenth of the time a
-    crowd's RSVP takes."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
-        return dict(self)
-
-
 class _BuiltRsvpForm(RsvpForm):
     """An RSVP form whose event fields were built already (see `event_rsvp_form`)."""
 
@@ -123,7 +114,7 @@ def event_rsvp_form(event: Event, data: Any = None) -> RsvpForm:
     if made is None:
         built = RsvpForm(event=event, group=event.group)
         made = type("EventRsvpForm", (_BuiltRsvpForm,), {"built_parts": (built.shifts, built.questions)})
-        made.base_fields = _SharedFields(built.fields)
+        made.base_fields = SharedFields(built.fields)
         if len(_BUILT_FORMS) >= _BUILT_FORMS_KEPT:
             _BUILT_FORMS.clear()
         _BUILT_FORMS[key] = made

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
+from turnout.core.kept import KeptPages
 from turnout.core.models import BaseModel
 from turnout.people.models import Person
 
@@ -127,10 +128,10 @@ class Event(BaseModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        POSTED.pop(self.public_id, None)
+        POSTED.forget(self.public_id)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        POSTED.pop(self.public_id, None)
+        POSTED.forget(self.public_id)
         return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -155,10 +156,10 @@ class Event(BaseModel):
         return ", ".join(p for p in (self.venue, self.address, self.locality, self.region) if p)
 
 
-# Events as read for the forms sent to them, by public id: (read at, event), kept a few seconds in
-# each web process (see `public._posted_event`); saving the event, or one of its shifts or
-# questions, forgets it in the process that saved it.
-POSTED: dict[Any, tuple[float, Event]] = {}
+# Events as read for the forms sent to them, by public id, kept a few seconds in each web process
+# (see `public._posted_event`); saving the event, or one of its shifts or questions, forgets it in
+# the process that saved it.
+POSTED: KeptPages[Event] = KeptPages()
 
 
 def touch(event_id: int) -> None:
@@ -166,7 +167,7 @@ def touch(event_id: int) -> None:
     change (see `forms.form_parts`)."""
     Event.objects.filter(pk=event_id).update(updated_at=timezone.now())
     for public_id in Event.objects.filter(pk=event_id).values_list("public_id", flat=True):
-        POSTED.pop(public_id, None)
+        POSTED.forget(public_id)
 
 
 class EventPart(models.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -37,11 +36,6 @@ from turnout.sharing.public import share_context
 OPEN = (Status.SCHEDULED, Status.STANDBY, Status.CANCELLED, Status.COMPLETED)
 
 
-# How long an event read for the forms sent to it is kept (see `_posted_event`), and for how many events.
-POSTED_EVENT_SECONDS = 5
-POSTED_KEPT = 1000
-
-
 def _public_event(public_id: Any) -> Event:
     return _shown(get_object_or_404(Event.objects.select_related("group", "campaign"), public_id=public_id))
 
@@ -51,15 +45,8 @@ def _posted_event(public_id: Any) -> Event:
     seconds (its group, named in the consent box, is read once with it): a rally's crowd sends
     hundreds of forms a second to one event. Saving the event forgets it, and every RSVP is made under the event's current rules (the worker, and the seat
     count, read it again), so a change made in another process is at most told a few seconds late."""
-    now = time.monotonic()
-    kept = POSTED.get(public_id)
-    if kept is not None and now - kept[0] < POSTED_EVENT_SECONDS:
-        return _shown(kept[1])
-    event = get_object_or_404(Event.objects.select_related("group"), public_id=public_id)
-    if len(POSTED) >= POSTED_KEPT:
-        POSTED.clear()
-    POSTED[public_id] = (now, event)
-    return _shown(event)
+    return _shown(POSTED.get(public_id, lambda: get_object_or_404(Event.objects.select_related("group"),
+                                                                public_id=public_id)))
 
 
 def _shown(event: Event) -> Event:
