@@ -13,9 +13,10 @@ shared by the pages: `--kind all`, the default, times each page in turn after it
 both, the ratio, and checks that the database holds exactly one submission per successful answer.
 
 Each form is stored as sent and answered at once; a `turnout worker` (running beside the server
-during the form phase, as in production, on the same cores) settles the waiting forms in batches
-(`actions.services.settle_waiting`). The count is taken once the worker has settled every form,
-and the time that took after the last answer is printed too.
+during the form phase, as in production, on the same cores; with `--worker after`, started when
+the page's last answer has gone out, which times the server alone) settles the waiting forms in
+batches (`actions.services.settle_waiting`). The count is taken once the worker has settled every
+form, and the time that took after the last answer is printed too.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--kind", choices=[*KINDS, "all"], default="all",
                         help="which page's posts to time after the one /health phase (all: each in turn)")
+    parser.add_argument("--worker", choices=["beside", "after"], default="beside",
+                        help="run the worker during each page's phase (as in production), or only after it "
+                             "(the server's own rate, as bench_rsvp.py --worker after)")
     parser.add_argument("--limit", type=float, default=900,
                         help="stop waiting for the worker this many seconds after the last answer")
     args = parser.parse_args()
@@ -83,10 +87,11 @@ def main() -> None:
                 return {"given_name": f"Member{index}", "family_name": f"N{n}",
                         "email": f"{kind[:2]}{index}-{n}@example.org", "postal_code": "98101", **extra}
 
-            workers = start_workers(1, environment)
+            workers = start_workers(1, environment) if args.worker == "beside" else []
             try:
                 result = run(port, args.seconds, open_page(page), posting(port, page, fields, 200))
                 answered = time.monotonic()
+                workers = workers or start_workers(1, environment)
                 waiting = model.objects.filter(outcome="").count()
                 while model.objects.filter(outcome="").exists() and time.monotonic() - answered < args.limit:
                     time.sleep(0.5)
