@@ -554,3 +554,15 @@ class Card(BaseModel):
     def expired(self, campaign: Campaign | None = None) -> bool:
         campaign = campaign or self.unit.campaign
         return self.signed_at < campaign.card_cutoff()
+
+
+class FormerCard(models.Model):
+    """A card folded into the worker's earlier card when an organizer matched it (a second card
+    updates the first): the copy link its signer was sent names it, and still opens the card it
+    became. Two random ids, nothing about the worker; it goes with the card."""
+
+    public_id = models.UUIDField(unique=True)
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="former")
+
+    def __str__(self) -> str:
+        return f"{self.public_id} → {self.card_id}"

@@ -49,6 +49,7 @@ from turnout.organizing.models import (
     Card,
     Conversation,
     Employer,
+    FormerCard,
     Request,
     Stage,
     StageChange,
@@ -671,6 +672,9 @@ def confirm_card(*, actor: User, card: Card, worker: Worker | None = None,
             "kind", "signed_name", "signed_at", "text", "employer_name", "job_title", "email", "phone",
             "ip_address", "user_agent", "time_zone", "language")})
         earlier.save()
+        # The copy link the signer was just sent names this card: it opens the card it becomes.
+        FormerCard.objects.filter(card=card).update(card=earlier)
+        FormerCard.objects.create(public_id=card.public_id, card=earlier)
         card.delete()
         card = earlier
     else:
@@ -717,7 +721,8 @@ def card_from_copy_token(token: str) -> Card | None:
                                   max_age=timedelta(days=settings.CARD_COPY_DAYS) if settings.CARD_COPY_DAYS else None)
     except signing.BadSignature:  # SignatureExpired too
         return None
-    return Card.objects.select_related("unit__campaign__group", "unit__workplace").filter(public_id=public_id).first()
+    cards = Card.objects.select_related("unit__campaign__group", "unit__workplace")
+    return cards.filter(public_id=public_id).first() or cards.filter(former__public_id=public_id).first()
 
 
 def copy_url(card: Card) -> str:

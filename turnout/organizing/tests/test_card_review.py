@@ -230,6 +230,32 @@ class CardDateAndCopyTests(CardPage):
         self.assertIn("Rosa Martinez", PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text())
         self.assertEqual(self.client.get(path.replace("/copy/", "/copy/x")).status_code, 404)
 
+    def test_the_copy_link_of_a_waiting_card_still_opens_once_it_is_folded_into_the_workers_earlier_card(self) -> None:
+        """A roster worker with a paper card signs online: their card waits, then an organizer
+        matches it and it updates the paper card. The copy link they were sent shows the card."""
+        ana = self.cards_of_three()[0]
+        self.paper_card(ana)
+        self.sign(email="ana@example.org")
+        run_due_tasks()
+        copy = next(m for m in mail.outbox if m.to == ["ana@example.org"])
+        link = next(word for word in copy.body.split() if "/card/copy/" in word)
+        path = link[link.index("/card/"):]
+        waiting = Card.objects.waiting().get()
+        self.login(self.organizer)
+        self.client.post(reverse("organizing:review", args=[self.campaign.public_id]),
+                         {"card": waiting.public_id, "worker": ana.public_id, "decision": "match"})
+        card = Card.objects.of_worker(ana).get()
+        self.assertNotEqual(card.pk, waiting.pk)  # the paper card, updated: one card for Ana
+        self.assertEqual((card.kind, selectors.threshold(self.unit).cards), (Card.Kind.ELECTRONIC, 4))
+        self.client.logout()
+        page = self.client.get(path)
+        self.assertContains(page, "Ana Lopez")
+        self.assertContains(page, f"Your union card with {self.local.name}")
+        self.assertEqual(self.client.get(path + "card.pdf").status_code, 200)
+        # Once the card is gone (as when Ana is erased), the link opens nothing.
+        card.delete()
+        self.assertEqual(self.client.get(path).status_code, 404)
+
     def test_the_private_copy_is_never_cached_and_its_link_stops_working_after_its_lifetime(self) -> None:
         self.sign(given_name="Rosa", family_name="Martinez", email="rosa@example.org")
         path = reverse("public_card_copy", args=[services.copy_token(Card.objects.get())])
