@@ -26,13 +26,14 @@ from turnout.actions.models import (
     Submission,
 )
 from turnout.actions.tests.test_settle_forms import sent
+from turnout.core.models import AuditEntry
 from turnout.messaging.models import Delivery, Message
 from turnout.mobilization import services as mobilization
 from turnout.mobilization.models import PLEDGE_COUNTS, Pledge, PledgeIntake, Signature
 from turnout.people.models import Person
 from turnout.sharing.models import Referral, ShareCode
 from turnout.sharing.services import share_code
-from turnout.site.testing import TurnoutTestCase
+from turnout.site.testing import TurnoutTestCase, audit_summaries, make_person
 
 NOW = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 AUTORESPONSES = "turnout.actions.tasks.send_autoresponses"
@@ -277,3 +278,63 @@ class BatchQueriesTests(TurnoutTestCase):
         self.assert_flat(lambda data: mobilization.sign_pledge_later(pledge=pledge, data=data),
                          mobilization.settle_pledge_batch, PledgeIntake.objects)
         self.assertEqual(Signature.objects.filter(pledge=pledge).count(), 30)
+
+
+@time_machine.travel(NOW, tick=False)
+class RecordTogetherTests(TurnoutTestCase):
+    """The API's record helpers take the acts of new people who came together set-based, as one by one."""
+
+    def test_submissions_and_signatures_recorded_together_match_those_recorded_one_by_one(self) -> None:
+        """Each person's submission or signature, tags, credit, audit entry naming the staffer, and
+        one autoresponse: the same whether recorded one at a time or together; a closed page
+        refuses both ways and writes nothing."""
+        code = share_code(self.member)
+        form = Form.objects.create(group=self.local, title="Join", tags="heat-2026", autoresponse_body="Thanks.")
+        petition = Petition.objects.create(group=self.local, title="Heat", petition_text="Heat now.")
+        alone = [make_person(self.local, given_name=f"Alone{n}", family_name="Rivera", email=f"alone{n}@example.org",
+                             postal_code="98101") for n in range(3)]
+        together = [make_person(self.local, given_name=f"Together{n}", family_name="Rivera",
+                                email=f"together{n}@example.org", postal_code="98101") for n in range(3)]
+        with self.captureOnCommitCallbacks(execute=True):
+            for n, person in enumerate(alone):
+                services.record_submission(actor=self.organizer, form=form, person=person,
+                                           answers={"Shift": f"S{n}", "SSN": "1"}, ref=code if n else "")
+                services.record_signature(actor=self.organizer, petition=petition, person=person,
+                                          comment=f"Cold {n}", ref=code if n else "")
+            services.record_new_submissions(actor=self.organizer, form=form, entries=[
+                services.NewSubmission(person=person, answers={"Shift": f"S{n}", "SSN": "1"},
+                                       ref=code if n else "", source="api") for n, person in enumerate(together)])
+            services.record_new_signatures(actor=self.organizer, petition=petition, entries=[
+                services.NewSignature(person=person, comment=f"Cold {n}", postal_code=person.postal_code,
+                                      ref=code if n else "", source="api") for n, person in enumerate(together)])
+        self.run_worker()
+
+        def seen(person: Person) -> tuple[Any, ...]:
+            return (list(Submission.objects.filter(person=person).values_list("answers", "source")),
+                    list(PetitionSignature.objects.filter(person=person).values_list("comment", "city", "source")),
+                    list(person.taggings.values_list("tag__name", flat=True)),
+                    sorted(Referral.objects.filter(person=person).values_list("referrer", "kind")),
+                    [s.replace(person.given_name, "…") for s in audit_summaries(person) if s.startswith("Recorded")],
+                    sorted(Delivery.objects.filter(person=person).values_list("channel", "status")))
+
+        for one, other in zip(alone, together, strict=True):
+            self.assertEqual(seen(other), seen(one))
+        self.assertEqual(seen(together[1])[4], ["Recorded a submission by … Rivera (api)",
+                                                "Recorded the signature of … Rivera (api)"])
+        self.assertEqual(seen(together[1])[5], [("email", "suppressed")])  # added by staff: no consent to email
+        self.assertEqual(Message.objects.filter(topic=f"form:{form.pk}:autoresponse").count(), 12)
+        self.assertEqual(AuditEntry.objects.filter(actor=self.organizer, target_type__in=["form", "petition"]).count(),
+                         12)
+
+        form.is_open = petition.is_open = False
+        form.save()
+        petition.save()
+        late = make_person(self.local, given_name="Late", email="late@example.org")
+        with self.assertRaisesMessage(services.ActionError, "This form is closed."):
+            services.record_new_submissions(actor=self.organizer, form=form, entries=[
+                services.NewSubmission(person=late, answers={})])
+        with self.assertRaisesMessage(services.ActionError, "no longer taking signatures"):
+            services.record_new_signatures(actor=self.organizer, petition=petition, entries=[
+                services.NewSignature(person=late)])
+        self.assertFalse(Submission.objects.filter(person=late).exists())
+        self.assertFalse(PetitionSignature.objects.filter(person=late).exists())
