@@ -4,7 +4,9 @@ public see."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,17 +30,21 @@ from turnout.actions.models import (
     WorkingGroup,
     WorkingGroupMember,
 )
-from turnout.core import audit, records
+from turnout.core import audit, bulk, records
 from turnout.core.dangerous import refuse_question, without_dangerous
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry, Intake
+from turnout.messaging import sending
+from turnout.messaging.models import Delivery
 from turnout.people import intake
 from turnout.people.contact import InvalidContact
 from turnout.people.models import Person
-from turnout.people.services import UnknownZip, add_tag
+from turnout.people.services import UnknownZip, add_tag, add_tag_many
 from turnout.people.signup import PublicSignup, contacts, sign_up
 from turnout.sharing.models import Referral, new_share_code
-from turnout.sharing.services import claim_code, credit
+from turnout.sharing.services import claim_code, claim_codes, credit, credit_many
+
+logger = logging.getLogger(__name__)
 
 # The same person sending the same form again within this window (a double click, a retry, a
 # second tab) updates their submission instead of making another.
@@ -120,28 +126,120 @@ def _take_submission(form: Form, person: Person, answers: dict[str, Any], *, ref
     for name in form.tag_names():
         add_tag(person=person, group=form.group, name=name)
     credit(code=ref, person=person, kind=Referral.Kind.FORM, action_id=form.pk)
-    if form.autoresponse_body:
-        from turnout.actions.tasks import send_autoresponse
-
-        submission_id = submission.pk
-        transaction.on_commit(lambda: send_autoresponse.enqueue(submission_id=submission_id))
+    _autorespond_later(form, [submission.pk])
     return submission, True
 
 
-def autorespond(*, submission_id: int) -> None:
-    """The form's autoresponse to the person who submitted it: by email, and by text where they agreed."""
-    from turnout.messaging import sending
+@dataclass(frozen=True)
+class NewSubmission:
+    """One submission by someone the caller has just signed up, as `_take_submission` takes it."""
 
-    submission = Submission.objects.select_related("form", "form__group", "person").filter(pk=submission_id).first()
-    if submission is None or not submission.form.autoresponse_body:
-        return
+    person: Person
+    answers: dict[str, Any]
+    ref: str = ""
+    source: str = "form"
+
+
+def _take_new_submissions(form: Form, entries: Sequence[NewSubmission]) -> list[Submission]:
+    """`_take_submission` for people the caller has just signed up (in its transaction), set-based:
+    nobody new holds a submission, so each gets a new one (no repeat to look for); the form's tags
+    for them all, the referrers credited, and one autoresponse task for the batch. A few statements
+    whatever the number of people; the submissions in `entries`' order."""
+    if not entries:
+        return []
+    now = timezone.now()
+    submissions = [Submission(pk=pk, public_id=uuid.uuid4(), created_at=now, updated_at=now, form=form,
+                              person=entry.person, answers=without_dangerous(entry.answers),  # core.dangerous
+                              source=entry.source)
+                   for entry, pk in zip(entries, bulk.allocate_ids(Submission, len(entries)), strict=True)]
+    bulk.insert_rows(Submission, ["id", "public_id", "created_at", "updated_at", "form", "person", "answers",
+                                  "source"],
+                     [(s.pk, s.public_id, now, now, form.pk, s.person.pk, s.answers, s.source) for s in submissions])
+    add_tag_many(people=[entry.person for entry in entries], group=form.group, names=form.tag_names())
+    credit_many(kind=Referral.Kind.FORM, action_id=form.pk, credits=[(entry.person, entry.ref) for entry in entries])
+    _autorespond_later(form, [submission.pk for submission in submissions])
+    return submissions
+
+
+@transaction.atomic
+def record_new_submissions(*, actor: User, form: Form, entries: Sequence[NewSubmission]) -> list[Submission]:
+    """`record_submission` for people the caller has just signed up (the API's record helper
+    answering requests that came together): the rules of the form's own page, set-based, and an
+    audit entry for each naming the staffer who recorded it. The submissions in `entries`' order."""
+    if not form.is_open:
+        raise ActionError(_("This form is closed."))
+    submissions = _take_new_submissions(form, entries)
+    audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": form, "group": form.group,
+                       "subject": submission.person,
+                       "summary": f"Recorded a submission by {submission.person.display_name} ({submission.source})"}
+                      for submission in submissions)
+    return submissions
+
+
+def _autorespond_later(form: Form, submission_ids: list[int]) -> None:
+    """One task, once the caller commits, for the autoresponses of these new submissions (if the
+    form has one)."""
+    if form.autoresponse_body and submission_ids:
+        from turnout.actions.tasks import send_autoresponses  # the tasks module imports this one
+
+        transaction.on_commit(lambda: send_autoresponses.enqueue(submission_ids=submission_ids))
+
+
+def autoresponse(submission: Submission) -> sending.Answer:
+    """What the form's autoresponse to this submission says, in the person's language, and to whom."""
     form = submission.form
-    spanish = submission.person.language == "es" and form.autoresponse_body_es
+    spanish = submission.person.language == "es" and bool(form.autoresponse_body_es)
     body = form.autoresponse_body_es if spanish else form.autoresponse_body
     with translation.override("es" if spanish else "en"):
         subject = form.autoresponse_subject or _("Thank you: %(title)s") % {"title": form.title}
-    sending.answer_person(group=form.group, person=submission.person, subject=subject, body=body,
+    return sending.Answer(group=form.group, person_id=submission.person_id, subject=subject, body=body,
                           topic=f"form:{form.pk}:autoresponse", reason="answer to the person's own form submission")
+
+
+@transaction.atomic
+def autorespond(*, submission_ids: list[int]) -> None:
+    """The form's autoresponse to each person who made these submissions: by email, and by text where
+    they agreed, written together (`messaging.sending.answer_people`, one dispatch task for them
+    all). Run again (a retried task), it answers nobody twice: a submission whose person already
+    has this form's autoresponse since the submission was made is left out. One whose answer
+    cannot be written is logged and holds up no other."""
+    # Locked so that two runs of one task answer each submission once between them.
+    submissions = [submission for submission in Submission.objects.select_for_update(of=("self",))
+                   .select_related("form", "form__group", "person").filter(pk__in=submission_ids).order_by("pk")
+                   if submission.form.autoresponse_body]
+    if not submissions:
+        return
+    last_told: dict[tuple[str, int], Any] = {}
+    for topic, person_id, at in Delivery.objects.filter(
+            person_id__in={submission.person_id for submission in submissions},
+            created_at__gte=min(submission.created_at for submission in submissions),
+            message__topic__in={f"form:{submission.form_id}:autoresponse" for submission in submissions},
+    ).values_list("message__topic", "person_id", "created_at"):
+        last_told[topic, person_id] = max(at, last_told.get((topic, person_id), at))
+    said: dict[int, sending.Answer] = {}
+    for submission in submissions:
+        told = last_told.get((f"form:{submission.form_id}:autoresponse", submission.person_id))
+        if told is not None and told >= submission.created_at:
+            continue
+        try:
+            said[submission.pk] = autoresponse(submission)
+        except Exception:
+            logger.exception("Answering submission %s failed", submission.pk)
+    if not said:
+        return
+    try:
+        with transaction.atomic():
+            sending.answer_people(list(said.values()))
+    except Exception:
+        logger.exception("Answering a batch of %s submissions failed; answering them one by one", len(said))
+        people = {submission.pk: submission.person for submission in submissions}
+        for submission_id, answer in said.items():
+            try:
+                with transaction.atomic():
+                    sending.answer_person(group=answer.group, person=people[submission_id], subject=answer.subject,
+                                          body=answer.body, topic=answer.topic, reason=answer.reason)
+            except Exception:
+                logger.exception("Answering submission %s failed", submission_id)
 
 
 # --- petitions ------------------------------------------------------------------------------------
@@ -198,6 +296,60 @@ def _take_signature(petition: Petition, person: Person, *, comment: str, show_na
         credit(code=ref, person=person, kind=Referral.Kind.PETITION, action_id=petition.pk)
         PETITION_COUNTS.forget(petition.public_id)
     return signature, created
+
+
+@dataclass(frozen=True)
+class NewSignature:
+    """One signature of someone the caller has just signed up, as `_take_signature` takes it."""
+
+    person: Person
+    comment: str = ""
+    show_name: bool = False
+    postal_code: str = ""
+    ref: str = ""
+    source: str = "form"
+
+
+def _take_new_signatures(petition: Petition, entries: Sequence[NewSignature]) -> list[PetitionSignature]:
+    """`_take_signature` for people the caller has just signed up (in its transaction), set-based:
+    nobody new has signed, so each signature is new, with its city from the ZIP typed; the
+    referrers credited and the petition's count forgotten once. A few statements whatever the
+    number of people; the signatures in `entries`' order."""
+    if not entries:
+        return []
+    cities: dict[str, str] = {}
+    for code in {entry.postal_code for entry in entries if entry.postal_code}:
+        place = lookup_zip(code)
+        cities[code] = place.city.title() if place else ""
+    now = timezone.now()
+    signatures = [PetitionSignature(pk=pk, public_id=uuid.uuid4(), created_at=now, updated_at=now, petition=petition,
+                                    person=entry.person, comment=entry.comment, show_name=entry.show_name,
+                                    city=cities.get(entry.postal_code, ""), source=entry.source)
+                  for entry, pk in zip(entries, bulk.allocate_ids(PetitionSignature, len(entries)), strict=True)]
+    bulk.insert_rows(PetitionSignature, ["id", "public_id", "created_at", "updated_at", "petition", "person",
+                                         "comment", "show_name", "city", "source"],
+                     [(s.pk, s.public_id, now, now, petition.pk, s.person.pk, s.comment, s.show_name, s.city, s.source)
+                      for s in signatures])
+    credit_many(kind=Referral.Kind.PETITION, action_id=petition.pk,
+                credits=[(entry.person, entry.ref) for entry in entries])
+    PETITION_COUNTS.forget(petition.public_id)
+    return signatures
+
+
+@transaction.atomic
+def record_new_signatures(*, actor: User, petition: Petition,
+                          entries: Sequence[NewSignature]) -> list[PetitionSignature]:
+    """`record_signature` for people the caller has just signed up (the API's record helper answering
+    requests that came together): the rules of the petition's own page, set-based, and an audit
+    entry for each naming the staffer who recorded it. The signatures in `entries`' order."""
+    if not petition.is_open:
+        raise ActionError(_("This petition is no longer taking signatures."))
+    signatures = _take_new_signatures(petition, entries)
+    audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": petition,
+                       "group": petition.group, "subject": signature.person,
+                       "summary": f"Recorded the signature of {signature.person.display_name} ({signature.source})"}
+                      for signature in signatures)
+    return signatures
 
 
 # --- forms and petitions taken now, settled by a worker ---------------------------------------------
@@ -259,8 +411,8 @@ def settle(intake_id: int) -> bool:
 def settle_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
     """Settle these waiting forms in one transaction, under the rules of `submit` and
     `sign_petition` (`people.intake.settle_together`: new people set-based, then the act's own
-    rule for each; anyone else through the single service); how many were settled. Autoresponses
-    are queued once the batch commits."""
+    rule for them all, set-based; anyone else through the single service); how many were settled.
+    The batch's autoresponses are queued once it commits, one task for each form's new submissions."""
     forms = list(ActionIntake.objects.select_for_update().filter(pk__in=ids, outcome="").order_by("id"))
     pages: dict[tuple[str, int | None], list[Intake]] = {}
     for form in forms:
@@ -280,28 +432,33 @@ def _door(kind: str, action_id: int | None) -> intake.Door:
     if kind == ActionIntake.Kind.FORM:
         form = Form.objects.select_related("group").filter(pk=action_id).first()
 
-        def take_submission(waiting: Intake, signup: PublicSignup, person: Person) -> str:
+        def take_submissions(taken: list[tuple[Intake, PublicSignup, Person]]) -> list[str]:
             assert form is not None
-            _take_submission(form, person, signup.answers or {}, ref=waiting.data.get("ref", ""),
-                             source=signup.source)
-            claim_code(person=person, code=waiting.data.get("share_code", ""))
-            return Intake.Outcome.TAKEN
+            # The codes first: a form in the batch sent through the link of an earlier one credits it.
+            claim_codes((person, waiting.data.get("share_code", "")) for waiting, _signup, person in taken)
+            _take_new_submissions(form, [NewSubmission(person=person, answers=signup.answers or {},
+                                                       ref=waiting.data.get("ref", ""), source=signup.source)
+                                         for waiting, signup, person in taken])
+            return [Intake.Outcome.TAKEN] * len(taken)
 
         def submit_alone(waiting: Intake) -> None:
             _settle_alone(waiting, lambda signup: _submit(
                 _there(form), signup, ref=waiting.data.get("ref", ""), source=signup.source))
 
         return intake.Door(group=form.group if form else None, detail=f"Form: {form.title}" if form else "",
-                           together=form is not None, take=take_submission, alone=submit_alone)
+                           together=form is not None, take_many=take_submissions, alone=submit_alone)
     petition = Petition.objects.select_related("group").filter(pk=action_id).first()
 
-    def take_signature(waiting: Intake, signup: PublicSignup, person: Person) -> str:
+    def take_signatures(taken: list[tuple[Intake, PublicSignup, Person]]) -> list[str]:
         assert petition is not None
-        _take_signature(petition, person, comment=waiting.data.get("comment", ""),
-                        show_name=bool(waiting.data.get("show_name")), postal_code=signup.postal_code,
-                        ref=waiting.data.get("ref", ""), source=signup.source)
-        claim_code(person=person, code=waiting.data.get("share_code", ""))
-        return Intake.Outcome.TAKEN
+        # The codes first: a signature in the batch sent through the link of an earlier one credits it.
+        claim_codes((person, waiting.data.get("share_code", "")) for waiting, _signup, person in taken)
+        _take_new_signatures(petition, [
+            NewSignature(person=person, comment=waiting.data.get("comment", ""),
+                         show_name=bool(waiting.data.get("show_name")), postal_code=signup.postal_code,
+                         ref=waiting.data.get("ref", ""), source=signup.source)
+            for waiting, signup, person in taken])
+        return [Intake.Outcome.TAKEN] * len(taken)
 
     def sign_alone(waiting: Intake) -> None:
         _settle_alone(waiting, lambda signup: _sign_petition(
@@ -310,7 +467,7 @@ def _door(kind: str, action_id: int | None) -> intake.Door:
 
     return intake.Door(group=petition.group if petition else None,
                        detail=f"Petition: {petition.title}" if petition else "",
-                       together=petition is not None, take=take_signature, alone=sign_alone)
+                       together=petition is not None, take_many=take_signatures, alone=sign_alone)
 
 
 def _there[T](action: T | None) -> T:

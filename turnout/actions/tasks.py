@@ -10,7 +10,14 @@ from turnout.core import batching
 
 @task()
 def send_autoresponse(*, submission_id: int) -> None:
-    services.autorespond(submission_id=submission_id)
+    """One submission's autoresponse (a task queued before autoresponses were sent a batch at a time)."""
+    services.autorespond(submission_ids=[submission_id])
+
+
+@task()
+def send_autoresponses(*, submission_ids: list[int]) -> None:
+    """The autoresponses of new submissions to one form: a batch the worker settled together, or one."""
+    services.autorespond(submission_ids=submission_ids)
 
 
 @task()

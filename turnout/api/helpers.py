@@ -144,29 +144,30 @@ def _people(placed: list[tuple[int, Person]]) -> dict[int, Person]:
 
 
 def _submit(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+    """The batch's submissions to one form, set-based (`actions.services.record_new_submissions`)."""
+    form = arrivals[placed[0][0]].target if placed else None
+    if not isinstance(form, Form):
+        return []
     people = _people(placed)
-    out: list[tuple[int, Record]] = []
-    for index, person in placed:
-        arrival = arrivals[index]
-        assert isinstance(arrival.target, Form)
-        submission, _created = actions.record_submission(actor=arrival.actor, form=arrival.target,
-                                                         person=people[person.pk], answers=arrival.answers,
-                                                         ref=arrival.ref)
-        out.append((index, submission))
-    return out
+    submissions = actions.record_new_submissions(
+        actor=arrivals[placed[0][0]].actor, form=form,
+        entries=[actions.NewSubmission(person=people[person.pk], answers=arrivals[index].answers,
+                                       ref=arrivals[index].ref, source="api") for index, person in placed])
+    return [(index, submission) for (index, _p), submission in zip(placed, submissions, strict=True)]
 
 
 def _sign(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+    """The batch's signatures of one petition, set-based (`actions.services.record_new_signatures`)."""
+    petition = arrivals[placed[0][0]].target if placed else None
+    if not isinstance(petition, Petition):
+        return []
     people = _people(placed)
-    out: list[tuple[int, Record]] = []
-    for index, person in placed:
-        arrival = arrivals[index]
-        assert isinstance(arrival.target, Petition)
-        signature, _created = actions.record_signature(actor=arrival.actor, petition=arrival.target,
-                                                       person=people[person.pk], comment=arrival.comment,
-                                                       ref=arrival.ref)
-        out.append((index, signature))
-    return out
+    signatures = actions.record_new_signatures(
+        actor=arrivals[placed[0][0]].actor, petition=petition,
+        entries=[actions.NewSignature(person=people[person.pk], comment=arrivals[index].comment,
+                                      postal_code=people[person.pk].postal_code, ref=arrivals[index].ref,
+                                      source="api") for index, person in placed])
+    return [(index, signature) for (index, _p), signature in zip(placed, signatures, strict=True)]
 
 
 _ACTS: dict[str, Callable[[list[Arrival], list[tuple[int, Person]]], list[tuple[int, Record]]]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.accounts.services import email_staff
-from turnout.core import audit, geo, records
+from turnout.core import audit, bulk, geo, records
 from turnout.core.models import AuditEntry, Intake
 from turnout.events import services as events
 from turnout.events.models import Event, EventCampaign, Rsvp, Status, Visibility
@@ -58,7 +59,7 @@ from turnout.people.models import EmailAddress, Person, PhoneNumber, Subscriptio
 from turnout.people.services import UnknownZip
 from turnout.people.signup import PublicSignup, contacts, sign_up
 from turnout.sharing.models import Referral, new_share_code
-from turnout.sharing.services import claim_code, credit
+from turnout.sharing.services import claim_code, claim_codes, credit, credit_many
 
 
 class MobilizationError(ValueError):
@@ -747,6 +748,18 @@ def _take_pledge_signature(pledge: Pledge, person: Person, *, ref: str) -> tuple
     return signature, created
 
 
+def _take_new_pledge_signatures(pledge: Pledge, signers: Sequence[tuple[Person, str]]) -> None:
+    """`_take_pledge_signature` for people the caller has just signed up, each (person, ref), in its
+    transaction and set-based: nobody new has signed, so each signature is new; the referrers are
+    credited and the pledge's count forgotten once. A few statements whatever the number."""
+    if not signers:
+        return
+    now = timezone.now()
+    bulk.insert_rows(Signature, ["pledge", "person", "signed_at"], [(pledge.pk, person.pk, now) for person, _r in signers])
+    credit_many(kind=Referral.Kind.PLEDGE, action_id=pledge.pk, credits=signers)
+    PLEDGE_COUNTS.forget(pledge.public_id)
+
+
 # A crowd signing at once is answered as fast as one row can be written: the page stores the
 # signature (`sign_pledge_later`) and a worker settles the waiting ones in batches
 # (`settle_pledges`) under the rules of `sign_pledge`.
@@ -789,8 +802,8 @@ def settle_pledge(intake_id: int) -> bool:
 @transaction.atomic
 def settle_pledge_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
     """Settle these waiting signatures in one transaction, under the rules of `sign_pledge`
-    (`people.intake.settle_together`: new people set-based, then the pledge's own rule for each;
-    anyone else through `sign_pledge` itself); how many were settled."""
+    (`people.intake.settle_together`: new people set-based, then the pledge's own rule for them
+    all, set-based; anyone else through `sign_pledge` itself); how many were settled."""
     forms = list(PledgeIntake.objects.select_for_update().filter(pk__in=ids, outcome="").order_by("id"))
     pages: dict[int, list[Intake]] = {}
     for form in forms:
@@ -808,10 +821,11 @@ def _pledge_door(pledge_id: int) -> intake.Door:
     """How the signatures of one pledge are settled: `sign_pledge`'s rules."""
     pledge = Pledge.objects.select_related("group").get(pk=pledge_id)
 
-    def take(waiting: Intake, signup: PublicSignup, person: Person) -> str:
-        _take_pledge_signature(pledge, person, ref=waiting.data.get("ref", ""))
-        claim_code(person=person, code=waiting.data.get("share_code", ""))
-        return Intake.Outcome.TAKEN
+    def take_many(taken: list[tuple[Intake, PublicSignup, Person]]) -> list[str]:
+        # The codes first: a signature in the batch sent through the link of an earlier one credits it.
+        claim_codes((person, waiting.data.get("share_code", "")) for waiting, _signup, person in taken)
+        _take_new_pledge_signatures(pledge, [(person, waiting.data.get("ref", "")) for waiting, _s, person in taken])
+        return [Intake.Outcome.TAKEN] * len(taken)
 
     def alone(waiting: Intake) -> None:
         signup = intake.signup_of(waiting.data)
@@ -828,7 +842,7 @@ def _pledge_door(pledge_id: int) -> intake.Door:
                 claim_code(person=signature.person, code=waiting.data.get("share_code", ""))
 
     return intake.Door(group=pledge.group, detail=f"Pledge: {pledge.title}", together=True,
-                       take=take, alone=alone)
+                       take_many=take_many, alone=alone)
 
 
 # --- standby plans and their trigger -------------------------------------------------------------------

@@ -52,17 +52,19 @@ def store(model: type[Intake], values: dict[str, Any], *, task: Any, asked_key: 
 class Door:
     """How the forms for one page (one form, one petition, one pledge) are settled.
 
-    `take` is the act for a person the batch has just added (the act's own rule, in the batch's
-    transaction), returning the outcome; `alone` settles one form through the act's single
-    service and sets its outcome (it runs in its own savepoint). `together` is false when the
-    page may not take forms in a batch any more (closed, deleted): every form goes `alone`, whose
-    service says why."""
+    `take_many` is the act for the people the batch has just added, all at once (the act's own
+    rule, written set-based in the batch's transaction), returning each form's outcome in order;
+    a door without it has `take`, the same act for one of them. `alone` settles one form through
+    the act's single service and sets its outcome (it runs in its own savepoint). `together` is
+    false when the page may not take forms in a batch any more (closed, deleted): every form goes
+    `alone`, whose service says why."""
 
     group: Group | None
     detail: str
     together: bool
-    take: Callable[[Intake, PublicSignup, Person], str]
     alone: Callable[[Intake], None]
+    take: Callable[[Intake, PublicSignup, Person], str] | None = None
+    take_many: Callable[[list[tuple[Intake, PublicSignup, Person]]], list[str]] | None = None
 
 
 def settle_together(model: type[Intake], doors: Sequence[tuple[Door, list[Intake]]],
@@ -70,7 +72,8 @@ def settle_together(model: type[Intake], doors: Sequence[tuple[Door, list[Intake
     """Settle locked, waiting forms (in the caller's transaction), page by page; how many settled.
 
     The people nobody on file names are signed up together (`sign_up_many`: the public sign-up's
-    rules, set-based, with their audit entries and signal) and the act taken for each by `take`;
+    rules, set-based, with their audit entries and signal) and the act taken for them by `take_many`
+    (or for each by `take`);
     a form naming someone on file, repeating a contact of an earlier form, or for a page that is
     closed goes `alone`, in its own savepoint, after them. A form that fails there is rolled back
     alone, logged and left waiting (its id added to `failed`)."""
@@ -97,10 +100,17 @@ def settle_together(model: type[Intake], doors: Sequence[tuple[Door, list[Intake
             plain.append((intake, signup))
         people = sign_up_many(door.group, [(s, s.email, s.phone) for _i, s in plain], door.detail) \
             if plain and door.group is not None else {}
-        for index, person in sorted(people.items()):
-            intake, signup = plain[index]
-            with translation.override(signup.language or "en"):
-                intake.outcome = door.take(intake, signup, person)
+        taken = [(plain[index][0], plain[index][1], person) for index, person in sorted(people.items())]
+        if door.take_many is not None:
+            outcomes = door.take_many(taken) if taken else []
+        else:
+            assert door.take is not None, "a door takes forms one way or the other"
+            outcomes = []
+            for intake, signup, person in taken:
+                with translation.override(signup.language or "en"):
+                    outcomes.append(door.take(intake, signup, person))
+        for (intake, _signup, _person), outcome in zip(taken, outcomes, strict=True):
+            intake.outcome = outcome
             settled.append(intake)
         alone += [intake for index, (intake, _s) in enumerate(plain) if index not in people]
         for intake in sorted(alone, key=lambda i: i.pk):
