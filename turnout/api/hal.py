@@ -20,12 +20,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, OuterRef, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
-from turnout.accounts.models import ApiToken, Group, Role, User
-from turnout.accounts.permissions import best_role, has_role
+from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
+from turnout.accounts.permissions import best_role
 from turnout.accounts.services import note_token_use
 from turnout.api import odata, openapi
 from turnout.core.dangerous import Refused
@@ -82,7 +83,7 @@ class Call:
     def may(self, group: Group, role: str) -> bool:
         """Does the token's user hold `role` (or higher) in `group`, as `has_role` answers?"""
         if group.pk not in self.roles:
-            self.roles[group.pk] = best_role(self.user, group) if self.user.is_authenticated else None
+            self.roles[group.pk] = role_in(self.token, group)
         held = self.roles[group.pk]
         return held is not None and Role.rank(held) >= Role.rank(role)
 
@@ -97,18 +98,49 @@ def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _held_roles() -> Subquery:
+    """Every role the token's user holds, as "role path" pairs joined by commas (a role and a
+    materialized path hold neither a space nor a comma)."""
+    return Subquery(StaffRole.objects.filter(user=OuterRef("user")).order_by().values("user")
+                    .annotate(held=StringAgg(Concat("role", Value(" "), "group__path"), Value(",")))
+                    .values("held"))
+
+
 def authenticate(request: HttpRequest) -> ApiToken:
+    """The request's token, its user and every role the user holds, read in one query on every
+    request and never kept between requests: a revoked token, a deactivated user or a role taken
+    away is refused on the very next request, in every process."""
     key = (request.headers.get("OSDI-API-Token") or "").strip()
     if not key:
         raise ApiError(401, "Send your API token in the OSDI-API-Token header.")
-    token = (ApiToken.objects.select_related("user", "group")
+    token = (ApiToken.objects.select_related("user", "group").annotate(held_roles=_held_roles())
              .filter(key_digest=token_digest(key), revoked_at__isnull=True).first())
     if token is None or not token.user.is_active:
         raise ApiError(401, "That API token is not valid; it may have been revoked.")
-    if not has_role(token.user, token.group, Role.VIEWER):
+    if role_in(token, token.group) is None:
         raise ApiError(403, f"The token's user no longer holds a role in {token.group.name}.")
     note_token_use(token=token)
     return token
+
+
+def role_in(token: ApiToken, group: Group) -> str | None:
+    """The highest role the token's user holds in `group` or any group above it, as
+    `accounts.permissions.best_role` answers, from the roles read with the token (`authenticate`)."""
+    user = token.user
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    if not hasattr(token, "held_roles"):  # a token not read by `authenticate`
+        return best_role(user, group)
+    held: list[tuple[str, str]] | None = getattr(token, "_held", None)
+    if held is None:
+        text: str = getattr(token, "held_roles", None) or ""
+        held = [(pair.partition(" ")[0], pair.partition(" ")[2]) for pair in text.split(",") if pair]
+        token._held = held  # type: ignore[attr-defined]
+    # A role reaches every group below its own: its group's path begins the other's.
+    roles = [role for role, path in held if path and group.path.startswith(path)]
+    return max(roles, key=Role.rank, default=None)
 
 
 def check_rate(token: ApiToken) -> None:
