@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, islice
 from typing import Any
 
 import psycopg
@@ -22,8 +21,6 @@ from django.db import connection, models
 from turnout.core import group_commit
 
 Converter = Callable[[Any], Any]
-# Up to this many rows go to PostgreSQL in one INSERT rather than a COPY.
-FEW_ROWS = 50
 PLAIN = {"CharField", "TextField", "EmailField", "SlugField", "BooleanField", "FloatField", "IntegerField",
          "BigIntegerField", "BigAutoField", "AutoField", "PositiveIntegerField", "ForeignKey"}
 
@@ -77,16 +74,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             values[index] = convert(values[index])
         return values
 
-    prepared: Iterable[Sequence[Any]] = (prepare(row) for row in rows)
-    if connection.vendor == "postgresql" and not ignore_conflicts:
-        # A COPY costs two round trips however few its rows: nothing is sent for no rows, and a
-        # few rows (a batch of forms, the API's requests taken together) go in one INSERT.
-        first = list(islice(prepared, FEW_ROWS + 1))
-        if len(first) <= FEW_ROWS:
-            if first:
-                _write_rows(model, tuple(columns), first)
-            return
-        prepared = chain(first, prepared)
+    prepared = (prepare(row) for row in rows)
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(n) for n in names)
     with connection.cursor() as cursor:
