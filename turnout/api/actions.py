@@ -142,7 +142,8 @@ def submissions_list(call: Call, form_id: str) -> dict[str, Any]:
 def submission_create(call: Call, form_id: str) -> HttpResponse:
     """The record submission helper: the form's page's rules (the same person again within minutes
     changes their submission, answered 200)."""
-    form = _form(call, form_id, write=True)
+    form = helpers.page(call, Form, form_id, "form")
+    _writable(call, form, "form")
     answers = call.body.get("turnout:answers") or {}
     if not isinstance(answers, dict) or not all(isinstance(v, str) for v in answers.values()):
         raise ApiError(400, "turnout:answers must be an object of question → text.")
@@ -154,6 +155,7 @@ def submission_create(call: Call, form_id: str) -> HttpResponse:
         taken = helpers.take(arrival)
         if isinstance(taken, Submission):
             return json_response(serialize_submission(taken, call.base), status=201)
+    form = _form(call, form_id, write=True)  # the one-by-one way reads the form afresh
     try:
         with transaction.atomic():  # a refused submission signs nobody up
             submission, created = services.record_submission(actor=call.user, form=form,
@@ -277,7 +279,8 @@ def signatures_list(call: Call, petition_id: str) -> dict[str, Any]:
 def signature_create(call: Call, petition_id: str) -> HttpResponse:
     """The record signature helper: one signature per person per petition (a repeat returns it, with
     a new comment), as the petition's page takes it."""
-    petition = _petition(call, petition_id, write=True)
+    petition = helpers.page(call, Petition, petition_id, "petition")
+    _writable(call, petition, "petition")
     comment = inputs.text(call.body.get("comments"), "comments", 2000)
     arguments = signup_arguments(call) if isinstance(call.body.get("person"), dict) else None
     arrival = helpers.arrival(call, helpers.SIGNATURE, petition, arguments, comment=comment, ref=_referrer(call))
@@ -285,6 +288,7 @@ def signature_create(call: Call, petition_id: str) -> HttpResponse:
         taken = helpers.take(arrival)
         if isinstance(taken, PetitionSignature):
             return json_response(serialize_signature(taken, call.base), status=201)
+    petition = _petition(call, petition_id, write=True)  # the one-by-one way reads the petition afresh
     try:
         with transaction.atomic():  # a refused signature signs nobody up
             signature, created = services.record_signature(actor=call.user, petition=petition,

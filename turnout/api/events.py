@@ -281,7 +281,8 @@ def attendances_list(call: Call, event_id: str) -> dict[str, Any]:
 
 def attendance_create(call: Call, event_id: str) -> HttpResponse:
     """The record attendance helper: one attendance per person per event (a repeat returns it)."""
-    event = _event(call, event_id, write=True)
+    event = helpers.page(call, Event, event_id, "event")
+    _writable(call, event, "event")
     arguments = signup_arguments(call) if isinstance(call.body.get("person"), dict) else None
     declined = call.body.get("status") == "declined"
     arrival = helpers.arrival(call, helpers.ATTENDANCE, event, arguments) if not declined else None
@@ -289,6 +290,7 @@ def attendance_create(call: Call, event_id: str) -> HttpResponse:
         taken = helpers.take(arrival)
         if isinstance(taken, Rsvp):
             return json_response(serialize_attendance(taken, call.base), status=201)
+    event = _event(call, event_id, write=True)  # the one-by-one way reads the event afresh
     person = named_person(call, arguments)
     for attempt in (1, 2):
         try:

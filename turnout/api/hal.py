@@ -7,6 +7,7 @@ input and returns a dict. Errors are `{"error": ...}` with a 4xx status.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -20,12 +21,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.views.decorators.csrf import csrf_exempt
 
-from turnout.accounts.models import ApiToken, Group, Role, User
-from turnout.accounts.permissions import best_role, has_role
+from turnout.accounts.models import ApiToken, Group, Role, StaffRole, User
+from turnout.accounts.permissions import best_role
 from turnout.accounts.services import note_token_use
 from turnout.api import odata, openapi
 from turnout.core.dangerous import Refused
@@ -82,7 +84,7 @@ class Call:
     def may(self, group: Group, role: str) -> bool:
         """Does the token's user hold `role` (or higher) in `group`, as `has_role` answers?"""
         if group.pk not in self.roles:
-            self.roles[group.pk] = best_role(self.user, group) if self.user.is_authenticated else None
+            self.roles[group.pk] = role_in(self.token, group)
         held = self.roles[group.pk]
         return held is not None and Role.rank(held) >= Role.rank(role)
 
@@ -97,18 +99,102 @@ def token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+@functools.cache
+def _token_sql(vendor: str) -> str:
+    """The query `authenticate` reads a token with: the token's, its user's and its group's
+    columns, then every role the user holds as "role path" pairs joined by commas (a role and a
+    materialized path hold neither). Written once as SQL: compiling the ORM's join for every
+    request cost more than the database spends answering it."""
+    def columns(model: type[Model], alias: str) -> str:
+        return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+    joined = "string_agg(r.role || ' ' || g.path, ',')" if vendor == "postgresql" else \
+        "group_concat(r.role || ' ' || g.path, ',')"
+    token, user, group = (model._meta.db_table for model in (ApiToken, User, Group))
+    return (f"SELECT {columns(ApiToken, 't')}, {columns(User, 'u')}, {columns(Group, 'tg')}, "  # noqa: S608 — names come from model metadata
+            f"(SELECT {joined} FROM {StaffRole._meta.db_table} r JOIN {group} g ON g.id = r.group_id "
+            f"WHERE r.user_id = t.user_id) FROM {token} t JOIN {user} u ON u.id = t.user_id "
+            f"JOIN {group} tg ON tg.id = t.group_id WHERE t.key_digest = %s AND t.revoked_at IS NULL")
+
+
+def _read_token(digest: str) -> ApiToken | None:
+    """The token of this digest, not revoked, with its user, its group and the user's roles."""
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(connection.vendor), [digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    built: list[Model] = []
+    for model, names, converters in _readers(connection.vendor):
+        taken, values = values[:len(names)], values[len(names):]
+        for index, convert in converters:
+            taken[index] = convert(taken[index])
+        built.append(model.from_db(connection.alias, names, taken))
+    token, user, group = built
+    assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(group, Group)
+    token.user, token.group = user, group
+    token.held_roles = values[0] or ""  # type: ignore[attr-defined]
+    return token
+
+
+@functools.cache
+def _readers(vendor: str) -> list[tuple[type[Model], list[str], list[tuple[int, Callable[[Any], Any]]]]]:
+    """For each model `_token_sql` reads: its field names, and how to turn a column's value into
+    what the ORM would give (SQLite answers text for dates and uuids)."""
+    readers: list[tuple[type[Model], list[str], list[tuple[int, Callable[[Any], Any]]]]] = []
+    for model in (ApiToken, User, Group):
+        fields = model._meta.concrete_fields
+        converters: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, model_field in enumerate(fields):
+            column = model_field.get_col(model._meta.db_table)
+            found = column.get_db_converters(connection) + connection.ops.get_db_converters(column)
+            if found:
+                converters.append((index, functools.partial(_convert, found, column)))
+        readers.append((model, [field.attname for field in fields], converters))
+    return readers
+
+
+def _convert(converters: list[Callable[..., Any]], column: Any, value: Any) -> Any:
+    for convert in converters:
+        value = convert(value, column, connection)
+    return value
+
+
 def authenticate(request: HttpRequest) -> ApiToken:
+    """The request's token, its user and every role the user holds, read in one query on every
+    request and never kept between requests: a revoked token, a deactivated user or a role taken
+    away is refused on the very next request, in every process."""
     key = (request.headers.get("OSDI-API-Token") or "").strip()
     if not key:
         raise ApiError(401, "Send your API token in the OSDI-API-Token header.")
-    token = (ApiToken.objects.select_related("user", "group")
-             .filter(key_digest=token_digest(key), revoked_at__isnull=True).first())
+    token = _read_token(token_digest(key))
     if token is None or not token.user.is_active:
         raise ApiError(401, "That API token is not valid; it may have been revoked.")
-    if not has_role(token.user, token.group, Role.VIEWER):
+    if role_in(token, token.group) is None:
         raise ApiError(403, f"The token's user no longer holds a role in {token.group.name}.")
     note_token_use(token=token)
     return token
+
+
+def role_in(token: ApiToken, group: Group) -> str | None:
+    """The highest role the token's user holds in `group` or any group above it, as
+    `accounts.permissions.best_role` answers, from the roles read with the token (`authenticate`)."""
+    user = token.user
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    if not hasattr(token, "held_roles"):  # a token not read by `authenticate`
+        return best_role(user, group)
+    held: list[tuple[str, str]] | None = getattr(token, "_held", None)
+    if held is None:
+        text: str = getattr(token, "held_roles", None) or ""
+        held = [(pair.partition(" ")[0], pair.partition(" ")[2]) for pair in text.split(",") if pair]
+        token._held = held  # type: ignore[attr-defined]
+    # A role reaches every group below its own: its group's path begins the other's.
+    roles = [role for role, path in held if path and group.path.startswith(path)]
+    return max(roles, key=Role.rank, default=None)
 
 
 def check_rate(token: ApiToken) -> None:

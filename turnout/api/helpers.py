@@ -11,6 +11,12 @@ way (`views.signup`, then the act): a person on file or named twice in the batch
 are decided one by one), a body with tags, custom fields, statuses, a membership, an address or
 more than one email or phone, an unknown ZIP, an event with a limit, a closed form or petition.
 So a bad request among good ones fails alone, and a repeat answers 200 with the first resource.
+
+The page a helper request names is kept in the web process for a few seconds (`page`, as the public
+pages keep theirs, `core.kept`), with the token's roles checked against it on every request. What a
+batch decides by is read again in its transaction (`_takes_together`: an event's limit, whether a
+form or petition is open), and a request the batch leaves reads the page afresh: a page closed,
+limited or deleted in any process is refused at once, as before.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from turnout.accounts.models import Group, User
+from turnout.accounts.models import Group, Role, User
 from turnout.actions import services as actions
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
-from turnout.api.hal import Call
+from turnout.api.hal import Call, get_by_public_id, not_found
 from turnout.core import group_commit
+from turnout.core.kept import KeptPages
 from turnout.events import services as events
 from turnout.events.models import Event, Rsvp
 from turnout.people.models import ConsentEvent, Person, PhoneNumber
@@ -40,6 +47,21 @@ ATTENDANCE, SUBMISSION, SIGNATURE = "attendance", "submission", "signature"
 PLAIN_FIELDS = {"given_name", "family_name", "language", "postal_code"}
 
 Record = Rsvp | Submission | PetitionSignature
+Page = Event | Form | Petition
+_pages: KeptPages[Page] = KeptPages()
+
+
+def page[P: Page](call: Call, model: type[P], identifier: str, kind: str) -> P:
+    """The event, form or petition a helper request names, kept in this process for a few seconds,
+    or a 404 when it is not there or the token's user holds no role over its group (as the
+    `visible_to` lookup answers)."""
+    def load() -> P:
+        return get_by_public_id(model.objects.select_related("group"), identifier, kind)  # type: ignore[no-any-return]
+
+    found = _pages.get((model, identifier), load)
+    if not isinstance(found, model) or not call.may(found.group, Role.VIEWER):
+        raise not_found(kind, identifier)
+    return found
 
 
 @dataclass(frozen=True)
@@ -122,12 +144,13 @@ def _settle(arrivals: list[Arrival]) -> list[Record | str]:
 
 
 def _takes_together(arrival: Arrival) -> bool:
-    """Can this page take its acts for new people in a batch now? An event with a limit counts its
-    seats one by one; a closed form or petition refuses, and its refusal signs nobody up."""
+    """Can this page take its acts for new people in a batch now, as its row says in this
+    transaction (the request's page may be a few seconds old, `page`)? An event with a limit counts
+    its seats one by one; a closed form or petition refuses, and its refusal signs nobody up."""
     target = arrival.target
     if isinstance(target, Event):
         return Event.objects.filter(pk=target.pk, capacity__isnull=True).exists()
-    return bool(target.is_open)
+    return bool(target.is_open) and type(target).objects.filter(pk=target.pk, is_open=True).exists()
 
 
 def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
@@ -172,4 +195,7 @@ def _sign(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tup
 
 _ACTS: dict[str, Callable[[list[Arrival], list[tuple[int, Person]]], list[tuple[int, Record]]]] = {
     ATTENDANCE: _attend, SUBMISSION: _submit, SIGNATURE: _sign}
-_together: group_commit.Together[Arrival, Record] = group_commit.Together(_settle)
+# While a crowd comes, a batch waits a moment for the requests the process's other threads are
+# reading: a batch's statements cost about the same for one request or many.
+GATHER_SECONDS = 0.002
+_together: group_commit.Together[Arrival, Record] = group_commit.Together(_settle, gather=GATHER_SECONDS, most=32)

@@ -104,13 +104,21 @@ class Together[T, R]:
     result in order, or ALONE for one it leaves to its caller. As with `Writer`, the acts that come
     while one batch runs wait for it and make the next batch, and each thread returns with its own
     item's result. A batch that fails as a whole answers ALONE to every item: each request then
-    takes the one-by-one path, where an error is its own."""
+    takes the one-by-one path, where an error is its own.
 
-    def __init__(self, run: Callable[[list[T]], list[R | str]]) -> None:
+    While a crowd comes (the last batch had more than one act), the thread that runs the next batch
+    first waits up to `gather` seconds for more acts, and no longer once `most` are waiting: what a
+    batch costs the database is mostly the same for one act or many, so fewer, larger batches let
+    the process answer more acts. A lone act never waits."""
+
+    def __init__(self, run: Callable[[list[T]], list[R | str]], *, gather: float = 0.0, most: int = 32) -> None:
         self._run = run
         self._lock = threading.Lock()
+        self._gathered = threading.Condition(self._lock)
         self._waiting: list[_Act[T]] = []
         self._running = False
+        self.gather, self.most = gather, most
+        self._last = 0  # how many acts the last batch took
 
     def do(self, item: T) -> R | str:
         """`item`'s result from the batch it joins, or ALONE."""
@@ -118,12 +126,17 @@ class Together[T, R]:
         with self._lock:
             self._waiting.append(mine)
             lead, self._running = not self._running, True
+            if len(self._waiting) >= self.most:
+                self._gathered.notify()
         if not lead:
             mine.done.wait()
             if mine.outcome is not _LEAD:
                 return mine.outcome  # type: ignore[return-value]
         with self._lock:
-            acts, self._waiting = self._waiting, []
+            if self.gather > 0 and self._last > 1:
+                self._gathered.wait_for(lambda: len(self._waiting) >= self.most, timeout=self.gather)
+            acts, self._waiting = self._waiting[:self.most], self._waiting[self.most:]
+            self._last = len(acts)
         try:
             try:
                 results = self._run([act.item for act in acts])

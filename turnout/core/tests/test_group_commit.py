@@ -132,3 +132,40 @@ class TogetherTests(SimpleTestCase):
         batch before it is unaffected."""
         results, _batches = self.run_crowd(fail_with="b")
         self.assertEqual(results, {"first": "first taken", "a": ALONE, "b": ALONE, "c": ALONE})
+
+    def test_in_a_crowd_the_next_batch_gathers_up_to_its_most_and_a_lone_act_does_not_wait(self) -> None:
+        """After a batch of several acts, the next batch waits for more until `most` are there (not the
+        whole window), or at most the window; once acts come alone, none waits."""
+        batches: list[list[str]] = []
+
+        def run(items: list[str]) -> list[str]:
+            batches.append(list(items))
+            return [f"{item} taken" for item in items]
+
+        together: Together[str, str] = Together(run, gather=5.0, most=3)
+        together._last = 2  # the batch before had several acts: a crowd is coming
+        results: dict[str, Any] = {}
+
+        def act(value: str) -> None:
+            results[value] = together.do(value)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=act, args=(value,)) for value in ("a", "b", "c")]
+        for thread in threads:
+            thread.start()
+            thread.join(0.05)
+        for thread in threads:
+            thread.join(10)
+        self.assertLess(time.monotonic() - started, 4.5, "the batch ran once `most` acts were there")
+        self.assertEqual(batches, [["a", "b", "c"]])
+        self.assertEqual(results, {v: f"{v} taken" for v in "abc"})
+
+        together.gather = 0.3
+        started = time.monotonic()
+        self.assertEqual(together.do("late"), "late taken")
+        self.assertGreaterEqual(time.monotonic() - started, 0.25, "after a crowd, the next batch waits a little")
+        self.assertLess(time.monotonic() - started, 3.0, "and no longer than its window")
+        started = time.monotonic()
+        self.assertEqual(together.do("alone"), "alone taken")
+        self.assertLess(time.monotonic() - started, 0.25, "a lone act after a lone act does not wait")
+        self.assertEqual(batches[1:], [["late"], ["alone"]])
