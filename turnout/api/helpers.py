@@ -2,9 +2,10 @@
 together: requests that reach one web process at the same moment are settled in one transaction
 by one of their threads (`core.group_commit.Together`), through the batch services the worker uses
 for public forms: the people nobody on file names are added by `people.signup.sign_up_many` (as
-`signup_person` adds the API's new people: the token's staffer, source "api"), then each act
-through its own service (`events.services.seat_many`, `actions.services.record_submission`,
-`record_signature`). Each request gets its own resource back.
+`signup_person` adds the API's new people: the token's staffer, source "api"), then the batch's acts
+set-based through their services (`events.services.seat_many`,
+`actions.services.record_new_submissions`, `record_new_signatures`: the rules of
+`record_submission` and `record_signature`, an audit entry each naming the staffer). Each request gets its own resource back.
 
 A request the batch does not take, and every request naming someone else, goes the one-by-one
 way (`views.signup`, then the act): a person on file or named twice in the batch (their rules
