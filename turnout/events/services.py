@@ -8,6 +8,7 @@ person per event; a second submission (a double click, a retry) returns the firs
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -211,7 +212,7 @@ def rsvp_later(event: Event, data: dict[str, Any]) -> str:
         raise EventError(_("This event is not taking RSVPs.")) from None
     from turnout.events.tasks import settle_rsvps  # the tasks module imports this one
 
-    batching.ask_on_commit(settle_rsvps, SETTLE_ASKED_KEY)
+    batching.ask_on_commit(settle_rsvps, SETTLE_ASKED_KEY, stamped=True)
     return key
 
 
@@ -512,6 +513,25 @@ def rsvp_link(answer: Rsvp) -> str:
     return settings.BASE_URL + reverse("public_rsvp", args=[answer.key])
 
 
+# A key as `new_host_key` makes it: URL-safe characters, which `reverse` puts in a link as they are.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _link_maker() -> Callable[[str], str]:
+    """`rsvp_link` for many keys: the link is worked out once, and each key put in its place
+    (`reverse` on every key costs a confirmation more than the rest of its words); a key with any
+    other character goes through `reverse`, so every link is the one `rsvp_link` gives."""
+    placeholder = "0KEY0"
+    head, tail = (settings.BASE_URL + reverse("public_rsvp", args=[placeholder])).rsplit(placeholder, 1)
+
+    def link(key: str) -> str:
+        if _PLAIN_KEY.fullmatch(key):
+            return f"{head}{key}{tail}"
+        return settings.BASE_URL + reverse("public_rsvp", args=[key])
+
+    return link
+
+
 def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
     """Tell the person where they stand, by email and (with consent) by text, in their language."""
     answer = Rsvp.objects.select_related("event", "event__group", "person", "shift").filter(pk=rsvp_id).first()
@@ -531,24 +551,29 @@ def confirmation(answer: Rsvp, *, promoted: bool = False, shared: Shared | None 
     """What the confirmation of this RSVP says, in the person's language, and to whom: the one
     decision `confirm` and `confirm_many` both send. `shared` keeps what a batch's confirmations
     have in common, worked out once (`confirm_many`: the date, the words in each language)."""
-    event = answer.event
-    language = answer.person.language or "en"
-    key = (event.pk, answer.shift_id, answer.status, promoted, language)
+    return _confirmation(answer.event, answer.shift, status=answer.status, language=answer.person.language,
+                         person_id=answer.person_id, link=rsvp_link(answer), promoted=promoted, shared=shared)
+
+
+def _confirmation(event: Event, shift: Shift | None, *, status: str, language: str, person_id: int, link: str,
+                  promoted: bool = False, shared: Shared | None = None) -> sending.Answer:
+    """`confirmation` from the RSVP's parts (`confirm_many` reads them without making models)."""
+    language = language or "en"
+    key = (event.pk, shift.pk if shift else None, status, promoted, language)
     if shared is None or key not in shared:
         with translation.override(language):
-            if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
+            if status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
                 head = _("%(title)s is for members. An organizer will confirm your place.")
-            elif answer.status == Rsvp.Status.WAITLIST:
+            elif status == Rsvp.Status.WAITLIST:
                 head = _("You are on the waitlist for %(title)s. We will tell you if a spot opens.")
             elif promoted:
                 head = _("A spot opened: you are going to %(title)s!")
             else:
                 head = _("You are going to %(title)s!")
-            lines = [head % {"title": event.title},
-                     when_text(event, answer.shift.starts_at if answer.shift else None)]
+            lines = [head % {"title": event.title}, when_text(event, shift.starts_at if shift else None)]
             if event.kind == Event.Kind.IN_PERSON:
                 lines.append(event.place_line())
-            elif answer.status == Rsvp.Status.GOING and event.join_url:
+            elif status == Rsvp.Status.GOING and event.join_url:
                 lines.append(_("Join: %(link)s") % {"link": event.join_url})
             if event.status == Status.STANDBY and event.standby_condition:
                 lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
@@ -557,8 +582,8 @@ def confirmation(answer: Rsvp, *, promoted: bool = False, shared: Shared | None 
             shared[key] = (lines, own_link)
     else:
         lines, own_link = shared[key]
-    lines = [*lines, own_link % {"link": rsvp_link(answer)}]
-    return sending.Answer(group=event.group, person_id=answer.person_id, subject=lines[0], body="\n".join(lines),
+    lines = [*lines, own_link % {"link": link}]
+    return sending.Answer(group=event.group, person_id=person_id, subject=lines[0], body="\n".join(lines),
                           topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
 
 
@@ -568,28 +593,42 @@ def confirm_many(rsvp_ids: list[int]) -> None:
     the batch's messages and outbox rows are written set-based (`sending.answer_people`), with one
     dispatch task for them all. Run again (a retried task), it confirms nobody twice: an RSVP whose
     person already has a confirmation from this event since the RSVP was made is left out. An RSVP
-    whose confirmation cannot be written is logged and holds up no other."""
-    answers = list(Rsvp.objects.select_for_update(of=("self",))
-                   .select_related("event", "event__group", "person", "shift")
-                   .filter(pk__in=rsvp_ids).exclude(status=Rsvp.Status.CANCELLED).order_by("pk"))
-    if not answers:
+    whose confirmation cannot be written is logged and holds up no other.
+
+    The RSVPs are read as plain rows, not models, in a fixed number of statements whatever the
+    batch's size: what one confirmation costs is then its words and its two outbox rows."""
+    # Locked (in id order, as every run takes them) so that a second run of the same batch waits
+    # for the first to commit, then finds its confirmations and leaves those people out.
+    rows = list(Rsvp.objects.select_for_update().filter(pk__in=rsvp_ids).exclude(status=Rsvp.Status.CANCELLED)
+                .order_by("pk").values_list("pk", "event_id", "person_id", "shift_id", "status", "key",
+                                            "confirmed_at", "created_at"))
+    if not rows:
         return
-    since = min(answer.confirmed_at or answer.created_at for answer in answers)
-    told = set(Delivery.objects.filter(
-        person_id__in=[answer.person_id for answer in answers], created_at__gte=since,
-        message__topic__in={f"event:{answer.event_id}:confirmation" for answer in answers},
-    ).values_list("message__topic", "person_id", "created_at"))
+    languages = dict(Person.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "language"))
+    events = Event.objects.select_related("group").in_bulk({row[1] for row in rows})
+    shift_ids = {row[3] for row in rows if row[3] is not None}
+    shifts = Shift.objects.in_bulk(shift_ids) if shift_ids else {}
+    since = min(confirmed_at or created_at for *_r, confirmed_at, created_at in rows)
+    told: dict[tuple[str, int], datetime] = {}
+    for topic, person_id, at in Delivery.objects.filter(
+            person_id__in=languages, created_at__gte=since,
+            message__topic__in={f"event:{event_id}:confirmation" for event_id in events},
+    ).values_list("message__topic", "person_id", "created_at"):
+        told[topic, person_id] = max(at, told.get((topic, person_id), at))
+    link = _link_maker()
     said: dict[int, sending.Answer] = {}
     shared: Shared = {}
-    for answer in answers:
-        made = answer.confirmed_at or answer.created_at
-        if any(topic == f"event:{answer.event_id}:confirmation" and person_id == answer.person_id and at >= made
-               for topic, person_id, at in told):
+    for pk, event_id, person_id, shift_id, status, key, confirmed_at, created_at in rows:
+        event = events.get(event_id)
+        last = told.get((f"event:{event_id}:confirmation", person_id))
+        if event is None or person_id not in languages or (last is not None and last >= (confirmed_at or created_at)):
             continue
         try:
-            said[answer.pk] = confirmation(answer, shared=shared)
+            said[pk] = _confirmation(event, shifts.get(shift_id) if shift_id else None, status=status,
+                                     language=languages[person_id], person_id=person_id, link=link(key),
+                                     shared=shared)
         except Exception:
-            logger.exception("Confirming RSVP %s failed", answer.pk)
+            logger.exception("Confirming RSVP %s failed", pk)
     if not said:
         return
     try:
