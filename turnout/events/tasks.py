@@ -20,9 +20,10 @@ def send_confirmation(*, rsvp_id: int, promoted: bool = False) -> None:
 
 
 @task()
-def settle_rsvps(*, last_look: bool = False) -> None:
+def settle_rsvps(*, last_look: bool = False, asked_at: str = "") -> None:
     """Settle every waiting RSVP form (a burst asks for one run: see `core.batching`)."""
-    batching.take_all(settle_rsvps, services.SETTLE_ASKED_KEY, services.settle_waiting, last_look=last_look)
+    batching.take_all(settle_rsvps, services.SETTLE_ASKED_KEY, services.settle_waiting, last_look=last_look,
+                      asked_at=asked_at)
 
 
 @task()
