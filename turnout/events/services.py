@@ -599,19 +599,21 @@ def confirm_many(rsvp_ids: list[int]) -> None:
     batch's size: what one confirmation costs is then its words and its two outbox rows."""
     # Locked (in id order, as every run takes them) so that a second run of the same batch waits
     # for the first to commit, then finds its confirmations and leaves those people out.
-    rows = list(Rsvp.objects.select_for_update().filter(pk__in=rsvp_ids).exclude(status=Rsvp.Status.CANCELLED)
+    rows = list(Rsvp.objects.select_for_update().filter(pk__in=batching.ids_in(rsvp_ids))
+                .exclude(status=Rsvp.Status.CANCELLED)
                 .order_by("pk").values_list("pk", "event_id", "person_id", "shift_id", "status", "key",
                                             "confirmed_at", "created_at"))
     if not rows:
         return
-    languages = dict(Person.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "language"))
+    languages = dict(Person.objects.filter(pk__in=batching.ids_in({row[2] for row in rows}))
+                     .values_list("pk", "language"))
     events = Event.objects.select_related("group").in_bulk({row[1] for row in rows})
     shift_ids = {row[3] for row in rows if row[3] is not None}
     shifts = Shift.objects.in_bulk(shift_ids) if shift_ids else {}
     since = min(confirmed_at or created_at for *_r, confirmed_at, created_at in rows)
     told: dict[tuple[str, int], datetime] = {}
     for topic, person_id, at in Delivery.objects.filter(
-            person_id__in=languages, created_at__gte=since,
+            person_id__in=batching.ids_in(languages), created_at__gte=since,
             message__topic__in={f"event:{event_id}:confirmation" for event_id in events},
     ).values_list("message__topic", "person_id", "created_at"):
         told[topic, person_id] = max(at, told.get((topic, person_id), at))
