@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -276,6 +277,31 @@ def settle_waiting(batch: int = SETTLE_BATCH) -> int:
     run, until it has failed `INTAKE_MAX_ATTEMPTS` runs and is marked failed for staff
     (`people.intake.note_failure`). A worker that dies mid-batch leaves the batch waiting, whole,
     for the next run. (Settled forms are removed on the retention schedule: `events.retention`.)"""
+    return _settle_waiting(batch, None)[0]
+
+
+# How long the worker's settling task settles before it hands the worker over (`settle_for_a_while`).
+SETTLE_SLICE = timedelta(seconds=2)
+
+
+def settle_for_a_while(batch: int = SETTLE_BATCH, for_at_most: timedelta = SETTLE_SLICE) -> int:
+    """What the worker's settling task does: `settle_waiting`, stopping after the batch that ends
+    past `for_at_most`; forms still waiting then get another run. The confirmations the batches
+    queued go first (`queue_confirmations`), so during a burst, when forms keep arriving, the worker
+    writes confirmations as it goes instead of all after the burst, and each settling run takes
+    what waited for it in a larger batch. How many were settled."""
+    settled, cut_short = _settle_waiting(batch, monotonic() + for_at_most.total_seconds())
+    if cut_short and RsvpIntake.objects.filter(outcome="").exists():
+        from turnout.events.tasks import settle_rsvps  # the tasks module imports this one
+
+        # After the batches' confirmations, which each batch queued as it committed.
+        transaction.on_commit(lambda: settle_rsvps.enqueue())
+    return settled
+
+
+def _settle_waiting(batch: int, until: float | None) -> tuple[int, bool]:
+    """`settle_waiting`, stopping after the batch that ends past `until` (a `monotonic` time):
+    (how many were settled, whether it stopped there)."""
     settled, failed = 0, set[int]()
     waiting = RsvpIntake.objects.filter(outcome="").order_by("id")
     while ids := list(waiting.exclude(pk__in=failed).values_list("id", flat=True)[:batch]):
@@ -290,7 +316,9 @@ def settle_waiting(batch: int = SETTLE_BATCH) -> int:
                     logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
                     intake_machinery.note_failure(RsvpIntake, pk, exc)
                     failed.add(pk)
-    return settled
+        if until is not None and monotonic() >= until:
+            return settled, True
+    return settled, False
 
 
 @transaction.atomic
@@ -375,10 +403,23 @@ def settle_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
             intake.data = {}
             intake.save(update_fields=["outcome", "reason", "data"])
     if made:
-        from turnout.events.tasks import send_confirmations  # the tasks module imports this one
-
-        transaction.on_commit(lambda: send_confirmations.enqueue(rsvp_ids=made))
+        transaction.on_commit(lambda: queue_confirmations(made))
     return len(settled)
+
+
+# A batch's confirmations go before settling runs queued earlier (`settle_for_a_while`): on the
+# database queue by priority; on Redis, which has no priorities, in the order they were queued.
+CONFIRM_PRIORITY = 10
+
+
+def queue_confirmations(rsvp_ids: list[int]) -> None:
+    """Queue the confirmations of a batch of RSVPs (`confirm_many`), ahead of settling runs."""
+    from turnout.events.tasks import send_confirmations  # the tasks module imports this one
+
+    confirming = send_confirmations
+    if confirming.get_backend().supports_priority:
+        confirming = confirming.using(priority=CONFIRM_PRIORITY)
+    confirming.enqueue(rsvp_ids=rsvp_ids)
 
 
 def contacts(email: str, phone: str) -> tuple[str, str]:
