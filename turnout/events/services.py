@@ -8,10 +8,12 @@ person per event; a second submission (a double click, a retry) returns the firs
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -211,7 +213,7 @@ def rsvp_later(event: Event, data: dict[str, Any]) -> str:
         raise EventError(_("This event is not taking RSVPs.")) from None
     from turnout.events.tasks import settle_rsvps  # the tasks module imports this one
 
-    batching.ask_on_commit(settle_rsvps, SETTLE_ASKED_KEY)
+    batching.ask_on_commit(settle_rsvps, SETTLE_ASKED_KEY, stamped=True)
     return key
 
 
@@ -275,6 +277,31 @@ def settle_waiting(batch: int = SETTLE_BATCH) -> int:
     run, until it has failed `INTAKE_MAX_ATTEMPTS` runs and is marked failed for staff
     (`people.intake.note_failure`). A worker that dies mid-batch leaves the batch waiting, whole,
     for the next run. (Settled forms are removed on the retention schedule: `events.retention`.)"""
+    return _settle_waiting(batch, None)[0]
+
+
+# How long the worker's settling task settles before it hands the worker over (`settle_for_a_while`).
+SETTLE_SLICE = timedelta(seconds=2)
+
+
+def settle_for_a_while(batch: int = SETTLE_BATCH, for_at_most: timedelta = SETTLE_SLICE) -> int:
+    """What the worker's settling task does: `settle_waiting`, stopping after the batch that ends
+    past `for_at_most`; forms still waiting then get another run. The confirmations the batches
+    queued go first (`queue_confirmations`), so during a burst, when forms keep arriving, the worker
+    writes confirmations as it goes instead of all after the burst, and each settling run takes
+    what waited for it in a larger batch. How many were settled."""
+    settled, cut_short = _settle_waiting(batch, monotonic() + for_at_most.total_seconds())
+    if cut_short and RsvpIntake.objects.filter(outcome="").exists():
+        from turnout.events.tasks import settle_rsvps  # the tasks module imports this one
+
+        # After the batches' confirmations, which each batch queued as it committed.
+        transaction.on_commit(lambda: settle_rsvps.enqueue())
+    return settled
+
+
+def _settle_waiting(batch: int, until: float | None) -> tuple[int, bool]:
+    """`settle_waiting`, stopping after the batch that ends past `until` (a `monotonic` time):
+    (how many were settled, whether it stopped there)."""
     settled, failed = 0, set[int]()
     waiting = RsvpIntake.objects.filter(outcome="").order_by("id")
     while ids := list(waiting.exclude(pk__in=failed).values_list("id", flat=True)[:batch]):
@@ -289,7 +316,9 @@ def settle_waiting(batch: int = SETTLE_BATCH) -> int:
                     logger.exception("Settling RSVP form %s failed; it is tried again on the next run", pk)
                     intake_machinery.note_failure(RsvpIntake, pk, exc)
                     failed.add(pk)
-    return settled
+        if until is not None and monotonic() >= until:
+            return settled, True
+    return settled, False
 
 
 @transaction.atomic
@@ -374,10 +403,23 @@ def settle_batch(ids: list[int], *, failed: set[int] | None = None) -> int:
             intake.data = {}
             intake.save(update_fields=["outcome", "reason", "data"])
     if made:
-        from turnout.events.tasks import send_confirmations  # the tasks module imports this one
-
-        transaction.on_commit(lambda: send_confirmations.enqueue(rsvp_ids=made))
+        transaction.on_commit(lambda: queue_confirmations(made))
     return len(settled)
+
+
+# A batch's confirmations go before settling runs queued earlier (`settle_for_a_while`): on the
+# database queue by priority; on Redis, which has no priorities, in the order they were queued.
+CONFIRM_PRIORITY = 10
+
+
+def queue_confirmations(rsvp_ids: list[int]) -> None:
+    """Queue the confirmations of a batch of RSVPs (`confirm_many`), ahead of settling runs."""
+    from turnout.events.tasks import send_confirmations  # the tasks module imports this one
+
+    confirming = send_confirmations
+    if confirming.get_backend().supports_priority:
+        confirming = confirming.using(priority=CONFIRM_PRIORITY)
+    confirming.enqueue(rsvp_ids=rsvp_ids)
 
 
 def contacts(email: str, phone: str) -> tuple[str, str]:
@@ -512,6 +554,25 @@ def rsvp_link(answer: Rsvp) -> str:
     return settings.BASE_URL + reverse("public_rsvp", args=[answer.key])
 
 
+# A key as `new_host_key` makes it: URL-safe characters, which `reverse` puts in a link as they are.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _link_maker() -> Callable[[str], str]:
+    """`rsvp_link` for many keys: the link is worked out once, and each key put in its place
+    (`reverse` on every key costs a confirmation more than the rest of its words); a key with any
+    other character goes through `reverse`, so every link is the one `rsvp_link` gives."""
+    placeholder = "0KEY0"
+    head, tail = (settings.BASE_URL + reverse("public_rsvp", args=[placeholder])).rsplit(placeholder, 1)
+
+    def link(key: str) -> str:
+        if _PLAIN_KEY.fullmatch(key):
+            return f"{head}{key}{tail}"
+        return settings.BASE_URL + reverse("public_rsvp", args=[key])
+
+    return link
+
+
 def confirm(*, rsvp_id: int, promoted: bool = False) -> None:
     """Tell the person where they stand, by email and (with consent) by text, in their language."""
     answer = Rsvp.objects.select_related("event", "event__group", "person", "shift").filter(pk=rsvp_id).first()
@@ -531,24 +592,29 @@ def confirmation(answer: Rsvp, *, promoted: bool = False, shared: Shared | None 
     """What the confirmation of this RSVP says, in the person's language, and to whom: the one
     decision `confirm` and `confirm_many` both send. `shared` keeps what a batch's confirmations
     have in common, worked out once (`confirm_many`: the date, the words in each language)."""
-    event = answer.event
-    language = answer.person.language or "en"
-    key = (event.pk, answer.shift_id, answer.status, promoted, language)
+    return _confirmation(answer.event, answer.shift, status=answer.status, language=answer.person.language,
+                         person_id=answer.person_id, link=rsvp_link(answer), promoted=promoted, shared=shared)
+
+
+def _confirmation(event: Event, shift: Shift | None, *, status: str, language: str, person_id: int, link: str,
+                  promoted: bool = False, shared: Shared | None = None) -> sending.Answer:
+    """`confirmation` from the RSVP's parts (`confirm_many` reads them without making models)."""
+    language = language or "en"
+    key = (event.pk, shift.pk if shift else None, status, promoted, language)
     if shared is None or key not in shared:
         with translation.override(language):
-            if answer.status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
+            if status == Rsvp.Status.WAITLIST and event.visibility == Visibility.MEMBERS:
                 head = _("%(title)s is for members. An organizer will confirm your place.")
-            elif answer.status == Rsvp.Status.WAITLIST:
+            elif status == Rsvp.Status.WAITLIST:
                 head = _("You are on the waitlist for %(title)s. We will tell you if a spot opens.")
             elif promoted:
                 head = _("A spot opened: you are going to %(title)s!")
             else:
                 head = _("You are going to %(title)s!")
-            lines = [head % {"title": event.title},
-                     when_text(event, answer.shift.starts_at if answer.shift else None)]
+            lines = [head % {"title": event.title}, when_text(event, shift.starts_at if shift else None)]
             if event.kind == Event.Kind.IN_PERSON:
                 lines.append(event.place_line())
-            elif answer.status == Rsvp.Status.GOING and event.join_url:
+            elif status == Rsvp.Status.GOING and event.join_url:
                 lines.append(_("Join: %(link)s") % {"link": event.join_url})
             if event.status == Status.STANDBY and event.standby_condition:
                 lines.append(_("Happens only if: %(condition)s") % {"condition": event.standby_condition})
@@ -557,8 +623,8 @@ def confirmation(answer: Rsvp, *, promoted: bool = False, shared: Shared | None 
             shared[key] = (lines, own_link)
     else:
         lines, own_link = shared[key]
-    lines = [*lines, own_link % {"link": rsvp_link(answer)}]
-    return sending.Answer(group=event.group, person_id=answer.person_id, subject=lines[0], body="\n".join(lines),
+    lines = [*lines, own_link % {"link": link}]
+    return sending.Answer(group=event.group, person_id=person_id, subject=lines[0], body="\n".join(lines),
                           topic=f"event:{event.pk}:confirmation", reason="answer to the person's own RSVP")
 
 
@@ -568,28 +634,44 @@ def confirm_many(rsvp_ids: list[int]) -> None:
     the batch's messages and outbox rows are written set-based (`sending.answer_people`), with one
     dispatch task for them all. Run again (a retried task), it confirms nobody twice: an RSVP whose
     person already has a confirmation from this event since the RSVP was made is left out. An RSVP
-    whose confirmation cannot be written is logged and holds up no other."""
-    answers = list(Rsvp.objects.select_for_update(of=("self",))
-                   .select_related("event", "event__group", "person", "shift")
-                   .filter(pk__in=rsvp_ids).exclude(status=Rsvp.Status.CANCELLED).order_by("pk"))
-    if not answers:
+    whose confirmation cannot be written is logged and holds up no other.
+
+    The RSVPs are read as plain rows, not models, in a fixed number of statements whatever the
+    batch's size: what one confirmation costs is then its words and its two outbox rows."""
+    # Locked (in id order, as every run takes them) so that a second run of the same batch waits
+    # for the first to commit, then finds its confirmations and leaves those people out.
+    rows = list(Rsvp.objects.select_for_update().filter(pk__in=batching.ids_in(rsvp_ids))
+                .exclude(status=Rsvp.Status.CANCELLED)
+                .order_by("pk").values_list("pk", "event_id", "person_id", "shift_id", "status", "key",
+                                            "confirmed_at", "created_at"))
+    if not rows:
         return
-    since = min(answer.confirmed_at or answer.created_at for answer in answers)
-    told = set(Delivery.objects.filter(
-        person_id__in=[answer.person_id for answer in answers], created_at__gte=since,
-        message__topic__in={f"event:{answer.event_id}:confirmation" for answer in answers},
-    ).values_list("message__topic", "person_id", "created_at"))
+    languages = dict(Person.objects.filter(pk__in=batching.ids_in({row[2] for row in rows}))
+                     .values_list("pk", "language"))
+    events = Event.objects.select_related("group").in_bulk({row[1] for row in rows})
+    shift_ids = {row[3] for row in rows if row[3] is not None}
+    shifts = Shift.objects.in_bulk(shift_ids) if shift_ids else {}
+    since = min(confirmed_at or created_at for *_r, confirmed_at, created_at in rows)
+    told: dict[tuple[str, int], datetime] = {}
+    for topic, person_id, at in Delivery.objects.filter(
+            person_id__in=batching.ids_in(languages), created_at__gte=since,
+            message__topic__in={f"event:{event_id}:confirmation" for event_id in events},
+    ).values_list("message__topic", "person_id", "created_at"):
+        told[topic, person_id] = max(at, told.get((topic, person_id), at))
+    link = _link_maker()
     said: dict[int, sending.Answer] = {}
     shared: Shared = {}
-    for answer in answers:
-        made = answer.confirmed_at or answer.created_at
-        if any(topic == f"event:{answer.event_id}:confirmation" and person_id == answer.person_id and at >= made
-               for topic, person_id, at in told):
+    for pk, event_id, person_id, shift_id, status, key, confirmed_at, created_at in rows:
+        event = events.get(event_id)
+        last = told.get((f"event:{event_id}:confirmation", person_id))
+        if event is None or person_id not in languages or (last is not None and last >= (confirmed_at or created_at)):
             continue
         try:
-            said[answer.pk] = confirmation(answer, shared=shared)
+            said[pk] = _confirmation(event, shifts.get(shift_id) if shift_id else None, status=status,
+                                     language=languages[person_id], person_id=person_id, link=link(key),
+                                     shared=shared)
         except Exception:
-            logger.exception("Confirming RSVP %s failed", answer.pk)
+            logger.exception("Confirming RSVP %s failed", pk)
     if not said:
         return
     try:

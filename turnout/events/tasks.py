@@ -20,9 +20,11 @@ def send_confirmation(*, rsvp_id: int, promoted: bool = False) -> None:
 
 
 @task()
-def settle_rsvps(*, last_look: bool = False) -> None:
-    """Settle every waiting RSVP form (a burst asks for one run: see `core.batching`)."""
-    batching.take_all(settle_rsvps, services.SETTLE_ASKED_KEY, services.settle_waiting, last_look=last_look)
+def settle_rsvps(*, last_look: bool = False, asked_at: str = "") -> None:
+    """Settle the waiting RSVP forms (a burst asks for one run: see `core.batching`), for a couple of
+    seconds at a time (`services.settle_for_a_while`)."""
+    batching.take_all(settle_rsvps, services.SETTLE_ASKED_KEY, services.settle_for_a_while, last_look=last_look,
+                      asked_at=asked_at)
 
 
 @task()

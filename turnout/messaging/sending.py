@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from turnout.accounts.models import Group, User
-from turnout.core import audit, bulk, records
+from turnout.core import audit, batching, bulk, records
 from turnout.core.models import AuditEntry
 from turnout.messaging import merge, outbox, services
 from turnout.messaging.models import Channel, Delivery, Message
@@ -256,7 +256,7 @@ def answer_people(answers: list[Answer]) -> list[int]:
     something to send are dispatched by one task once the transaction commits (a message with
     nothing to send is written as sent, as its dispatch would leave it). Must run in a
     transaction; returns the messages' ids."""
-    people = Person.objects.filter(pk__in={answer.person_id for answer in answers})
+    people = Person.objects.filter(pk__in=batching.ids_in({answer.person_id for answer in answers}))
     chosen = {channel: outbox.addresses(channel, people) for channel in ANSWER_CHANNELS}
     now = timezone.now()
     # Plain inserts, not the ORM's: building a thousand model instances and compiling their

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import time_machine
+from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from turnout.events import services, tasks
@@ -132,6 +134,65 @@ class BatchConfirmationTests(TurnoutTestCase):
         self.run_worker()
         self.assertEqual(sorted(m.to[0] for m in mail.outbox).count("ana@example.org"), 2)
         self.assertEqual(len(mail.outbox), 5)
+
+
+class ConfirmationRunTests(TurnoutTestCase):
+    """However many RSVPs one confirmation run takes, each is confirmed once, in a fixed number of statements."""
+
+    def settle(self, event: Any, names: list[str]) -> list[int]:
+        """Forms from these people, settled in one batch (its confirmation task queued); the batch's RSVP ids."""
+        before = set(Rsvp.objects.values_list("pk", flat=True))
+        with self.captureOnCommitCallbacks(execute=True):
+            for n, name in enumerate(names):
+                services.rsvp_later(event, form(name, f"{name.lower()}@example.org",
+                                                f"206555{len(before) + n:04d}" if n % 2 else "",
+                                                language="es" if n % 3 == 0 else "en"))
+        DBTaskResult.objects.filter(task_path="turnout.events.tasks.settle_rsvps").delete()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.settle_batch(list(RsvpIntake.objects.filter(outcome="").values_list("id", flat=True)))
+        return sorted(set(Rsvp.objects.values_list("pk", flat=True)) - before)
+
+    def test_a_run_taking_several_batches_confirms_each_rsvp_once(self) -> None:
+        """One run given two batches' RSVPs, then each batch's own task, confirms everyone once, by
+        email and with consent by text, in their language."""
+        event = make_event(self.local, starts_at=datetime.now(UTC) + timedelta(days=3))
+        first, second = self.settle(event, ["Ana", "Ben", "Cy"]), self.settle(event, ["Dee", "Eli", "Fay", "Gus"])
+        self.assertEqual(DBTaskResult.objects.filter(task_path="turnout.events.tasks.send_confirmations").count(), 2)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.confirm_many(first + second)
+        self.run_worker()  # the batches' own confirmation tasks, then the dispatch
+        self.assertEqual(Message.objects.filter(topic=f"event:{event.pk}:confirmation").count(), 14)
+        self.assertEqual(sorted(m.to[0] for m in mail.outbox),
+                         [f"{name}@example.org" for name in ["ana", "ben", "cy", "dee", "eli", "fay", "gus"]])
+        self.assertEqual(Delivery.objects.filter(channel="sms", status="sent").count(), 3)  # Ben, Eli, Gus
+        dee = next(m.body for m in mail.outbox if m.to == ["dee@example.org"])
+        self.assertIn("¡Va a Rally for a fair contract!", dee)
+        self.assertIn(Rsvp.objects.get(person__given_name="Dee").key, dee)
+
+    def test_the_statements_of_a_confirmation_run_do_not_grow_with_its_size(self) -> None:
+        event = make_event(self.local, starts_at=datetime.now(UTC) + timedelta(days=3))
+        small = self.settle(event, ["Ana", "Ben"])
+        large = self.settle(event, [f"P{n}" for n in range(30)])
+        with CaptureQueriesContext(connection) as few, self.captureOnCommitCallbacks(execute=True):
+            services.confirm_many(small)
+        with CaptureQueriesContext(connection) as many, self.captureOnCommitCallbacks(execute=True):
+            services.confirm_many(large)
+        self.assertEqual(len(many), len(few))
+        self.assertEqual(Message.objects.filter(topic=f"event:{event.pk}:confirmation").count(), 64)
+
+    def test_a_key_with_other_characters_gets_the_link_its_page_has(self) -> None:
+        """An RSVP's link in a batch's confirmation is the one its page answers to, whatever its key holds."""
+        event = make_event(self.local, starts_at=datetime.now(UTC) + timedelta(days=3))
+        ids = self.settle(event, ["Ana", "Ben"])
+        Rsvp.objects.filter(pk=ids[0]).update(key="café-1")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.confirm_many(ids)
+        self.run_worker()
+        ana = next(m.body for m in mail.outbox if m.to == ["ana@example.org"])
+        link = services.rsvp_link(Rsvp.objects.get(pk=ids[0]))
+        self.assertIn(f": {link}\n", ana)  # the last line, in her language
+        self.assertIn("caf%C3%A9", link)
+        self.assertEqual(self.client.get(link.removeprefix(settings.BASE_URL)).status_code, 200)
 
 
 class ConfirmationCrashTests(TransactionTestCase):

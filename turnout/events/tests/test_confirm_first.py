@@ -123,3 +123,39 @@ class DispatchSliceTests(TurnoutTestCase):
         self.assertEqual(sorted(m.to[0] for m in mail.outbox),
                          ["ana@example.org", "ben@example.org", "cy@example.org", "dee@example.org"])
         self.assertEqual(Delivery.objects.filter(status=Delivery.Status.SENT).count(), 4)
+
+
+class SettleSliceTests(TurnoutTestCase):
+    def test_a_settling_run_out_of_time_queues_the_rest_behind_the_confirmations_it_queued(self) -> None:
+        """During a burst a settling run hands the worker over after a couple of seconds: the
+        confirmations of what it settled are written before it settles more, and every form is
+        settled and confirmed once."""
+        event = make_event(self.local, starts_at=datetime.now(UTC) + timedelta(days=3))
+        names = ["Ana", "Ben", "Cy", "Dee", "Eli"]
+        with self.captureOnCommitCallbacks(execute=True):
+            for name in names:
+                services.rsvp_later(event, form(name, f"{name.lower()}@example.org"))
+        self.assertEqual(DBTaskResult.objects.get().task_path, "turnout.events.tasks.settle_rsvps")  # the forms' ask
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(services.settle_for_a_while(batch=2, for_at_most=timedelta(0)), 2)
+        self.assertEqual(RsvpIntake.objects.filter(outcome="").count(), 3)
+        # In the worker's order: the settled batch's confirmations first, even before the ask
+        # queued earlier; then the settling runs.
+        self.assertEqual(list(DBTaskResult.objects.ready().values_list("task_path", flat=True)),
+                         ["turnout.events.tasks.send_confirmations", "turnout.events.tasks.settle_rsvps",
+                          "turnout.events.tasks.settle_rsvps"])
+
+        self.run_worker()
+        self.assertEqual(RsvpIntake.objects.filter(outcome="").count(), 0)
+        self.assertEqual(sorted(m.to[0] for m in mail.outbox), sorted(f"{n.lower()}@example.org" for n in names))
+        self.assertEqual(Message.objects.filter(topic=f"event:{event.pk}:confirmation").count(), 10)
+
+    def test_a_run_that_settles_everything_in_time_queues_no_other(self) -> None:
+        event = make_event(self.local, starts_at=datetime.now(UTC) + timedelta(days=3))
+        with self.captureOnCommitCallbacks(execute=True):
+            services.rsvp_later(event, form("Ana", "ana@example.org"))
+        DBTaskResult.objects.all().delete()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(services.settle_for_a_while(batch=2, for_at_most=timedelta(0)), 1)
+        self.assertEqual(list(DBTaskResult.objects.values_list("task_path", flat=True)),
+                         ["turnout.events.tasks.send_confirmations"])

@@ -390,6 +390,16 @@ class IntakeTests(TurnoutTestCase):
         self.run_worker()
         self.assertTrue(Rsvp.objects.filter(person__emails__address="late@example.org").exists())
 
+    def test_a_run_that_starts_long_after_it_was_asked_for_settles_everything_and_asks_for_no_more_looks(self) -> None:
+        """While the worker is busy with a burst, the web servers ask every second; each ask it
+        comes to late finds the forms settled or settles them, and queues no second look."""
+        self.send(email="early@example.org")  # asks for a run now
+        self.travel_to(NOW + timedelta(seconds=5))  # the worker was busy until now
+        self.assertEqual(run_due_tasks(), 1)
+        self.assertTrue(Rsvp.objects.filter(person__emails__address="early@example.org").exists())
+        self.assertEqual(self.settle_runs(), 0)
+        self.assertEqual(RsvpIntake.objects.filter(outcome="").count(), 0)
+
     def test_the_form_built_once_per_event_keeps_each_visitors_words_errors_and_language(self) -> None:
         bad = self.send(given_name="Oskar", email="not an address")
         self.assertContains(bad, "is not a valid email address")
