@@ -169,9 +169,11 @@ def _people(placed: list[tuple[int, Person]]) -> dict[int, Person]:
 
 def _submit(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
     """The batch's submissions to one form, set-based (`actions.services.record_new_submissions`)."""
-    form = arrivals[placed[0][0]].target if placed else None
-    if not isinstance(form, Form):
+    kept = arrivals[placed[0][0]].target if placed else None
+    if not isinstance(kept, Form):
         return []
+    # The form as it is now, not the request's kept copy: its tags and autoresponse apply as saved.
+    form = Form.objects.select_related("group").get(pk=kept.pk)
     people = _people(placed)
     submissions = actions.record_new_submissions(
         actor=arrivals[placed[0][0]].actor, form=form,
@@ -182,9 +184,10 @@ def _submit(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[t
 
 def _sign(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
     """The batch's signatures of one petition, set-based (`actions.services.record_new_signatures`)."""
-    petition = arrivals[placed[0][0]].target if placed else None
-    if not isinstance(petition, Petition):
+    kept = arrivals[placed[0][0]].target if placed else None
+    if not isinstance(kept, Petition):
         return []
+    petition = Petition.objects.select_related("group").get(pk=kept.pk)  # as it is now (see `_submit`)
     people = _people(placed)
     signatures = actions.record_new_signatures(
         actor=arrivals[placed[0][0]].actor, petition=petition,

@@ -135,3 +135,16 @@ class HelpersKeptTests(ApiTestCase):
         self.assertEqual(again.status_code, 200)
         self.assertEqual(again.json()["identifiers"], first.json()["identifiers"])
         self.assertEqual(PetitionSignature.objects.filter(petition=self.petition).count(), 1)
+
+    def test_a_form_changed_after_it_was_kept_tags_and_answers_as_saved(self) -> None:
+        """Tags and an autoresponse added to a form by another process (a plain update, no signal
+        here) apply to the very next new person recorded through the API."""
+        self.assertEqual(self.send("submission", "first@example.org").status_code, 201)
+        Form.objects.filter(pk=self.form.pk).update(tags="contract-2026", autoresponse_body="Welcome aboard.")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(self.send("submission", "second@example.org").status_code, 201)
+        second = Person.objects.get(emails__address="second@example.org")
+        self.assertEqual(list(second.taggings.values_list("tag__name", flat=True)), ["contract-2026"])
+        from django_tasks_db.models import DBTaskResult
+
+        self.assertTrue(DBTaskResult.objects.filter(task_path="turnout.actions.tasks.send_autoresponses").exists())
