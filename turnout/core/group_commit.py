@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -114,11 +115,21 @@ class Together[T, R]:
     def __init__(self, run: Callable[[list[T]], list[R | str]], *, gather: float = 0.0, most: int = 32) -> None:
         self._run = run
         self._lock = threading.Lock()
-        self._gathered = threading.Condition(self._lock)
         self._waiting: list[_Act[T]] = []
         self._running = False
         self.gather, self.most = gather, most
         self._last = 0  # how many acts the last batch took
+
+    def _gather(self) -> None:
+        """Wait up to `gather` seconds, or until `most` acts are waiting. Polled with short sleeps,
+        not a timed wait on a condition: under libfaketime (the test suite's future clock) with
+        Python 3.13 such a wait may never end."""
+        deadline = time.monotonic() + self.gather
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self._waiting) >= self.most:
+                    return
+            time.sleep(min(0.0005, self.gather))
 
     def do(self, item: T) -> R | str:
         """`item`'s result from the batch it joins, or ALONE."""
@@ -126,15 +137,13 @@ class Together[T, R]:
         with self._lock:
             self._waiting.append(mine)
             lead, self._running = not self._running, True
-            if len(self._waiting) >= self.most:
-                self._gathered.notify()
         if not lead:
             mine.done.wait()
             if mine.outcome is not _LEAD:
                 return mine.outcome  # type: ignore[return-value]
+        if self.gather > 0 and self._last > 1:
+            self._gather()
         with self._lock:
-            if self.gather > 0 and self._last > 1:
-                self._gathered.wait_for(lambda: len(self._waiting) >= self.most, timeout=self.gather)
             acts, self._waiting = self._waiting[:self.most], self._waiting[self.most:]
             self._last = len(acts)
         try:
