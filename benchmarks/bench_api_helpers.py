@@ -10,7 +10,8 @@ connections send a bounded number of requests per phase: GET /api/v2/ (the API r
 token checked, the entry point built), then POST …/attendances to the one event with a new
 person each (`{"person": {...}}`), then the same for the form's submissions and the petition's
 signatures. Every answer must be 201 with the new resource's id; `--rounds` repeats the four
-phases. Prints each phase's requests/s and its ratio to the root's (the median over rounds),
+phases. Prints each phase's requests/s and its ratio to the root's (the median over rounds), the
+CPU time each request cost the server, PostgreSQL and the load generator,
 then checks the database: one person per helper request, one attendance, submission or
 signature per person, no address on two records, every answer's id stored.
 """
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_rsvp import CpuMeter
 from common import OUT, database_url, setup_django, start_server
 
 CLIENTS = 50
@@ -114,14 +116,19 @@ def main() -> None:
 
     rates: dict[str, list[float]] = {"root": [], **{h: [] for h in helpers}}
     answered: dict[str, list[str]] = {h: [] for h in helpers}
+    cpu: dict[str, list[list[float]]] = {name: [] for name in rates}  # CPU s of (server, PostgreSQL, clients)
     load = os.getloadavg()
     port, server = start_server(url, TURNOUT_API_RATE_LIMIT="0")
     try:
         hammer(port, 500, root)  # warm up both workers
         for round_ in range(args.rounds):
-            rates["root"].append(hammer(port, args.requests, root))
+            with CpuMeter(server.pid, args.engine) as meter:  # type: ignore[attr-defined]
+                rates["root"].append(hammer(port, args.requests, root))
+            cpu["root"].append(meter.used)
             for kind in helpers:
-                rates[kind].append(hammer(port, args.requests, helper(kind, round_), answered[kind]))
+                with CpuMeter(server.pid, args.engine) as meter:  # type: ignore[attr-defined]
+                    rates[kind].append(hammer(port, args.requests, helper(kind, round_), answered[kind]))
+                cpu[kind].append(meter.used)
             print(f"round {round_ + 1}: " + ", ".join(f"{name} {rate[-1]:.0f} req/s" for name, rate in rates.items()),
                   flush=True)
     finally:
@@ -135,6 +142,10 @@ def main() -> None:
         median = statistics.median(rates[kind])
         print(f"  {kind}: {median:.0f} req/s ({median / base:.0%} of the root; rounds: "
               + ", ".join(f"{r:.0f}" for r in rates[kind]) + ")")
+    for name, used in cpu.items():
+        server_ms, database_ms, client_ms = (statistics.median(u[i] for u in used) / args.requests * 1000 for i in range(3))
+        print(f"  CPU per request, {name}: {server_ms + database_ms + client_ms:.2f} ms (server {server_ms:.2f}, "
+              f"PostgreSQL {database_ms:.2f}, load generator {client_ms:.2f}; median of rounds)")
     print(f"load average before {load[0]:.1f}, after {load_after[0]:.1f}")
 
     sent = {kind: len(answered[kind]) for kind in helpers}

@@ -78,12 +78,14 @@ def taking_form(form: Any, source: str) -> dict[str, Any]:
     return {**form.person_request(source).__dict__, "ref": form.cleaned_data.get("ref", "")}
 
 
-def _posted[M](request: HttpRequest, kept: KeptPages[M], public_id: Any, queryset: Any) -> M:
+def _posted[M](request: HttpRequest, kept: KeptPages[M], public_id: Any, model: Any) -> M:
     """The page a form is sent to: a POST's is kept in this process for a few seconds
     (`core.kept`), a crowd sending hundreds a second; a page shown is read fresh."""
-    if request.method == "POST":
-        return kept.get(public_id, lambda: get_object_or_404(queryset, public_id=public_id))
-    return get_object_or_404(queryset, public_id=public_id)  # type: ignore[no-any-return]
+
+    def load() -> M:
+        return get_object_or_404(model.objects.select_related("group"), public_id=public_id)  # type: ignore[no-any-return]
+
+    return kept.get(public_id, load) if request.method == "POST" else load()
 
 
 def _percent(count: int, goal: int | None) -> int | None:
@@ -94,7 +96,7 @@ def _percent(count: int, goal: int | None) -> int | None:
 
 
 def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
-    action = _posted(request, KEPT_FORMS, public_id, Form.objects.select_related("group"))
+    action = _posted(request, KEPT_FORMS, public_id, Form)
     es = spanish()
     title = action.title_es if es and action.title_es else action.title
     form = submission_form(action, request.POST or None, initial={"ref": request.GET.get("ref", "")})
@@ -121,7 +123,7 @@ def form_page(request: HttpRequest, public_id: Any, embed: bool = False) -> Http
 
 
 def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> HttpResponse:
-    petition = _posted(request, KEPT_PETITIONS, public_id, Petition.objects.select_related("group"))
+    petition = _posted(request, KEPT_PETITIONS, public_id, Petition)
     form = petition_form(petition, request.POST or None, initial={"ref": request.GET.get("ref", "")})
     # The person is answered once their signature is stored; a worker makes their record and signature.
     code, acted = _act(request, form, lambda f: services.sign_petition_later(petition, {

@@ -104,15 +104,17 @@ def record(
     return entry
 
 
-def record_many(entries: Iterable[dict[str, Any]]) -> int:
+def record_many(entries: Iterable[dict[str, Any]], *, new_subjects: bool = False) -> int:
     """Append many entries at once (a worker settling a batch of forms): each dict takes `record`'s
     keyword arguments but `request`. Each entry about a person is sealed with that person's own key,
     as `record` seals it; the keys are found, or made, and the entries written, in a few set-based
-    statements. Returns how many were written."""
+    statements. `new_subjects`: every entry is the first about its person, made a moment ago in
+    this transaction with a new public id, so no key can exist yet and none is looked for. Returns
+    how many were written."""
     items = list(entries)
     subjects = [item.get("subject") if item.get("subject") is not None else subject_of(item.get("target"))
                 for item in items]
-    keys = _keys_for({owner_of(s) for s in subjects if s is not None})
+    keys = _keys_for({owner_of(s) for s in subjects if s is not None}, look=not new_subjects)
     now = timezone.now()
     rows: list[tuple[Any, ...]] = []
     for item, subject in zip(items, subjects, strict=True):
@@ -135,14 +137,16 @@ def record_many(entries: Iterable[dict[str, Any]]) -> int:
     return len(rows)
 
 
-def _keys_for(owners: set[str]) -> dict[str, tuple[uuid.UUID, Fernet]]:
-    """Each owner's (subject id, key): the first key made, as `key_for` picks it, or a new one."""
+def _keys_for(owners: set[str], *, look: bool = True) -> dict[str, tuple[uuid.UUID, Fernet]]:
+    """Each owner's (subject id, key): the first key made, as `key_for` picks it, or a new one
+    (every one new, without looking, when `look` is False)."""
     if not owners:
         return {}
-    indexes = {index: owner for owner in owners for index in blind_indexes(owner)}
     found: dict[str, tuple[uuid.UUID, Fernet]] = {}
-    for key in SubjectKey.objects.filter(owner_index__in=list(indexes)).order_by("id"):
-        found.setdefault(indexes[key.owner_index], (key.subject, Fernet(key.key.encode())))
+    if look:
+        indexes = {index: owner for owner in owners for index in blind_indexes(owner)}
+        for key in SubjectKey.objects.filter(owner_index__in=list(indexes)).order_by("id"):
+            found.setdefault(indexes[key.owner_index], (key.subject, Fernet(key.key.encode())))
     made: list[tuple[Any, ...]] = []
     now = timezone.now()
     # Sealed as the fields seal them (a plain insert would store them as they are).

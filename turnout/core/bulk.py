@@ -11,6 +11,7 @@ per distinct value in a batch for the fields where that is costly.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -74,7 +75,11 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             values[index] = convert(values[index])
         return values
 
-    prepared = (prepare(row) for row in rows)
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return  # nothing to write: no statement, no round trip
+    prepared = (prepare(row) for row in itertools.chain([first], rows))
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(n) for n in names)
     with connection.cursor() as cursor:

@@ -614,6 +614,7 @@ class Importer:
         # Rows naming someone already on file, in a public form's batch: theirs is the one-by-one sign-up.
         self.passed: list[Row] = []
         self.placed: dict[int, int] = {}  # row number → the person it made
+        self.public_ids: dict[int, uuid.UUID] = {}  # each person it made → their public id
         self._tag_ids: dict[str, int] = {}
         who = actor.email if actor else _("an operator")
         self._texts = {
@@ -779,8 +780,11 @@ class Importer:
         person_for_row: list[tuple[Row, int, bool]] = []
         if new_rows:
             ids = allocate_ids(Person, len(new_rows))
+            public_ids = [uuid.uuid4() for _row in new_rows]
             insert_rows(Person, ["id", *PERSON_COLUMNS],
-                        ((pk, *self._new_person(row, uuid.uuid4())) for row, pk in zip(new_rows, ids, strict=True)))
+                        ((pk, *self._new_person(row, public_id))
+                         for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True)))
+            self.public_ids.update(zip(ids, public_ids, strict=True))
             person_for_row = [(row, pk, True) for row, pk in zip(new_rows, ids, strict=True)]
             self.placed.update((row.number, pk) for row, pk in zip(new_rows, ids, strict=True))
 

@@ -74,9 +74,34 @@ class KeptFormTests(TurnoutTestCase):
         thanks = browser.post(self.form.public_url(), {"csrfmiddlewaretoken": token, "given_name": "Cy",
                                                        "email": "cy@example.org", f"fq{question.pk}": "Day"})
         again = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', thanks.content.decode()).group(1)  # type: ignore[union-attr]
-        self.assertNotEqual(again, token)
+        self.assertEqual(again, token)  # the masked token the browser sent and the check accepted
         language = browser.post("/i18n/setlang/", {"csrfmiddlewaretoken": again, "language": "es", "next": "/"})
         self.assertEqual(language.status_code, 302)  # the token on the thank-you page is this browser's own
+        stranger = Client(enforce_csrf_checks=True)
+        stranger.get(self.form.public_url())
+        refused = stranger.post(self.form.public_url(), {"csrfmiddlewaretoken": token, "given_name": "Di",
+                                                         "email": "di@example.org", f"fq{question.pk}": "Day"})
+        self.assertEqual(refused.status_code, 403)  # another browser's token is no token for this one
+
+    def test_a_token_the_check_did_not_accept_is_never_written_into_the_answer(self) -> None:
+        """The answer's token is the one sent only when the CSRF check accepted it and it has a
+        masked token's shape; otherwise (a page exempt from the check, a token of another shape)
+        the answer gets a new one, and what was sent is never written into the page."""
+        from django.middleware.csrf import _check_token_format
+        from django.test import RequestFactory
+
+        from turnout.sharing.public import _page_token
+
+        good = "A" * 64
+        for sent, checked, kept in ((good, True, True), (good, False, False),
+                                    ('x"><script>alert(1)</script>' + "a" * 36, True, False), ("a" * 32, True, False)):
+            request = RequestFactory().post("/", {"csrfmiddlewaretoken": sent})
+            request.META["CSRF_COOKIE"] = "b" * 32
+            if checked:
+                request.csrf_processing_done = True  # type: ignore[attr-defined]
+            token = _page_token(request)
+            self.assertEqual(token == sent, kept, sent)
+            _check_token_format(token)  # a masked token: 64 letters and digits
 
     def test_the_spanish_page_after_the_english_one(self) -> None:
         """One page thanked in English, then in Spanish: each in its own language."""
