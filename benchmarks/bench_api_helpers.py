@@ -144,6 +144,10 @@ def main() -> None:
               + ", ".join(f"{r:.0f}" for r in rates[kind]) + ")")
     for name, used in cpu.items():
         server_ms, database_ms, client_ms = (statistics.median(u[i] for u in used) / args.requests * 1000 for i in range(3))
+        if args.engine != "postgres":  # SQLite works inside the server's processes
+            print(f"  CPU per request, {name}: {server_ms + client_ms:.2f} ms (server {server_ms:.2f}, "
+                  f"load generator {client_ms:.2f}; median of rounds)")
+            continue
         print(f"  CPU per request, {name}: {server_ms + database_ms + client_ms:.2f} ms (server {server_ms:.2f}, "
               f"PostgreSQL {database_ms:.2f}, load generator {client_ms:.2f}; median of rounds)")
     print(f"load average before {load[0]:.1f}, after {load_after[0]:.1f}")

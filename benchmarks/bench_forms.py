@@ -97,6 +97,8 @@ def main() -> None:
             # Warm up as /health did: each web worker's first posts to a page compile its templates
             # and lazy patterns. These forms are stored and settled with the timed ones.
             warm_result = run(port, 2, open_page(page), posting(port, page, warm_fields, 200))
+            if warm_result[2]:
+                raise SystemExit(f"{kind}: {len(warm_result[2])} warm-up posts failed, first: {warm_result[2][0]}")
             workers = start_workers(1, environment) if args.worker == "beside" else []
             try:
                 with CpuMeter(server.pid, args.engine) as page_cpu:  # type: ignore[attr-defined]
@@ -117,7 +119,7 @@ def main() -> None:
         _page, model, count, what, _extra = pages[kind]
         report(args.engine, args.seconds, kind, health_result, result, count() - warmed, what, (health_cpu, page_cpu))
         left = model.objects.filter(outcome="").count()
-        print(f"  {waiting} forms were waiting for the worker when the last answer went out; "
+        print(f"  {waiting} forms (the warm-up's {warmed} among them) were waiting for the worker when the last answer went out; "
               f"{'not all' if left else 'all'} settled {settled:.1f} s later"
               + (f"  <-- {left} NOT SETTLED" if left else ""))
     if twice := duplicates():

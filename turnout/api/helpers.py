@@ -152,11 +152,19 @@ def _takes_together(arrival: Arrival) -> bool:
     if not isinstance(target, Event) and not target.is_open:
         return False
     # One plain question (a batch asks it for each page it takes): the ORM's would cost more to build.
-    table = connection.ops.quote_name(type(target)._meta.db_table)
-    condition = "capacity IS NULL" if isinstance(target, Event) else "is_open"
+    model = type(target)
+    condition = f"{_column(model, 'capacity')} IS NULL" if isinstance(target, Event) else _column(model, "is_open")
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s AND {condition}", [target.pk])  # noqa: S608 — names from model metadata
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {_column(model, 'id')} = %s AND {condition}",  # noqa: S608 — names from model metadata
+                       [target.pk])
         return cursor.fetchone() is not None
+
+
+def _column(model: type[Page], name: str) -> str:
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    assert column is not None
+    return connection.ops.quote_name(column)
 
 
 def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:

@@ -613,6 +613,7 @@ class Importer:
         self.public = False
         # Rows naming someone already on file, in a public form's batch: theirs is the one-by-one sign-up.
         self.passed: list[Row] = []
+        # A public form's batch only (a file's import keeps neither, which would grow with the file):
         self.placed: dict[int, int] = {}  # row number → the person it made
         self.public_ids: dict[int, uuid.UUID] = {}  # each person it made → their public id
         self._tag_ids: dict[str, int] = {}
@@ -692,7 +693,7 @@ class Importer:
         `passed`: what they may change on a record is decided one by one by the sign-up itself. Runs
         in the caller's transaction."""
         self.source, self.public = str(source), True
-        self.passed, self.placed = [], {}
+        self.passed, self.placed, self.public_ids = [], {}, {}
         seen: set[str] = set()
         first: list[Row] = []
         for row in rows:
@@ -784,9 +785,10 @@ class Importer:
             insert_rows(Person, ["id", *PERSON_COLUMNS],
                         ((pk, *self._new_person(row, public_id))
                          for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True)))
-            self.public_ids.update(zip(ids, public_ids, strict=True))
             person_for_row = [(row, pk, True) for row, pk in zip(new_rows, ids, strict=True)]
-            self.placed.update((row.number, pk) for row, pk in zip(new_rows, ids, strict=True))
+            if self.public:
+                self.public_ids.update(zip(ids, public_ids, strict=True))
+                self.placed.update((row.number, pk) for row, pk in zip(new_rows, ids, strict=True))
 
         if matched:
             existing = Person.objects.in_bulk([pk for _r, pk in matched])

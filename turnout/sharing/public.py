@@ -100,8 +100,9 @@ def answer_page(request: HttpRequest, template: str, context: dict[str, Any], re
 
 def _page_token(request: HttpRequest) -> str:
     """The CSRF token for the answer's own forms (the language switch): the masked token the person
-    has just sent, when the CSRF check accepted it, which is as good as a new one for their cookie
-    and costs nothing (masking a new one was a tenth of a form post's time); else a new one."""
+    has just sent, when the CSRF check accepted it: as good as a new one for their cookie, and it
+    costs nothing, where masking a new one is a good part of a form post's time (see
+    docs/performance.md); else a new one."""
     sent = request.POST.get("csrfmiddlewaretoken", "")
     if (getattr(request, "csrf_processing_done", False) and len(sent) == CSRF_TOKEN_LENGTH
             and sent.isascii() and sent.isalnum()):

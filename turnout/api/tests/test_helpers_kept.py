@@ -148,3 +148,25 @@ class HelpersKeptTests(ApiTestCase):
         from django_tasks_db.models import DBTaskResult
 
         self.assertTrue(DBTaskResult.objects.filter(task_path="turnout.actions.tasks.send_autoresponses").exists())
+
+    def test_a_page_takes_a_batch_only_as_its_row_says_now(self) -> None:
+        """Whether a batch may take a page's acts is read from the page's row in the batch's
+        transaction, not from the copy the request holds: an open form or petition and an event with
+        no limit take it; one closed or limited since (the copy still open, unlimited) does not, and
+        its acts go the one-by-one way, which refuses or seats them."""
+        from turnout.api import helpers
+        from turnout.people.signup import PublicSignup
+
+        def takes(target: Event | Form | Petition) -> bool:
+            return helpers._takes_together(helpers.Arrival(
+                kind="x", target=target, group=self.local, actor=self.organizer, detail="sync",
+                signup=PublicSignup(given_name="Rosa", email="rosa@example.org", source="api")))
+
+        kept = {"event": Event.objects.get(pk=self.event.pk), "form": Form.objects.get(pk=self.form.pk),
+                "petition": Petition.objects.get(pk=self.petition.pk)}
+        self.assertEqual([takes(page) for page in kept.values()], [True, True, True])
+        Event.objects.filter(pk=self.event.pk).update(capacity=50)
+        Form.objects.filter(pk=self.form.pk).update(is_open=False)
+        Petition.objects.filter(pk=self.petition.pk).update(is_open=False)
+        self.assertEqual([takes(page) for page in kept.values()], [False, False, False])
+        self.assertFalse(takes(Form.objects.get(pk=self.form.pk)))  # a copy that says closed: no question asked

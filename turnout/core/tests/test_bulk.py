@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from unittest import mock
 
 import psycopg
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import TestCase
 from django.utils import timezone
 
@@ -43,8 +44,13 @@ class InsertRowsTests(TestCase):
                 self.assertEqual(stored, written)
 
     def test_no_rows_writes_nothing(self) -> None:
-        with self.assertNumQueries(0):
+        """No statement at all: not even an empty COPY (which Django's query log would not show)."""
+        with mock.patch.object(connections["default"], "cursor", side_effect=AssertionError("a statement")):
             bulk.insert_rows(AuditEntry, COLUMNS, [])
+            bulk.insert_rows(AuditEntry, COLUMNS, iter([]))
+        with (self.assertRaises(AssertionError),  # the guard above does catch a statement
+              mock.patch.object(connections["default"], "cursor", side_effect=AssertionError("a statement"))):
+            bulk.insert_rows(AuditEntry, COLUMNS, self.rows(1, "one"))
 
     def test_a_value_too_long_for_its_column_is_refused_or_kept_whole_never_cut(self) -> None:
         long = "x" * 301  # the summary's column holds 300 characters

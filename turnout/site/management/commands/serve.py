@@ -47,8 +47,8 @@ class Command(BaseCommand):
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         geo.warm()  # read once here: the workers forked below share the tables
-        # Django compiles its email patterns on first use, a few hundredths of a second: once
-        # here rather than in each worker, on its first form.
+        # Django compiles its email patterns on first use: once here, before the fork, rather than
+        # in each worker on its first form.
         validate_email("warm@example.org")
         # Everything loaded so far (Django, the tables) lives as long as the server: the garbage
         # collector need not walk it again on every full collection in each worker.
