@@ -82,7 +82,9 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     prepared = (prepare(row) for row in itertools.chain([first], rows))
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(n) for n in names)
-    with connection.cursor() as cursor:
+    # The COPY goes through psycopg's own cursor, which Django does not wrap: its errors are made
+    # Django's here, so that a caller's `except IntegrityError` (the importer's retry) sees them.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if connection.vendor == "postgresql" and not ignore_conflicts:
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 for row in prepared:
