@@ -613,9 +613,9 @@ class Importer:
         self.public = False
         # Rows naming someone already on file, in a public form's batch: theirs is the one-by-one sign-up.
         self.passed: list[Row] = []
-        # A public form's batch only (a file's import keeps neither, which would grow with the file):
-        self.placed: dict[int, int] = {}  # row number → the person it made
-        self.public_ids: dict[int, uuid.UUID] = {}  # each person it made → their public id
+        # A public form's batch only (a file's import keeps none, which would grow with the file):
+        # row number → (id, public id) of the person it made.
+        self.placed: dict[int, tuple[int, uuid.UUID]] = {}
         self._tag_ids: dict[str, int] = {}
         who = actor.email if actor else _("an operator")
         self._texts = {
@@ -684,16 +684,16 @@ class Importer:
         self.result.created += created
         self.result.updated += updated
 
-    def sign_up_new(self, rows: list[Row], source: str = ConsentEvent.Source.FORM) -> dict[int, int]:
+    def sign_up_new(self, rows: list[Row], source: str = ConsentEvent.Source.FORM) -> dict[int, tuple[int, uuid.UUID]]:
         """A public form's batch (rows built by `people.signup.sign_up_many`): the people no record of
         the group's reach names yet are added, each as `services.signup_person` adds a new person from
         a form (a supporter; the email taken as a yes unless an opt-out or a bounce of the address is on
-        file anywhere; texts only with the words the person ticked). {row number: new person's id}.
+        file anywhere; texts only with the words the person ticked). {row number: (new person's id, their public id)}.
         Rows naming someone on file, or a contact an earlier row of the batch names, are left in
         `passed`: what they may change on a record is decided one by one by the sign-up itself. Runs
         in the caller's transaction."""
         self.source, self.public = str(source), True
-        self.passed, self.placed, self.public_ids = [], {}, {}
+        self.passed, self.placed = [], {}
         seen: set[str] = set()
         first: list[Row] = []
         for row in rows:
@@ -787,8 +787,8 @@ class Importer:
                          for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True)))
             person_for_row = [(row, pk, True) for row, pk in zip(new_rows, ids, strict=True)]
             if self.public:
-                self.public_ids.update(zip(ids, public_ids, strict=True))
-                self.placed.update((row.number, pk) for row, pk in zip(new_rows, ids, strict=True))
+                self.placed.update((row.number, (pk, public_id))
+                                   for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True))
 
         if matched:
             existing = Person.objects.in_bulk([pk for _r, pk in matched])

@@ -84,7 +84,7 @@ def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], det
                         True if consent else None, {}, consent))
     importer = Importer(group=group, actor=actor, source_name=detail[:200], membership=Membership.Status.SUPPORTER)
     placed = importer.sign_up_new(rows, source=source)
-    people = {index: Person(pk=pk, public_id=importer.public_ids[pk]) for index, pk in placed.items()}
+    people = {index: Person(pk=pk, public_id=public_id) for index, (pk, public_id) in placed.items()}
     summary = f"Signed up through the {ConsentEvent.Source(source).value}" + (f" ({detail[:200]})" if detail else "")
     audit.record_many(({"actor": actor, "action": AuditEntry.Action.CREATE, "target": person, "summary": summary,
                         "group": group} for person in people.values()), new_subjects=True)
