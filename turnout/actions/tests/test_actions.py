@@ -38,8 +38,6 @@ from turnout.sharing.services import share_code
 from turnout.site.testing import TurnoutTestCase, make_staff
 
 
-@override_settings(SMS_BACKEND="memory")
-
 def clock_stopped(test: Callable[..., None]) -> Callable[..., None]:
     """Run the test with the clock stopped at the moment it starts: a rate limit counts in windows
     (a minute, an hour), and posts that straddle a window's end would be counted in two."""
@@ -51,6 +49,8 @@ def clock_stopped(test: Callable[..., None]) -> Callable[..., None]:
 
     return stopped
 
+
+@override_settings(SMS_BACKEND="memory")
 class FormTests(TurnoutTestCase):
     def setUp(self) -> None:
         self.form = Form.objects.create(
