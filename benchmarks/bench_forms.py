@@ -3,16 +3,20 @@
 
     python benchmarks/bench_forms.py --engine sqlite --seconds 60
     python benchmarks/bench_forms.py --engine postgres --seconds 60 --kind petition
+    python benchmarks/bench_forms.py --engine postgres --seconds 10 --rounds 3 --worker after
 
 Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database with one form (two
 custom questions, a tag added on submit, an autoresponse), one petition and one pledge. Each of 50
 client threads keeps one connection, fetches the page once (for its CSRF cookie and token, as a
 browser does), then posts it as a new person each time; every answer is the thank-you page with
-the person's share link. The same clients first spend the same time on GET /health (one phase,
-shared by the pages: `--kind all`, the default, times each page in turn after it; each page is
-first posted to for 2 s untimed, as /health is fetched for 3 s, so that the timed phase is the
-server's steady state and not its first posts to the page). Prints requests/s, p50 and p99 for
-both, the ratio, and checks that the database holds exactly one submission per successful answer.
+the person's share link. Each page is first posted to for 2 s untimed (as /health is fetched for
+3 s at the start), so that the timed phase is the server's steady state and not its first posts
+to the page; then the same clients spend the same time on GET /health, and then on the page
+(`--kind all`, the default, takes each page in turn). Prints requests/s, p50 and p99 for both, the
+ratio, and checks that the database holds exactly one submission per successful answer. With
+`--rounds N` every page is timed N times, each time right after its own /health phase, and the
+median ratio is printed: on a shared machine /health's own rate moves by half from minute to
+minute, and a ratio of two phases seconds apart holds better than one /health phase for all.
 
 Each form is stored as sent and answered at once; a `turnout worker` (running beside the server
 during the form phase, as in production, on the same cores; with `--worker after`, started when
@@ -25,11 +29,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
+import statistics
 from pathlib import Path
 
-from bench_dispatch import start_workers, stop
-from bench_rsvp import CpuMeter, duplicates, health, no_state, open_page, posting, report, run
+from bench_dispatch import stop
+from bench_rsvp import (
+    Burst,
+    CpuMeter,
+    duplicates,
+    health,
+    no_state,
+    open_page,
+    posting,
+    report,
+    run,
+)
 from common import OUT, database_url, setup_django, start_server
 
 KINDS = ("form", "petition", "pledge")
@@ -44,6 +58,8 @@ def main() -> None:
     parser.add_argument("--worker", choices=["beside", "after"], default="beside",
                         help="run the worker during each page's phase (as in production), or only after it "
                              "(the server's own rate, as bench_rsvp.py --worker after)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="time each page this many times, each right after its own /health phase")
     parser.add_argument("--limit", type=float, default=900,
                         help="stop waiting for the worker this many seconds after the last answer")
     args = parser.parse_args()
@@ -80,48 +96,55 @@ def main() -> None:
     results = []
     try:
         run(port, 3, no_state, health)  # warm up
-        with CpuMeter(server.pid, args.engine) as health_cpu:  # type: ignore[attr-defined]
-            health_result = run(port, args.seconds, no_state, health)
         environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_LOG_LEVEL": "WARNING"}
-        for kind in kinds:
-            page, model, _count, _what, extra = pages[kind]
+        for round_ in range(args.rounds):
+            for kind in kinds:
+                page, model, count, _what, extra = pages[kind]
 
-            def fields(index: int, n: int, kind: str = kind, extra: dict[str, str] = extra,
-                       prefix: str = "") -> dict[str, str]:
-                return {"given_name": f"Member{index}", "family_name": f"N{n}",
-                        "email": f"{prefix}{kind[:2]}{index}-{n}@example.org", "postal_code": "98101", **extra}
+                def fields(index: int, n: int, kind: str = kind, extra: dict[str, str] = extra,
+                           prefix: str = f"r{round_}-") -> dict[str, str]:
+                    return {"given_name": f"Member{index}", "family_name": f"N{n}",
+                            "email": f"{prefix}{kind[:2]}{index}-{n}@example.org", "postal_code": "98101", **extra}
 
-            def warm_fields(index: int, n: int, fields: object = fields) -> dict[str, str]:
-                return fields(index, n, prefix="warm-")  # type: ignore[operator,no-any-return]
+                def warm_fields(index: int, n: int, fields: object = fields, round_: int = round_) -> dict[str, str]:
+                    return fields(index, n, prefix=f"warm{round_}-")  # type: ignore[operator,no-any-return]
 
-            # Warm up as /health did: each web worker's first posts to a page compile its templates
-            # and lazy patterns. These forms are stored and settled with the timed ones.
-            warm_result = run(port, 2, open_page(page), posting(port, page, warm_fields, 200))
-            if warm_result[2]:
-                raise SystemExit(f"{kind}: {len(warm_result[2])} warm-up posts failed, first: {warm_result[2][0]}")
-            workers = start_workers(1, environment) if args.worker == "beside" else []
-            try:
-                with CpuMeter(server.pid, args.engine) as page_cpu:  # type: ignore[attr-defined]
-                    result = run(port, args.seconds, open_page(page), posting(port, page, fields, 200))
-                answered = time.monotonic()
-                workers = workers or start_workers(1, environment)
-                waiting = model.objects.filter(outcome="").count()
-                while model.objects.filter(outcome="").exists() and time.monotonic() - answered < args.limit:
-                    time.sleep(0.5)
-                settled = time.monotonic() - answered
-            finally:
-                stop(workers)
-            results.append((kind, result, warm_result[0], waiting, settled, page_cpu))
+                # Warm up as /health did: each web worker's first posts to a page compile its templates
+                # and lazy patterns. These forms are stored and settled with the timed ones.
+                stored_before = count()
+                warm_result = run(port, 2, open_page(page), posting(port, page, warm_fields, 200))
+                if warm_result[2]:
+                    raise SystemExit(f"{kind}: {len(warm_result[2])} warm-up posts failed, first: {warm_result[2][0]}")
+                # /health, timed right before the page, so that each ratio compares two phases a few
+                # seconds apart on this machine, whatever else it is doing.
+                with CpuMeter(server.pid, args.engine) as health_cpu:  # type: ignore[attr-defined]
+                    health_result = run(port, args.seconds, no_state, health)
+                burst = Burst(server.pid, args, environment)
+                try:
+                    result, page_cpu, waiting, settled = burst.run(port, page, fields, 200, model)
+                finally:
+                    stop(burst.workers)
+                stored = count() - stored_before - warm_result[0]
+                results.append((kind, health_result, result, stored, waiting, settled, health_cpu, page_cpu))
     finally:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
-    for kind, result, warmed, waiting, settled, page_cpu in results:
-        _page, model, count, what, _extra = pages[kind]
-        report(args.engine, args.seconds, kind, health_result, result, count() - warmed, what, (health_cpu, page_cpu))
+    for kind, health_result, result, stored, waiting, settled, health_cpu, page_cpu in results:
+        _page, model, _count, what, _extra = pages[kind]
+        report(args.engine, args.seconds, kind, health_result, result, stored, what, (health_cpu, page_cpu))
         left = model.objects.filter(outcome="").count()
-        print(f"  {waiting} forms (the warm-up's {warmed} among them) were waiting for the worker when the last answer went out; "
+        print(f"  {waiting} forms (the warm-up's among them) were waiting for the worker when the last answer went out; "
               f"{'not all' if left else 'all'} settled {settled:.1f} s later"
               + (f"  <-- {left} NOT SETTLED" if left else ""))
+    if args.rounds > 1:
+        print(f"median of {args.rounds} rounds, each page's rate against /health's right before it:")
+        for kind in kinds:
+            pairs = [(r[2][0] / r[1][0], r[7].used, r[2][0], r[6].used, r[1][0]) for r in results if r[0] == kind]
+            ratios = sorted(p[0] for p in pairs)
+            server_ms = statistics.median(p[1][0] / p[2] * 1000 for p in pairs)
+            health_ms = statistics.median(p[3][0] / p[4] * 1000 for p in pairs)
+            print(f"  {kind:8} {statistics.median(ratios):.0%} of /health (rounds: {', '.join(f'{r:.0%}' for r in ratios)}); "
+                  f"server CPU per request {server_ms:.2f} ms against /health's {health_ms:.2f} ms")
     if twice := duplicates():
         print(f"  people made twice: {twice}")
 

@@ -219,16 +219,10 @@ def main() -> None:
         with CpuMeter(server.pid, args.engine) as health_cpu:  # type: ignore[attr-defined]
             health_result = run(port, args.seconds, no_state, health)
         environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_LOG_LEVEL": "WARNING"}
-        workers = start_workers(1, environment) if args.worker == "beside" else []
+        burst = Burst(server.pid, args, environment)
         try:
-            with CpuMeter(server.pid, args.engine) as rsvp_cpu:  # type: ignore[attr-defined]
-                rsvp_result = run(port, args.seconds, open_page(page), posting(port, page, fields, 302))
-            answered = time.monotonic()
-            workers = workers or start_workers(1, environment)
-            waiting = RsvpIntake.objects.filter(outcome="").count()
-            while RsvpIntake.objects.filter(outcome="").exists() and time.monotonic() - answered < args.limit:
-                time.sleep(0.5)
-            settled = time.monotonic() - answered
+            rsvp_result, rsvp_cpu, waiting, settled = burst.run(port, page, fields, 302, RsvpIntake)
+            answered = burst.answered
             # Each RSVP's confirmation is an email and a text (`services.confirm`): two messages.
             confirmations = Message.objects.filter(topic=f"event:{event.pk}:confirmation")
             while (confirmations.count() < 2 * Rsvp.objects.filter(event=event).count()
@@ -240,7 +234,7 @@ def main() -> None:
             outbox = Delivery.objects.filter(message__topic=f"event:{event.pk}:confirmation")
             sent_by_then, to_send = outbox.filter(status=Delivery.Status.SENT).count(), outbox.count()
         finally:
-            stop(workers)
+            stop(burst.workers)
     finally:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
@@ -254,6 +248,30 @@ def main() -> None:
           + f"; {sent_by_then} of their {to_send} deliveries sent by then"
           + ("  <-- NOT ALL SETTLED" if left else "")
           + (f"  (people made twice: {twice})" if (twice := duplicates()) else ""))
+
+
+class Burst:
+    """One page's timed posts with the worker beside them or started after them (`--worker`), then
+    the wait for the worker to settle what they left waiting. The caller stops `workers`."""
+
+    def __init__(self, server_pid: int, args: argparse.Namespace, environment: dict[str, str]) -> None:
+        self.server_pid, self.args, self.environment = server_pid, args, environment
+        self.workers: list[object] = []
+        self.answered = 0.0
+
+    def run(self, port: int, page: str, fields: object, status: int,
+            intake: type) -> tuple[tuple[int, list[float], list[str]], CpuMeter, int, float]:
+        """(the posts' result, their CPU, how many waited when the last answer went out, seconds to settle them)."""
+        self.workers = start_workers(1, self.environment) if self.args.worker == "beside" else []
+        with CpuMeter(self.server_pid, self.args.engine) as meter:
+            result = run(port, self.args.seconds, open_page(page), posting(port, page, fields, status))
+        self.answered = time.monotonic()
+        self.workers = self.workers or start_workers(1, self.environment)
+        waiting = intake.objects.filter(outcome="").count()  # type: ignore[attr-defined]
+        while (intake.objects.filter(outcome="").exists()  # type: ignore[attr-defined]
+               and time.monotonic() - self.answered < self.args.limit):
+            time.sleep(0.5)
+        return result, meter, waiting, time.monotonic() - self.answered
 
 
 def duplicates() -> int:

@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
@@ -786,9 +787,23 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {error.message[:200]}"
 
 
+def _body_schema(name: str) -> dict[str, Any]:
+    return {**ref(name), "components": {"schemas": SCHEMAS}}
+
+
 @cache
 def _body_validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator({**ref(name), "components": {"schemas": SCHEMAS}})
+    """The validator that says what is wrong with a body, in the words `_describe` turns into the answer."""
+    return Draft202012Validator(_body_schema(name))
+
+
+@cache
+def _body_checker(name: str) -> jsonschema_rs.Validator:
+    """A compiled validator that only says whether a body fits: every write is checked, and
+    jsonschema's walk through the document's references took about 8% of the server's time for a
+    record helper's request. A body it refuses goes to `_body_validator` for the reasons; formats are
+    annotations in both, as the document's 2020-12 dialect has them."""
+    return jsonschema_rs.Draft202012Validator(_body_schema(name), validate_formats=False)
 
 
 # Names the handlers also read from a form or query string, for the person signup helper's flat form.
@@ -829,8 +844,10 @@ def body_problem(name: str, body: dict[str, Any], *, json: bool, missing: bool) 
         if body and not set(body) & _field_names(name):
             return "The request body is not valid JSON, nor a form naming any field of this request."
         return None
+    if _body_checker(name).is_valid(body):
+        return None
     errors = list(_body_validator(name).iter_errors(body))
-    if not errors:
+    if not errors:  # the two read a pattern's `$` apart before a final newline: jsonschema decides
         return None
     # A value that is wrong is named first; then a rule across fields (those have words of their own).
     ruled = [error for error in errors if isinstance(error.schema, dict) and "x-error" in error.schema]
