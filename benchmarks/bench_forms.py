@@ -125,21 +125,25 @@ def main() -> None:
                 finally:
                     stop(burst.workers)
                 stored = count() - stored_before - warm_result[0]
-                results.append((kind, health_result, result, stored, waiting, settled, health_cpu, page_cpu))
+                left = model.objects.filter(outcome="").count()
+                results.append((round_, kind, health_result, result, stored, waiting, left, settled, health_cpu,
+                                page_cpu, warm_result[0]))
     finally:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
-    for kind, health_result, result, stored, waiting, settled, health_cpu, page_cpu in results:
-        _page, model, _count, what, _extra = pages[kind]
+    for round_, kind, health_result, result, stored, waiting, left, settled, health_cpu, page_cpu, warmed in results:
+        what = pages[kind][3]
+        if args.rounds > 1:
+            print(f"round {round_ + 1} of {args.rounds}:")
         report(args.engine, args.seconds, kind, health_result, result, stored, what, (health_cpu, page_cpu))
-        left = model.objects.filter(outcome="").count()
-        print(f"  {waiting} forms (the warm-up's among them) were waiting for the worker when the last answer went out; "
+        print(f"  {waiting} forms (the warm-up's {warmed} among them) were waiting for the worker when the last answer went out; "
               f"{'not all' if left else 'all'} settled {settled:.1f} s later"
               + (f"  <-- {left} NOT SETTLED" if left else ""))
     if args.rounds > 1:
         print(f"median of {args.rounds} rounds, each page's rate against /health's right before it:")
         for kind in kinds:
-            pairs = [(r[2][0] / r[1][0], r[7].used, r[2][0], r[6].used, r[1][0]) for r in results if r[0] == kind]
+            pairs = [(r[3][0] / max(r[2][0], 1), r[9].used, max(r[3][0], 1), r[8].used, max(r[2][0], 1))
+                     for r in results if r[1] == kind]
             ratios = sorted(p[0] for p in pairs)
             server_ms = statistics.median(p[1][0] / p[2] * 1000 for p in pairs)
             health_ms = statistics.median(p[3][0] / p[4] * 1000 for p in pairs)

@@ -844,7 +844,11 @@ def body_problem(name: str, body: dict[str, Any], *, json: bool, missing: bool) 
         if body and not set(body) & _field_names(name):
             return "The request body is not valid JSON, nor a form naming any field of this request."
         return None
-    if _body_checker(name).is_valid(body):
+    try:
+        fits = _body_checker(name).is_valid(body)
+    except Exception:  # whatever the compiled check cannot read, jsonschema judges
+        fits = False
+    if fits:
         return None
     errors = list(_body_validator(name).iter_errors(body))
     if not errors:  # the two read a pattern's `$` apart before a final newline: jsonschema decides
