@@ -34,6 +34,7 @@ from turnout.actions import services as actions
 from turnout.actions.models import Form, Petition, PetitionSignature, Submission
 from turnout.api.hal import Call, get_by_public_id, not_found
 from turnout.core import group_commit
+from turnout.core.bulk import quoted_column
 from turnout.core.kept import KeptPages
 from turnout.events import services as events
 from turnout.events.models import Event, Rsvp
@@ -153,18 +154,12 @@ def _takes_together(arrival: Arrival) -> bool:
         return False
     # One plain question (a batch asks it for each page it takes): the ORM's would cost more to build.
     model = type(target)
-    condition = f"{_column(model, 'capacity')} IS NULL" if isinstance(target, Event) else _column(model, "is_open")
+    condition = f"{quoted_column(model, 'capacity')} IS NULL" if isinstance(target, Event) else quoted_column(model, "is_open")
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE {_column(model, 'id')} = %s AND {condition}",  # noqa: S608 — names from model metadata
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {quoted_column(model, 'id')} = %s AND {condition}",  # noqa: S608 — names from model metadata
                        [target.pk])
         return cursor.fetchone() is not None
-
-
-def _column(model: type[Page], name: str) -> str:
-    column = model._meta.get_field(name).column  # type: ignore[union-attr]
-    assert column is not None
-    return connection.ops.quote_name(column)
 
 
 def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:

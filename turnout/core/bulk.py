@@ -37,6 +37,11 @@ def _column(field: models.Field[Any, Any]) -> str:
     return field.column
 
 
+def quoted_column(model: type[models.Model], name: str) -> str:
+    """The column of `model`'s field `name`, quoted for a statement written by hand."""
+    return connection.ops.quote_name(_column(_field(model, name)))
+
+
 def _converter(field: models.Field[Any, Any], memo: bool = True) -> Converter | None:
     """How to prepare one column's values, or None when they go to the driver as they are;
     with `memo`, each distinct value is prepared once (for one batch, in one thread)."""
@@ -142,7 +147,7 @@ def _write_rows(model: type[models.Model], names: tuple[str, ...], rows: list[Se
 def _insert_sql(model: type[models.Model], names: tuple[str, ...], count: int) -> str:
     """The INSERT of `count` rows of `names` into the model's table."""
     table = connection.ops.quote_name(model._meta.db_table)
-    column_list = ", ".join(connection.ops.quote_name(_column(_field(model, name))) for name in names)
+    column_list = ", ".join(quoted_column(model, name) for name in names)
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
     return f"INSERT INTO {table} ({column_list}) VALUES {', '.join([row] * count)}"  # noqa: S608 — names come from model metadata
 
@@ -161,7 +166,7 @@ def pairs_for(model: type[models.Model], key: str, value: str, keys: Sequence[An
     # Keys travel in the column's database form (UUIDs are hex text on SQLite) and are
     # handed back as the caller gave them.
     prepared = {key_field.get_db_prep_value(k, connection): k for k in keys}
-    value_column = connection.ops.quote_name(_column(_field(model, value)))
+    value_column = quoted_column(model, value)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT {key_column}, {value_column} FROM {table} WHERE {key_column} = ANY(%s)", [list(prepared)])  # noqa: S608
