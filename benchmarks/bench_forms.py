@@ -31,6 +31,7 @@ import argparse
 import os
 import statistics
 from pathlib import Path
+from typing import NamedTuple
 
 from bench_dispatch import stop
 from bench_rsvp import (
@@ -47,6 +48,22 @@ from bench_rsvp import (
 from common import OUT, database_url, setup_django, start_server
 
 KINDS = ("form", "petition", "pledge")
+
+
+class Timed(NamedTuple):
+    """One page's phase and the /health phase right before it."""
+
+    round: int
+    kind: str
+    health: tuple[int, list[float], list[str]]
+    page: tuple[int, list[float], list[str]]
+    stored: int  # the page's acts stored for the timed posts (the warm-up's left out)
+    waiting: int  # forms waiting for the worker when the last answer went out
+    left: int  # forms still waiting when the wait ended
+    settled: float  # seconds the wait took
+    health_cpu: CpuMeter
+    page_cpu: CpuMeter
+    warmed: int  # the warm-up's successful posts
 
 
 def main() -> None:
@@ -93,7 +110,7 @@ def main() -> None:
     }
     kinds = KINDS if args.kind == "all" else (args.kind,)
     port, server = start_server(url, TURNOUT_SMS_BACKEND="console")
-    results = []
+    results: list[Timed] = []
     try:
         run(port, 3, no_state, health)  # warm up
         environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_LOG_LEVEL": "WARNING"}
@@ -126,27 +143,26 @@ def main() -> None:
                     stop(burst.workers)
                 stored = count() - stored_before - warm_result[0]
                 left = model.objects.filter(outcome="").count()
-                results.append((round_, kind, health_result, result, stored, waiting, left, settled, health_cpu,
-                                page_cpu, warm_result[0]))
+                results.append(Timed(round_, kind, health_result, result, stored, waiting, left, settled, health_cpu,
+                                     page_cpu, warm_result[0]))
     finally:
         server.terminate()  # type: ignore[attr-defined]
         server.wait(timeout=30)  # type: ignore[attr-defined]
-    for round_, kind, health_result, result, stored, waiting, left, settled, health_cpu, page_cpu, warmed in results:
-        what = pages[kind][3]
+    for timed in results:
         if args.rounds > 1:
-            print(f"round {round_ + 1} of {args.rounds}:")
-        report(args.engine, args.seconds, kind, health_result, result, stored, what, (health_cpu, page_cpu))
-        print(f"  {waiting} forms (the warm-up's {warmed} among them) were waiting for the worker when the last answer went out; "
-              f"{'not all' if left else 'all'} settled {settled:.1f} s later"
-              + (f"  <-- {left} NOT SETTLED" if left else ""))
+            print(f"round {timed.round + 1} of {args.rounds}:")
+        report(args.engine, args.seconds, timed.kind, timed.health, timed.page, timed.stored, pages[timed.kind][3],
+               (timed.health_cpu, timed.page_cpu))
+        print(f"  {timed.waiting} forms (the warm-up's {timed.warmed} among them) were waiting for the worker when the "
+              f"last answer went out; {'not all' if timed.left else 'all'} settled {timed.settled:.1f} s later"
+              + (f"  <-- {timed.left} NOT SETTLED" if timed.left else ""))
     if args.rounds > 1:
         print(f"median of {args.rounds} rounds, each page's rate against /health's right before it:")
         for kind in kinds:
-            pairs = [(r[3][0] / max(r[2][0], 1), r[9].used, max(r[3][0], 1), r[8].used, max(r[2][0], 1))
-                     for r in results if r[1] == kind]
-            ratios = sorted(p[0] for p in pairs)
-            server_ms = statistics.median(p[1][0] / p[2] * 1000 for p in pairs)
-            health_ms = statistics.median(p[3][0] / p[4] * 1000 for p in pairs)
+            mine = [timed for timed in results if timed.kind == kind]
+            ratios = sorted(t.page[0] / max(t.health[0], 1) for t in mine)
+            server_ms = statistics.median(t.page_cpu.used[0] / max(t.page[0], 1) * 1000 for t in mine)
+            health_ms = statistics.median(t.health_cpu.used[0] / max(t.health[0], 1) * 1000 for t in mine)
             print(f"  {kind:8} {statistics.median(ratios):.0%} of /health (rounds: {', '.join(f'{r:.0%}' for r in ratios)}); "
                   f"server CPU per request {server_ms:.2f} ms against /health's {health_ms:.2f} ms")
     if twice := duplicates():
