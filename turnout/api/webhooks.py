@@ -19,13 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
 from turnout.accounts.models import Group, Role, User
 from turnout.api.models import Webhook, WebhookDelivery
-from turnout.core import audit
+from turnout.core import audit, bulk
 from turnout.core.models import AuditEntry
 from turnout.people.models import Membership, Person
 from turnout.people.signals import people_changed, person_changed, person_erasing
@@ -108,11 +109,21 @@ def _person_deleted(sender: Any, instance: Person, **kwargs: Any) -> None:
     WebhookDelivery.objects.filter(payload__subject=f"person:{instance.public_id}").delete()
 
 
+def _active_query() -> QuerySet[Webhook, tuple[Any, ...]]:
+    return Webhook.objects.filter(is_active=True).values_list("pk")[:1]
+
+
+def _any_active() -> bool:
+    """Whether any webhook listens. Every batch of a crowd's sign-ups asks, so the look is a
+    prepared statement (`bulk.fixed_rows`)."""
+    return bool(bulk.fixed_rows(_active_query))
+
+
 @receiver(person_changed)
 def _person_changed(sender: Any, person: Person, created: bool, **kwargs: Any) -> None:
     from turnout.api.tasks import queue_person_webhooks
 
-    if not Webhook.objects.filter(is_active=True).exists():
+    if not _any_active():
         return  # most installations have none: no task for every change
     event = "person.created" if created else "person.updated"
     transaction.on_commit(lambda: queue_person_webhooks.enqueue(person_id=person.pk, event=event))
@@ -122,7 +133,7 @@ def _person_changed(sender: Any, person: Person, created: bool, **kwargs: Any) -
 def _people_changed(sender: Any, people: list[Person], created: bool, **kwargs: Any) -> None:
     from turnout.api.tasks import queue_person_webhooks
 
-    if not people or not Webhook.objects.filter(is_active=True).exists():
+    if not people or not _any_active():
         return  # one look for the whole batch
     event = "person.created" if created else "person.updated"
     ids = [person.pk for person in people]

@@ -2,9 +2,9 @@
 
 Django's bulk_create compiles SQL for every object, which costs more than the database
 does once a batch reaches thousands of rows (and, for a single row, more than the
-database spends on it). These helpers send plain tuples: batches by COPY on PostgreSQL and
-executemany on SQLite; single rows by one INSERT, several threads' rows together
-(`core.group_commit`). Values go through each field's own database preparation, memoized
+database spends on it). These helpers send plain tuples: on PostgreSQL a few rows by one
+prepared INSERT and more by COPY, on SQLite by executemany; single rows by one INSERT, several
+threads' rows together (`core.group_commit`). Values go through each field's own database preparation, memoized
 per distinct value in a batch for the fields where that is costly.
 """
 
@@ -22,6 +22,10 @@ from django.db import connection, models
 from turnout.core import group_commit
 
 Converter = Callable[[Any], Any]
+# Up to this many rows go to PostgreSQL as one prepared INSERT rather than a COPY: a COPY costs
+# two round trips and more of the web server's time to open and close, which a few rows never
+# win back (a batch of a crowd's forms writes a few rows to each of several tables).
+FEW = 32
 PLAIN = {"CharField", "TextField", "EmailField", "SlugField", "BooleanField", "FloatField", "IntegerField",
          "BigIntegerField", "BigAutoField", "AutoField", "PositiveIntegerField", "ForeignKey"}
 
@@ -81,10 +85,13 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         return values
 
     rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
+    head = list(itertools.islice(rows, FEW + 1))
+    if not head:
         return  # nothing to write: no statement, no round trip
-    prepared = (prepare(row) for row in itertools.chain([first], rows))
+    if len(head) <= FEW and connection.vendor == "postgresql" and not ignore_conflicts:
+        _write_rows(model, tuple(columns), [prepare(row) for row in head])
+        return
+    prepared = (prepare(row) for row in itertools.chain(head, rows))
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(connection.ops.quote_name(n) for n in names)
     # The COPY goes through psycopg's own cursor, which Django does not wrap: its errors are made
@@ -130,7 +137,9 @@ def _write_rows(model: type[models.Model], names: tuple[str, ...], rows: list[Se
     """One INSERT of `rows`. On PostgreSQL the values travel apart from the statement
     (server-side binding) instead of being quoted into it in Python, which halves what the web
     server spends on a row, and the statement is prepared on each connection, which takes a
-    quarter off what PostgreSQL spends on it."""
+    quarter off what PostgreSQL spends on it. (One array a column, through `unnest`, would make one
+    statement for any number of rows, but psycopg spends more turning lists into arrays than it
+    saves.)"""
     sql = _insert_sql(model, names, len(rows))
     values = [value for row in rows for value in row]
     if connection.vendor != "postgresql":
@@ -150,6 +159,29 @@ def _insert_sql(model: type[models.Model], names: tuple[str, ...], count: int) -
     column_list = ", ".join(quoted_column(model, name) for name in names)
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
     return f"INSERT INTO {table} ({column_list}) VALUES {', '.join([row] * count)}"  # noqa: S608 — names come from model metadata
+
+
+def fixed_rows(query: Callable[[], models.QuerySet[Any, Any]]) -> list[tuple[Any, ...]]:
+    """The rows of a query that never changes (no values from the caller), as the database gives
+    them: `query` builds a `values_list` queryset, compiled once per process; on PostgreSQL the
+    statement is prepared on each connection. For a look made once in every batch of a crowd's
+    requests, whose compiling would cost the web server more than the database spends on it.
+    Each field's own conversion from the database is the caller's (`from_db_value`)."""
+    sql, params = _compiled(query, connection.vendor)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
+@functools.cache
+def _compiled(query: Callable[[], models.QuerySet[Any, Any]], vendor: str) -> tuple[str, tuple[Any, ...]]:
+    return query().query.sql_with_params()
 
 
 def pairs_for(model: type[models.Model], key: str, value: str, keys: Sequence[Any]) -> dict[Any, Any]:

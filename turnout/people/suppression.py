@@ -24,12 +24,13 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from turnout.core import audit
+from turnout.core import audit, bulk
 from turnout.core.models import AuditEntry
 from turnout.people.models import ConsentEvent, Person, Subscription, Suppression, SuppressionKey
 
@@ -38,17 +39,29 @@ KEPT = ("Opted out before the records holding it were erased (kept on the suppre
         "holds for every record.")
 
 
+def _key_query() -> QuerySet[SuppressionKey, tuple[Any, ...]]:
+    return SuppressionKey.objects.order_by("pk").values_list("key")[:1]
+
+
+def _stored_key() -> str | None:
+    """The list's key as stored, unsealed. Every batch of a crowd's sign-ups looks, so the look is
+    a prepared statement (`bulk.fixed_rows`)."""
+    rows = bulk.fixed_rows(_key_query)
+    field = SuppressionKey._meta.get_field("key")
+    return field.from_db_value(rows[0][0], None, connection) if rows else None  # type: ignore[union-attr]
+
+
 def _key(*, create: bool = False) -> bytes | None:
     """The list's HMAC key; None while the list has never held an entry (and `create` is False)."""
-    row = SuppressionKey.objects.order_by("pk").first()
-    if row is None and create:
+    stored = _stored_key()
+    if stored is None and create:
         try:
             with transaction.atomic():
                 SuppressionKey.objects.create(key=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
         except IntegrityError:
             pass  # another erasure made it first: use that one
-        row = SuppressionKey.objects.order_by("pk").first()
-    return None if row is None else base64.urlsafe_b64decode(row.key)
+        stored = _stored_key()
+    return None if stored is None else base64.urlsafe_b64decode(stored)
 
 
 def _digest(key: bytes, channel: str, address: str) -> str:
