@@ -110,12 +110,12 @@ def _person_deleted(sender: Any, instance: Person, **kwargs: Any) -> None:
 
 
 def _active_query() -> QuerySet[Webhook, tuple[Any, ...]]:
-    return Webhook.objects.filter(is_active=True).values_list("pk")[:1]
+    return Webhook.objects.filter(is_active=True).order_by().values_list("pk")[:1]
 
 
 def _any_active() -> bool:
-    """Whether any webhook listens. Every batch of a crowd's sign-ups asks, so the look is a
-    prepared statement (`bulk.fixed_rows`)."""
+    """Whether any webhook listens. Every batch of a crowd's sign-ups asks, so the look is
+    compiled once (`bulk.fixed_rows`)."""
     return bool(bulk.fixed_rows(_active_query))
 
 

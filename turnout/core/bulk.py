@@ -3,7 +3,7 @@
 Django's bulk_create compiles SQL for every object, which costs more than the database
 does once a batch reaches thousands of rows (and, for a single row, more than the
 database spends on it). These helpers send plain tuples: on PostgreSQL a few rows by one
-prepared INSERT and more by COPY, on SQLite by executemany; single rows by one INSERT, several
+INSERT and more by COPY, on SQLite by executemany; single rows by one INSERT, several
 threads' rows together (`core.group_commit`). Values go through each field's own database preparation, memoized
 per distinct value in a batch for the fields where that is costly.
 """
@@ -22,7 +22,7 @@ from django.db import connection, models
 from turnout.core import group_commit
 
 Converter = Callable[[Any], Any]
-# Up to this many rows go to PostgreSQL as one prepared INSERT rather than a COPY: a COPY costs
+# Up to this many rows go to PostgreSQL as one INSERT rather than a COPY: a COPY costs
 # two round trips and more of the web server's time to open and close, which a few rows never
 # win back (a batch of a crowd's forms writes a few rows to each of several tables).
 FEW = 32
@@ -135,9 +135,10 @@ def _writer(model: type[models.Model], names: tuple[str, ...]) -> group_commit.W
 
 def _write_rows(model: type[models.Model], names: tuple[str, ...], rows: list[Sequence[Any]]) -> None:
     """One INSERT of `rows`. On PostgreSQL the values travel apart from the statement
-    (server-side binding) instead of being quoted into it in Python, which halves what the web
-    server spends on a row, and the statement is prepared on each connection, which takes a
-    quarter off what PostgreSQL spends on it. (One array a column, through `unnest`, would make one
+    (server-side binding, a psycopg cursor of its own) instead of being quoted into it in Python,
+    which halves what the web server spends on a row. The statement is not prepared: Django
+    connects with psycopg's `prepare_threshold` off, and turning it on for every query slowed
+    sending (docs/performance.md). (One array a column, through `unnest`, would make one
     statement for any number of rows, but psycopg spends more turning lists into arrays than it
     saves.)"""
     sql = _insert_sql(model, names, len(rows))
@@ -149,7 +150,7 @@ def _write_rows(model: type[models.Model], names: tuple[str, ...], rows: list[Se
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, values, prepare=True)
+        cursor.execute(sql, values)
 
 
 @functools.cache
@@ -163,10 +164,12 @@ def _insert_sql(model: type[models.Model], names: tuple[str, ...], count: int) -
 
 def fixed_rows(query: Callable[[], models.QuerySet[Any, Any]]) -> list[tuple[Any, ...]]:
     """The rows of a query that never changes (no values from the caller), as the database gives
-    them: `query` builds a `values_list` queryset, compiled once per process; on PostgreSQL the
-    statement is prepared on each connection. For a look made once in every batch of a crowd's
-    requests, whose compiling would cost the web server more than the database spends on it.
-    Each field's own conversion from the database is the caller's (`from_db_value`)."""
+    them: `query`, a module-level function, builds a `values_list` queryset, which is compiled
+    once per process for the default database (so nothing in it may depend on the time, settings
+    or language); on PostgreSQL it runs on a psycopg cursor of its own, bound on the server. For a
+    look made once in every batch of a crowd's requests, whose compiling would cost the web server
+    more than the database spends on it. Each field's own conversion from the database is the
+    caller's (`from_db_value`). Like the COPY and `_write_rows`, it is not in Django's query log."""
     sql, params = _compiled(query, connection.vendor)
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -175,7 +178,7 @@ def fixed_rows(query: Callable[[], models.QuerySet[Any, Any]]) -> list[tuple[Any
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 

@@ -391,8 +391,8 @@ _RESULT_COLUMNS = ["status", "error", "status_at", "claimed_by", "lease_until", 
 def _write_results(rows: list[Delivery]) -> None:
     """Write the rows' outcome and hand-over columns in one transaction.
 
-    On PostgreSQL one `UPDATE … FROM unnest(…)`: each column's values go as one array, bound and
-    prepared on the server (a psycopg cursor of its own: Django's client-side cursor would quote
+    On PostgreSQL one `UPDATE … FROM unnest(…)`: each column's values go as one array, bound on
+    the server (a psycopg cursor of its own: Django's client-side cursor would quote
     every value in Python), a single statement however many rows (a round's write is what the
     dispatcher waits for). On SQLite one UPDATE per row in a batch (Django's bulk_update builds a
     CASE per column and row, which costs more than the sending it records)."""
@@ -416,7 +416,7 @@ def _write_results(rows: list[Delivery]) -> None:
                 # loses nothing the server has; only a crash of the database server itself could lose
                 # its last fraction of a second (wal_writer_delay), see docs/operations.md.
                 cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute(_update_sql(), columns, prepare=True)
+            cursor.execute(_update_sql(), columns)
 
 
 @functools.cache

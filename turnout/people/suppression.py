@@ -45,7 +45,7 @@ def _key_query() -> QuerySet[SuppressionKey, tuple[Any, ...]]:
 
 def _stored_key() -> str | None:
     """The list's key as stored, unsealed. Every batch of a crowd's sign-ups looks, so the look is
-    a prepared statement (`bulk.fixed_rows`)."""
+    compiled once (`bulk.fixed_rows`)."""
     rows = bulk.fixed_rows(_key_query)
     field = SuppressionKey._meta.get_field("key")
     return field.from_db_value(rows[0][0], None, connection) if rows else None  # type: ignore[union-attr]
