@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
+from bench_api_helpers import make_pages
 from common import database_url, setup_django
 
 
@@ -27,24 +29,12 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=60)
     args = parser.parse_args()
     setup_django(database_url(args.engine))
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from turnout.accounts.models import Group, Role, StaffRole, User
-    from turnout.actions.models import Form
     from turnout.api import helpers
-    from turnout.events.models import Event
     from turnout.people.signup import PublicSignup
 
-    local = Group.objects.create(name="Local 8", slug="local-8")
-    user = User.objects.create_user("organizer@example.org", "x")
-    StaffRole.objects.create(user=user, group=local, role=Role.ORGANIZER)
-    event = Event.objects.create(group=local, title="Rally at Westlake Park", time_zone="America/Los_Angeles",
-                                 starts_at=timezone.now() + timedelta(days=7), postal_code="98101")
-    form = Form.objects.create(group=local, title="Join the campaign")
+    local, user, event, form, _petition = make_pages()
 
-    def arrivals(kind: str, target: Event | Form, batch: str) -> list[helpers.Arrival]:
+    def arrivals(kind: str, target: Any, batch: str) -> list[helpers.Arrival]:
         return [helpers.Arrival(kind=kind, target=target, group=local, actor=user, detail="",
                                 signup=PublicSignup(given_name="C", family_name=f"R{batch}-{n}",
                                                     email=f"{kind}-{batch}-{n}@example.org", phone="",

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench_rsvp import CpuMeter
 from common import OUT, database_url, setup_django, start_server
@@ -70,6 +71,27 @@ def hammer(port: int, total: int, request: Callable[[int, int], Request], ids: l
     return per_client * CLIENTS / elapsed
 
 
+def make_pages() -> tuple[Any, Any, Any, Any, Any]:
+    """Local 8, its organizer and the three pages the helpers post to, on a migrated database:
+    (group, organizer, event without a limit, form, petition)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from turnout.accounts.models import Group, Role, StaffRole, User
+    from turnout.actions.models import Form, Petition
+    from turnout.events.models import Event
+
+    local = Group.objects.create(name="Local 8", slug="local-8")
+    user = User.objects.create_user("organizer@example.org", "x")
+    StaffRole.objects.create(user=user, group=local, role=Role.ORGANIZER)
+    event = Event.objects.create(group=local, title="Rally at Westlake Park", time_zone="America/Los_Angeles",
+                                 starts_at=timezone.now() + timedelta(days=7), postal_code="98101")
+    form = Form.objects.create(group=local, title="Join the campaign")
+    petition = Petition.objects.create(group=local, title="Fix the heat", petition_text="Heat now.")
+    return local, user, event, form, petition
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
@@ -80,24 +102,13 @@ def main() -> None:
     helpers = [h for h in args.helpers.split(",") if h]
     url = database_url(args.engine)
     setup_django(url)
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from turnout.accounts.models import Group, Role, StaffRole, User
     from turnout.accounts.services import create_api_token
-    from turnout.actions.models import Form, Petition, PetitionSignature, Submission
-    from turnout.events.models import Event, Rsvp
+    from turnout.actions.models import PetitionSignature, Submission
+    from turnout.events.models import Rsvp
     from turnout.people.models import EmailAddress, Person
 
-    local = Group.objects.create(name="Local 8", slug="local-8")
-    user = User.objects.create_user("organizer@example.org", "x")
-    StaffRole.objects.create(user=user, group=local, role=Role.ORGANIZER)
+    local, user, event, form, petition = make_pages()
     _token, key = create_api_token(actor=None, user=user, group=local, name="bench")
-    event = Event.objects.create(group=local, title="Rally at Westlake Park", time_zone="America/Los_Angeles",
-                                 starts_at=timezone.now() + timedelta(days=7), postal_code="98101")
-    form = Form.objects.create(group=local, title="Join the campaign")
-    petition = Petition.objects.create(group=local, title="Fix the heat", petition_text="Heat now.")
     paths = {"attendance": f"/api/v2/events/{event.public_id}/attendances",
              "submission": f"/api/v2/forms/{form.public_id}/submissions",
              "signature": f"/api/v2/petitions/{petition.public_id}/signatures"}
