@@ -4,7 +4,7 @@
     python benchmarks/bench_api_helpers.py --engine postgres --requests 3000
     python benchmarks/bench_api_helpers.py --engine sqlite --requests 2000 --rounds 1
 
-Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database, makes an
+Starts `turnout serve` (gunicorn, 2 workers x 16 threads) on a fresh database, makes an
 organizer's token, an event, a form and a petition, then 50 client threads with keep-alive
 connections send a bounded number of requests per phase: GET /api/v2/ (the API root: the
 token checked, the entry point built), then POST …/attendances to the one event with a new

@@ -3,7 +3,7 @@
     python benchmarks/bench_api_signup.py --engine sqlite
     python benchmarks/bench_api_signup.py --engine postgres --requests 4000
 
-Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database, makes an
+Starts `turnout serve` (gunicorn, 2 workers x 16 threads) on a fresh database, makes an
 organizer's token, then 20 client threads with keep-alive connections send a bounded number
 of requests: first GET /health (a view that asks the database one trivial question), then
 POST /api/v2/people with a new email address each. Prints requests/s for both and the

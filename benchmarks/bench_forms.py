@@ -5,7 +5,7 @@
     python benchmarks/bench_forms.py --engine postgres --seconds 60 --kind petition
     python benchmarks/bench_forms.py --engine postgres --seconds 10 --rounds 3 --worker after
 
-Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database with one form (two
+Starts `turnout serve` (gunicorn, 2 workers x 16 threads) on a fresh database with one form (two
 custom questions, a tag added on submit, an autoresponse), one petition and one pledge. Each of 50
 client threads keeps one connection, fetches the page once (for its CSRF cookie and token, as a
 browser does), then posts it as a new person each time; every answer is the thank-you page with

@@ -3,7 +3,7 @@
     python benchmarks/bench_rsvp.py --engine sqlite --seconds 60
     python benchmarks/bench_rsvp.py --engine postgres --seconds 60
 
-Starts `turnout serve` (gunicorn, 2 workers x 8 threads) on a fresh database with one
+Starts `turnout serve` (gunicorn, 2 workers x 16 threads) on a fresh database with one
 public event. Each of 50 client threads keeps one connection, fetches the event page once
 (for its CSRF cookie and token, as a browser does), then for the given time alternates
 nothing else: it posts the RSVP form with a new name and email, as a new person each time.

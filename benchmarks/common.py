@@ -81,7 +81,7 @@ def free_port() -> int:
 
 
 def start_server(url: str, **env: str) -> tuple[int, object]:
-    """`turnout serve` (gunicorn, 2 workers x 8 threads, its defaults; BENCH_WORKERS and BENCH_THREADS
+    """`turnout serve` (gunicorn, 2 workers x 16 threads, its defaults; BENCH_WORKERS and BENCH_THREADS
     change them) on `url`'s database, answering /health; (port, process)."""
     import http.client
     import subprocess
@@ -96,7 +96,7 @@ def start_server(url: str, **env: str) -> tuple[int, object]:
     environment.pop("REDIS_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
                                "--workers", os.environ.get("BENCH_WORKERS", "2"),
-                               "--threads", os.environ.get("BENCH_THREADS", "8"), "--no-collectstatic"],
+                               "--threads", os.environ.get("BENCH_THREADS", "16"), "--no-collectstatic"],
                               cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:
