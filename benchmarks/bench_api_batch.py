@@ -25,7 +25,7 @@ from common import database_url, setup_django
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="postgres")
-    parser.add_argument("--size", type=int, default=6, help="arrivals a batch (4.4 on average through the server)")
+    parser.add_argument("--size", type=int, default=6, help="arrivals a batch (4.4 on average through the server with 8 threads a worker, more with 16)")
     parser.add_argument("--batches", type=int, default=60)
     args = parser.parse_args()
     setup_django(database_url(args.engine))

@@ -15,7 +15,7 @@ So a bad request among good ones fails alone, and a repeat answers 200 with the 
 
 The page a helper request names is kept in the web process for a few seconds (`page`, as the public
 pages keep theirs, `core.kept`), with the token's roles checked against it on every request. What a
-batch decides by is read again in its transaction (`_takes_together`: an event's limit, whether a
+batch decides by is read again in its transaction (`_as_now`: an event's limit, whether a
 form or petition is open), and a request the batch leaves reads the page afresh: a page closed,
 limited or deleted in any process is refused at once, as before.
 """
@@ -134,78 +134,68 @@ def _settle(arrivals: list[Arrival]) -> list[Record | str]:
     with transaction.atomic():
         for indexes in batches.values():
             first = arrivals[indexes[0]]
-            if not _takes_together(first):
+            target = _as_now(first)
+            if target is None:
                 continue
+            # The new people as stored (the acts' audit entries name them).
             people = sign_up_many(first.group, [(arrivals[i].signup, arrivals[i].signup.email,
                                                  arrivals[i].signup.phone) for i in indexes],
                                   first.detail, actor=first.actor, source=ConsentEvent.Source.API)
             placed = [(indexes[i], person) for i, person in sorted(people.items())]
-            for index, record in _ACTS[first.kind](arrivals, placed):
-                results[index] = record
+            if placed:
+                for index, record in _ACTS[first.kind](arrivals, placed, target):
+                    results[index] = record
     return results
 
 
-def _takes_together(arrival: Arrival) -> bool:
-    """Can this page take its acts for new people in a batch now, as its row says in this
-    transaction (the request's page may be a few seconds old, `page`)? An event with a limit counts
-    its seats one by one; a closed form or petition refuses, and its refusal signs nobody up."""
+def _as_now(arrival: Arrival) -> Page | None:
+    """The request's page as its row says in this transaction (the request's copy may be a few
+    seconds old, `page`), when it takes its acts for new people in a batch; else None. An event
+    with a limit counts its seats one by one; a closed form or petition refuses, and its refusal
+    signs nobody up."""
     target = arrival.target
-    if not isinstance(target, Event) and not target.is_open:
-        return False
-    # One plain question (a batch asks it for each page it takes): the ORM's would cost more to build.
-    model = type(target)
-    condition = f"{quoted_column(model, 'capacity')} IS NULL" if isinstance(target, Event) else quoted_column(model, "is_open")
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE {quoted_column(model, 'id')} = %s AND {condition}",  # noqa: S608 — names from model metadata
-                       [target.pk])
-        return cursor.fetchone() is not None
+    if isinstance(target, Event):
+        # Only its limit is read again, in one plain question (a batch asks it for each event it
+        # takes; the ORM's would cost more to build): the seats are written from the request's copy.
+        table = connection.ops.quote_name(Event._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE {quoted_column(Event, 'id')} = %s "  # noqa: S608 — names from model metadata
+                           f"AND {quoted_column(Event, 'capacity')} IS NULL", [target.pk])
+            return target if cursor.fetchone() is not None else None
+    if not target.is_open:
+        return None
+    # A form or petition as saved now, not the request's kept copy: its tags and autoresponse apply.
+    return type(target).objects.select_related("group").filter(pk=target.pk, is_open=True).first()
 
 
-def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
-    event = arrivals[placed[0][0]].target if placed else None
-    if not isinstance(event, Event):
-        return []
+def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]], event: Page) -> list[tuple[int, Record]]:
+    assert isinstance(event, Event)
     answers = events.seat_many(event, [person for _i, person in placed], source="api")
     return [(index, answer) for (index, _p), answer in zip(placed, answers, strict=True)]
 
 
-def _people(placed: list[tuple[int, Person]]) -> dict[int, Person]:
-    """The new people in full (the acts' audit entries name them)."""
-    return Person.objects.in_bulk([person.pk for _i, person in placed])
-
-
-def _submit(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+def _submit(arrivals: list[Arrival], placed: list[tuple[int, Person]], form: Page) -> list[tuple[int, Record]]:
     """The batch's submissions to one form, set-based (`actions.services.record_new_submissions`)."""
-    kept = arrivals[placed[0][0]].target if placed else None
-    if not isinstance(kept, Form):
-        return []
-    # The form as it is now, not the request's kept copy: its tags and autoresponse apply as saved.
-    form = Form.objects.select_related("group").get(pk=kept.pk)
-    people = _people(placed)
+    assert isinstance(form, Form)
     submissions = actions.record_new_submissions(
         actor=arrivals[placed[0][0]].actor, form=form,
-        entries=[actions.NewSubmission(person=people[person.pk], answers=arrivals[index].answers,
+        entries=[actions.NewSubmission(person=person, answers=arrivals[index].answers,
                                        ref=arrivals[index].ref, source="api") for index, person in placed])
     return [(index, submission) for (index, _p), submission in zip(placed, submissions, strict=True)]
 
 
-def _sign(arrivals: list[Arrival], placed: list[tuple[int, Person]]) -> list[tuple[int, Record]]:
+def _sign(arrivals: list[Arrival], placed: list[tuple[int, Person]], petition: Page) -> list[tuple[int, Record]]:
     """The batch's signatures of one petition, set-based (`actions.services.record_new_signatures`)."""
-    kept = arrivals[placed[0][0]].target if placed else None
-    if not isinstance(kept, Petition):
-        return []
-    petition = Petition.objects.select_related("group").get(pk=kept.pk)  # as it is now (see `_submit`)
-    people = _people(placed)
+    assert isinstance(petition, Petition)
     signatures = actions.record_new_signatures(
         actor=arrivals[placed[0][0]].actor, petition=petition,
-        entries=[actions.NewSignature(person=people[person.pk], comment=arrivals[index].comment,
-                                      postal_code=people[person.pk].postal_code, ref=arrivals[index].ref,
+        entries=[actions.NewSignature(person=person, comment=arrivals[index].comment,
+                                      postal_code=person.postal_code, ref=arrivals[index].ref,
                                       source="api") for index, person in placed])
     return [(index, signature) for (index, _p), signature in zip(placed, signatures, strict=True)]
 
 
-_ACTS: dict[str, Callable[[list[Arrival], list[tuple[int, Person]]], list[tuple[int, Record]]]] = {
+_ACTS: dict[str, Callable[[list[Arrival], list[tuple[int, Person]], Page], list[tuple[int, Record]]]] = {
     ATTENDANCE: _attend, SUBMISSION: _submit, SIGNATURE: _sign}
 # While a crowd comes, a batch waits a moment for the requests the process's other threads are
 # reading: a batch's statements cost about the same for one request or many.

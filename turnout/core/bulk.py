@@ -141,7 +141,7 @@ def _write_rows(model: type[models.Model], names: tuple[str, ...], rows: list[Se
     sending (docs/performance.md). (One array a column, through `unnest`, would make one
     statement for any number of rows, but psycopg spends more turning lists into arrays than it
     saves.)"""
-    sql = _insert_sql(model, names, len(rows))
+    sql = _insert_sql(model, names, len(rows), connection.vendor)
     values = [value for row in rows for value in row]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -149,17 +149,26 @@ def _write_rows(model: type[models.Model], names: tuple[str, ...], rows: list[Se
         return
     connection.ensure_connection()
     connection.validate_no_broken_transaction()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    # PostgreSQL's own placeholders ($1, $2…) on a raw cursor: psycopg sends the statement as it is.
+    # With `%s` it would parse the statement for its placeholders on every call, for it keeps the
+    # parse only of statements with at most 50 values: a batch's rows have hundreds.
+    with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as cursor:
         cursor.execute(sql, values)
 
 
 @functools.cache
-def _insert_sql(model: type[models.Model], names: tuple[str, ...], count: int) -> str:
-    """The INSERT of `count` rows of `names` into the model's table."""
+def _insert_sql(model: type[models.Model], names: tuple[str, ...], count: int, vendor: str) -> str:
+    """The INSERT of `count` rows of `names` into the model's table: PostgreSQL's numbered
+    placeholders on PostgreSQL, `%s` elsewhere."""
     table = connection.ops.quote_name(model._meta.db_table)
     column_list = ", ".join(quoted_column(model, name) for name in names)
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    return f"INSERT INTO {table} ({column_list}) VALUES {', '.join([row] * count)}"  # noqa: S608 — names come from model metadata
+    width = len(names)
+    if vendor == "postgresql":
+        rows = ", ".join("(" + ", ".join(f"${row * width + column + 1}" for column in range(width)) + ")"
+                         for row in range(count))
+    else:
+        rows = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * count)
+    return f"INSERT INTO {table} ({column_list}) VALUES {rows}"  # noqa: S608 — names come from model metadata
 
 
 def fixed_rows(query: Callable[[], models.QuerySet[Any, Any]]) -> list[tuple[Any, ...]]:

@@ -110,6 +110,16 @@ PERSON_FIELDS = ["given_name", "family_name", "preferred_name", "address_line1",
 PERSON_COLUMNS = ["public_id", "created_at", "updated_at", "given_name", "family_name", "preferred_name",
                   "language", "address_line1", "address_line2", "locality", "region", "postal_code", "country",
                   "latitude", "longitude", "time_zone", "custom_fields"]
+
+
+def _stored_person(values: tuple[Any, ...]) -> Person:
+    """The Person an `insert_rows(Person, ["id", *PERSON_COLUMNS], …)` row stored, as if read back
+    (a public form's batch hands its new people to the acts, whose audit entries name them)."""
+    person = Person(**dict(zip(["id", *PERSON_COLUMNS], values, strict=True)))
+    person._state.adding, person._state.db = False, connection.alias
+    return person
+
+
 SUBSCRIBED, UNSUBSCRIBED, NO_CONSENT, BOUNCING = "subscribed", "unsubscribed", "none", "bouncing"
 CONSENT_COLUMNS = ["person", "channel", "address", "action", "source", "source_detail", "consent_text",
                    "occurred_at", "recorded_by"]
@@ -614,8 +624,8 @@ class Importer:
         # Rows naming someone already on file, in a public form's batch: theirs is the one-by-one sign-up.
         self.passed: list[Row] = []
         # A public form's batch only (a file's import keeps none, which would grow with the file):
-        # row number → (id, public id) of the person it made.
-        self.placed: dict[int, tuple[int, uuid.UUID]] = {}
+        # row number → the person it made, as stored.
+        self.placed: dict[int, Person] = {}
         self._tag_ids: dict[str, int] = {}
         who = actor.email if actor else _("an operator")
         self._texts = {
@@ -684,11 +694,11 @@ class Importer:
         self.result.created += created
         self.result.updated += updated
 
-    def sign_up_new(self, rows: list[Row], source: str = ConsentEvent.Source.FORM) -> dict[int, tuple[int, uuid.UUID]]:
+    def sign_up_new(self, rows: list[Row], source: str = ConsentEvent.Source.FORM) -> dict[int, Person]:
         """A public form's batch (rows built by `people.signup.sign_up_many`): the people no record of
         the group's reach names yet are added, each as `services.signup_person` adds a new person from
         a form (a supporter; the email taken as a yes unless an opt-out or a bounce of the address is on
-        file anywhere; texts only with the words the person ticked). {row number: (new person's id, their public id)}.
+        file anywhere; texts only with the words the person ticked). {row number: the new person, as stored}.
         Rows naming someone on file, or a contact an earlier row of the batch names, are left in
         `passed`: what they may change on a record is decided one by one by the sign-up itself. Runs
         in the caller's transaction."""
@@ -782,13 +792,13 @@ class Importer:
         if new_rows:
             ids = allocate_ids(Person, len(new_rows))
             public_ids = [uuid.uuid4() for _row in new_rows]
-            insert_rows(Person, ["id", *PERSON_COLUMNS],
-                        ((pk, *self._new_person(row, public_id))
-                         for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True)))
+            people = [(pk, *self._new_person(row, public_id))
+                      for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True)]
+            insert_rows(Person, ["id", *PERSON_COLUMNS], people)
             person_for_row = [(row, pk, True) for row, pk in zip(new_rows, ids, strict=True)]
             if self.public:
-                self.placed.update((row.number, (pk, public_id))
-                                   for row, pk, public_id in zip(new_rows, ids, public_ids, strict=True))
+                self.placed.update((row.number, _stored_person(values))
+                                   for row, values in zip(new_rows, people, strict=True))
 
         if matched:
             existing = Person.objects.in_bulk([pk for _r, pk in matched])

@@ -67,7 +67,7 @@ def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], det
     sign-ups). The people no record of the group's reach names yet are
     added in a few set-based statements (the importer's batch, `Importer.sign_up_new`, under the
     form's rules), each with the audit entry and the signal `signup_person` gives a new person.
-    {index in `signups`: the new person}; the others (someone on file, a contact an earlier signup
+    {index in `signups`: the new person, as stored}; the others (someone on file, a contact an earlier signup
     here names, an unknown ZIP, a host's walk-in) are left to `sign_up`, one by one, whose rules
     decide what a form may change on a record. Runs in the caller's transaction."""
     from turnout.people.importer import Importer, Row  # the importer imports this app's services
@@ -83,8 +83,7 @@ def sign_up_many(group: Group, signups: list[tuple[PublicSignup, str, str]], det
         rows.append(Row(index, email, phone, "mobile", fields, place, None, "", [], None,
                         True if consent else None, {}, consent))
     importer = Importer(group=group, actor=actor, source_name=detail[:200], membership=Membership.Status.SUPPORTER)
-    placed = importer.sign_up_new(rows, source=source)
-    people = {index: Person(pk=pk, public_id=public_id) for index, (pk, public_id) in placed.items()}
+    people = importer.sign_up_new(rows, source=source)
     summary = f"Signed up through the {ConsentEvent.Source(source).value}" + (f" ({detail[:200]})" if detail else "")
     audit.record_many(({"actor": actor, "action": AuditEntry.Action.CREATE, "target": person, "summary": summary,
                         "group": group} for person in people.values()), new_subjects=True)

@@ -157,14 +157,24 @@ class HelpersKeptTests(ApiTestCase):
         from turnout.api import helpers
         from turnout.people.signup import PublicSignup
 
-        def takes(target: Event | Form | Petition) -> bool:
-            return helpers._takes_together(helpers.Arrival(
+        def as_now(target: Event | Form | Petition) -> Event | Form | Petition | None:
+            return helpers._as_now(helpers.Arrival(
                 kind="x", target=target, group=self.local, actor=self.organizer, detail="sync",
                 signup=PublicSignup(given_name="Rosa", email="rosa@example.org", source="api")))
+
+        def takes(target: Event | Form | Petition) -> bool:
+            return as_now(target) is not None
 
         kept = {"event": Event.objects.get(pk=self.event.pk), "form": Form.objects.get(pk=self.form.pk),
                 "petition": Petition.objects.get(pk=self.petition.pk)}
         self.assertEqual([takes(page) for page in kept.values()], [True, True, True])
+        # A form or petition is taken as saved now: its autoresponse as edited since the request's copy.
+        Form.objects.filter(pk=self.form.pk).update(autoresponse_body="Edited since")
+        Petition.objects.filter(pk=self.petition.pk).update(title="Renamed since")
+        now_form, now_petition = as_now(kept["form"]), as_now(kept["petition"])
+        assert isinstance(now_form, Form) and isinstance(now_petition, Petition)
+        self.assertEqual((now_form.autoresponse_body, now_petition.title), ("Edited since", "Renamed since"))
+        self.assertEqual(now_form.group, self.local)
         Event.objects.filter(pk=self.event.pk).update(capacity=50)
         Form.objects.filter(pk=self.form.pk).update(is_open=False)
         Petition.objects.filter(pk=self.petition.pk).update(is_open=False)
