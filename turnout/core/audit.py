@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote_plus
 
 from cryptography.fernet import Fernet, InvalidToken
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,15 +165,22 @@ def _keys_for(owners: set[str], *, look: bool = True) -> dict[str, tuple[uuid.UU
     insert_rows(SubjectKey, ["subject", "owner", "owner_index", "key", "created_at"], made)
     if not look:
         _made_here.keys = dict(found)
+        transaction.on_commit(_forget_made_keys)
     return found
 
 
-# The keys this thread last made for a batch of new people (`record_many(new_subjects=True)`), so
-# that the batch's next entries about them (the act's own, a moment later in the same transaction)
-# are sealed without looking the keys up again: a tenth of an API helper request's time. Each such
-# batch replaces them. A key whose transaction rolled back belongs to a person never stored, under a
-# public id made for that person alone, so nothing asks for it again.
+# The keys this thread has just made for a batch of new people (`record_many(new_subjects=True)`),
+# so that the batch's next entries about them (the act's own, a moment later in the same
+# transaction) are sealed without looking the keys up again. They are forgotten once the
+# transaction commits, so no secret outlives its batch in memory and a later merge's older key
+# is found as `key_for` finds it. A batch whose transaction rolled back leaves them until the next
+# batch replaces them: keys of people never stored, under public ids made for them alone, which
+# nothing asks for again.
 _made_here = threading.local()
+
+
+def _forget_made_keys() -> None:
+    _made_here.keys = {}
 
 
 def record_erasure(*, actor: Any, subject: Any, request: HttpRequest | None = None) -> AuditEntry:

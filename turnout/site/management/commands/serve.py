@@ -35,9 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
         # Sixteen threads a worker: a public form's request spends much of its time waiting on the
-        # database's commit, and an API helper's on its batch (`api.helpers`). With four the two cores
-        # sat partly idle under a crowd's forms; with eight the API's batches held half as many
-        # requests, and the helpers ran at 34-48% of the API root against 47-58% with sixteen.
+        # database's commit, and an API helper's on its batch (`api.helpers`), which holds only the
+        # requests its process has in hand: with fewer threads the cores sat partly idle
+        # (docs/performance.md).
         parser.add_argument("--threads", type=int, default=16)
         parser.add_argument("--timeout", type=int, default=60)
         parser.add_argument("--no-collectstatic", action="store_true")
