@@ -161,18 +161,20 @@ def _take_new_submissions(form: Form, entries: Sequence[NewSubmission]) -> list[
     return submissions
 
 
-@transaction.atomic
 def record_new_submissions(*, actor: User, form: Form, entries: Sequence[NewSubmission]) -> list[Submission]:
     """`record_submission` for people the caller has just signed up (the API's record helper
     answering requests that came together): the rules of the form's own page, set-based, and an
-    audit entry for each naming the staffer who recorded it. The submissions in `entries`' order."""
+    audit entry for each naming the staffer who recorded it. The submissions in `entries`' order.
+    A closed form is refused before anything is written; what fails after that fails the caller's
+    whole transaction (the batch's, which then goes one by one), with no savepoint of its own."""
     if not form.is_open:
         raise ActionError(_("This form is closed."))
-    submissions = _take_new_submissions(form, entries)
-    audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": form, "group": form.group,
-                       "subject": submission.person,
-                       "summary": f"Recorded a submission by {submission.person.display_name} ({submission.source})"}
-                      for submission in submissions)
+    with transaction.atomic(savepoint=False):
+        submissions = _take_new_submissions(form, entries)
+        audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": form, "group": form.group,
+                           "subject": submission.person,
+                           "summary": f"Recorded a submission by {submission.person.display_name} ({submission.source})"}
+                          for submission in submissions)
     return submissions
 
 
@@ -336,19 +338,20 @@ def _take_new_signatures(petition: Petition, entries: Sequence[NewSignature]) ->
     return signatures
 
 
-@transaction.atomic
 def record_new_signatures(*, actor: User, petition: Petition,
                           entries: Sequence[NewSignature]) -> list[PetitionSignature]:
     """`record_signature` for people the caller has just signed up (the API's record helper answering
     requests that came together): the rules of the petition's own page, set-based, and an audit
-    entry for each naming the staffer who recorded it. The signatures in `entries`' order."""
+    entry for each naming the staffer who recorded it. The signatures in `entries`' order. A closed
+    petition is refused before anything is written; after that, as `record_new_submissions`."""
     if not petition.is_open:
         raise ActionError(_("This petition is no longer taking signatures."))
-    signatures = _take_new_signatures(petition, entries)
-    audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": petition,
-                       "group": petition.group, "subject": signature.person,
-                       "summary": f"Recorded the signature of {signature.person.display_name} ({signature.source})"}
-                      for signature in signatures)
+    with transaction.atomic(savepoint=False):
+        signatures = _take_new_signatures(petition, entries)
+        audit.record_many({"actor": actor, "action": AuditEntry.Action.CREATE, "target": petition,
+                           "group": petition.group, "subject": signature.person,
+                           "summary": f"Recorded the signature of {signature.person.display_name} ({signature.source})"}
+                          for signature in signatures)
     return signatures
 
 

@@ -157,15 +157,26 @@ def _as_now(arrival: Arrival) -> Page | None:
     if isinstance(target, Event):
         # Only its limit is read again, in one plain question (a batch asks it for each event it
         # takes; the ORM's would cost more to build): the seats are written from the request's copy.
-        table = connection.ops.quote_name(Event._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE {quoted_column(Event, 'id')} = %s "  # noqa: S608 — names from model metadata
-                           f"AND {quoted_column(Event, 'capacity')} IS NULL", [target.pk])
-            return target if cursor.fetchone() is not None else None
+        return target if _row_says(Event, target.pk, f"{quoted_column(Event, 'capacity')} IS NULL") else None
     if not target.is_open:
         return None
     # A form or petition as saved now, not the request's kept copy: its tags and autoresponse apply.
-    return type(target).objects.select_related("group").filter(pk=target.pk, is_open=True).first()
+    # Every change to one is saved with a new `updated_at` (`BaseModel.save`, `touch_form`), so a
+    # copy whose stamp the row still has is the row as saved; the ORM reads it only when it changed.
+    model = type(target)
+    if _row_says(model, target.pk, f"{quoted_column(model, 'is_open')} AND {quoted_column(model, 'updated_at')} = %s",
+                 connection.ops.adapt_datetimefield_value(target.updated_at)):
+        return target
+    return model.objects.select_related("group").filter(pk=target.pk, is_open=True).first()
+
+
+def _row_says(model: type[Page], pk: int, condition: str, *params: Any) -> bool:
+    """Whether the page's row meets `condition` (SQL on its own columns) now, in one plain question."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {quoted_column(model, 'id')} = %s AND {condition}",  # noqa: S608 — names from model metadata
+                       [pk, *params])
+        return cursor.fetchone() is not None
 
 
 def _attend(arrivals: list[Arrival], placed: list[tuple[int, Person]], event: Page) -> list[tuple[int, Record]]:

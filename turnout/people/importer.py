@@ -115,9 +115,12 @@ PERSON_COLUMNS = ["public_id", "created_at", "updated_at", "given_name", "family
 def _stored_person(values: tuple[Any, ...]) -> Person:
     """The Person an `insert_rows(Person, ["id", *PERSON_COLUMNS], …)` row stored, as if read back
     (a public form's batch hands its new people to the acts, whose audit entries name them)."""
-    person = Person(**dict(zip(["id", *PERSON_COLUMNS], values, strict=True)))
-    person._state.adding, person._state.db = False, connection.alias
-    return person
+    # Built as the ORM builds a row it reads (`from_db`: the values in the fields' order).
+    return Person.from_db(connection.alias, _STORED_NAMES, [values[at] for at in _STORED_ORDER])
+
+
+_STORED_NAMES = [field.attname for field in Person._meta.concrete_fields]
+_STORED_ORDER = [["id", *PERSON_COLUMNS].index(name) for name in _STORED_NAMES]
 
 
 SUBSCRIBED, UNSUBSCRIBED, NO_CONSENT, BOUNCING = "subscribed", "unsubscribed", "none", "bouncing"
