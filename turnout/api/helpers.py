@@ -160,9 +160,9 @@ def _as_now(arrival: Arrival) -> Page | None:
         return target if _row_says(Event, target.pk, f"{quoted_column(Event, 'capacity')} IS NULL") else None
     if not target.is_open:
         return None
-    # A form or petition as saved now, not the request's kept copy: its tags and autoresponse apply.
-    # Every change to one is saved with a new `updated_at` (`BaseModel.save`, `touch_form`), so a
-    # copy whose stamp the row still has is the row as saved; the ORM reads it only when it changed.
+    # A form or petition as saved now (its tags and autoresponse apply): the kept copy while the
+    # row still has its stamp, else read again. Every change to one is saved with a new
+    # `updated_at` (`BaseModel.save`, `touch_form`), so a copy with the row's stamp is the row.
     model = type(target)
     if _row_says(model, target.pk, f"{quoted_column(model, 'is_open')} AND {quoted_column(model, 'updated_at')} = %s",
                  connection.ops.adapt_datetimefield_value(target.updated_at)):

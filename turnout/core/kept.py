@@ -30,12 +30,23 @@ class KeptPages[M]:
         self.rows: dict[Hashable, tuple[float, M]] = {}
 
     def get(self, key: Hashable, load: Callable[[], M]) -> M:
-        """The kept row, or `load()`'s (which may raise, e.g. Http404: nothing is kept then)."""
+        """The kept row, or `load()`'s (which may raise, e.g. Http404: nothing is kept then).
+
+        A row kept too long is read again by the first thread to ask; the process's other threads
+        get the row as kept until that read is done. A crowd's threads would otherwise all read it
+        at once, every few seconds: a popular petition's count (`PETITION_COUNTS`), a COUNT over
+        all its signatures, then ran in every thread that answered a signer meanwhile."""
         now = time.monotonic()
         kept = self.rows.get(key)
-        if kept is not None and now - kept[0] < self.seconds:
-            return kept[1]
-        row = load()
+        if kept is not None:
+            if now - kept[0] < self.seconds:
+                return kept[1]
+            self.rows[key] = (now, kept[1])  # the others keep it while this thread reads it again
+        try:
+            row = load()
+        except BaseException:
+            self.rows.pop(key, None)
+            raise
         if len(self.rows) >= self.bound:
             self.rows.clear()
         self.rows[key] = (now, row)

@@ -14,7 +14,10 @@ from turnout.core.sealing import BlindIndexField, SealedTextField
 
 
 class BaseModel(models.Model):
-    """A UUID public id for URLs and the API, and aware UTC timestamps."""
+    """A UUID public id for URLs and the API, and aware UTC timestamps. Every save stamps
+    `updated_at`, and code that writes a row another way stamps it too: a web process tells a
+    kept copy of a page from the row as saved by it (`actions.forms` builds a form once per
+    stamp; `api.helpers._as_now` takes a form or petition as kept while the row has its stamp)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,6 +121,8 @@ def _stored_person(values: tuple[Any, ...]) -> Person:
 
 
 _STORED_NAMES = [field.attname for field in Person._meta.concrete_fields]
+if set(_STORED_NAMES) != {"id", *PERSON_COLUMNS}:
+    raise ImproperlyConfigured(f"PERSON_COLUMNS must name every column of Person: {sorted(_STORED_NAMES)}")
 _STORED_ORDER = [["id", *PERSON_COLUMNS].index(name) for name in _STORED_NAMES]
 
 
