@@ -173,6 +173,10 @@ class PetitionSignature(BaseModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["petition", "person"], name="one_signature_per_petition")]
+        # The petition page's latest signers who chose to be shown (`services.public_signers`): read
+        # from the newest end, not sorted from every signature of a petition on each view.
+        indexes = [models.Index(fields=["petition", "-created_at"], condition=models.Q(show_name=True),
+                                name="petition_shown_signers")]
 
     def __str__(self) -> str:
         return f"{self.person} signed {self.petition}"

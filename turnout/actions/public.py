@@ -133,7 +133,9 @@ def petition_page(request: HttpRequest, public_id: Any, embed: bool = False) -> 
         count = PETITION_COUNTS.get(petition.public_id, petition.signatures.count)
         return _thanks(request, petition, None, embed=embed, heading=_("Thank you for signing"), count=count,
                        title=petition.title, code=code or "", waiting=True)
-    count = petition.signatures.count()
+    # Counted once in a few seconds by each process, as for the thank-you page: a popular
+    # petition's page is opened by a crowd, and a count reads every signature.
+    count = PETITION_COUNTS.get(petition.public_id, petition.signatures.count)
     return render(request, "actions/public_action.html", {
         "base": _base(embed), "embed": embed, "action": petition, "form": form, "title": petition.title,
         "description": petition.petition_text, "count": count, "goal": petition.goal,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from turnout.actions import services
 from turnout.actions.models import ActionIntake, Form, Petition, Submission
@@ -134,3 +136,18 @@ class KeptCountTests(TurnoutTestCase):
         page = self.client.post(pledge.public_url(), {"given_name": "Cy", "email": "cy@example.org"})
         self.assertContains(page, "2 people stand behind “Hold the line” so far.")
         self.assertEqual(Form.objects.count(), 0)
+
+    def test_a_petition_page_opened_by_a_crowd_counts_its_signatures_once(self) -> None:
+        """The page's count is read once in a few seconds by each process, not on every view; a
+        signature taken in this process is counted on the next view."""
+        petition = Petition.objects.create(group=self.local, title="Fix the heat", petition_text="Now.")
+        self.client.post(petition.public_url(), {"given_name": "Ana", "email": "ana@example.org"})
+        self.settle_forms()
+        self.assertContains(self.client.get(petition.public_url()), "1 person has signed")
+        with CaptureQueriesContext(connection) as views:
+            for _ in range(3):
+                self.assertContains(self.client.get(petition.public_url()), "1 person has signed")
+        self.assertEqual([q["sql"] for q in views.captured_queries if "COUNT(" in q["sql"]], [])
+        self.client.post(petition.public_url(), {"given_name": "Ben", "email": "ben@example.org"})
+        self.settle_forms()
+        self.assertContains(self.client.get(petition.public_url()), "2 people have signed")
