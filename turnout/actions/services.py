@@ -296,7 +296,7 @@ def _take_signature(petition: Petition, person: Person, *, comment: str, show_na
         signature.save(update_fields=["comment"])
     if created:
         credit(code=ref, person=person, kind=Referral.Kind.PETITION, action_id=petition.pk)
-        PETITION_COUNTS.forget(petition.public_id)
+        PETITION_COUNTS.expire(petition.public_id)
     return signature, created
 
 
@@ -334,7 +334,7 @@ def _take_new_signatures(petition: Petition, entries: Sequence[NewSignature]) ->
                       for s in signatures])
     credit_many(kind=Referral.Kind.PETITION, action_id=petition.pk,
                 credits=[(entry.person, entry.ref) for entry in entries])
-    PETITION_COUNTS.forget(petition.public_id)
+    PETITION_COUNTS.expire(petition.public_id)
     return signatures
 
 

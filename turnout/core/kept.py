@@ -41,7 +41,8 @@ class KeptPages[M]:
         if kept is not None:
             if now - kept[0] < self.seconds:
                 return kept[1]
-            self.rows[key] = (now, kept[1])  # the others keep it while this thread reads it again
+            if self.rows.get(key) is kept:  # not forgotten meanwhile (a save in this process)
+                self.rows[key] = (now, kept[1])  # the others keep it while this thread reads it again
         try:
             row = load()
         except BaseException:
@@ -53,7 +54,15 @@ class KeptPages[M]:
         return row
 
     def forget(self, key: Hashable) -> None:
+        """The row changed: the next to ask reads it again, and so does every thread asking meanwhile."""
         self.rows.pop(key, None)
+
+    def expire(self, key: Hashable) -> None:
+        """The row is out of date (a count that has grown): the next thread to ask reads it again,
+        and the others get it as kept until that read is done (see `get`)."""
+        kept = self.rows.get(key)
+        if kept is not None:
+            self.rows[key] = (float("-inf"), kept[1])
 
 
 class SharedFields(dict[str, forms.Field]):

@@ -744,7 +744,7 @@ def _take_pledge_signature(pledge: Pledge, person: Person, *, ref: str) -> tuple
     signature, created = Signature.objects.get_or_create(pledge=pledge, person=person)
     if created:
         credit(code=ref, person=person, kind=Referral.Kind.PLEDGE, action_id=pledge.pk)
-        PLEDGE_COUNTS.forget(pledge.public_id)
+        PLEDGE_COUNTS.expire(pledge.public_id)
     return signature, created
 
 
@@ -757,7 +757,7 @@ def _take_new_pledge_signatures(pledge: Pledge, signers: Sequence[tuple[Person, 
     now = timezone.now()
     bulk.insert_rows(Signature, ["pledge", "person", "signed_at"], [(pledge.pk, person.pk, now) for person, _r in signers])
     credit_many(kind=Referral.Kind.PLEDGE, action_id=pledge.pk, credits=signers)
-    PLEDGE_COUNTS.forget(pledge.public_id)
+    PLEDGE_COUNTS.expire(pledge.public_id)
 
 
 # A crowd signing at once is answered as fast as one row can be written: the page stores the

@@ -63,3 +63,26 @@ class KeptPagesTests(SimpleTestCase):
         self.assertEqual(kept.get("form", lambda: 2), 1)
         kept.forget("form")
         self.assertEqual(kept.get("form", lambda: 3), 3)
+
+    def test_a_count_expired_by_a_new_signature_is_read_again_once(self) -> None:
+        """A signature taken in this process makes the count out of date: the next view counts
+        again, and a view answered while it counts shows the count as it was."""
+        kept: KeptPages[int] = KeptPages(seconds=5)
+        self.assertEqual(kept.get("petition", lambda: 41), 41)
+        kept.expire("petition")
+        counting, go_on = threading.Event(), threading.Event()
+
+        def count_slowly() -> int:
+            counting.set()
+            go_on.wait(timeout=10)
+            return 42
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(kept.get, "petition", count_slowly)
+            self.assertTrue(counting.wait(timeout=10))
+            self.assertEqual(kept.get("petition", lambda: 99), 41)
+            go_on.set()
+            self.assertEqual(first.result(timeout=10), 42)
+        self.assertEqual(kept.get("petition", lambda: 99), 42)
+        kept.expire("nothing kept")  # nothing to expire: the next ask reads it
+        self.assertEqual(kept.get("nothing kept", lambda: 7), 7)
