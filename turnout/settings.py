@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "turnout.mobilization",
     "turnout.actions",
     "turnout.organizing",
+    "turnout.texting",
     "turnout.hubs",
     "turnout.site",
 ]

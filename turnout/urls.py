@@ -13,6 +13,7 @@ from turnout.organizing import public as organizing_public
 from turnout.sharing import public as sharing_public
 from turnout.site import demo_phone
 from turnout.site import views as site_views
+from turnout.texting import public as texting_public
 
 site_patterns = [
     path("", site_views.dashboard, name="dashboard"),
@@ -64,6 +65,14 @@ urlpatterns = [
     path("host/<str:key>/sync/", events_host.sync, name="event_host_sync"),
     path("host/<str:key>/sw.js", events_host.service_worker, name="event_host_sw"),
     path("host/<str:key>/text/", events_host.text_attendees, name="event_host_text"),
+    # Volunteer texters: the secret in the link is the texter's credential (or the invitation's).
+    path("t/join/<str:key>/", texting_public.join, name="texter_join"),
+    path("t/<str:key>/", texting_public.inbox, name="texter_inbox"),
+    path("t/<str:key>/changed/", texting_public.replies_changed, name="texter_changed"),
+    path("t/<str:key>/take/", texting_public.take, name="texter_take"),
+    path("t/<str:key>/c/<int:conversation_id>/send/", texting_public.send, name="texter_send"),
+    path("t/<str:key>/c/<int:conversation_id>/reply/", texting_public.reply, name="texter_reply"),
+    path("t/<str:key>/c/<int:conversation_id>/opt-out/", texting_public.opt_out, name="texter_opt_out"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("turnout.accounts.urls")),
     path("people/", include("turnout.people.urls")),
@@ -78,4 +87,5 @@ urlpatterns = [
     path("actions/hubs/", include("turnout.hubs.urls")),
     path("actions/", include("turnout.actions.urls")),
     path("organizing/", include("turnout.organizing.urls")),
+    path("texting/", include("turnout.texting.urls")),
 ]

@@ -82,6 +82,11 @@ def _area_code_zones() -> dict[str, str]:
         return _read_area_code_zones()
 
 
+def area_code_zones() -> dict[str, str]:
+    """Each North American area code's most likely time zone: {"206": "America/Los_Angeles", …}."""
+    return dict(_area_code_zones())
+
+
 @cache
 def _read_area_code_zones() -> dict[str, str]:
     votes: dict[str, Counter[str]] = {}

@@ -98,6 +98,12 @@ def _chosen(channel: str, audience: QuerySet[Any]) -> tuple[str, list[Any]]:
     return chosen, list(params)
 
 
+def chosen_addresses(channel: str, audience: QuerySet[Any]) -> tuple[str, list[Any]]:
+    """SQL and parameters for each person's one address on this channel, as a send chooses it
+    (columns person_id, address, consent), for another app's set-based insert."""
+    return _chosen(channel, audience)
+
+
 def _outbox_insert(message: Message, audience: QuerySet[Any], now: Any) -> tuple[str, list[Any]]:
     """The INSERT … SELECT of `materialize`: each person's chosen address, not yet in the outbox,
     marked `shared` when someone before them here has it too, or the outbox sends to it already.

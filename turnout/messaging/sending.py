@@ -200,15 +200,32 @@ def reply(*, actor: User, person: Person, body: str) -> Delivery | None:
     # The message, its outbox row and the audit entry in one transaction; the provider is called
     # after it commits, never while it holds locks.
     with transaction.atomic():
-        message = Message.objects.create(group=group, channel="sms", body=body, status=Message.Status.SENDING,
-                                         created_by=actor, ignore_quiet_hours=True,
-                                         override_reason="a reply in a conversation the person started")
-        outbox.materialize(message, Person.objects.filter(pk=person.pk))
+        message = _one_text(group=group, person=person, body=body, created_by=actor,
+                            reason="a reply in a conversation the person started")
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, summary="Replied by text",
                      group=group)
     outbox.dispatch(message)
     Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT)
     return Delivery.objects.filter(message=message, status=Delivery.Status.SENT).first()
+
+
+def _one_text(*, group: Group, person: Person, body: str, reason: str, created_by: User | None = None,
+              topic: str = "") -> Message:
+    """A text to one person in a conversation they started: its message and outbox row (consent
+    applies; quiet hours do not, for an answer to their own text, with `reason` on record)."""
+    message = Message.objects.create(group=group, channel="sms", body=body, status=Message.Status.SENDING,
+                                     created_by=created_by, ignore_quiet_hours=True, override_reason=reason[:300],
+                                     topic=topic)
+    outbox.materialize(message, Person.objects.filter(pk=person.pk))
+    return message
+
+
+def text_in_conversation(*, group: Group, person: Person, body: str, reason: str, topic: str = "") -> Message:
+    """`reply` for a conversation held by someone without a staff account (a volunteer texter):
+    the text goes out by the worker once the caller's transaction commits."""
+    message = _one_text(group=group, person=person, body=body, reason=reason, topic=topic)
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
 
 
 def send_automatic(*, group: Any, channel: str, body: str, topic: str, audience: QuerySet[Person],

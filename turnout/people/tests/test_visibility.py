@@ -41,7 +41,10 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           # Organizing's public pages show no one's data (organizing/tests cover what they store).
           "public_intake", "public_card",
           # Host tools answer to the secret in the link (events/tests/test_host.py).
-          "event_host", "event_host_sync", "event_host_text", "event_host_sw"}
+          "event_host", "event_host_sync", "event_host_text", "event_host_sw",
+          # Volunteer texters' pages answer to the secret in their link (texting/tests).
+          "texter_join", "texter_inbox", "texter_changed", "texter_take", "texter_send", "texter_reply",
+          "texter_opt_out"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:

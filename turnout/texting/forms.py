@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, Role
+from turnout.messaging import merge
+from turnout.people.forms import PeopleFilterForm
+from turnout.texting import services
+
+SCRIPT_HELP = _("Merge fields: {first_name} (the contact's) and {texter_first_name}. Name your organization and say "
+                "how to opt out, for example “Reply STOP to opt out.”")
+
+
+class CampaignForm(PeopleFilterForm):
+    """The audience (the console's people filters) and the campaign's first text."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    from_group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(),
+                                        help_text=_("The group texting; its staff supervise the campaign."))
+    script = forms.CharField(label=_("First text"), widget=forms.Textarea(attrs={"rows": 4}), help_text=SCRIPT_HELP)
+    script_es = forms.CharField(label=_("First text in Spanish"), widget=forms.Textarea(attrs={"rows": 4}),
+                                required=False,
+                                help_text=_("Sent to contacts whose language is Spanish; empty: they get the text above."))
+    reassign_after = forms.IntegerField(label=_("Minutes before an unanswered conversation goes to another texter"),
+                                        min_value=5, max_value=24 * 60, initial=20)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["from_group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in ("script", "script_es"):
+            try:
+                services.check_script(data.get(name) or "")
+            except merge.UnknownMergeField as exc:
+                self.add_error(name, str(exc))
+        return data
+
+
+class JoinForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=100,
+                           help_text=_("Your first name goes in the texts you send."))
+    email = forms.EmailField(label=_("Your email (optional)"), required=False,
+                             help_text=_("We send your texting link here, and tell you when a reply waits."))
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 2}), max_length=600)

@@ -1,0 +1,155 @@
+"""Peer-to-peer texting: a campaign's contacts, handed to volunteer texters a batch at a time,
+each first text sent by a person's own click, and the conversations that follow."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from turnout.accounts.models import Group, GroupOwnedQuerySet, User
+from turnout.core.models import BaseModel
+from turnout.messaging.models import Delivery, InboundMessage, Message
+from turnout.people.models import Person
+
+
+def key_hash(key: str) -> str:
+    """What is stored of a secret link's key: a seized database gives no texter's or invitation's link."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class TextingCampaign(BaseModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        LIVE = "live", _("live")
+        PAUSED = "paused", _("paused")
+        FINISHED = "finished", _("finished")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="texting_campaigns")
+    title = models.CharField(_("title"), max_length=200)
+    script = models.TextField(_("first text"))
+    script_es = models.TextField(_("first text in Spanish"), blank=True)
+    # The console's people filters (tag, list, group, status, ZIP and miles…), as a message's.
+    audience = models.JSONField(default=dict, blank=True)
+    reassign_after = models.PositiveSmallIntegerField(
+        _("minutes before an unanswered conversation goes back to the pool"), default=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    contacts = models.PositiveIntegerField(default=0)
+    # The time zones of the campaign's contacts: a batch is taken only from those outside quiet hours.
+    zones = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GroupOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("texting:detail", args=[self.public_id])
+
+
+class TexterInvite(BaseModel):
+    """A link that lets volunteers join one campaign as texters, until it expires or is revoked."""
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="invites")
+    key_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.campaign}"
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Texter(BaseModel):
+    """A volunteer texting for one campaign, through their own secret link: no staff account, and
+    nothing but their own conversations."""
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="texters")
+    name = models.CharField(_("your name"), max_length=100)
+    email = models.EmailField(_("email, for reply alerts"), blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    invite = models.ForeignKey(TexterInvite, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The texter's first texts, each one delivery of this message (the script with the texter's
+    # name filled): the outbox's consent, quiet hours, pacing and crash rules apply to each.
+    message = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def first_name(self) -> str:
+        return (self.name.split() or [""])[0]
+
+
+class Conversation(models.Model):
+    """One contact of a campaign: waiting in the pool, held by a texter, texted, answered."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting in the pool")
+        ASSIGNED = "assigned", _("to text")
+        SENT = "sent", _("texted, no reply")
+        REPLIED = "replied", _("needs a reply")
+        ANSWERED = "answered", _("answered")
+        OPTED_OUT = "opted_out", _("opted out")
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="conversations",
+                                 db_index=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="texting_conversations")
+    texter = models.ForeignKey(Texter, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    zone = models.CharField(max_length=64, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    flagged = models.BooleanField(default=False)
+    note = models.TextField(_("supervisor's note"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_conversation")]
+        indexes = [
+            # The pool: a batch is the lowest ids still waiting, whatever the campaign's size.
+            models.Index(fields=["campaign", "zone", "id"], name="conversation_pool",
+                         condition=models.Q(status="waiting")),
+            models.Index(fields=["texter", "status"], name="conversation_texter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.person_id} ({self.status})"
+
+
+class ConversationText(models.Model):
+    """A text of a conversation, either way, and for a text sent: which texter sent it."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("sent")
+        IN = "in", _("received")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="texts")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = models.TextField()
+    texter = models.ForeignKey(Texter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_constraint=False)
+    inbound = models.ForeignKey(InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.direction}: {self.body[:40]}"

@@ -1,0 +1,143 @@
+"""A volunteer texter's pages, through their own secret link: join, take a batch, send each first
+text with a click, answer replies, opt a contact out. A texter sees each contact's first name and
+the conversation, never a number or anything else on the person's record."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.db.models import Max, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.messaging import outbox
+from turnout.texting import services
+from turnout.texting.forms import JoinForm, ReplyForm
+from turnout.texting.models import Conversation, ConversationText, Texter
+
+BATCH_CHOICES = (10, 25, 50, 100)
+
+
+def _texter(key: str) -> Texter:
+    texter = services.texter_for(key)
+    if texter is None:
+        raise Http404
+    return texter
+
+
+def join(request: HttpRequest, key: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_for(key)
+    except services.TextingError as exc:
+        return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _texter_made, own = services.join(key=key, name=form.cleaned_data["name"],
+                                              email=form.cleaned_data["email"])
+        except services.TextingError as exc:
+            return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
+        flash.success(request, _("Welcome! Bookmark this page: its address is your own link to your conversations."))
+        return redirect("texter_inbox", key=own)
+    return render(request, "texting/join.html", {"form": form, "campaign": invitation.campaign})
+
+
+def _stamp(texter: Texter) -> str:
+    """Changes whenever a reply reaches one of the texter's conversations."""
+    found = Conversation.objects.filter(texter=texter).aggregate(last=Max("replied_at"))["last"]
+    return found.isoformat() if found else "-"
+
+
+def inbox(request: HttpRequest, key: str) -> HttpResponse:
+    texter = _texter(key)
+    texts = Prefetch("texts", queryset=ConversationText.objects.order_by("at", "pk"))
+    mine = Conversation.objects.filter(texter=texter).select_related("person").order_by("pk")
+    to_text = list(mine.filter(status=Conversation.Status.ASSIGNED)[:100])
+    message = texter.message
+    first_texts = [(c, outbox.render(message, c.person) if message else "") for c in to_text]
+    replies = list(mine.filter(status=Conversation.Status.REPLIED).prefetch_related(texts).order_by("replied_at"))
+    recent = list(mine.filter(status__in=[Conversation.Status.ANSWERED, Conversation.Status.SENT])
+                  .exclude(replied_at=None).prefetch_related(texts).order_by("-replied_at")[:20])
+    context = {"texter": texter, "campaign": texter.campaign, "key": key, "first_texts": first_texts,
+               "replies": replies, "recent": recent, "reply_form": ReplyForm(), "batch_choices": BATCH_CHOICES,
+               "stamp": _stamp(texter), "left": Conversation.objects.filter(texter=texter,
+                                                                            status=Conversation.Status.ASSIGNED).count()}
+    return render(request, "texting/inbox.html", context)
+
+
+def replies_changed(request: HttpRequest, key: str) -> HttpResponse:
+    """Polled every second by the inbox: 204 while no reply came; else the conversations new to
+    the page, and the threads of those on it (swapped in place, so a reply being typed stays)."""
+    texter = _texter(key)
+    stamp = _stamp(texter)
+    if request.GET.get("stamp") == stamp:
+        return HttpResponse(status=204)
+    shown = {int(pk) for pk in request.GET.getlist("shown") if pk.isdigit()}
+    texts = Prefetch("texts", queryset=ConversationText.objects.order_by("at", "pk"))
+    waiting = list(Conversation.objects.filter(texter=texter, status=Conversation.Status.REPLIED)
+                   .select_related("person").prefetch_related(texts).order_by("replied_at"))
+    return render(request, "texting/_replies_update.html", {
+        "key": key, "stamp": stamp, "count": len(waiting),
+        "new": [c for c in waiting if c.pk not in shown], "changed": [c for c in waiting if c.pk in shown]})
+
+
+def _back(key: str, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("texter_inbox", kwargs={"key": key}) + anchor)
+
+
+@require_POST
+def take(request: HttpRequest, key: str) -> HttpResponse:
+    texter = _texter(key)
+    try:
+        size = int(request.POST.get("size", "25"))
+    except ValueError:
+        size = 25
+    try:
+        got = services.take_batch(texter=texter, size=size)
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+        return _back(key)
+    if got:
+        flash.success(request, _("%(n)s conversations are yours.") % {"n": got})
+    else:
+        flash.info(request, _("Nobody is waiting to be texted just now (or it is quiet hours where they are)."))
+    return _back(key)  # the next Send button takes the focus (a fragment would keep it)
+
+
+@require_POST
+def send(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    try:
+        services.send_first(texter=texter, conversation_id=conversation_id)
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key)  # the next Send button takes the focus (a fragment would keep it)
+
+
+@require_POST
+def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, _("Write a reply of up to 600 characters."))
+        return _back(key, f"#c{conversation_id}")
+    try:
+        services.send_reply(texter=texter, conversation_id=conversation_id, body=form.cleaned_data["body"])
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key, "#replies")
+
+
+@require_POST
+def opt_out(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    try:
+        services.opt_out(texter=texter, conversation_id=conversation_id)
+        flash.success(request, _("Opted out: they will get no more texts, from this campaign or any other."))
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key, "#replies")
+
+

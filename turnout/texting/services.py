@@ -1,0 +1,479 @@
+"""Peer-to-peer texting: the services every door calls (the console, the texter's pages, tasks).
+
+A campaign is written as a draft, then launched: its audience is read once into conversations
+waiting in a pool, one per number. Volunteers join by an invitation link and ask for a batch;
+each first text goes out by the texter's own click, through the outbox (consent, quiet hours,
+pacing, crash rules), as one delivery of the texter's own message. Replies land in the
+conversation; a conversation its texter leaves unanswered goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import Group, User
+from turnout.core import audit, geo, records
+from turnout.core.models import AuditEntry
+from turnout.messaging import (
+    keywords,
+    merge,
+    optouts,
+    outbox,
+    pacing,
+    quiet_hours,
+    segments,
+    sending,
+)
+from turnout.messaging.models import Delivery, Message
+from turnout.people.models import Person
+from turnout.texting.models import (
+    Conversation,
+    ConversationText,
+    Texter,
+    TexterInvite,
+    TextingCampaign,
+    key_hash,
+)
+
+# A first text longer than this many segments is refused before launch: each segment is billed,
+# and carriers filter long unsolicited texts.
+MAX_SEGMENTS = 3
+# What a texter may ask for at once.
+MAX_BATCH = 500
+INVITE_DAYS = 14
+TEXTER_FIELDS = ("texter_first_name",)
+_TEXTER_FIELD = re.compile(r"\{\{\s*texter_first_name\s*\}\}|\{\s*texter_first_name\s*\}")
+
+
+class TextingError(ValueError):
+    """What a person asked for cannot be done; the message says why and what to do."""
+
+
+# --- writing and launching a campaign ------------------------------------------------------------
+
+
+def check_script(text: str) -> None:
+    """Refuse merge fields a first text cannot fill (UnknownMergeField)."""
+    merge.check(_TEXTER_FIELD.sub("", text or ""))
+
+
+def fill_texter(text: str, texter_name: str) -> str:
+    """The script with the texter's first name in it; the contact's own fields are filled at sending."""
+    first = (texter_name.split() or [""])[0]
+    return _TEXTER_FIELD.sub(lambda _m: first, text or "")
+
+
+def create_campaign(*, actor: User, group: Group, fields: dict[str, Any]) -> TextingCampaign:
+    check_script(fields.get("script", ""))
+    check_script(fields.get("script_es", ""))
+    campaign = TextingCampaign.objects.create(group=group, created_by=actor, **fields)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=campaign, group=group,
+                 summary=f"Created the texting campaign {campaign.title}")
+    return campaign
+
+
+def update_campaign(*, actor: User, campaign: TextingCampaign, fields: dict[str, Any]) -> TextingCampaign:
+    if campaign.status != TextingCampaign.Status.DRAFT and (
+            fields.get("script", campaign.script) != campaign.script
+            or fields.get("script_es", campaign.script_es) != campaign.script_es
+            or fields.get("audience", campaign.audience) != campaign.audience):
+        raise TextingError(_("The first text and the audience cannot change once the campaign is launched."))
+    check_script(fields.get("script", campaign.script))
+    check_script(fields.get("script_es", campaign.script_es))
+    changed = records.assign(campaign, fields)
+    if changed:
+        campaign.save()
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Changed {', '.join(changed)}")
+    return campaign
+
+
+def _longest_filled(text: str) -> str:
+    """The script as the longest names likely make it, for counting segments."""
+    return merge.FIELD.sub(lambda _m: "X" * 12, _TEXTER_FIELD.sub("X" * 12, text))
+
+
+def _says_stop(text: str) -> bool:
+    words = f" {keywords.normalize(text)} "
+    return any(f" {word} " in words for word in keywords.STOP_WORDS)
+
+
+def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> list[str]:
+    """Everything that stops the campaign from launching, each saying what to fix."""
+    problems: list[str] = []
+    name = campaign.group.public_name
+    for label, text in ((_("The first text"), campaign.script), (_("The Spanish first text"), campaign.script_es)):
+        if not text.strip():
+            if text is campaign.script:
+                problems.append(_("Write the first text."))
+            continue
+        try:
+            check_script(text)
+        except merge.UnknownMergeField as exc:
+            problems.append(f"{label}: {exc}")
+        if name.casefold() not in text.casefold():
+            problems.append(_("%(label)s must name the organization (“%(name)s”), so people know who is texting.")
+                            % {"label": label, "name": name})
+        if not _says_stop(text):
+            problems.append(_("%(label)s must say how to opt out, for example “Reply STOP to opt out.”")
+                            % {"label": label})
+        counted = segments.count(_longest_filled(text))
+        if counted.segments > MAX_SEGMENTS:
+            problems.append(_("%(label)s is %(n)s segments long with long names filled in; keep it to %(max)s "
+                              "(about %(chars)s characters).")
+                            % {"label": label, "n": counted.segments, "max": MAX_SEGMENTS,
+                               "chars": MAX_SEGMENTS * (153 if counted.encoding == "GSM-7" else 67)})
+    if not any(sender.address for sender in pacing.senders()):
+        problems.append(_("No sender number is set up (TURNOUT_SMS_FROM or TURNOUT_SMS_SENDERS)."))
+    if contacts == 0:
+        problems.append(_("Nobody in this audience has a number that agreed to texts."))
+    return problems
+
+
+def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
+    """INSERT … SELECT of a conversation for each number in the audience that agreed to texts,
+    once per number (the first person holding it), with the person's zone, else their number's."""
+    chosen, params = outbox.chosen_addresses("sms", audience)
+    codes = geo.area_code_zones()
+    area = " UNION ALL ".join(["SELECT %s AS code, %s AS zone"] * len(codes)) or "SELECT '' AS code, '' AS zone"
+    area_params = [value for pair in codes.items() for value in pair]
+    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, note) "  # noqa: S608
+           "SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '' "
+           "FROM (SELECT MIN(c.person_id) AS person_id, c.address FROM (" + chosen + ") c "
+           "WHERE c.consent = 'subscribed' GROUP BY c.address) n "
+           "JOIN people_person p ON p.id = n.person_id "
+           "LEFT JOIN (" + area + ") a ON a.code = SUBSTR(n.address, 3, 3) AND SUBSTR(n.address, 1, 2) = '+1' "
+           "WHERE NOT EXISTS (SELECT 1 FROM texting_conversation t WHERE t.campaign_id = %s "
+           "AND t.person_id = n.person_id)")
+    return sql, [campaign.pk, False, *params, *area_params, campaign.pk]
+
+
+def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]) -> int:
+    """Read the audience into the pool and open the campaign to its texters; how many contacts."""
+    with transaction.atomic():
+        campaign = TextingCampaign.objects.select_for_update().select_related("group").get(pk=campaign.pk)
+        if campaign.status != TextingCampaign.Status.DRAFT:
+            raise TextingError(_("This campaign was launched already."))
+        problems = launch_problems(campaign)
+        if problems:
+            raise TextingError(" ".join(problems))
+        with connection.cursor() as cursor:
+            sql, params = _contacts_insert(campaign, audience)
+            cursor.execute(sql, params)
+            added = cursor.rowcount
+        if not added:
+            raise TextingError(_("Nobody in this audience has a number that agreed to texts."))
+        campaign.contacts = added
+        campaign.zones = sorted(set(Conversation.objects.filter(campaign=campaign).order_by()
+                                    .values_list("zone", flat=True).distinct()))
+        campaign.status = TextingCampaign.Status.LIVE
+        campaign.launched_at = timezone.now()
+        campaign.save(update_fields=["contacts", "zones", "status", "launched_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Launched the texting campaign to {added} contacts")
+    return added
+
+
+def set_paused(*, actor: User, campaign: TextingCampaign, paused: bool) -> TextingCampaign:
+    """Pause a live campaign (its texters can send nothing) or go on with a paused one."""
+    want, was = ((TextingCampaign.Status.PAUSED, TextingCampaign.Status.LIVE) if paused
+                 else (TextingCampaign.Status.LIVE, TextingCampaign.Status.PAUSED))
+    if not TextingCampaign.objects.filter(pk=campaign.pk, status=was).update(status=want, updated_at=timezone.now()):
+        raise TextingError(_("Only a live campaign can be paused, and only a paused one resumed."))
+    campaign.refresh_from_db()
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                 summary="Paused the campaign" if paused else "Resumed the campaign")
+    return campaign
+
+
+# --- texters -------------------------------------------------------------------------------------
+
+
+def invite(*, actor: User, campaign: TextingCampaign, days: int = INVITE_DAYS) -> tuple[TexterInvite, str]:
+    """A new invitation link's record and its key (shown once: only its hash is kept)."""
+    key = secrets.token_urlsafe(24)
+    made = TexterInvite.objects.create(campaign=campaign, key_hash=key_hash(key), created_by=actor,
+                                       expires_at=timezone.now() + timedelta(days=days))
+    audit.record(actor=actor, action=AuditEntry.Action.INVITE, target=campaign, group=campaign.group,
+                 summary=f"Made a texter invitation link, good for {days} days")
+    return made, key
+
+
+def revoke(*, actor: User, invitation: TexterInvite) -> None:
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=invitation.campaign,
+                     group=invitation.campaign.group, summary="Revoked a texter invitation link")
+
+
+def invitation_for(key: str) -> TexterInvite:
+    """The invitation behind a link, or TextingError saying why it cannot be used."""
+    found = TexterInvite.objects.select_related("campaign__group").filter(key_hash=key_hash(key)).first()
+    if found is None:
+        raise TextingError(_("This invitation link is not known. Ask the organizer for a new one."))
+    if found.revoked_at is not None:
+        raise TextingError(_("This invitation link was withdrawn. Ask the organizer for a new one."))
+    if found.expires_at <= timezone.now():
+        raise TextingError(_("This invitation link has expired. Ask the organizer for a new one."))
+    if found.campaign.status == TextingCampaign.Status.FINISHED:
+        raise TextingError(_("This texting campaign has finished. Thank you!"))
+    return found
+
+
+def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
+    """A volunteer joins by an invitation link: their texter record and the key of their own link."""
+    invitation = invitation_for(key)
+    campaign = invitation.campaign
+    own = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        texter = Texter.objects.create(campaign=campaign, name=name.strip()[:100], email=email.strip(),
+                                       key_hash=key_hash(own), invite=invitation)
+        texter.message = Message.objects.create(
+            group=campaign.group, channel="sms", body=fill_texter(campaign.script, texter.name),
+            body_es=fill_texter(campaign.script_es, texter.name), status=Message.Status.SENDING,
+            topic=f"texting:{campaign.pk}", created_by=campaign.created_by)
+        texter.save(update_fields=["message"])
+        audit.record(actor=None, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
+                     summary=f"{texter.name} joined as a texter by an invitation link")
+    return texter, own
+
+
+def texter_for(key: str) -> Texter | None:
+    """The texter whose own link this is; None for an unknown key or a texter removed."""
+    texter = (Texter.objects.select_related("campaign__group", "message")
+              .filter(key_hash=key_hash(key), removed_at__isnull=True).first())
+    if texter is not None and (texter.last_seen_at is None
+                               or timezone.now() - texter.last_seen_at > timedelta(seconds=30)):
+        texter.last_seen_at = timezone.now()
+        Texter.objects.filter(pk=texter.pk).update(last_seen_at=texter.last_seen_at)
+    return texter
+
+
+# --- the pool ------------------------------------------------------------------------------------
+
+
+def open_zones(campaign: TextingCampaign, now: Any = None) -> list[str]:
+    """The campaign's contacts' zones where a first text may arrive now (quiet hours)."""
+    now = now or timezone.now()
+    hours = quiet_hours.window(campaign.group)
+    return [zone for zone in campaign.zones if quiet_hours.is_open(now, zone or None, hours)]
+
+
+def release_unanswered(campaign: TextingCampaign | None = None, now: Any = None) -> int:
+    """Conversations held past the campaign's time without being texted, or with a reply left
+    unanswered, go back to the pool for another texter; how many."""
+    now = now or timezone.now()
+    released = 0
+    campaigns = [campaign] if campaign else TextingCampaign.objects.filter(status=TextingCampaign.Status.LIVE)
+    for each in campaigns:
+        cutoff = now - timedelta(minutes=each.reassign_after)
+        held = Conversation.objects.filter(campaign=each, texter__isnull=False)
+        released += held.filter(status=Conversation.Status.ASSIGNED, assigned_at__lt=cutoff).update(
+            status=Conversation.Status.WAITING, texter=None, assigned_at=None)
+        released += held.filter(status=Conversation.Status.REPLIED, replied_at__lt=cutoff).update(
+            texter=None, assigned_at=None)
+    return released
+
+
+def take_batch(*, texter: Texter, size: int, now: Any = None) -> int:
+    """Hand the texter up to `size` contacts at once, whatever the campaign's size: replies left
+    by another texter first, then contacts waiting where it is not quiet hours. One set-based
+    claim each; texters asking at the same moment get different contacts. How many they got."""
+    _live(texter)
+    campaign = texter.campaign
+    size = max(1, min(int(size), MAX_BATCH))
+    now = now or timezone.now()
+    release_unanswered(campaign, now)
+    taken = _claim(texter, size, now, status=Conversation.Status.REPLIED, zones=None)
+    zones = open_zones(campaign, now)
+    if taken < size and zones:
+        taken += _claim(texter, size - taken, now, status=Conversation.Status.WAITING, zones=zones)
+    return taken
+
+
+def _claim(texter: Texter, size: int, now: Any, *, status: str, zones: list[str] | None) -> int:
+    table = Conversation._meta.db_table
+    where = "campaign_id = %s AND status = %s AND texter_id IS NULL"
+    params: list[Any] = [texter.campaign_id, status]
+    if zones is not None:
+        where += f" AND zone IN ({', '.join(['%s'] * len(zones))})"
+        params += zones
+    # PostgreSQL: texters asking together each skip the rows another has locked. SQLite has one
+    # writer at a time, so the statement is atomic as it stands.
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    new_status = Conversation.Status.ASSIGNED if status == Conversation.Status.WAITING else status
+    sql = (f"UPDATE {table} SET texter_id = %s, status = %s, assigned_at = %s "  # noqa: S608
+           f"WHERE id IN (SELECT id FROM {table} WHERE {where} LIMIT %s{lock})")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [texter.pk, new_status, now, *params, size])
+        return cursor.rowcount
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def _held(texter: Texter, conversation_id: int, *statuses: str) -> Conversation:
+    """The texter's own conversation, locked, or TextingError when it is no longer theirs."""
+    found = (Conversation.objects.select_for_update(of=("self",)).select_related("person")
+             .filter(pk=conversation_id, texter=texter).first())
+    if found is None:
+        raise TextingError(_("This conversation is no longer yours: it went back to the pool or to another "
+                             "texter."))
+    if statuses and found.status not in statuses:
+        raise TextingError(_("This conversation is %(status)s; nothing was sent.")
+                           % {"status": found.get_status_display()})
+    return found
+
+
+def _live(texter: Texter) -> None:
+    """Refuse while the campaign is not live, as it is now (a supervisor may have just paused it)."""
+    status = TextingCampaign.objects.filter(pk=texter.campaign_id).values_list("status", flat=True).first()
+    texter.campaign.status = status or texter.campaign.status
+    if status != TextingCampaign.Status.LIVE:
+        raise TextingError(_("This campaign is paused. Your organizer will tell you when it goes on."))
+
+
+def send_first(*, texter: Texter, conversation_id: int) -> ConversationText:
+    """The texter's click on one contact: the first text goes to that contact alone, once.
+
+    It is one delivery of the texter's own message, so the outbox applies consent, quiet hours,
+    pacing and its crash rules as to any text, and never makes a second delivery for the contact."""
+    _live(texter)
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
+        message = texter.message
+        assert message is not None
+        person = conversation.person
+        sending.send_more(message=message, audience=Person.objects.filter(pk=person.pk))
+        delivery = Delivery.objects.filter(message=message, person=person, channel="sms").first()
+        if delivery is None or delivery.status == Delivery.Status.SUPPRESSED:
+            conversation.status = Conversation.Status.OPTED_OUT
+            conversation.save(update_fields=["status"])
+            raise TextingError(_("%(name)s can no longer be texted (opted out, or no number); skipped.")
+                               % {"name": person.given_name or _("This contact")})
+        conversation.status, conversation.sent_at = Conversation.Status.SENT, timezone.now()
+        conversation.save(update_fields=["status", "sent_at"])
+        text = ConversationText.objects.create(conversation=conversation, direction=ConversationText.Direction.OUT,
+                                               body=outbox.render(message, person), texter=texter,
+                                               delivery=delivery)
+        audit.record(actor=None, action=AuditEntry.Action.CREATE, target=person, group=texter.campaign.group,
+                     summary=f"Texter {texter.name} sent the first text of {texter.campaign.title}",
+                     detail={"texter": str(texter.public_id), "campaign": str(texter.campaign.public_id)})
+    return text
+
+
+def send_reply(*, texter: Texter, conversation_id: int, body: str) -> ConversationText:
+    """The texter answers a reply in their conversation."""
+    body = body.strip()
+    if not body:
+        raise TextingError(_("Write a reply first."))
+    _live(texter)
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id, Conversation.Status.REPLIED, Conversation.Status.ANSWERED,
+                             Conversation.Status.SENT)
+        if not optouts.sendable(channel="sms", pairs=_pairs(conversation)):
+            conversation.status = Conversation.Status.OPTED_OUT
+            conversation.save(update_fields=["status"])
+            raise TextingError(_("This contact has opted out; nothing was sent."))
+        message = sending.text_in_conversation(group=texter.campaign.group, person=conversation.person, body=body,
+                                               reason="a reply in a texting conversation the person answered",
+                                               topic=f"texting:{texter.campaign_id}:reply")
+        conversation.status = Conversation.Status.ANSWERED
+        conversation.save(update_fields=["status"])
+        delivery = Delivery.objects.filter(message=message).first()
+        text = ConversationText.objects.create(conversation=conversation, direction=ConversationText.Direction.OUT,
+                                               body=body, texter=texter, delivery=delivery)
+        audit.record(actor=None, action=AuditEntry.Action.CREATE, target=conversation.person,
+                     group=texter.campaign.group, summary=f"Texter {texter.name} replied by text",
+                     detail={"texter": str(texter.public_id), "campaign": str(texter.campaign.public_id)})
+    return text
+
+
+def _pairs(conversation: Conversation) -> list[tuple[int, str]]:
+    return [(conversation.person_id, number) for number in conversation.person.phones.values_list("number", flat=True)]
+
+
+def opt_out(*, texter: Texter, conversation_id: int) -> Conversation:
+    """The texter's opt-out button: the contact's numbers leave every campaign and every blast."""
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id)
+        for _person, number in _pairs(conversation):
+            optouts.opt_out(channel="sms", address=number, source="staff", detail=f"texting:{texter.campaign_id}",
+                            why="opted out", person_id=conversation.person_id,
+                            text=f"Opted out in a texting conversation by texter {texter.name}")
+        conversation.status = Conversation.Status.OPTED_OUT
+        conversation.save(update_fields=["status"])
+    return conversation
+
+
+def receive(inbound: Any) -> bool:
+    """A reply from a contact: it lands in their latest texted conversation, which then needs an
+    answer. False when they have none."""
+    conversation = (Conversation.objects.select_for_update(of=("self",))
+                    .filter(person_id=inbound.person_id, sent_at__isnull=False)
+                    .exclude(campaign__status=TextingCampaign.Status.FINISHED).order_by("-sent_at", "-pk").first())
+    if conversation is None:
+        return False
+    ConversationText.objects.create(conversation=conversation, direction=ConversationText.Direction.IN,
+                                    body=inbound.body, inbound=inbound, at=inbound.received_at)
+    if conversation.status != Conversation.Status.OPTED_OUT:
+        conversation.status = Conversation.Status.REPLIED
+    conversation.replied_at = timezone.now()
+    conversation.save(update_fields=["status", "replied_at"])
+    return True
+
+
+# --- supervisors ---------------------------------------------------------------------------------
+
+
+def reassign(*, actor: User, campaign: TextingCampaign, conversation_ids: list[int], to: Texter | None) -> int:
+    """Move conversations to another texter of the campaign, or back to the pool (`to` None)."""
+    if to is not None and to.campaign_id != campaign.pk:
+        raise TextingError(_("That texter is not on this campaign."))
+    chosen = Conversation.objects.filter(campaign=campaign, pk__in=conversation_ids).exclude(
+        status=Conversation.Status.OPTED_OUT)
+    now = timezone.now()
+    moved = (chosen.filter(status=Conversation.Status.ASSIGNED).update(
+        texter=to, assigned_at=now if to else None, status=Conversation.Status.ASSIGNED if to else
+        Conversation.Status.WAITING)
+        + chosen.exclude(status__in=[Conversation.Status.ASSIGNED, Conversation.Status.WAITING]).update(
+            texter=to, assigned_at=now if to else None)
+        + (chosen.filter(status=Conversation.Status.WAITING).update(
+            texter=to, assigned_at=now, status=Conversation.Status.ASSIGNED) if to else 0))
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                 summary=f"Reassigned {moved} conversations to {to.name if to else 'the pool'}")
+    return moved
+
+
+def board(campaign: TextingCampaign) -> dict[str, Any]:
+    """The campaign's live figures."""
+    counts = dict(Conversation.objects.filter(campaign=campaign).order_by().values_list("status")
+                  .annotate(n=Count("pk")))
+    sent = sum(counts.get(s, 0) for s in ("sent", "replied", "answered")) + Conversation.objects.filter(
+        campaign=campaign, status=Conversation.Status.OPTED_OUT, sent_at__isnull=False).count()
+    replied = Conversation.objects.filter(campaign=campaign, replied_at__isnull=False).count()
+    online = Texter.objects.filter(campaign=campaign, removed_at__isnull=True,
+                                   last_seen_at__gte=timezone.now() - timedelta(minutes=2)).count()
+    return {"contacts": sum(counts.values()), "waiting": counts.get("waiting", 0),
+            "assigned": counts.get("assigned", 0), "sent": sent, "replied": replied,
+            "needs_reply": counts.get("replied", 0),
+            "unassigned_replies": Conversation.objects.filter(campaign=campaign, status="replied",
+                                                              texter__isnull=True).count(),
+            "opted_out": counts.get("opted_out", 0), "response_rate": round(100 * replied / sent) if sent else 0,
+            "texters": Texter.objects.filter(campaign=campaign, removed_at__isnull=True).count(),
+            "online": online, "flagged": Conversation.objects.filter(campaign=campaign, flagged=True).count()}
+
+
+def texters_with_counts(campaign: TextingCampaign) -> QuerySet[Texter]:
+    return Texter.objects.filter(campaign=campaign).annotate(
+        held=Count("conversations", filter=Q(conversations__status__in=["assigned", "replied"])),
+        texted=Count("conversations", filter=Q(conversations__sent_at__isnull=False))).order_by("name")

@@ -1,0 +1,114 @@
+"""In headless Chromium, on a phone: a volunteer joins by the invitation link, sends ten first texts
+one click or key at a time, sees a reply arrive by itself, answers it, and opts someone out."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import override_settings
+from playwright.sync_api import Browser, Page, expect
+
+from turnout.accounts.models import Role
+from turnout.messaging import services as messaging_services
+from turnout.messaging.transports import simple
+from turnout.messaging.transports.http import signature
+from turnout.people.models import Person, Subscription
+from turnout.people.services import record_consent
+from turnout.site.testing import make_group, make_person, make_staff, run_due_tasks
+from turnout.site.tests.test_browser import SHOTS, browser  # noqa: F401  (fixtures)
+from turnout.texting import services
+from turnout.texting.models import Conversation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SECRET = "gateway-secret"
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def no_sideways_scrolling(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
+
+
+@override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET, SMS_SENDERS=["+12065550000"])
+def test_a_texter_on_a_phone_sends_answers_and_opts_out(phone: Page, live_server: Any) -> None:
+    simple.outbox.clear()
+    # Noon in Seattle, where the contacts are: outside quiet hours. The clock runs on from there.
+    with time_machine.travel(datetime(2031, 3, 12, 19, 0, tzinfo=UTC), tick=True):
+        local = make_group("Local 8")
+        organizer = make_staff("organizer@example.org", local, Role.ORGANIZER)
+        for n in range(12):
+            person = make_person(local, given_name=f"Member{n:02d}", phone=f"+120655501{n:02d}", postal_code="98101")
+            record_consent(person=person, channel="sms", address=person.phones.get().number, action="opt_in",
+                           source="form")
+        campaign = services.create_campaign(actor=organizer, group=local, fields={
+            "title": "Rally turnout", "script": "Hi {first_name}, it's {texter_first_name} with Local 8. Can you "
+                                                "make the rally Friday at 6? Reply STOP to opt out."})
+        services.launch(actor=organizer, campaign=campaign, audience=Person.objects.all())
+        _invite, key = services.invite(actor=organizer, campaign=campaign)
+
+        phone.goto(f"{live_server.url}/t/join/{key}/")
+        phone.get_by_label("Your name").fill("Terry Volunteer")
+        phone.get_by_role("button", name="Start texting").click()
+        expect(phone.get_by_text("Bookmark this page")).to_be_visible()
+        phone.get_by_label("How many contacts").select_option("25")
+        phone.get_by_test_id("take").click()
+        expect(phone.get_by_test_id("left")).to_have_text("12")
+        expect(phone.get_by_test_id("script")).to_contain_text("it's Terry with Local 8")
+        phone.screenshot(path=str(SHOTS / "texter-phone-next.png"), full_page=True)
+        no_sideways_scrolling(phone)
+        for n in range(10):
+            if n % 2:
+                phone.get_by_test_id("send").click()
+            else:
+                expect(phone.get_by_test_id("send")).to_be_focused()
+                phone.keyboard.press("Enter")  # one key, one text
+            expect(phone.get_by_test_id("left")).to_have_text(str(11 - n))
+        while run_due_tasks():  # the worker's part: dispatch what the clicks queued
+            pass
+        assert len(simple.outbox) == 10
+        assert len({text.to for text in simple.outbox}) == 10
+
+        # A reply comes back through the signed gateway and appears without reloading the page.
+        replier = Conversation.objects.filter(status="sent").select_related("person").order_by("pk").first()
+        raw = json.dumps({"id": "in-1", "from": replier.person.phones.get().number, "to": "+12065550000",
+                          "body": "I'll be there! Can I bring my daughter?"}).encode()
+        request = urllib.request.Request(f"{live_server.url}/hooks/sms/http/inbound", data=raw, headers={
+            "Content-Type": "application/json", "X-Turnout-Signature": signature(raw, SECRET)})
+        with urllib.request.urlopen(request) as answer:
+            assert answer.status == 200
+        messaging_services.offer_waiting()  # the worker offers the stored reply to the apps
+        conversation = phone.get_by_test_id("conversation")
+        expect(conversation).to_contain_text("Can I bring my daughter?", timeout=3_000)
+        expect(phone.get_by_test_id("reply-count")).to_have_text("1")
+        phone.screenshot(path=str(SHOTS / "texter-phone-reply.png"), full_page=True)
+        no_sideways_scrolling(phone)
+        conversation.get_by_label("Reply").fill("Yes, families are welcome!")
+        conversation.get_by_role("button", name="Send reply").click()
+        expect(phone.get_by_test_id("reply-count")).to_have_text("0")
+        while run_due_tasks():
+            pass
+        assert simple.outbox[-1].body == "Yes, families are welcome!"
+
+        # A second reply, and this one wants no more texts: the texter's button opts them out.
+        raw = json.dumps({"id": "in-2", "from": replier.person.phones.get().number, "to": "+12065550000",
+                          "body": "Actually please don't text me at work"}).encode()
+        request = urllib.request.Request(f"{live_server.url}/hooks/sms/http/inbound", data=raw, headers={
+            "Content-Type": "application/json", "X-Turnout-Signature": signature(raw, SECRET)})
+        urllib.request.urlopen(request).close()
+        messaging_services.offer_waiting()
+        expect(conversation).to_contain_text("don't text me at work", timeout=3_000)
+        conversation.get_by_role("button", name="Opt out").click()
+        expect(phone.get_by_text("they will get no more texts")).to_be_visible()
+        assert replier.person.phones.get().sms_status == Subscription.UNSUBSCRIBED

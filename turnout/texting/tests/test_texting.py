@@ -1,0 +1,288 @@
+"""Peer-to-peer texting end to end: an organizer writes and launches a campaign, volunteers join by
+a link, take contacts, send each first text by a click, answer replies that come back through the
+signed gateway, and opt people out; the pool takes back what a texter leaves."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from django.test import override_settings
+
+from turnout.core.models import AuditEntry
+from turnout.messaging import sending
+from turnout.messaging.models import Delivery, Message
+from turnout.messaging.transports import simple
+from turnout.messaging.transports.http import signature
+from turnout.people.models import ConsentEvent, Person, PhoneNumber, Subscription
+from turnout.people.services import record_consent
+from turnout.site.testing import TurnoutTestCase, make_person
+from turnout.texting import services
+from turnout.texting.models import (
+    Conversation,
+    ConversationText,
+    Texter,
+    TexterInvite,
+    TextingCampaign,
+)
+
+SECRET = "gateway-secret"
+# Noon in Seattle, 3 p.m. in New York: inside quiet hours' window everywhere in the contiguous US.
+NOON_PACIFIC = datetime(2031, 3, 12, 19, 0, tzinfo=UTC)
+SCRIPT = "Hi {first_name}, it's {texter_first_name} with Local 8. Can you make the rally Friday? Reply STOP to opt out."
+
+
+def consenting(person: Person) -> Person:
+    number = person.phones.get().number
+    record_consent(person=person, channel="sms", address=number, action="opt_in", source="form",
+                   text="Text me about actions")
+    return person
+
+
+@override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET, SMS_SENDERS=["+12065550000"])
+class TextingTests(TurnoutTestCase):
+    def setUp(self) -> None:
+        simple.outbox.clear()
+        self.travel_to(NOON_PACIFIC)
+        consenting(self.member)
+        self.others = [consenting(make_person(self.local, given_name=f"Member{i}", phone=f"+1206555{i:04d}",
+                                              postal_code="98101")) for i in range(1, 6)]
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def post(self, path: str, data: dict[str, object] | None = None, **extra: object) -> object:
+        """A texter's or organizer's POST, committed as in production (what it queues runs)."""
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(path, data or {}, **extra)
+
+    def draft(self, script: str = SCRIPT, **audience: str) -> TextingCampaign:
+        self.login(self.organizer)
+        response = self.client.post("/texting/new/", {"title": "Rally turnout", "from_group": self.local.pk,
+                                                      "script": script, "script_es": "", "reassign_after": "20",
+                                                      **audience})
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        return TextingCampaign.objects.get()
+
+    def launched(self) -> TextingCampaign:
+        campaign = self.draft()
+        response = self.client.post(f"/texting/{campaign.public_id}/launch/", follow=True)
+        self.assertContains(response, "Launched")
+        campaign.refresh_from_db()
+        return campaign
+
+    def join(self, campaign: TextingCampaign, name: str = "Terry Volunteer") -> str:
+        """Make an invitation link in the console, then join by it as a volunteer; the texter's own path."""
+        self.login(self.organizer)
+        page = self.client.post(f"/texting/{campaign.public_id}/invite/", follow=True)
+        link = re.search(r'data-testid="invite-link">([^<]+)<', page.content.decode()).group(1)
+        self.client.logout()
+        joined = self.client.post(link.replace("http://testserver", ""), {"name": name, "email": ""})
+        self.assertEqual(joined.status_code, 302)
+        return joined["Location"]
+
+    def text_in(self, body: str, number: str, provider_id: str) -> None:
+        raw = json.dumps({"id": provider_id, "from": number, "to": "+12065550000", "body": body}).encode()
+        with self.captureOnCommitCallbacks(execute=True):  # the hook's request commits, as in production
+                response = self.client.post("/hooks/sms/http/inbound", raw, content_type="application/json",
+                                        headers={"X-Turnout-Signature": signature(raw, SECRET)})
+        self.assertEqual(response.status_code, 200)
+        self.run_worker()
+
+    # --- launching -------------------------------------------------------------------------------
+
+    def test_a_first_text_without_the_organization_or_stop_or_too_long_cannot_launch(self) -> None:
+        campaign = self.draft(script="Hi {first_name}, come to the rally! " + "Really. " * 70)
+        page = self.client.get(campaign.get_absolute_url())
+        problems = re.search(r'data-testid="problems">(.*?)</ul>', page.content.decode(), re.S).group(1)
+        self.assertIn("must name the organization", problems)
+        self.assertIn("must say how to opt out", problems)
+        self.assertIn("segments long", problems)
+        self.assertNotContains(page, "/launch/")
+        refused = self.client.post(f"/texting/{campaign.public_id}/launch/", follow=True)
+        self.assertContains(refused, "must name the organization")
+        campaign.refresh_from_db()
+        self.assertEqual((campaign.status, Conversation.objects.count()), ("draft", 0))
+
+    def test_an_unknown_merge_field_is_refused_with_what_was_typed_kept(self) -> None:
+        self.login(self.organizer)
+        response = self.client.post("/texting/new/", {"title": "Rally", "from_group": self.local.pk,
+                                                      "script": "Hi {{ nickname }} from Local 8, reply STOP to stop",
+                                                      "reassign_after": "20"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Unknown merge field {nickname}")
+        self.assertContains(response, "Hi {{ nickname }} from Local 8")
+        self.assertFalse(TextingCampaign.objects.exists())
+
+    @override_settings(SMS_SENDERS=[], SMS_FROM="")
+    def test_no_sender_number_cannot_launch(self) -> None:
+        campaign = self.draft()
+        with self.assertRaisesMessage(services.TextingError, "No sender number"):
+            services.launch(actor=self.organizer, campaign=campaign, audience=Person.objects.all())
+
+    def test_launch_makes_one_conversation_per_consenting_number_of_the_senders_people(self) -> None:
+        shared = make_person(self.local, given_name="Twin", phone="+12065550001", postal_code="98101")  # Member1's
+        consenting(shared)
+        make_person(self.local, given_name="Noconsent", phone="+12065559999")
+        campaign = self.launched()
+        people = set(Conversation.objects.filter(campaign=campaign).values_list("person__given_name", flat=True))
+        self.assertEqual(people, {"Maria", "Member1", "Member2", "Member3", "Member4", "Member5"})
+        self.assertNotIn("Zelda", people)  # another group's member
+        self.assertEqual((campaign.status, campaign.contacts), ("live", 6))
+        self.assertEqual(campaign.zones, ["America/Los_Angeles"])
+
+    # --- texters ---------------------------------------------------------------------------------
+
+    def test_a_texter_joins_takes_contacts_and_sends_each_first_text_with_a_click(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "3"})
+        texter = Texter.objects.get()
+        self.assertEqual(Conversation.objects.filter(texter=texter, status="assigned").count(), 3)
+        page = self.client.get(inbox)
+        self.assertContains(page, "it&#x27;s Terry with Local 8")
+        for number in PhoneNumber.objects.values_list("number", flat=True):
+            self.assertNotContains(page, number)
+            self.assertNotContains(page, number[2:])
+        self.assertNotContains(page, "@example.org")
+        first = Conversation.objects.filter(texter=texter, status="assigned").order_by("pk").first()
+        self.post(f"{inbox}c/{first.pk}/send/")
+        self.run_worker()
+        self.assertEqual(len(simple.outbox), 1)
+        self.assertTrue(simple.outbox[0].body.startswith(f"Hi {first.person.given_name}, it's Terry with Local 8."))
+        first.refresh_from_db()
+        self.assertEqual(first.status, "sent")
+        # A second click on the same contact (a double submit) sends nothing more.
+        again = self.post(f"{inbox}c/{first.pk}/send/", follow=True)
+        self.assertContains(again, "nothing was sent")
+        self.run_worker()
+        self.assertEqual(len(simple.outbox), 1)
+        self.assertTrue(AuditEntry.objects.filter(target_type="person", action="create").exists())
+
+    def test_two_texters_never_get_the_same_contact_and_none_is_skipped(self) -> None:
+        campaign = self.launched()
+        first, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        second, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Bo")
+        self.assertEqual(services.take_batch(texter=first, size=4), 4)
+        self.assertEqual(services.take_batch(texter=second, size=4), 2)
+        held = list(Conversation.objects.values_list("texter_id", flat=True))
+        self.assertEqual(sorted(held), sorted([first.pk] * 4 + [second.pk] * 2))
+        self.assertEqual(services.take_batch(texter=second, size=4), 0)
+
+    def test_contacts_where_it_is_quiet_hours_are_not_handed_out(self) -> None:
+        campaign = self.launched()
+        texter, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        self.travel_to(NOON_PACIFIC + timedelta(hours=10))  # 10 p.m. in Seattle
+        self.assertEqual(services.take_batch(texter=texter, size=10), 0)
+        self.travel_to(NOON_PACIFIC + timedelta(hours=21))  # 9 a.m. the next day
+        self.assertEqual(services.take_batch(texter=texter, size=10), 6)
+
+    def test_an_expired_or_withdrawn_invitation_says_so(self) -> None:
+        campaign = self.launched()
+        _made, key = services.invite(actor=self.organizer, campaign=campaign, days=1)
+        self.travel_to(NOON_PACIFIC + timedelta(days=2))
+        expired = self.client.get(f"/t/join/{key}/")
+        self.assertContains(expired, "has expired", status_code=410)
+        made, key = services.invite(actor=self.organizer, campaign=campaign)
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign.public_id}/invite/{made.public_id}/revoke/")
+        self.client.logout()
+        withdrawn = self.client.post(f"/t/join/{key}/", {"name": "Late"})
+        self.assertContains(withdrawn, "was withdrawn", status_code=410)
+        self.assertFalse(Texter.objects.exists())
+        self.assertEqual(self.client.get("/t/not-a-texter-key/").status_code, 404)
+        self.assertEqual(TexterInvite.objects.filter(key_hash=key).count(), 0)  # only a hash is kept
+
+    def test_a_reply_reaches_the_texter_who_answers_it_and_can_opt_the_person_out(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "2"})
+        mine = list(Conversation.objects.filter(status="assigned").order_by("pk").select_related("person"))
+        for conversation in mine:
+            self.post(f"{inbox}c/{conversation.pk}/send/")
+        self.run_worker()
+        stamp = re.search(r'id="stamp" name="stamp" value="([^"]*)"', self.client.get(inbox).content.decode()).group(1)
+        self.assertEqual(self.client.get(inbox + "changed/", {"stamp": stamp}).status_code, 204)
+        replier = mine[0]
+        self.text_in("Yes I'll be there, can I bring my kid?", replier.person.phones.get().number, "in-1")
+        update = self.client.get(inbox + "changed/", {"stamp": stamp})
+        self.assertEqual(update.status_code, 200)
+        self.assertContains(update, "can I bring my kid?")
+        self.assertContains(update, f'id="c{replier.pk}"')
+        replier.refresh_from_db()
+        self.assertEqual(replier.status, "replied")
+        # Already on the page: only its thread is sent, swapped in place.
+        shown = self.client.get(inbox + "changed/", {"stamp": "-", "shown": str(replier.pk)})
+        self.assertNotContains(shown, f'id="c{replier.pk}"')
+        self.assertContains(shown, f'id="thread-{replier.pk}" hx-swap-oob="true"')
+        simple.outbox.clear()
+        self.post(f"{inbox}c/{replier.pk}/reply/", {"body": "Of course, kids are welcome!"})
+        self.run_worker()
+        self.assertEqual([m.body for m in simple.outbox], ["Of course, kids are welcome!"])
+        self.assertEqual(list(replier.texts.values_list("direction", flat=True)), ["out", "in", "out"])
+        # The opt-out button: the consent ledger, and every later blast, hold it.
+        self.post(f"{inbox}c/{replier.pk}/opt-out/")
+        phone = replier.person.phones.get()
+        self.assertEqual(phone.sms_status, Subscription.UNSUBSCRIBED)
+        self.assertTrue(ConsentEvent.objects.filter(person=replier.person, action="opt_out").exists())
+        blast = Message.objects.create(group=self.local, channel="sms", body="Rally moved to 7")
+        sending.start_sending(actor=self.organizer, message=blast, audience=Person.objects.filter(pk=replier.person.pk))
+        self.assertEqual(Delivery.objects.get(message=blast).status, Delivery.Status.SUPPRESSED)
+
+    def test_a_conversation_left_unanswered_goes_back_to_the_pool(self) -> None:
+        campaign = self.launched()
+        first, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        second, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Bo")
+        services.take_batch(texter=first, size=6)
+        held = list(Conversation.objects.filter(texter=first).order_by("pk"))
+        with self.captureOnCommitCallbacks(execute=True):
+            services.send_first(texter=first, conversation_id=held[0].pk)
+        self.run_worker()
+        self.assertEqual(len(simple.outbox), 1)
+        self.text_in("What time?", held[0].person.phones.get().number, "in-2")
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=21))
+        # Bo asks: Ann's unanswered reply comes first, then the five she never texted.
+        self.assertEqual(services.take_batch(texter=second, size=10), 6)
+        self.assertEqual(Conversation.objects.filter(texter=second, status="replied").count(), 1)
+        with self.assertRaisesMessage(services.TextingError, "no longer yours"):
+            services.send_reply(texter=first, conversation_id=held[0].pk, body="6pm")
+        self.assertEqual(ConversationText.objects.filter(direction="out").count(), 1)
+
+    def test_a_supervisor_reassigns_and_pauses(self) -> None:
+        campaign = self.launched()
+        first, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        second, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Bo")
+        services.take_batch(texter=first, size=2)
+        held = list(Conversation.objects.filter(texter=first).values_list("pk", flat=True))
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign.public_id}/reassign/",
+                         {"conversation": [str(held[0])], "to": str(second.public_id)})
+        self.assertEqual(Conversation.objects.get(pk=held[0]).texter, second)
+        self.post(f"/texting/{campaign.public_id}/pause/", {"paused": "1"})
+        with self.assertRaisesMessage(services.TextingError, "paused"):
+            services.send_first(texter=first, conversation_id=held[1])
+        self.assertEqual(simple.outbox, [])
+        self.post(f"/texting/{campaign.public_id}/pause/", {"paused": "0"})
+        with self.captureOnCommitCallbacks(execute=True):
+            services.send_first(texter=first, conversation_id=held[1])
+        self.run_worker()
+        self.assertEqual(len(simple.outbox), 1)
+
+    def test_a_texter_reaches_only_their_own_conversations(self) -> None:
+        campaign = self.launched()
+        theirs = self.join(campaign, name="Ann")
+        mine = self.join(campaign, name="Bo")
+        self.post(theirs + "take/", {"size": "2"})
+        held = Conversation.objects.filter(texter__name="Ann").first()
+        for action, data in (("send", {}), ("reply", {"body": "hi"}), ("opt-out", {})):
+            refused = self.post(f"{mine}c/{held.pk}/{action}/", data, follow=True)
+            self.assertContains(refused, "no longer yours")
+        self.assertNotContains(self.client.get(mine), held.person.given_name)
+        self.assertEqual((simple.outbox, held.person.phones.get().sms_status), ([], Subscription.SUBSCRIBED))
+
+    def test_another_group_cannot_see_or_change_the_campaign(self) -> None:
+        campaign = self.launched()
+        self.login(self.outsider)
+        self.assertEqual(self.client.get(campaign.get_absolute_url()).status_code, 404)
+        self.assertEqual(self.client.post(f"/texting/{campaign.public_id}/invite/").status_code, 404)
+        self.assertNotContains(self.client.get("/texting/"), "Rally turnout")

@@ -1,0 +1,132 @@
+"""Staff pages: write a texting campaign, launch it, invite texters, watch the board, reassign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from turnout.accounts.models import Role, User
+from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.messaging import audience, outbox
+from turnout.texting import services
+from turnout.texting.forms import CampaignForm
+from turnout.texting.models import Conversation, Texter, TexterInvite, TextingCampaign
+
+
+def _campaigns(user: User) -> QuerySet[TextingCampaign]:
+    return TextingCampaign.objects.visible_to(user).select_related("group")
+
+
+def _campaign(request: HttpRequest, public_id: Any, write: bool = False) -> TextingCampaign:
+    campaign = get_object_or_404(_campaigns(request.user), public_id=public_id)  # type: ignore[arg-type]
+    if write and not has_role(request.user, campaign.group, Role.ORGANIZER):
+        raise PermissionDenied
+    return campaign
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "texting/list.html", {"campaigns": _campaigns(request.user)})  # type: ignore[arg-type]
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def create(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = CampaignForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        campaign = services.create_campaign(actor=user, group=data["from_group"], fields={
+            "title": data["title"], "script": data["script"], "script_es": data["script_es"],
+            "reassign_after": data["reassign_after"], "audience": audience.audience_params(request.POST)})
+        return redirect(campaign)
+    return render(request, "texting/form.html", {"form": form})
+
+
+@login_required
+def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id)
+    context: dict[str, Any] = {"campaign": campaign, "board": services.board(campaign),
+                               "texters": services.texters_with_counts(campaign),
+                               "invites": campaign.invites.order_by("-created_at"),
+                               "new_link": request.session.pop(f"texting-invite-{campaign.pk}", ""),
+                               "can_write": has_role(request.user, campaign.group, Role.ORGANIZER)}
+    if campaign.status == TextingCampaign.Status.DRAFT:
+        people = audience.people_for(request.user, campaign.audience)  # type: ignore[arg-type]
+        _with_number, _consenting, reachable = outbox.reach("sms", people)
+        context.update(reachable=reachable, problems=services.launch_problems(campaign, reachable))
+    else:
+        context["waiting_replies"] = (Conversation.objects.filter(campaign=campaign, status="replied")
+                                      .select_related("texter", "person").order_by("replied_at")[:50])
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "texting/_board.html", context)
+    return render(request, "texting/detail.html", context)
+
+
+@login_required
+@require_POST
+def launch(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    people = audience.people_for(request.user, campaign.audience)  # type: ignore[arg-type]
+    try:
+        added = services.launch(actor=request.user, campaign=campaign, audience=people)  # type: ignore[arg-type]
+        flash.success(request, _("Launched: %(n)s contacts are waiting for texters.") % {"n": added})
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def pause(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    try:
+        services.set_paused(actor=request.user, campaign=campaign,  # type: ignore[arg-type]
+                            paused=request.POST.get("paused") == "1")
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    _made, key = services.invite(actor=request.user, campaign=campaign)  # type: ignore[arg-type]
+    # Shown once, on the next page: only its hash is kept.
+    request.session[f"texting-invite-{campaign.pk}"] = request.build_absolute_uri(reverse("texter_join", args=[key]))
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def revoke(request: HttpRequest, public_id: Any, invite_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    invitation = get_object_or_404(TexterInvite, campaign=campaign, public_id=invite_id)
+    services.revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+    flash.success(request, _("The invitation link no longer works."))
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def reassign(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    target = request.POST.get("to", "")
+    to = get_object_or_404(Texter, campaign=campaign, public_id=target) if target else None
+    ids = [int(pk) for pk in request.POST.getlist("conversation") if pk.isdigit()]
+    if not ids:
+        flash.error(request, _("Choose the conversations to move."))
+        return redirect(campaign)
+    moved = services.reassign(actor=request.user, campaign=campaign, conversation_ids=ids, to=to)  # type: ignore[arg-type]
+    flash.success(request, _("Moved %(n)s conversations.") % {"n": moved})
+    return redirect(campaign)
