@@ -50,3 +50,40 @@ class JoinForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 2}), max_length=600)
+
+
+class CannedForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=80, help_text=_("What the texter sees in the list."))
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 2}), max_length=600,
+                           help_text=SCRIPT_HELP.split(". ")[0] + ".")
+    body_es = forms.CharField(label=_("Text in Spanish"), widget=forms.Textarea(attrs={"rows": 2}), max_length=600,
+                              required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("body", "body_es"):
+            try:
+                services.check_script(data.get(name) or "")
+            except merge.UnknownMergeField as exc:
+                self.add_error(name, str(exc))
+        return data
+
+
+class QuestionForm(forms.Form):
+    prompt = forms.CharField(label=_("Question"), max_length=200)
+    choices = forms.CharField(
+        label=_("Answers"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: the answer, then optionally “| tag to apply | next text”. For example: "
+                    "Yes | rally-yes | Great, {first_name}! See you at 6."))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            parsed = services.parse_choices(data.get("choices") or "")
+            for _label, _tag, follow_up in parsed:
+                services.check_script(follow_up)
+        except services.TextingError as exc:
+            self.add_error("choices", str(exc))
+        except merge.UnknownMergeField as exc:
+            self.add_error("choices", str(exc))
+        return data

@@ -153,3 +153,67 @@ class ConversationText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction}: {self.body[:40]}"
+
+
+class CannedResponse(models.Model):
+    """A reply a texter sends with one choice: the answer to a question many contacts ask."""
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="canned_responses")
+    title = models.CharField(_("title"), max_length=80)
+    body = models.TextField(_("text"))
+    body_es = models.TextField(_("text in Spanish"), blank=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def for_person(self, person: Person) -> str:
+        return self.body_es if person.language == "es" and self.body_es else self.body
+
+
+class SurveyQuestion(models.Model):
+    """A question the texter records each contact's answer to; each answer may tag the person and
+    suggest the next text (the script branches on the answer)."""
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="questions")
+    prompt = models.CharField(_("question"), max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+
+class SurveyChoice(models.Model):
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="choices")
+    label = models.CharField(_("answer"), max_length=80)
+    # A tag of the campaign's group put on the person's record when this is their answer.
+    tag = models.CharField(_("tag to apply"), max_length=100, blank=True)
+    follow_up = models.TextField(_("next text"), blank=True)
+    follow_up_es = models.TextField(_("next text in Spanish"), blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SurveyResponse(models.Model):
+    """A contact's answer to a question, as their texter recorded it: one per question, the latest."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="responses")
+    choice = models.ForeignKey(SurveyChoice, on_delete=models.CASCADE, related_name="responses")
+    texter = models.ForeignKey(Texter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "question"], name="one_answer_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.choice}"

@@ -4,6 +4,8 @@ the conversation, never a number or anything else on the person's record."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages as flash
 from django.db.models import Max, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,10 +14,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from turnout.messaging import outbox
+from turnout.messaging import merge, outbox
 from turnout.texting import services
 from turnout.texting.forms import JoinForm, ReplyForm
-from turnout.texting.models import Conversation, ConversationText, Texter
+from turnout.texting.models import (
+    CannedResponse,
+    Conversation,
+    ConversationText,
+    SurveyResponse,
+    Texter,
+)
 
 BATCH_CHOICES = (10, 25, 50, 100)
 
@@ -44,6 +52,28 @@ def join(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "texting/join.html", {"form": form, "campaign": invitation.campaign})
 
 
+def _with_survey(conversations: list[Conversation], texter: Texter) -> dict[str, Any]:
+    """What each reply's card shows beside the thread: the campaign's questions with the answers
+    recorded (`c.answers`), and the text the latest answer suggests next (`c.suggestion`)."""
+    responses = (SurveyResponse.objects.filter(conversation__in=conversations).select_related("choice")
+                 .order_by("at", "pk"))
+    answers: dict[int, dict[int, int]] = {}
+    suggestions: dict[int, str] = {}
+    for response in responses:
+        answers.setdefault(response.conversation_id, {})[response.question_id] = response.choice_id
+        follow_up = response.choice.follow_up
+        if follow_up:
+            suggestions[response.conversation_id] = follow_up
+    questions = list(texter.campaign.questions.prefetch_related("choices"))
+    for c in conversations:
+        mine = answers.get(c.pk, {})
+        c.survey = [(q, [(choice, mine.get(q.pk) == choice.pk) for choice in q.choices.all()])  # type: ignore[attr-defined]
+                    for q in questions]
+        c.suggestion = services.fill_texter(merge.fill(suggestions.get(c.pk, ""), c.person),  # type: ignore[attr-defined]
+                                            texter.name)
+    return {"canned": list(CannedResponse.objects.filter(campaign_id=texter.campaign_id))}
+
+
 def _stamp(texter: Texter) -> str:
     """Changes whenever a reply reaches one of the texter's conversations."""
     found = Conversation.objects.filter(texter=texter).aggregate(last=Max("replied_at"))["last"]
@@ -60,7 +90,8 @@ def inbox(request: HttpRequest, key: str) -> HttpResponse:
     replies = list(mine.filter(status=Conversation.Status.REPLIED).prefetch_related(texts).order_by("replied_at"))
     recent = list(mine.filter(status__in=[Conversation.Status.ANSWERED, Conversation.Status.SENT])
                   .exclude(replied_at=None).prefetch_related(texts).order_by("-replied_at")[:20])
-    context = {"texter": texter, "campaign": texter.campaign, "key": key, "first_texts": first_texts,
+    context = {**_with_survey([*replies, *recent], texter),
+               "texter": texter, "campaign": texter.campaign, "key": key, "first_texts": first_texts,
                "replies": replies, "recent": recent, "reply_form": ReplyForm(), "batch_choices": BATCH_CHOICES,
                "stamp": _stamp(texter), "left": Conversation.objects.filter(texter=texter,
                                                                             status=Conversation.Status.ASSIGNED).count()}
@@ -79,7 +110,7 @@ def replies_changed(request: HttpRequest, key: str) -> HttpResponse:
     waiting = list(Conversation.objects.filter(texter=texter, status=Conversation.Status.REPLIED)
                    .select_related("person").prefetch_related(texts).order_by("replied_at"))
     return render(request, "texting/_replies_update.html", {
-        "key": key, "stamp": stamp, "count": len(waiting),
+        **_with_survey(waiting, texter), "key": key, "stamp": stamp, "count": len(waiting),
         "new": [c for c in waiting if c.pk not in shown], "changed": [c for c in waiting if c.pk in shown]})
 
 
@@ -120,14 +151,34 @@ def send(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
 def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
     form = ReplyForm(request.POST)
-    if not form.is_valid():
-        flash.error(request, _("Write a reply of up to 600 characters."))
+    body = form.data.get("body", "").strip()
+    canned = request.POST.get("canned", "")
+    if not body and canned.isdigit():
+        chosen = CannedResponse.objects.filter(pk=int(canned), campaign_id=texter.campaign_id).first()
+        person = Conversation.objects.filter(pk=conversation_id, texter=texter).select_related("person").first()
+        if chosen is not None and person is not None:
+            body = services.fill_texter(merge.fill(chosen.for_person(person.person), person.person), texter.name)
+    if not body or len(body) > 600:
+        flash.error(request, _("Write a reply of up to 600 characters, or choose a canned response."))
         return _back(key, f"#c{conversation_id}")
     try:
-        services.send_reply(texter=texter, conversation_id=conversation_id, body=form.cleaned_data["body"])
+        services.send_reply(texter=texter, conversation_id=conversation_id, body=body)
     except services.TextingError as exc:
         flash.error(request, str(exc))
     return _back(key, "#replies")
+
+
+@require_POST
+def answer(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    choice = request.POST.get("choice", "")
+    try:
+        if not choice.isdigit():
+            raise services.TextingError(_("Choose an answer."))
+        services.record_answer(texter=texter, conversation_id=conversation_id, choice_id=int(choice))
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key, f"#c{conversation_id}")
 
 
 @require_POST

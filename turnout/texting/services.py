@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
 from turnout.core import audit, geo, records
+from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
 from turnout.messaging import (
     keywords,
@@ -34,9 +35,14 @@ from turnout.messaging import (
 )
 from turnout.messaging.models import Delivery, Message
 from turnout.people.models import Person
+from turnout.people.services import add_tag, tag_name
 from turnout.texting.models import (
+    CannedResponse,
     Conversation,
     ConversationText,
+    SurveyChoice,
+    SurveyQuestion,
+    SurveyResponse,
     Texter,
     TexterInvite,
     TextingCampaign,
@@ -192,6 +198,83 @@ def set_paused(*, actor: User, campaign: TextingCampaign, paused: bool) -> Texti
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
                  summary="Paused the campaign" if paused else "Resumed the campaign")
     return campaign
+
+
+# --- canned responses and survey questions -------------------------------------------------------
+
+
+def add_canned(*, actor: User, campaign: TextingCampaign, title: str, body: str, body_es: str = "") -> CannedResponse:
+    if not title.strip() or not body.strip():
+        raise TextingError(_("A canned response needs a title and a text."))
+    canned = CannedResponse.objects.create(campaign=campaign, title=title.strip()[:80], body=body.strip(),
+                                           body_es=body_es.strip())
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                 summary=f"Added the canned response {canned.title}")
+    return canned
+
+
+def parse_choices(text: str) -> list[tuple[str, str, str]]:
+    """The answers typed one per line as "answer | tag | next text" (tag and next text optional):
+    [(answer, tag, next text)]; TextingError saying which line is wrong."""
+    found: list[tuple[str, str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, tag, follow_up = [*(part.strip() for part in line.split("|", 2)), "", ""][:3]
+        if not label:
+            raise TextingError(_("Line %(n)s has no answer before its first “|”.") % {"n": number})
+        if len(label) > 80:
+            raise TextingError(_("Line %(n)s: an answer is at most 80 characters.") % {"n": number})
+        if tag and not tag_name(tag):
+            raise TextingError(_("Line %(n)s: “%(tag)s” cannot be a tag.") % {"n": number, "tag": tag})
+        found.append((label, tag, follow_up))
+    if len(found) < 2:
+        raise TextingError(_("Give at least two answers, one per line."))
+    return found
+
+
+def add_question(*, actor: User, campaign: TextingCampaign, prompt: str, choices: str) -> SurveyQuestion:
+    if not prompt.strip():
+        raise TextingError(_("Write the question."))
+    parsed = parse_choices(choices)
+    for _label, _tag, follow_up in parsed:
+        check_script(follow_up)
+    with transaction.atomic():
+        question = SurveyQuestion.objects.create(campaign=campaign, prompt=prompt.strip()[:200],
+                                                 order=campaign.questions.count())
+        SurveyChoice.objects.bulk_create(SurveyChoice(question=question, label=label, tag=tag, follow_up=follow_up)
+                                         for label, tag, follow_up in parsed)
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Added the survey question {question.prompt}")
+    return question
+
+
+def record_answer(*, texter: Texter, conversation_id: int, choice_id: int) -> SurveyChoice:
+    """The texter records a contact's answer: kept on the conversation (the latest per question),
+    and the answer's tag put on the person's record."""
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id)
+        choice = (SurveyChoice.objects.select_related("question")
+                  .filter(pk=choice_id, question__campaign_id=texter.campaign_id).first())
+        if choice is None:
+            raise TextingError(_("That answer is not one of this campaign's."))
+        SurveyResponse.objects.update_or_create(conversation=conversation, question=choice.question,
+                                                defaults={"choice": choice, "texter": texter, "at": timezone.now()})
+        if choice.tag:
+            add_tag(person=conversation.person, group=texter.campaign.group, name=choice.tag)
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=conversation.person,
+                     group=texter.campaign.group,
+                     summary=f"Texter {texter.name} recorded “{choice.label}” to “{choice.question.prompt}”"
+                             + (f" and tagged {choice.tag}" if choice.tag else ""))
+    return choice
+
+
+def results(campaign: TextingCampaign) -> list[tuple[SurveyQuestion, list[tuple[SurveyChoice, int]]]]:
+    """Each question's answers with how many contacts gave each."""
+    counts = dict(SurveyResponse.objects.filter(question__campaign=campaign).order_by().values_list("choice")
+                  .annotate(n=Count("pk")))
+    return [(question, [(choice, counts.get(choice.pk, 0)) for choice in question.choices.all()])
+            for question in campaign.questions.prefetch_related("choices")]
 
 
 # --- texters -------------------------------------------------------------------------------------
@@ -471,6 +554,32 @@ def board(campaign: TextingCampaign) -> dict[str, Any]:
             "opted_out": counts.get("opted_out", 0), "response_rate": round(100 * replied / sent) if sent else 0,
             "texters": Texter.objects.filter(campaign=campaign, removed_at__isnull=True).count(),
             "online": online, "flagged": Conversation.objects.filter(campaign=campaign, flagged=True).count()}
+
+
+def export_results(*, actor: User, campaign: TextingCampaign, out: Any) -> int:
+    """Each conversation's outcome and survey answers as CSV, with the person's id to match their
+    record (import-compatible: the People export's "id"); the export is audited. How many rows."""
+    writer = csv_writer(out)
+    questions = list(campaign.questions.all())
+    writer.writerow(["id", "first_name", "status", "texter", "sent_at", "replied_at", "flagged",
+                     *[question.prompt for question in questions]])
+    answers: dict[int, dict[int, str]] = {}
+    for conversation_id, question_id, label in (SurveyResponse.objects.filter(question__campaign=campaign)
+                                                .values_list("conversation_id", "question_id", "choice__label")):
+        answers.setdefault(conversation_id, {})[question_id] = label
+    rows = 0
+    chosen = (Conversation.objects.filter(campaign=campaign).select_related("person", "texter").order_by("pk"))
+    for conversation in chosen.iterator(chunk_size=2000):
+        mine = answers.get(conversation.pk, {})
+        writer.writerow([conversation.person.public_id, conversation.person.given_name, conversation.status,
+                         conversation.texter.name if conversation.texter else "",
+                         conversation.sent_at.isoformat() if conversation.sent_at else "",
+                         conversation.replied_at.isoformat() if conversation.replied_at else "",
+                         "yes" if conversation.flagged else "", *[mine.get(q.pk, "") for q in questions]])
+        rows += 1
+    audit.record(actor=actor, action=AuditEntry.Action.EXPORT, target=campaign, group=campaign.group,
+                 summary=f"Exported the results of {rows} texting conversations")
+    return rows
 
 
 def texters_with_counts(campaign: TextingCampaign) -> QuerySet[Texter]:

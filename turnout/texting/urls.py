@@ -12,4 +12,7 @@ urlpatterns = [
     path("<uuid:public_id>/invite/", views.invite, name="invite"),
     path("<uuid:public_id>/invite/<uuid:invite_id>/revoke/", views.revoke, name="revoke"),
     path("<uuid:public_id>/reassign/", views.reassign, name="reassign"),
+    path("<uuid:public_id>/canned/", views.add_canned, name="add_canned"),
+    path("<uuid:public_id>/questions/", views.add_question, name="add_question"),
+    path("<uuid:public_id>/export.csv", views.export, name="export"),
 ]

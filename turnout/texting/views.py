@@ -18,7 +18,7 @@ from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.messaging import audience, outbox
 from turnout.texting import services
-from turnout.texting.forms import CampaignForm
+from turnout.texting.forms import CampaignForm, CannedForm, QuestionForm
 from turnout.texting.models import Conversation, Texter, TexterInvite, TextingCampaign
 
 
@@ -54,12 +54,18 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
-    campaign = _campaign(request, public_id)
+    return _detail_page(request, _campaign(request, public_id))
+
+
+def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 200, **forms: Any) -> HttpResponse:
     context: dict[str, Any] = {"campaign": campaign, "board": services.board(campaign),
                                "texters": services.texters_with_counts(campaign),
                                "invites": campaign.invites.order_by("-created_at"),
                                "new_link": request.session.pop(f"texting-invite-{campaign.pk}", ""),
-                               "can_write": has_role(request.user, campaign.group, Role.ORGANIZER)}
+                               "can_write": has_role(request.user, campaign.group, Role.ORGANIZER),
+                               "results": services.results(campaign), "canned": campaign.canned_responses.all(),
+                               "canned_form": forms.get("canned_form") or CannedForm(),
+                               "question_form": forms.get("question_form") or QuestionForm()}
     if campaign.status == TextingCampaign.Status.DRAFT:
         people = audience.people_for(request.user, campaign.audience)  # type: ignore[arg-type]
         _with_number, _consenting, reachable = outbox.reach("sms", people)
@@ -69,7 +75,41 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
                                       .select_related("texter", "person").order_by("replied_at")[:50])
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "texting/_board.html", context)
-    return render(request, "texting/detail.html", context)
+    return render(request, "texting/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def add_canned(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    form = CannedForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, campaign, status=400, canned_form=form)
+    services.add_canned(actor=request.user, campaign=campaign, **form.cleaned_data)  # type: ignore[arg-type]
+    flash.success(request, _("Added the canned response."))
+    return redirect(campaign.get_absolute_url() + "#canned")
+
+
+@login_required
+@require_POST
+def add_question(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, campaign, status=400, question_form=form)
+    services.add_question(actor=request.user, campaign=campaign, **form.cleaned_data)  # type: ignore[arg-type]
+    flash.success(request, _("Added the question."))
+    return redirect(campaign.get_absolute_url() + "#survey")
+
+
+@login_required
+def export(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Every conversation's outcome and answers as CSV (first names only, as texters see them)."""
+    campaign = _campaign(request, public_id, write=True)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="texting-{campaign.public_id}.csv"'
+    services.export_results(actor=request.user, campaign=campaign, out=response)  # type: ignore[arg-type]
+    return response
 
 
 @login_required

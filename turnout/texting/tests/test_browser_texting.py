@@ -55,6 +55,10 @@ def test_a_texter_on_a_phone_sends_answers_and_opts_out(phone: Page, live_server
         campaign = services.create_campaign(actor=organizer, group=local, fields={
             "title": "Rally turnout", "script": "Hi {first_name}, it's {texter_first_name} with Local 8. Can you "
                                                 "make the rally Friday at 6? Reply STOP to opt out."})
+        services.add_question(actor=organizer, campaign=campaign, prompt="Coming Friday?",
+                              choices="Yes | rally-yes | Great, {first_name}! Doors open at 5:30.\nNo\nMaybe")
+        services.add_canned(actor=organizer, campaign=campaign, title="Kids welcome",
+                            body="Yes, families are welcome, {first_name}!")
         services.launch(actor=organizer, campaign=campaign, audience=Person.objects.all())
         _invite, key = services.invite(actor=organizer, campaign=campaign)
 
@@ -94,12 +98,22 @@ def test_a_texter_on_a_phone_sends_answers_and_opts_out(phone: Page, live_server
         expect(phone.get_by_test_id("reply-count")).to_have_text("1")
         phone.screenshot(path=str(SHOTS / "texter-phone-reply.png"), full_page=True)
         no_sideways_scrolling(phone)
-        conversation.get_by_label("Reply").fill("Yes, families are welcome!")
+        # The texter records the answer: the person is tagged, and the reply box holds the next text.
+        conversation.get_by_role("button", name="Yes").click()
+        conversation = phone.get_by_test_id("conversation")
+        expect(conversation.get_by_role("button", name="Yes")).to_have_attribute("aria-pressed", "true")
+        expect(conversation.get_by_label("Reply")).to_have_value(
+            f"Great, {replier.person.given_name}! Doors open at 5:30.")
+        assert replier.person.taggings.filter(tag__name="rally-yes").exists()
+        phone.screenshot(path=str(SHOTS / "texter-phone-survey.png"), full_page=True)
+        # The question about children gets the canned response.
+        conversation.get_by_label("Reply").fill("")
+        conversation.get_by_label("Or a canned response").select_option(label="Kids welcome")
         conversation.get_by_role("button", name="Send reply").click()
         expect(phone.get_by_test_id("reply-count")).to_have_text("0")
         while run_due_tasks():
             pass
-        assert simple.outbox[-1].body == "Yes, families are welcome!"
+        assert simple.outbox[-1].body == f"Yes, families are welcome, {replier.person.given_name}!"
 
         # A second reply, and this one wants no more texts: the texter's button opts them out.
         raw = json.dumps({"id": "in-2", "from": replier.person.phones.get().number, "to": "+12065550000",

@@ -4,6 +4,8 @@ signed gateway, and opt people out; the pool takes back what a texter leaves."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -267,6 +269,52 @@ class TextingTests(TurnoutTestCase):
             services.send_first(texter=first, conversation_id=held[1])
         self.run_worker()
         self.assertEqual(len(simple.outbox), 1)
+
+    def test_a_survey_answer_tags_the_person_suggests_the_next_text_and_is_exported(self) -> None:
+        campaign = self.launched()
+        bad = self.client.post(f"/texting/{campaign.public_id}/questions/",
+                               {"prompt": "Coming Friday?", "choices": "Yes | rally yes | See you {nickname}\nNo"})
+        self.assertContains(bad, "Unknown merge field {nickname}", status_code=400)
+        self.assertContains(bad, "Yes | rally yes | See you {nickname}\nNo</textarea>", status_code=400)  # as typed
+        one = self.client.post(f"/texting/{campaign.public_id}/questions/", {"prompt": "Coming?", "choices": "Yes"})
+        self.assertContains(one, "at least two answers", status_code=400)
+        self.client.post(f"/texting/{campaign.public_id}/questions/", {
+            "prompt": "Coming Friday?",
+            "choices": "Yes | rally-yes | Great, {first_name}! Doors open at 5:30.\nNo | | \nMaybe"})
+        self.client.post(f"/texting/{campaign.public_id}/canned/", {
+            "title": "Parking", "body": "Parking is free on Union St, {first_name}."})
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "1"})
+        conversation = Conversation.objects.get(status="assigned")
+        self.post(f"{inbox}c/{conversation.pk}/send/")
+        self.run_worker()
+        self.text_in("Yes! Where do I park?", conversation.person.phones.get().number, "in-3")
+        page = self.client.get(inbox).content.decode()
+        self.assertIn("Coming Friday?", page)
+        yes, no, _maybe = conversation.campaign.questions.get().choices.order_by("pk")
+        self.post(f"{inbox}c/{conversation.pk}/answer/", {"choice": str(no.pk)})
+        self.post(f"{inbox}c/{conversation.pk}/answer/", {"choice": str(yes.pk)})  # changed: one answer kept
+        page = self.client.get(inbox).content.decode()
+        name = conversation.person.given_name
+        self.assertIn(f">Great, {name}! Doors open at 5:30.</textarea>", page)
+        self.assertIn('aria-pressed="true">Yes<', page)
+        self.assertTrue(conversation.person.taggings.filter(tag__name="rally-yes", tag__group=self.local).exists())
+        simple.outbox.clear()
+        canned = campaign.canned_responses.get()
+        self.post(f"{inbox}c/{conversation.pk}/reply/", {"body": "", "canned": str(canned.pk)})
+        self.run_worker()
+        self.assertEqual([m.body for m in simple.outbox], [f"Parking is free on Union St, {name}."])
+        self.login(self.organizer)
+        board = self.client.get(campaign.get_absolute_url())
+        self.assertContains(board, "<td>Yes")
+        self.assertRegex(board.content.decode(), r"<td>Yes.*?</td><td>1</td>")
+        export = list(csv.reader(io.StringIO(self.client.get(f"/texting/{campaign.public_id}/export.csv")
+                                             .content.decode())))
+        self.assertEqual(export[0], ["id", "first_name", "status", "texter", "sent_at", "replied_at", "flagged",
+                                     "Coming Friday?"])
+        row = next(r for r in export if r[0] == str(conversation.person.public_id))
+        self.assertEqual((row[1], row[2], row[3], row[-1]), (name, "answered", "Terry Volunteer", "Yes"))
+        self.assertEqual(len(export), 7)  # every contact, answered or not
 
     def test_a_texter_reaches_only_their_own_conversations(self) -> None:
         campaign = self.launched()
