@@ -21,7 +21,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing bench-texting clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -116,6 +116,11 @@ bench-mobilize: $(STAMP)
 # Organizing: the campaign roll-up over 600 shops and 15,000 workers.
 bench-organizing: $(STAMP)
 	for engine in postgres sqlite; do $(PY) benchmarks/bench_organizing.py --engine $$engine || exit 1; done
+
+# Peer-to-peer texting: a campaign of 1,000,000 contacts set up, batches of 500, the texter's click.
+bench-texting: $(STAMP)
+	$(PY) benchmarks/bench_texting.py --engine postgres --contacts 1000000
+	$(PY) benchmarks/bench_texting.py --engine sqlite --contacts 100000 --batches 40 --sends 200
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

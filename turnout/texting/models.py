@@ -81,6 +81,11 @@ class Texter(BaseModel):
     name = models.CharField(_("your name"), max_length=100)
     email = models.EmailField(_("email, for reply alerts"), blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
+    # The texter's link is derived from this and the server's SECRET_KEY (`services.texter_key`):
+    # Turnout can send it again (a reply alert), and a seized database holds no usable link.
+    nonce = models.CharField(max_length=32, default="")
+    # When a reply last alerted the texter by email: a burst of replies sends one alert.
+    alerted_at = models.DateTimeField(null=True, blank=True)
     invite = models.ForeignKey(TexterInvite, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The texter's first texts, each one delivery of this message (the script with the texter's
     # name filled): the outbox's consent, quiet hours, pacing and crash rules apply to each.
@@ -126,6 +131,12 @@ class Conversation(models.Model):
             models.Index(fields=["campaign", "zone", "id"], name="conversation_pool",
                          condition=models.Q(status="waiting")),
             models.Index(fields=["texter", "status"], name="conversation_texter"),
+            # What a batch first looks through, however large the campaign: conversations held and
+            # not yet texted (given back when held too long), and replies waiting for an answer.
+            models.Index(fields=["campaign", "assigned_at"], name="conversation_held",
+                         condition=models.Q(status="assigned")),
+            models.Index(fields=["campaign", "replied_at"], name="conversation_replied",
+                         condition=models.Q(status="replied")),
         ]
 
     def __str__(self) -> str:

@@ -9,14 +9,20 @@ conversation; a conversation its texter leaves unanswered goes back to the pool.
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
@@ -55,6 +61,11 @@ MAX_SEGMENTS = 3
 # What a texter may ask for at once.
 MAX_BATCH = 500
 INVITE_DAYS = 14
+TEXTER_KEY_SALT = "turnout.texting.texter"
+# A texter whose inbox has not asked for news this long is away: a reply alerts them by email,
+# at most once in ALERT_EVERY.
+AWAY_AFTER = timedelta(minutes=2)
+ALERT_EVERY = timedelta(minutes=15)
 TEXTER_FIELDS = ("texter_first_name",)
 _TEXTER_FIELD = re.compile(r"\{\{\s*texter_first_name\s*\}\}|\{\s*texter_first_name\s*\}")
 
@@ -312,14 +323,31 @@ def invitation_for(key: str) -> TexterInvite:
     return found
 
 
+def texter_key(texter: Texter) -> str:
+    """The key in the texter's own link: made from the row's nonce and the server's secret."""
+    digest = salted_hmac(TEXTER_KEY_SALT, f"{texter.public_id}:{texter.nonce}", algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def texter_url(texter: Texter) -> str:
+    return f"{settings.BASE_URL}{reverse('texter_inbox', args=[texter_key(texter)])}"
+
+
 def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
-    """A volunteer joins by an invitation link: their texter record and the key of their own link."""
+    """A volunteer joins by an invitation link: their texter record and the key of their own link,
+    which is emailed to them when they gave an address."""
     invitation = invitation_for(key)
     campaign = invitation.campaign
-    own = secrets.token_urlsafe(24)
     with transaction.atomic():
-        texter = Texter.objects.create(campaign=campaign, name=name.strip()[:100], email=email.strip(),
-                                       key_hash=key_hash(own), invite=invitation)
+        texter = Texter(campaign=campaign, name=name.strip()[:100], email=email.strip(), invite=invitation,
+                        nonce=secrets.token_hex(16))
+        own = texter_key(texter)
+        texter.key_hash = key_hash(own)
+        texter.save()
+        if texter.email:
+            _email_texter(texter, _("%(group)s: your texting link") % {"group": campaign.group.public_name},
+                          _("Thank you for texting for %(title)s. Your own link to your conversations (keep it "
+                            "private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
         texter.message = Message.objects.create(
             group=campaign.group, channel="sms", body=fill_texter(campaign.script, texter.name),
             body_es=fill_texter(campaign.script_es, texter.name), status=Message.Status.SENDING,
@@ -328,6 +356,13 @@ def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
         audit.record(actor=None, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
                      summary=f"{texter.name} joined as a texter by an invitation link")
     return texter, own
+
+
+def _email_texter(texter: Texter, subject: str, body: str) -> None:
+    """An email to a texter once the transaction commits, from the campaign's group."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    sender = formataddr((texter.campaign.group.public_name or name, address))
+    transaction.on_commit(lambda: send_mail(subject, body, sender, [texter.email]))
 
 
 def texter_for(key: str) -> Texter | None:
@@ -508,11 +543,32 @@ def receive(inbound: Any) -> bool:
         return False
     ConversationText.objects.create(conversation=conversation, direction=ConversationText.Direction.IN,
                                     body=inbound.body, inbound=inbound, at=inbound.received_at)
+    if conversation.texter_id is not None:
+        _alert_if_away(conversation.texter_id)
     if conversation.status != Conversation.Status.OPTED_OUT:
         conversation.status = Conversation.Status.REPLIED
     conversation.replied_at = timezone.now()
     conversation.save(update_fields=["status", "replied_at"])
     return True
+
+
+def _alert_if_away(texter_id: int) -> None:
+    """Email a texter who is away (no page open for a while) that a reply waits, with their link;
+    once in a while at most, however many replies come."""
+    now = timezone.now()
+    texter = Texter.objects.select_related("campaign__group").filter(pk=texter_id, removed_at__isnull=True).first()
+    if texter is None or not texter.email:
+        return
+    if texter.last_seen_at is not None and now - texter.last_seen_at < AWAY_AFTER:
+        return
+    if texter.alerted_at is not None and now - texter.alerted_at < ALERT_EVERY:
+        return
+    # Claimed in one statement: two replies offered at once send one alert.
+    if not Texter.objects.filter(pk=texter.pk, alerted_at=texter.alerted_at).update(alerted_at=now):
+        return
+    _email_texter(texter, _("%(group)s: a reply is waiting for you") % {"group": texter.campaign.group.public_name},
+                  _("Someone you texted for %(title)s has replied. Answer them here:\n\n%(link)s")
+                  % {"title": texter.campaign.title, "link": texter_url(texter)})
 
 
 # --- supervisors ---------------------------------------------------------------------------------

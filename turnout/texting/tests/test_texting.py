@@ -316,6 +316,36 @@ class TextingTests(TurnoutTestCase):
         self.assertEqual((row[1], row[2], row[3], row[-1]), (name, "answered", "Terry Volunteer", "Yes"))
         self.assertEqual(len(export), 7)  # every contact, answered or not
 
+    def test_a_texter_who_is_away_is_emailed_their_link_when_a_reply_comes(self) -> None:
+        from django.core import mail
+
+        campaign = self.launched()
+        _made, key = services.invite(actor=self.organizer, campaign=campaign)
+        self.client.logout()
+        with self.captureOnCommitCallbacks(execute=True):
+            joined = self.client.post(f"/t/join/{key}/", {"name": "Terry", "email": "terry@example.net"})
+        inbox = joined["Location"]
+        self.assertEqual([m.to for m in mail.outbox], [["terry@example.net"]])
+        self.assertIn(f"http://127.0.0.1:8000{inbox}", mail.outbox[0].body)  # TURNOUT_BASE_URL's default
+        self.post(inbox + "take/", {"size": "2"})
+        first, second = Conversation.objects.filter(status="assigned").select_related("person").order_by("pk")
+        self.post(f"{inbox}c/{first.pk}/send/")
+        self.post(f"{inbox}c/{second.pk}/send/")
+        self.run_worker()
+        # While the texter's inbox is open, a reply only shows there.
+        self.text_in("Who is this?", first.person.phones.get().number, "in-4")
+        self.assertEqual(len(mail.outbox), 1)
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=5))
+        self.text_in("Yes", second.person.phones.get().number, "in-5")
+        self.assertEqual(len(mail.outbox), 2)
+        alert = mail.outbox[1]
+        self.assertIn("a reply is waiting", alert.subject)
+        self.assertIn(f"http://127.0.0.1:8000{inbox}", alert.body)
+        self.assertNotIn(second.person.given_name, alert.body)  # nothing of the contact in an email
+        self.text_in("And what time?", second.person.phones.get().number, "in-6")
+        self.assertEqual(len(mail.outbox), 2)  # one alert for a burst of replies
+        self.assertEqual(self.client.get(inbox).status_code, 200)  # the link in the email works
+
     def test_a_texter_reaches_only_their_own_conversations(self) -> None:
         campaign = self.launched()
         theirs = self.join(campaign, name="Ann")
