@@ -8,6 +8,7 @@ class TextingConfig(AppConfig):
 
     def ready(self) -> None:
         from turnout.messaging.signals import sms_reply
+        from turnout.texting import receivers  # noqa: F401  (connects people_merging)
         from turnout.texting.replies import on_sms_reply
 
         # A reply to a texter's conversation lands in that conversation, before the inbox.

@@ -87,3 +87,9 @@ class QuestionForm(forms.Form):
         except merge.UnknownMergeField as exc:
             self.add_error("choices", str(exc))
         return data
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label=_("Note to the texter"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           max_length=2000, help_text=_("Shown to the texter on this conversation."))
+    resolved = forms.BooleanField(label=_("Dealt with: clear the flag"), required=False)

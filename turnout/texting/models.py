@@ -122,7 +122,9 @@ class Conversation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
-    note = models.TextField(_("supervisor's note"), blank=True)
+    flag_reason = models.CharField(_("why it needs a look"), max_length=200, blank=True)
+    # A supervisor's coaching, shown to the texter on the conversation.
+    note = models.TextField(_("note to the texter"), blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_conversation")]

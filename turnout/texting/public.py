@@ -169,6 +169,17 @@ def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
 
 
 @require_POST
+def flag(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    try:
+        services.flag(texter=texter, conversation_id=conversation_id, reason=request.POST.get("reason", ""))
+        flash.success(request, _("Flagged: a supervisor will look at this conversation."))
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key, f"#c{conversation_id}")
+
+
+@require_POST
 def answer(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
     choice = request.POST.get("choice", "")

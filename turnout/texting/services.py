@@ -162,8 +162,8 @@ def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> t
     codes = geo.area_code_zones()
     area = " UNION ALL ".join(["SELECT %s AS code, %s AS zone"] * len(codes)) or "SELECT '' AS code, '' AS zone"
     area_params = [value for pair in codes.items() for value in pair]
-    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, note) "  # noqa: S608
-           "SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '' "
+    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note) "  # noqa: S608
+           "SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '', '' "
            "FROM (SELECT MIN(c.person_id) AS person_id, c.address FROM (" + chosen + ") c "
            "WHERE c.consent = 'subscribed' GROUP BY c.address) n "
            "JOIN people_person p ON p.id = n.person_id "
@@ -530,6 +530,30 @@ def opt_out(*, texter: Texter, conversation_id: int) -> Conversation:
                             text=f"Opted out in a texting conversation by texter {texter.name}")
         conversation.status = Conversation.Status.OPTED_OUT
         conversation.save(update_fields=["status"])
+    return conversation
+
+
+def flag(*, texter: Texter, conversation_id: int, reason: str) -> Conversation:
+    """The texter asks a supervisor to look at a conversation (an abusive reply, a question they
+    cannot answer)."""
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id)
+        conversation.flagged, conversation.flag_reason = True, reason.strip()[:200]
+        conversation.save(update_fields=["flagged", "flag_reason"])
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=conversation.person,
+                     group=texter.campaign.group, summary=f"Texter {texter.name} flagged the conversation for review")
+    return conversation
+
+
+def review(*, actor: User, conversation: Conversation, note: str, resolved: bool) -> Conversation:
+    """A supervisor's note to the texter on a conversation, and whether the flag is dealt with."""
+    conversation.note = note.strip()
+    if resolved:
+        conversation.flagged = False
+    conversation.save(update_fields=["note", "flagged"])
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=conversation.person,
+                 group=conversation.campaign.group,
+                 summary="Reviewed a texting conversation" + (" and cleared its flag" if resolved else ""))
     return conversation
 
 

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Role, User
 from turnout.accounts.permissions import has_role, require_role_anywhere
+from turnout.core import audit
+from turnout.core.models import AuditEntry
 from turnout.messaging import audience, outbox
 from turnout.texting import services
-from turnout.texting.forms import CampaignForm, CannedForm, QuestionForm
+from turnout.texting.forms import CampaignForm, CannedForm, QuestionForm, ReviewForm
 from turnout.texting.models import Conversation, Texter, TexterInvite, TextingCampaign
 
 
@@ -71,6 +73,8 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
         _with_number, _consenting, reachable = outbox.reach("sms", people)
         context.update(reachable=reachable, problems=services.launch_problems(campaign, reachable))
     else:
+        context["flagged"] = (Conversation.objects.filter(campaign=campaign, flagged=True)
+                              .select_related("texter", "person").order_by("pk")[:50])
         context["waiting_replies"] = (Conversation.objects.filter(campaign=campaign, status="replied")
                                       .select_related("texter", "person").order_by("replied_at")[:50])
     if request.htmx:  # type: ignore[attr-defined]
@@ -100,6 +104,39 @@ def add_question(request: HttpRequest, public_id: Any) -> HttpResponse:
     services.add_question(actor=request.user, campaign=campaign, **form.cleaned_data)  # type: ignore[arg-type]
     flash.success(request, _("Added the question."))
     return redirect(campaign.get_absolute_url() + "#survey")
+
+
+@login_required
+def conversation(request: HttpRequest, public_id: Any, conversation_id: int) -> HttpResponse:
+    """One conversation as its texter had it, for review: the thread, the answers, a note to the texter."""
+    campaign = _campaign(request, public_id)
+    found = get_object_or_404(Conversation.objects.select_related("person", "texter", "campaign__group"),
+                              campaign=campaign, pk=conversation_id)
+    form = ReviewForm(request.POST or None, initial={"note": found.note})
+    if request.method == "POST":
+        if not has_role(request.user, campaign.group, Role.ORGANIZER):
+            raise PermissionDenied
+        if form.is_valid():
+            services.review(actor=request.user, conversation=found,  # type: ignore[arg-type]
+                            note=form.cleaned_data["note"], resolved=form.cleaned_data["resolved"])
+            flash.success(request, _("Saved. The texter sees your note on the conversation."))
+            return redirect(campaign.get_absolute_url() + "#flagged")
+    else:
+        audit.record(actor=request.user, action=AuditEntry.Action.VIEW, target=found.person, group=campaign.group,
+                     summary=f"Read a texting conversation of {campaign.title}", request=request)
+    return render(request, "texting/conversation.html", {
+        "campaign": campaign, "c": found, "texts": found.texts.select_related("texter"), "form": form,
+        "answers": found.responses.select_related("question", "choice")}, status=400 if form.errors else 200)
+
+
+@login_required
+def texter_page(request: HttpRequest, public_id: Any, texter_id: Any) -> HttpResponse:
+    """A texter's conversations, for a supervisor coaching them."""
+    campaign = _campaign(request, public_id)
+    texter = get_object_or_404(Texter, campaign=campaign, public_id=texter_id)
+    held = (Conversation.objects.filter(campaign=campaign, texter=texter).select_related("person")
+            .order_by("-replied_at", "-sent_at", "pk"))[:200]
+    return render(request, "texting/texter.html", {"campaign": campaign, "texter": texter, "held": held})
 
 
 @login_required

@@ -44,7 +44,7 @@ PUBLIC = {"accounts:login", "accounts:logout", "accounts:password_reset", "accou
           "event_host", "event_host_sync", "event_host_text", "event_host_sw",
           # Volunteer texters' pages answer to the secret in their link (texting/tests).
           "texter_join", "texter_inbox", "texter_changed", "texter_take", "texter_send", "texter_reply",
-          "texter_opt_out", "texter_answer"}
+          "texter_opt_out", "texter_answer", "texter_flag"}
 
 
 def all_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[tuple[str, str, Any]]:

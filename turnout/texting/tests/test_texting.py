@@ -346,6 +346,41 @@ class TextingTests(TurnoutTestCase):
         self.assertEqual(len(mail.outbox), 2)  # one alert for a burst of replies
         self.assertEqual(self.client.get(inbox).status_code, 200)  # the link in the email works
 
+    def test_a_flagged_conversation_is_reviewed_and_the_texter_sees_the_note(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "1"})
+        held = Conversation.objects.get(status="assigned")
+        self.post(f"{inbox}c/{held.pk}/send/")
+        self.run_worker()
+        self.text_in("Are you a bot? My boss said not to talk to you", held.person.phones.get().number, "in-7")
+        self.post(f"{inbox}c/{held.pk}/flag/", {"reason": "Mentions the boss"})
+        self.login(self.organizer)
+        board = self.client.get(campaign.get_absolute_url())
+        self.assertContains(board, "Mentions the boss")
+        page = self.client.get(f"/texting/{campaign.public_id}/c/{held.pk}/")
+        self.assertContains(page, "My boss said not to talk to you")
+        self.assertTrue(AuditEntry.objects.filter(action="view", target_type="person", actor=self.organizer).exists())
+        self.client.post(f"/texting/{campaign.public_id}/c/{held.pk}/",
+                         {"note": "Say you are a volunteer coworker, and offer the steward's number.", "resolved": "on"})
+        held.refresh_from_db()
+        self.assertFalse(held.flagged)
+        self.client.logout()
+        self.assertContains(self.client.get(inbox), "offer the steward&#x27;s number")
+        # A viewer reads but cannot write; another group cannot read.
+        self.login(self.outsider)
+        self.assertEqual(self.client.get(f"/texting/{campaign.public_id}/c/{held.pk}/").status_code, 404)
+
+    def test_a_merged_record_keeps_its_conversation(self) -> None:
+        from turnout.people.services import merge_people
+
+        campaign = self.launched()
+        other = Conversation.objects.get(campaign=campaign, person__given_name="Member1").person
+        keep = make_person(self.local, given_name="Member1", phone="+12065558888")
+        merge_people(actor=self.organizer, keep=keep, other=other)
+        self.assertEqual(Conversation.objects.get(campaign=campaign, person=keep).person, keep)
+        self.assertEqual(Conversation.objects.filter(campaign=campaign).count(), 6)
+
     def test_a_texter_reaches_only_their_own_conversations(self) -> None:
         campaign = self.launched()
         theirs = self.join(campaign, name="Ann")

@@ -1,0 +1,20 @@
+"""What texting does when a person's records are merged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from turnout.people.models import Person
+from turnout.people.signals import people_merging
+from turnout.texting.models import Conversation
+
+
+@receiver(people_merging, dispatch_uid="turnout.texting.merge")
+def move_merged_conversations(*, keep: Person, other: Person, **kwargs: Any) -> None:
+    """The merged record's conversations move to the kept record, so their texts and answers stay
+    on file; where both were in one campaign, the kept record's conversation stays and the other
+    goes with the merged record."""
+    theirs = Conversation.objects.filter(person=keep).values("campaign")
+    Conversation.objects.filter(person=other).exclude(campaign__in=theirs).update(person=keep)
