@@ -78,7 +78,7 @@ def serialize(message: Message, base: str) -> dict[str, Any]:
     }
 
 
-def _targets(call: Call, value: Any) -> list[dict[str, str]]:
+def targets_from(call: Call, value: Any) -> list[dict[str, str]]:
     """[{"href": ".../tags/<id>"}, …] → [{"kind": "tag", "id": …}], checking each is one the token's
     user sees (another group's tag or list is refused as unknown, telling nothing about it)."""
     out = []
@@ -118,7 +118,7 @@ def _fields(call: Call, data: dict[str, Any], message: Message | None = None) ->
     if "turnout:ignore_quiet_hours" in data:
         fields["ignore_quiet_hours"] = data["turnout:ignore_quiet_hours"] in (True, "true", "1", 1)
     if "targets" in data:
-        fields["audience"] = {"targets": _targets(call, data["targets"])}
+        fields["audience"] = {"targets": targets_from(call, data["targets"])}
     if not fields.get("body", message.body if message else ""):  # text() has trimmed it
         raise ApiError(400, "A message needs a body.")
     return fields

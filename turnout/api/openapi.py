@@ -330,6 +330,37 @@ SCHEMAS: dict[str, Any] = {
         "kind": {"type": "string", "enum": ["organizer", "mentor", "both"]},
         "reasons": STRING_LIST, "caseload": {"type": "integer"}, "capacity": {"type": "integer"},
         "full": {"type": "boolean", "description": "At capacity: offered last; assigning needs over_capacity"}}},
+    "TextingCampaign": {
+        "type": "object",
+        "properties": {
+            **COMMON,
+            "title": {"type": "string"}, "script": {"type": "string"}, "turnout:script_es": {"type": "string"},
+            "status": {"type": "string", "enum": ["draft", "live", "paused", "finished"]},
+            "targets": {"type": "array", "items": ref("Link")},
+            "reassign_after_minutes": {"type": "integer", "minimum": 5},
+            "launched_date": DATE,
+            "statistics": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "questions": {"type": "array", "items": {"type": "object", "properties": {
+                "question": {"type": "string"}, "answers": {"type": "array", "items": {"type": "object", "properties": {
+                    "answer": {"type": "string"}, "tag": {"type": "string"}, "total": {"type": "integer", "minimum": 0}},
+                    "required": ["answer", "tag", "total"]}}}, "required": ["question", "answers"]}},
+        },
+        "required": ["identifiers", "title", "script", "status", "targets", "statistics", "questions", "_links"],
+    },
+    "TextingConversation": {
+        "type": "object",
+        "properties": {
+            "identifiers": STRING_LIST, "origin_system": {"type": "string"},
+            "status": {"type": "string", "enum": ["waiting", "assigned", "sent", "replied", "answered", "opted_out"]},
+            "texter": {"type": "string", "description": "The volunteer holding it (their name), or empty"},
+            "sent_date": DATE, "replied_date": DATE, "flagged": {"type": "boolean"},
+            "survey_responses": {"type": "array", "items": {"type": "object", "properties": {
+                "question": {"type": "string"}, "answer": {"type": "string"}, "tag": {"type": "string"},
+                "recorded_date": DATE}, "required": ["question", "answer"]}},
+            "_links": ref("Links"),
+        },
+        "required": ["identifiers", "status", "survey_responses", "_links"],
+    },
     "OrganizingRequest": {"type": "object", "properties": {
         **COMMON, "given_name": {"type": "string"}, "family_name": {"type": "string"}, "group": {"type": "string"},
         "employer": {"type": "string"}, "workplace_address": {"type": "string"}, "postal_code": {"type": "string"},
@@ -528,6 +559,19 @@ INPUTS: dict[str, Any] = {
         "description": "Control characters and runs of white space become one space"}}},
     "TaggingInput": {"type": "object", "description": "The person: by link, id or email address",
                      "properties": REFERENCE, "anyOf": REFERENCED, "x-error": NO_PERSON},
+    "TextingCampaignInput": {
+        "type": "object", "description": CHANGES,
+        "properties": {
+            "title": text(200, blank=False),
+            "script": text(1600, blank=False, description="The first text: name the group and say how to opt out "
+                                                          "(Reply STOP); merge fields {first_name} and "
+                                                          "{texter_first_name}"),
+            "turnout:script_es": text(1600),
+            "targets": {"type": "array", "minItems": 1, "items": ref("TargetLink"),
+                        "description": "Tags or lists; the campaign texts each consenting number on any of them once"},
+            "reassign_after_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
+        },
+    },
     "MessageInput": {
         "type": "object", "description": CHANGES,
         "properties": {
@@ -723,6 +767,8 @@ INPUTS.update({
     "NewPetition": creating("PetitionInput", {"required": ["title"]}),
     "NewWorkplace": creating("WorkplaceInput", {"required": ["name", "employer", "postal_code"]}),
     "NewNetwork": creating("NetworkInput", {"required": ["name"]}),
+    "NewTextingCampaign": creating("TextingCampaignInput", {"required": ["title", "script"],
+                                                            "x-error": "A texting campaign needs a title and a script."}),
 })
 SCHEMAS.update(INPUTS)
 
@@ -889,6 +935,8 @@ COLLECTIONS = {
     "OrganizingWorkers": ("turnout:workers", "OrganizingWorker"), "Assessments": ("turnout:assessments", "Assessment"),
     "Cards": ("turnout:cards", "Card"),
     "OrganizingRequests": ("turnout:organizing_requests", "OrganizingRequest"),
+    "TextingCampaigns": ("turnout:texting_campaigns", "TextingCampaign"),
+    "TextingConversations": ("turnout:conversations", "TextingConversation"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, re_path
 
-from turnout.api import actions, events, messages, mobilization, openapi, organizing, views
+from turnout.api import actions, events, messages, mobilization, openapi, organizing, texting, views
 from turnout.api.hal import Handler, Operation, empty_collection, endpoint
 from turnout.api.openapi import act, read, remove, write
 
@@ -25,6 +25,7 @@ RECORDS = {
     "network_id": "network", "activation_id": "activation", "plan_id": "plan", "workplace_id": "workplace",
     "organizing_campaign_id": "organizing campaign", "worker_id": "worker", "unit_id": "unit",
     "assessment_id": "assessment", "card_id": "card", "request_id": "organizing request",
+    "texting_campaign_id": "texting campaign", "conversation_id": "texting conversation",
 }
 PARAMETER = re.compile(r"\{([a-z_]+)\}")
 
@@ -208,6 +209,26 @@ def _routes() -> list[Route]:
               post=(mobilization.plan_trigger, act("Pull the trigger (admins); again does nothing more; a "
                                                    "two-person plan waits for a second admin", "Plan",
                                                    "The plan after the pull"))),
+        # Peer-to-peer texting.
+        route("/texting_campaigns", "texting_campaigns",
+              get=(texting.campaigns_list, read("Texting campaigns the token can see", "TextingCampaignsPage",
+                                                paged=True)),
+              post=(texting.campaign_create, write("Write a texting campaign (a draft until launched)",
+                                                   "NewTextingCampaign", "TextingCampaign"))),
+        route("/texting_campaigns/{texting_campaign_id}", "texting_campaign",
+              get=(texting.campaign_detail, read("One texting campaign, with its figures and survey results",
+                                                 "TextingCampaign")),
+              put=(texting.campaign_update, write("Change a campaign (its script and targets only while a draft)",
+                                                  "TextingCampaignInput", "TextingCampaign", created=False))),
+        route("/texting_campaigns/{texting_campaign_id}/launch", "texting_campaign_launch",
+              post=(texting.campaign_launch, act("Launch: each consenting number of the targets waits for a "
+                                                 "texter", "TextingCampaign", "The launched campaign"))),
+        route("/texting_campaigns/{texting_campaign_id}/conversations", "texting_conversations",
+              get=(texting.conversations_list, read("The campaign's conversations with their survey answers",
+                                                    "TextingConversationsPage", paged=True))),
+        route("/texting_campaigns/{texting_campaign_id}/conversations/{conversation_id}", "texting_conversation",
+              get=(texting.conversation_detail, read("One conversation with its survey answers",
+                                                     "TextingConversation"))),
         # Organizing.
         route("/workplaces", "workplaces",
               get=(organizing.workplaces_list, read("Workplaces the token can see", "WorkplacesPage", paged=True)),

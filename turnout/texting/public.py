@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from turnout.messaging import merge, outbox
@@ -131,7 +132,8 @@ def take(request: HttpRequest, key: str) -> HttpResponse:
         flash.error(request, str(exc))
         return _back(key)
     if got:
-        flash.success(request, _("%(n)s conversations are yours.") % {"n": got})
+        flash.success(request, ngettext("%(n)s conversation is yours.", "%(n)s conversations are yours.", got)
+                      % {"n": got})
     else:
         flash.info(request, _("Nobody is waiting to be texted just now (or it is quiet hours where they are)."))
     return _back(key)  # the next Send button takes the focus (a fragment would keep it)

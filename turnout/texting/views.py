@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from turnout.accounts.models import Role, User
@@ -205,5 +206,5 @@ def reassign(request: HttpRequest, public_id: Any) -> HttpResponse:
         flash.error(request, _("Choose the conversations to move."))
         return redirect(campaign)
     moved = services.reassign(actor=request.user, campaign=campaign, conversation_ids=ids, to=to)  # type: ignore[arg-type]
-    flash.success(request, _("Moved %(n)s conversations.") % {"n": moved})
+    flash.success(request, ngettext("Moved %(n)s conversation.", "Moved %(n)s conversations.", moved) % {"n": moved})
     return redirect(campaign)

@@ -4,6 +4,7 @@ one click or key at a time, sees a reply arrive by itself, answers it, and opts 
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,11 +20,11 @@ from turnout.messaging import services as messaging_services
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
 from turnout.people.models import Person, Subscription
-from turnout.people.services import record_consent
+from turnout.people.services import add_tag, record_consent
 from turnout.site.testing import make_group, make_person, make_staff, run_due_tasks
-from turnout.site.tests.test_browser import SHOTS, browser  # noqa: F401  (fixtures)
+from turnout.site.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 from turnout.texting import services
-from turnout.texting.models import Conversation
+from turnout.texting.models import Conversation, TextingCampaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECRET = "gateway-secret"
@@ -32,13 +33,13 @@ SECRET = "gateway-secret"
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:  # noqa: F811
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    yield page
+    handset = context.new_page()
+    yield handset
     context.close()
 
 
-def no_sideways_scrolling(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
+def no_sideways_scrolling(screen: Page) -> None:
+    assert screen.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
 
 
 @override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET, SMS_SENDERS=["+12065550000"])
@@ -126,3 +127,58 @@ def test_a_texter_on_a_phone_sends_answers_and_opts_out(phone: Page, live_server
         conversation.get_by_role("button", name="Opt out").click()
         expect(phone.get_by_text("they will get no more texts")).to_be_visible()
         assert replier.person.phones.get().sms_status == Subscription.UNSUBSCRIBED
+
+
+@override_settings(SMS_BACKEND="memory", SMS_HTTP_SECRET=SECRET, SMS_SENDERS=["+12065550000"])
+def test_a_supervisor_launches_watches_the_board_and_reassigns(page: Page, live_server: Any) -> None:  # noqa: F811
+    with time_machine.travel(datetime(2031, 3, 12, 19, 0, tzinfo=UTC), tick=True):
+        local = make_group("Local 8")
+        make_staff("organizer@example.org", local, Role.ORGANIZER)
+        for n in range(4):
+            person = make_person(local, given_name=f"Member{n}", phone=f"+120655502{n:02d}", postal_code="98101")
+            record_consent(person=person, channel="sms", address=person.phones.get().number, action="opt_in",
+                           source="form")
+            add_tag(person=person, group=local, name="stewards")
+        log_in(page, live_server.url, "organizer@example.org")
+        page.get_by_role("link", name="Texting").click()
+        page.get_by_role("link", name="New texting campaign").click()
+        page.get_by_label("Tag").fill("stewards")
+        page.get_by_label("Title").fill("Stewards' meeting")
+        page.locator("#id_from_group").select_option(label="Local 8")
+        page.locator("#id_script").fill("Hi {first_name}, {texter_first_name} here. Stewards meet "
+                                                          "Tuesday at 6.")
+        page.get_by_role("button", name="Save and check").click()
+        problems = page.get_by_test_id("problems")
+        expect(problems).to_contain_text("must name the organization")
+        expect(page.get_by_test_id("reachable")).to_have_text("4 numbers will be texted")
+        campaign = TextingCampaign.objects.get()
+        services.update_campaign(actor=campaign.created_by, campaign=campaign, fields={
+            "script": "Hi {first_name}, {texter_first_name} with Local 8 here. Stewards meet Tuesday at 6. "
+                      "Reply STOP to opt out."})
+        page.reload()
+        page.get_by_role("button", name="Launch").click()
+        expect(page.get_by_test_id("contacts")).to_have_text("4")
+        page.get_by_role("button", name="Make an invitation link").click()
+        link = page.get_by_test_id("invite-link").inner_text()
+        ann, _key = services.join(key=link.rstrip("/").rsplit("/", 1)[-1], name="Ann Texter")
+        bo, _key = services.join(key=services.invite(actor=campaign.created_by, campaign=campaign)[1], name="Bo")
+        services.take_batch(texter=ann, size=4)
+        for conversation in Conversation.objects.filter(texter=ann).order_by("pk")[:2]:
+            services.send_first(texter=ann, conversation_id=conversation.pk)
+        while run_due_tasks():
+            pass
+        replier = Conversation.objects.filter(texter=ann, status="sent").order_by("pk").first()
+        services.receive(replier.person.inbound.create(from_number=replier.person.phones.get().number,
+                                                       body="What room?"))
+        # The board counts by itself (it refreshes every few seconds).
+        expect(page.get_by_test_id("sent")).to_have_text("2", timeout=10_000)
+        expect(page.get_by_test_id("needs-reply")).to_have_text("1", timeout=10_000)
+        page.reload()
+        waiting = page.locator("#waiting-replies")
+        waiting.get_by_label(re.compile("Member")).check()
+        waiting.get_by_label("Move to").select_option(label="Bo")
+        waiting.get_by_role("button", name="Reassign").click()
+        expect(page.get_by_text("Moved 1 conversation.")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "texting-board.png"), full_page=True)
+        replier.refresh_from_db()
+        assert replier.texter == bo

@@ -1,0 +1,101 @@
+"""Texting campaigns through the API: write one for a tag, launch it, read its conversations and
+survey answers; the same services as the console, so each act works through either door."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.test import override_settings
+
+from turnout.api.tests.base import ApiTestCase
+from turnout.people.models import Tag
+from turnout.people.services import add_tag, record_consent
+from turnout.texting import services
+from turnout.texting.models import Conversation, TextingCampaign
+
+SCRIPT = "Hi {first_name}, it's {texter_first_name} with Local 8. Vote yes Friday? Reply STOP to opt out."
+
+
+@override_settings(SMS_BACKEND="memory", SMS_SENDERS=["+12065550000"])
+class TextingApiTests(ApiTestCase):
+    def setUp(self) -> None:
+        self.travel_to(datetime(2031, 3, 12, 19, 0, tzinfo=UTC))  # noon in Seattle
+        record_consent(person=self.member, channel="sms", address="+12065550123", action="opt_in", source="form")
+        add_tag(person=self.member, group=self.local, name="contract")
+        add_tag(person=self.stranger, group=self.other, name="contract")  # another group's: never reached
+        record_consent(person=self.stranger, channel="sms", address="+13125550199", action="opt_in", source="form")
+        self.tag = Tag.objects.get(group=self.local, name="contract")
+
+    def draft(self, **extra: object) -> dict:
+        return self.ok("POST", "texting_campaigns", {
+            "title": "Contract vote", "script": SCRIPT,
+            "targets": [{"href": f"http://testserver/api/v2/tags/{self.tag.public_id}"}], **extra}, status=201)
+
+    def test_write_launch_and_read_the_answers(self) -> None:
+        draft = self.draft()
+        campaign_id = draft["identifiers"][0].split(":")[1]
+        self.assertEqual((draft["status"], draft["statistics"]["contacts"]), ("draft", 0))
+        launched = self.ok("POST", f"texting_campaigns/{campaign_id}/launch")
+        self.assertEqual((launched["status"], launched["statistics"]["contacts"]), ("live", 1))  # the stranger: no
+        again = self.api("POST", f"texting_campaigns/{campaign_id}/launch")
+        self.assertEqual(again.status_code, 409)
+        campaign = TextingCampaign.objects.get()
+        services.add_question(actor=self.organizer, campaign=campaign, prompt="Voting yes?",
+                              choices="Yes | vote-yes\nNo")
+        texter, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        services.take_batch(texter=texter, size=5)
+        conversation = Conversation.objects.get()
+        services.send_first(texter=texter, conversation_id=conversation.pk)
+        services.record_answer(texter=texter, conversation_id=conversation.pk,
+                               choice_id=campaign.questions.get().choices.get(label="Yes").pk)
+        page = self.ok("GET", f"texting_campaigns/{campaign_id}/conversations")
+        row = page["_embedded"]["turnout:conversations"][0]
+        self.assertEqual((row["status"], row["texter"]), ("sent", "Ann"))
+        self.assertEqual(row["survey_responses"][0]["answer"], "Yes")
+        self.assertTrue(row["_links"]["osdi:person"]["href"].endswith(str(self.member.public_id)))
+        self.assertNotIn("+12065550123", str(page))
+        one = self.ok("GET", f"texting_campaigns/{campaign_id}/conversations/{conversation.pk}")
+        self.assertEqual(one["survey_responses"][0]["tag"], "vote-yes")
+        read = self.ok("GET", f"texting_campaigns/{campaign_id}")
+        self.assertEqual(read["questions"][0]["answers"][0], {"answer": "Yes", "tag": "vote-yes", "total": 1})
+        self.assertEqual(read["statistics"]["sent"], 1)
+
+    def test_a_script_the_launch_refuses_says_what_to_fix(self) -> None:
+        draft = self.draft(script="Hi {first_name}, vote yes Friday!")
+        campaign_id = draft["identifiers"][0].split(":")[1]
+        refused = self.api("POST", f"texting_campaigns/{campaign_id}/launch")
+        self.assertEqual(refused.status_code, 409)
+        self.assertIn("must name the organization", refused.json()["error"])
+        self.assertIn("must say how to opt out", refused.json()["error"])
+        fixed = self.ok("PUT", f"texting_campaigns/{campaign_id}", {"script": SCRIPT})
+        self.assertEqual(fixed["script"], SCRIPT)
+        self.assertEqual(self.ok("POST", f"texting_campaigns/{campaign_id}/launch")["status"], "live")
+        locked = self.api("PUT", f"texting_campaigns/{campaign_id}", {"script": SCRIPT + " Thanks!"})
+        self.assertEqual(locked.status_code, 409)
+
+    def test_bad_input_is_a_clear_400(self) -> None:
+        unknown = self.api("POST", "texting_campaigns", {"title": "X", "script": "Hi {nickname}, Local 8. Reply STOP"})
+        self.assertEqual(unknown.status_code, 400)
+        self.assertIn("{nickname}", unknown.json()["error"])
+        missing = self.api("POST", "texting_campaigns", {"title": "X"})
+        self.assertEqual(missing.status_code, 400)
+        self.assertFalse(TextingCampaign.objects.exists())
+
+    def test_other_tokens_see_nothing_and_a_viewer_cannot_launch(self) -> None:
+        campaign_id = self.draft()["identifiers"][0].split(":")[1]
+        self.assertEqual(self.api("GET", f"texting_campaigns/{campaign_id}", key=self.outsider_key).status_code, 404)
+        self.assertEqual(self.ok("GET", "texting_campaigns", key=self.outsider_key)["total_records"], 0)
+        self.assertEqual(self.api("POST", f"texting_campaigns/{campaign_id}/launch",
+                                  key=self.viewer_key).status_code, 403)
+        self.assertEqual(self.ok("GET", f"texting_campaigns/{campaign_id}", key=self.viewer_key)["status"], "draft")
+
+    def test_one_campaign_through_both_doors(self) -> None:
+        """Written through the API, launched in the console; written in the console, read through the API."""
+        campaign_id = self.draft()["identifiers"][0].split(":")[1]
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign_id}/launch/")
+        self.assertEqual(self.ok("GET", f"texting_campaigns/{campaign_id}")["status"], "live")
+        self.client.post("/texting/new/", {"title": "Console campaign", "from_group": self.local.pk,
+                                           "script": SCRIPT, "reassign_after": "20", "tag": "contract"})
+        titles = {c["title"] for c in self.ok("GET", "texting_campaigns")["_embedded"]["turnout:texting_campaigns"]}
+        self.assertEqual(titles, {"Contract vote", "Console campaign"})

@@ -1,0 +1,182 @@
+"""Peer-to-peer texting as Turnout resources: texting campaigns, their conversations and survey
+answers, seen as the console sees them. A campaign is written as a draft with tag or list
+targets, then launched (POST …/launch); every write goes through the texting services the
+console calls. A conversation carries its contact's person link, not their number; its texts
+are read in the console, where each reading is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+
+from turnout.accounts.models import Role
+from turnout.accounts.permissions import has_role
+from turnout.api import inputs, odata
+from turnout.api.hal import (
+    ApiError,
+    Call,
+    collection,
+    curies,
+    get_by_public_id,
+    identifiers,
+    json_response,
+    link,
+    stamp,
+)
+from turnout.api.messages import targets_from
+from turnout.messaging import audience, merge
+from turnout.texting import services
+from turnout.texting.models import Conversation, SurveyResponse, TextingCampaign
+
+FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
+CONVERSATION_FILTERS = {"modified_date": odata.when("replied_at")}
+
+
+def _campaigns(call: Call) -> QuerySet[TextingCampaign]:
+    return TextingCampaign.objects.visible_to(call.user).select_related("group")
+
+
+def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
+    href = f"{base}texting_campaigns/{campaign.public_id}"
+    targets = [{"href": f"{base}{'tags' if t['kind'] == 'tag' else 'lists'}/{t['id']}"}
+               for t in campaign.audience.get("targets", [])]
+    board = services.board(campaign)
+    return {
+        "identifiers": identifiers(campaign),
+        "origin_system": "Turnout",
+        "created_date": stamp(campaign.created_at),
+        "modified_date": stamp(campaign.updated_at),
+        "title": campaign.title,
+        "script": campaign.script,
+        "turnout:script_es": campaign.script_es,
+        "status": campaign.status,
+        "targets": targets,
+        "reassign_after_minutes": campaign.reassign_after,
+        "launched_date": stamp(campaign.launched_at),
+        "statistics": {key: board[key] for key in ("contacts", "waiting", "sent", "replied", "needs_reply",
+                                                   "opted_out", "response_rate", "texters", "online")},
+        "questions": [{"question": question.prompt, "answers": [
+            {"answer": choice.label, "tag": choice.tag, "total": total} for choice, total in answers]}
+            for question, answers in services.results(campaign)],
+        "_links": {"self": link(href), "turnout:conversations": link(f"{href}/conversations"),
+                   "turnout:launch_helper": link(f"{href}/launch"), "curies": curies(base)},
+    }
+
+
+def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None = None) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for field, key, limit in (("title", "title", 200), ("script", "script", 1600),
+                              ("script_es", "turnout:script_es", 1600)):
+        if key in data:
+            fields[field] = inputs.text(data[key], key, limit)
+    if "reassign_after_minutes" in data:
+        minutes = data["reassign_after_minutes"]
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 1440:
+            raise ApiError(400, "reassign_after_minutes must be a whole number from 5 to 1440.")
+        fields["reassign_after"] = minutes
+    if "targets" in data:
+        fields["audience"] = {"targets": targets_from(call, data["targets"])}
+    if not fields.get("title", campaign.title if campaign else ""):
+        raise ApiError(400, "A texting campaign needs a title.")
+    if not fields.get("script", campaign.script if campaign else ""):
+        raise ApiError(400, "A texting campaign needs a script (its first text).")
+    return fields
+
+
+def campaigns_list(call: Call) -> dict[str, Any]:
+    return collection(call, queryset=_campaigns(call), key="turnout:texting_campaigns", path="texting_campaigns",
+                      serialize=lambda c: serialize(c, call.base), filters=FILTERS)
+
+
+def _campaign(call: Call, campaign_id: str, write: bool = False) -> TextingCampaign:
+    campaign = get_by_public_id(_campaigns(call), campaign_id, "texting campaign")
+    if write:
+        call.require_write()
+        if not has_role(call.user, campaign.group, Role.ORGANIZER):
+            raise ApiError(403, "This token's user may read this campaign but not change or launch it.")
+    return campaign  # type: ignore[no-any-return]
+
+
+def campaign_create(call: Call) -> HttpResponse:
+    call.require_write()
+    if not has_role(call.user, call.group, Role.ORGANIZER):
+        raise ApiError(403, "Only an organizer's token may start a texting campaign.")
+    fields = _fields(call, call.body)
+    try:
+        campaign = services.create_campaign(actor=call.user, group=call.group, fields=fields)
+    except merge.UnknownMergeField as exc:
+        raise ApiError(400, str(exc)) from None
+    return json_response(serialize(campaign, call.base), status=201)
+
+
+def campaign_detail(call: Call, texting_campaign_id: str) -> dict[str, Any]:
+    return serialize(_campaign(call, texting_campaign_id), call.base)
+
+
+def campaign_update(call: Call, texting_campaign_id: str) -> dict[str, Any]:
+    campaign = _campaign(call, texting_campaign_id, write=True)
+    try:
+        campaign = services.update_campaign(actor=call.user, campaign=campaign,
+                                            fields=_fields(call, call.body, campaign))
+    except merge.UnknownMergeField as exc:
+        raise ApiError(400, str(exc)) from None
+    except services.TextingError as exc:
+        raise ApiError(409, str(exc)) from None
+    return serialize(campaign, call.base)
+
+
+def campaign_launch(call: Call, texting_campaign_id: str) -> dict[str, Any]:
+    campaign = _campaign(call, texting_campaign_id, write=True)
+    if "targets" not in campaign.audience:
+        raise ApiError(409, "Give the campaign targets (tags or lists) before launching it.")
+    people = audience.people_for(call.user, campaign.audience)
+    try:
+        services.launch(actor=call.user, campaign=campaign, audience=people)
+    except services.TextingError as exc:
+        raise ApiError(409, str(exc)) from None
+    campaign.refresh_from_db()
+    return serialize(campaign, call.base)
+
+
+def serialize_conversation(conversation: Conversation, base: str) -> dict[str, Any]:
+    href = f"{base}texting_campaigns/{conversation.campaign.public_id}/conversations/{conversation.pk}"
+    return {
+        "identifiers": [f"turnout:{conversation.pk}"],
+        "origin_system": "Turnout",
+        "status": conversation.status,
+        "texter": conversation.texter.name if conversation.texter else "",
+        "sent_date": stamp(conversation.sent_at),
+        "replied_date": stamp(conversation.replied_at),
+        "flagged": conversation.flagged,
+        "survey_responses": [{"question": r.question.prompt, "answer": r.choice.label, "tag": r.choice.tag,
+                              "recorded_date": stamp(r.at)} for r in conversation.responses.all()],
+        "_links": {"self": link(href), "osdi:person": link(f"{base}people/{conversation.person.public_id}"),
+                   "turnout:texting_campaign": link(f"{base}texting_campaigns/{conversation.campaign.public_id}"),
+                   "curies": curies(base)},
+    }
+
+
+def _conversations(campaign: TextingCampaign) -> QuerySet[Conversation]:
+    answers = Prefetch("responses", queryset=SurveyResponse.objects.select_related("question", "choice")
+                       .order_by("question__order", "question_id"))
+    return (Conversation.objects.filter(campaign=campaign).select_related("person", "texter", "campaign")
+            .prefetch_related(answers))
+
+
+def conversations_list(call: Call, texting_campaign_id: str) -> dict[str, Any]:
+    campaign = _campaign(call, texting_campaign_id)
+    return collection(call, queryset=_conversations(campaign), key="turnout:conversations",
+                      path=f"texting_campaigns/{campaign.public_id}/conversations",
+                      serialize=lambda c: serialize_conversation(c, call.base), filters=CONVERSATION_FILTERS)
+
+
+def conversation_detail(call: Call, texting_campaign_id: str, conversation_id: str) -> dict[str, Any]:
+    campaign = _campaign(call, texting_campaign_id)
+    if not conversation_id.isdigit():
+        raise ApiError(404, "No such conversation.")
+    found = _conversations(campaign).filter(pk=int(conversation_id)).first()
+    if found is None:
+        raise ApiError(404, "No such conversation.")
+    return serialize_conversation(found, call.base)
