@@ -72,10 +72,7 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
         if key in data:
             fields[field] = inputs.text(data[key], key, limit)
     if "reassign_after_minutes" in data:
-        minutes = data["reassign_after_minutes"]
-        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 1440:
-            raise ApiError(400, "reassign_after_minutes must be a whole number from 5 to 1440.")
-        fields["reassign_after"] = minutes
+        fields["reassign_after"] = inputs.whole(data["reassign_after_minutes"], "reassign_after_minutes", 5, 1440)
     if "targets" in data:
         fields["audience"] = {"targets": targets_from(call, data["targets"])}
     if not fields.get("title", campaign.title if campaign else ""):

@@ -128,6 +128,7 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         Workplace,
     )
     from turnout.organizing.models import Campaign as OrganizingCampaign
+    from turnout.texting.models import Conversation, TextingCampaign
 
     local = make_group("Local 8")
     organizer = make_staff("organizer@example.org", local, Role.ORGANIZER)
@@ -155,6 +156,10 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     # A volunteer who organizes and mentors: any triage the document allows may name them.
     volunteer = Volunteer.objects.create(group=local, user=make_staff("volunteer@example.org", local, Role.HOST),
                                          kind=Volunteer.Kind.BOTH)
+    texting = TextingCampaign.objects.create(
+        group=local, title="Contract vote", created_by=organizer,
+        script="Hi {first_name}, Local 8 here. Vote yes? Reply STOP to opt out.",
+        audience={"targets": [{"kind": "tag", "id": str(tagging.tag.public_id)}]})
     real: dict[str, Any] = {
         "organizer": organizer, "group": local,
         "person_id": member.public_id, "tag_id": tagging.tag.public_id, "tagging_id": tagging.public_id,
@@ -177,6 +182,9 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         # for every other operation.
         "card_id": Card.objects.create(unit=worker.unit, worker=worker, kind="paper", signed_name="M",
                                        signed_at=timezone.now(), text="x", employer_name="Bean").public_id,
+        "texting_campaign_id": texting.public_id,
+        "conversation_id": Conversation.objects.create(campaign=texting, person=member, status="sent",
+                                                       sent_at=timezone.now()).pk,
     }
     person = str(member.public_id)
     api = f"{base}/api/v2/"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect
 
@@ -168,8 +169,9 @@ def test_a_supervisor_launches_watches_the_board_and_reassigns(page: Page, live_
         while run_due_tasks():
             pass
         replier = Conversation.objects.filter(texter=ann, status="sent").order_by("pk").first()
-        services.receive(replier.person.inbound.create(from_number=replier.person.phones.get().number,
-                                                       body="What room?"))
+        with transaction.atomic():  # as the worker offers a reply
+            services.receive(replier.person.inbound.create(from_number=replier.person.phones.get().number,
+                                                           body="What room?"))
         # The board counts by itself (it refreshes every few seconds).
         expect(page.get_by_test_id("sent")).to_have_text("2", timeout=10_000)
         expect(page.get_by_test_id("needs-reply")).to_have_text("1", timeout=10_000)
