@@ -174,3 +174,65 @@ def thread(request: HttpRequest, public_id: Any) -> HttpResponse:
     conversation = sorted(inbound + outbound, key=lambda item: item[0])
     return render(request, "messaging/thread.html", {"person": person, "conversation": conversation, "form": form,
                                                      "organization": settings.ORGANIZATION_NAME})
+
+
+# --- opt-out lists ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def opt_out_lists(request: HttpRequest) -> HttpResponse:
+    """Upload numbers to opt out for the whole organization, download its opt-outs, undo an upload."""
+    from turnout.accounts.models import Group
+    from turnout.messaging import optout_lists
+    from turnout.messaging.forms import OptOutListForm
+    from turnout.messaging.models import OptOutList
+
+    user: User = request.user  # type: ignore[assignment]
+    form = OptOutListForm(request.POST or None, request.FILES or None,
+                          groups=Group.objects.visible_to(user, Role.ORGANIZER))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read().decode("utf-8-sig")
+            made = optout_lists.upload(actor=user, group=form.cleaned_data["group"], name=upload.name, text=text)
+        except UnicodeDecodeError:
+            form.add_error("file", _("Save the file as CSV in UTF-8 and upload it again."))
+        except optout_lists.OptOutListError as exc:
+            form.add_error("file", str(exc))
+        else:
+            flash.success(request, _("Opted out %(n)s numbers: %(stopped)s records that had consent, the rest kept "
+                                     "on the suppression list.") % {"n": made.numbers, "stopped": made.stopped})
+            return redirect("messaging:opt_outs")
+    lists = OptOutList.objects.visible_to(user).select_related("created_by", "undone_by", "group")
+    for made in lists:
+        made.can_undo = made.undone_at is None and has_role(user, made.group, Role.ADMIN)  # type: ignore[attr-defined]
+    return render(request, "messaging/opt_outs.html", {"form": form, "lists": lists})
+
+
+@login_required
+@require_POST
+def opt_out_list_undo(request: HttpRequest, public_id: Any) -> HttpResponse:
+    from turnout.messaging import optout_lists
+    from turnout.messaging.models import OptOutList
+
+    made = get_object_or_404(OptOutList.objects.visible_to(request.user), public_id=public_id)  # type: ignore[arg-type]
+    if not has_role(request.user, made.group, Role.ADMIN):
+        raise PermissionDenied
+    try:
+        restored = optout_lists.undo(actor=request.user, made=made)  # type: ignore[arg-type]
+        flash.success(request, _("Undone: %(n)s records have their consent back.") % {"n": restored})
+    except optout_lists.OptOutListError as exc:
+        flash.error(request, str(exc))
+    return redirect("messaging:opt_outs")
+
+
+@login_required
+@require_role_anywhere(Role.ORGANIZER)
+def opt_out_download(request: HttpRequest) -> HttpResponse:
+    from turnout.messaging import optout_lists
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="opt-outs.csv"'
+    optout_lists.export(actor=request.user, out=response)  # type: ignore[arg-type]
+    return response

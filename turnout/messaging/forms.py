@@ -54,3 +54,16 @@ class TestSendForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class OptOutListForm(forms.Form):
+    file = forms.FileField(label=_("Numbers to opt out (CSV)"),
+                           help_text=_("One number per line, or a CSV with a “phone” column. Every record of each "
+                                       "number is opted out, in every group; a number no record holds is kept so "
+                                       "that it starts opted out if it is ever added."))
+    group = forms.ModelChoiceField(label=_("Uploaded for"), queryset=Group.objects.none(),
+                                   help_text=_("The group whose admins may undo the upload."))
+
+    def __init__(self, *args: Any, groups: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]

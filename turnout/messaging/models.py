@@ -175,3 +175,38 @@ class UnreadableWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"
+
+
+class OptOutList(BaseModel):
+    """Numbers staff uploaded to opt out, for the whole organization, and what the upload changed,
+    so that an upload made in error can be undone."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="opt_out_lists")
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    numbers = models.PositiveIntegerField(default=0)  # valid numbers in the file, each once
+    on_records = models.PositiveIntegerField(default=0)  # of those, held by a record
+    stopped = models.PositiveIntegerField(default=0)  # records that had consent and were opted out
+    refused = models.JSONField(default=list, blank=True)  # [[line, reason]] of lines not read
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = GroupOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OptOutListEntry(models.Model):
+    """One change an upload made: a record that had consent and was opted out (its ledger entry),
+    or a number held by no record, put on the suppression list (its digest, never the number)."""
+
+    upload = models.ForeignKey(OptOutList, on_delete=models.CASCADE, related_name="entries")
+    event = models.ForeignKey("people.ConsentEvent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.upload}: {self.event_id or 'suppressed'}"

@@ -153,6 +153,32 @@ def record_consent(
     return event
 
 
+def undo_staff_opt_outs(*, events: Iterable[ConsentEvent], detail: str, actor: User | None = None) -> int:
+    """Reverse opt-outs that staff recorded by mistake (an opt-out list uploaded in error): each
+    record whose latest entry for the address is still that opt-out is subscribed again, with an
+    opt-in entry saying why. Only staff's opt-outs can be reversed so; a record that opted out or
+    in since (a STOP, a form) keeps its own latest word. How many records were restored. The
+    caller passes only the opt-outs of records that consented before them."""
+    restored = 0
+    for event in events:
+        if event.action != ConsentEvent.Action.OPT_OUT or event.source != ConsentEvent.Source.STAFF:
+            continue
+        model, column, status_column = contact_model(event.channel)
+        latest = (ConsentEvent.objects.filter(person_id=event.person_id, channel=event.channel, address=event.address)
+                  .order_by("-occurred_at", "-pk").values_list("pk", flat=True).first())
+        if latest != event.pk:
+            continue
+        ConsentEvent.objects.create(person_id=event.person_id, channel=event.channel, address=event.address,
+                                    action=ConsentEvent.Action.OPT_IN, source=ConsentEvent.Source.STAFF,
+                                    source_detail=detail[:200], recorded_by=actor,
+                                    consent_text="The opt-out recorded by staff was undone: the consent given "
+                                                 "before it stands again.")
+        restored += model.objects.filter(person_id=event.person_id, **{column: event.address,
+                                                                       status_column: Subscription.UNSUBSCRIBED}
+                                         ).update(**{status_column: Subscription.SUBSCRIBED})
+    return restored
+
+
 @transaction.atomic
 def mark_bouncing(*, address: str) -> int:
     """An email address bounced hard: every record holding it stops being emailed. How many. A

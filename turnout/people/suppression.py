@@ -123,6 +123,27 @@ def keep_opt_outs(person: Person) -> int:
     return len(entries)
 
 
+def add(*, channel: str, addresses: Iterable[str]) -> list[str]:
+    """Put addresses no record holds on the list (an opt-out list uploaded by staff), opted out now;
+    the digests of those that were not on it already, so that the upload can be undone (`lift`)."""
+    addresses = sorted(set(addresses))
+    if not addresses:
+        return []
+    key = _key(create=True)
+    assert key is not None
+    digests = {_digest(key, channel, address) for address in addresses}
+    there = set(Suppression.objects.filter(digest__in=list(digests)).values_list("digest", flat=True))
+    new = sorted(digests - there)
+    Suppression.objects.bulk_create([Suppression(digest=digest, channel=channel, opted_out_at=timezone.now())
+                                     for digest in new], ignore_conflicts=True)
+    return new
+
+
+def lift(digests: Iterable[str]) -> int:
+    """Take entries off the list (an upload undone); how many."""
+    return Suppression.objects.filter(digest__in=list(digests)).delete()[0]
+
+
 def note_consent_over(*, people: Iterable[Person], channel: str, source: str, actor: object = None,
                       group: object = None) -> None:
     """An opt-in of the person's own (`source`) on a record whose address was on the list: the
