@@ -381,6 +381,20 @@ class TextingTests(TurnoutTestCase):
         self.assertEqual(Conversation.objects.get(campaign=campaign, person=keep).person, keep)
         self.assertEqual(Conversation.objects.filter(campaign=campaign).count(), 6)
 
+    def test_a_reply_no_conversation_expects_goes_to_the_staff_inbox(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "6"})
+        newcomer = consenting(make_person(self.local, given_name="Nadia", phone="+12065550190"))  # not in it
+        self.text_in("Is the meeting still on?", "+12065550190", "in-8")
+        self.text_in("Who is this?", "+14155550100", "in-9")  # a number nobody here holds
+        self.assertEqual(ConversationText.objects.count(), 0)
+        self.assertEqual(self.client.get(inbox + "changed/", {"stamp": "-"}).status_code, 204)
+        self.login(self.organizer)
+        staff_inbox = self.client.get("/messages/inbox/")
+        self.assertContains(staff_inbox, newcomer.display_name)
+        self.assertNotContains(staff_inbox, "Who is this?")  # no group's to read
+
     def test_a_texter_reaches_only_their_own_conversations(self) -> None:
         campaign = self.launched()
         theirs = self.join(campaign, name="Ann")

@@ -68,6 +68,7 @@ def _recover_every_minute(sleep: Callable[[float], None] = time.sleep) -> None:
     from turnout.messaging.sending import recover
     from turnout.messaging.services import offer_waiting
     from turnout.mobilization.services import finish_unfinished, settle_pledges
+    from turnout.texting.services import release_unanswered
 
     apply_retention()
     minutes = 0
@@ -81,6 +82,7 @@ def _recover_every_minute(sleep: Callable[[float], None] = time.sleep) -> None:
             settle_public_forms()
             settle_pledges()
             offer_waiting()  # and a reply
+            release_unanswered()  # texting conversations a texter held too long, for the next to ask
         except Exception:  # keep recovering; one failure (a database restart) must not end it
             logging.getLogger(__name__).exception("Recovering messages, activations, replies or waiting forms failed")
         finally:
