@@ -61,8 +61,9 @@ def main() -> None:
     local = Group.objects.get(slug="local-8")
     with override_settings(SMS_SENDERS=["+12065550000"], SMS_BACKEND="memory", TASKS=settings.TASKS):
         campaign = services.create_campaign(actor=organizer, group=local, fields={
-            "title": "Contract vote", "script": "Hi {first_name}, it's {texter_first_name} with Local 8. Will you vote "
-                                                "yes on the contract? Reply STOP to opt out."})
+            "title": "Contract vote", "senders": ["+12065550000"],
+            "script": "Hi {first_name}, it's {texter_first_name} with Local 8. Will you vote yes on the contract? "
+                      "Reply STOP to opt out."})
         people = audience.people_for(organizer, {})
         started = time.perf_counter()
         contacts = services.launch(actor=organizer, campaign=campaign, audience=people)

@@ -338,6 +338,7 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["draft", "live", "paused", "finished"]},
             "targets": {"type": "array", "items": ref("Link")},
             "reassign_after_minutes": {"type": "integer", "minimum": 5},
+            "turnout:senders": STRING_LIST,
             "launched_date": DATE,
             "statistics": {"type": "object", "additionalProperties": {"type": "integer"}},
             "questions": {"type": "array", "items": {"type": "object", "properties": {
@@ -570,6 +571,9 @@ INPUTS: dict[str, Any] = {
             "targets": {"type": "array", "minItems": 1, "items": ref("TargetLink"),
                         "description": "Tags or lists; the campaign texts each consenting number on any of them once"},
             "reassign_after_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
+            "turnout:senders": {"type": "array", "items": {"type": "string"}, "description": (
+                "The organization's sender numbers the campaign texts from (TURNOUT_SMS_SENDERS); a new campaign "
+                "without it texts from all of them")},
         },
     },
     "MessageInput": {

@@ -54,6 +54,7 @@ def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
         "status": campaign.status,
         "targets": targets,
         "reassign_after_minutes": campaign.reassign_after,
+        "turnout:senders": campaign.senders,
         "launched_date": stamp(campaign.launched_at),
         "statistics": {key: board[key] for key in ("contacts", "waiting", "sent", "replied", "needs_reply",
                                                    "opted_out", "response_rate", "texters", "online")},
@@ -75,6 +76,14 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
         fields["reassign_after"] = inputs.whole(data["reassign_after_minutes"], "reassign_after_minutes", 5, 1440)
     if "targets" in data:
         fields["audience"] = {"targets": targets_from(call, data["targets"])}
+    if "turnout:senders" in data:
+        chosen = [inputs.text(n, "turnout:senders", 40) for n in inputs.items(data["turnout:senders"], "turnout:senders")]
+        if unknown := [n for n in chosen if n not in services.sender_choices()]:
+            raise ApiError(400, f"turnout:senders: {', '.join(unknown)[:200]} is not one of the organization's "
+                                "sender numbers.")
+        fields["senders"] = chosen
+    elif campaign is None:
+        fields["senders"] = services.sender_choices()  # every number, as the console offers them
     if not fields.get("title", campaign.title if campaign else ""):
         raise ApiError(400, "A texting campaign needs a title.")
     if not fields.get("script", campaign.script if campaign else ""):

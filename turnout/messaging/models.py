@@ -38,6 +38,8 @@ class Message(BaseModel):
     # The console's people filters (tag, list, group, status, ZIP and miles…), re-run at send time.
     audience = models.JSONField(default=dict, blank=True)
     ignore_quiet_hours = models.BooleanField(default=False)
+    # The sender numbers it may go out from (a texting campaign's); empty: the organization's pool.
+    senders = models.JSONField(default=list, blank=True)
     override_reason = models.CharField(max_length=300, blank=True)
     # What sent it, when not an organizer's blast: "event:<id>:confirmation", "event:<id>:reminder"…
     topic = models.CharField(max_length=80, blank=True, db_index=True)

@@ -268,7 +268,7 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
             row.segments = segments.count(body).segments
         row.attempts += 1
         ready.append((row, body, valid_for))
-    bookings = (pacing.book([(row.address, row.segments) for row, _body, _v in ready], previous)
+    bookings = (pacing.book([(row.address, row.segments) for row, _body, _v in ready], previous, message.senders)
                 if message.channel == "sms" else [pacing.Booking("", 0.0)] * len(ready))
     to_send: list[tuple[Delivery, OutgoingSms, float]] = []
     for (row, body, valid_for), booking in zip(ready, bookings, strict=True):

@@ -63,13 +63,20 @@ class Booking:
     at: float  # seconds since the epoch; send no earlier
 
 
-def book(texts: Sequence[tuple[str, int]], previous: dict[str, str]) -> list[Booking]:
+def book(texts: Sequence[tuple[str, int]], previous: dict[str, str], only: Sequence[str] = ()) -> list[Booking]:
     """A sender and a moment for each (address, segments), in order.
 
     `previous` maps an address to the sender that texted it before; it keeps that sender
-    when it is still configured.
+    when it is still in the pool. `only`: the senders a message may go out from (a texting
+    campaign's numbers), else every configured one. Among the pool, a number with the
+    recipient's own area code is preferred, the one free soonest of them.
     """
-    pool = senders()
+    pool = [s for s in senders() if s.address in only] if only else senders()
+    pool = pool or senders()  # a number no longer configured: the organization's pool
+    local: dict[str, list[Sender]] = {}
+    for s in pool:
+        if _area(s.address):
+            local.setdefault(_area(s.address), []).append(s)
     by_address = {s.address: s for s in pool}
     now = time.time()
     paced = [s.address for s in pool if s.rate > 0]
@@ -94,6 +101,9 @@ def book(texts: Sequence[tuple[str, int]], previous: dict[str, str]) -> list[Boo
         bookings = []
         for address, segments in texts:
             sender = _sticky(address, previous, by_address)
+            nearby = local.get(_area(address), []) if sender is None else []
+            if nearby:  # the soonest free, as the heap would choose, among numbers local to the recipient
+                sender = min(nearby, key=lambda s: (free[s.address], latest[s.address])).address
             while sender is None:
                 _at, n, candidate = heapq.heappop(soonest)
                 sender = candidate if latest[candidate] == n else None
@@ -107,6 +117,11 @@ def book(texts: Sequence[tuple[str, int]], previous: dict[str, str]) -> list[Boo
             clock.free_at = free[address]
         SenderClock.objects.bulk_update(clocks.values(), ["free_at"])
     return bookings
+
+
+def _area(number: str) -> str:
+    """A North American number's area code ("206"), else ""."""
+    return number[2:5] if number.startswith("+1") and len(number) == 12 else ""
 
 
 def _sticky(address: str, previous: dict[str, str], by_address: dict[str, Sender]) -> str | None:

@@ -210,20 +210,22 @@ def reply(*, actor: User, person: Person, body: str) -> Delivery | None:
 
 
 def _one_text(*, group: Group, person: Person, body: str, reason: str, created_by: User | None = None,
-              topic: str = "") -> Message:
+              topic: str = "", senders: list[str] | None = None) -> Message:
     """A text to one person in a conversation they started: its message and outbox row (consent
     applies; quiet hours do not, for an answer to their own text, with `reason` on record)."""
     message = Message.objects.create(group=group, channel="sms", body=body, status=Message.Status.SENDING,
                                      created_by=created_by, ignore_quiet_hours=True, override_reason=reason[:300],
-                                     topic=topic)
+                                     topic=topic, senders=senders or [])
     outbox.materialize(message, Person.objects.filter(pk=person.pk))
     return message
 
 
-def text_in_conversation(*, group: Group, person: Person, body: str, reason: str, topic: str = "") -> Message:
+def text_in_conversation(*, group: Group, person: Person, body: str, reason: str, topic: str = "",
+                         senders: list[str] | None = None) -> Message:
     """`reply` for a conversation held by someone without a staff account (a volunteer texter):
-    the text goes out by the worker once the caller's transaction commits."""
-    message = _one_text(group=group, person=person, body=body, reason=reason, topic=topic)
+    the text goes out by the worker once the caller's transaction commits, from one of `senders`
+    (the campaign's numbers) when given."""
+    message = _one_text(group=group, person=person, body=body, reason=reason, topic=topic, senders=senders)
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
 
@@ -290,7 +292,7 @@ def answer_people(answers: list[Answer]) -> list[int]:
             status = Message.Status.SENDING if found and found[1] else Message.Status.SENT
             messages.append((message_id, uuid.uuid4(), now, now, answer.group.pk, channel,
                              answer.subject[:200] if channel == Channel.EMAIL else "", answer.body, "", status, {},
-                             bool(answer.reason), answer.reason[:300], answer.topic, {}))
+                             bool(answer.reason), answer.reason[:300], answer.topic, {}, []))
             made.append(message_id)
             if status == Message.Status.SENDING:
                 due.append(message_id)
@@ -301,7 +303,7 @@ def answer_people(answers: list[Answer]) -> list[int]:
                              "" if consents else "no consent", 0, "", False, 0, now, now))
     bulk.insert_rows(Message, ["id", "public_id", "created_at", "updated_at", "group", "channel", "subject", "body",
                                "body_es", "status", "audience", "ignore_quiet_hours", "override_reason", "topic",
-                               "outbox_summary"], messages)
+                               "outbox_summary", "senders"], messages)
     bulk.insert_rows(Delivery, ["public_id", "message", "person", "channel", "address", "sender", "status",
                                 "provider_id", "error", "attempts", "claimed_by", "possible_duplicate", "segments",
                                 "created_at", "status_at"], rows)

@@ -24,12 +24,19 @@ class CampaignForm(PeopleFilterForm):
     script_es = forms.CharField(label=_("First text in Spanish"), widget=forms.Textarea(attrs={"rows": 4}),
                                 required=False,
                                 help_text=_("Sent to contacts whose language is Spanish; empty: they get the text above."))
+    senders = forms.MultipleChoiceField(
+        label=_("Text from"), widget=forms.CheckboxSelectMultiple, choices=(),
+        help_text=_("The organization's numbers this campaign texts from, each at its own pace; a contact is "
+                    "texted from one with their own area code when you choose one."))
     reassign_after = forms.IntegerField(label=_("Minutes before an unanswered conversation goes to another texter"),
                                         min_value=5, max_value=24 * 60, initial=20)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["from_group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+        numbers = services.sender_choices()
+        self.fields["senders"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
+        self.fields["senders"].initial = numbers
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

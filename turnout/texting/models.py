@@ -33,6 +33,9 @@ class TextingCampaign(BaseModel):
     script_es = models.TextField(_("first text in Spanish"), blank=True)
     # The console's people filters (tag, list, group, status, ZIP and miles…), as a message's.
     audience = models.JSONField(default=dict, blank=True)
+    # The numbers its texts go out from, among the organization's (TURNOUT_SMS_SENDERS), each at
+    # its own pace; a contact is texted from one with their area code where the campaign has one.
+    senders = models.JSONField(default=list, blank=True)
     reassign_after = models.PositiveSmallIntegerField(
         _("minutes before an unanswered conversation goes back to the pool"), default=20)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)

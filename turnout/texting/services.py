@@ -97,6 +97,11 @@ def create_campaign(*, actor: User, group: Group, fields: dict[str, Any]) -> Tex
     return campaign
 
 
+def sender_choices() -> list[str]:
+    """The organization's sender numbers a campaign may text from."""
+    return [sender.address for sender in pacing.senders() if sender.address]
+
+
 def update_campaign(*, actor: User, campaign: TextingCampaign, fields: dict[str, Any]) -> TextingCampaign:
     if campaign.status != TextingCampaign.Status.DRAFT and (
             fields.get("script", campaign.script) != campaign.script
@@ -148,8 +153,14 @@ def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> l
                               "(about %(chars)s characters).")
                             % {"label": label, "n": counted.segments, "max": MAX_SEGMENTS,
                                "chars": MAX_SEGMENTS * (153 if counted.encoding == "GSM-7" else 67)})
-    if not any(sender.address for sender in pacing.senders()):
+    configured = [sender.address for sender in pacing.senders() if sender.address]
+    if not configured:
         problems.append(_("No sender number is set up (TURNOUT_SMS_FROM or TURNOUT_SMS_SENDERS)."))
+    elif not campaign.senders:
+        problems.append(_("Choose the numbers the campaign texts from."))
+    elif unknown := [number for number in campaign.senders if number not in configured]:
+        problems.append(_("%(numbers)s is no longer one of the organization's sender numbers; choose again.")
+                        % {"numbers": ", ".join(unknown)})
     if contacts == 0:
         problems.append(_("Nobody in this audience has a number that agreed to texts."))
     return problems
@@ -351,6 +362,7 @@ def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
         texter.message = Message.objects.create(
             group=campaign.group, channel="sms", body=fill_texter(campaign.script, texter.name),
             body_es=fill_texter(campaign.script_es, texter.name), status=Message.Status.SENDING,
+            senders=campaign.senders,
             topic=f"texting:{campaign.pk}", created_by=campaign.created_by)
         texter.save(update_fields=["message"])
         audit.record(actor=None, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
@@ -503,6 +515,7 @@ def send_reply(*, texter: Texter, conversation_id: int, body: str) -> Conversati
             conversation.save(update_fields=["status"])
             raise TextingError(_("This contact has opted out; nothing was sent."))
         message = sending.text_in_conversation(group=texter.campaign.group, person=conversation.person, body=body,
+                                               senders=texter.campaign.senders,
                                                reason="a reply in a texting conversation the person answered",
                                                topic=f"texting:{texter.campaign_id}:reply")
         conversation.status = Conversation.Status.ANSWERED

@@ -96,6 +96,7 @@ class TextingApiTests(ApiTestCase):
         self.client.post(f"/texting/{campaign_id}/launch/")
         self.assertEqual(self.ok("GET", f"texting_campaigns/{campaign_id}")["status"], "live")
         self.client.post("/texting/new/", {"title": "Console campaign", "from_group": self.local.pk,
-                                           "script": SCRIPT, "reassign_after": "20", "tag": "contract"})
+                                           "script": SCRIPT, "reassign_after": "20", "tag": "contract",
+                                           "senders": "+12065550000"})
         titles = {c["title"] for c in self.ok("GET", "texting_campaigns")["_embedded"]["turnout:texting_campaigns"]}
         self.assertEqual(titles, {"Contract vote", "Console campaign"})

@@ -55,8 +55,9 @@ def test_a_texter_on_a_phone_sends_answers_and_opts_out(phone: Page, live_server
             record_consent(person=person, channel="sms", address=person.phones.get().number, action="opt_in",
                            source="form")
         campaign = services.create_campaign(actor=organizer, group=local, fields={
-            "title": "Rally turnout", "script": "Hi {first_name}, it's {texter_first_name} with Local 8. Can you "
-                                                "make the rally Friday at 6? Reply STOP to opt out."})
+            "title": "Rally turnout", "senders": ["+12065550000"],
+            "script": "Hi {first_name}, it's {texter_first_name} with Local 8. Can you make the rally Friday at 6? "
+                      "Reply STOP to opt out."})
         services.add_question(actor=organizer, campaign=campaign, prompt="Coming Friday?",
                               choices="Yes | rally-yes | Great, {first_name}! Doors open at 5:30.\nNo\nMaybe")
         services.add_canned(actor=organizer, campaign=campaign, title="Kids welcome",

@@ -62,7 +62,7 @@ class TextingTests(TurnoutTestCase):
         self.login(self.organizer)
         response = self.client.post("/texting/new/", {"title": "Rally turnout", "from_group": self.local.pk,
                                                       "script": script, "script_es": "", "reassign_after": "20",
-                                                      **audience})
+                                                      "senders": ["+12065550000"], **audience})
         self.assertEqual(response.status_code, 302, response.content[:2000])
         return TextingCampaign.objects.get()
 
@@ -118,7 +118,8 @@ class TextingTests(TurnoutTestCase):
 
     @override_settings(SMS_SENDERS=[], SMS_FROM="")
     def test_no_sender_number_cannot_launch(self) -> None:
-        campaign = self.draft()
+        campaign = services.create_campaign(actor=self.organizer, group=self.local, fields={
+            "title": "Rally", "script": SCRIPT, "senders": ["+12065550000"]})
         with self.assertRaisesMessage(services.TextingError, "No sender number"):
             services.launch(actor=self.organizer, campaign=campaign, audience=Person.objects.all())
 
@@ -394,6 +395,30 @@ class TextingTests(TurnoutTestCase):
         staff_inbox = self.client.get("/messages/inbox/")
         self.assertContains(staff_inbox, newcomer.display_name)
         self.assertNotContains(staff_inbox, "Who is this?")  # no group's to read
+
+    @override_settings(SMS_SENDERS=["+12065550000", "+13125550000", "+14155550000"])  # unpaced: the clock stands still
+    def test_each_contact_is_texted_from_the_campaigns_number_with_their_area_code(self) -> None:
+        chicago = consenting(make_person(self.local, given_name="Cleo", phone="+13125550111", postal_code="60608"))
+        campaign = self.draft()
+        page = self.client.get("/texting/new/")
+        self.assertContains(page, 'value="+14155550000"')  # the organization's numbers to choose from
+        services.update_campaign(actor=self.organizer, campaign=campaign,
+                                 fields={"senders": ["+12065550000", "+13125550000"]})
+        self.post(f"/texting/{campaign.public_id}/launch/")
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "7"})
+        for conversation in Conversation.objects.filter(status="assigned").order_by("pk"):
+            self.post(f"{inbox}c/{conversation.pk}/send/")
+        self.run_worker()
+        senders = {text.to: text.sender for text in simple.outbox}
+        self.assertEqual(senders[chicago.phones.get().number], "+13125550000")
+        self.assertEqual(senders[self.member.phones.get().number], "+12065550000")
+        self.assertEqual(set(senders.values()), {"+12065550000", "+13125550000"})  # never the campaign's others
+
+    def test_a_campaign_without_a_number_cannot_launch(self) -> None:
+        campaign = self.draft()
+        services.update_campaign(actor=self.organizer, campaign=campaign, fields={"senders": []})
+        self.assertContains(self.client.get(campaign.get_absolute_url()), "Choose the numbers the campaign texts from")
 
     def test_a_texter_reaches_only_their_own_conversations(self) -> None:
         campaign = self.launched()
