@@ -180,9 +180,8 @@ def conversations_list(call: Call, texting_campaign_id: str) -> dict[str, Any]:
 
 def conversation_detail(call: Call, texting_campaign_id: str, conversation_id: str) -> dict[str, Any]:
     campaign = _campaign(call, texting_campaign_id)
-    if not conversation_id.isdigit():
-        raise ApiError(404, "No such conversation.")
-    found = _conversations(campaign).filter(pk=int(conversation_id)).first()
+    pk = services.whole(conversation_id)
+    found = _conversations(campaign).filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise ApiError(404, "No such conversation.")
     return serialize_conversation(found, call.base)

@@ -179,6 +179,9 @@ def thread(request: HttpRequest, public_id: Any) -> HttpResponse:
 # --- opt-out lists ----------------------------------------------------------------------------------
 
 
+MAX_OPT_OUT_FILE = 5 * 1024 * 1024
+
+
 @login_required
 @require_role_anywhere(Role.ORGANIZER)
 def opt_out_lists(request: HttpRequest) -> HttpResponse:
@@ -194,6 +197,8 @@ def opt_out_lists(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            if upload.size > MAX_OPT_OUT_FILE:
+                raise optout_lists.OptOutListError(_("The file is larger than 5 MB; split it."))
             text = upload.read().decode("utf-8-sig")
             made = optout_lists.upload(actor=user, group=form.cleaned_data["group"], name=upload.name, text=text)
         except UnicodeDecodeError:

@@ -208,7 +208,8 @@ class OptOutListEntry(models.Model):
 
     upload = models.ForeignKey(OptOutList, on_delete=models.CASCADE, related_name="entries")
     event = models.ForeignKey("people.ConsentEvent", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    digest = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64, blank=True, db_index=True)
+    added = models.BooleanField(default=False)  # the digest was put on the list by this upload
 
     def __str__(self) -> str:
         return f"{self.upload}: {self.event_id or 'suppressed'}"

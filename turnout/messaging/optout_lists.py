@@ -41,7 +41,11 @@ class OptOutListError(ValueError):
 def read_numbers(text: str) -> tuple[list[str], list[tuple[int, str]]]:
     """The numbers in a CSV with a phone column (or one number per line): (E.164 numbers, each
     once; [(line, why)] for lines that are not numbers)."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error:
+        raise OptOutListError(_("The file is not a CSV that can be read. Give one number per line, or a CSV with "
+                                "a “phone” column.")) from None
     if not rows:
         raise OptOutListError(_("The file is empty. Give one number per line, or a CSV with a “phone” column."))
     header = [cell.strip().lower() for cell in rows[0]]
@@ -57,7 +61,7 @@ def read_numbers(text: str) -> tuple[list[str], list[tuple[int, str]]]:
         try:
             number, _kind = normalize_phone(value)
         except InvalidContact:
-            refused.append((line, _("“%(value)s” is not a phone number") % {"value": value[:40]}))
+            refused.append((line, _("not a phone number")))  # what was there is not kept: it may be a name
             continue
         found[number] = None
     if len(found) > MAX_NUMBERS:
@@ -76,22 +80,29 @@ def upload(*, actor: User, group: Group, name: str, text: str) -> OptOutList:
     held = dict(PhoneNumber.objects.filter(number__in=numbers).values_list("number", "sms_status"))
     consenting = {(pk, number) for pk, number in PhoneNumber.objects.filter(
         number__in=numbers, sms_status=Subscription.SUBSCRIBED).values_list("person_id", "number")}
+    # The ledger entries this upload writes: every record of each number gets one, opted out before
+    # or not (`again`), so that undoing another upload never lifts this one's opt-out. They are the
+    # entries written after this watermark, for these numbers, by staff: each number's records are
+    # locked while theirs are written.
+    watermark = ConsentEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for number in held:
         optouts.opt_out(channel="sms", address=number, source=ConsentEvent.Source.STAFF, detail=detail,
-                        why="opted out", text=f"On the opt-out list “{made.name}” uploaded by {actor.email}")
-    events = [event for event in ConsentEvent.objects.filter(channel="sms", address__in=list(held),
-                                                            action=ConsentEvent.Action.OPT_OUT,
-                                                            source=ConsentEvent.Source.STAFF)
-              .filter(occurred_at__gte=made.created_at).order_by("pk")
-              if (event.person_id, event.address) in consenting]
-    digests = suppression.add(channel="sms", addresses=[n for n in numbers if n not in held])
-    OptOutListEntry.objects.bulk_create([OptOutListEntry(upload=made, event=event) for event in events]
-                                        + [OptOutListEntry(upload=made, digest=digest) for digest in digests])
+                        why="opted out", text=f"On the opt-out list “{made.name}” uploaded by {actor.email}",
+                        again=True)
+    events = [event for event in ConsentEvent.objects.filter(
+        pk__gt=watermark, channel="sms", address__in=list(held), action=ConsentEvent.Action.OPT_OUT,
+        source=ConsentEvent.Source.STAFF).order_by("pk") if (event.person_id, event.address) in consenting]
+    unknown = [n for n in numbers if n not in held]
+    new = set(suppression.add(channel="sms", addresses=unknown))
+    OptOutListEntry.objects.bulk_create(
+        [OptOutListEntry(upload=made, event=event) for event in events]
+        + [OptOutListEntry(upload=made, digest=digest, added=digest in new)
+           for digest in suppression.digests(channel="sms", addresses=unknown)])
     made.on_records, made.stopped = len(held), len(events)
     made.save(update_fields=["on_records", "stopped"])
     audit.record(actor=actor, action=AuditEntry.Action.IMPORT, target=made, group=group,
                  summary=f"Uploaded the opt-out list {made.name}: {len(numbers)} numbers, {len(held)} on records, "
-                         f"{len(events)} records that had consent opted out, {len(digests)} added to the "
+                         f"{len(events)} records that had consent opted out, {len(new)} added to the "
                          "suppression list")
     return made
 
@@ -105,7 +116,14 @@ def undo(*, actor: User, made: OptOutList) -> int:
     entries = list(made.entries.select_related("event"))
     restored = undo_staff_opt_outs(events=[e.event for e in entries if e.event is not None],
                                    detail=f"undo of opt-out list {made.public_id}", actor=actor)
-    lifted = suppression.lift(e.digest for e in entries if e.digest)
+    # A number comes off the suppression list only if an upload put it there (not an erasure) and
+    # no other upload still standing holds it.
+    mine = {e.digest for e in entries if e.digest}
+    others = set(OptOutListEntry.objects.filter(digest__in=list(mine), upload__undone_at__isnull=True)
+                 .exclude(upload=made).values_list("digest", flat=True))
+    uploaded = set(OptOutListEntry.objects.filter(digest__in=list(mine - others), added=True)
+                   .values_list("digest", flat=True))
+    lifted = suppression.lift(uploaded)
     made.undone_at, made.undone_by = timezone.now(), actor
     made.save(update_fields=["undone_at", "undone_by"])
     audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=made, group=made.group,

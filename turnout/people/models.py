@@ -237,6 +237,8 @@ class ConsentEvent(models.Model):
         KEYWORD = "keyword", _("reply keyword")
         STAFF = "staff", _("staff")
         PROVIDER = "provider", _("carrier or email provider")
+        # Asked of a volunteer texter in a conversation (their Opt out button).
+        TEXTING = "texting", _("in a texting conversation")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_events")
     channel = models.CharField(max_length=10, choices=Channel.choices)

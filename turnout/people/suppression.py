@@ -139,6 +139,12 @@ def add(*, channel: str, addresses: Iterable[str]) -> list[str]:
     return new
 
 
+def digests(*, channel: str, addresses: Iterable[str]) -> list[str]:
+    """The list's digests of these addresses (on the list or not); none while it has no key."""
+    key = _key()
+    return [] if key is None else sorted({_digest(key, channel, address) for address in addresses})
+
+
 def lift(digests: Iterable[str]) -> int:
     """Take entries off the list (an upload undone); how many."""
     return Suppression.objects.filter(digest__in=list(digests)).delete()[0]

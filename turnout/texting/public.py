@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from turnout.core.abuse import refused
 from turnout.messaging import merge, outbox
 from turnout.texting import services
 from turnout.texting.forms import JoinForm, ReplyForm
@@ -42,7 +43,7 @@ def join(request: HttpRequest, key: str) -> HttpResponse:
     except services.TextingError as exc:
         return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
     form = JoinForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not refused(request, form) and form.is_valid():
         try:
             _texter_made, own = services.join(key=key, name=form.cleaned_data["name"],
                                               email=form.cleaned_data["email"])
@@ -122,10 +123,7 @@ def _back(key: str, anchor: str = "") -> HttpResponse:
 @require_POST
 def take(request: HttpRequest, key: str) -> HttpResponse:
     texter = _texter(key)
-    try:
-        size = int(request.POST.get("size", "25"))
-    except ValueError:
-        size = 25
+    size = services.whole(request.POST.get("size", "25")) or 25
     try:
         got = services.take_batch(texter=texter, size=size)
     except services.TextingError as exc:
@@ -155,8 +153,9 @@ def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     body = form.data.get("body", "").strip()
     canned = request.POST.get("canned", "")
-    if not body and canned.isdigit():
-        chosen = CannedResponse.objects.filter(pk=int(canned), campaign_id=texter.campaign_id).first()
+    canned_id = services.whole(canned)
+    if not body and canned_id is not None and services.whole(conversation_id) is not None:
+        chosen = CannedResponse.objects.filter(pk=canned_id, campaign_id=texter.campaign_id).first()
         person = Conversation.objects.filter(pk=conversation_id, texter=texter).select_related("person").first()
         if chosen is not None and person is not None:
             body = services.fill_texter(merge.fill(chosen.for_person(person.person), person.person), texter.name)
@@ -186,9 +185,10 @@ def answer(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse
     texter = _texter(key)
     choice = request.POST.get("choice", "")
     try:
-        if not choice.isdigit():
+        chosen = services.whole(choice)
+        if chosen is None:
             raise services.TextingError(_("Choose an answer."))
-        services.record_answer(texter=texter, conversation_id=conversation_id, choice_id=int(choice))
+        services.record_answer(texter=texter, conversation_id=conversation_id, choice_id=chosen)
     except services.TextingError as exc:
         flash.error(request, str(exc))
     return _back(key, f"#c{conversation_id}")

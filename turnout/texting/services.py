@@ -40,7 +40,7 @@ from turnout.messaging import (
     sending,
 )
 from turnout.messaging.models import Delivery, Message
-from turnout.people.models import Person
+from turnout.people.models import ConsentEvent, Person
 from turnout.people.services import add_tag, tag_name
 from turnout.texting.models import (
     CannedResponse,
@@ -66,6 +66,8 @@ TEXTER_KEY_SALT = "turnout.texting.texter"
 # at most once in ALERT_EVERY.
 AWAY_AFTER = timedelta(minutes=2)
 ALERT_EVERY = timedelta(minutes=15)
+# A reply reaches a texter's conversation only this long after the conversation's latest text.
+REPLY_WINDOW = timedelta(days=7)
 TEXTER_FIELDS = ("texter_first_name",)
 _TEXTER_FIELD = re.compile(r"\{\{\s*texter_first_name\s*\}\}|\{\s*texter_first_name\s*\}")
 
@@ -166,6 +168,12 @@ def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> l
     return problems
 
 
+def in_campaign_group(campaign: TextingCampaign, audience: QuerySet[Person]) -> QuerySet[Person]:
+    """Of an audience read with the launcher's rights, the people the campaign's own group holds:
+    its texters, supervisors and export must not reach a neighbouring group's members."""
+    return audience.filter(pk__in=Person.objects.in_group(campaign.group).values("pk"))
+
+
 def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
     """INSERT … SELECT of a conversation for each number in the audience that agreed to texts,
     once per number (the first person holding it), with the person's zone, else their number's."""
@@ -193,6 +201,7 @@ def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]
         problems = launch_problems(campaign)
         if problems:
             raise TextingError(" ".join(problems))
+        audience = in_campaign_group(campaign, audience)
         with connection.cursor() as cursor:
             sql, params = _contacts_insert(campaign, audience)
             cursor.execute(sql, params)
@@ -274,6 +283,7 @@ def add_question(*, actor: User, campaign: TextingCampaign, prompt: str, choices
 def record_answer(*, texter: Texter, conversation_id: int, choice_id: int) -> SurveyChoice:
     """The texter records a contact's answer: kept on the conversation (the latest per question),
     and the answer's tag put on the person's record."""
+    _live(texter)
     with transaction.atomic():
         conversation = _held(texter, conversation_id)
         choice = (SurveyChoice.objects.select_related("question")
@@ -380,12 +390,38 @@ def _email_texter(texter: Texter, subject: str, body: str) -> None:
 def texter_for(key: str) -> Texter | None:
     """The texter whose own link this is; None for an unknown key or a texter removed."""
     texter = (Texter.objects.select_related("campaign__group", "message")
-              .filter(key_hash=key_hash(key), removed_at__isnull=True).first())
+              .filter(key_hash=key_hash(key), removed_at__isnull=True)
+              .exclude(campaign__status=TextingCampaign.Status.FINISHED).first())
     if texter is not None and (texter.last_seen_at is None
                                or timezone.now() - texter.last_seen_at > timedelta(seconds=30)):
         texter.last_seen_at = timezone.now()
         Texter.objects.filter(pk=texter.pk).update(last_seen_at=texter.last_seen_at)
     return texter
+
+
+def remove_texter(*, actor: User, texter: Texter) -> int:
+    """A texter's link stops working; what they held goes back to the pool. How many conversations."""
+    with transaction.atomic():
+        Texter.objects.filter(pk=texter.pk).update(removed_at=timezone.now())
+        held = Conversation.objects.filter(texter=texter)
+        given = held.filter(status=Conversation.Status.ASSIGNED).update(
+            status=Conversation.Status.WAITING, texter=None, assigned_at=None)
+        given += held.filter(status=Conversation.Status.REPLIED).update(texter=None, assigned_at=None)
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=texter.campaign, group=texter.campaign.group,
+                     summary=f"Removed the texter {texter.name}; {given} conversations back to the pool")
+    return given
+
+
+def finish(*, actor: User, campaign: TextingCampaign) -> TextingCampaign:
+    """The campaign ends: texters' links and invitations stop working, and later replies stay for staff."""
+    if not TextingCampaign.objects.filter(pk=campaign.pk).exclude(
+            status__in=[TextingCampaign.Status.DRAFT, TextingCampaign.Status.FINISHED]).update(
+            status=TextingCampaign.Status.FINISHED, updated_at=timezone.now()):
+        raise TextingError(_("Only a live or paused campaign can be finished."))
+    campaign.refresh_from_db()
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                 summary="Finished the texting campaign")
+    return campaign
 
 
 # --- the pool ------------------------------------------------------------------------------------
@@ -409,8 +445,10 @@ def release_unanswered(campaign: TextingCampaign | None = None, now: Any = None)
         held = Conversation.objects.filter(campaign=each, texter__isnull=False)
         released += held.filter(status=Conversation.Status.ASSIGNED, assigned_at__lt=cutoff).update(
             status=Conversation.Status.WAITING, texter=None, assigned_at=None)
-        released += held.filter(status=Conversation.Status.REPLIED, replied_at__lt=cutoff).update(
-            texter=None, assigned_at=None)
+        # A reply waiting past the time, held by a texter who has had it that long (not one who
+        # has just taken it from the pool, or been handed it by a supervisor).
+        released += held.filter(status=Conversation.Status.REPLIED, replied_at__lt=cutoff,
+                                assigned_at__lt=cutoff).update(texter=None, assigned_at=None)
     return released
 
 
@@ -451,8 +489,17 @@ def _claim(texter: Texter, size: int, now: Any, *, status: str, zones: list[str]
 # --- sending -------------------------------------------------------------------------------------
 
 
+def whole(value: Any) -> int | None:
+    """A record id as typed into a form or a URL: None unless plain digits of a size ids have."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 15 else None
+
+
 def _held(texter: Texter, conversation_id: int, *statuses: str) -> Conversation:
     """The texter's own conversation, locked, or TextingError when it is no longer theirs."""
+    if whole(conversation_id) is None:
+        raise TextingError(_("This conversation is no longer yours: it went back to the pool or to another "
+                             "texter."))
     found = (Conversation.objects.select_for_update(of=("self",)).select_related("person")
              .filter(pk=conversation_id, texter=texter).first())
     if found is None:
@@ -508,8 +555,9 @@ def send_reply(*, texter: Texter, conversation_id: int, body: str) -> Conversati
         raise TextingError(_("Write a reply first."))
     _live(texter)
     with transaction.atomic():
-        conversation = _held(texter, conversation_id, Conversation.Status.REPLIED, Conversation.Status.ANSWERED,
-                             Conversation.Status.SENT)
+        # Only an answer to the contact's own latest text: a texter cannot send more to someone who
+        # has not written back, and an answer goes through quiet hours because they just wrote.
+        conversation = _held(texter, conversation_id, Conversation.Status.REPLIED)
         if not optouts.sendable(channel="sms", pairs=_pairs(conversation)):
             conversation.status = Conversation.Status.OPTED_OUT
             conversation.save(update_fields=["status"])
@@ -538,7 +586,8 @@ def opt_out(*, texter: Texter, conversation_id: int) -> Conversation:
     with transaction.atomic():
         conversation = _held(texter, conversation_id)
         for _person, number in _pairs(conversation):
-            optouts.opt_out(channel="sms", address=number, source="staff", detail=f"texting:{texter.campaign_id}",
+            optouts.opt_out(channel="sms", address=number, source=ConsentEvent.Source.TEXTING,
+                            detail=f"texting:{texter.campaign_id}",
                             why="opted out", person_id=conversation.person_id,
                             text=f"Opted out in a texting conversation by texter {texter.name}")
         conversation.status = Conversation.Status.OPTED_OUT
@@ -549,6 +598,7 @@ def opt_out(*, texter: Texter, conversation_id: int) -> Conversation:
 def flag(*, texter: Texter, conversation_id: int, reason: str) -> Conversation:
     """The texter asks a supervisor to look at a conversation (an abusive reply, a question they
     cannot answer)."""
+    _live(texter)
     with transaction.atomic():
         conversation = _held(texter, conversation_id)
         conversation.flagged, conversation.flag_reason = True, reason.strip()[:200]
@@ -571,11 +621,20 @@ def review(*, actor: User, conversation: Conversation, note: str, resolved: bool
 
 
 def receive(inbound: Any) -> bool:
-    """A reply from a contact: it lands in their latest texted conversation, which then needs an
-    answer. False when they have none."""
+    """A reply from a contact lands in their conversation when the latest text Turnout sent to their
+    number was that conversation's, in the last REPLY_WINDOW, and the campaign goes on; it then
+    needs an answer. Else (a reply to a blast, an activation's question, a campaign long over)
+    False: it stays for staff."""
+    latest = (Delivery.objects.filter(channel="sms", address=inbound.from_number, sent_at__isnull=False)
+              .order_by("-sent_at", "-pk").values_list("message__topic", "sent_at").first())
+    if latest is None or latest[1] is None or latest[1] < timezone.now() - REPLY_WINDOW \
+            or not latest[0].startswith("texting:"):
+        return False
+    campaign_id = latest[0].split(":")[1]
     conversation = (Conversation.objects.select_for_update(of=("self",))
-                    .filter(person_id=inbound.person_id, sent_at__isnull=False)
-                    .exclude(campaign__status=TextingCampaign.Status.FINISHED).order_by("-sent_at", "-pk").first())
+                    .filter(person_id=inbound.person_id, campaign_id=int(campaign_id) if campaign_id.isdigit() else 0,
+                            sent_at__isnull=False)
+                    .exclude(campaign__status=TextingCampaign.Status.FINISHED).first())
     if conversation is None:
         return False
     ConversationText.objects.create(conversation=conversation, direction=ConversationText.Direction.IN,

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<uuid:public_id>/export.csv", views.export, name="export"),
     path("<uuid:public_id>/c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("<uuid:public_id>/texters/<uuid:texter_id>/", views.texter_page, name="texter"),
+    path("<uuid:public_id>/texters/<uuid:texter_id>/remove/", views.remove_texter, name="remove_texter"),
+    path("<uuid:public_id>/finish/", views.finish, name="finish"),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -71,7 +72,7 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                                "canned_form": forms.get("canned_form") or CannedForm(),
                                "question_form": forms.get("question_form") or QuestionForm()}
     if campaign.status == TextingCampaign.Status.DRAFT:
-        people = audience.people_for(request.user, campaign.audience)  # type: ignore[arg-type]
+        people = services.in_campaign_group(campaign, audience.people_for(request.user, campaign.audience))  # type: ignore[arg-type]
         _with_number, _consenting, reachable = outbox.reach("sms", people)
         context.update(reachable=reachable, problems=services.launch_problems(campaign, reachable))
     else:
@@ -112,6 +113,8 @@ def add_question(request: HttpRequest, public_id: Any) -> HttpResponse:
 def conversation(request: HttpRequest, public_id: Any, conversation_id: int) -> HttpResponse:
     """One conversation as its texter had it, for review: the thread, the answers, a note to the texter."""
     campaign = _campaign(request, public_id)
+    if services.whole(conversation_id) is None:
+        raise Http404
     found = get_object_or_404(Conversation.objects.select_related("person", "texter", "campaign__group"),
                               campaign=campaign, pk=conversation_id)
     form = ReviewForm(request.POST or None, initial={"note": found.note})
@@ -129,6 +132,33 @@ def conversation(request: HttpRequest, public_id: Any, conversation_id: int) -> 
     return render(request, "texting/conversation.html", {
         "campaign": campaign, "c": found, "texts": found.texts.select_related("texter"), "form": form,
         "answers": found.responses.select_related("question", "choice")}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def remove_texter(request: HttpRequest, public_id: Any, texter_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    texter = get_object_or_404(Texter, campaign=campaign, public_id=texter_id, removed_at__isnull=True)
+    given = services.remove_texter(actor=request.user, texter=texter)  # type: ignore[arg-type]
+    flash.success(request, _("%(name)s's link no longer works; %(n)s conversations went back to the pool.")
+                  % {"name": texter.name, "n": given})
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def finish(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    if not request.POST.get("confirm"):
+        flash.error(request, _("Tick the box to confirm: finishing cannot be undone."))
+        return redirect(campaign)
+    try:
+        services.finish(actor=request.user, campaign=campaign)  # type: ignore[arg-type]
+        flash.success(request, _("Finished: texters' links and invitations no longer work; later replies go to "
+                                 "the Replies inbox."))
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return redirect(campaign)
 
 
 @login_required
@@ -201,8 +231,11 @@ def revoke(request: HttpRequest, public_id: Any, invite_id: Any) -> HttpResponse
 def reassign(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = _campaign(request, public_id, write=True)
     target = request.POST.get("to", "")
-    to = get_object_or_404(Texter, campaign=campaign, public_id=target) if target else None
-    ids = [int(pk) for pk in request.POST.getlist("conversation") if pk.isdigit()]
+    try:
+        to = get_object_or_404(Texter, campaign=campaign, public_id=uuid.UUID(target)) if target else None
+    except ValueError:
+        raise Http404 from None
+    ids = [pk for pk in (services.whole(value) for value in request.POST.getlist("conversation")) if pk is not None]
     if not ids:
         flash.error(request, _("Choose the conversations to move."))
         return redirect(campaign)

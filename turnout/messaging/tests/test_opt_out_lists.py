@@ -36,7 +36,7 @@ class OptOutListTests(TurnoutTestCase):
         self.assertEqual(response.status_code, 302)
         made = OptOutList.objects.get()
         self.assertEqual((made.numbers, made.on_records, made.stopped), (2, 1, 1))
-        self.assertEqual(made.refused, [[4, "“not a number” is not a phone number"]])
+        self.assertEqual(made.refused, [[4, "not a phone number"]])  # what the line held is not kept
         self.assertEqual(self.sms_status(self.member), Subscription.UNSUBSCRIBED)
         self.assertEqual(self.sms_status(self.other_member), Subscription.SUBSCRIBED)
         self.assertTrue(suppression.suppressed(channel="sms", addresses=["+13125550100"]))
@@ -55,6 +55,23 @@ class OptOutListTests(TurnoutTestCase):
         again = self.client.post(f"/messages/opt-outs/{made.public_id}/undo/", follow=True)
         self.assertContains(again, "undone already")
         self.assertTrue(AuditEntry.objects.filter(action="import", target_type="optoutlist").exists())
+
+    def test_undoing_one_upload_leaves_another_uploads_opt_outs_standing(self) -> None:
+        self.login(self.admin)
+        self.upload("+12065550123\n+13125550100\n", name="mistake.csv")
+        self.upload("+12065550123\n+13125550100\n", name="carrier.csv")  # the same numbers, rightly
+        mistake = OptOutList.objects.get(name="mistake.csv")
+        self.client.post(f"/messages/opt-outs/{mistake.public_id}/undo/")
+        self.assertEqual(self.sms_status(self.member), Subscription.UNSUBSCRIBED)
+        self.assertTrue(suppression.suppressed(channel="sms", addresses=["+13125550100"]))
+        carrier = OptOutList.objects.get(name="carrier.csv")
+        self.client.post(f"/messages/opt-outs/{carrier.public_id}/undo/")
+        self.assertEqual(self.sms_status(self.member), Subscription.UNSUBSCRIBED)  # consent was not there before it
+        self.assertFalse(suppression.suppressed(channel="sms", addresses=["+13125550100"]))
+
+    def test_a_file_that_is_not_csv_says_so(self) -> None:
+        self.login(self.organizer)
+        self.assertContains(self.upload('"' + "1" * 200_000 + "\n"), "not a CSV that can be read")
 
     def test_undo_leaves_a_later_stop_standing(self) -> None:
         self.login(self.admin)

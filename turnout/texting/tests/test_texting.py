@@ -420,6 +420,99 @@ class TextingTests(TurnoutTestCase):
         services.update_campaign(actor=self.organizer, campaign=campaign, fields={"senders": []})
         self.assertContains(self.client.get(campaign.get_absolute_url()), "Choose the numbers the campaign texts from")
 
+    def test_a_texter_answers_once_per_reply_and_nothing_while_paused(self) -> None:
+        campaign = self.launched()
+        texter, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        services.take_batch(texter=texter, size=1)
+        held = Conversation.objects.get(texter=texter)
+        with self.assertRaisesMessage(services.TextingError, "nothing was sent"):
+            services.send_reply(texter=texter, conversation_id=held.pk, body="Hello again?")  # never texted
+        with self.captureOnCommitCallbacks(execute=True):
+            services.send_first(texter=texter, conversation_id=held.pk)
+        self.run_worker()
+        with self.assertRaisesMessage(services.TextingError, "nothing was sent"):
+            services.send_reply(texter=texter, conversation_id=held.pk, body="Hello? Hello?")
+        self.text_in("Maybe", held.person.phones.get().number, "in-10")
+        services.send_reply(texter=texter, conversation_id=held.pk, body="Thanks!")
+        with self.assertRaisesMessage(services.TextingError, "nothing was sent"):
+            services.send_reply(texter=texter, conversation_id=held.pk, body="And another thing")
+        services.add_question(actor=self.organizer, campaign=campaign, prompt="Coming?", choices="Yes|coming\nNo")
+        services.set_paused(actor=self.organizer, campaign=campaign, paused=True)
+        with self.assertRaisesMessage(services.TextingError, "paused"):
+            services.record_answer(texter=texter, conversation_id=held.pk,
+                                   choice_id=campaign.questions.get().choices.first().pk)
+        self.assertFalse(held.person.taggings.exists())
+
+    def test_a_removed_texter_and_a_finished_campaign_close_the_links(self) -> None:
+        campaign = self.launched()
+        ann = self.join(campaign, name="Ann")
+        bo = self.join(campaign, name="Bo")
+        self.post(ann + "take/", {"size": "3"})
+        self.post(bo + "take/", {"size": "1"})
+        held = Conversation.objects.get(texter__name="Bo")
+        self.post(f"{bo}c/{held.pk}/send/")
+        self.run_worker()
+        self.login(self.organizer)
+        ann_texter = Texter.objects.get(name="Ann")
+        self.client.post(f"/texting/{campaign.public_id}/texters/{ann_texter.public_id}/remove/")
+        self.assertEqual(Conversation.objects.filter(status="waiting").count(), 5)
+        self.client.post(f"/texting/{campaign.public_id}/finish/")  # not ticked
+        self.assertEqual(TextingCampaign.objects.get().status, "live")
+        self.client.post(f"/texting/{campaign.public_id}/finish/", {"confirm": "on"})
+        self.assertEqual(TextingCampaign.objects.get().status, "finished")
+        self.client.logout()
+        self.assertEqual(self.client.get(ann).status_code, 404)
+        self.assertEqual(self.client.get(bo).status_code, 404)
+        self.text_in("Sorry I missed this", held.person.phones.get().number, "in-11")
+        self.assertFalse(ConversationText.objects.filter(direction="in").exists())  # for staff now
+
+    def test_a_reply_to_a_later_blast_is_not_the_texters(self) -> None:
+        campaign = self.launched()
+        texter, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        services.take_batch(texter=texter, size=1)
+        held = Conversation.objects.get(texter=texter)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.send_first(texter=texter, conversation_id=held.pk)
+        self.run_worker()
+        blast = Message.objects.create(group=self.local, channel="sms", body="Grievance meeting moved to Thursday",
+                                       ignore_quiet_hours=True, override_reason="test")
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start_sending(actor=self.organizer, message=blast,
+                                  audience=Person.objects.filter(pk=held.person_id))
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=1))
+        self.run_worker()
+        self.text_in("I have a grievance about my supervisor", held.person.phones.get().number, "in-12")
+        self.assertFalse(ConversationText.objects.filter(direction="in").exists())
+
+    def test_a_campaign_reaches_only_its_own_groups_people(self) -> None:
+        from turnout.site.testing import make_group
+
+        sibling = make_group("Local 9", parent=self.council)
+        consenting(make_person(sibling, given_name="Sam", phone="+12065550188"))
+        self.login(self.admin)  # the council's admin sees both locals
+        response = self.client.post("/texting/new/", {"title": "Rally", "from_group": self.local.pk, "script": SCRIPT,
+                                                      "reassign_after": "20", "senders": ["+12065550000"]})
+        campaign = TextingCampaign.objects.get()
+        self.assertEqual(response.status_code, 302)
+        self.assertContains(self.client.get(campaign.get_absolute_url()), "6 numbers will be texted")
+        self.client.post(f"/texting/{campaign.public_id}/launch/")
+        self.assertFalse(Conversation.objects.filter(person__given_name="Sam").exists())
+
+    def test_odd_input_is_a_clear_answer_not_an_error(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "²"})
+        held = Conversation.objects.filter(status="assigned").first()
+        for path, data in ((f"{inbox}c/{held.pk}/reply/", {"body": "", "canned": "²"}),
+                           (f"{inbox}c/{held.pk}/answer/", {"choice": "²"}),
+                           (f"{inbox}c/{'9' * 30}/send/", {}), (f"{inbox}c/{'9' * 30}/reply/", {"body": "hi"})):
+            self.assertIn(self.post(path, data).status_code, (302, 404), path)
+        self.login(self.organizer)
+        self.assertEqual(self.client.get(f"/texting/{campaign.public_id}/c/{'9' * 30}/").status_code, 404)
+        moved = self.client.post(f"/texting/{campaign.public_id}/reassign/",
+                                 {"conversation": ["²", "9" * 30], "to": "nope"})
+        self.assertEqual(moved.status_code, 404)
+
     def test_a_texter_reaches_only_their_own_conversations(self) -> None:
         campaign = self.launched()
         theirs = self.join(campaign, name="Ann")
