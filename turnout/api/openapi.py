@@ -540,6 +540,8 @@ INPUTS: dict[str, Any] = {
                             "refused."),
     "ZipCode": {"type": "string", "pattern": ZIP_PATTERN,
                 "description": "A US ZIP code; one Turnout's ZIP data does not know is refused"},
+    "SenderNumber": {"type": "string", "maxLength": 40, "description": (
+        "One of the organization's sender numbers (TURNOUT_SMS_SENDERS), as configured; another is refused")},
     "TimeZone": {"type": "string", "enum": sorted(available_timezones()),
                  "description": "an IANA time zone name such as America/Chicago"},
     "PersonId": {"type": "string", "description": "A person's uuid, with or without action_network:, who is "
@@ -571,7 +573,7 @@ INPUTS: dict[str, Any] = {
             "targets": {"type": "array", "minItems": 1, "items": ref("TargetLink"),
                         "description": "Tags or lists; the campaign texts each consenting number on any of them once"},
             "reassign_after_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
-            "turnout:senders": {"type": "array", "items": {"type": "string"}, "description": (
+            "turnout:senders": {"type": "array", "items": ref("SenderNumber"), "description": (
                 "The organization's sender numbers the campaign texts from (TURNOUT_SMS_SENDERS); a new campaign "
                 "without it texts from all of them")},
         },

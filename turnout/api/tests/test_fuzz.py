@@ -65,6 +65,7 @@ def test_the_api_conforms_to_its_openapi_document(live_server: Any, settings: An
     """Schemathesis' conformance checks pass on every operation, against real records: requests the
     served document calls invalid are refused, and requests valid with real values are taken."""
     settings.API_RATE_LIMIT = 0  # the fuzzer sends thousands of requests in a minute
+    settings.SMS_SENDERS = ["+12065550000"]  # the one sender number a texting campaign may choose
     # Django's test server writes a response's head and body as two packets; with Nagle's algorithm
     # on, each keep-alive response then waits for the client's delayed ACK (about 40 ms).
     monkeypatch.setattr(WSGIRequestHandler, "disable_nagle_algorithm", True)
@@ -202,6 +203,7 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         "RosterWorkplaceId": {"type": "string", "enum": [str(workplace.public_id)]},
         "VolunteerId": {"type": "string", "enum": [str(volunteer.public_id)]},
         "TimeZone": {"type": "string", "enum": ["America/Chicago", "Pacific/Honolulu", "UTC"]},
+        "SenderNumber": {"type": "string", "enum": ["+12065550000"]},
         # Properties of input schemas: references, and dates a schema cannot place in time.
         "network_id": {"type": "string", "enum": [str(network.public_id)]},
         "event_id": {"type": "string", "enum": [str(event.public_id)]},

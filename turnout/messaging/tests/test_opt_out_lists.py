@@ -69,9 +69,12 @@ class OptOutListTests(TurnoutTestCase):
         self.assertEqual(self.sms_status(self.member), Subscription.UNSUBSCRIBED)  # consent was not there before it
         self.assertFalse(suppression.suppressed(channel="sms", addresses=["+13125550100"]))
 
-    def test_a_file_that_is_not_csv_says_so(self) -> None:
+    def test_a_file_that_is_not_a_csv_says_so(self) -> None:
         self.login(self.organizer)
-        self.assertContains(self.upload('"' + "1" * 200_000 + "\n"), "not a CSV that can be read")
+        spreadsheet = SimpleUploadedFile("numbers.xlsx", b"PK\x03\x04\xff\xfe binary")
+        page = self.client.post("/messages/opt-outs/", {"group": self.local.pk, "file": spreadsheet})
+        self.assertContains(page, "Save the file as CSV in UTF-8")
+        self.assertFalse(OptOutList.objects.exists())
 
     def test_undo_leaves_a_later_stop_standing(self) -> None:
         self.login(self.admin)
