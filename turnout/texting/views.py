@@ -63,6 +63,9 @@ def detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 200, **forms: Any) -> HttpResponse:
+    if request.htmx and campaign.status != TextingCampaign.Status.DRAFT:  # type: ignore[attr-defined]
+        # The board refreshing itself: its figures alone.
+        return render(request, "texting/_board.html", {"campaign": campaign, "board": services.board(campaign)})
     context: dict[str, Any] = {"campaign": campaign, "board": services.board(campaign),
                                "texters": services.texters_with_counts(campaign),
                                "invites": campaign.invites.order_by("-created_at"),
@@ -80,8 +83,6 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                               .select_related("texter", "person").order_by("pk")[:50])
         context["waiting_replies"] = (Conversation.objects.filter(campaign=campaign, status="replied")
                                       .select_related("texter", "person").order_by("replied_at")[:50])
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "texting/_board.html", context)
     return render(request, "texting/detail.html", context, status=status)
 
 
