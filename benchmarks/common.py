@@ -80,20 +80,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, **env: str) -> tuple[int, object]:
+def start_server(url: str, *, port: int = 0, redis: bool = False, **env: str) -> tuple[int, object]:
     """`turnout serve` (gunicorn, 2 workers x 16 threads, its defaults; BENCH_WORKERS and BENCH_THREADS
-    change them) on `url`'s database, answering /health; (port, process)."""
+    change them) on `url`'s database, answering /health; (port, process). Without Redis (its cache
+    and task queue) unless `redis`."""
     import http.client
     import subprocess
     import time
 
-    port = free_port()
+    port = port or free_port()
     environment = {**os.environ, "DATABASE_URL": url, "TURNOUT_SECRET_KEY": "bench-" + "x" * 50,
                    "TURNOUT_VAR_DIR": str(OUT), "TURNOUT_LOG_LEVEL": "WARNING",
                    # 50 clients on one address, each a new person: the public forms' limits stay out of the way.
                    "TURNOUT_PUBLIC_FORM_RATE_PER_IP": "100000000/m", "TURNOUT_PUBLIC_FORM_RATE_PER_PERSON": "100000/m",
                    **env}
-    environment.pop("REDIS_URL", None)
+    if not redis:
+        environment.pop("REDIS_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "turnout", "serve", "--bind", f"127.0.0.1:{port}",
                                "--workers", os.environ.get("BENCH_WORKERS", "2"),
                                "--threads", os.environ.get("BENCH_THREADS", "16"), "--no-collectstatic"],

@@ -42,10 +42,7 @@ def _messages(call: Call) -> QuerySet[Message]:
 def serialize(message: Message, base: str) -> dict[str, Any]:
     href = f"{base}messages/{message.public_id}"
     counts = outbox.progress(message)
-    targets = []
-    for target in message.audience.get("targets", []):
-        collection_name = "tags" if target["kind"] == "tag" else "lists"
-        targets.append({"href": f"{base}{collection_name}/{target['id']}"})
+    targets = target_links(message.audience, base)
     started = outbox.started_at(message)
     return {
         "identifiers": identifiers(message),
@@ -78,6 +75,16 @@ def serialize(message: Message, base: str) -> dict[str, Any]:
     }
 
 
+# The API's collections whose records gather people (`messaging.audience.Source`), by source.
+SOURCE_COLLECTIONS = {"events": "event", "networks": "network", "organizing_campaigns": "roster"}
+
+
+def target_links(chosen: dict[str, Any], base: str) -> list[dict[str, str]]:
+    """An audience's targets as the links `targets_from` reads."""
+    collections = {"tag": "tags", "list": "lists", **{kind: name for name, kind in SOURCE_COLLECTIONS.items()}}
+    return [{"href": f"{base}{collections.get(t['kind'], 'lists')}/{t['id']}"} for t in chosen.get("targets", [])]
+
+
 def targets_from(call: Call, value: Any) -> list[dict[str, str]]:
     """[{"href": ".../tags/<id>"}, …] → [{"kind": "tag", "id": …}], checking each is one the token's
     user sees (another group's tag or list is refused as unknown, telling nothing about it)."""
@@ -92,13 +99,18 @@ def targets_from(call: Call, value: Any) -> list[dict[str, str]]:
         try:
             uuid.UUID(ident)
         except ValueError:
-            raise ApiError(400, f"Target {href[:100]} is not a tag or list link.") from None
+            raise ApiError(400, f"Target {href[:100]} is not a link to a tag, list, event, network or organizing "
+                                "campaign.") from None
+        source = SOURCE_COLLECTIONS.get(kind, "")
         if kind == "tags" and Tag.objects.visible_to(call.user).filter(public_id=ident).exists():
             out.append({"kind": "tag", "id": ident})
         elif kind == "lists" and PersonList.objects.visible_to(call.user).filter(public_id=ident).exists():
             out.append({"kind": "list", "id": ident})
+        elif source and audience.source_condition(call.user, f"{source}:{ident}") is not None:
+            out.append({"kind": source, "id": ident})
         else:
-            raise ApiError(400, f"Target {href[:100]} is not a tag or list Turnout knows.")
+            raise ApiError(400, f"Target {href[:100]} is not a tag, list, event, network or organizing campaign "
+                                "Turnout knows.")
     return out
 
 

@@ -339,6 +339,7 @@ SCHEMAS: dict[str, Any] = {
             "targets": {"type": "array", "items": ref("Link")},
             "reassign_after_minutes": {"type": "integer", "minimum": 5},
             "turnout:senders": STRING_LIST,
+            "turnout:event": {"type": ["object", "null"], "properties": {"href": {"type": "string"}}},
             "launched_date": DATE,
             "statistics": {"type": "object", "additionalProperties": {"type": "integer"}},
             "questions": {"type": "array", "items": {"type": "object", "properties": {
@@ -550,7 +551,11 @@ INPUTS: dict[str, Any] = {
     "PersonLink": {"type": "object", "required": ["href"], "properties": {"href": {
         "type": "string", "description": "A person's URL; the last path segment is the id, whatever the host"}}},
     "TargetLink": {"type": "object", "required": ["href"], "properties": {"href": {
-        "type": "string", "description": "The URL of a tag or list the token's user may message"}}},
+        "type": "string", "description": "The URL of a tag, list, event (its attendees), network (its members) or "
+                                   "organizing campaign (its roster) the token's user may message"}}},
+    "EventLink": {"type": ["object", "null"], "required": ["href"], "properties": {"href": {"type": "string"}},
+                  "description": "The event a texting campaign's texts invite to ({event_link}, {share_link}): the "
+                                 "URL of one the token's user organizes; null for none"},
     "RecordId": {"type": "string", "description": "The uuid of a record the token may use, with or without "
                                                   "action_network:"},
     "PersonInput": {"type": "object", "description": CHANGES, "properties": PERSON_FIELDS},
@@ -567,11 +572,15 @@ INPUTS: dict[str, Any] = {
         "properties": {
             "title": text(200, blank=False),
             "script": text(1600, blank=False, description="The first text: name the group and say how to opt out "
-                                                          "(Reply STOP); merge fields {first_name} and "
-                                                          "{texter_first_name}"),
+                                                          "(Reply STOP); merge fields {first_name}, "
+                                                          "{texter_first_name}, and with turnout:event "
+                                                          "{event_link} and {share_link}"),
             "turnout:script_es": text(1600),
             "targets": {"type": "array", "minItems": 1, "items": ref("TargetLink"),
-                        "description": "Tags or lists; the campaign texts each consenting number on any of them once"},
+                        "description": "Tags, lists, events (their attendees), networks (their members) or organizing "
+                                       "campaigns (their rosters); the campaign texts each consenting number on "
+                                       "any of them once"},
+            "turnout:event": ref("EventLink"),
             "reassign_after_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
             "turnout:senders": {"type": "array", "items": ref("SenderNumber"), "description": (
                 "The organization's sender numbers the campaign texts from (TURNOUT_SMS_SENDERS); a new campaign "

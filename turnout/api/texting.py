@@ -6,6 +6,7 @@ are read in the console, where each reading is audited."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -25,7 +26,8 @@ from turnout.api.hal import (
     link,
     stamp,
 )
-from turnout.api.messages import targets_from
+from turnout.api.messages import target_links, targets_from
+from turnout.events.models import Event
 from turnout.messaging import audience, merge
 from turnout.texting import services
 from turnout.texting.models import Conversation, SurveyResponse, TextingCampaign
@@ -35,13 +37,12 @@ CONVERSATION_FILTERS = {"modified_date": odata.when("replied_at")}
 
 
 def _campaigns(call: Call) -> QuerySet[TextingCampaign]:
-    return TextingCampaign.objects.visible_to(call.user).select_related("group")
+    return TextingCampaign.objects.visible_to(call.user).select_related("group", "event")
 
 
 def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
     href = f"{base}texting_campaigns/{campaign.public_id}"
-    targets = [{"href": f"{base}{'tags' if t['kind'] == 'tag' else 'lists'}/{t['id']}"}
-               for t in campaign.audience.get("targets", [])]
+    targets = target_links(campaign.audience, base)
     board = services.board(campaign)
     return {
         "identifiers": identifiers(campaign),
@@ -55,6 +56,7 @@ def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
         "targets": targets,
         "reassign_after_minutes": campaign.reassign_after,
         "turnout:senders": campaign.senders,
+        "turnout:event": {"href": f"{base}events/{campaign.event.public_id}"} if campaign.event else None,
         "launched_date": stamp(campaign.launched_at),
         "statistics": {key: board[key] for key in ("contacts", "waiting", "sent", "replied", "needs_reply",
                                                    "opted_out", "response_rate", "texters", "online")},
@@ -76,6 +78,8 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
         fields["reassign_after"] = inputs.whole(data["reassign_after_minutes"], "reassign_after_minutes", 5, 1440)
     if "targets" in data:
         fields["audience"] = {"targets": targets_from(call, data["targets"])}
+    if "turnout:event" in data:
+        fields["event"] = _event(call, data["turnout:event"])
     if "turnout:senders" in data:
         chosen = [inputs.text(n, "turnout:senders", 40) for n in inputs.items(data["turnout:senders"], "turnout:senders")]
         if unknown := [n for n in chosen if n not in services.sender_choices()]:
@@ -89,6 +93,22 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
     if not fields.get("script", campaign.script if campaign else ""):
         raise ApiError(400, "A texting campaign needs a script (its first text).")
     return fields
+
+
+def _event(call: Call, value: Any) -> Event | None:
+    """{"href": ".../events/<id>"} (or null): the event the texts' links lead to, one the token's user organizes."""
+    if value is None:
+        return None
+    href = value.get("href") if isinstance(value, dict) else value
+    ident = str(href or "").rstrip("/").rsplit("/", 1)[-1].removeprefix("action_network:")
+    try:
+        uuid.UUID(ident)
+    except ValueError:
+        raise ApiError(400, "turnout:event must be an object with the href of an event.") from None
+    event = Event.objects.visible_to(call.user, Role.ORGANIZER).filter(public_id=ident).first()
+    if event is None:
+        raise ApiError(400, f"turnout:event: {str(href)[:100]} is not an event this token's user organizes.")
+    return event
 
 
 def campaigns_list(call: Call) -> dict[str, Any]:
@@ -112,7 +132,7 @@ def campaign_create(call: Call) -> HttpResponse:
     fields = _fields(call, call.body)
     try:
         campaign = services.create_campaign(actor=call.user, group=call.group, fields=fields)
-    except merge.UnknownMergeField as exc:
+    except (merge.UnknownMergeField, services.TextingError) as exc:
         raise ApiError(400, str(exc)) from None
     return json_response(serialize(campaign, call.base), status=201)
 

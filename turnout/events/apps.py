@@ -7,4 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Events"
 
     def ready(self) -> None:
-        from turnout.events import erasure  # noqa: F401  (connects person_erasing)
+        from turnout.events import (
+            audiences,  # noqa: F401  (registers its audience)
+            erasure,  # noqa: F401  (connects person_erasing)
+        )

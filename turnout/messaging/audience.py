@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,17 +16,59 @@ from turnout.people.forms import PeopleFilterForm
 from turnout.people.models import ListItem, Person, Tagging
 from turnout.people.services import people_filter
 
-FILTER_KEYS = ("q", "tag", "group", "status", "zip", "miles", "list")
+FILTER_KEYS = ("q", "tag", "group", "status", "zip", "miles", "list", "source")
 
 
-def targets_condition(targets: list[dict[str, str]]) -> Q:
-    """People tagged with any of the target tags or on any of the target lists (API messages)."""
+@dataclass(frozen=True)
+class Source:
+    """People another part of Turnout gathers (an event's attendees, a network's members, a
+    campaign's roster), offered as an audience: the apps above messaging register theirs (`register`)."""
+
+    key: str  # "event": the first part of an audience's "source" value, "event:<public id>"
+    label: Any  # what the choices are, for the menu ("Going to an event"; a lazy translation)
+    # The records of this kind the user may choose, as (public id, label), newest first.
+    choices: Callable[[User], list[tuple[str, str]]]
+    # Who the chosen record (its public id, a well-formed UUID) gathers, as a condition on Person;
+    # None when it is not the user's to choose.
+    people: Callable[[User, str], Q | None]
+
+
+SOURCES: dict[str, Source] = {}
+MAX_CHOICES = 200  # the newest records a source's menu offers
+
+
+def register(source: Source) -> None:
+    SOURCES[source.key] = source
+
+
+def source_choices(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every source's records the user may choose, grouped by source, for a select's choices."""
+    return [(str(source.label), [(f"{source.key}:{pk}", label) for pk, label in source.choices(user)])
+            for source in SOURCES.values()]
+
+
+def source_condition(user: User, value: str) -> Q | None:
+    """Who an audience's "source" value ("event:<public id>") gathers; None when unknown or not the user's."""
+    key, _sep, pk = (value or "").partition(":")
+    source = SOURCES.get(key)
+    try:
+        chosen = uuid.UUID(pk)
+    except ValueError:
+        return None
+    return source.people(user, str(chosen)) if source else None
+
+
+def targets_condition(targets: list[dict[str, str]], user: User) -> Q:
+    """People tagged with any of the target tags, on any of the target lists, or gathered by any of
+    the target sources (an event, a network, an organizing campaign: `Source`) (API audiences)."""
     condition = Q(pk__in=[])
     for target in targets:
         if target.get("kind") == "tag":
             condition |= Q(Exists(Tagging.objects.filter(person=OuterRef("pk"), tag__public_id=target["id"])))
         elif target.get("kind") == "list":
             condition |= Q(Exists(ListItem.objects.filter(person=OuterRef("pk"), person_list__public_id=target["id"])))
+        elif (found := source_condition(user, f"{target.get('kind')}:{target.get('id')}")) is not None:
+            condition |= found
     return condition
 
 
@@ -37,9 +81,14 @@ def people_for(user: User, params: dict[str, Any]) -> QuerySet[Person]:
     """Everyone the filters match among people the user may message (organizer role)."""
     people = Person.objects.visible_to(user, Role.ORGANIZER)
     if "targets" in params:
-        return people.filter(targets_condition(params["targets"]))  # type: ignore[arg-type]
+        return people.filter(targets_condition(params["targets"], user))  # type: ignore[arg-type]
     if not params:
         return people
+    if params.get("source"):
+        condition = source_condition(user, str(params["source"]))
+        if condition is None:
+            return people.none()
+        people = people.filter(condition)
     form = PeopleFilterForm(params, user=user)
     if not form.is_valid():
         return people.none()

@@ -8,12 +8,20 @@ the text is written (`check`), so nobody gets a text with braces in it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
 from turnout.people.models import Person
 
 FIELDS = ("first_name", "last_name", "name")
+# A message that points somewhere (`Message.link`: a texting campaign's event) may also say
+# {event_link}, the page itself, and {share_link}, the same page with the person's own share code,
+# so that whoever they pass it to is credited to them.
+LINK_FIELDS = ("event_link", "share_link")
+# The person's own share code, made the first time it is asked for: set by the sharing app,
+# which sits above messaging.
+share_code: Callable[[Person], str] | None = None
 # `{{ x }}` first, so its inner `{ x }` is not taken alone and the outer braces left behind.
 FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
@@ -28,21 +36,26 @@ class UnknownMergeField(ValueError):
         super().__init__(template % {"fields": ", ".join(f"{{{n}}}" for n in names)})
 
 
-def unknown(text: str) -> list[str]:
-    """The merge fields in `text` that cannot be filled, each once, in order."""
+def unknown(text: str, *, links: bool = False) -> list[str]:
+    """The merge fields in `text` that cannot be filled, each once, in order (`links`: the
+    message has a link, so LINK_FIELDS can)."""
     found: list[str] = []
     for match in FIELD.finditer(text or ""):
         name = match.group(1) or match.group(2)
-        if name not in FIELDS and name not in found:
+        if name not in FIELDS and not (links and name in LINK_FIELDS) and name not in found:
             found.append(name)
     return found
 
 
-def check(*texts: str) -> None:
+def uses_links(text: str) -> bool:
+    return any((m.group(1) or m.group(2)) in LINK_FIELDS for m in FIELD.finditer(text or ""))
+
+
+def check(*texts: str, links: bool = False) -> None:
     """Refuse texts that name a merge field Turnout cannot fill (UnknownMergeField)."""
     names: list[str] = []
     for text in texts:
-        names += [n for n in unknown(text) if n not in names]
+        names += [n for n in unknown(text, links=links) if n not in names]
     if names:
         raise UnknownMergeField(names)
 
@@ -60,12 +73,22 @@ def values(person: Person) -> dict[str, str]:
             "name": f"{first} {person.family_name or ''}".strip()}
 
 
-def fill(text: str, person: Person) -> str:
-    """`text` with the person's merge fields filled; anything else in braces is left as written."""
+def share_link(link: str, person: Person) -> str:
+    code = share_code(person) if share_code is not None and person.pk else ""
+    return f"{link}?ref={code}" if link and code else link
+
+
+def fill(text: str, person: Person, link: str = "") -> str:
+    """`text` with the person's merge fields filled, and the link fields with `link` (the person's
+    own share code asked for only where the text uses it); anything else in braces is left as written."""
     known = values(person)
 
     def one(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2)
+        if name == "event_link":
+            return link
+        if name == "share_link":
+            return share_link(link, person)
         return known[name] if name in known else match.group(0)
 
     return FIELD.sub(one, text)

@@ -43,6 +43,8 @@ class Message(BaseModel):
     override_reason = models.CharField(max_length=300, blank=True)
     # What sent it, when not an organizer's blast: "event:<id>:confirmation", "event:<id>:reminder"…
     topic = models.CharField(max_length=80, blank=True, db_index=True)
+    # Where the message points (a texting campaign's event): {event_link} and {share_link} fill from it.
+    link = models.CharField(max_length=300, blank=True, db_default="")
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Once the message is long finished its outbox rows are removed (retention: messaging.retention);
     # what they counted stays here, so the message's page and the API still give its figures.
@@ -53,6 +55,11 @@ class Message(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # What is still sending under a topic (texting's dispatch looks for its texters' messages
+            # every second): only those rows, not every reply ever sent.
+            models.Index(fields=["topic"], name="message_sending_topic", condition=models.Q(status="sending")),
+        ]
 
     def __str__(self) -> str:
         return self.subject or self.body[:40]

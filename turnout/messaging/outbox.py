@@ -173,7 +173,7 @@ def reach(channel: str, audience: QuerySet[Any]) -> tuple[int, int, int]:
 def render(message: Message, person: Person) -> str:
     """The text this person gets: their language's version, merge fields filled."""
     body = message.body_es if person.language == "es" and message.body_es else message.body
-    return merge.fill(body, person)
+    return merge.fill(body, person, link=message.link)
 
 
 def first_text_footer(name: str = "") -> str:

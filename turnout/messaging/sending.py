@@ -221,12 +221,14 @@ def _one_text(*, group: Group, person: Person, body: str, reason: str, created_b
 
 
 def text_in_conversation(*, group: Group, person: Person, body: str, reason: str, topic: str = "",
-                         senders: list[str] | None = None) -> Message:
+                         senders: list[str] | None = None, dispatch: bool = True) -> Message:
     """`reply` for a conversation held by someone without a staff account (a volunteer texter):
     the text goes out by the worker once the caller's transaction commits, from one of `senders`
-    (the campaign's numbers) when given."""
+    (the campaign's numbers) when given. `dispatch` False: the caller queues the dispatch itself
+    (texting asks for one run for every texter's texts, not a task per text)."""
     message = _one_text(group=group, person=person, body=body, reason=reason, topic=topic, senders=senders)
-    transaction.on_commit(lambda: _enqueue(message.pk))
+    if dispatch:
+        transaction.on_commit(lambda: _enqueue(message.pk))
     return message
 
 
@@ -314,11 +316,15 @@ def answer_people(answers: list[Answer]) -> list[int]:
     return made
 
 
-def send_more(*, message: Message, audience: QuerySet[Any]) -> int:
+def send_more(*, message: Message, audience: QuerySet[Any], dispatch: bool = True) -> int:
     """Add people to a message already under way (the details for each new yes): the outbox takes
-    each person once, so someone it reached already is not sent it again. Returns how many were added."""
+    each person once, so someone it reached already is not sent it again. Returns how many were added.
+    `dispatch` False: the caller queues the dispatch itself (as `text_in_conversation`)."""
     added = outbox.materialize(message, audience)
-    if added:
+    if added and not dispatch:
+        Message.objects.filter(pk=message.pk).exclude(status=Message.Status.CANCELLED).update(
+            status=Message.Status.SENDING)
+    elif added:
         Message.objects.filter(pk=message.pk).exclude(status=Message.Status.CANCELLED).update(
             status=Message.Status.SENDING)
         # A large addition (the rest of an activation) is shared by the dispatchers as a new send is.

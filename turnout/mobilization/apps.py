@@ -8,7 +8,10 @@ class MobilizationConfig(AppConfig):
 
     def ready(self) -> None:
         from turnout.messaging.signals import sms_reply
-        from turnout.mobilization import erasure  # noqa: F401  (connects person_erasing)
+        from turnout.mobilization import (
+            audiences,  # noqa: F401  (registers its audience)
+            erasure,  # noqa: F401  (connects person_erasing)
+        )
         from turnout.mobilization.replies import on_sms_reply
 
         # "Y" / "N" answers to an activation, before a reply is left for the inbox.

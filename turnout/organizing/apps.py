@@ -7,4 +7,7 @@ class OrganizingConfig(AppConfig):
     verbose_name = "Organizing"
 
     def ready(self) -> None:
-        from turnout.organizing import receivers  # noqa: F401  (connects erasure and scan removal)
+        from turnout.organizing import (
+            audiences,  # noqa: F401  (registers its audience)
+            receivers,  # noqa: F401  (connects erasure and scan removal)
+        )

@@ -1,22 +1,30 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, Role
-from turnout.messaging import merge
+from turnout.events.models import Event
+from turnout.messaging import audience, merge
 from turnout.people.forms import PeopleFilterForm
 from turnout.texting import services
 
-SCRIPT_HELP = _("Merge fields: {first_name} (the contact's) and {texter_first_name}. Name your organization and say "
+SCRIPT_HELP = _("Merge fields: {first_name} (the contact's), {texter_first_name}, and {event_link} or {share_link} "
+                "with an event chosen. Name your organization and say "
                 "how to opt out, for example “Reply STOP to opt out.”")
 
 
 class CampaignForm(PeopleFilterForm):
     """The audience (the console's people filters) and the campaign's first text."""
 
+    source = forms.ChoiceField(
+        label=_("From"), required=False, choices=(),
+        help_text=_("An event's attendees, a network's members or an organizing campaign's roster; the filters "
+                    "below narrow it further."))
     title = forms.CharField(label=_("Title"), max_length=200)
     from_group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(),
                                         help_text=_("The group texting; its staff supervise the campaign."))
@@ -24,6 +32,11 @@ class CampaignForm(PeopleFilterForm):
     script_es = forms.CharField(label=_("First text in Spanish"), widget=forms.Textarea(attrs={"rows": 4}),
                                 required=False,
                                 help_text=_("Sent to contacts whose language is Spanish; empty: they get the text above."))
+    event = forms.ModelChoiceField(
+        label=_("Event the texts invite to"), queryset=Event.objects.none(), required=False, to_field_name="public_id",
+        empty_label=_("None"),
+        help_text=_("{event_link} in a text is its page; {share_link} the same page with the contact's own share "
+                    "code, so whoever they pass it to is counted as theirs."))
     senders = forms.MultipleChoiceField(
         label=_("Text from"), widget=forms.CheckboxSelectMultiple, choices=(),
         help_text=_("The organization's numbers this campaign texts from, each at its own pace; a contact is "
@@ -34,6 +47,11 @@ class CampaignForm(PeopleFilterForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.fields["from_group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+        self.fields["source"].choices = [("", _("Everyone the filters match")),  # type: ignore[attr-defined]
+                                         *audience.source_choices(user)]
+        self.fields["event"].queryset = (  # type: ignore[attr-defined]
+            Event.objects.visible_to(user, Role.ORGANIZER).filter(starts_at__gte=timezone.now() - timedelta(days=1))
+            .order_by("starts_at"))
         numbers = services.sender_choices()
         self.fields["senders"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
         self.fields["senders"].initial = numbers
@@ -45,6 +63,11 @@ class CampaignForm(PeopleFilterForm):
                 services.check_script(data.get(name) or "")
             except merge.UnknownMergeField as exc:
                 self.add_error(name, str(exc))
+        try:
+            services.needs_event({"event": data.get("event"), "script": data.get("script") or "",
+                                  "script_es": data.get("script_es") or ""})
+        except services.TextingError as exc:
+            self.add_error("event", str(exc))
         return data
 
 

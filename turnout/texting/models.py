@@ -44,6 +44,8 @@ class TextingCampaign(BaseModel):
     zones = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     launched_at = models.DateTimeField(null=True, blank=True)
+    # The event the texts invite people to: {event_link} and {share_link} lead to its page.
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = GroupOwnedQuerySet.as_manager()
 
@@ -52,6 +54,13 @@ class TextingCampaign(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def link(self) -> str:
+        """The event's public page, for {event_link} and {share_link}; empty without an event."""
+        from django.conf import settings
+
+        return f"{settings.BASE_URL}{self.event.public_url()}" if self.event_id and self.event else ""
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

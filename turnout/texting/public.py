@@ -67,12 +67,13 @@ def _with_survey(conversations: list[Conversation], texter: Texter) -> dict[str,
         if follow_up:
             suggestions[response.conversation_id] = follow_up
     questions = list(texter.campaign.questions.prefetch_related("choices"))
+    link = texter.campaign.link if conversations else ""
     for c in conversations:
         mine = answers.get(c.pk, {})
         c.survey = [(q, [(choice, mine.get(q.pk) == choice.pk) for choice in q.choices.all()])  # type: ignore[attr-defined]
                     for q in questions]
-        c.suggestion = services.fill_texter(merge.fill(suggestions.get(c.pk, ""), c.person),  # type: ignore[attr-defined]
-                                            texter.name)
+        c.suggestion = services.fill_texter(merge.fill(suggestions.get(c.pk, ""), c.person,  # type: ignore[attr-defined]
+                                                       link=link), texter.name)
     return {"canned": list(CannedResponse.objects.filter(campaign_id=texter.campaign_id))}
 
 
@@ -82,21 +83,25 @@ def _stamp(texter: Texter) -> str:
     return found.isoformat() if found else "-"
 
 
+def _next_contact(texter: Texter, key: str) -> dict[str, Any]:
+    """What the "To text" card shows: the next contact with the text they will get, and how many are left."""
+    mine = Conversation.objects.filter(texter=texter, status=Conversation.Status.ASSIGNED)
+    to_text = list(mine.select_related("person").order_by("pk")[:1])  # one at a time, each by its own click
+    message = texter.message
+    return {"key": key, "batch_choices": BATCH_CHOICES, "left": mine.count(),
+            "first_texts": [(c, outbox.render(message, c.person) if message else "") for c in to_text]}
+
+
 def inbox(request: HttpRequest, key: str) -> HttpResponse:
     texter = _texter(key)
     texts = Prefetch("texts", queryset=ConversationText.objects.order_by("at", "pk"))
     mine = Conversation.objects.filter(texter=texter).select_related("person").order_by("pk")
-    to_text = list(mine.filter(status=Conversation.Status.ASSIGNED)[:100])
-    message = texter.message
-    first_texts = [(c, outbox.render(message, c.person) if message else "") for c in to_text]
     replies = list(mine.filter(status=Conversation.Status.REPLIED).prefetch_related(texts).order_by("replied_at"))
     recent = list(mine.filter(status__in=[Conversation.Status.ANSWERED, Conversation.Status.SENT])
                   .exclude(replied_at=None).prefetch_related(texts).order_by("-replied_at")[:20])
-    context = {**_with_survey([*replies, *recent], texter),
-               "texter": texter, "campaign": texter.campaign, "key": key, "first_texts": first_texts,
-               "replies": replies, "recent": recent, "reply_form": ReplyForm(), "batch_choices": BATCH_CHOICES,
-               "stamp": _stamp(texter), "left": Conversation.objects.filter(texter=texter,
-                                                                            status=Conversation.Status.ASSIGNED).count()}
+    context = {**_with_survey([*replies, *recent], texter), **_next_contact(texter, key),
+               "texter": texter, "campaign": texter.campaign, "replies": replies, "recent": recent,
+               "reply_form": ReplyForm(), "stamp": _stamp(texter)}
     return render(request, "texting/inbox.html", context)
 
 
@@ -140,11 +145,18 @@ def take(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
+    problem = ""
     try:
         services.send_first(texter=texter, conversation_id=conversation_id)
     except services.TextingError as exc:
-        flash.error(request, str(exc))
-    return _back(key)  # the next Send button takes the focus (a fragment would keep it)
+        problem = str(exc)
+    if request.htmx:  # type: ignore[attr-defined]
+        # The card is swapped for the next contact's, whose Send button takes the focus: one
+        # request per text, and the page (a reply being typed, the poll) stays as it is.
+        return render(request, "texting/_to_text.html", {**_next_contact(texter, key), "problem": problem})
+    if problem:
+        flash.error(request, problem)
+    return _back(key)  # the next Send button takes the focus
 
 
 @require_POST
@@ -158,7 +170,8 @@ def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
         chosen = CannedResponse.objects.filter(pk=canned_id, campaign_id=texter.campaign_id).first()
         person = Conversation.objects.filter(pk=conversation_id, texter=texter).select_related("person").first()
         if chosen is not None and person is not None:
-            body = services.fill_texter(merge.fill(chosen.for_person(person.person), person.person), texter.name)
+            body = services.fill_texter(merge.fill(chosen.for_person(person.person), person.person,
+                                                   link=texter.campaign.link), texter.name)
     if not body or len(body) > 600:
         flash.error(request, _("Write a reply of up to 600 characters, or choose a canned response."))
         return _back(key, f"#c{conversation_id}")

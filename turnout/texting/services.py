@@ -19,14 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
-from turnout.core import audit, geo, records
+from turnout.core import audit, batching, geo, records
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
 from turnout.messaging import (
@@ -68,6 +68,7 @@ AWAY_AFTER = timedelta(minutes=2)
 ALERT_EVERY = timedelta(minutes=15)
 # A reply reaches a texter's conversation only this long after the conversation's latest text.
 REPLY_WINDOW = timedelta(days=7)
+DISPATCH_ASKED_KEY = "turnout:texting:dispatch-asked"
 TEXTER_FIELDS = ("texter_first_name",)
 _TEXTER_FIELD = re.compile(r"\{\{\s*texter_first_name\s*\}\}|\{\s*texter_first_name\s*\}")
 
@@ -80,8 +81,18 @@ class TextingError(ValueError):
 
 
 def check_script(text: str) -> None:
-    """Refuse merge fields a first text cannot fill (UnknownMergeField)."""
-    merge.check(_TEXTER_FIELD.sub("", text or ""))
+    """Refuse merge fields a first text cannot fill (UnknownMergeField); the link fields fill from
+    the campaign's event (`needs_event`)."""
+    merge.check(_TEXTER_FIELD.sub("", text or ""), links=True)
+
+
+def needs_event(fields: dict[str, Any], campaign: TextingCampaign | None = None) -> None:
+    """Refuse {event_link} or {share_link} in a campaign's first text without an event to lead to."""
+    event = fields.get("event", campaign.event if campaign else None)
+    script = fields.get("script", campaign.script if campaign else "")
+    script_es = fields.get("script_es", campaign.script_es if campaign else "")
+    if event is None and (merge.uses_links(script) or merge.uses_links(script_es)):
+        raise TextingError(_("Choose the event that {event_link} and {share_link} lead to."))
 
 
 def fill_texter(text: str, texter_name: str) -> str:
@@ -93,6 +104,7 @@ def fill_texter(text: str, texter_name: str) -> str:
 def create_campaign(*, actor: User, group: Group, fields: dict[str, Any]) -> TextingCampaign:
     check_script(fields.get("script", ""))
     check_script(fields.get("script_es", ""))
+    needs_event(fields)
     campaign = TextingCampaign.objects.create(group=group, created_by=actor, **fields)
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=campaign, group=group,
                  summary=f"Created the texting campaign {campaign.title}")
@@ -108,21 +120,34 @@ def update_campaign(*, actor: User, campaign: TextingCampaign, fields: dict[str,
     if campaign.status != TextingCampaign.Status.DRAFT and (
             fields.get("script", campaign.script) != campaign.script
             or fields.get("script_es", campaign.script_es) != campaign.script_es
-            or fields.get("audience", campaign.audience) != campaign.audience):
-        raise TextingError(_("The first text and the audience cannot change once the campaign is launched."))
+            or fields.get("audience", campaign.audience) != campaign.audience
+            or fields.get("event", campaign.event) != campaign.event):
+        raise TextingError(_("The first text, the event and the audience cannot change once the campaign is "
+                             "launched."))
     check_script(fields.get("script", campaign.script))
     check_script(fields.get("script_es", campaign.script_es))
+    needs_event(fields, campaign)
     changed = records.assign(campaign, fields)
     if changed:
         campaign.save()
+        # Texters who joined the draft already: their texts lead to the event as it is now.
+        Message.objects.filter(pk__in=Texter.objects.filter(campaign=campaign).values("message")).update(
+            link=campaign.link)
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
                      summary=f"Changed {', '.join(changed)}")
     return campaign
 
 
-def _longest_filled(text: str) -> str:
-    """The script as the longest names likely make it, for counting segments."""
-    return merge.FIELD.sub(lambda _m: "X" * 12, _TEXTER_FIELD.sub("X" * 12, text))
+def _longest_filled(text: str, link: str = "") -> str:
+    """The script as the longest names likely make it (and the links as long as they are, a share
+    code included), for counting segments."""
+    def filled(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        if name in merge.LINK_FIELDS:
+            return link + ("?ref=" + "X" * 16 if name == "share_link" else "")
+        return "X" * 12
+
+    return merge.FIELD.sub(filled, _TEXTER_FIELD.sub("X" * 12, text))
 
 
 def _says_stop(text: str) -> bool:
@@ -143,13 +168,15 @@ def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> l
             check_script(text)
         except merge.UnknownMergeField as exc:
             problems.append(f"{label}: {exc}")
+        if merge.uses_links(text) and not campaign.link:
+            problems.append(_("%(label)s has a link: choose the event it leads to.") % {"label": label})
         if name.casefold() not in text.casefold():
             problems.append(_("%(label)s must name the organization (“%(name)s”), so people know who is texting.")
                             % {"label": label, "name": name})
         if not _says_stop(text):
             problems.append(_("%(label)s must say how to opt out, for example “Reply STOP to opt out.”")
                             % {"label": label})
-        counted = segments.count(_longest_filled(text))
+        counted = segments.count(_longest_filled(text, campaign.link))
         if counted.segments > MAX_SEGMENTS:
             problems.append(_("%(label)s is %(n)s segments long with long names filled in; keep it to %(max)s "
                               "(about %(chars)s characters).")
@@ -372,7 +399,7 @@ def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
         texter.message = Message.objects.create(
             group=campaign.group, channel="sms", body=fill_texter(campaign.script, texter.name),
             body_es=fill_texter(campaign.script_es, texter.name), status=Message.Status.SENDING,
-            senders=campaign.senders,
+            senders=campaign.senders, link=campaign.link,
             topic=f"texting:{campaign.pk}", created_by=campaign.created_by)
         texter.save(update_fields=["message"])
         audit.record(actor=None, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
@@ -530,7 +557,8 @@ def send_first(*, texter: Texter, conversation_id: int) -> ConversationText:
         message = texter.message
         assert message is not None
         person = conversation.person
-        sending.send_more(message=message, audience=Person.objects.filter(pk=person.pk))
+        sending.send_more(message=message, audience=Person.objects.filter(pk=person.pk), dispatch=False)
+        _ask_dispatch()
         delivery = Delivery.objects.filter(message=message, person=person, channel="sms").first()
         if delivery is None or delivery.status == Delivery.Status.SUPPRESSED:
             conversation.status = Conversation.Status.OPTED_OUT
@@ -565,7 +593,8 @@ def send_reply(*, texter: Texter, conversation_id: int, body: str) -> Conversati
         message = sending.text_in_conversation(group=texter.campaign.group, person=conversation.person, body=body,
                                                senders=texter.campaign.senders,
                                                reason="a reply in a texting conversation the person answered",
-                                               topic=f"texting:{texter.campaign_id}:reply")
+                                               topic=f"texting:{texter.campaign_id}:reply", dispatch=False)
+        _ask_dispatch()
         conversation.status = Conversation.Status.ANSWERED
         conversation.save(update_fields=["status"])
         delivery = Delivery.objects.filter(message=message).first()
@@ -575,6 +604,33 @@ def send_reply(*, texter: Texter, conversation_id: int, body: str) -> Conversati
                      group=texter.campaign.group, summary=f"Texter {texter.name} replied by text",
                      detail={"texter": str(texter.public_id), "campaign": str(texter.campaign.public_id)})
     return text
+
+
+def _ask_dispatch() -> None:
+    """Once the caller commits, ask for a run of `dispatch_waiting` (at most one a second)."""
+    from turnout.texting.tasks import dispatch_texts  # the tasks module imports this one
+
+    batching.ask_on_commit(dispatch_texts, DISPATCH_ASKED_KEY, stamped=True)
+
+
+def dispatch_waiting() -> int:
+    """Send what texters have sent (first texts and replies) that waits in the outbox, each message
+    by the outbox's rules; how many messages had texts waiting. Texters' messages are named by
+    their topic, `texting:<campaign>` and `texting:<campaign>:reply`, and only those still sending
+    are read (an index holds just those)."""
+    campaigns = list(TextingCampaign.objects.exclude(status__in=[TextingCampaign.Status.DRAFT,
+                                                                  TextingCampaign.Status.FINISHED])
+                     .values_list("pk", flat=True))
+    if not campaigns:
+        return 0
+    topics = [topic for pk in campaigns for topic in (f"texting:{pk}", f"texting:{pk}:reply")]
+    ids = list(Message.objects.filter(status=Message.Status.SENDING, topic__in=topics)
+               .filter(Exists(Delivery.objects.filter(message=OuterRef("pk"), status=Delivery.Status.QUEUED).filter(
+                   Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))))
+               .order_by("pk").values_list("pk", flat=True))
+    if ids:
+        sending.dispatch_many(message_ids=ids)
+    return len(ids)
 
 
 def _pairs(conversation: Conversation) -> list[tuple[int, str]]:

@@ -51,7 +51,7 @@ def create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         campaign = services.create_campaign(actor=user, group=data["from_group"], fields={
             "title": data["title"], "script": data["script"], "script_es": data["script_es"],
-            "reassign_after": data["reassign_after"], "senders": data["senders"],
+            "reassign_after": data["reassign_after"], "senders": data["senders"], "event": data["event"],
             "audience": audience.audience_params(request.POST)})
         return redirect(campaign)
     return render(request, "texting/form.html", {"form": form})

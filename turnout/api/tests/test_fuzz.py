@@ -198,7 +198,11 @@ def _records(base: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         "PersonLink": {"type": "object", "required": ["href"], "properties": {"href": {
             "type": "string", "enum": [f"https://actionnetwork.org/api/v2/people/{person}"]}}},
         "TargetLink": {"type": "object", "required": ["href"], "properties": {"href": {
-            "type": "string", "enum": [f"{api}tags/{tagging.tag.public_id}", f"{api}lists/{saved.public_id}"]}}},
+            "type": "string", "enum": [f"{api}tags/{tagging.tag.public_id}", f"{api}lists/{saved.public_id}",
+                                       f"{api}events/{event.public_id}", f"{api}networks/{network.public_id}",
+                                       f"{api}organizing_campaigns/{organizing.public_id}"]}}},
+        "EventLink": {"type": "object", "required": ["href"], "properties": {"href": {
+            "type": "string", "enum": [f"{api}events/{event.public_id}"]}}},
         "WorkplaceId": {"type": "string", "enum": [str(workplace.public_id)]},
         "RosterWorkplaceId": {"type": "string", "enum": [str(workplace.public_id)]},
         "VolunteerId": {"type": "string", "enum": [str(volunteer.public_id)]},

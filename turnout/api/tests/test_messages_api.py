@@ -72,7 +72,7 @@ class MessagesApiTests(ApiTestCase):
             ({"type": "sms", "body": ""}, "body must not be blank"),
             ({"type": "sms"}, "needs a body"),
             ({"type": "email", "body": "x"}, "needs a subject"),
-            ({"type": "sms", "body": "x", "targets": [{"href": "https://x/events/1"}]}, "not a tag or list"),
+            ({"type": "sms", "body": "x", "targets": [{"href": "https://x/events/1"}]}, "is not a link to a tag, list, event"),
             ({"type": "sms", "body": "x", "turnout:ignore_quiet_hours": True}, "override_reason"),
         ]
         for body, message in cases:
