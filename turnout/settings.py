@@ -379,8 +379,8 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("TURNOUT_WEBHOOK_TIMEOUT", 10)
 SMS_BACKEND = os.environ.get("TURNOUT_SMS_BACKEND") or ("file" if DEMO_PHONE else "console")
 SMS_FROM = os.environ.get("TURNOUT_SMS_FROM", "")
 # Sending numbers, short codes or Twilio messaging services (MG…), comma-separated, each
-# optionally with its own throughput: "+12065550100,+12065550101:3,MG0123…:50". A person
-# keeps hearing from the sender that first texted them.
+# optionally with its own throughput and a daily cap in texts: "+12065550100,+12065550101:3:2000,MG0123…:50".
+# A person keeps hearing from the sender that first texted them (unless it has sent its cap today).
 SMS_SENDERS = env_list("TURNOUT_SMS_SENDERS", SMS_FROM)
 # Segments per second per sender unless the sender names its own; 0 = no limit. A 10DLC
 # number takes about 1, so real providers default to 1; development transports to none.

@@ -138,6 +138,9 @@ class SenderClock(models.Model):
 
     sender = models.CharField(max_length=40, unique=True)
     free_at = models.FloatField(default=0.0)  # seconds since the epoch
+    # A sender with a daily cap: how many texts it has been booked for on `day` (the organization's zone).
+    day = models.DateField(null=True, blank=True)
+    sent_today = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.sender} free at {self.free_at:.1f}"

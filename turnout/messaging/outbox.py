@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -272,6 +272,12 @@ def dispatch_batch(message: Message, ids: list[int], *, now: Any = None) -> Coun
                 if message.channel == "sms" else [pacing.Booking("", 0.0)] * len(ready))
     to_send: list[tuple[Delivery, OutgoingSms, float]] = []
     for (row, body, valid_for), booking in zip(ready, bookings, strict=True):
+        if booking.capped:  # every number it may go from has sent its daily cap: tomorrow
+            row.claimed_by, row.lease_until, row.attempts = "", None, row.attempts - 1
+            row.status, row.not_before = Delivery.Status.QUEUED, datetime.fromtimestamp(booking.at, tz=UTC)
+            outcome["deferred"] += 1
+            settled.append(row)
+            continue
         row.sender = booking.sender
         to_send.append((row, OutgoingSms(delivery_id=str(row.public_id), to=row.address, sender=booking.sender,
                                          body=body, valid_for=valid_for), booking.at))

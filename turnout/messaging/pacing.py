@@ -6,7 +6,9 @@ worker books every text a moment on one sender's clock, in one short transaction
 `SenderClock`, so workers on several machines share each sender's pace and never exceed
 it together. A person keeps hearing from the sender that texted them first; everyone else
 goes to the sender that is free soonest, which keeps every sender busy and the total
-steady.
+steady. A sender may also have a daily cap (carriers limit how many texts a 10DLC number sends
+a day): once it has sent that many today it leaves the pool until tomorrow, and when every
+sender a text may use is capped the text waits for the next day (`Booking.capped`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as clock
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from turnout.messaging.models import SenderClock
 
@@ -29,15 +34,25 @@ from turnout.messaging.models import SenderClock
 class Sender:
     address: str
     rate: float  # segments per second; 0 = no limit
+    cap: int = 0  # texts a day; 0 = no cap
 
 
 def senders() -> list[Sender]:
-    """The configured senders: TURNOUT_SMS_SENDERS, each "address" or "address:rate"."""
+    """The configured senders: TURNOUT_SMS_SENDERS, each "address", "address:rate" or
+    "address:rate:cap" (texts a day; an empty rate is the default one: "address::2000")."""
     found = []
     for item in settings.SMS_SENDERS or [settings.SMS_FROM]:
-        address, _sep, rate = item.partition(":")
-        found.append(Sender(address.strip(), float(rate) if rate.strip() else float(settings.SMS_RATE)))
+        address, _sep, rest = item.partition(":")
+        rate, _sep, cap = rest.partition(":")
+        found.append(Sender(address.strip(), float(rate) if rate.strip() else float(settings.SMS_RATE),
+                            int(cap) if cap.strip() else 0))
     return found or [Sender("", float(settings.SMS_RATE))]
+
+
+def next_day() -> float:
+    """The start of tomorrow (the organization's zone), when daily caps start again; seconds since the epoch."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return datetime.combine(tomorrow, clock(0), tzinfo=timezone.get_current_timezone()).timestamp()
 
 
 def default_sender(for_address: str = "") -> str:
@@ -61,6 +76,7 @@ def texts_per_claim(seconds: float = 30.0) -> int | None:
 class Booking:
     sender: str
     at: float  # seconds since the epoch; send no earlier
+    capped: bool = False  # every sender it may use has sent its cap today: wait until `at` (tomorrow)
 
 
 def book(texts: Sequence[tuple[str, int]], previous: dict[str, str], only: Sequence[str] = ()) -> list[Booking]:
@@ -79,12 +95,16 @@ def book(texts: Sequence[tuple[str, int]], previous: dict[str, str], only: Seque
             local.setdefault(_area(s.address), []).append(s)
     by_address = {s.address: s for s in pool}
     now = time.time()
-    paced = [s.address for s in pool if s.rate > 0]
+    today = timezone.localdate()
+    paced = [s.address for s in pool if s.rate > 0 or s.cap > 0]
     with transaction.atomic() if paced else contextlib.nullcontext():
         clocks: dict[str, SenderClock] = {}
         if paced:
             SenderClock.objects.bulk_create([SenderClock(sender=a) for a in paced], ignore_conflicts=True)
             clocks = {c.sender: c for c in SenderClock.objects.select_for_update().filter(sender__in=paced)}
+        # Texts each capped sender may still send today.
+        left = {s.address: s.cap - (clocks[s.address].sent_today if clocks[s.address].day == today else 0)
+                for s in pool if s.cap > 0}
         # When each sender is next free (an unlimited one always is), kept in a heap; an entry
         # is current only while its sequence number is the sender's latest.
         free = {s.address: max(clocks[s.address].free_at, now) if s.rate > 0 else now for s in pool}
@@ -94,28 +114,40 @@ def book(texts: Sequence[tuple[str, int]], previous: dict[str, str], only: Seque
         total = sum(s.rate for s in pool if s.rate > 0)
         for k, s in enumerate(idle):
             free[s.address] = now + k / total
-        latest = {s.address: n for n, s in enumerate(pool)}
-        soonest = [(free[s.address], n, s.address) for n, s in enumerate(pool)]
+        latest = {s.address: n for n, s in enumerate(pool) if left.get(s.address, 1) > 0}
+        soonest = [(free[a], n, a) for a, n in latest.items()]
         heapq.heapify(soonest)
         sequence = itertools.count(len(pool))
         bookings = []
         for address, segments in texts:
             sender = _sticky(address, previous, by_address)
-            nearby = local.get(_area(address), []) if sender is None else []
+            if sender is not None and sender not in latest:
+                sender = None  # capped for today: another number, as for someone never texted
+            nearby = [s for s in local.get(_area(address), []) if s.address in latest] if sender is None else []
             if nearby:  # the soonest free, as the heap would choose, among numbers local to the recipient
                 sender = min(nearby, key=lambda s: (free[s.address], latest[s.address])).address
-            while sender is None:
+            while sender is None and soonest:
                 _at, n, candidate = heapq.heappop(soonest)
-                sender = candidate if latest[candidate] == n else None
+                sender = candidate if latest.get(candidate) == n else None
+            if sender is None:  # every number it may use has sent its cap today
+                bookings.append(Booking("", next_day(), capped=True))
+                continue
             bookings.append(Booking(sender, free[sender]))
             rate = by_address[sender].rate
             if rate > 0:
                 free[sender] += max(1, segments) / rate
+            if sender in left:
+                left[sender] -= 1
+                if left[sender] <= 0:
+                    del latest[sender]  # out of the pool until tomorrow
+                    continue
             latest[sender] = next(sequence)
             heapq.heappush(soonest, (free[sender], latest[sender], sender))
-        for address, clock in clocks.items():
-            clock.free_at = free[address]
-        SenderClock.objects.bulk_update(clocks.values(), ["free_at"])
+        for address, each in clocks.items():
+            each.free_at = free[address]
+            if address in left:
+                each.day, each.sent_today = today, by_address[address].cap - left[address]
+        SenderClock.objects.bulk_update(clocks.values(), ["free_at", "day", "sent_today"])
     return bookings
 
 

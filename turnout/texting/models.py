@@ -133,6 +133,9 @@ class Conversation(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
+    # For the board's medians: the contact's first reply, and the texter's latest answer to one.
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
     flag_reason = models.CharField(_("why it needs a look"), max_length=200, blank=True)
     # A supervisor's coaching, shown to the texter on the conversation.

@@ -19,7 +19,17 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -595,8 +605,8 @@ def send_reply(*, texter: Texter, conversation_id: int, body: str) -> Conversati
                                                reason="a reply in a texting conversation the person answered",
                                                topic=f"texting:{texter.campaign_id}:reply", dispatch=False)
         _ask_dispatch()
-        conversation.status = Conversation.Status.ANSWERED
-        conversation.save(update_fields=["status"])
+        conversation.status, conversation.answered_at = Conversation.Status.ANSWERED, timezone.now()
+        conversation.save(update_fields=["status", "answered_at"])
         delivery = Delivery.objects.filter(message=message).first()
         text = ConversationText.objects.create(conversation=conversation, direction=ConversationText.Direction.OUT,
                                                body=body, texter=texter, delivery=delivery)
@@ -700,7 +710,8 @@ def receive(inbound: Any) -> bool:
     if conversation.status != Conversation.Status.OPTED_OUT:
         conversation.status = Conversation.Status.REPLIED
     conversation.replied_at = timezone.now()
-    conversation.save(update_fields=["status", "replied_at"])
+    conversation.first_reply_at = conversation.first_reply_at or conversation.replied_at
+    conversation.save(update_fields=["status", "replied_at", "first_reply_at"])
     return True
 
 
@@ -762,7 +773,37 @@ def board(campaign: TextingCampaign) -> dict[str, Any]:
     figures.update(Texter.objects.filter(campaign=campaign, removed_at__isnull=True).aggregate(
         texters=Count("pk"), online=counted(last_seen_at__gte=timezone.now() - timedelta(minutes=2))))
     figures["response_rate"] = round(100 * figures["replied"] / figures["sent"]) if figures["sent"] else 0
+    figures.update(_median_waits(campaign))
     return figures
+
+
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval (`percentile_cont`), nulls left out."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+MEDIAN_SAMPLE = 10_000  # where the database has no median: the latest this many conversations
+
+
+def _median_waits(campaign: TextingCampaign) -> dict[str, timedelta | None]:
+    """How long contacts take to reply to their first text, and texters to answer a reply (the
+    latest answer after the latest reply): medians, or None before there is any."""
+    spans = {"reply_wait": ("sent_at", "first_reply_at"), "answer_wait": ("replied_at", "answered_at")}
+    rows = Conversation.objects.filter(campaign=campaign)
+    if connection.vendor == "postgresql":
+        found = rows.aggregate(**{name: _Median(ExpressionWrapper(F(end) - F(start), output_field=DurationField()),
+                                                filter=Q(**{f"{end}__gte": F(start)}))
+                                  for name, (start, end) in spans.items()})
+        return {name: found[name] for name in spans}
+    medians: dict[str, timedelta | None] = {}
+    for name, (start, end) in spans.items():
+        waits = sorted(b - a for a, b in rows.filter(**{f"{end}__gte": F(start)}).order_by("-pk")
+                       .values_list(start, end)[:MEDIAN_SAMPLE])
+        medians[name] = waits[len(waits) // 2] if waits else None
+    return medians
 
 
 def export_results(*, actor: User, campaign: TextingCampaign, out: Any) -> int:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 
 import time_machine
 from django.test import override_settings
+from django.utils import timezone
 
 from turnout.messaging import outbox, pacing
 from turnout.messaging.models import Delivery, Message
@@ -161,3 +163,42 @@ class GroupQuietHoursTests(TurnoutTestCase):
         self.assertEqual(response.status_code, 403)
         self.local.refresh_from_db()
         self.assertIsNone(self.local.texts_from)
+
+
+@override_settings(SMS_BACKEND="memory", SMS_SENDERS=["+12065550100::2", "+13125550101"], SMS_RATE=0)
+class DailyCapTests(TurnoutTestCase):
+    """A number with a daily cap ("address:rate:cap") sends no more than that many texts a day:
+    the others take the rest, and with every number capped a text waits for tomorrow."""
+
+    def test_a_capped_number_leaves_the_pool_for_the_rest_of_the_day(self) -> None:
+        with time_machine.travel(FROZEN, tick=False):
+            first = pacing.book([(f"+1206555{n:04d}", 1) for n in range(5)], {})
+            # Someone the capped number texted before goes to the other number once it is capped.
+            later = pacing.book([("+12065550001", 1), ("+12065550009", 1)], {"+12065550001": "+12065550100"})
+        self.assertEqual([b.sender for b in first].count("+12065550100"), 2)  # local to all five, but capped
+        self.assertEqual([b.sender for b in later], ["+13125550101", "+13125550101"])
+        with time_machine.travel(FROZEN + timedelta(days=1), tick=False):
+            tomorrow = pacing.book([("+12065550010", 1)], {})
+        self.assertEqual(tomorrow[0].sender, "+12065550100")
+
+    @override_settings(SMS_SENDERS=["+12065550100::2"])
+    def test_with_every_number_capped_a_text_waits_for_tomorrow_and_then_goes(self) -> None:
+        simple.outbox.clear()
+        people = [make_person(self.local, phone=f"+1206556{n:04d}", postal_code="98101") for n in range(3)]
+        for person in people:
+            record_consent(person=person, channel="sms", address=person.phones.get().number, action="opt_in",
+                           source="form")
+        message = Message.objects.create(group=self.local, channel="sms", body="Rally at 6")
+        outbox.materialize(message, Person.objects.filter(pk__in=[p.pk for p in people]))
+        with time_machine.travel(FROZEN, tick=False):
+            outbox.dispatch(message)
+        self.assertEqual(len(simple.outbox), 2)
+        waiting = Delivery.objects.get(message=message, status=Delivery.Status.QUEUED)
+        self.assertEqual(waiting.attempts, 0)
+        # Tomorrow at midnight where the organization is; it then waits for quiet hours to end too.
+        self.assertEqual(timezone.localtime(waiting.not_before).time(), clock(0))
+        self.assertEqual(timezone.localdate(waiting.not_before), timezone.localdate(FROZEN) + timedelta(days=1))
+        with time_machine.travel(FROZEN + timedelta(days=1), tick=False):
+            outbox.dispatch(message)
+        self.assertEqual(len(simple.outbox), 3)
+        self.assertEqual(Delivery.objects.filter(message=message, status=Delivery.Status.SENT).count(), 3)

@@ -232,6 +232,43 @@ class TextingTests(TurnoutTestCase):
         sending.start_sending(actor=self.organizer, message=blast, audience=Person.objects.filter(pk=replier.person.pk))
         self.assertEqual(Delivery.objects.get(message=blast).status, Delivery.Status.SUPPRESSED)
 
+    def test_the_send_button_is_answered_by_the_next_contacts_card(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "2"})
+        first, second = Conversation.objects.filter(status="assigned").order_by("pk").select_related("person")
+        card = self.post(f"{inbox}c/{first.pk}/send/", HTTP_HX_REQUEST="true")
+        self.assertEqual(card.status_code, 200)  # the card itself, swapped in: no page reload
+        self.assertContains(card, 'id="to-text"')
+        self.assertContains(card, f"{inbox}c/{second.pk}/send/")
+        self.assertContains(card, f"Hi {second.person.given_name}")
+        self.assertRegex(card.content.decode(), r'data-testid="left">1<')
+        again = self.post(f"{inbox}c/{first.pk}/send/", HTTP_HX_REQUEST="true")  # a double click
+        self.assertContains(again, "nothing was sent")
+        self.run_worker()
+        self.assertEqual(len(simple.outbox), 1)
+        self.post(f"{inbox}c/{second.pk}/send/", HTTP_HX_REQUEST="true")
+        done = self.post(f"{inbox}c/{second.pk}/send/", HTTP_HX_REQUEST="true")
+        self.assertContains(done, "Get contacts to text")
+
+    def test_the_board_shows_how_long_replies_and_answers_take(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "1"})
+        conversation = Conversation.objects.select_related("person").get(status="assigned")
+        self.post(f"{inbox}c/{conversation.pk}/send/")
+        self.run_worker()
+        self.login(self.organizer)
+        self.assertRegex(self.client.get(campaign.get_absolute_url()).content.decode(),
+                         r'data-testid="reply-wait">\u2013<')
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=3, seconds=10))
+        self.text_in("Count me in", conversation.person.phones.get().number, "in-1")
+        self.travel_to(NOON_PACIFIC + timedelta(minutes=3, seconds=50))
+        self.post(f"{inbox}c/{conversation.pk}/reply/", {"body": "Great, see you there!"})
+        board = self.client.get(campaign.get_absolute_url()).content.decode()
+        self.assertRegex(board, r'data-testid="reply-wait">3 min<')
+        self.assertRegex(board, r'data-testid="answer-wait">40 s<')
+
     def test_a_conversation_left_unanswered_goes_back_to_the_pool(self) -> None:
         campaign = self.launched()
         first, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
