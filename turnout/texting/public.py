@@ -46,7 +46,7 @@ def join(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         try:
             _texter_made, own = services.join(key=key, name=form.cleaned_data["name"],
-                                              email=form.cleaned_data["email"])
+                                              email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
         except services.TextingError as exc:
             return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
         flash.success(request, _("Welcome! Bookmark this page: its address is your own link to your conversations."))

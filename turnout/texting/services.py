@@ -49,7 +49,8 @@ from turnout.messaging import (
     segments,
     sending,
 )
-from turnout.messaging.models import Delivery, Message
+from turnout.messaging import services as messaging_services
+from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.people.models import ConsentEvent, Person
 from turnout.people.services import add_tag, tag_name
 from turnout.texting.models import (
@@ -391,14 +392,14 @@ def texter_url(texter: Texter) -> str:
     return f"{settings.BASE_URL}{reverse('texter_inbox', args=[texter_key(texter)])}"
 
 
-def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
+def join(*, key: str, name: str, email: str = "", phone: str = "") -> tuple[Texter, str]:
     """A volunteer joins by an invitation link: their texter record and the key of their own link,
     which is emailed to them when they gave an address."""
     invitation = invitation_for(key)
     campaign = invitation.campaign
     with transaction.atomic():
         texter = Texter(campaign=campaign, name=name.strip()[:100], email=email.strip(), invite=invitation,
-                        nonce=secrets.token_hex(16))
+                        nonce=secrets.token_hex(16), phone=phone, phone_given_at=timezone.now() if phone else None)
         own = texter_key(texter)
         texter.key_hash = key_hash(own)
         texter.save()
@@ -720,7 +721,7 @@ def _alert_if_away(texter_id: int) -> None:
     once in a while at most, however many replies come."""
     now = timezone.now()
     texter = Texter.objects.select_related("campaign__group").filter(pk=texter_id, removed_at__isnull=True).first()
-    if texter is None or not texter.email:
+    if texter is None or not (texter.email or _texts_alerts(texter)):
         return
     if texter.last_seen_at is not None and now - texter.last_seen_at < AWAY_AFTER:
         return
@@ -729,9 +730,28 @@ def _alert_if_away(texter_id: int) -> None:
     # Claimed in one statement: two replies offered at once send one alert.
     if not Texter.objects.filter(pk=texter.pk, alerted_at=texter.alerted_at).update(alerted_at=now):
         return
-    _email_texter(texter, _("%(group)s: a reply is waiting for you") % {"group": texter.campaign.group.public_name},
-                  _("Someone you texted for %(title)s has replied. Answer them here:\n\n%(link)s")
-                  % {"title": texter.campaign.title, "link": texter_url(texter)})
+    if texter.email:
+        _email_texter(texter, _("%(group)s: a reply is waiting for you") % {"group": texter.campaign.group.public_name},
+                      _("Someone you texted for %(title)s has replied. Answer them here:\n\n%(link)s")
+                      % {"title": texter.campaign.title, "link": texter_url(texter)})
+    if _texts_alerts(texter):
+        body = (_("%(group)s: a reply is waiting for you in %(title)s: %(link)s Reply STOP to stop these alerts.")
+                % {"group": texter.campaign.group.public_name, "title": texter.campaign.title,
+                   "link": texter_url(texter)})
+        phone = texter.phone
+        transaction.on_commit(lambda: messaging_services.send_reply(to=phone, body=body,
+                                                                    sender=(texter.campaign.senders or [""])[0]))
+
+
+def _texts_alerts(texter: Texter) -> bool:
+    """Whether reply alerts go to the texter's mobile: they gave one, and have not texted STOP
+    from it since (a texter is not a member: the STOP is read from the inbound texts themselves)."""
+    if not texter.phone:
+        return False
+    last = (InboundMessage.objects.filter(from_number=texter.phone, keyword__in=["stop", "start"],
+                                          received_at__gte=texter.phone_given_at or texter.created_at)
+            .order_by("-received_at", "-pk").values_list("keyword", flat=True).first())
+    return last != "stop"
 
 
 # --- supervisors ---------------------------------------------------------------------------------
