@@ -144,8 +144,26 @@ def _dispatch_one(message_id: int) -> None:
     waiting = outbox.next_due(message)
     if waiting is not None:
         _enqueue(message.pk, run_after=max(waiting, timezone.now()))
-    elif not Delivery.objects.filter(message=message, status=Delivery.Status.SENDING).exists():
-        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(status=Message.Status.SENT)
+    else:
+        finish_if_done(message)
+
+
+def finish_if_done(message: Message) -> bool:
+    """Mark a sending message sent once nothing of it waits or is being sent; whether it was.
+
+    The message's row is locked first, as `outbox.materialize` locks it before adding people
+    (`send_more`: a texter's next click, an activation's next yes): a delivery added while the
+    dispatcher finished is either seen here, or added after this commits and sets the message
+    sending again. Without the lock, a text added in that moment would wait on a message
+    marked sent, which no dispatcher looks at again."""
+    with transaction.atomic():
+        if Message.objects.select_for_update().filter(pk=message.pk, status=Message.Status.SENDING).first() is None:
+            return False
+        if Delivery.objects.filter(message=message, status__in=[Delivery.Status.QUEUED,
+                                                                Delivery.Status.SENDING]).exists():
+            return False
+        Message.objects.filter(pk=message.pk).update(status=Message.Status.SENT)
+        return True
 
 
 @transaction.atomic

@@ -721,7 +721,8 @@ def _alert_if_away(texter_id: int) -> None:
     once in a while at most, however many replies come."""
     now = timezone.now()
     texter = Texter.objects.select_related("campaign__group").filter(pk=texter_id, removed_at__isnull=True).first()
-    if texter is None or not (texter.email or _texts_alerts(texter)):
+    texts = texter is not None and _texts_alerts(texter)
+    if texter is None or not (texter.email or texts):
         return
     if texter.last_seen_at is not None and now - texter.last_seen_at < AWAY_AFTER:
         return
@@ -734,7 +735,7 @@ def _alert_if_away(texter_id: int) -> None:
         _email_texter(texter, _("%(group)s: a reply is waiting for you") % {"group": texter.campaign.group.public_name},
                       _("Someone you texted for %(title)s has replied. Answer them here:\n\n%(link)s")
                       % {"title": texter.campaign.title, "link": texter_url(texter)})
-    if _texts_alerts(texter):
+    if texts:
         body = (_("%(group)s: a reply is waiting for you in %(title)s: %(link)s Reply STOP to stop these alerts.")
                 % {"group": texter.campaign.group.public_name, "title": texter.campaign.title,
                    "link": texter_url(texter)})

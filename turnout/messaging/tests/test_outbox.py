@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from turnout.messaging import outbox
+from turnout.messaging import outbox, sending
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import TransportError, simple
 from turnout.people.models import Person, PhoneNumber, Subscription
@@ -59,6 +59,25 @@ class OutboxTests(TurnoutTestCase):
         self.assertEqual((rows[self.silent.pk].status, rows[self.silent.pk].error), ("suppressed", "no consent"))
         self.assertEqual(outbox.materialize(message, Person.objects.visible_to(self.organizer)), 0)
         self.assertEqual(Delivery.objects.filter(message=message).count(), 2)
+
+    def test_a_message_is_sent_only_when_nothing_of_it_waits(self) -> None:
+        # A texter's message: a dispatcher finishing it while the texter's next click adds a contact
+        # must leave it sending, or that text would wait on a message no dispatcher looks at again.
+        record_consent(person=self.silent, channel="sms", address="+12065550144", action="opt_in", source="form")
+        message = Message.objects.create(group=self.local, channel="sms", body="Hi", status=Message.Status.SENDING)
+        sending.send_more(message=message, audience=Person.objects.filter(pk=self.member.pk), dispatch=False)
+        sending.dispatch_due(message_id=message.pk)
+        message.refresh_from_db()
+        self.assertEqual((message.status, len(simple.outbox)), (Message.Status.SENT, 1))
+        sending.send_more(message=message, audience=Person.objects.filter(pk=self.silent.pk), dispatch=False)
+        message.refresh_from_db()
+        self.assertEqual(message.status, Message.Status.SENDING)
+        self.assertFalse(sending.finish_if_done(message))  # one is queued, not yet due to the dispatcher
+        message.refresh_from_db()
+        self.assertEqual(message.status, Message.Status.SENDING)
+        sending.dispatch_due(message_id=message.pk)
+        message.refresh_from_db()
+        self.assertEqual((message.status, len(simple.outbox)), (Message.Status.SENT, 2))
 
     def test_of_several_numbers_the_consenting_one_is_texted_then_the_primary(self) -> None:
         # Silent's primary number never agreed to texts; a second one did: the text goes there.
