@@ -4,6 +4,7 @@ the conversation, never a number or anything else on the person's record."""
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages as flash
@@ -30,11 +31,30 @@ from turnout.texting.models import (
 BATCH_CHOICES = (10, 25, 50, 100)
 
 
+class Closed(Exception):
+    """The texter's link was closed (removed from the campaign, or the campaign finished)."""
+
+
 def _texter(key: str) -> Texter:
     texter = services.texter_for(key)
     if texter is None:
+        if reason := services.closed_reason(key):
+            raise Closed(reason)
         raise Http404
     return texter
+
+
+def closed_links(view: Any) -> Any:
+    """A closed link's pages say why, with 410, instead of a bare 404."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+        except Closed as exc:
+            return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
+
+    return guarded
 
 
 def join(request: HttpRequest, key: str) -> HttpResponse:
@@ -92,6 +112,7 @@ def _next_contact(texter: Texter, key: str) -> dict[str, Any]:
             "first_texts": [(c, outbox.render(message, c.person) if message else "") for c in to_text]}
 
 
+@closed_links
 def inbox(request: HttpRequest, key: str) -> HttpResponse:
     texter = _texter(key)
     texts = Prefetch("texts", queryset=ConversationText.objects.order_by("at", "pk"))
@@ -105,6 +126,7 @@ def inbox(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "texting/inbox.html", context)
 
 
+@closed_links
 def replies_changed(request: HttpRequest, key: str) -> HttpResponse:
     """Polled every second by the inbox: 204 while no reply came; else the conversations new to
     the page, and the threads of those on it (swapped in place, so a reply being typed stays)."""
@@ -125,6 +147,7 @@ def _back(key: str, anchor: str = "") -> HttpResponse:
     return redirect(reverse("texter_inbox", kwargs={"key": key}) + anchor)
 
 
+@closed_links
 @require_POST
 def take(request: HttpRequest, key: str) -> HttpResponse:
     texter = _texter(key)
@@ -142,6 +165,7 @@ def take(request: HttpRequest, key: str) -> HttpResponse:
     return _back(key)  # the next Send button takes the focus (a fragment would keep it)
 
 
+@closed_links
 @require_POST
 def send(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
@@ -159,6 +183,7 @@ def send(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     return _back(key)  # the next Send button takes the focus
 
 
+@closed_links
 @require_POST
 def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
@@ -182,6 +207,7 @@ def reply(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     return _back(key, "#replies")
 
 
+@closed_links
 @require_POST
 def flag(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
@@ -193,6 +219,7 @@ def flag(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     return _back(key, f"#c{conversation_id}")
 
 
+@closed_links
 @require_POST
 def answer(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)
@@ -207,6 +234,7 @@ def answer(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse
     return _back(key, f"#c{conversation_id}")
 
 
+@closed_links
 @require_POST
 def opt_out(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
     texter = _texter(key)

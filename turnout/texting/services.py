@@ -437,6 +437,16 @@ def texter_for(key: str) -> Texter | None:
     return texter
 
 
+def closed_reason(key: str) -> str:
+    """Why a texter's link no longer opens (removed, or the campaign finished); "" for an unknown key."""
+    found = (Texter.objects.filter(key_hash=key_hash(key)).values_list("removed_at", "campaign__status").first())
+    if found is None:
+        return ""
+    if found[0] is not None:
+        return _("Your organizer has closed this texting link. Thank you for texting!")
+    return _("This texting campaign has finished. Thank you for texting!")
+
+
 def remove_texter(*, actor: User, texter: Texter) -> int:
     """A texter's link stops working; what they held goes back to the pool. How many conversations."""
     with transaction.atomic():

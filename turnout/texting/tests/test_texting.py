@@ -528,8 +528,10 @@ class TextingTests(TurnoutTestCase):
         self.client.post(f"/texting/{campaign.public_id}/finish/", {"confirm": "on"})
         self.assertEqual(TextingCampaign.objects.get().status, "finished")
         self.client.logout()
-        self.assertEqual(self.client.get(ann).status_code, 404)
-        self.assertEqual(self.client.get(bo).status_code, 404)
+        self.assertContains(self.client.get(ann), "has closed this texting link", status_code=410)
+        self.assertContains(self.client.get(bo), "campaign has finished", status_code=410)
+        self.assertContains(self.client.post(bo + "take/", {"size": "5"}), "campaign has finished", status_code=410)
+        self.assertEqual(self.client.get("/t/never-a-texter/").status_code, 404)
         self.text_in("Sorry I missed this", held.person.phones.get().number, "in-11")
         self.assertFalse(ConversationText.objects.filter(direction="in").exists())  # for staff now
 
