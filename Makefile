@@ -121,6 +121,8 @@ bench-organizing: $(STAMP)
 bench-texting: $(STAMP)
 	$(PY) benchmarks/bench_texting.py --engine postgres --contacts 1000000
 	$(PY) benchmarks/bench_texting.py --engine sqlite --contacts 100000 --batches 40 --sends 200
+	$(PY) benchmarks/bench_texting_load.py --texters 60 --seconds 40 --contacts 20000
+	$(PY) benchmarks/bench_texting_load.py --texters 500 --seconds 40 --ramp 20 --contacts 40000
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

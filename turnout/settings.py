@@ -7,6 +7,7 @@ with a database-backed task queue, which is what `turnout demo` uses.
 import hashlib
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -382,6 +383,12 @@ SMS_FROM = os.environ.get("TURNOUT_SMS_FROM", "")
 # optionally with its own throughput and a daily cap in texts: "+12065550100,+12065550101:3:2000,MG0123…:50".
 # A person keeps hearing from the sender that first texted them (unless it has sent its cap today).
 SMS_SENDERS = env_list("TURNOUT_SMS_SENDERS", SMS_FROM)
+for _sender in SMS_SENDERS:  # "address", "address:rate" or "address:rate:cap": a typo fails here, not at each send
+    _address, _sep, _rest = _sender.partition(":")
+    _rate, _sep, _cap = _rest.partition(":")
+    if not re.fullmatch(r"\s*(\d+(\.\d*)?)?\s*", _rate) or not re.fullmatch(r"\s*\d*\s*", _cap):
+        raise ImproperlyConfigured(f"TURNOUT_SMS_SENDERS: {_sender!r} is not address, address:rate or "
+                                   "address:rate:cap (a rate in segments a second, a cap in texts a day).")
 # Segments per second per sender unless the sender names its own; 0 = no limit. A 10DLC
 # number takes about 1, so real providers default to 1; development transports to none.
 SMS_RATE = float(os.environ.get("TURNOUT_SMS_RATE") or (1 if SMS_BACKEND in ("http", "twilio") else 0))

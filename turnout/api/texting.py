@@ -43,7 +43,7 @@ def _campaigns(call: Call) -> QuerySet[TextingCampaign]:
 def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
     href = f"{base}texting_campaigns/{campaign.public_id}"
     targets = target_links(campaign.audience, base)
-    board = services.board(campaign)
+    board = services.board(campaign, medians=False)
     return {
         "identifiers": identifiers(campaign),
         "origin_system": "Turnout",
@@ -146,7 +146,7 @@ def campaign_update(call: Call, texting_campaign_id: str) -> dict[str, Any]:
     try:
         campaign = services.update_campaign(actor=call.user, campaign=campaign,
                                             fields=_fields(call, call.body, campaign))
-    except merge.UnknownMergeField as exc:
+    except (merge.UnknownMergeField, services.NeedsEvent) as exc:
         raise ApiError(400, str(exc)) from None
     except services.TextingError as exc:
         raise ApiError(409, str(exc)) from None

@@ -168,12 +168,7 @@ class InboundMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [
-            models.Index(fields=["id"], condition=models.Q(waiting=True), name="inbound_waiting"),
-            # A number's keywords (did a volunteer texter text STOP to their reply alerts?).
-            models.Index(fields=["from_number", "received_at"], condition=~models.Q(keyword=""),
-                         name="inbound_keyword_from"),
-        ]
+        indexes = [models.Index(fields=["id"], condition=models.Q(waiting=True), name="inbound_waiting")]
 
     def __str__(self) -> str:
         return f"{self.from_number}: {self.body[:40]}"

@@ -49,6 +49,18 @@ def senders() -> list[Sender]:
     return found or [Sender("", float(settings.SMS_RATE))]
 
 
+def capped_today(only: Sequence[str] = ()) -> bool:
+    """Whether every sender a text may use (`only`, else all) has sent its daily cap today."""
+    pool = [s for s in senders() if s.address in only] if only else senders()
+    pool = pool or senders()
+    if any(s.cap <= 0 for s in pool):
+        return False
+    today = timezone.localdate()
+    sent = dict(SenderClock.objects.filter(sender__in=[s.address for s in pool], day=today)
+                .values_list("sender", "sent_today"))
+    return all(sent.get(s.address, 0) >= s.cap for s in pool)
+
+
 def next_day() -> float:
     """The start of tomorrow (the organization's zone), when daily caps start again; seconds since the epoch."""
     tomorrow = timezone.localdate() + timedelta(days=1)

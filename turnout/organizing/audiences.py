@@ -1,26 +1,28 @@
-"""An organizing campaign's roster as an audience (`messaging.audience.Source`): the workers on
-its units' rosters, for organizers of the campaign's group."""
+"""An organizing campaign's roster as an audience (`messaging.audience.Source`): the workers in its
+units, for the campaign's staff as the organizing pages see it (a locked campaign only for admins),
+and never a manager or supervisor (workers outside the unit)."""
 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from turnout.accounts.models import Role, User
+from turnout.accounts.models import User
 from turnout.messaging import audience
-from turnout.organizing.models import Campaign, Worker
+from turnout.organizing.models import Worker
+from turnout.organizing.selectors import staffed_campaigns
 
 
 def _campaigns(user: User) -> list[tuple[str, str]]:
     return [(str(campaign.public_id), campaign.name)
-            for campaign in Campaign.objects.visible_to(user, Role.ORGANIZER).order_by("-created_at")[:audience.MAX_CHOICES]]
+            for campaign in staffed_campaigns(user).order_by("-created_at")[:audience.MAX_CHOICES]]
 
 
 def _roster(user: User, public_id: str) -> Q | None:
-    campaign = Campaign.objects.visible_to(user, Role.ORGANIZER).filter(public_id=public_id).first()
+    campaign = staffed_campaigns(user).filter(public_id=public_id).first()
     if campaign is None:
         return None
-    return Q(Exists(Worker.objects.filter(person=OuterRef("pk"), unit__campaign=campaign)))
+    return Q(Exists(Worker.objects.filter(person=OuterRef("pk"), unit__campaign=campaign, eligible=True)))
 
 
 audience.register(audience.Source(key="roster", label=_("On an organizing campaign's roster"), choices=_campaigns,

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from turnout.accounts.models import Group, Role
 from turnout.events.models import Event
 from turnout.messaging import audience, merge
-from turnout.people.contact import InvalidContact, normalize_phone
 from turnout.people.forms import PeopleFilterForm
 from turnout.texting import services
 
@@ -77,19 +76,6 @@ class JoinForm(forms.Form):
                            help_text=_("Your first name goes in the texts you send."))
     email = forms.EmailField(label=_("Your email (optional)"), required=False,
                              help_text=_("We send your texting link here, and tell you when a reply waits."))
-    phone = forms.CharField(label=_("Your mobile number (optional)"), required=False, max_length=30,
-                            help_text=_("We text you here when a reply waits while you are away. Reply STOP to stop."))
-
-    def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        if not value:
-            return ""
-        try:
-            number, _kind = normalize_phone(value)
-        except InvalidContact:
-            raise forms.ValidationError(_("That is not a phone number we can text; leave it empty if you like.")) \
-                from None
-        return number
 
 
 class ReplyForm(forms.Form):

@@ -92,14 +92,11 @@ class Texter(BaseModel):
     campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="texters")
     name = models.CharField(_("your name"), max_length=100)
     email = models.EmailField(_("email, for reply alerts"), blank=True)
-    # A mobile number the texter gave for reply alerts by text (E.164); a STOP from it ends them.
-    phone = models.CharField(_("mobile, for reply alerts"), max_length=20, blank=True, db_default="")
-    phone_given_at = models.DateTimeField(null=True, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
     # The texter's link is derived from this and the server's SECRET_KEY (`services.texter_key`):
     # Turnout can send it again (a reply alert), and a seized database holds no usable link.
     nonce = models.CharField(max_length=32, default="")
-    # When a reply last alerted the texter: a burst of replies sends one alert.
+    # When a reply last alerted the texter by email: a burst of replies sends one alert.
     alerted_at = models.DateTimeField(null=True, blank=True)
     invite = models.ForeignKey(TexterInvite, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The texter's first texts, each one delivery of this message (the script with the texter's

@@ -52,7 +52,12 @@ def closed_links(view: Any) -> Any:
         try:
             return view(request, *args, **kwargs)  # type: ignore[no-any-return]
         except Closed as exc:
-            return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
+            response = render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
+            if request.htmx:  # type: ignore[attr-defined]
+                # The page's poll or Send button: the whole page reloads and says why (htmx swaps
+                # no 410 into the page, and the poll would go on asking).
+                response["HX-Refresh"] = "true"
+            return response
 
     return guarded
 
@@ -66,7 +71,7 @@ def join(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         try:
             _texter_made, own = services.join(key=key, name=form.cleaned_data["name"],
-                                              email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
+                                              email=form.cleaned_data["email"])
         except services.TextingError as exc:
             return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
         flash.success(request, _("Welcome! Bookmark this page: its address is your own link to your conversations."))

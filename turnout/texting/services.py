@@ -17,6 +17,7 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import (
@@ -49,8 +50,7 @@ from turnout.messaging import (
     segments,
     sending,
 )
-from turnout.messaging import services as messaging_services
-from turnout.messaging.models import Delivery, InboundMessage, Message
+from turnout.messaging.models import Delivery, Message
 from turnout.people.models import ConsentEvent, Person
 from turnout.people.services import add_tag, tag_name
 from turnout.texting.models import (
@@ -88,6 +88,10 @@ class TextingError(ValueError):
     """What a person asked for cannot be done; the message says why and what to do."""
 
 
+class NeedsEvent(TextingError):
+    """A first text with a link, and no event for it to lead to: input to correct, not a conflict."""
+
+
 # --- writing and launching a campaign ------------------------------------------------------------
 
 
@@ -103,7 +107,7 @@ def needs_event(fields: dict[str, Any], campaign: TextingCampaign | None = None)
     script = fields.get("script", campaign.script if campaign else "")
     script_es = fields.get("script_es", campaign.script_es if campaign else "")
     if event is None and (merge.uses_links(script) or merge.uses_links(script_es)):
-        raise TextingError(_("Choose the event that {event_link} and {share_link} lead to."))
+        raise NeedsEvent(_("Choose the event that {event_link} and {share_link} lead to."))
 
 
 def fill_texter(text: str, texter_name: str) -> str:
@@ -392,14 +396,14 @@ def texter_url(texter: Texter) -> str:
     return f"{settings.BASE_URL}{reverse('texter_inbox', args=[texter_key(texter)])}"
 
 
-def join(*, key: str, name: str, email: str = "", phone: str = "") -> tuple[Texter, str]:
+def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
     """A volunteer joins by an invitation link: their texter record and the key of their own link,
     which is emailed to them when they gave an address."""
     invitation = invitation_for(key)
     campaign = invitation.campaign
     with transaction.atomic():
         texter = Texter(campaign=campaign, name=name.strip()[:100], email=email.strip(), invite=invitation,
-                        nonce=secrets.token_hex(16), phone=phone, phone_given_at=timezone.now() if phone else None)
+                        nonce=secrets.token_hex(16))
         own = texter_key(texter)
         texter.key_hash = key_hash(own)
         texter.save()
@@ -506,6 +510,7 @@ def take_batch(*, texter: Texter, size: int, now: Any = None) -> int:
     claim each; texters asking at the same moment get different contacts. How many they got."""
     _live(texter)
     campaign = texter.campaign
+    _not_capped(campaign)
     size = max(1, min(int(size), MAX_BATCH))
     now = now or timezone.now()
     release_unanswered(campaign, now)
@@ -559,6 +564,14 @@ def _held(texter: Texter, conversation_id: int, *statuses: str) -> Conversation:
     return found
 
 
+def _not_capped(campaign: TextingCampaign) -> None:
+    """Refuse while every number the campaign texts from has sent its daily cap: a text clicked
+    now would wait until tomorrow, long after the texter (and maybe the event) has moved on."""
+    if pacing.capped_today(campaign.senders):
+        raise TextingError(_("This campaign's numbers have sent all the texts they may send today. Please come back "
+                             "tomorrow."))
+
+
 def _live(texter: Texter) -> None:
     """Refuse while the campaign is not live, as it is now (a supervisor may have just paused it)."""
     status = TextingCampaign.objects.filter(pk=texter.campaign_id).values_list("status", flat=True).first()
@@ -573,10 +586,13 @@ def send_first(*, texter: Texter, conversation_id: int) -> ConversationText:
     It is one delivery of the texter's own message, so the outbox applies consent, quiet hours,
     pacing and its crash rules as to any text, and never makes a second delivery for the contact."""
     _live(texter)
+    _not_capped(texter.campaign)
     with transaction.atomic():
         conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
         message = texter.message
         assert message is not None
+        if texter.campaign.event_id is None and (merge.uses_links(message.body) or merge.uses_links(message.body_es)):
+            raise TextingError(_("The event this campaign's texts link to has been removed; ask your organizer."))
         person = conversation.person
         sending.send_more(message=message, audience=Person.objects.filter(pk=person.pk), dispatch=False)
         _ask_dispatch()
@@ -731,8 +747,7 @@ def _alert_if_away(texter_id: int) -> None:
     once in a while at most, however many replies come."""
     now = timezone.now()
     texter = Texter.objects.select_related("campaign__group").filter(pk=texter_id, removed_at__isnull=True).first()
-    texts = texter is not None and _texts_alerts(texter)
-    if texter is None or not (texter.email or texts):
+    if texter is None or not texter.email:
         return
     if texter.last_seen_at is not None and now - texter.last_seen_at < AWAY_AFTER:
         return
@@ -741,28 +756,9 @@ def _alert_if_away(texter_id: int) -> None:
     # Claimed in one statement: two replies offered at once send one alert.
     if not Texter.objects.filter(pk=texter.pk, alerted_at=texter.alerted_at).update(alerted_at=now):
         return
-    if texter.email:
-        _email_texter(texter, _("%(group)s: a reply is waiting for you") % {"group": texter.campaign.group.public_name},
-                      _("Someone you texted for %(title)s has replied. Answer them here:\n\n%(link)s")
-                      % {"title": texter.campaign.title, "link": texter_url(texter)})
-    if texts:
-        body = (_("%(group)s: a reply is waiting for you in %(title)s: %(link)s Reply STOP to stop these alerts.")
-                % {"group": texter.campaign.group.public_name, "title": texter.campaign.title,
-                   "link": texter_url(texter)})
-        phone = texter.phone
-        transaction.on_commit(lambda: messaging_services.send_reply(to=phone, body=body,
-                                                                    sender=(texter.campaign.senders or [""])[0]))
-
-
-def _texts_alerts(texter: Texter) -> bool:
-    """Whether reply alerts go to the texter's mobile: they gave one, and have not texted STOP
-    from it since (a texter is not a member: the STOP is read from the inbound texts themselves)."""
-    if not texter.phone:
-        return False
-    last = (InboundMessage.objects.filter(from_number=texter.phone, keyword__in=["stop", "start"],
-                                          received_at__gte=texter.phone_given_at or texter.created_at)
-            .order_by("-received_at", "-pk").values_list("keyword", flat=True).first())
-    return last != "stop"
+    _email_texter(texter, _("%(group)s: a reply is waiting for you") % {"group": texter.campaign.group.public_name},
+                  _("Someone you texted for %(title)s has replied. Answer them here:\n\n%(link)s")
+                  % {"title": texter.campaign.title, "link": texter_url(texter)})
 
 
 # --- supervisors ---------------------------------------------------------------------------------
@@ -787,9 +783,10 @@ def reassign(*, actor: User, campaign: TextingCampaign, conversation_ids: list[i
     return moved
 
 
-def board(campaign: TextingCampaign) -> dict[str, Any]:
+def board(campaign: TextingCampaign, *, medians: bool = True) -> dict[str, Any]:
     """The campaign's live figures: one pass over its conversations, one over its texters (the board
-    asks every few seconds for each supervisor watching)."""
+    asks every few seconds for each supervisor watching); with `medians`, the median waits, read
+    afresh at most every MEDIANS_EVERY seconds."""
     status = Conversation.Status
 
     def counted(**condition: Any) -> Count:
@@ -804,7 +801,9 @@ def board(campaign: TextingCampaign) -> dict[str, Any]:
     figures.update(Texter.objects.filter(campaign=campaign, removed_at__isnull=True).aggregate(
         texters=Count("pk"), online=counted(last_seen_at__gte=timezone.now() - timedelta(minutes=2))))
     figures["response_rate"] = round(100 * figures["replied"] / figures["sent"]) if figures["sent"] else 0
-    figures.update(_median_waits(campaign))
+    if medians:
+        figures.update(cache.get_or_set(f"turnout:texting:medians:{campaign.pk}", lambda: _median_waits(campaign),
+                                        MEDIANS_EVERY) or {})
     return figures
 
 
@@ -817,6 +816,7 @@ class _Median(Aggregate):
 
 
 MEDIAN_SAMPLE = 10_000  # where the database has no median: the latest this many conversations
+MEDIANS_EVERY = 30  # seconds: a median over a whole campaign is read no more often, however many watch
 
 
 def _median_waits(campaign: TextingCampaign) -> dict[str, timedelta | None]:

@@ -72,7 +72,10 @@ class OutboxTests(TurnoutTestCase):
         sending.send_more(message=message, audience=Person.objects.filter(pk=self.silent.pk), dispatch=False)
         message.refresh_from_db()
         self.assertEqual(message.status, Message.Status.SENDING)
-        self.assertFalse(sending.finish_if_done(message))  # one is queued, not yet due to the dispatcher
+        with CaptureQueriesContext(connection) as queries:
+            self.assertFalse(sending.finish_if_done(message))  # one is queued, not yet due to the dispatcher
+        if connection.features.has_select_for_update:  # PostgreSQL: the row is locked before the look
+            self.assertIn("FOR UPDATE", queries.captured_queries[1]["sql"])
         message.refresh_from_db()
         self.assertEqual(message.status, Message.Status.SENDING)
         sending.dispatch_due(message_id=message.pk)

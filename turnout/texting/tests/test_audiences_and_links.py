@@ -89,13 +89,20 @@ class AudienceSourceTests(ApiTestCase):
         employer = Employer.objects.create(group=self.local, name="Bean Street Coffee")
         workplace = Workplace.objects.create(group=self.local, employer=employer, name="Pike", postal_code="98101")
         organizing = Campaign.objects.create(group=self.local, name="Bean Street Workers", union_name="Local 8")
-        Worker.objects.create(unit=Unit.objects.create(campaign=organizing, workplace=workplace), person=self.member)
-        roster = self.ok("POST", "texting_campaigns", {
-            "title": "Card drive", "script": SCRIPT,
-            "targets": [{"href": f"{base}organizing_campaigns/{organizing.public_id}"}]}, status=201)
+        unit = Unit.objects.create(campaign=organizing, workplace=workplace)
+        Worker.objects.create(unit=unit, person=self.member)
+        Worker.objects.create(unit=unit, person=self.going, eligible=False)  # the shift supervisor: never
+        target = [{"href": f"{base}organizing_campaigns/{organizing.public_id}"}]
+        roster = self.ok("POST", "texting_campaigns", {"title": "Card drive", "script": SCRIPT, "targets": target},
+                         status=201)
         self.ok("POST", f"texting_campaigns/{roster['identifiers'][0].split(':')[1]}/launch")
         self.assertEqual(set(Conversation.objects.filter(campaign__title="Card drive")
                              .values_list("person__given_name", flat=True)), {"Maria"})
+        # A locked campaign (a lost phone, a leak) is its admins' alone: an organizer cannot text its roster.
+        organizing.locked_at = timezone.now()
+        organizing.save(update_fields=["locked_at"])
+        locked = self.api("POST", "texting_campaigns", {"title": "Locked", "script": SCRIPT, "targets": target})
+        self.assertEqual(locked.status_code, 400)
 
     def test_another_groups_network_is_refused_by_the_api(self) -> None:
         response = self.api("POST", "texting_campaigns", {
