@@ -144,6 +144,8 @@ def test_a_supervisor_launches_watches_the_board_and_reassigns(page: Page, live_
         log_in(page, live_server.url, "organizer@example.org")
         page.get_by_role("link", name="Texting").click()
         page.get_by_role("link", name="New texting campaign").click()
+        expect(page.get_by_label("From")).to_contain_text("Everyone the filters match")
+        page.screenshot(path=str(SHOTS / "texting-new-campaign.png"), full_page=True)
         page.get_by_label("Tag").fill("stewards")
         page.get_by_label("Title").fill("Stewards' meeting")
         page.locator("#id_from_group").select_option(label="Local 8")
@@ -176,6 +178,7 @@ def test_a_supervisor_launches_watches_the_board_and_reassigns(page: Page, live_
         # The board counts by itself (it refreshes every few seconds).
         expect(page.get_by_test_id("sent")).to_have_text("2", timeout=10_000)
         expect(page.get_by_test_id("needs-reply")).to_have_text("1", timeout=10_000)
+        page.screenshot(path=str(SHOTS / "texting-board.png"), full_page=True)
         page.reload()
         waiting = page.locator("#waiting-replies")
         waiting.get_by_label(re.compile("Member")).check()
