@@ -73,6 +73,7 @@ urlpatterns = [
     path("t/<str:key>/c/<int:conversation_id>/send/", texting_public.send, name="texter_send"),
     path("t/<str:key>/c/<int:conversation_id>/reply/", texting_public.reply, name="texter_reply"),
     path("t/<str:key>/c/<int:conversation_id>/opt-out/", texting_public.opt_out, name="texter_opt_out"),
+    path("t/<str:key>/c/<int:conversation_id>/result/", texting_public.result, name="texter_result"),
     path("t/<str:key>/c/<int:conversation_id>/answer/", texting_public.answer, name="texter_answer"),
     path("t/<str:key>/c/<int:conversation_id>/flag/", texting_public.flag, name="texter_flag"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -356,6 +356,10 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["waiting", "assigned", "sent", "replied", "answered", "opted_out"]},
             "texter": {"type": "string", "description": "The volunteer holding it (their name), or empty"},
             "sent_date": DATE, "replied_date": DATE, "flagged": {"type": "boolean"},
+            "result": {"type": ["object", "null"], "description": (
+                "How the conversation ended, as on the person's record: Turnout's key (talked, not_home, "
+                "left_message, wrong_number, refused, moved, deceased, do_not_contact) or the group's own"),
+                "properties": {"key": {"type": "string"}, "label": {"type": "string"}}},
             "survey_responses": {"type": "array", "items": {"type": "object", "properties": {
                 "question": {"type": "string"}, "answer": {"type": "string"}, "tag": {"type": "string"},
                 "recorded_date": DATE}, "required": ["question", "answer"]}},

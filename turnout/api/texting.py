@@ -176,6 +176,7 @@ def serialize_conversation(conversation: Conversation, base: str) -> dict[str, A
         "sent_date": stamp(conversation.sent_at),
         "replied_date": stamp(conversation.replied_at),
         "flagged": conversation.flagged,
+        "result": {"key": conversation.result.key, "label": conversation.result.label} if conversation.result else None,
         "survey_responses": [{"question": r.question.prompt, "answer": r.choice.label, "tag": r.choice.tag,
                               "recorded_date": stamp(r.at)} for r in conversation.responses.all()],
         "_links": {"self": link(href), "osdi:person": link(f"{base}people/{conversation.person.public_id}"),
@@ -187,7 +188,7 @@ def serialize_conversation(conversation: Conversation, base: str) -> dict[str, A
 def _conversations(campaign: TextingCampaign) -> QuerySet[Conversation]:
     answers = Prefetch("responses", queryset=SurveyResponse.objects.select_related("question", "choice")
                        .order_by("question__order", "question_id"))
-    return (Conversation.objects.filter(campaign=campaign).select_related("person", "texter", "campaign")
+    return (Conversation.objects.filter(campaign=campaign).select_related("person", "texter", "campaign", "result")
             .prefetch_related(answers))
 
 

@@ -239,6 +239,8 @@ class ConsentEvent(models.Model):
         PROVIDER = "provider", _("carrier or email provider")
         # Asked of a volunteer texter in a conversation (their Opt out button).
         TEXTING = "texting", _("in a texting conversation")
+        # A contact's result: a wrong number, or someone who must not be contacted again.
+        RESULT = "result", _("a contact's result")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consent_events")
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -463,3 +465,69 @@ class ImportJob(BaseModel):
     def refusals(self) -> list[Refused]:
         """The columns left out, each with why, in the reader's language."""
         return [Refused(entry["name"], entry["kind"]) for entry in self.refused_columns]
+
+
+class ResultCode(models.Model):
+    """How a contact attempt ended, one set for texts, calls and doors: Turnout's own (no group:
+    talked, not home, wrong number, do not contact…) and those a group adds. A code's `effect`
+    holds across every channel, as an opt-out does (`messaging.results`)."""
+
+    class Effect(models.TextChoices):
+        NONE = "", _("none")
+        WRONG_NUMBER = "wrong_number", _("the number is not theirs: no more texts or calls to it")
+        DO_NOT_CONTACT = "do_not_contact", _("no more texts, calls or emails to them")
+
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="result_codes")
+    key = models.SlugField(max_length=40)
+    label = models.CharField(_("result"), max_length=100)
+    effect = models.CharField(max_length=20, choices=Effect.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["group_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "key"], condition=Q(group__isnull=False),
+                                    name="one_result_code_key_per_group"),
+            models.UniqueConstraint(fields=["key"], condition=Q(group__isnull=True), name="one_built_in_result_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        """Turnout's own codes in the reader's language; a group's as it wrote them."""
+        return str(BUILT_IN_RESULTS.get(self.key, self.label)) if self.group_id is None else self.label
+
+
+# Turnout's own result codes (rows made by migration), with their labels to translate.
+BUILT_IN_RESULTS = {
+    "talked": _("Talked"), "not_home": _("Not home"), "left_message": _("Left a message"),
+    "wrong_number": _("Wrong number"), "refused": _("Refused"), "moved": _("Moved"), "deceased": _("Deceased"),
+    "do_not_contact": _("Do not contact"),
+}
+
+
+class ContactResult(models.Model):
+    """One contact attempt's result on a person's record: by which channel, from where (a texting
+    campaign), by whom (a texter's or staff member's name), when."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("text message")
+        CALL = "call", _("call")
+        DOOR = "door", _("door")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_results")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    code = models.ForeignKey(ResultCode, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    source = models.CharField(max_length=80, blank=True)  # "texting:<campaign id>"
+    source_label = models.CharField(max_length=200, blank=True)  # the campaign's title, for the record's page
+    by = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["person", "-at"], name="contact_result_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.code}"

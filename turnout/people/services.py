@@ -24,6 +24,7 @@ from turnout.people import erasure, suppression
 from turnout.people.contact import format_phone
 from turnout.people.models import (
     ConsentEvent,
+    ContactResult,
     EmailAddress,
     ImportJob,
     ListItem,
@@ -479,6 +480,7 @@ def merge_people(*, actor: User | None, keep: Person, other: Person,
                 model.objects.filter(pk=pk).delete()
         model.objects.filter(person=other).update(person=keep, is_primary=False)
     ConsentEvent.objects.filter(person=other).update(person=keep)
+    ContactResult.objects.filter(person=other).update(person=keep)
     for tagging in Tagging.objects.filter(person=other):
         Tagging.objects.get_or_create(person=keep, tag_id=tagging.tag_id)
     kept_groups = {m.group_id: m for m in Membership.objects.filter(person=keep)}

@@ -136,6 +136,8 @@ class Conversation(models.Model):
     # For the board's medians: the contact's first reply, and the texter's latest answer to one.
     first_reply_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # How the conversation ended (talked, wrong number…), as written on the person's record.
+    result = models.ForeignKey("people.ResultCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     flagged = models.BooleanField(default=False)
     flag_reason = models.CharField(_("why it needs a look"), max_length=200, blank=True)
     # A supervisor's coaching, shown to the texter on the conversation.

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from turnout.core.abuse import refused
 from turnout.messaging import merge, outbox
+from turnout.messaging import results as contact_results
 from turnout.texting import services
 from turnout.texting.forms import JoinForm, ReplyForm
 from turnout.texting.models import (
@@ -99,7 +100,8 @@ def _with_survey(conversations: list[Conversation], texter: Texter) -> dict[str,
                     for q in questions]
         c.suggestion = services.fill_texter(merge.fill(suggestions.get(c.pk, ""), c.person,  # type: ignore[attr-defined]
                                                        link=link), texter.name)
-    return {"canned": list(CannedResponse.objects.filter(campaign_id=texter.campaign_id))}
+    return {"canned": list(CannedResponse.objects.filter(campaign_id=texter.campaign_id)),
+            "result_codes": contact_results.codes_for(texter.campaign.group) if conversations else []}
 
 
 def _stamp(texter: Texter) -> str:
@@ -234,6 +236,22 @@ def answer(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse
         if chosen is None:
             raise services.TextingError(_("Choose an answer."))
         services.record_answer(texter=texter, conversation_id=conversation_id, choice_id=chosen)
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key, f"#c{conversation_id}")
+
+
+@closed_links
+@require_POST
+def result(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    try:
+        code = services.whole(request.POST.get("code", ""))
+        if code is None:
+            raise services.TextingError(_("Choose one of the results listed."))
+        conversation = services.record_result(texter=texter, conversation_id=conversation_id, code_id=code)
+        assert conversation.result is not None
+        flash.success(request, _("Recorded: %(result)s.") % {"result": conversation.result.display})
     except services.TextingError as exc:
         flash.error(request, str(exc))
     return _back(key, f"#c{conversation_id}")

@@ -34,6 +34,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import Group, User
@@ -50,8 +51,9 @@ from turnout.messaging import (
     segments,
     sending,
 )
+from turnout.messaging import results as contact_results
 from turnout.messaging.models import Delivery, Message
-from turnout.people.models import ConsentEvent, Person
+from turnout.people.models import ConsentEvent, Person, ResultCode
 from turnout.people.services import add_tag, tag_name
 from turnout.texting.models import (
     CannedResponse,
@@ -688,6 +690,53 @@ def opt_out(*, texter: Texter, conversation_id: int) -> Conversation:
     return conversation
 
 
+def record_result(*, texter: Texter, conversation_id: int, code_id: int) -> Conversation:
+    """The texter's result for a conversation (talked, wrong number, do not contact, or one of the
+    group's own codes), written on the person's record; a code with an effect holds across every
+    channel (`messaging.results`), and the conversation is then over."""
+    _live(texter)
+    campaign = texter.campaign
+    code = next((c for c in contact_results.codes_for(campaign.group) if c.pk == code_id), None)
+    if code is None:
+        raise TextingError(_("Choose one of the results listed."))
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id)
+        tried = (ConversationText.objects.filter(conversation=conversation, delivery__isnull=False)
+                 .order_by("pk").values_list("delivery__address", flat=True).first())
+        contact_results.record(person=conversation.person, group=campaign.group, code=code, channel="sms",
+                       source=f"texting:{campaign.pk}", source_label=campaign.title, by=texter.name,
+                       number=tried or "")
+        conversation.result = code
+        if code.effect:
+            conversation.status = Conversation.Status.OPTED_OUT
+        conversation.save(update_fields=["result", "status"])
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=conversation.person, group=campaign.group,
+                     summary=f"Texter {texter.name} recorded the result “{code.label}”",
+                     detail={"texter": str(texter.public_id), "campaign": str(campaign.public_id)})
+    return conversation
+
+
+def result_counts(campaign: TextingCampaign) -> list[tuple[ResultCode, int]]:
+    """Each result code texters may record, with how many of the campaign's conversations have it."""
+    counted = dict(Conversation.objects.filter(campaign=campaign, result__isnull=False).values_list("result")
+                   .annotate(n=Count("pk")).values_list("result", "n"))
+    return [(code, counted.get(code.pk, 0)) for code in contact_results.codes_for(campaign.group)]
+
+
+def add_result_code(*, actor: User, campaign: TextingCampaign, label: str) -> ResultCode:
+    """A result code of the campaign's group's own, offered to its texters beside Turnout's."""
+    label = label.strip()[:100]
+    if not label:
+        raise TextingError(_("Name the result."))
+    key = slugify(label).replace("-", "_")[:40] or "result"
+    if ResultCode.objects.filter(Q(group=campaign.group) | Q(group__isnull=True), key=key).exists():
+        raise TextingError(_("There is already a result called “%(label)s”.") % {"label": label})
+    code = ResultCode.objects.create(group=campaign.group, key=key, label=label)
+    audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
+                 summary=f"Added the result code {label}")
+    return code
+
+
 def flag(*, texter: Texter, conversation_id: int, reason: str) -> Conversation:
     """The texter asks a supervisor to look at a conversation (an abusive reply, a question they
     cannot answer)."""
@@ -842,21 +891,24 @@ def export_results(*, actor: User, campaign: TextingCampaign, out: Any) -> int:
     record (import-compatible: the People export's "id"); the export is audited. How many rows."""
     writer = csv_writer(out)
     questions = list(campaign.questions.all())
-    writer.writerow(["id", "first_name", "status", "texter", "sent_at", "replied_at", "flagged",
+    writer.writerow(["id", "first_name", "status", "texter", "sent_at", "replied_at", "flagged", "result",
                      *[question.prompt for question in questions]])
     answers: dict[int, dict[int, str]] = {}
     for conversation_id, question_id, label in (SurveyResponse.objects.filter(question__campaign=campaign)
                                                 .values_list("conversation_id", "question_id", "choice__label")):
         answers.setdefault(conversation_id, {})[question_id] = label
     rows = 0
-    chosen = (Conversation.objects.filter(campaign=campaign).select_related("person", "texter").order_by("pk"))
+    chosen = (Conversation.objects.filter(campaign=campaign).select_related("person", "texter", "result")
+              .order_by("pk"))
     for conversation in chosen.iterator(chunk_size=2000):
         mine = answers.get(conversation.pk, {})
         writer.writerow([conversation.person.public_id, conversation.person.given_name, conversation.status,
                          conversation.texter.name if conversation.texter else "",
                          conversation.sent_at.isoformat() if conversation.sent_at else "",
                          conversation.replied_at.isoformat() if conversation.replied_at else "",
-                         "yes" if conversation.flagged else "", *[mine.get(q.pk, "") for q in questions]])
+                         "yes" if conversation.flagged else "",
+                         conversation.result.display if conversation.result else "",
+                         *[mine.get(q.pk, "") for q in questions]])
         rows += 1
     audit.record(actor=actor, action=AuditEntry.Action.EXPORT, target=campaign, group=campaign.group,
                  summary=f"Exported the results of {rows} texting conversations")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:public_id>/reassign/", views.reassign, name="reassign"),
     path("<uuid:public_id>/canned/", views.add_canned, name="add_canned"),
     path("<uuid:public_id>/questions/", views.add_question, name="add_question"),
+    path("<uuid:public_id>/results/", views.add_result_code, name="add_result_code"),
     path("<uuid:public_id>/export.csv", views.export, name="export"),
     path("<uuid:public_id>/c/<int:conversation_id>/", views.conversation, name="conversation"),
     path("<uuid:public_id>/texters/<uuid:texter_id>/", views.texter_page, name="texter"),

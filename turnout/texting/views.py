@@ -72,6 +72,7 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                                "new_link": request.session.pop(f"texting-invite-{campaign.pk}", ""),
                                "can_write": has_role(request.user, campaign.group, Role.ORGANIZER),
                                "results": services.results(campaign), "canned": campaign.canned_responses.all(),
+                               "result_counts": services.result_counts(campaign),
                                "canned_form": forms.get("canned_form") or CannedForm(),
                                "question_form": forms.get("question_form") or QuestionForm()}
     if campaign.status == TextingCampaign.Status.DRAFT:
@@ -96,6 +97,19 @@ def add_canned(request: HttpRequest, public_id: Any) -> HttpResponse:
     services.add_canned(actor=request.user, campaign=campaign, **form.cleaned_data)  # type: ignore[arg-type]
     flash.success(request, _("Added the canned response."))
     return redirect(campaign.get_absolute_url() + "#canned")
+
+
+@login_required
+@require_POST
+def add_result_code(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    try:
+        services.add_result_code(actor=request.user, campaign=campaign,  # type: ignore[arg-type]
+                                 label=request.POST.get("label", ""))
+        flash.success(request, _("Added the result."))
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return redirect(campaign.get_absolute_url() + "#results")
 
 
 @login_required

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.test import override_settings
 
 from turnout.api.tests.base import ApiTestCase
-from turnout.people.models import Tag
+from turnout.people.models import ResultCode, Tag
 from turnout.people.services import add_tag, record_consent
 from turnout.texting import services
 from turnout.texting.models import Conversation, TextingCampaign
@@ -54,8 +54,12 @@ class TextingApiTests(ApiTestCase):
         self.assertEqual(row["survey_responses"][0]["answer"], "Yes")
         self.assertTrue(row["_links"]["osdi:person"]["href"].endswith(str(self.member.public_id)))
         self.assertNotIn("+12065550123", str(page))
+        self.assertIsNone(row["result"])
+        services.record_result(texter=texter, conversation_id=conversation.pk,
+                               code_id=ResultCode.objects.get(key="talked").pk)
         one = self.ok("GET", f"texting_campaigns/{campaign_id}/conversations/{conversation.pk}")
         self.assertEqual(one["survey_responses"][0]["tag"], "vote-yes")
+        self.assertEqual(one["result"], {"key": "talked", "label": "Talked"})
         read = self.ok("GET", f"texting_campaigns/{campaign_id}")
         self.assertEqual(read["questions"][0]["answers"][0], {"answer": "Yes", "tag": "vote-yes", "total": 1})
         self.assertEqual(read["statistics"]["sent"], 1)

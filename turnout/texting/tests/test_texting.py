@@ -17,7 +17,14 @@ from turnout.messaging import sending
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import simple
 from turnout.messaging.transports.http import signature
-from turnout.people.models import ConsentEvent, Person, PhoneNumber, Subscription
+from turnout.people.models import (
+    ConsentEvent,
+    ContactResult,
+    Person,
+    PhoneNumber,
+    ResultCode,
+    Subscription,
+)
 from turnout.people.services import record_consent
 from turnout.site.testing import TurnoutTestCase, make_person
 from turnout.texting import services
@@ -368,7 +375,7 @@ class TextingTests(TurnoutTestCase):
         export = list(csv.reader(io.StringIO(self.client.get(f"/texting/{campaign.public_id}/export.csv")
                                              .content.decode())))
         self.assertEqual(export[0], ["id", "first_name", "status", "texter", "sent_at", "replied_at", "flagged",
-                                     "Coming Friday?"])
+                                     "result", "Coming Friday?"])
         row = next(r for r in export if r[0] == str(conversation.person.public_id))
         self.assertEqual((row[1], row[2], row[3], row[-1]), (name, "answered", "Terry Volunteer", "Yes"))
         self.assertEqual(len(export), 7)  # every contact, answered or not
@@ -402,6 +409,52 @@ class TextingTests(TurnoutTestCase):
         self.text_in("And what time?", second.person.phones.get().number, "in-6")
         self.assertEqual(len(mail.outbox), 2)  # one alert for a burst of replies
         self.assertEqual(self.client.get(inbox).status_code, 200)  # the link in the email works
+
+    def test_a_result_lands_on_the_persons_record_and_a_wrong_number_or_do_not_contact_holds_everywhere(self) -> None:
+        campaign = self.launched()
+        inbox = self.join(campaign)
+        self.post(inbox + "take/", {"size": "3"})
+        first, second, third = Conversation.objects.filter(status="assigned").select_related("person").order_by("pk")
+        for conversation in (first, second, third):
+            self.post(f"{inbox}c/{conversation.pk}/send/")
+        self.run_worker()
+        for conversation, n in ((first, 1), (second, 2), (third, 3)):
+            self.text_in("Who is this?", conversation.person.phones.get().number, f"in-r{n}")
+        page = self.client.get(inbox)
+        self.assertContains(page, "Wrong number")
+        wrong = ResultCode.objects.get(key="wrong_number")
+        self.post(f"{inbox}c/{first.pk}/result/", {"code": str(wrong.pk)})
+        number = first.person.phones.get()
+        self.assertEqual(number.sms_status, Subscription.UNSUBSCRIBED)  # nobody texts that number again
+        self.assertEqual(Conversation.objects.get(pk=first.pk).status, "opted_out")
+        self.assertEqual(ContactResult.objects.get(person=first.person).code, wrong)
+        # "Do not contact": every number and address of theirs, email included.
+        email = second.person.emails.create(address="second@example.org", is_primary=True)
+        record_consent(person=second.person, channel="email", address=email.address, action="opt_in", source="form")
+        self.post(f"{inbox}c/{second.pk}/result/", {"code": str(ResultCode.objects.get(key="do_not_contact").pk)})
+        email.refresh_from_db()
+        self.assertEqual((second.person.phones.get().sms_status, email.status),
+                         (Subscription.UNSUBSCRIBED, Subscription.UNSUBSCRIBED))
+        # A group's own result: staff add it, texters record it; the person's page shows it.
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign.public_id}/results/", {"label": "Will vote yes"})
+        own = ResultCode.objects.get(group=self.local)
+        again = self.client.post(f"/texting/{campaign.public_id}/results/", {"label": "Wrong number"}, follow=True)
+        self.assertContains(again, "There is already a result called")
+        theirs = ResultCode.objects.create(group=self.other, key="theirs", label="Theirs")
+        refused = self.post(f"{inbox}c/{third.pk}/result/", {"code": str(theirs.pk)}, follow=True)
+        self.assertContains(refused, "Choose one of the results listed")
+        self.post(f"{inbox}c/{third.pk}/result/", {"code": str(own.pk)})
+        self.assertEqual(Conversation.objects.get(pk=third.pk).status, "replied")  # no effect: still to answer
+        person_page = self.client.get(third.person.get_absolute_url())
+        self.assertContains(person_page, "Will vote yes")
+        self.assertContains(person_page, "Rally turnout · Terry Volunteer")
+        board = self.client.get(campaign.get_absolute_url()).content.decode()
+        self.assertRegex(board, r"<td>Wrong number</td><td>1</td>")
+        self.assertRegex(board, r"<td>Will vote yes</td><td>1</td>")
+        export = self.client.get(f"/texting/{campaign.public_id}/export.csv")
+        rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+        self.assertEqual({row["result"] for row in rows}, {"Wrong number", "Do not contact", "Will vote yes", ""})
 
     def test_a_flagged_conversation_is_reviewed_and_the_texter_sees_the_note(self) -> None:
         campaign = self.launched()
