@@ -1,14 +1,15 @@
 """Contact results on a person's record (talked, wrong number, do not contact…), and what the
-codes with an effect do across every channel, as an opt-out does: one service for texting
-today, and for calls and doors."""
+codes with an effect do: one service for texting today, and for calls and doors."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from turnout.accounts.models import Group
 from turnout.messaging import optouts
 from turnout.people.models import ConsentEvent, ContactResult, Person, ResultCode
+from turnout.people.services import remove_phone
 
 
 def codes_for(group: Group) -> list[ResultCode]:
@@ -19,17 +20,24 @@ def codes_for(group: Group) -> list[ResultCode]:
 @transaction.atomic
 def record(*, person: Person, group: Group, code: ResultCode, channel: str, source: str = "", source_label: str = "",
            by: str = "", number: str = "") -> ContactResult:
-    """Write the result on the person's record and apply its effect: a wrong number is opted out
-    on every record that holds it (`number`, the one tried); "do not contact" (and "deceased")
-    opts out every number and address of the person. Refuses another group's code (ValueError)."""
+    """Write the result on the person's record (one per `source`: recording again replaces it) and
+    apply its effect: a wrong number (`number`, the one tried) leaves this record; "do not
+    contact" (and "deceased") opts out every number and address of the person, as their own STOP
+    would. Refuses another group's code (ValueError)."""
     if code.group_id not in (None, group.pk):
         raise ValueError("That result code belongs to another group.")
-    result = ContactResult.objects.create(person=person, group=group, code=code, channel=channel, source=source[:80],
-                                          source_label=source_label[:200], by=by[:100])
+    fields = {"group": group, "code": code, "channel": channel, "source_label": source_label[:200], "by": by[:100],
+              "at": timezone.now()}
+    if source:
+        result, _made = ContactResult.objects.update_or_create(person=person, source=source[:80], defaults=fields)
+    else:
+        result = ContactResult.objects.create(person=person, **fields)
     why = f"{code.label}, recorded by {by}" if by else code.label
     if code.effect == ResultCode.Effect.WRONG_NUMBER and number:
-        optouts.opt_out(channel="sms", address=number, source=ConsentEvent.Source.RESULT, detail=code.label,
-                        why="wrong number", person_id=person.pk, text=why)
+        # The number is someone else's: it leaves this record (and what is queued to it for this
+        # person), while whoever owns it keeps their own records and consent.
+        remove_phone(person=person, number=number, group=group, why=why)
+        optouts.suppress_queued(channel="sms", address=number, people=[person.pk], why="wrong number")
     elif code.effect == ResultCode.Effect.DO_NOT_CONTACT:
         for phone in person.phones.values_list("number", flat=True):
             optouts.opt_out(channel="sms", address=phone, source=ConsentEvent.Source.RESULT, detail=code.label,

@@ -424,6 +424,21 @@ def remove_tag(*, person: Person, tag: Tag, actor: User | None = None, request: 
 
 
 @transaction.atomic
+def remove_phone(*, person: Person, number: str, group: Group, why: str, actor: User | None = None) -> bool:
+    """Take a number off this record alone (a wrong number: it is someone else's, and their own
+    records of it keep their consent); the ledger keeps its history. False when it was not on it."""
+    phone = person.phones.filter(number=number).first()
+    if phone is None:
+        return False
+    phone.delete()
+    if phone.is_primary and (other := person.phones.order_by("pk").first()) is not None:
+        PhoneNumber.objects.filter(pk=other.pk).update(is_primary=True)
+    audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=person, group=group,
+                 summary=f"Removed a phone number from the record: {why}")
+    return True
+
+
+@transaction.atomic
 def set_membership(*, actor: User | None, person: Person, group: Group, status: str,
                    member_number: str = "", request: HttpRequest | None = None) -> Membership:
     """Record a person's standing in a group."""

@@ -154,7 +154,7 @@ def person_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
         "emails": person.emails.all(),
         "phones": [(p, format_phone(p.number)) for p in person.phones.all()],
         "consent": ConsentEvent.objects.filter(person=person).select_related("recorded_by"),
-        "contact_results": person.contact_results.select_related("code")[:20],
+        "contact_results": person.contact_results.filter(group__in=groups).select_related("code")[:20],
         "memberships": person.memberships.filter(group__in=groups).select_related("group"),
         **_tags_context(request, person, can_edit),
         "activity": activity,

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -700,11 +700,13 @@ def record_result(*, texter: Texter, conversation_id: int, code_id: int) -> Conv
     if code is None:
         raise TextingError(_("Choose one of the results listed."))
     with transaction.atomic():
-        conversation = _held(texter, conversation_id)
+        # A contact attempt's result: only once the first text went out.
+        conversation = _held(texter, conversation_id, Conversation.Status.SENT, Conversation.Status.REPLIED,
+                             Conversation.Status.ANSWERED)
         tried = (ConversationText.objects.filter(conversation=conversation, delivery__isnull=False)
                  .order_by("pk").values_list("delivery__address", flat=True).first())
         contact_results.record(person=conversation.person, group=campaign.group, code=code, channel="sms",
-                       source=f"texting:{campaign.pk}", source_label=campaign.title, by=texter.name,
+                       source=f"texting:{campaign.pk}:{conversation.pk}", source_label=campaign.title, by=texter.name,
                        number=tried or "")
         conversation.result = code
         if code.effect:
@@ -731,7 +733,11 @@ def add_result_code(*, actor: User, campaign: TextingCampaign, label: str) -> Re
     key = slugify(label).replace("-", "_")[:40] or "result"
     if ResultCode.objects.filter(Q(group=campaign.group) | Q(group__isnull=True), key=key).exists():
         raise TextingError(_("There is already a result called “%(label)s”.") % {"label": label})
-    code = ResultCode.objects.create(group=campaign.group, key=key, label=label)
+    try:
+        with transaction.atomic():
+            code = ResultCode.objects.create(group=campaign.group, key=key, label=label)
+    except IntegrityError:  # the same result added at the same moment by someone else
+        raise TextingError(_("There is already a result called “%(label)s”.") % {"label": label}) from None
     audit.record(actor=actor, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
                  summary=f"Added the result code {label}")
     return code
@@ -851,7 +857,7 @@ def board(campaign: TextingCampaign, *, medians: bool = True) -> dict[str, Any]:
         texters=Count("pk"), online=counted(last_seen_at__gte=timezone.now() - timedelta(minutes=2))))
     figures["response_rate"] = round(100 * figures["replied"] / figures["sent"]) if figures["sent"] else 0
     if medians:
-        figures.update(cache.get_or_set(f"turnout:texting:medians:{campaign.pk}", lambda: _median_waits(campaign),
+        figures.update(cache.get_or_set(f"turnout:texting:medians:{campaign.public_id}", lambda: _median_waits(campaign),
                                         MEDIANS_EVERY) or {})
     return figures
 

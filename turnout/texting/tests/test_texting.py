@@ -423,9 +423,15 @@ class TextingTests(TurnoutTestCase):
         page = self.client.get(inbox)
         self.assertContains(page, "Wrong number")
         wrong = ResultCode.objects.get(key="wrong_number")
+        number = first.person.phones.get().number
+        # The number's real owner, on another group's record, who agreed to texts there.
+        owner = consenting(make_person(self.other, given_name="Owner", phone=number))
+        unlisted = self.post(f"{inbox}c/{third.pk}/result/", {"code": ""}, follow=True)
+        self.assertContains(unlisted, "Choose one of the results listed")
         self.post(f"{inbox}c/{first.pk}/result/", {"code": str(wrong.pk)})
-        number = first.person.phones.get()
-        self.assertEqual(number.sms_status, Subscription.UNSUBSCRIBED)  # nobody texts that number again
+        self.post(f"{inbox}c/{first.pk}/result/", {"code": str(wrong.pk)})  # a second click: one result
+        self.assertFalse(first.person.phones.exists())  # the number leaves this record
+        self.assertEqual(owner.phones.get().sms_status, Subscription.SUBSCRIBED)  # its owner keeps their consent
         self.assertEqual(Conversation.objects.get(pk=first.pk).status, "opted_out")
         self.assertEqual(ContactResult.objects.get(person=first.person).code, wrong)
         # "Do not contact": every number and address of theirs, email included.
