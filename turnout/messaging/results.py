@@ -8,13 +8,23 @@ from django.utils import timezone
 
 from turnout.accounts.models import Group
 from turnout.messaging import optouts
-from turnout.people.models import ConsentEvent, ContactResult, Person, ResultCode
+from turnout.people.models import BUILT_IN_CODES, ConsentEvent, ContactResult, Person, ResultCode
 from turnout.people.services import remove_phone
+
+
+def built_in() -> list[ResultCode]:
+    """Turnout's own codes, made where missing (a database emptied since its migrations ran)."""
+    codes = list(ResultCode.objects.filter(group__isnull=True))
+    if len(codes) < len(BUILT_IN_CODES):
+        for key, label, effect in BUILT_IN_CODES:
+            ResultCode.objects.get_or_create(group=None, key=key, defaults={"label": label, "effect": effect})
+        codes = list(ResultCode.objects.filter(group__isnull=True))
+    return codes
 
 
 def codes_for(group: Group) -> list[ResultCode]:
     """Turnout's own codes, then the group's."""
-    return list(ResultCode.objects.filter(group__isnull=True)) + list(ResultCode.objects.filter(group=group))
+    return built_in() + list(ResultCode.objects.filter(group=group))
 
 
 @transaction.atomic

@@ -499,7 +499,13 @@ class ResultCode(models.Model):
         return str(BUILT_IN_RESULTS.get(self.key, self.label)) if self.group_id is None else self.label
 
 
-# Turnout's own result codes (rows made by migration), with their labels to translate.
+# Turnout's own result codes: (key, label, effect). Their rows are made by migration, and again
+# where missing (`messaging.results.built_in`); the labels are translated where shown.
+BUILT_IN_CODES = [
+    ("talked", "Talked", ""), ("not_home", "Not home", ""), ("left_message", "Left a message", ""),
+    ("wrong_number", "Wrong number", "wrong_number"), ("refused", "Refused", ""), ("moved", "Moved", ""),
+    ("deceased", "Deceased", "do_not_contact"), ("do_not_contact", "Do not contact", "do_not_contact"),
+]
 BUILT_IN_RESULTS = {
     "talked": _("Talked"), "not_home": _("Not home"), "left_message": _("Left a message"),
     "wrong_number": _("Wrong number"), "refused": _("Refused"), "moved": _("Moved"), "deceased": _("Deceased"),

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from django.test import override_settings
 
 from turnout.api.tests.base import ApiTestCase
-from turnout.people.models import ResultCode, Tag
+from turnout.messaging import results
+from turnout.people.models import Tag
 from turnout.people.services import add_tag, record_consent
 from turnout.texting import services
 from turnout.texting.models import Conversation, TextingCampaign
@@ -56,7 +57,7 @@ class TextingApiTests(ApiTestCase):
         self.assertNotIn("+12065550123", str(page))
         self.assertIsNone(row["result"])
         services.record_result(texter=texter, conversation_id=conversation.pk,
-                               code_id=ResultCode.objects.get(key="talked").pk)
+                               code_id=next(c.pk for c in results.built_in() if c.key == "talked"))
         one = self.ok("GET", f"texting_campaigns/{campaign_id}/conversations/{conversation.pk}")
         self.assertEqual(one["survey_responses"][0]["tag"], "vote-yes")
         self.assertEqual(one["result"], {"key": "talked", "label": "Talked"})

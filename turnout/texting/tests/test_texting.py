@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.test import override_settings
 
 from turnout.core.models import AuditEntry
+from turnout.messaging import results as contact_results
 from turnout.messaging import sending
 from turnout.messaging.models import Delivery, Message
 from turnout.messaging.transports import simple
@@ -422,7 +423,8 @@ class TextingTests(TurnoutTestCase):
             self.text_in("Who is this?", conversation.person.phones.get().number, f"in-r{n}")
         page = self.client.get(inbox)
         self.assertContains(page, "Wrong number")
-        wrong = ResultCode.objects.get(key="wrong_number")
+        codes = {code.key: code for code in contact_results.built_in()}
+        wrong = codes["wrong_number"]
         number = first.person.phones.get().number
         # The number's real owner, on another group's record, who agreed to texts there.
         owner = consenting(make_person(self.other, given_name="Owner", phone=number))
@@ -437,7 +439,7 @@ class TextingTests(TurnoutTestCase):
         # "Do not contact": every number and address of theirs, email included.
         email = second.person.emails.create(address="second@example.org", is_primary=True)
         record_consent(person=second.person, channel="email", address=email.address, action="opt_in", source="form")
-        self.post(f"{inbox}c/{second.pk}/result/", {"code": str(ResultCode.objects.get(key="do_not_contact").pk)})
+        self.post(f"{inbox}c/{second.pk}/result/", {"code": str(codes["do_not_contact"].pk)})
         email.refresh_from_db()
         self.assertEqual((second.person.phones.get().sms_status, email.status),
                          (Subscription.UNSUBSCRIBED, Subscription.UNSUBSCRIBED))
