@@ -445,6 +445,8 @@ KEEP_INBOUND_DAYS = env_days("TURNOUT_KEEP_INBOUND_DAYS", 90)  # texts received,
 # A reply nobody has marked handled stays in the inbox this long, so it does not vanish unread.
 KEEP_UNHANDLED_INBOUND_DAYS = env_days("TURNOUT_KEEP_UNHANDLED_INBOUND_DAYS", 365)
 KEEP_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_DELIVERIES_DAYS", 180)  # a finished message's outbox rows
+# A finished texting campaign's texts, flag reasons, coaching notes and texters' emails.
+KEEP_TEXTING_DAYS = env_days("TURNOUT_KEEP_TEXTING_DAYS", 90)
 KEEP_WEBHOOK_DELIVERIES_DAYS = env_days("TURNOUT_KEEP_WEBHOOK_DELIVERIES_DAYS", 30)
 KEEP_UNREADABLE_WEBHOOKS_DAYS = env_days("TURNOUT_KEEP_UNREADABLE_WEBHOOKS_DAYS", 30)
 KEEP_TASK_RESULTS_DAYS = env_days("TURNOUT_KEEP_TASK_RESULTS_DAYS", 7)

@@ -29,6 +29,7 @@ from turnout.messaging.retention import prune_deliveries, prune_inbound, prune_u
 from turnout.mobilization.models import PledgeIntake
 from turnout.people.intake import prune_settled
 from turnout.people.retention import remove_import_files
+from turnout.texting.retention import prune_finished
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ KINDS = [
     Kind("settled_public_forms", "settled form, petition and pledge submissions", "KEEP_RSVP_FORMS_DAYS",
          lambda before, batch, dry_run: sum(prune_settled(model, before=before, batch=batch, dry_run=dry_run)
                                             for model in (ActionIntake, PledgeIntake))),
+    Kind("texting_texts", "texts of finished texting campaigns", "KEEP_TEXTING_DAYS",
+         lambda before, batch, dry_run: prune_finished(before=before, batch=batch, dry_run=dry_run)),
     Kind("login_records", "login records", "KEEP_LOGIN_RECORDS_DAYS",
          lambda before, batch, dry_run: prune_login_records(before=before, batch=batch, dry_run=dry_run)),
     Kind("sessions", "expired staff sessions", "", _sessions),

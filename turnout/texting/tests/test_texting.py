@@ -464,6 +464,36 @@ class TextingTests(TurnoutTestCase):
         rows = list(csv.DictReader(io.StringIO(export.content.decode())))
         self.assertEqual({row["result"] for row in rows}, {"Wrong number", "Do not contact", "Will vote yes", ""})
 
+    def test_a_finished_campaigns_texts_notes_and_texter_emails_go_after_90_days(self) -> None:
+        from turnout.site import retention
+
+        campaign = self.launched()
+        texter, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann",
+                                     email="ann@example.net")
+        services.take_batch(texter=texter, size=1)
+        conversation = Conversation.objects.select_related("person").get(texter=texter)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.send_first(texter=texter, conversation_id=conversation.pk)
+        self.run_worker()
+        self.text_in("I can't say this at work, my manager reads my phone", conversation.person.phones.get().number,
+                     "in-ret")
+        services.flag(texter=texter, conversation_id=conversation.pk, reason="Worried about the manager")
+        conversation.refresh_from_db()
+        services.review(actor=self.organizer, conversation=conversation, note="Offer to call instead", resolved=False)
+        talked = next(code for code in contact_results.built_in() if code.key == "talked")
+        services.record_result(texter=texter, conversation_id=conversation.pk, code_id=talked.pk)
+        services.finish(actor=self.organizer, campaign=campaign)
+        self.travel_to(NOON_PACIFIC + timedelta(days=30))
+        self.assertEqual(retention.run().get("texting_texts"), 0)  # finished a month ago: all kept
+        self.travel_to(NOON_PACIFIC + timedelta(days=91))
+        self.assertEqual(retention.run()["texting_texts"], 2)
+        conversation.refresh_from_db()
+        self.assertEqual((conversation.flag_reason, conversation.note), ("", ""))
+        self.assertFalse(ConversationText.objects.exists())
+        self.assertEqual(Texter.objects.get().email, "")
+        self.assertEqual((conversation.status, conversation.result_id), ("replied", talked.pk))  # the figures stay
+        self.assertTrue(ContactResult.objects.filter(person=conversation.person).exists())
+
     def test_a_flagged_conversation_is_reviewed_and_the_texter_sees_the_note(self) -> None:
         campaign = self.launched()
         inbox = self.join(campaign)
