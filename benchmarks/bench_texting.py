@@ -22,12 +22,8 @@ import statistics
 import time
 
 from bench_outbox import populate
+from bench_rsvp import percentile
 from common import database_url, setup_django
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def timed(label: str, values: list[float]) -> None:

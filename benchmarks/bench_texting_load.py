@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 
 from bench_dispatch import descendants, start_workers, stop
 from bench_outbox import populate
-from bench_rsvp import _proc_stats, cpu_used
+from bench_rsvp import _proc_stats, cpu_used, percentile
 from common import OUT, database_url, setup_django, start_server
 
 SECRET = "bench-gateway-secret"
@@ -105,11 +105,6 @@ SEND = re.compile(r'action="(/t/[^/"]+/c/(\d+)/send/)"')
 REPLY = re.compile(r'action="(/t/[^/"]+/c/(\d+)/reply/)"')
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STAMP = re.compile(r'id="stamp"[^>]*value="([^"]*)"|name="stamp" value="([^"]*)"')
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 class CpuMeter:
