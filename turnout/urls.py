@@ -76,6 +76,8 @@ urlpatterns = [
     path("t/<str:key>/c/<int:conversation_id>/result/", texting_public.result, name="texter_result"),
     path("t/<str:key>/c/<int:conversation_id>/answer/", texting_public.answer, name="texter_answer"),
     path("t/<str:key>/c/<int:conversation_id>/flag/", texting_public.flag, name="texter_flag"),
+    path("t/<str:key>/c/<int:conversation_id>/call/", texting_public.call_result, name="caller_result"),
+    path("t/<str:key>/c/<int:conversation_id>/give-back/", texting_public.give_back, name="caller_give_back"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("turnout.accounts.urls")),
     path("people/", include("turnout.people.urls")),

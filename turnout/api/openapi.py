@@ -335,6 +335,10 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             **COMMON,
             "title": {"type": "string"}, "script": {"type": "string"}, "turnout:script_es": {"type": "string"},
+            "turnout:channel": {"type": "string", "enum": ["sms", "phone"],
+                                "description": "sms: volunteers text; phone: a phone bank, volunteers call"},
+            "turnout:calling_hours": {"type": "object", "description": "A phone bank's hours in each contact's zone",
+                                      "properties": {"from": {"type": "integer"}, "until": {"type": "integer"}}},
             "status": {"type": "string", "enum": ["draft", "live", "paused", "finished"]},
             "targets": {"type": "array", "items": ref("Link")},
             "reassign_after_minutes": {"type": "integer", "minimum": 5},
@@ -356,6 +360,7 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "enum": ["waiting", "assigned", "sent", "replied", "answered", "opted_out"]},
             "texter": {"type": "string", "description": "The volunteer holding it (their name), or empty"},
             "sent_date": DATE, "replied_date": DATE, "flagged": {"type": "boolean"},
+            "turnout:calls": {"type": "integer", "minimum": 0, "description": "A phone bank's calls to the contact"},
             "result": {"type": ["object", "null"], "description": (
                 "How the conversation ended, as on the person's record: Turnout's key (talked, not_home, "
                 "left_message, wrong_number, refused, moved, deceased, do_not_contact) or the group's own"),
@@ -575,6 +580,9 @@ INPUTS: dict[str, Any] = {
         "type": "object", "description": CHANGES,
         "properties": {
             "title": text(200, blank=False),
+            "turnout:channel": {"type": "string", "enum": ["sms", "phone"], "description": (
+                "sms (the default): a texting campaign; phone: a phone bank, whose script callers read. Fixed once "
+                "launched")},
             "script": text(1600, blank=False, description="The first text: name the group and say how to opt out "
                                                           "(Reply STOP); merge fields {first_name}, "
                                                           "{texter_first_name}, and with turnout:event "

@@ -50,6 +50,7 @@ def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
         "created_date": stamp(campaign.created_at),
         "modified_date": stamp(campaign.updated_at),
         "title": campaign.title,
+        "turnout:channel": campaign.channel,
         "script": campaign.script,
         "turnout:script_es": campaign.script_es,
         "status": campaign.status,
@@ -57,9 +58,11 @@ def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
         "reassign_after_minutes": campaign.reassign_after,
         "turnout:senders": campaign.senders,
         "turnout:event": {"href": f"{base}events/{campaign.event.public_id}"} if campaign.event else None,
+        "turnout:calling_hours": {"from": campaign.call_from, "until": campaign.call_until},
         "launched_date": stamp(campaign.launched_at),
         "statistics": {key: board[key] for key in ("contacts", "waiting", "sent", "replied", "needs_reply",
-                                                   "opted_out", "response_rate", "texters", "online")},
+                                                   "opted_out", "response_rate", "texters", "online", "reached",
+                                                   "call_again")},
         "questions": [{"question": question.prompt, "answers": [
             {"answer": choice.label, "tag": choice.tag, "total": total} for choice, total in answers]}
             for question, answers in services.results(campaign)],
@@ -74,6 +77,10 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
                               ("script_es", "turnout:script_es", 1600)):
         if key in data:
             fields[field] = inputs.text(data[key], key, limit)
+    if "turnout:channel" in data:
+        if data["turnout:channel"] not in TextingCampaign.Channel.values:
+            raise ApiError(400, "turnout:channel must be sms (a texting campaign) or phone (a phone bank).")
+        fields["channel"] = data["turnout:channel"]
     if "reassign_after_minutes" in data:
         fields["reassign_after"] = inputs.whole(data["reassign_after_minutes"], "reassign_after_minutes", 5, 1440)
     if "targets" in data:
@@ -86,7 +93,7 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
             raise ApiError(400, f"turnout:senders: {', '.join(unknown)[:200]} is not one of the organization's "
                                 "sender numbers.")
         fields["senders"] = chosen
-    elif campaign is None:
+    elif campaign is None and fields.get("channel") != TextingCampaign.Channel.PHONE:
         fields["senders"] = services.sender_choices()  # every number, as the console offers them
     if not fields.get("title", campaign.title if campaign else ""):
         raise ApiError(400, "A texting campaign needs a title.")
@@ -174,6 +181,7 @@ def serialize_conversation(conversation: Conversation, base: str) -> dict[str, A
         "status": conversation.status,
         "texter": conversation.texter.name if conversation.texter else "",
         "sent_date": stamp(conversation.sent_at),
+        "turnout:calls": conversation.attempts,
         "replied_date": stamp(conversation.replied_at),
         "flagged": conversation.flagged,
         "result": {"key": conversation.result.key, "label": conversation.result.label} if conversation.result else None,

@@ -44,20 +44,50 @@ class CampaignForm(PeopleFilterForm):
     reassign_after = forms.IntegerField(label=_("Minutes before an unanswered conversation goes to another texter"),
                                         min_value=5, max_value=24 * 60, initial=20)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    call_from = forms.IntegerField(label=_("Call from (hour)"), min_value=0, max_value=23, initial=10,
+                                   help_text=_("In each contact's own time zone."))
+    call_until = forms.IntegerField(label=_("Call until (hour)"), min_value=1, max_value=24, initial=20)
+
+    def __init__(self, *args: Any, user: Any, channel: str = "sms", **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["from_group"].queryset = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+        self.channel = channel
+        if channel == "phone":
+            # A phone bank: a script callers read, calling hours, and how long a caller may hold a contact.
+            for name in ("senders", "event"):
+                del self.fields[name]
+            self.fields["script"].label = _("Script")
+            self.fields["script"].help_text = _("What callers say. Merge fields: {first_name} (the contact's) and "
+                                                "{texter_first_name} (the caller's).")
+            self.fields["script_es"].label = _("Script in Spanish")
+            self.fields["script_es"].help_text = _("Shown to callers for contacts whose language is Spanish.")
+            self.fields["from_group"].help_text = _("The group calling; its staff supervise the phone bank.")
+            self.fields["reassign_after"].label = _("Minutes a caller may hold a contact before another caller gets them")
+            self.fields["reassign_after"].initial = 10
+            self.fields["source"].help_text = _("An event's attendees, a network's members or an organizing "
+                                                "campaign's roster; the filters below narrow it further.")
+        else:
+            del self.fields["call_from"], self.fields["call_until"]
+        groups = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
+        self.fields["from_group"].queryset = groups  # type: ignore[attr-defined]
+        if len(only := list(groups[:2])) == 1:  # one group: no choice to make
+            self.fields["from_group"].initial = only[0].pk
         self.fields["source"].choices = [("", _("Everyone the filters match")),  # type: ignore[attr-defined]
                                          *audience.source_choices(user)]
-        self.fields["event"].queryset = (  # type: ignore[attr-defined]
-            Event.objects.visible_to(user, Role.ORGANIZER).filter(starts_at__gte=timezone.now() - timedelta(days=1))
-            .order_by("starts_at"))
-        numbers = services.sender_choices()
-        self.fields["senders"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
-        self.fields["senders"].initial = numbers
+        if "event" in self.fields:
+            self.fields["event"].queryset = (  # type: ignore[attr-defined]
+                Event.objects.visible_to(user, Role.ORGANIZER)
+                .filter(starts_at__gte=timezone.now() - timedelta(days=1)).order_by("starts_at"))
+        if "senders" in self.fields:
+            numbers = services.sender_choices()
+            self.fields["senders"].choices = [(n, n) for n in numbers]  # type: ignore[attr-defined]
+            self.fields["senders"].initial = numbers
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.channel == "phone":
+            start, end = data.get("call_from"), data.get("call_until")
+            if start is not None and end is not None and start >= end:
+                self.add_error("call_until", _("Calling hours must end after they start."))
         for name in ("script", "script_es"):
             try:
                 services.check_script(data.get(name) or "")
@@ -67,7 +97,7 @@ class CampaignForm(PeopleFilterForm):
             services.needs_event({"event": data.get("event"), "script": data.get("script") or "",
                                   "script_es": data.get("script_es") or ""})
         except services.TextingError as exc:
-            self.add_error("event", str(exc))
+            self.add_error("event" if "event" in self.fields else "script", str(exc))
         return data
 
 

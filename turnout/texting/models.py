@@ -21,6 +21,13 @@ def key_hash(key: str) -> str:
 
 
 class TextingCampaign(BaseModel):
+    """A texting campaign, or a phone bank (`channel` "phone"): the same audience, script, survey,
+    result codes, invitation links and board; a caller holds one contact at a time and calls them."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("texting")
+        PHONE = "phone", _("phone bank")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
         LIVE = "live", _("live")
@@ -28,6 +35,7 @@ class TextingCampaign(BaseModel):
         FINISHED = "finished", _("finished")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="texting_campaigns")
+    channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.SMS)
     title = models.CharField(_("title"), max_length=200)
     script = models.TextField(_("first text"))
     script_es = models.TextField(_("first text in Spanish"), blank=True)
@@ -46,6 +54,9 @@ class TextingCampaign(BaseModel):
     launched_at = models.DateTimeField(null=True, blank=True)
     # The event the texts invite people to: {event_link} and {share_link} lead to its page.
     event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A phone bank's calling hours, in each contact's own zone.
+    call_from = models.PositiveSmallIntegerField(_("calls from (hour)"), default=10)
+    call_until = models.PositiveSmallIntegerField(_("calls until (hour)"), default=20)
 
     objects = GroupOwnedQuerySet.as_manager()
 
@@ -66,6 +77,10 @@ class TextingCampaign(BaseModel):
         from django.urls import reverse
 
         return reverse("texting:detail", args=[self.public_id])
+
+    @property
+    def is_phone(self) -> bool:
+        return self.channel == self.Channel.PHONE
 
 
 class TexterInvite(BaseModel):
@@ -104,6 +119,8 @@ class Texter(BaseModel):
     message = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_seen_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # A phone bank's caller: the calls they have recorded (a contact not home goes back to the pool).
+    calls = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.name
@@ -131,6 +148,7 @@ class Conversation(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     zone = models.CharField(max_length=64, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
+    # When the first text went out; in a phone bank, when the contact was last called.
     sent_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     # For the board's medians: the contact's first reply, and the texter's latest answer to one.
@@ -142,6 +160,9 @@ class Conversation(models.Model):
     flag_reason = models.CharField(_("why it needs a look"), max_length=200, blank=True)
     # A supervisor's coaching, shown to the texter on the conversation.
     note = models.TextField(_("note to the texter"), blank=True)
+    # A phone bank's calls to this contact, and when one not home may be called again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_conversation")]

@@ -69,6 +69,9 @@ def join(request: HttpRequest, key: str) -> HttpResponse:
     except services.TextingError as exc:
         return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
     form = JoinForm(request.POST or None)
+    if invitation.campaign.is_phone:
+        form.fields["name"].help_text = _("Your first name is in the script you read.")
+        form.fields["email"].help_text = _("We send your calling link here.")
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         try:
             _texter_made, own = services.join(key=key, name=form.cleaned_data["name"],
@@ -122,6 +125,8 @@ def _next_contact(texter: Texter, key: str) -> dict[str, Any]:
 @closed_links
 def inbox(request: HttpRequest, key: str) -> HttpResponse:
     texter = _texter(key)
+    if texter.campaign.is_phone:
+        return _caller_page(request, texter, key)
     texts = Prefetch("texts", queryset=ConversationText.objects.order_by("at", "pk"))
     mine = Conversation.objects.filter(texter=texter).select_related("person").order_by("pk")
     replies = list(mine.filter(status=Conversation.Status.REPLIED).prefetch_related(texts).order_by("replied_at"))
@@ -164,7 +169,11 @@ def take(request: HttpRequest, key: str) -> HttpResponse:
     except services.TextingError as exc:
         flash.error(request, str(exc))
         return _back(key)
-    if got:
+    if texter.campaign.is_phone:
+        if not got and services.current_call(texter) is None:
+            flash.info(request, _("Nobody is waiting to be called just now (or it is outside calling hours where "
+                                  "they are)."))
+    elif got:
         flash.success(request, ngettext("%(n)s conversation is yours.", "%(n)s conversations are yours.", got)
                       % {"n": got})
     else:
@@ -269,3 +278,71 @@ def opt_out(request: HttpRequest, key: str, conversation_id: int) -> HttpRespons
     return _back(key, "#replies")
 
 
+
+
+# --- a phone bank's caller -----------------------------------------------------------------------
+
+
+def _caller_page(request: HttpRequest, texter: Texter, key: str, *, problem: str = "", typed: Any = None,
+                 status: int = 200) -> HttpResponse:
+    """One contact at a time: their first name, the script, the number to call (shown only here,
+    to the caller holding them), the survey and how the call went. `typed`: a refused form's choices."""
+    campaign = texter.campaign
+    call = services.current_call(texter)
+    context: dict[str, Any] = {"texter": texter, "campaign": campaign, "key": key, "call": call,
+                               "problem": problem, "typed": typed or {},
+                               "made": Texter.objects.filter(pk=texter.pk).values_list("calls", flat=True)[0]}
+    if call is not None:
+        person = call.person
+        script = campaign.script_es if person.language == "es" and campaign.script_es else campaign.script
+        typed = context["typed"]
+        context.update(
+            number=services.call_number(call),
+            script=services.fill_texter(merge.fill(script, person, link=campaign.link), texter.name),
+            questions=[(q, [(c, typed.get(f"q{q.pk}") == c.pk) for c in q.choices.all()])
+                       for q in campaign.questions.prefetch_related("choices")],
+            result_codes=contact_results.codes_for(campaign.group))
+    return render(request, "texting/caller.html", context, status=status)
+
+
+@closed_links
+@require_POST
+def call_result(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    """The caller saves how the call went (and the survey's answers), then gets the next contact."""
+    texter = _texter(key)
+    code = services.whole(request.POST.get("result", ""))
+    typed: dict[str, int | None] = {"result": code}
+    choices: list[int] = []
+    for name, value in request.POST.items():
+        if name.startswith("q") and name[1:].isdigit() and value:
+            chosen = services.whole(value)
+            typed[name] = chosen
+            choices.append(chosen if chosen is not None else -1)
+    try:
+        conversation = services.save_call(texter=texter, conversation_id=conversation_id, code_id=code,
+                                          choice_ids=choices)
+    except services.TextingError as exc:
+        # What was chosen stays chosen, for the caller to correct and save again.
+        return _caller_page(request, texter, key, problem=str(exc), typed=typed, status=400)
+    assert conversation.result is not None
+    flash.success(request, _("Saved: %(result)s.") % {"result": conversation.result.display})
+    if request.POST.get("then") != "stop":
+        try:
+            if not services.take_batch(texter=texter, size=1):
+                flash.info(request, _("Nobody is waiting to be called just now (or it is outside calling hours "
+                                      "where they are)."))
+        except services.TextingError as exc:
+            flash.error(request, str(exc))
+    return _back(key)
+
+
+@closed_links
+@require_POST
+def give_back(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    texter = _texter(key)
+    try:
+        services.give_back(texter=texter, conversation_id=conversation_id)
+        flash.info(request, _("Handed back: another caller can call them."))
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return _back(key)

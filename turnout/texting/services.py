@@ -138,9 +138,10 @@ def update_campaign(*, actor: User, campaign: TextingCampaign, fields: dict[str,
             fields.get("script", campaign.script) != campaign.script
             or fields.get("script_es", campaign.script_es) != campaign.script_es
             or fields.get("audience", campaign.audience) != campaign.audience
-            or fields.get("event", campaign.event) != campaign.event):
-        raise TextingError(_("The first text, the event and the audience cannot change once the campaign is "
-                             "launched."))
+            or fields.get("event", campaign.event) != campaign.event
+            or fields.get("channel", campaign.channel) != campaign.channel):
+        raise TextingError(_("The first text, the event, the audience and whether it texts or calls cannot "
+                             "change once the campaign is launched."))
     check_script(fields.get("script", campaign.script))
     check_script(fields.get("script_es", campaign.script_es))
     needs_event(fields, campaign)
@@ -174,6 +175,8 @@ def _says_stop(text: str) -> bool:
 
 def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> list[str]:
     """Everything that stops the campaign from launching, each saying what to fix."""
+    if campaign.is_phone:
+        return _call_problems(campaign, contacts)
     problems: list[str] = []
     name = campaign.group.public_name
     for label, text in ((_("The first text"), campaign.script), (_("The Spanish first text"), campaign.script_es)):
@@ -212,21 +215,45 @@ def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> l
     return problems
 
 
+def _call_problems(campaign: TextingCampaign, contacts: int | None) -> list[str]:
+    problems: list[str] = []
+    if not campaign.script.strip():
+        problems.append(_("Write the script callers read."))
+    for label, text in ((_("The script"), campaign.script), (_("The Spanish script"), campaign.script_es)):
+        try:
+            check_script(text)
+        except merge.UnknownMergeField as exc:
+            problems.append(f"{label}: {exc}")
+    if not 0 <= campaign.call_from < campaign.call_until <= 24:
+        problems.append(_("Calling hours must start before they end, between 0 and 24."))
+    if contacts == 0:
+        problems.append(_("Nobody in this audience has a phone number to call."))
+    return problems
+
+
 def in_campaign_group(campaign: TextingCampaign, audience: QuerySet[Person]) -> QuerySet[Person]:
     """Of an audience read with the launcher's rights, the people the campaign's own group holds:
     its texters, supervisors and export must not reach a neighbouring group's members."""
     return audience.filter(pk__in=Person.objects.in_group(campaign.group).values("pk"))
 
 
-def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
-    """INSERT … SELECT of a conversation for each number in the audience that agreed to texts,
-    once per number (the first person holding it), with the person's zone, else their number's."""
-    chosen, params = outbox.chosen_addresses("sms", audience)
+def _area_zones() -> tuple[str, list[str]]:
+    """A table of area codes and their zones, for a contact whose record names no zone."""
     codes = geo.area_code_zones()
     area = " UNION ALL ".join(["SELECT %s AS code, %s AS zone"] * len(codes)) or "SELECT '' AS code, '' AS zone"
-    area_params = [value for pair in codes.items() for value in pair]
-    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note) "  # noqa: S608
-           "SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '', '' "
+    return area, [value for pair in codes.items() for value in pair]
+
+
+def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
+    """INSERT … SELECT of a conversation for each number in the audience that agreed to texts,
+    once per number (the first person holding it), with the person's zone, else their number's.
+    A phone bank's: one per person with a number, but none whom a result says not to contact."""
+    if campaign.is_phone:
+        return _calls_insert(campaign, audience)
+    chosen, params = outbox.chosen_addresses("sms", audience)
+    area, area_params = _area_zones()
+    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
+           "attempts) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '', '', 0 "
            "FROM (SELECT MIN(c.person_id) AS person_id, c.address FROM (" + chosen + ") c "
            "WHERE c.consent = 'subscribed' GROUP BY c.address) n "
            "JOIN people_person p ON p.id = n.person_id "
@@ -234,6 +261,20 @@ def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> t
            "WHERE NOT EXISTS (SELECT 1 FROM texting_conversation t WHERE t.campaign_id = %s "
            "AND t.person_id = n.person_id)")
     return sql, [campaign.pk, False, *params, *area_params, campaign.pk]
+
+
+def _calls_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
+    chosen, params = audience.order_by().values("pk").query.sql_with_params()
+    area, area_params = _area_zones()
+    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
+           "attempts) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '', '', 0 "
+           "FROM (SELECT person_id, MIN(number) AS number FROM people_phonenumber WHERE person_id IN (" + chosen + ") "
+           "GROUP BY person_id) n JOIN people_person p ON p.id = n.person_id "
+           "LEFT JOIN (" + area + ") a ON a.code = SUBSTR(n.number, 3, 3) AND SUBSTR(n.number, 1, 2) = '+1' "
+           "WHERE NOT EXISTS (SELECT 1 FROM people_contactresult r JOIN people_resultcode rc ON rc.id = r.code_id "
+           "WHERE r.person_id = n.person_id AND rc.effect = %s) "
+           "AND NOT EXISTS (SELECT 1 FROM texting_conversation t WHERE t.campaign_id = %s AND t.person_id = n.person_id)")
+    return sql, [campaign.pk, False, *params, *area_params, ResultCode.Effect.DO_NOT_CONTACT, campaign.pk]
 
 
 def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]) -> int:
@@ -251,7 +292,8 @@ def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]
             cursor.execute(sql, params)
             added = cursor.rowcount
         if not added:
-            raise TextingError(_("Nobody in this audience has a number that agreed to texts."))
+            raise TextingError(_("Nobody in this audience has a phone number to call.") if campaign.is_phone else
+                               _("Nobody in this audience has a number that agreed to texts."))
         campaign.contacts = added
         campaign.zones = sorted(set(Conversation.objects.filter(campaign=campaign).order_by()
                                     .values_list("zone", flat=True).distinct()))
@@ -259,7 +301,7 @@ def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]
         campaign.launched_at = timezone.now()
         campaign.save(update_fields=["contacts", "zones", "status", "launched_at"])
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
-                     summary=f"Launched the texting campaign to {added} contacts")
+                     summary=f"Launched the {campaign.get_channel_display()} to {added} contacts")
     return added
 
 
@@ -410,9 +452,18 @@ def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
         texter.key_hash = key_hash(own)
         texter.save()
         if texter.email:
-            _email_texter(texter, _("%(group)s: your texting link") % {"group": campaign.group.public_name},
-                          _("Thank you for texting for %(title)s. Your own link to your conversations (keep it "
-                            "private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
+            if campaign.is_phone:
+                _email_texter(texter, _("%(group)s: your calling link") % {"group": campaign.group.public_name},
+                              _("Thank you for calling for %(title)s. Your own link to your calls (keep it "
+                                "private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
+            else:
+                _email_texter(texter, _("%(group)s: your texting link") % {"group": campaign.group.public_name},
+                              _("Thank you for texting for %(title)s. Your own link to your conversations (keep "
+                                "it private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
+        if campaign.is_phone:
+            audit.record(actor=None, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
+                         summary=f"{texter.name} joined as a caller by an invitation link")
+            return texter, own
         texter.message = Message.objects.create(
             group=campaign.group, channel="sms", body=fill_texter(campaign.script, texter.name),
             body_es=fill_texter(campaign.script_es, texter.name), status=Message.Status.SENDING,
@@ -482,9 +533,11 @@ def finish(*, actor: User, campaign: TextingCampaign) -> TextingCampaign:
 
 
 def open_zones(campaign: TextingCampaign, now: Any = None) -> list[str]:
-    """The campaign's contacts' zones where a first text may arrive now (quiet hours)."""
+    """The campaign's contacts' zones where a first text may arrive now (quiet hours), or where it
+    is a phone bank's calling hours."""
     now = now or timezone.now()
-    hours = quiet_hours.window(campaign.group)
+    hours = (quiet_hours.Window(campaign.call_from, campaign.call_until) if campaign.is_phone
+             else quiet_hours.window(campaign.group))
     return [zone for zone in campaign.zones if quiet_hours.is_open(now, zone or None, hours)]
 
 
@@ -512,10 +565,13 @@ def take_batch(*, texter: Texter, size: int, now: Any = None) -> int:
     claim each; texters asking at the same moment get different contacts. How many they got."""
     _live(texter)
     campaign = texter.campaign
-    _not_capped(campaign)
+    if not campaign.is_phone:
+        _not_capped(campaign)
     size = max(1, min(int(size), MAX_BATCH))
     now = now or timezone.now()
     release_unanswered(campaign, now)
+    if campaign.is_phone:
+        return _take_call(texter, now)
     taken = _claim(texter, size, now, status=Conversation.Status.REPLIED, zones=None)
     zones = open_zones(campaign, now)
     if taken < size and zones:
@@ -527,6 +583,9 @@ def _claim(texter: Texter, size: int, now: Any, *, status: str, zones: list[str]
     table = Conversation._meta.db_table
     where = "campaign_id = %s AND status = %s AND texter_id IS NULL"
     params: list[Any] = [texter.campaign_id, status]
+    if texter.campaign.is_phone:  # not home: called again only after a while
+        where += " AND (retry_at IS NULL OR retry_at <= %s)"
+        params.append(now)
     if zones is not None:
         where += f" AND zone IN ({', '.join(['%s'] * len(zones))})"
         params += zones
@@ -539,6 +598,100 @@ def _claim(texter: Texter, size: int, now: Any, *, status: str, zones: list[str]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [texter.pk, new_status, now, *params, size])
         return cursor.rowcount
+
+
+# --- phone banks ---------------------------------------------------------------------------------
+
+# A contact not home (or given a message) is called again after this long, up to this many calls.
+CALL_AGAIN_AFTER = timedelta(hours=3)
+MAX_CALLS = 3
+CALL_AGAIN_CODES = ("not_home", "left_message")
+
+
+def current_call(texter: Texter) -> Conversation | None:
+    """The contact a caller holds now, if any (a caller holds one at a time)."""
+    return (Conversation.objects.select_related("person")
+            .filter(texter=texter, status=Conversation.Status.ASSIGNED).order_by("pk").first())
+
+
+def callable_count(audience: QuerySet[Person]) -> int:
+    """How many of an audience a phone bank would call: those with a number, but none whom a
+    result says not to contact (as `_calls_insert` reads them)."""
+    return (audience.filter(phones__isnull=False)
+            .exclude(contact_results__code__effect=ResultCode.Effect.DO_NOT_CONTACT).distinct().count())
+
+
+def _take_call(texter: Texter, now: Any) -> int:
+    """Hand the caller the next contact where it is calling hours, unless they hold one already;
+    the number they now see is an audited read."""
+    if current_call(texter) is not None:
+        return 0
+    zones = open_zones(texter.campaign, now)
+    if not zones or not _claim(texter, 1, now, status=Conversation.Status.WAITING, zones=zones):
+        return 0
+    held = current_call(texter)
+    if held is not None:
+        audit.record(actor=None, action=AuditEntry.Action.VIEW, target=held.person, group=texter.campaign.group,
+                     summary=f"Caller {texter.name} was given this person's number to call",
+                     detail={"caller": str(texter.public_id), "campaign": str(texter.campaign.public_id)})
+    return 1
+
+
+def call_number(conversation: Conversation) -> str:
+    """The number a caller dials: the person's primary, else their first."""
+    return conversation.person.phones.values_list("number", flat=True).first() or ""
+
+
+def save_call(*, texter: Texter, conversation_id: int, code_id: int | None, choice_ids: list[int]) -> Conversation:
+    """The caller's result for the contact they hold, with the survey's answers, written on the
+    person's record at once; a code with an effect holds across every channel (`messaging.results`).
+    Not home, or a message left, puts the contact back in the pool to call later (up to MAX_CALLS)."""
+    _live(texter)
+    campaign = texter.campaign
+    code = next((c for c in contact_results.codes_for(campaign.group) if c.pk == code_id), None)
+    if code is None:
+        raise TextingError(_("Choose how the call went."))
+    choices = list(SurveyChoice.objects.select_related("question")
+                   .filter(pk__in=choice_ids, question__campaign_id=campaign.pk))
+    if len(choices) != len(set(choice_ids)) or len({c.question_id for c in choices}) != len(choices):
+        raise TextingError(_("Choose one answer for each question, among those listed."))
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
+        person = conversation.person
+        for choice in choices:
+            SurveyResponse.objects.update_or_create(conversation=conversation, question=choice.question,
+                                                    defaults={"choice": choice, "texter": texter, "at": now})
+            if choice.tag:
+                add_tag(person=person, group=campaign.group, name=choice.tag)
+        contact_results.record(person=person, group=campaign.group, code=code, channel="call",
+                               source=f"calling:{campaign.pk}:{conversation.pk}", source_label=campaign.title,
+                               by=texter.name, number=call_number(conversation))
+        conversation.result, conversation.sent_at = code, now
+        conversation.attempts += 1
+        if code.group_id is None and code.key in CALL_AGAIN_CODES and conversation.attempts < MAX_CALLS:
+            conversation.status, conversation.texter, conversation.assigned_at = Conversation.Status.WAITING, None, None
+            conversation.retry_at = now + CALL_AGAIN_AFTER
+        else:
+            conversation.status = Conversation.Status.OPTED_OUT if code.effect else Conversation.Status.ANSWERED
+            conversation.retry_at = None
+        conversation.save(update_fields=["result", "sent_at", "attempts", "status", "texter", "assigned_at",
+                                         "retry_at"])
+        Texter.objects.filter(pk=texter.pk).update(calls=F("calls") + 1)
+        answered = "; ".join(f"“{c.label}” to “{c.question.prompt}”" for c in choices)
+        audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=person, group=campaign.group,
+                     summary=f"Caller {texter.name} recorded the result “{code.label}”"
+                             + (f" and {answered}" if answered else ""),
+                     detail={"caller": str(texter.public_id), "campaign": str(campaign.public_id)})
+    return conversation
+
+
+def give_back(*, texter: Texter, conversation_id: int) -> None:
+    """The caller hands the contact they hold back to the pool, uncalled (they could not call now)."""
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
+        conversation.status, conversation.texter, conversation.assigned_at = Conversation.Status.WAITING, None, None
+        conversation.save(update_fields=["status", "texter", "assigned_at"])
 
 
 # --- sending -------------------------------------------------------------------------------------
@@ -852,11 +1005,13 @@ def board(campaign: TextingCampaign, *, medians: bool = True) -> dict[str, Any]:
         sent=counted(sent_at__isnull=False), replied=counted(replied_at__isnull=False),
         needs_reply=counted(status=status.REPLIED),
         unassigned_replies=counted(status=status.REPLIED, texter__isnull=True),
-        opted_out=counted(status=status.OPTED_OUT), flagged=counted(flagged=True))
+        opted_out=counted(status=status.OPTED_OUT), flagged=counted(flagged=True),
+        call_again=counted(status=status.WAITING, retry_at__isnull=False),
+        reached=counted(result__key="talked", result__group__isnull=True))
     figures.update(Texter.objects.filter(campaign=campaign, removed_at__isnull=True).aggregate(
         texters=Count("pk"), online=counted(last_seen_at__gte=timezone.now() - timedelta(minutes=2))))
     figures["response_rate"] = round(100 * figures["replied"] / figures["sent"]) if figures["sent"] else 0
-    if medians:
+    if medians and not campaign.is_phone:
         figures.update(cache.get_or_set(f"turnout:texting:medians:{campaign.public_id}", lambda: _median_waits(campaign),
                                         MEDIANS_EVERY) or {})
     return figures

@@ -46,15 +46,20 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @require_role_anywhere(Role.ORGANIZER)
 def create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    form = CampaignForm(request.POST or None, user=user)
+    channel = "phone" if (request.POST or request.GET).get("channel") == "phone" else "sms"
+    form = CampaignForm(request.POST or None, user=user, channel=channel)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        campaign = services.create_campaign(actor=user, group=data["from_group"], fields={
-            "title": data["title"], "script": data["script"], "script_es": data["script_es"],
-            "reassign_after": data["reassign_after"], "senders": data["senders"], "event": data["event"],
-            "audience": audience.audience_params(request.POST)})
+        fields = {"title": data["title"], "script": data["script"], "script_es": data["script_es"],
+                  "reassign_after": data["reassign_after"], "audience": audience.audience_params(request.POST),
+                  "channel": channel}
+        if channel == "phone":
+            fields.update(call_from=data["call_from"], call_until=data["call_until"])
+        else:
+            fields.update(senders=data["senders"], event=data["event"])
+        campaign = services.create_campaign(actor=user, group=data["from_group"], fields=fields)
         return redirect(campaign)
-    return render(request, "texting/form.html", {"form": form})
+    return render(request, "texting/form.html", {"form": form, "channel": channel})
 
 
 @login_required
@@ -75,9 +80,16 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                                "result_counts": services.result_counts(campaign),
                                "canned_form": forms.get("canned_form") or CannedForm(),
                                "question_form": forms.get("question_form") or QuestionForm()}
+    if campaign.is_phone:
+        context["question_form"].fields["choices"].help_text = _(
+            "One per line: the answer, then optionally “| tag to apply | what the caller says next”. For example: "
+            "Yes | strike-yes | Thank you, {first_name}! The vote is Tuesday.")
     if campaign.status == TextingCampaign.Status.DRAFT:
         people = services.in_campaign_group(campaign, audience.people_for(request.user, campaign.audience))  # type: ignore[arg-type]
-        _with_number, _consenting, reachable = outbox.reach("sms", people)
+        if campaign.is_phone:
+            reachable = services.callable_count(people)
+        else:
+            _with_number, _consenting, reachable = outbox.reach("sms", people)
         context.update(reachable=reachable, problems=services.launch_problems(campaign, reachable))
     else:
         context["flagged"] = (Conversation.objects.filter(campaign=campaign, flagged=True)

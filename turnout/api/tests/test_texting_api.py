@@ -105,3 +105,28 @@ class TextingApiTests(ApiTestCase):
                                            "senders": "+12065550000"})
         titles = {c["title"] for c in self.ok("GET", "texting_campaigns")["_embedded"]["turnout:texting_campaigns"]}
         self.assertEqual(titles, {"Contract vote", "Console campaign"})
+
+    def test_a_phone_bank_through_the_api_and_a_caller_s_result_read_back(self) -> None:
+        """A phone bank written and launched through the API is the console's: a caller given a
+        contact records how the call went, and the API reads the call and the result back."""
+        draft = self.draft(**{"turnout:channel": "phone", "script": "Hi {first_name}, it's {texter_first_name} "
+                                                                    "from Local 8 about Friday's vote."})
+        self.assertEqual((draft["turnout:channel"], draft["turnout:senders"]), ("phone", []))
+        self.assertEqual(draft["turnout:calling_hours"], {"from": 10, "until": 20})
+        campaign_id = draft["identifiers"][0].split(":")[1]
+        launched = self.ok("POST", f"texting_campaigns/{campaign_id}/launch")
+        self.assertEqual((launched["status"], launched["statistics"]["contacts"]), ("live", 1))
+        changed = self.api("PUT", f"texting_campaigns/{campaign_id}", {"turnout:channel": "sms"})
+        self.assertEqual(changed.status_code, 409)
+        bad = self.api("POST", "texting_campaigns", {"title": "x", "script": "y", "turnout:channel": "fax"})
+        self.assertEqual(bad.status_code, 400)
+        campaign = TextingCampaign.objects.get(public_id=campaign_id)
+        caller, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        self.assertEqual(services.take_batch(texter=caller, size=25), 1)  # one contact at a time
+        conversation = Conversation.objects.get()
+        services.save_call(texter=caller, conversation_id=conversation.pk,
+                           code_id=next(c.pk for c in results.built_in() if c.key == "talked"), choice_ids=[])
+        row = self.ok("GET", f"texting_campaigns/{campaign_id}/conversations")["_embedded"]["turnout:conversations"][0]
+        self.assertEqual((row["status"], row["texter"], row["turnout:calls"], row["result"]["key"]),
+                         ("answered", "Ann", 1, "talked"))
+        self.assertEqual(self.ok("GET", f"texting_campaigns/{campaign_id}")["statistics"]["reached"], 1)

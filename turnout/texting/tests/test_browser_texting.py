@@ -142,7 +142,7 @@ def test_a_supervisor_launches_watches_the_board_and_reassigns(page: Page, live_
                            source="form")
             add_tag(person=person, group=local, name="stewards")
         log_in(page, live_server.url, "organizer@example.org")
-        page.get_by_role("link", name="Texting").click()
+        page.get_by_role("link", name="Texts & calls").click()
         page.get_by_role("link", name="New texting campaign").click()
         expect(page.get_by_label("From")).to_contain_text("Everyone the filters match")
         page.screenshot(path=str(SHOTS / "texting-new-campaign.png"), full_page=True)
