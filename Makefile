@@ -21,7 +21,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing bench-texting clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing bench-texting bench-calling clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -123,6 +123,10 @@ bench-texting: $(STAMP)
 	$(PY) benchmarks/bench_texting.py --engine sqlite --contacts 100000 --batches 40 --sends 200
 	$(PY) benchmarks/bench_texting_load.py --texters 60 --seconds 40 --contacts 20000
 	$(PY) benchmarks/bench_texting_load.py --texters 500 --seconds 40 --ramp 20 --contacts 40000
+
+# Phone banks: 200 callers through the server, "next contact" and "save result".
+bench-calling: $(STAMP)
+	$(PY) benchmarks/bench_calling_load.py --callers 200 --seconds 60
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

@@ -552,6 +552,8 @@ def release_unanswered(campaign: TextingCampaign | None = None, now: Any = None)
         held = Conversation.objects.filter(campaign=each, texter__isnull=False)
         released += held.filter(status=Conversation.Status.ASSIGNED, assigned_at__lt=cutoff).update(
             status=Conversation.Status.WAITING, texter=None, assigned_at=None)
+        if each.is_phone:
+            continue  # a phone bank's contacts send no replies
         # A reply waiting past the time, held by a texter who has had it that long (not one who
         # has just taken it from the pool, or been handed it by a supervisor).
         released += held.filter(status=Conversation.Status.REPLIED, replied_at__lt=cutoff,
