@@ -396,6 +396,9 @@ SMS_RATE = float(os.environ.get("TURNOUT_SMS_RATE") or (1 if SMS_BACKEND in ("ht
 TWILIO_ACCOUNT_SID = os.environ.get("TURNOUT_TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TURNOUT_TWILIO_AUTH_TOKEN", "")
 TWILIO_API_URL = os.environ.get("TURNOUT_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+# A phone bank's bridged calls (Twilio Voice) show this number to the caller and the member; empty:
+# the first sender number.
+CALL_FROM = os.environ.get("TURNOUT_CALL_FROM", "")
 # Twilio's Advanced Opt-Out answers STOP/START/HELP itself; Turnout then records them silently.
 TWILIO_ANSWERS_KEYWORDS = env_bool("TURNOUT_TWILIO_ANSWERS_KEYWORDS", True)
 SMS_HTTP_URL = os.environ.get("TURNOUT_SMS_HTTP_URL", "")

@@ -78,6 +78,7 @@ urlpatterns = [
     path("t/<str:key>/c/<int:conversation_id>/flag/", texting_public.flag, name="texter_flag"),
     path("t/<str:key>/c/<int:conversation_id>/call/", texting_public.call_result, name="caller_result"),
     path("t/<str:key>/c/<int:conversation_id>/give-back/", texting_public.give_back, name="caller_give_back"),
+    path("t/<str:key>/c/<int:conversation_id>/bridge/", texting_public.bridge, name="caller_bridge"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("turnout.accounts.urls")),
     path("people/", include("turnout.people.urls")),

@@ -339,6 +339,7 @@ SCHEMAS: dict[str, Any] = {
                                 "description": "sms: volunteers text; phone: a phone bank, volunteers call"},
             "turnout:calling_hours": {"type": "object", "description": "A phone bank's hours in each contact's zone",
                                       "properties": {"from": {"type": "integer"}, "until": {"type": "integer"}}},
+            "turnout:bridged": {"type": "boolean", "description": "A phone bank's calls connected through Twilio"},
             "status": {"type": "string", "enum": ["draft", "live", "paused", "finished"]},
             "targets": {"type": "array", "items": ref("Link")},
             "reassign_after_minutes": {"type": "integer", "minimum": 5},
@@ -583,6 +584,9 @@ INPUTS: dict[str, Any] = {
             "turnout:channel": {"type": "string", "enum": ["sms", "phone"], "description": (
                 "sms (the default): a texting campaign; phone: a phone bank, whose script callers read. Fixed once "
                 "launched")},
+            "turnout:bridged": {"type": "boolean", "description": (
+                "A phone bank's calls connected through Twilio Voice (Turnout rings the caller, then the member; "
+                "neither sees the other's number); false: callers dial from their own phones")},
             "script": text(1600, blank=False, description="The first text: name the group and say how to opt out "
                                                           "(Reply STOP); merge fields {first_name}, "
                                                           "{texter_first_name}, and with turnout:event "

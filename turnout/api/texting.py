@@ -59,6 +59,7 @@ def serialize(campaign: TextingCampaign, base: str) -> dict[str, Any]:
         "turnout:senders": campaign.senders,
         "turnout:event": {"href": f"{base}events/{campaign.event.public_id}"} if campaign.event else None,
         "turnout:calling_hours": {"from": campaign.call_from, "until": campaign.call_until},
+        "turnout:bridged": campaign.bridged,
         "launched_date": stamp(campaign.launched_at),
         "statistics": {key: board[key] for key in ("contacts", "waiting", "sent", "replied", "needs_reply",
                                                    "opted_out", "response_rate", "texters", "online", "reached",
@@ -81,6 +82,10 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
         if data["turnout:channel"] not in TextingCampaign.Channel.values:
             raise ApiError(400, "turnout:channel must be sms (a texting campaign) or phone (a phone bank).")
         fields["channel"] = data["turnout:channel"]
+    if "turnout:bridged" in data:
+        if not isinstance(data["turnout:bridged"], bool):
+            raise ApiError(400, "turnout:bridged must be true or false.")
+        fields["bridged"] = data["turnout:bridged"]
     if "reassign_after_minutes" in data:
         fields["reassign_after"] = inputs.whole(data["reassign_after_minutes"], "reassign_after_minutes", 5, 1440)
     if "targets" in data:

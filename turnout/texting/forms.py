@@ -47,6 +47,10 @@ class CampaignForm(PeopleFilterForm):
     call_from = forms.IntegerField(label=_("Call from (hour)"), min_value=0, max_value=23, initial=10,
                                    help_text=_("In each contact's own time zone."))
     call_until = forms.IntegerField(label=_("Call until (hour)"), min_value=1, max_value=24, initial=20)
+    bridged = forms.BooleanField(
+        label=_("Connect calls through Turnout"), required=False,
+        help_text=_("Turnout rings the caller's phone, then the member, through Twilio: neither sees the other's "
+                    "number. Otherwise callers dial from their own phones and see the number."))
 
     def __init__(self, *args: Any, user: Any, channel: str = "sms", **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -66,7 +70,7 @@ class CampaignForm(PeopleFilterForm):
             self.fields["source"].help_text = _("An event's attendees, a network's members or an organizing "
                                                 "campaign's roster; the filters below narrow it further.")
         else:
-            del self.fields["call_from"], self.fields["call_until"]
+            del self.fields["call_from"], self.fields["call_until"], self.fields["bridged"]
         groups = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
         self.fields["from_group"].queryset = groups  # type: ignore[attr-defined]
         if len(only := list(groups[:2])) == 1:  # one group: no choice to make

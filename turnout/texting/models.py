@@ -57,6 +57,9 @@ class TextingCampaign(BaseModel):
     # A phone bank's calling hours, in each contact's own zone.
     call_from = models.PositiveSmallIntegerField(_("calls from (hour)"), default=10)
     call_until = models.PositiveSmallIntegerField(_("calls until (hour)"), default=20)
+    # Calls connected through Twilio Voice: Turnout rings the caller, then the member, and neither
+    # sees the other's number (`messaging.voice`).
+    bridged = models.BooleanField(_("connect calls through Turnout"), default=False)
 
     objects = GroupOwnedQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.db.models import Max, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +31,7 @@ from turnout.texting.models import (
 )
 
 BATCH_CHOICES = (10, 25, 50, 100)
+CALLER_PHONE_COOKIE = "turnout-caller-phone"
 
 
 class Closed(Exception):
@@ -292,12 +294,15 @@ def _caller_page(request: HttpRequest, texter: Texter, key: str, *, problem: str
     context: dict[str, Any] = {"texter": texter, "campaign": campaign, "key": key, "call": call,
                                "problem": problem, "typed": typed or {},
                                "made": Texter.objects.filter(pk=texter.pk).values_list("calls", flat=True)[0]}
+    context["own_phone"] = (typed or {}).get("phone") or request.get_signed_cookie(
+        CALLER_PHONE_COOKIE, default="", salt=CALLER_PHONE_COOKIE)
     if call is not None:
         person = call.person
         script = campaign.script_es if person.language == "es" and campaign.script_es else campaign.script
         typed = context["typed"]
         context.update(
-            number=services.call_number(call),
+            number="" if campaign.bridged else services.call_number(call),
+            has_number=bool(services.call_number(call)),
             script=services.fill_texter(merge.fill(script, person, link=campaign.link), texter.name),
             questions=[(q, [(c, typed.get(f"q{q.pk}") == c.pk) for c in q.choices.all()])
                        for q in campaign.questions.prefetch_related("choices")],
@@ -334,6 +339,26 @@ def call_result(request: HttpRequest, key: str, conversation_id: int) -> HttpRes
         except services.TextingError as exc:
             flash.error(request, str(exc))
     return _back(key)
+
+
+@closed_links
+@require_POST
+def bridge(request: HttpRequest, key: str, conversation_id: int) -> HttpResponse:
+    """"Call me and connect": Turnout rings the caller's phone, then the contact's (Twilio)."""
+    texter = _texter(key)
+    phone = request.POST.get("phone", "").strip()[:40]
+    try:
+        ringing = services.bridge_call(texter=texter, conversation_id=conversation_id, phone=phone)
+    except services.TextingError as exc:
+        return _caller_page(request, texter, key, problem=str(exc), typed={"phone": phone}, status=400)
+    flash.success(request, _("%(group)s is calling you at %(phone)s. Answer, and you are connected.")
+                  % {"group": texter.campaign.group.public_name, "phone": ringing})
+    response = _back(key)
+    # Asked once: kept in the caller's own browser (a signed cookie for the day), not in the database.
+    response.set_signed_cookie(CALLER_PHONE_COOKIE, phone, salt=CALLER_PHONE_COOKIE, max_age=12 * 3600,
+                               httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+                               path=reverse("texter_inbox", kwargs={"key": key}))
+    return response
 
 
 @closed_links

@@ -50,9 +50,11 @@ from turnout.messaging import (
     quiet_hours,
     segments,
     sending,
+    voice,
 )
 from turnout.messaging import results as contact_results
 from turnout.messaging.models import Delivery, Message
+from turnout.people.contact import InvalidContact, format_phone, normalize_phone
 from turnout.people.models import ConsentEvent, Person, ResultCode
 from turnout.people.services import add_tag, tag_name
 from turnout.texting.models import (
@@ -139,9 +141,10 @@ def update_campaign(*, actor: User, campaign: TextingCampaign, fields: dict[str,
             or fields.get("script_es", campaign.script_es) != campaign.script_es
             or fields.get("audience", campaign.audience) != campaign.audience
             or fields.get("event", campaign.event) != campaign.event
-            or fields.get("channel", campaign.channel) != campaign.channel):
-        raise TextingError(_("The first text, the event, the audience and whether it texts or calls cannot "
-                             "change once the campaign is launched."))
+            or fields.get("channel", campaign.channel) != campaign.channel
+            or fields.get("bridged", campaign.bridged) != campaign.bridged):
+        raise TextingError(_("The first text, the event, the audience and whether it texts or calls (and how) "
+                             "cannot change once the campaign is launched."))
     check_script(fields.get("script", campaign.script))
     check_script(fields.get("script_es", campaign.script_es))
     needs_event(fields, campaign)
@@ -226,6 +229,10 @@ def _call_problems(campaign: TextingCampaign, contacts: int | None) -> list[str]
             problems.append(f"{label}: {exc}")
     if not 0 <= campaign.call_from < campaign.call_until <= 24:
         problems.append(_("Calling hours must start before they end, between 0 and 24."))
+    if campaign.bridged and not voice.available():
+        problems.append(_("Connecting calls through Turnout needs a Twilio account and a number to call from "
+                          "(TURNOUT_TWILIO_ACCOUNT_SID, TURNOUT_TWILIO_AUTH_TOKEN, TURNOUT_CALL_FROM); or let "
+                          "callers use their own phones."))
     if contacts == 0:
         problems.append(_("Nobody in this audience has a phone number to call."))
     return problems
@@ -633,8 +640,10 @@ def _take_call(texter: Texter, now: Any) -> int:
         return 0
     held = current_call(texter)
     if held is not None:
+        given = ("was given this person to call through Turnout (the number hidden)" if texter.campaign.bridged
+                 else "was given this person's number to call")
         audit.record(actor=None, action=AuditEntry.Action.VIEW, target=held.person, group=texter.campaign.group,
-                     summary=f"Caller {texter.name} was given this person's number to call",
+                     summary=f"Caller {texter.name} {given}",
                      detail={"caller": str(texter.public_id), "campaign": str(texter.campaign.public_id)})
     return 1
 
@@ -686,6 +695,36 @@ def save_call(*, texter: Texter, conversation_id: int, code_id: int | None, choi
                              + (f" and {answered}" if answered else ""),
                      detail={"caller": str(texter.public_id), "campaign": str(campaign.public_id)})
     return conversation
+
+
+def bridge_call(*, texter: Texter, conversation_id: int, phone: str) -> str:
+    """Connect the caller's own phone (`phone`, as they typed it) to the contact they hold through
+    Twilio: Turnout rings them, then the contact, and neither sees the other's number. The number
+    Turnout rings, formatted; TextingError when the phone cannot be called or Twilio refuses."""
+    _live(texter)
+    if not texter.campaign.bridged:
+        raise TextingError(_("This phone bank's calls are made from your own phone."))
+    try:
+        own, _kind = normalize_phone(phone)
+    except InvalidContact as exc:
+        raise TextingError(str(exc)) from None
+    with transaction.atomic():
+        conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
+        member = call_number(conversation)
+    if not member:
+        raise TextingError(_("This person no longer has a number. Choose “Wrong number” or hand them back."))
+    name = conversation.person.preferred_name or conversation.person.given_name
+    try:
+        sid = voice.bridge(volunteer=own, member=member,
+                           greeting=_("Connecting you to %(name)s.") % {"name": name} if name else
+                           _("Connecting you now."))
+    except voice.VoiceError as exc:
+        raise TextingError(_("The call could not be placed (%(reason)s). Try again in a moment.")
+                           % {"reason": exc}) from None
+    audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=conversation.person,
+                 group=texter.campaign.group, summary=f"Caller {texter.name} was connected through Turnout",
+                 detail={"caller": str(texter.public_id), "call": sid})
+    return format_phone(own)
 
 
 def give_back(*, texter: Texter, conversation_id: int) -> None:

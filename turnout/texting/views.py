@@ -54,7 +54,7 @@ def create(request: HttpRequest) -> HttpResponse:
                   "reassign_after": data["reassign_after"], "audience": audience.audience_params(request.POST),
                   "channel": channel}
         if channel == "phone":
-            fields.update(call_from=data["call_from"], call_until=data["call_until"])
+            fields.update(call_from=data["call_from"], call_until=data["call_until"], bridged=data["bridged"])
         else:
             fields.update(senders=data["senders"], event=data["event"])
         campaign = services.create_campaign(actor=user, group=data["from_group"], fields=fields)

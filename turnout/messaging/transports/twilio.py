@@ -31,7 +31,7 @@ MAX_VALIDITY = 36_000
 UNSUBSCRIBED_RECIPIENT = 21610
 
 
-def _basic_auth() -> str:
+def basic_auth() -> str:
     pair = f"{settings.TWILIO_ACCOUNT_SID}:{settings.TWILIO_AUTH_TOKEN}".encode()
     return "Basic " + base64.b64encode(pair).decode()
 
@@ -53,7 +53,7 @@ class TwilioTransport(SmsTransport):
         if sms.valid_for:
             form["ValidityPeriod"] = str(min(max(sms.valid_for, 1), MAX_VALIDITY))
         url = f"{settings.TWILIO_API_URL}/2010-04-01/Accounts/{settings.TWILIO_ACCOUNT_SID}/Messages.json"
-        headers = {"Authorization": _basic_auth(), "Content-Type": "application/x-www-form-urlencoded",
+        headers = {"Authorization": basic_auth(), "Content-Type": "application/x-www-form-urlencoded",
                    "Accept": "application/json"}
         status, answer = post_or_retry(self.client, url, urlencode(form).encode(), headers)
         try:

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+
+from django.contrib.sessions.models import Session
+from django.test import override_settings
 
 from turnout.messaging import results as contact_results
+from turnout.messaging.tests.test_twilio import fake_twilio
 from turnout.people.models import ConsentEvent, ContactResult, Person, PhoneNumber, ResultCode
 from turnout.site.testing import TurnoutTestCase, audit_summaries, make_person
 from turnout.texting import services
-from turnout.texting.models import Conversation, SurveyResponse, TextingCampaign
+from turnout.texting.models import Conversation, SurveyResponse, Texter, TextingCampaign
 
 # Noon in Seattle, 3 p.m. in New York: calling hours everywhere in the contiguous US.
 NOON_PACIFIC = datetime(2031, 3, 12, 19, 0, tzinfo=UTC)
@@ -22,7 +27,9 @@ def code(key: str) -> ResultCode:
     return next(c for c in contact_results.built_in() if c.key == key)
 
 
-class PhoneBankTests(TurnoutTestCase):
+class PhoneBankCase(TurnoutTestCase):
+    """A local with five members to call, and the steps an organizer and a caller take."""
+
     def setUp(self) -> None:
         self.travel_to(NOON_PACIFIC)
         self.others = [make_person(self.local, given_name=f"Member{i}", phone=f"+1206555{i:04d}", postal_code="98101")
@@ -64,6 +71,9 @@ class PhoneBankTests(TurnoutTestCase):
         return Conversation.objects.get(texter__key_hash=services.key_hash(own.strip("/").rsplit("/", 1)[-1]),
                                         status="assigned")
 
+
+
+class PhoneBankTests(PhoneBankCase):
     # --- writing and launching -------------------------------------------------------------------
 
     def test_an_organizer_launches_a_phone_bank_for_everyone_with_a_number(self) -> None:
@@ -250,3 +260,69 @@ class PhoneBankTests(TurnoutTestCase):
         page = self.next_contact(own)
         self.assertIn("paused", page)
         self.assertFalse(Conversation.objects.filter(status="assigned").exists())
+
+
+SID, TOKEN = "AC00000000000000000000000000000001", "twilio-auth-token"
+
+
+@override_settings(TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN, CALL_FROM="+12065550100")
+class BridgedCallTests(PhoneBankCase):
+    """Calls connected through Twilio Voice, faked at its HTTP boundary: Turnout rings the caller,
+    then the member, and neither sees the other's number."""
+
+    def test_a_bridged_call_rings_the_caller_then_the_member_and_shows_no_number(self) -> None:
+        campaign = self.launched(bridged="on")
+        self.assertTrue(campaign.bridged)
+        own = self.join(campaign, "Terry Caller")
+        page = self.next_contact(own)
+        call = self.held(own)
+        number = call.person.phones.get().number
+        self.assertNotIn(number, page)
+        self.assertNotIn("tel:", page)
+        self.assertIn("Call me and connect", page)
+        self.assertIn("Caller Terry Caller was given this person to call through Turnout (the number hidden)",
+                      audit_summaries(call.person))
+        with fake_twilio() as seen, override_settings(TWILIO_API_URL=seen["url"]):
+            response = self.client.post(f"{own}c/{call.pk}/bridge/", {"phone": "(206) 555-0199"}, follow=True)
+        self.assertContains(response, "Local 8 is calling you at (206) 555-0199. Answer, and you are connected.")
+        self.assertNotContains(response, number)
+        self.assertEqual(seen["paths"], [f"/2010-04-01/Accounts/{SID}/Calls.json"])
+        form = seen["forms"][0]
+        self.assertEqual((form["To"], form["From"]), ("+12065550199", "+12065550100"))
+        twiml = ElementTree.fromstring(form["Twiml"])  # noqa: S314  (what Turnout itself sent)
+        self.assertEqual(twiml.find("Say").text, f"Connecting you to {call.person.given_name}.")
+        self.assertEqual(twiml.find("Dial").get("callerId"), "+12065550100")
+        self.assertEqual(twiml.find("Dial/Number").text, number)
+        # The caller's own number is asked once: the next contact's page has it filled in, and the
+        # database keeps no copy of it.
+        self.assertContains(response, 'value="(206) 555-0199"')
+        self.assertNotIn("+12065550199", str(list(Texter.objects.values())))
+        self.assertNotIn("555-0199", str([session.get_decoded() for session in Session.objects.all()]))
+        self.client.post(f"{own}c/{call.pk}/call/", {"result": code("talked").pk, "then": "stop"})
+        self.assertEqual(ContactResult.objects.get(person=call.person).code.key, "talked")
+
+    def test_a_bad_number_or_a_refusal_from_twilio_is_a_clear_error_with_the_number_kept(self) -> None:
+        campaign = self.launched(bridged="on")
+        own = self.join(campaign, "Terry Caller")
+        self.next_contact(own)
+        call = self.held(own)
+        with fake_twilio({"+12065550199": (400, {"code": 21215, "message": "Account not authorized to call"})}) as seen, \
+                override_settings(TWILIO_API_URL=seen["url"]):
+            bad = self.client.post(f"{own}c/{call.pk}/bridge/", {"phone": "555-01"})
+            refused = self.client.post(f"{own}c/{call.pk}/bridge/", {"phone": "206 555 0199"})
+        self.assertContains(bad, "is not a", status_code=400)
+        self.assertContains(bad, 'value="555-01"', status_code=400)
+        self.assertEqual(len(seen["forms"]), 1)  # the bad number never reached Twilio
+        self.assertContains(refused, "The call could not be placed (Twilio 21215: Account not authorized to call)",
+                            status_code=400)
+        self.assertContains(refused, 'value="206 555 0199"', status_code=400)
+        self.assertEqual(self.held(own).pk, call.pk)  # still theirs, to try again or record
+
+    @override_settings(TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="")
+    def test_a_bridged_bank_without_twilio_cannot_launch(self) -> None:
+        campaign = self.draft(bridged="on")
+        page = self.client.get(campaign.get_absolute_url())
+        self.assertContains(page, "Connecting calls through Turnout needs a Twilio account")
+        self.client.post(f"/texting/{campaign.public_id}/launch/")
+        campaign.refresh_from_db()
+        self.assertEqual(campaign.status, "draft")
