@@ -21,7 +21,7 @@ FIND_PYTHON = for p in python3.13 python3.12 python3.14 python3 $$HOME/.pyenv/ve
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	command -v $$p; break; fi; done
 
-.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing bench-texting bench-calling clean messages
+.PHONY: demo test test-postgres test-browser test-fast test-future test-integration lint chromium axe bench bench-api bench-outbox bench-events bench-forms bench-mobilize bench-organizing bench-texting bench-calling bench-doors clean messages
 
 $(STAMP): pyproject.toml
 	@boot="$$($(FIND_PYTHON))"; \
@@ -127,6 +127,10 @@ bench-texting: $(STAMP)
 # Phone banks: 200 callers through the server, "next contact" and "save result".
 bench-calling: $(STAMP)
 	$(PY) benchmarks/bench_calling_load.py --callers 200 --seconds 60
+
+# Door knocking: 100,000 households cut into turfs; 500 offline results synced, and synced again.
+bench-doors: $(STAMP)
+	$(PY) benchmarks/bench_doors.py --engine postgres --households 100000 --rounds 3
 
 # The API: paging through 100,000 people, and signups under 20 concurrent clients.
 bench-api: $(STAMP)

@@ -335,8 +335,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             **COMMON,
             "title": {"type": "string"}, "script": {"type": "string"}, "turnout:script_es": {"type": "string"},
-            "turnout:channel": {"type": "string", "enum": ["sms", "phone"],
-                                "description": "sms: volunteers text; phone: a phone bank, volunteers call"},
+            "turnout:channel": {"type": "string", "enum": ["sms", "phone", "door"],
+                                "description": "sms: volunteers text; phone: a phone bank, volunteers call; door: "
+                                               "door knocking, canvassers walk turfs"},
             "turnout:calling_hours": {"type": "object", "description": "A phone bank's hours in each contact's zone",
                                       "properties": {"from": {"type": "integer"}, "until": {"type": "integer"}}},
             "turnout:bridged": {"type": "boolean", "description": "A phone bank's calls connected through Twilio"},
@@ -353,6 +354,21 @@ SCHEMAS: dict[str, Any] = {
                     "required": ["answer", "tag", "total"]}}}, "required": ["question", "answers"]}},
         },
         "required": ["identifiers", "title", "script", "status", "targets", "statistics", "questions", "_links"],
+    },
+    "Turf": {
+        "type": "object",
+        "properties": {
+            **COMMON, "name": {"type": "string"},
+            "doors": {"type": "integer", "minimum": 0, "description": "Households in the turf"},
+            "knocked": {"type": "integer", "minimum": 0, "description": "Households with a result"},
+            "reached": {"type": "integer", "minimum": 0, "description": "People with the result talked"},
+            "canvassers": STRING_LIST,
+            "area": {"type": "array", "description": "The polygon drawn on the map, [[lat, lng], …]; empty for a "
+                                                     "turf cut by count", "items": {"type": "array"}},
+            "revision": {"type": "integer", "minimum": 1, "description": "Goes up when the turf is given to "
+                                                                        "someone else"},
+        },
+        "required": ["identifiers", "name", "doors", "knocked", "canvassers", "_links"],
     },
     "TextingConversation": {
         "type": "object",
@@ -581,9 +597,9 @@ INPUTS: dict[str, Any] = {
         "type": "object", "description": CHANGES,
         "properties": {
             "title": text(200, blank=False),
-            "turnout:channel": {"type": "string", "enum": ["sms", "phone"], "description": (
-                "sms (the default): a texting campaign; phone: a phone bank, whose script callers read. Fixed once "
-                "launched")},
+            "turnout:channel": {"type": "string", "enum": ["sms", "phone", "door"], "description": (
+                "sms (the default): a texting campaign; phone: a phone bank, whose script callers read; door: door "
+                "knocking, whose script canvassers read (turfs are cut in the console). Fixed once launched")},
             "turnout:bridged": {"type": "boolean", "description": (
                 "A phone bank's calls connected through Twilio Voice (Turnout rings the caller, then the member; "
                 "neither sees the other's number); false: callers dial from their own phones")},
@@ -968,6 +984,7 @@ COLLECTIONS = {
     "OrganizingRequests": ("turnout:organizing_requests", "OrganizingRequest"),
     "TextingCampaigns": ("turnout:texting_campaigns", "TextingCampaign"),
     "TextingConversations": ("turnout:conversations", "TextingConversation"),
+    "Turfs": ("turnout:turfs", "Turf"),
 }
 EMPTY_COLLECTIONS = ["donations", "fundraising_pages", "advocacy_campaigns", "outreaches", "campaigns",
                      "queries", "wrappers"]

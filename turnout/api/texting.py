@@ -29,8 +29,8 @@ from turnout.api.hal import (
 from turnout.api.messages import target_links, targets_from
 from turnout.events.models import Event
 from turnout.messaging import audience, merge
-from turnout.texting import services
-from turnout.texting.models import Conversation, SurveyResponse, TextingCampaign
+from turnout.texting import doors, services
+from turnout.texting.models import Conversation, SurveyResponse, TextingCampaign, Turf
 
 FILTERS = {"created_date": odata.when("created_at"), "modified_date": odata.when("updated_at")}
 CONVERSATION_FILTERS = {"modified_date": odata.when("replied_at")}
@@ -80,7 +80,8 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
             fields[field] = inputs.text(data[key], key, limit)
     if "turnout:channel" in data:
         if data["turnout:channel"] not in TextingCampaign.Channel.values:
-            raise ApiError(400, "turnout:channel must be sms (a texting campaign) or phone (a phone bank).")
+            raise ApiError(400, "turnout:channel must be sms (a texting campaign), phone (a phone bank) or door "
+                                "(door knocking).")
         fields["channel"] = data["turnout:channel"]
     if "turnout:bridged" in data:
         if not isinstance(data["turnout:bridged"], bool):
@@ -219,3 +220,26 @@ def conversation_detail(call: Call, texting_campaign_id: str, conversation_id: s
     if found is None:
         raise ApiError(404, "No such conversation.")
     return serialize_conversation(found, call.base)
+
+
+def serialize_turf(turf: Turf, campaign: TextingCampaign, base: str) -> dict[str, Any]:
+    href = f"{base}texting_campaigns/{campaign.public_id}/turfs"
+    return {
+        "identifiers": identifiers(turf),
+        "origin_system": "Turnout",
+        "created_date": stamp(turf.created_at),
+        "modified_date": stamp(turf.updated_at),
+        "name": turf.name, "doors": turf.doors, "knocked": getattr(turf, "knocked", 0),
+        "reached": getattr(turf, "reached", 0), "canvassers": [c.name for c in turf.canvassers.all()],
+        "area": turf.area, "revision": turf.revision,
+        "_links": {"self": link(f"{href}#{turf.public_id}"),
+                   "turnout:texting_campaign": link(f"{base}texting_campaigns/{campaign.public_id}"),
+                   "curies": curies(base)},
+    }
+
+
+def turfs_list(call: Call, texting_campaign_id: str) -> dict[str, Any]:
+    campaign = _campaign(call, texting_campaign_id)
+    return collection(call, queryset=doors.progress(campaign), key="turnout:turfs",
+                      path=f"texting_campaigns/{campaign.public_id}/turfs",
+                      serialize=lambda turf: serialize_turf(turf, campaign, call.base), filters=FILTERS)

@@ -3,6 +3,9 @@ codes with an effect do: one service for texting today, and for calls and doors.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,15 +32,16 @@ def codes_for(group: Group) -> list[ResultCode]:
 
 @transaction.atomic
 def record(*, person: Person, group: Group, code: ResultCode, channel: str, source: str = "", source_label: str = "",
-           by: str = "", number: str = "") -> ContactResult:
+           by: str = "", number: str = "", at: datetime | None = None) -> ContactResult:
     """Write the result on the person's record (one per `source`: recording again replaces it) and
     apply its effect: a wrong number (`number`, the one tried) leaves this record; "do not
     contact" (and "deceased") opts out every number and address of the person, as their own STOP
-    would. Refuses another group's code (ValueError)."""
+    would. `at`: when the attempt was made (a door recorded offline), else now. Refuses another
+    group's code (ValueError)."""
     if code.group_id not in (None, group.pk):
         raise ValueError("That result code belongs to another group.")
     fields = {"group": group, "code": code, "channel": channel, "source_label": source_label[:200], "by": by[:100],
-              "at": timezone.now()}
+              "at": at or timezone.now()}
     if source:
         result, _made = ContactResult.objects.update_or_create(person=person, source=source[:80], defaults=fields)
     else:
@@ -56,3 +60,36 @@ def record(*, person: Person, group: Group, code: ResultCode, channel: str, sour
             optouts.opt_out(channel="email", address=address, source=ConsentEvent.Source.RESULT, detail=code.label,
                             why="do not contact", person_id=person.pk, text=why)
     return result
+
+
+@transaction.atomic
+def record_many(entries: list[dict[str, Any]]) -> int:
+    """`record` for many results at once (a canvasser's sync): each entry `record`'s keyword
+    arguments, with a `source` each. Results with no effect are written in a few statements; those
+    with one go through `record`, one by one, for their opt-outs. How many."""
+    plain = [e for e in entries if not e["code"].effect]
+    for entry in entries:
+        if entry["code"].group_id not in (None, entry["group"].pk):
+            raise ValueError("That result code belongs to another group.")
+        if entry["code"].effect:
+            record(**entry)
+    if not plain:
+        return len(entries)
+    by_source = {(e["person"].pk, e["source"][:80]): e for e in plain}  # the latest of one source wins
+    existing = {(r.person_id, r.source): r for r in ContactResult.objects.filter(
+        person_id__in={person for person, _source in by_source}, source__in={s for _p, s in by_source})}
+    changed, made = [], []
+    for key, entry in by_source.items():
+        values = {"group": entry["group"], "code": entry["code"], "channel": entry["channel"],
+                  "source_label": entry.get("source_label", "")[:200], "by": entry.get("by", "")[:100],
+                  "at": entry.get("at") or timezone.now()}
+        if key in existing:
+            result = existing[key]
+            for name, value in values.items():
+                setattr(result, name, value)
+            changed.append(result)
+        else:
+            made.append(ContactResult(person=entry["person"], source=key[1], **values))
+    ContactResult.objects.bulk_create(made)
+    ContactResult.objects.bulk_update(changed, ["group", "code", "channel", "source_label", "by", "at"])
+    return len(entries)

@@ -276,6 +276,7 @@ IMPORT_FIELD_LABELS = {
     "email": _("Email"), "phone": _("Phone"), "given_name": _("First name"), "family_name": _("Last name"),
     "preferred_name": _("Preferred name"), "address_line1": _("Address"), "address_line2": _("Address line 2"),
     "locality": _("City"), "region": _("State"), "postal_code": _("ZIP code"), "country": _("Country"),
+    "latitude": _("Latitude"), "longitude": _("Longitude"),
     "language": _("Language"), "member_number": _("Member number"), "membership_status": _("Membership status"),
     "tags": _("Tags"), "email_status": _("Email status"), "sms_opt_in": _("SMS opt-in"),
 }

@@ -75,6 +75,9 @@ HEADER_ALIASES: dict[str, list[str]] = {
     "region": ["state", "region", "province", "stateabbreviation", "can2stateabbreviated", "st"],
     "postal_code": ["zip", "zipcode", "postalcode", "zippostalcode", "postcode", "zip5", "can2userzipcode"],
     "country": ["country", "countrycode", "can2country"],
+    # A household's own point, as voter files and VAN exports carry it (door knocking's walk lists).
+    "latitude": ["latitude", "lat"],
+    "longitude": ["longitude", "lon", "lng", "long"],
     "language": ["language", "preferredlanguage", "languagespoken", "idioma"],
     "member_number": ["membernumber", "memberid", "membershipnumber", "unionid"],
     "membership_status": ["membershipstatus", "memberstatus", "status"],
@@ -174,6 +177,8 @@ class Row:
     custom: dict[str, str]
     # The exact words of the text-message consent a person ticked on a public form (`sign_up_new`).
     sms_consent_text: str = ""
+    # The household's own (latitude, longitude), over the ZIP's centre.
+    coordinates: tuple[float, float] | None = None
 
 
 @dataclass
@@ -343,6 +348,17 @@ class Batch:
     warnings: list[RowError] = field(default_factory=list)
 
 
+def _coordinates(latitude: str, longitude: str) -> tuple[float, float] | None:
+    """A point as a spreadsheet writes it; None unless both are numbers on the globe."""
+    try:
+        lat, lng = float(latitude), float(longitude)
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or lat != lat or lng != lng:
+        return None
+    return round(lat, 7), round(lng, 7)
+
+
 class RowReader:
     """Parses a CSV file into validated rows and per-row errors; it never touches the database."""
 
@@ -497,8 +513,14 @@ class RowReader:
         custom = {name: as_typed(values[i]).strip() for i, name in self.custom.items()
                   if i < width and values[i].strip()}
         self.warnings += unusable
+        coordinates = None
+        if data.get("latitude") or data.get("longitude"):
+            coordinates = _coordinates(data.get("latitude", ""), data.get("longitude", ""))
+            if coordinates is None:
+                self.warnings.append(RowError(number, column.get("latitude") or column.get("longitude", ""), _(
+                    "latitude and longitude must be two numbers, from -90 to 90 and from -180 to 180"), kept=True))
         return Row(number, email, phone, phone_kind, fields, postal, status, data.get("member_number", "")[:50],
-                   tags, email_status, sms_opt_in, custom)
+                   tags, email_status, sms_opt_in, custom, coordinates=coordinates)
 
 
 @dataclass
@@ -1022,6 +1044,8 @@ class Importer:
             postal_code, lat, lon = f.get("postal_code", ""), None, None
             zone = (geo.time_zone_for_phone(row.phone) or "") if row.phone else ""
             locality, region = f.get("locality", ""), f.get("region", "")
+        if row.coordinates is not None:
+            lat, lon = row.coordinates
         return (public_id, self.now, self.now, f.get("given_name", ""), f.get("family_name", ""),
                 f.get("preferred_name", ""), f.get("language", "en"), f.get("address_line1", ""),
                 f.get("address_line2", ""), locality, region, postal_code, f.get("country", "US"), lat, lon, zone,
@@ -1048,6 +1072,9 @@ class Importer:
         if row.postal is not None and person.postal_code != row.postal.zip_code:
             self._place(person, row)
             changed |= {"postal_code", "latitude", "longitude", "time_zone", "locality", "region"}
+        if row.coordinates is not None and (person.latitude, person.longitude) != row.coordinates:
+            person.latitude, person.longitude = row.coordinates
+            changed |= {"latitude", "longitude"}
         if row.custom and any(person.custom_fields.get(k) != v for k, v in row.custom.items()):
             # What an earlier door kept that Turnout no longer keeps goes when the fields are written.
             person.custom_fields = without_dangerous({**person.custom_fields, **row.custom})

@@ -55,7 +55,17 @@ class CampaignForm(PeopleFilterForm):
     def __init__(self, *args: Any, user: Any, channel: str = "sms", **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.channel = channel
-        if channel == "phone":
+        if channel == "door":
+            # Door knocking: a script canvassers read; turfs are cut once it is launched.
+            for name in ("senders", "event", "call_from", "call_until", "bridged", "reassign_after"):
+                del self.fields[name]
+            self.fields["script"].label = _("Script")
+            self.fields["script"].help_text = _("What canvassers say at the door. Merge fields: {first_name} (the "
+                                                "person's) and {texter_first_name} (the canvasser's).")
+            self.fields["script_es"].label = _("Script in Spanish")
+            self.fields["script_es"].help_text = _("Shown to canvassers for people whose language is Spanish.")
+            self.fields["from_group"].help_text = _("The group knocking; its staff supervise the campaign.")
+        elif channel == "phone":
             # A phone bank: a script callers read, calling hours, and how long a caller may hold a contact.
             for name in ("senders", "event"):
                 del self.fields[name]
@@ -88,7 +98,7 @@ class CampaignForm(PeopleFilterForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.channel == "phone":
+        if self.channel == "phone" and "call_from" in self.fields:
             start, end = data.get("call_from"), data.get("call_until")
             if start is not None and end is not None and start >= end:
                 self.add_error("call_until", _("Calling hours must end after they start."))
@@ -157,3 +167,7 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("Note to the texter"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
                            max_length=2000, help_text=_("Shown to the texter on this conversation."))
     resolved = forms.BooleanField(label=_("Dealt with: clear the flag"), required=False)
+
+
+class CutForm(forms.Form):
+    doors = forms.IntegerField(label=_("Doors in each turf, about"), min_value=5, max_value=500, initial=60)

@@ -27,6 +27,7 @@ class TextingCampaign(BaseModel):
     class Channel(models.TextChoices):
         SMS = "sms", _("texting")
         PHONE = "phone", _("phone bank")
+        DOOR = "door", _("door knocking")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -84,6 +85,15 @@ class TextingCampaign(BaseModel):
     @property
     def is_phone(self) -> bool:
         return self.channel == self.Channel.PHONE
+
+    @property
+    def is_door(self) -> bool:
+        return self.channel == self.Channel.DOOR
+
+    @property
+    def volunteers_act_alone(self) -> bool:
+        """Calls and doors: no texts, replies or senders."""
+        return self.channel != self.Channel.SMS
 
 
 class TexterInvite(BaseModel):
@@ -166,6 +176,11 @@ class Conversation(models.Model):
     # A phone bank's calls to this contact, and when one not home may be called again.
     attempts = models.PositiveSmallIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
+    # Door knocking: the turf the contact's door is in, their household (the people at one
+    # address), and the door's place in the turf's walk.
+    turf = models.ForeignKey("Turf", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    household = models.CharField(max_length=250, blank=True)
+    walk_order = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_conversation")]
@@ -271,3 +286,44 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}: {self.choice}"
+
+
+class Turf(BaseModel):
+    """A door-knocking campaign's walk: households in walking order, cut on the map or by count,
+    given to a canvasser or a pair. `revision` goes up at each reassignment, so results synced by a
+    canvasser who no longer holds the turf are kept and flagged."""
+
+    campaign = models.ForeignKey(TextingCampaign, on_delete=models.CASCADE, related_name="turfs")
+    name = models.CharField(_("name"), max_length=100)
+    # The polygon drawn on the map, [[lat, lng], …]; empty for a turf cut by count or by street.
+    area = models.JSONField(default=list, blank=True)
+    canvassers = models.ManyToManyField(Texter, blank=True, related_name="turfs")
+    revision = models.PositiveIntegerField(default=1)
+    doors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DoorResult(models.Model):
+    """One door's result as a canvasser's phone recorded it, kept once whatever how many times the
+    phone sends it (`client_id`, made on the phone); `flagged` when the turf had been reassigned."""
+
+    client_id = models.UUIDField(unique=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="door_results")
+    texter = models.ForeignKey(Texter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    code = models.ForeignKey("people.ResultCode", on_delete=models.PROTECT, related_name="+")
+    choices = models.JSONField(default=list, blank=True)
+    recorded_at = models.DateTimeField()
+    synced_at = models.DateTimeField(default=timezone.now)
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "-recorded_at"], name="door_result_latest")]
+
+    def __str__(self) -> str:
+        return str(self.client_id)

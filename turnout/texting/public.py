@@ -4,13 +4,14 @@ the conversation, never a number or anything else on the person's record."""
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages as flash
 from django.db.models import Max, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from turnout.core.abuse import refused
 from turnout.messaging import merge, outbox
 from turnout.messaging import results as contact_results
-from turnout.texting import services
+from turnout.texting import doors, services
 from turnout.texting.forms import JoinForm, ReplyForm
 from turnout.texting.models import (
     CannedResponse,
@@ -129,6 +130,9 @@ def inbox(request: HttpRequest, key: str) -> HttpResponse:
     texter = _texter(key)
     if texter.campaign.is_phone:
         return _caller_page(request, texter, key)
+    if texter.campaign.is_door:
+        return render(request, "texting/canvass.html", {"texter": texter, "campaign": texter.campaign, "key": key,
+                                                        "turfs": doors.turfs_of(texter), "text": _canvass_text()})
     texts = Prefetch("texts", queryset=ConversationText.objects.order_by("at", "pk"))
     mine = Conversation.objects.filter(texter=texter).select_related("person").order_by("pk")
     replies = list(mine.filter(status=Conversation.Status.REPLIED).prefetch_related(texts).order_by("replied_at"))
@@ -371,3 +375,51 @@ def give_back(request: HttpRequest, key: str, conversation_id: int) -> HttpRespo
     except services.TextingError as exc:
         flash.error(request, str(exc))
     return _back(key)
+
+
+# --- a canvasser's offline app -------------------------------------------------------------------
+
+
+def _canvass_text() -> dict[str, str]:
+    """What the canvass app's script writes, in the page's language."""
+    return {"waiting_one": _("1 result waiting to sync."), "waiting_many": _("%(n)s results waiting to sync."),
+            "synced": _("Nothing waiting to sync."), "offline": _("No signal: results are kept on this phone."),
+            "syncing": _("Syncing…"), "no_signal": _("No signal just now; it will sync when you are back online."),
+            "refused": _("Some results were refused:"), "open": _("Open"), "then_say": _("Then say:"),
+            "choose_result": _("Choose how it went.")}
+
+
+@closed_links
+def turf(request: HttpRequest, key: str, turf_id: str) -> HttpResponse:
+    """A turf to walk, as JSON, for the canvasser's phone to keep."""
+    texter = _texter(key)
+    try:
+        return JsonResponse(doors.turf_data(texter=texter, turf_id=turf_id))
+    except services.TextingError as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+
+
+@closed_links
+@require_POST
+def sync(request: HttpRequest, key: str) -> HttpResponse:
+    """The results the canvasser's phone recorded, as JSON: each kept once, however often sent; a
+    canvasser removed meanwhile still syncs (their results are kept and flagged)."""
+    texter = services.texter_for(key, removed_too=True)
+    if texter is None:
+        raise Http404
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        return JsonResponse({"error": _("Send the results as JSON: {\"results\": [...]}.")}, status=400)
+    try:
+        return JsonResponse(doors.sync(texter=texter, results=body.get("results") if isinstance(body, dict) else None))
+    except services.TextingError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+
+
+def service_worker(request: HttpRequest, key: str) -> HttpResponse:
+    """The canvass app's service worker, scoped to the canvasser's own link: it keeps the page and
+    its files, so the app opens with no signal."""
+    response = render(request, "texting/canvass-sw.js", {"key": key}, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

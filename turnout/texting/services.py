@@ -178,7 +178,7 @@ def _says_stop(text: str) -> bool:
 
 def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> list[str]:
     """Everything that stops the campaign from launching, each saying what to fix."""
-    if campaign.is_phone:
+    if campaign.volunteers_act_alone:
         return _call_problems(campaign, contacts)
     problems: list[str] = []
     name = campaign.group.public_name
@@ -221,7 +221,8 @@ def launch_problems(campaign: TextingCampaign, contacts: int | None = None) -> l
 def _call_problems(campaign: TextingCampaign, contacts: int | None) -> list[str]:
     problems: list[str] = []
     if not campaign.script.strip():
-        problems.append(_("Write the script callers read."))
+        problems.append(_("Write the script canvassers read.") if campaign.is_door else
+                        _("Write the script callers read."))
     for label, text in ((_("The script"), campaign.script), (_("The Spanish script"), campaign.script_es)):
         try:
             check_script(text)
@@ -234,7 +235,8 @@ def _call_problems(campaign: TextingCampaign, contacts: int | None) -> list[str]
                           "(TURNOUT_TWILIO_ACCOUNT_SID, TURNOUT_TWILIO_AUTH_TOKEN, TURNOUT_CALL_FROM); or let "
                           "callers use their own phones."))
     if contacts == 0:
-        problems.append(_("Nobody in this audience has a phone number to call."))
+        problems.append(_("Nobody in this audience has a street address.") if campaign.is_door else
+                        _("Nobody in this audience has a phone number to call."))
     return problems
 
 
@@ -252,36 +254,54 @@ def _area_zones() -> tuple[str, list[str]]:
 
 
 def _contacts_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
-    """INSERT … SELECT of a conversation for each number in the audience that agreed to texts,
+    """INSERT … SELECT, run once, at launch, while the campaign has no conversation (a draft, locked):
+    no NOT EXISTS on the table being filled, whose growing heap a nested-loop plan would read again
+    for every row (a first launch of 100,000 took 70 s that way).
+
+    A conversation for each number in the audience that agreed to texts,
     once per number (the first person holding it), with the person's zone, else their number's.
     A phone bank's: one per person with a number, but none whom a result says not to contact."""
     if campaign.is_phone:
         return _calls_insert(campaign, audience)
+    if campaign.is_door:
+        return _doors_insert(campaign, audience)
     chosen, params = outbox.chosen_addresses("sms", audience)
     area, area_params = _area_zones()
     sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
-           "attempts) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '', '', 0 "
+           "attempts, household) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, "
+           "'', '', 0, '' "
            "FROM (SELECT MIN(c.person_id) AS person_id, c.address FROM (" + chosen + ") c "
            "WHERE c.consent = 'subscribed' GROUP BY c.address) n "
            "JOIN people_person p ON p.id = n.person_id "
-           "LEFT JOIN (" + area + ") a ON a.code = SUBSTR(n.address, 3, 3) AND SUBSTR(n.address, 1, 2) = '+1' "
-           "WHERE NOT EXISTS (SELECT 1 FROM texting_conversation t WHERE t.campaign_id = %s "
-           "AND t.person_id = n.person_id)")
-    return sql, [campaign.pk, False, *params, *area_params, campaign.pk]
+           "LEFT JOIN (" + area + ") a ON a.code = SUBSTR(n.address, 3, 3) AND SUBSTR(n.address, 1, 2) = '+1'")
+    return sql, [campaign.pk, False, *params, *area_params]
+
+
+def _doors_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
+    """A door-knocking campaign's: one per person with a street address, their household the
+    address as written (case and spaces aside) with its ZIP, none whom a result says not to contact."""
+    chosen, params = audience.order_by().values("pk").query.sql_with_params()
+    sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
+           "attempts, household) SELECT %s, p.id, 'waiting', p.time_zone, %s, '', '', 0, "
+           "SUBSTR(LOWER(TRIM(p.address_line1)) || '|' || LOWER(TRIM(p.address_line2)) || '|' || p.postal_code, 1, 250) "
+           "FROM people_person p WHERE p.id IN (" + chosen + ") AND TRIM(p.address_line1) <> '' "
+           "AND NOT EXISTS (SELECT 1 FROM people_contactresult r JOIN people_resultcode rc ON rc.id = r.code_id "
+           "WHERE r.person_id = p.id AND rc.effect = %s)")
+    return sql, [campaign.pk, False, *params, ResultCode.Effect.DO_NOT_CONTACT]
 
 
 def _calls_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
     chosen, params = audience.order_by().values("pk").query.sql_with_params()
     area, area_params = _area_zones()
     sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
-           "attempts) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, '', '', 0 "
+           "attempts, household) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, "
+           "'', '', 0, '' "
            "FROM (SELECT person_id, MIN(number) AS number FROM people_phonenumber WHERE person_id IN (" + chosen + ") "
            "GROUP BY person_id) n JOIN people_person p ON p.id = n.person_id "
            "LEFT JOIN (" + area + ") a ON a.code = SUBSTR(n.number, 3, 3) AND SUBSTR(n.number, 1, 2) = '+1' "
            "WHERE NOT EXISTS (SELECT 1 FROM people_contactresult r JOIN people_resultcode rc ON rc.id = r.code_id "
-           "WHERE r.person_id = n.person_id AND rc.effect = %s) "
-           "AND NOT EXISTS (SELECT 1 FROM texting_conversation t WHERE t.campaign_id = %s AND t.person_id = n.person_id)")
-    return sql, [campaign.pk, False, *params, *area_params, ResultCode.Effect.DO_NOT_CONTACT, campaign.pk]
+           "WHERE r.person_id = n.person_id AND rc.effect = %s)")
+    return sql, [campaign.pk, False, *params, *area_params, ResultCode.Effect.DO_NOT_CONTACT]
 
 
 def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]) -> int:
@@ -300,6 +320,7 @@ def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]
             added = cursor.rowcount
         if not added:
             raise TextingError(_("Nobody in this audience has a phone number to call.") if campaign.is_phone else
+                               _("Nobody in this audience has a street address.") if campaign.is_door else
                                _("Nobody in this audience has a number that agreed to texts."))
         campaign.contacts = added
         campaign.zones = sorted(set(Conversation.objects.filter(campaign=campaign).order_by()
@@ -489,11 +510,13 @@ def _email_texter(texter: Texter, subject: str, body: str) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, sender, [texter.email]))
 
 
-def texter_for(key: str) -> Texter | None:
-    """The texter whose own link this is; None for an unknown key or a texter removed."""
-    texter = (Texter.objects.select_related("campaign__group", "message")
-              .filter(key_hash=key_hash(key), removed_at__isnull=True)
-              .exclude(campaign__status=TextingCampaign.Status.FINISHED).first())
+def texter_for(key: str, *, removed_too: bool = False) -> Texter | None:
+    """The texter whose own link this is; None for an unknown key, a texter removed or a campaign
+    finished (unless `removed_too`: a canvasser's phone still syncs what it recorded before)."""
+    found = Texter.objects.select_related("campaign__group", "message").filter(key_hash=key_hash(key))
+    if not removed_too:
+        found = found.filter(removed_at__isnull=True).exclude(campaign__status=TextingCampaign.Status.FINISHED)
+    texter = found.first()
     if texter is not None and (texter.last_seen_at is None
                                or timezone.now() - texter.last_seen_at > timedelta(seconds=30)):
         texter.last_seen_at = timezone.now()
@@ -519,6 +542,10 @@ def remove_texter(*, actor: User, texter: Texter) -> int:
         given = held.filter(status=Conversation.Status.ASSIGNED).update(
             status=Conversation.Status.WAITING, texter=None, assigned_at=None)
         given += held.filter(status=Conversation.Status.REPLIED).update(texter=None, assigned_at=None)
+        for turf in texter.turfs.select_for_update():  # a canvasser's turfs: nobody's until given again
+            turf.canvassers.remove(texter)
+            turf.revision += 1
+            turf.save(update_fields=["revision", "updated_at"])
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=texter.campaign, group=texter.campaign.group,
                      summary=f"Removed the texter {texter.name}; {given} conversations back to the pool")
     return given
@@ -623,11 +650,12 @@ def current_call(texter: Texter) -> Conversation | None:
             .filter(texter=texter, status=Conversation.Status.ASSIGNED).order_by("pk").first())
 
 
-def callable_count(audience: QuerySet[Person]) -> int:
-    """How many of an audience a phone bank would call: those with a number, but none whom a
-    result says not to contact (as `_calls_insert` reads them)."""
-    return (audience.filter(phones__isnull=False)
-            .exclude(contact_results__code__effect=ResultCode.Effect.DO_NOT_CONTACT).distinct().count())
+def callable_count(audience: QuerySet[Person], *, doors: bool = False) -> int:
+    """How many of an audience a phone bank would call (those with a number) or a door-knocking
+    campaign visit (those with an address), none whom a result says not to contact (as
+    `_calls_insert` and `_doors_insert` read them)."""
+    reachable = audience.exclude(address_line1="") if doors else audience.filter(phones__isnull=False)
+    return reachable.exclude(contact_results__code__effect=ResultCode.Effect.DO_NOT_CONTACT).distinct().count()
 
 
 def _take_call(texter: Texter, now: Any) -> int:
@@ -1052,6 +1080,10 @@ def board(campaign: TextingCampaign, *, medians: bool = True) -> dict[str, Any]:
     figures.update(Texter.objects.filter(campaign=campaign, removed_at__isnull=True).aggregate(
         texters=Count("pk"), online=counted(last_seen_at__gte=timezone.now() - timedelta(minutes=2))))
     figures["response_rate"] = round(100 * figures["replied"] / figures["sent"]) if figures["sent"] else 0
+    if campaign.is_door:
+        figures.update(Conversation.objects.filter(campaign=campaign).aggregate(
+            households=Count("household", distinct=True),
+            knocked=Count("household", filter=Q(result__isnull=False), distinct=True)))
     if medians and not campaign.is_phone:
         figures.update(cache.get_or_set(f"turnout:texting:medians:{campaign.public_id}", lambda: _median_waits(campaign),
                                         MEDIANS_EVERY) or {})

@@ -20,4 +20,7 @@ urlpatterns = [
     path("<uuid:public_id>/texters/<uuid:texter_id>/", views.texter_page, name="texter"),
     path("<uuid:public_id>/texters/<uuid:texter_id>/remove/", views.remove_texter, name="remove_texter"),
     path("<uuid:public_id>/finish/", views.finish, name="finish"),
+    path("<uuid:public_id>/turfs/cut/", views.cut_turfs, name="cut_turfs"),
+    path("<uuid:public_id>/turfs/draw/", views.draw_turf, name="draw_turf"),
+    path("<uuid:public_id>/turfs/<uuid:turf_id>/assign/", views.assign_turf, name="assign_turf"),
 ]

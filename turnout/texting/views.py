@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -21,9 +22,16 @@ from turnout.accounts.permissions import has_role, require_role_anywhere
 from turnout.core import audit
 from turnout.core.models import AuditEntry
 from turnout.messaging import audience, outbox
-from turnout.texting import services
-from turnout.texting.forms import CampaignForm, CannedForm, QuestionForm, ReviewForm
-from turnout.texting.models import Conversation, Texter, TexterInvite, TextingCampaign
+from turnout.texting import doors, services
+from turnout.texting.forms import CampaignForm, CannedForm, CutForm, QuestionForm, ReviewForm
+from turnout.texting.models import (
+    Conversation,
+    DoorResult,
+    Texter,
+    TexterInvite,
+    TextingCampaign,
+    Turf,
+)
 
 
 def _campaigns(user: User) -> QuerySet[TextingCampaign]:
@@ -46,14 +54,18 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @require_role_anywhere(Role.ORGANIZER)
 def create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    channel = "phone" if (request.POST or request.GET).get("channel") == "phone" else "sms"
+    asked = (request.POST or request.GET).get("channel")
+    channel = asked if asked in ("phone", "door") else "sms"
     form = CampaignForm(request.POST or None, user=user, channel=channel)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {"title": data["title"], "script": data["script"], "script_es": data["script_es"],
-                  "reassign_after": data["reassign_after"], "audience": audience.audience_params(request.POST),
-                  "channel": channel}
-        if channel == "phone":
+                  "audience": audience.audience_params(request.POST), "channel": channel}
+        if "reassign_after" in data:
+            fields["reassign_after"] = data["reassign_after"]
+        if channel == "door":
+            pass
+        elif channel == "phone":
             fields.update(call_from=data["call_from"], call_until=data["call_until"], bridged=data["bridged"])
         else:
             fields.update(senders=data["senders"], event=data["event"])
@@ -71,8 +83,11 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
     if request.htmx and campaign.status != TextingCampaign.Status.DRAFT:  # type: ignore[attr-defined]
         # The board refreshing itself: its figures alone.
         return render(request, "texting/_board.html", {"campaign": campaign, "board": services.board(campaign)})
+    texters = list(services.texters_with_counts(campaign))
+    if campaign.is_door:
+        doors.count_work(campaign, texters)
     context: dict[str, Any] = {"campaign": campaign, "board": services.board(campaign),
-                               "texters": services.texters_with_counts(campaign),
+                               "texters": texters,
                                "invites": campaign.invites.order_by("-created_at"),
                                "new_link": request.session.pop(f"texting-invite-{campaign.pk}", ""),
                                "can_write": has_role(request.user, campaign.group, Role.ORGANIZER),
@@ -80,14 +95,14 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                                "result_counts": services.result_counts(campaign),
                                "canned_form": forms.get("canned_form") or CannedForm(),
                                "question_form": forms.get("question_form") or QuestionForm()}
-    if campaign.is_phone:
+    if campaign.volunteers_act_alone:
         context["question_form"].fields["choices"].help_text = _(
-            "One per line: the answer, then optionally “| tag to apply | what the caller says next”. For example: "
+            "One per line: the answer, then optionally “| tag to apply | what the volunteer says next”. For example: "
             "Yes | strike-yes | Thank you, {first_name}! The vote is Tuesday.")
     if campaign.status == TextingCampaign.Status.DRAFT:
         people = services.in_campaign_group(campaign, audience.people_for(request.user, campaign.audience))  # type: ignore[arg-type]
-        if campaign.is_phone:
-            reachable = services.callable_count(people)
+        if campaign.volunteers_act_alone:
+            reachable = services.callable_count(people, doors=campaign.is_door)
         else:
             _with_number, _consenting, reachable = outbox.reach("sms", people)
         context.update(reachable=reachable, problems=services.launch_problems(campaign, reachable))
@@ -96,7 +111,73 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                               .select_related("texter", "person").order_by("pk")[:50])
         context["waiting_replies"] = (Conversation.objects.filter(campaign=campaign, status="replied")
                                       .select_related("texter", "person").order_by("replied_at")[:50])
+    if campaign.is_door and campaign.status != TextingCampaign.Status.DRAFT:
+        turfs = list(doors.progress(campaign))
+        context.update(turfs=turfs, cut_form=forms.get("cut_form") or CutForm(), area_problem=forms.get("area_problem"),
+                       area_typed=forms.get("area_typed", ""), unturfed=Conversation.objects.filter(
+                           campaign=campaign, turf__isnull=True).exclude(status="opted_out").values("household")
+                       .distinct().count(),
+                       door_map=doors.map_points(campaign, turfs),
+                       flagged_doors=DoorResult.objects.filter(conversation__campaign=campaign, flagged=True)
+                       .select_related("texter", "code", "conversation__person").order_by("-synced_at")[:50])
     return render(request, "texting/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def cut_turfs(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    form = CutForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, campaign, status=400, cut_form=form)
+    try:
+        made = doors.cut(actor=request.user, campaign=campaign, doors=form.cleaned_data["doors"])  # type: ignore[arg-type]
+    except services.TextingError as exc:
+        form.add_error("doors", str(exc))
+        return _detail_page(request, campaign, status=400, cut_form=form)
+    flash.success(request, ngettext("Cut %(n)s turf.", "Cut %(n)s turfs.", made) % {"n": made})
+    return redirect(campaign.get_absolute_url() + "#turfs")
+
+
+@login_required
+@require_POST
+def draw_turf(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    typed = request.POST.get("area", "")[:20_000]
+    try:
+        area = json.loads(typed or "null")
+    except ValueError:
+        area = None
+    try:
+        turf = doors.cut_area(actor=request.user, campaign=campaign, name=request.POST.get("name", ""),  # type: ignore[arg-type]
+                              area=area)
+    except services.TextingError as exc:
+        # The polygon drawn stays on the map, to move a corner and cut again.
+        return _detail_page(request, campaign, status=400, area_problem=str(exc), area_typed=typed)
+    flash.success(request, ngettext("Cut the turf %(name)s: %(n)s household.", "Cut the turf %(name)s: %(n)s households.",
+                                    turf.doors) % {"name": turf.name, "n": turf.doors})
+    return redirect(campaign.get_absolute_url() + "#turfs")
+
+
+@login_required
+@require_POST
+def assign_turf(request: HttpRequest, public_id: Any, turf_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    turf = get_object_or_404(Turf, campaign=campaign, public_id=turf_id)
+    chosen = []
+    for value in request.POST.getlist("canvasser"):
+        if value:
+            try:
+                chosen.append(get_object_or_404(Texter, campaign=campaign, public_id=uuid.UUID(value)))
+            except ValueError:
+                raise Http404 from None
+    try:
+        doors.assign(actor=request.user, turf=turf, canvassers=chosen)  # type: ignore[arg-type]
+        flash.success(request, _("Gave %(turf)s to %(who)s.") % {
+            "turf": turf.name, "who": " & ".join(c.name for c in chosen) or _("nobody")})
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+    return redirect(campaign.get_absolute_url() + "#turfs")
 
 
 @login_required

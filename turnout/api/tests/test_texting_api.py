@@ -130,3 +130,31 @@ class TextingApiTests(ApiTestCase):
         self.assertEqual((row["status"], row["texter"], row["turnout:calls"], row["result"]["key"]),
                          ("answered", "Ann", 1, "talked"))
         self.assertEqual(self.ok("GET", f"texting_campaigns/{campaign_id}")["statistics"]["reached"], 1)
+
+    def test_a_door_knocking_campaign_s_turfs_and_results_through_the_api(self) -> None:
+        """Turfs cut in the console are read through the API with their progress; a door's result
+        synced from a canvasser's phone is the conversation's result."""
+        from turnout.texting import doors
+
+        self.member.address_line1 = "101 Pine St"
+        self.member.save()
+        draft = self.draft(**{"turnout:channel": "door", "script": "Hi {first_name}, it's {texter_first_name} "
+                                                                   "from Local 8."})
+        campaign_id = draft["identifiers"][0].split(":")[1]
+        self.assertEqual(self.ok("POST", f"texting_campaigns/{campaign_id}/launch")["statistics"]["contacts"], 1)
+        campaign = TextingCampaign.objects.get(public_id=campaign_id)
+        doors.cut(actor=self.organizer, campaign=campaign, doors=10)
+        canvasser, _key = services.join(key=services.invite(actor=self.organizer, campaign=campaign)[1], name="Ann")
+        turf = campaign.turfs.get()
+        doors.assign(actor=self.organizer, turf=turf, canvassers=[canvasser])
+        talked = next(c.pk for c in results.built_in() if c.key == "talked")
+        doors.sync(texter=canvasser, results=[{"client_id": "7d5cf0f8-7f7c-4b43-9a55-3c1a4c3f1e01",
+                                               "contact": Conversation.objects.get().pk, "result": talked,
+                                               "revision": 1}])
+        page = self.ok("GET", f"texting_campaigns/{campaign_id}/turfs")
+        row = page["_embedded"]["turnout:turfs"][0]
+        self.assertEqual((row["name"], row["doors"], row["knocked"], row["reached"], row["canvassers"]),
+                         (turf.name, 1, 1, 1, ["Ann"]))
+        conversation = self.ok("GET", f"texting_campaigns/{campaign_id}/conversations")["_embedded"][
+            "turnout:conversations"][0]
+        self.assertEqual((conversation["result"]["key"], conversation["turnout:calls"]), ("talked", 1))

@@ -102,6 +102,24 @@ class ImportTests(TurnoutTestCase):
         self.assertEqual((by_phone.given_name, by_phone.emails.count()), ("BadEmail", 0))
         self.assertFalse(Person.objects.filter(given_name__in=["Bad", "NoContact", "BothBad"]).exists())
 
+    def test_a_household_s_own_coordinates_are_imported_over_its_zip_s(self) -> None:
+        """Voter files and VAN exports carry each household's point: door knocking walks by it."""
+        make_person(self.local, given_name="Old", email="old@example.org", postal_code="98101")
+        result = self.run_import(
+            "email,address,zip,latitude,longitude\n"
+            "new@example.org,101 Pine St,98101,47.6105123,-122.3401456\n"
+            "old@example.org,9 Elm St,98101,47.62,-122.35\n"
+            "bad@example.org,3 Oak Ave,98101,north,-122.3\n")
+        self.assertEqual((result.created, result.updated, result.failed), (2, 1, 0))
+        new = Person.objects.get(emails__address="new@example.org")
+        self.assertEqual((new.latitude, new.longitude), (47.6105123, -122.3401456))
+        old = Person.objects.get(emails__address="old@example.org")
+        self.assertEqual((old.latitude, old.longitude), (47.62, -122.35))
+        bad = Person.objects.get(emails__address="bad@example.org")
+        self.assertAlmostEqual(bad.latitude, 47.61, places=1)  # the ZIP's centre, as without the columns
+        self.assertEqual((result.warnings[0].row, result.warnings[0].column), (4, "latitude"))
+        self.assertIn("two numbers", result.warnings[0].reason)
+
     def test_unknown_zip_codes_are_reported(self) -> None:
         result = self.run_import("email,zip\nz1@example.org,00000\nz2@example.org,98122\n")
         self.assertEqual(result.created, 1)

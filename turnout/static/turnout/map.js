@@ -29,6 +29,8 @@
     }
   }
 
+  window.turnoutBasemap = drawBasemap;  // the turf map draws the same land under its doors
+
   for (const box of document.querySelectorAll("[data-map]")) {
     const points = JSON.parse(document.getElementById(box.dataset.map).textContent);
     if (!points.length || typeof L === "undefined") { box.hidden = true; continue; }

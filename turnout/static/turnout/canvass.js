@@ -1,0 +1,201 @@
+// A canvasser's offline app: a downloaded turf and the results recorded at its doors live in the
+// phone's local storage; results go to Turnout when there is signal, each with an id made here, so
+// a sync cut off and sent again is kept once. Nothing is lost if the page is closed: what waits
+// to sync is sent the next time the page opens online.
+(function () {
+  "use strict";
+  const root = document.getElementById("canvass");
+  if (!root) { return; }
+  const text = JSON.parse(document.getElementById("canvass-text").textContent);
+  const storeKey = "turnout-canvass:" + root.dataset.key;
+  const $ = function (id) { return document.getElementById(id); };
+  let state;
+  try { state = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { state = null; }
+  state = state || {};
+  state.turfs = state.turfs || {};
+  state.queue = state.queue || [];
+  state.done = state.done || {};
+  let open = null;
+  let syncing = false;
+
+  function keep() { localStorage.setItem(storeKey, JSON.stringify(state)); }
+
+  function newId() {
+    if (self.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    const h = Array.from(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function showStatus(extra) {
+    const n = state.queue.length;
+    let line = n ? (n === 1 ? text.waiting_one : text.waiting_many.replace("%(n)s", n)) : text.synced;
+    if (!navigator.onLine) { line += " " + text.offline; }
+    $("sync-status").textContent = extra ? line + " " + extra : line;
+  }
+
+  function button(label, kind) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (kind) { b.className = kind; }
+    return b;
+  }
+
+  function showTurf(id) {
+    const turf = state.turfs[id];
+    if (!turf) { return; }
+    open = id;
+    $("walk").hidden = false;
+    $("door").hidden = true;
+    $("walk-title").textContent = turf.name;
+    const list = $("households");
+    list.replaceChildren();
+    for (const home of turf.households) {
+      const item = document.createElement("li");
+      item.className = "household";
+      const where = document.createElement("strong");
+      where.textContent = home.address;
+      item.append(where);
+      for (const person of home.people) {
+        const done = state.done[person.id] || person.result;
+        const b = button(done ? person.name + " · " + done : person.name, done ? "chip chosen" : "chip");
+        b.dataset.testid = "person";
+        b.addEventListener("click", function () { showDoor(turf, home, person); });
+        item.append(" ", b);
+      }
+      list.append(item);
+    }
+  }
+
+  function choice(name, value, label) {
+    const row = document.createElement("label");
+    row.className = "choice";
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = name;
+    input.value = value;
+    row.append(input, " " + label);
+    return row;
+  }
+
+  function showDoor(turf, home, person) {
+    $("walk").hidden = true;
+    $("door").hidden = false;
+    $("door-problem").hidden = true;
+    $("door-name").textContent = person.name;
+    $("door-address").textContent = home.address;
+    $("door-script").textContent = person.script.replace(/\{\{\s*first_name\s*\}\}|\{first_name\}/g, person.name);
+    const questions = $("door-questions");
+    questions.replaceChildren();
+    for (const q of turf.questions) {
+      const set = document.createElement("fieldset");
+      set.className = "survey";
+      const legend = document.createElement("legend");
+      legend.textContent = q.prompt;
+      set.append(legend);
+      for (const c of q.choices) {
+        set.append(choice("q" + q.id, c.id, c.label));
+        if (c.follow_up) {
+          const then = document.createElement("p");
+          then.className = "small muted follow-up";
+          then.textContent = text.then_say + " " + c.follow_up;
+          set.append(then);
+        }
+      }
+      questions.append(set);
+    }
+    const results = $("door-results");
+    results.replaceChildren();
+    for (const r of turf.results) { results.append(choice("result", r.id, r.label)); }
+    $("door-form").onsubmit = function (event) {
+      event.preventDefault();
+      const form = new FormData(event.target);
+      const result = form.get("result");
+      if (!result) {
+        $("door-problem").textContent = text.choose_result;
+        $("door-problem").hidden = false;
+        return;
+      }
+      const picked = turf.questions.map(function (q) { return form.get("q" + q.id); }).filter(Boolean);
+      state.queue.push({client_id: newId(), contact: person.id, result: Number(result), choices: picked.map(Number),
+                        recorded_at: new Date().toISOString(), revision: turf.revision});
+      state.done[person.id] = turf.results.find(function (r) { return String(r.id) === result; }).label;
+      keep();
+      showTurf(turf.id);
+      showStatus();
+      sync();
+    };
+  }
+
+  function download(b) {
+    b.disabled = true;
+    fetch(b.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+      })
+      .then(function (answer) {
+        if (!answer.ok) { showStatus(answer.data.error || ""); return; }
+        state.turfs[answer.data.id] = answer.data;
+        keep();
+        b.textContent = text.open;
+        showTurf(answer.data.id);
+      })
+      .catch(function () { showStatus(text.no_signal); })
+      .finally(function () { b.disabled = false; });
+  }
+
+  function sync() {
+    if (syncing || !state.queue.length || !navigator.onLine) { showStatus(); return; }
+    syncing = true;
+    const batch = state.queue.slice(0, 500);
+    $("sync-status").textContent = text.syncing;
+    fetch(root.dataset.sync, {method: "POST", credentials: "same-origin",
+                              headers: {"Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf},
+                              body: JSON.stringify({results: batch})})
+      .then(function (response) {
+        return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+      })
+      .then(function (answer) {
+        if (!answer.ok) { showStatus(answer.data.error || ""); return false; }
+        const settled = new Set(answer.data.accepted.concat(answer.data.flagged,
+                                                              answer.data.refused.map(function (r) { return r.client_id; })));
+        state.queue = state.queue.filter(function (r) { return !settled.has(r.client_id); });
+        keep();
+        const refused = answer.data.refused.map(function (r) { return r.reason; });
+        showStatus(refused.length ? text.refused + " " + refused.join(" ") : "");
+        return state.queue.length > 0 && settled.size > 0;
+      })
+      .catch(function () { showStatus(text.no_signal); return false; })
+      .then(function (more) {
+        syncing = false;
+        if (more) { sync(); }
+      });
+  }
+
+  for (const b of document.querySelectorAll("[data-turf]")) {
+    if (state.turfs[b.dataset.turf]) { b.textContent = text.open; }
+    b.addEventListener("click", function () {
+      if (state.turfs[b.dataset.turf] && !navigator.onLine) { showTurf(b.dataset.turf); } else { download(b); }
+    });
+  }
+  $("door-back").addEventListener("click", function () { showTurf(open); });
+  $("sync-now").addEventListener("click", sync);
+  window.addEventListener("online", sync);
+  window.addEventListener("offline", function () { showStatus(); });
+  showStatus();
+  sync();
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.dataset.sw, {scope: root.dataset.scope}).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      const files = Array.from(document.querySelectorAll("script[src], link[rel=stylesheet]"), function (node) {
+        return node.src || node.href;
+      });
+      registration.active.postMessage({keep: [location.href.split("#")[0]].concat(files)});
+      root.dataset.offlineReady = "true";
+    }).catch(function () { /* the app still works while the page stays open */ });
+  }
+})();

@@ -1,0 +1,527 @@
+"""Door knocking: a campaign whose channel is "door". Its contacts' households are cut into turfs
+(by count, or drawn on the map) in walking order, each turf given to a canvasser or a pair; the
+canvasser's phone downloads a turf, records results with no signal, and syncs them once.
+
+Walking order: by street, then the odd side up and the even side back down, by house number; where
+the households have their own coordinates (an import's latitude and longitude, not their ZIP's
+centre), streets follow one another by distance, and turfs cut by count are cut along a
+space-filling curve, so each is a compact patch of the map.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from turnout.accounts.models import User
+from turnout.core import audit, geo
+from turnout.core.models import AuditEntry
+from turnout.messaging import merge
+from turnout.messaging import results as contact_results
+from turnout.people.services import add_tag_many
+from turnout.texting.models import (
+    Conversation,
+    DoorResult,
+    SurveyChoice,
+    SurveyResponse,
+    Texter,
+    TextingCampaign,
+    Turf,
+)
+from turnout.texting.services import TextingError, _live, fill_texter, whole
+
+MAX_TURF_DOORS = 500
+MAX_SYNC = 500  # results in one sync request
+MAX_AREA_POINTS = 200
+_HOUSE = re.compile(r"^\s*(\d+)\s*([a-z]?)\b[\s,]*(.*)$", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Household:
+    key: str
+    line1: str
+    postal_code: str
+    lat: float | None
+    lng: float | None
+    street: str = ""
+    number: int = 0
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def side(self) -> int:
+        return self.number % 2
+
+
+def _households(rows: Iterable[Sequence[Any]]) -> list[Household]:
+    """Rows of (conversation id, household, address line 1, ZIP, lat, lng) as households, each with
+    its street and house number read from the address, and coordinates only where they are the
+    household's own (not the ZIP's centre, which every household of the ZIP shares)."""
+    found: dict[str, Household] = {}
+    places: dict[str, Any] = {}
+    for pk, key, line1, postal_code, lat, lng in rows:
+        home = found.get(key)
+        if home is None:
+            if postal_code not in places:
+                places[postal_code] = geo.lookup_zip(postal_code) if postal_code else None
+            place = places[postal_code]
+            own = lat is not None and lng is not None and not (
+                place is not None and abs(place.latitude - lat) < 1e-6 and abs(place.longitude - lng) < 1e-6)
+            home = found[key] = Household(key, line1, postal_code, lat if own else None, lng if own else None)
+            match = _HOUSE.match(line1 or "")
+            if match:
+                home.number, home.street = int(match.group(1)), _SPACES.sub(" ", match.group(3).strip().lower())
+            else:
+                home.street = _SPACES.sub(" ", (line1 or "").strip().lower())
+        home.ids.append(pk)
+    return list(found.values())
+
+
+def _curve(x: int, y: int, order: int) -> int:
+    """The cell (x, y)'s place along a Hilbert curve over a 2**order square: near on the curve, near
+    on the ground."""
+    side = 1 << order
+    d, s = 0, side >> 1
+    while s > 0:
+        rx, ry = int(x & s > 0), int(y & s > 0)
+        d += s * s * ((3 * rx) ^ ry)
+        if ry == 0:
+            if rx == 1:
+                x, y = side - 1 - x, side - 1 - y
+            x, y = y, x
+        s >>= 1
+    return d
+
+
+def _along_curve(homes: list[Household], order: int = 12) -> None:
+    """Sort households with coordinates along a Hilbert curve over their own bounding box (4,096
+    cells a side: a few metres in a city), those without at the end by street."""
+    placed = [h for h in homes if h.lat is not None and h.lng is not None]
+    if not placed:
+        return
+    south, north = min(h.lat for h in placed), max(h.lat for h in placed)  # type: ignore[type-var]
+    west, east = min(h.lng for h in placed), max(h.lng for h in placed)  # type: ignore[type-var]
+    top = (1 << order) - 1
+    span_y, span_x = max(north - south, 1e-9), max(east - west, 1e-9)  # type: ignore[operator]
+    keys = {id(h): _curve(int((h.lng - west) / span_x * top), int((h.lat - south) / span_y * top), order)  # type: ignore[operator]
+            for h in placed}
+    homes.sort(key=lambda h: (keys.get(id(h), 1 << 40), h.postal_code, h.street, h.side, h.number))
+
+
+def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Equirectangular distance, in degrees of latitude: enough to order doors a walk apart."""
+    return math.hypot(a[0] - b[0], (a[1] - b[1]) * math.cos(math.radians((a[0] + b[0]) / 2)))
+
+
+def walk_order(homes: list[Household]) -> list[Household]:
+    """Street by street: the odd side up by house number, then the even side back down. With
+    coordinates, each next street is the nearest to where the last one ended; else by ZIP and name."""
+    streets: dict[tuple[str, str], list[Household]] = {}
+    for home in homes:
+        streets.setdefault((home.postal_code, home.street), []).append(home)
+    walks = []
+    for doors in streets.values():
+        odd = sorted((h for h in doors if h.side), key=lambda h: (h.number, h.key))
+        even = sorted((h for h in doors if not h.side), key=lambda h: (-h.number, h.key))
+        walks.append(odd + even)
+    placed = [w for w in walks if any(h.lat is not None for h in w)]
+    if len(placed) < 2:
+        return [home for walk in sorted(walks, key=lambda w: (w[0].postal_code, w[0].street)) for home in walk]
+
+    def ends(walk: list[Household]) -> tuple[tuple[float, float], tuple[float, float]]:
+        points = [(h.lat, h.lng) for h in walk if h.lat is not None and h.lng is not None]
+        return points[0], points[-1]
+
+    ordered: list[list[Household]] = []
+    left = sorted(placed, key=lambda w: (ends(w)[0][1], ends(w)[0][0]))  # start in the west
+    here = ends(left[0])[0]
+    while left:
+        nearest = min(left, key=lambda w: _distance(here, ends(w)[0]))
+        left.remove(nearest)
+        ordered.append(nearest)
+        here = ends(nearest)[1]
+    unplaced = sorted((w for w in walks if w not in placed), key=lambda w: (w[0].postal_code, w[0].street))
+    return [home for walk in ordered + unplaced for home in walk]
+
+
+def _name(homes: list[Household], number: int) -> str:
+    streets = list(dict.fromkeys(h.street.title() for h in homes if h.street))
+    where = streets[0] + (f" +{len(streets) - 1}" if len(streets) > 1 else "") if streets else ""
+    return f"{number}. {where}".strip()[:100] if where else str(number)
+
+
+def _unturfed(campaign: TextingCampaign) -> list[Household]:
+    rows = (Conversation.objects.filter(campaign=campaign, turf__isnull=True)
+            .exclude(status=Conversation.Status.OPTED_OUT).order_by("pk")
+            .values_list("pk", "household", "person__address_line1", "person__postal_code", "person__latitude",
+                         "person__longitude"))
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # plain tuples: a turf cut reads every household at once
+        cursor.execute(sql, params)
+        return _households(cursor.fetchall())
+
+
+def _place(turfs: list[tuple[Turf, list[Household]]]) -> None:
+    """Write each contact's turf and place in its walk, set-based."""
+    ids, turf_ids, orders = [], [], []
+    for turf, homes in turfs:
+        for position, home in enumerate(walk_order(homes), start=1):
+            for pk in home.ids:
+                ids.append(pk)
+                turf_ids.append(turf.pk)
+                orders.append(position)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Each list as one string, split by the server: a hundred thousand numbers bound one by one
+            # cost more than the update.
+            cursor.execute("UPDATE texting_conversation c SET turf_id = v.turf, walk_order = v.ord FROM "
+                           "(SELECT UNNEST(STRING_TO_ARRAY(%s, ',')::bigint[]) AS id, "
+                           "UNNEST(STRING_TO_ARRAY(%s, ',')::bigint[]) AS turf, "
+                           "UNNEST(STRING_TO_ARRAY(%s, ',')::integer[]) AS ord) v WHERE c.id = v.id",
+                           [",".join(map(str, values)) for values in (ids, turf_ids, orders)])
+        else:
+            cursor.executemany("UPDATE texting_conversation SET turf_id = %s, walk_order = %s WHERE id = %s",
+                               list(zip(turf_ids, orders, ids, strict=True)))
+
+
+def _by_street(homes: list[Household], doors: int) -> list[list[Household]]:
+    """Turfs of about `doors` households that keep each street whole where they can: a street joins
+    the turf being filled unless that takes it past a quarter over; a longer street is cut alone."""
+    groups: list[list[Household]] = []
+    current: list[Household] = []
+    at = 0
+    while at < len(homes):
+        end = at
+        while end < len(homes) and (homes[end].postal_code, homes[end].street) == (homes[at].postal_code,
+                                                                                     homes[at].street):
+            end += 1
+        street = homes[at:end]
+        if current and len(current) + len(street) > doors * 1.25:
+            groups.append(current)
+            current = []
+        if len(street) > doors * 1.25:
+            count = math.ceil(len(street) / doors)
+            size = math.ceil(len(street) / count)
+            groups += [street[n:n + size] for n in range(0, len(street), size)]
+        else:
+            current += street
+        at = end
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _door_campaign(campaign: TextingCampaign) -> None:
+    if not campaign.is_door:
+        raise TextingError(_("Only a door-knocking campaign has turfs."))
+    if campaign.status == TextingCampaign.Status.DRAFT:
+        raise TextingError(_("Launch the campaign first: its households are read at launch."))
+
+
+def cut(*, actor: User, campaign: TextingCampaign, doors: int) -> int:
+    """Cut every household not yet in a turf into turfs of about `doors` households each; how many
+    turfs. Where most households have their own coordinates the cut follows the map, else the streets."""
+    if not 5 <= doors <= MAX_TURF_DOORS:
+        raise TextingError(_("A turf holds between 5 and %(max)s doors.") % {"max": MAX_TURF_DOORS})
+    with transaction.atomic():
+        campaign = TextingCampaign.objects.select_for_update().select_related("group").get(pk=campaign.pk)
+        _door_campaign(campaign)  # as it is now, and one cut at a time
+        homes = _unturfed(campaign)
+        if not homes:
+            raise TextingError(_("Every household is in a turf already."))
+        if sum(h.lat is not None for h in homes) * 2 > len(homes):
+            _along_curve(homes)
+            count = math.ceil(len(homes) / doors)
+            size = math.ceil(len(homes) / count)  # even turfs: 130 doors in 60s is 44, 43 and 43
+            groups = [homes[at:at + size] for at in range(0, len(homes), size)]
+        else:
+            homes.sort(key=lambda h: (h.postal_code, h.street, h.side, h.number, h.key))
+            groups = _by_street(homes, doors)
+        start = campaign.turfs.count()
+        made = Turf.objects.bulk_create(Turf(campaign=campaign, name=_name(group, start + n), doors=len(group))
+                                        for n, group in enumerate(groups, start=1))
+        _place(list(zip(made, groups, strict=True)))
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Cut {len(homes)} households into {len(made)} turfs of about {doors} doors")
+    return len(made)
+
+
+def _inside(point: tuple[float, float], polygon: list[tuple[float, float]]) -> bool:
+    """Ray casting: whether (lat, lng) lies inside the polygon."""
+    lat, lng = point
+    inside = False
+    for (lat1, lng1), (lat2, lng2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (lng1 > lng) != (lng2 > lng) and lat < (lat2 - lat1) * (lng - lng1) / (lng2 - lng1) + lat1:
+            inside = not inside
+    return inside
+
+
+def parse_area(value: Any) -> list[tuple[float, float]]:
+    """A polygon as the map sends it, [[lat, lng], …]; TextingError saying what is wrong."""
+    try:
+        points = [(float(lat), float(lng)) for lat, lng in value]
+    except (TypeError, ValueError):
+        raise TextingError(_("Draw the turf on the map: click at least three corners.")) from None
+    if not 3 <= len(points) <= MAX_AREA_POINTS or not all(
+            -90 <= lat <= 90 and -180 <= lng <= 180 and math.isfinite(lat + lng) for lat, lng in points):
+        raise TextingError(_("Draw the turf on the map: click at least three corners."))
+    return points
+
+
+def cut_area(*, actor: User, campaign: TextingCampaign, name: str, area: Any) -> Turf:
+    """A turf of the households not yet in one whose own coordinates lie inside the polygon drawn."""
+    polygon = parse_area(area)
+    with transaction.atomic():
+        campaign = TextingCampaign.objects.select_for_update().select_related("group").get(pk=campaign.pk)
+        _door_campaign(campaign)
+        homes = [h for h in _unturfed(campaign)
+                 if h.lat is not None and h.lng is not None and _inside((h.lat, h.lng), polygon)]
+        if not homes:
+            raise TextingError(_("No household without a turf lies inside the area you drew. Households with no "
+                                 "coordinates of their own can be cut by count."))
+        turf = Turf.objects.create(campaign=campaign, name=(name.strip() or _name(homes, campaign.turfs.count() + 1))[:100],
+                                   area=[[lat, lng] for lat, lng in polygon], doors=len(homes))
+        _place([(turf, homes)])
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Cut the turf {turf.name} on the map: {len(homes)} households")
+    return turf
+
+
+def assign(*, actor: User, turf: Turf, canvassers: list[Texter]) -> Turf:
+    """Give the turf to a canvasser or a pair (none: nobody holds it). A canvasser who loses it keeps
+    nothing of it, and what their phone syncs from it later is kept and flagged."""
+    if len(canvassers) > 2:
+        raise TextingError(_("Give a turf to one canvasser or a pair."))
+    if any(c.campaign_id != turf.campaign_id or c.removed_at for c in canvassers):
+        raise TextingError(_("That canvasser is not on this campaign."))
+    with transaction.atomic():
+        turf = Turf.objects.select_for_update().get(pk=turf.pk)
+        before = set(turf.canvassers.values_list("pk", flat=True))
+        if before != {c.pk for c in canvassers}:
+            turf.canvassers.set(canvassers)
+            if before - {c.pk for c in canvassers}:
+                turf.revision += 1
+                turf.save(update_fields=["revision", "updated_at"])
+            audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=turf.campaign, group=turf.campaign.group,
+                         summary=f"Gave the turf {turf.name} to {' and '.join(c.name for c in canvassers) or 'nobody'}")
+    return turf
+
+
+def progress(campaign: TextingCampaign) -> QuerySet[Turf]:
+    """The campaign's turfs with their households knocked (`knocked`: any result) and reached."""
+    return (campaign.turfs.annotate(
+        knocked=Count("contacts__household", filter=Q(contacts__result__isnull=False), distinct=True),
+        reached=Count("contacts", filter=Q(contacts__result__key="talked", contacts__result__group__isnull=True)))
+        .prefetch_related("canvassers").order_by("pk"))
+
+
+def turfs_of(texter: Texter) -> list[Turf]:
+    return list(texter.turfs.filter(campaign_id=texter.campaign_id).order_by("pk"))
+
+
+def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
+    """What a canvasser's phone downloads to walk a turf with no signal: the households in walking
+    order with each person's first name (the address is where to knock; nothing else of the
+    record), the script, the survey and the result codes. The download is audited."""
+    _live(texter)
+    turf = texter.turfs.filter(public_id=str(turf_id)).first() if _uuid(turf_id) else None
+    if turf is None:
+        raise TextingError(_("This turf is no longer yours: your organizer gave it to someone else."))
+    campaign = texter.campaign
+    contacts = (Conversation.objects.filter(turf=turf).select_related("person", "result")
+                .order_by("walk_order", "household", "pk"))
+    households: list[dict[str, Any]] = []
+    for contact in contacts:
+        person = contact.person
+        if not households or households[-1]["key"] != contact.household:
+            households.append({"key": contact.household, "order": contact.walk_order,
+                               "address": ", ".join(p for p in (person.address_line1, person.address_line2) if p),
+                               "people": []})
+        script = campaign.script_es if person.language == "es" and campaign.script_es else campaign.script
+        households[-1]["people"].append({
+            "id": contact.pk, "name": person.preferred_name or person.given_name or _("(no name)"),
+            "script": fill_texter(merge.fill(script, person, link=campaign.link), texter.name),
+            "result": contact.result.display if contact.result else ""})
+    audit.record(actor=None, action=AuditEntry.Action.VIEW, target=campaign, group=campaign.group,
+                 summary=f"Canvasser {texter.name} downloaded the turf {turf.name}: {len(households)} households",
+                 detail={"canvasser": str(texter.public_id), "turf": str(turf.public_id)})
+    return {"id": str(turf.public_id), "name": turf.name, "revision": turf.revision, "households": households,
+            "questions": [{"id": q.pk, "prompt": q.prompt,
+                           "choices": [{"id": c.pk, "label": c.label, "follow_up": c.follow_up} for c in q.choices.all()]}
+                          for q in campaign.questions.prefetch_related("choices")],
+            "results": [{"id": c.pk, "label": c.display} for c in contact_results.codes_for(campaign.group)]}
+
+
+def _uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _when(value: Any, now: datetime) -> datetime:
+    """When the phone recorded the result: its stamp, if it is a sane one, else now."""
+    moment = parse_datetime(str(value or "")) if isinstance(value, str) else None
+    if moment is None or timezone.is_naive(moment) or moment > now or (now - moment).days > 30:
+        return now
+    return moment
+
+
+def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
+    """Take the results a canvasser's phone recorded, each exactly once however often it is sent
+    (a sync cut off and retried, a phone that sends twice): each by its `client_id`. Results for a
+    turf taken from this canvasser meanwhile are kept and flagged for the organizer, never dropped.
+    Answers {"accepted": [...], "flagged": [...], "refused": [{"client_id", "reason"}]}."""
+    if not isinstance(results, list) or len(results) > MAX_SYNC:
+        raise TextingError(_("Send at most %(n)s results at a time, as a list.") % {"n": MAX_SYNC})
+    campaign = texter.campaign
+    closed = texter.removed_at is not None or campaign.status == TextingCampaign.Status.FINISHED
+    codes = {c.pk: c for c in contact_results.codes_for(campaign.group)}
+    choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign).select_related("question")}
+    answer: dict[str, list[Any]] = {"accepted": [], "flagged": [], "refused": []}
+    now = timezone.now()
+    with transaction.atomic():
+        wanted = [r for r in results if isinstance(r, dict) and _uuid(r.get("client_id"))]
+        known = set(DoorResult.objects.filter(client_id__in=[r["client_id"] for r in wanted])
+                    .values_list("client_id", flat=True))
+        mine = set(texter.turfs.values_list("pk", flat=True))
+        ids = [whole(r.get("contact")) for r in wanted]
+        taken: list[DoorResult] = []
+        contacts = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("person", "turf")
+                    .filter(campaign=campaign, pk__in=[pk for pk in ids if pk is not None])}
+        for item in results:
+            client_id = str(item.get("client_id", "")) if isinstance(item, dict) else ""
+            if not _uuid(client_id):
+                answer["refused"].append({"client_id": client_id[:40], "reason": _("A result without its id.")})
+                continue
+            if uuid.UUID(client_id) in known:
+                answer["accepted"].append(client_id)  # sent before (a sync retried): kept once
+                continue
+            contact = contacts.get(whole(item.get("contact")) or 0)
+            code = codes.get(whole(item.get("result")) or 0)
+            picked = [choices.get(whole(c) or 0) for c in item.get("choices") or []] if isinstance(
+                item.get("choices") or [], list) else [None]
+            if contact is None or contact.turf_id is None or code is None or None in picked:
+                answer["refused"].append({"client_id": client_id, "reason": _(
+                    "That door, result or answer is not one of this campaign's.")})
+                continue
+            assert contact.turf is not None
+            stale = (closed or contact.turf_id not in mine
+                     or whole(item.get("revision")) != contact.turf.revision)
+            why = (_("Sent after the canvasser was removed or the campaign finished.") if closed else
+                   _("The turf had been given to someone else.") if stale else "")
+            taken.append(DoorResult(client_id=client_id, conversation=contact, texter=texter, code=code,
+                                    choices=[c.pk for c in picked if c is not None],
+                                    recorded_at=_when(item.get("recorded_at"), now), flagged=bool(why),
+                                    flag_reason=why))
+            known.add(uuid.UUID(client_id))
+            answer["flagged" if stale else "accepted"].append(client_id)
+        _record_all(texter, taken, choices)
+        if answer["accepted"] or answer["flagged"]:
+            audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                         summary=f"Canvasser {texter.name} synced {len(answer['accepted']) + len(answer['flagged'])} "
+                                 f"door results ({len(answer['flagged'])} flagged)",
+                         detail={"canvasser": str(texter.public_id)})
+    return answer
+
+
+def _record_all(texter: Texter, taken: list[DoorResult], choices: dict[int, SurveyChoice]) -> None:
+    """Keep every door result as sent, and write on each person's record the latest one of the
+    door, unless a later one is there already: answers, tags, the result, the visit. A few
+    statements for the whole batch."""
+    if not taken:
+        return
+    campaign = texter.campaign
+    DoorResult.objects.bulk_create(taken)
+    latest: dict[int, DoorResult] = {}
+    for result in taken:
+        contact = result.conversation
+        if contact.sent_at is not None and contact.sent_at > result.recorded_at:
+            continue  # a later visit's result stands; this one is kept above
+        if contact.pk not in latest or latest[contact.pk].recorded_at <= result.recorded_at:
+            latest[contact.pk] = result
+    if not latest:
+        return
+    answered = {(r.conversation_id, r.question_id): r for r in SurveyResponse.objects.filter(
+        conversation_id__in=list(latest))}
+    new_answers: list[SurveyResponse] = []
+    changed_answers: list[SurveyResponse] = []
+    tagged: dict[str, list[Any]] = {}
+    for result in latest.values():
+        for choice in (choices[pk] for pk in result.choices):
+            response = answered.get((result.conversation_id, choice.question_id))
+            if response is None:
+                new_answers.append(SurveyResponse(conversation=result.conversation, question=choice.question,
+                                                  choice=choice, texter=texter, at=result.recorded_at))
+            else:
+                response.choice, response.texter, response.at = choice, texter, result.recorded_at
+                changed_answers.append(response)
+            if choice.tag:
+                tagged.setdefault(choice.tag, []).append(result.conversation.person)
+    SurveyResponse.objects.bulk_create(new_answers)
+    SurveyResponse.objects.bulk_update(changed_answers, ["choice", "texter", "at"])
+    for tag, people in tagged.items():
+        add_tag_many(people=people, group=campaign.group, names=[tag])
+    contact_results.record_many([
+        {"person": r.conversation.person, "group": campaign.group, "code": r.code, "channel": "door",
+         "source": f"door:{campaign.pk}:{r.conversation_id}", "source_label": campaign.title, "by": texter.name,
+         "at": r.recorded_at} for r in latest.values()])
+    visits = Counter(result.conversation_id for result in taken)
+    contacts = []
+    for result in latest.values():
+        contact, code = result.conversation, result.code
+        contact.result, contact.sent_at = code, result.recorded_at
+        contact.attempts += visits[contact.pk]
+        contact.status = (Conversation.Status.OPTED_OUT if code.effect else Conversation.Status.WAITING
+                          if code.group_id is None and code.key in ("not_home", "left_message")
+                          else Conversation.Status.ANSWERED)
+        contacts.append(contact)
+    Conversation.objects.bulk_update(contacts, ["result", "sent_at", "attempts", "status"])
+
+
+MAP_DOORS = 5000  # households drawn on the supervisor's map at most
+
+
+def map_points(campaign: TextingCampaign, turfs: list[Turf]) -> dict[str, Any]:
+    """The supervisor's map: each turf with its drawn area and progress, and households with their own
+    coordinates (up to MAP_DOORS), each with its turf and whether it was knocked."""
+    index = {turf.pk: n for n, turf in enumerate(turfs)}
+    rows = (Conversation.objects.filter(campaign=campaign, person__latitude__isnull=False).order_by("pk")
+            .values_list("pk", "household", "person__address_line1", "person__postal_code", "person__latitude",
+                         "person__longitude", "turf_id", "result_id"))
+    turf_of: dict[str, Any] = {}
+    knocked: set[str] = set()
+    seen = []
+    for pk, key, line1, postal_code, lat, lng, turf_id, result_id in rows[:MAP_DOORS * 3]:
+        seen.append((pk, key, line1, postal_code, lat, lng))
+        turf_of[key] = turf_id
+        if result_id is not None:
+            knocked.add(key)
+    homes = [h for h in _households(seen) if h.lat is not None][:MAP_DOORS]
+    return {"turfs": [{"name": t.name, "area": t.area, "doors": t.doors,
+                       "knocked": getattr(t, "knocked", 0)} for t in turfs],
+            "doors": [[round(h.lat, 6), round(h.lng, 6), index.get(turf_of.get(h.key) or 0, -1), h.key in knocked]
+                      for h in homes if h.lat is not None and h.lng is not None]}
+
+
+def count_work(campaign: TextingCampaign, canvassers: list[Texter]) -> None:
+    """Each canvasser's turfs and doors recorded (`turf_count`, `doors_recorded`), for the console."""
+    turfs = dict(Texter.objects.filter(campaign=campaign).annotate(n=Count("turfs")).values_list("pk", "n"))
+    recorded = dict(DoorResult.objects.filter(conversation__campaign=campaign).values("texter_id")
+                    .annotate(n=Count("pk")).values_list("texter_id", "n"))
+    for canvasser in canvassers:
+        canvasser.turf_count = turfs.get(canvasser.pk, 0)  # type: ignore[attr-defined]
+        canvasser.doors_recorded = recorded.get(canvasser.pk, 0)  # type: ignore[attr-defined]

@@ -1,0 +1,252 @@
+"""Door knocking end to end: an organizer launches a campaign for people with addresses, cuts their
+households into turfs (by count along the streets or the map, or drawn on the map) in walking order,
+gives each to a canvasser; the canvasser's phone downloads the turf and syncs its results exactly
+once, even when a sync is cut off and sent again, and even after the turf was given to someone else."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from turnout.messaging import results as contact_results
+from turnout.people.models import ContactResult, Person, ResultCode
+from turnout.site.testing import TurnoutTestCase, audit_summaries, make_person
+from turnout.texting import doors, services
+from turnout.texting.models import (
+    Conversation,
+    DoorResult,
+    SurveyResponse,
+    Texter,
+    TextingCampaign,
+    Turf,
+)
+
+NOON_PACIFIC = datetime(2031, 3, 12, 19, 0, tzinfo=UTC)
+SCRIPT = "Hi {first_name}, I'm {texter_first_name}, a member of Local 8. Can we count on your vote Tuesday?"
+
+
+def code(key: str) -> ResultCode:
+    return next(c for c in contact_results.built_in() if c.key == key)
+
+
+def resident(group, name: str, address: str, *, lat: float | None = None, lng: float | None = None,
+             unit: str = "") -> Person:
+    person = make_person(group, given_name=name, postal_code="98101")
+    person.address_line1, person.address_line2 = address, unit
+    if lat is not None:
+        person.latitude, person.longitude = lat, lng
+    person.save()
+    return person
+
+
+class DoorCase(TurnoutTestCase):
+    def setUp(self) -> None:
+        self.travel_to(NOON_PACIFIC)
+        self.member.address_line1 = "102 Pine St"
+        self.member.save()
+        # Pine St: both sides; Oak Ave; two people in one household.
+        self.people = [resident(self.local, name, address) for name, address in (
+            ("Ana", "101 Pine St"), ("Ben", "103 Pine St"), ("Cy", "104 Pine St"), ("Di", "105 Pine St"),
+            ("Ed", "201 Oak Ave"), ("Flo", "201 Oak Ave"), ("Gus", "203 Oak Ave"))]
+        self.nowhere = make_person(self.local, given_name="NoAddress", postal_code="98101")
+
+    def launched(self) -> TextingCampaign:
+        self.login(self.organizer)
+        made = self.client.post("/texting/new/", {"channel": "door", "title": "Strike vote doors",
+                                                  "from_group": self.local.pk, "script": SCRIPT, "script_es": ""})
+        self.assertEqual(made.status_code, 302, made.content[:3000])
+        campaign = TextingCampaign.objects.get()
+        self.client.post(f"/texting/{campaign.public_id}/launch/")
+        campaign.refresh_from_db()
+        self.assertEqual(campaign.status, "live")
+        return campaign
+
+    def join(self, campaign: TextingCampaign, name: str) -> tuple[Texter, str]:
+        self.login(self.organizer)
+        page = self.client.post(f"/texting/{campaign.public_id}/invite/", follow=True)
+        link = re.search(r'data-testid="invite-link">([^<]+)<', page.content.decode()).group(1)
+        self.client.logout()
+        self.assertContains(self.client.get(link.replace("http://testserver", "")), "Start canvassing")
+        joined = self.client.post(link.replace("http://testserver", ""), {"name": name, "email": ""})
+        return Texter.objects.get(name=name), joined["Location"]
+
+    def walk(self, turf: Turf) -> list[str]:
+        return list(Conversation.objects.filter(turf=turf).order_by("walk_order", "pk")
+                    .values_list("person__address_line1", flat=True))
+
+
+class DoorTests(DoorCase):
+    def test_a_campaign_visits_everyone_with_an_address_and_cuts_turfs_along_the_streets(self) -> None:
+        self.login(self.organizer)
+        self.assertContains(self.client.get("/texting/new/?channel=door"), "What canvassers say at the door")
+        campaign = self.launched()
+        self.assertEqual(campaign.contacts, 8)  # not the one with no address
+        page = self.client.get(campaign.get_absolute_url())
+        self.assertContains(page, "7 households are in no turf yet.")
+        cut = self.client.post(f"/texting/{campaign.public_id}/turfs/cut/", {"doors": "5"}, follow=True)
+        self.assertContains(cut, "Cut 2 turfs.")
+        oak, pine = Turf.objects.order_by("pk")  # by ZIP, then street: Oak Ave before Pine St
+        self.assertEqual((oak.doors, pine.doors), (2, 5))  # seven households: Oak Ave's two, Pine St's five
+        self.assertEqual(self.walk(oak), ["201 Oak Ave", "201 Oak Ave", "203 Oak Ave"])
+        # Up the odd side, back down the even side.
+        self.assertEqual(self.walk(pine), ["101 Pine St", "103 Pine St", "105 Pine St", "104 Pine St",
+                                           "102 Pine St"])
+        self.assertEqual(pine.name, "2. Pine St")
+        again = self.client.post(f"/texting/{campaign.public_id}/turfs/cut/", {"doors": "5"})
+        self.assertContains(again, "Every household is in a turf already.", status_code=400)
+        self.assertContains(self.client.post(f"/texting/{campaign.public_id}/turfs/cut/", {"doors": "1"}),
+                            "Ensure this value is greater than or equal to 5.", status_code=400)
+
+    def test_households_with_their_own_coordinates_are_cut_along_the_map(self) -> None:
+        Person.objects.filter(pk__in=[p.pk for p in self.people] + [self.member.pk]).delete()
+        # Ten households in Seattle, ten in Tacoma, interleaved by street name.
+        for n in range(10):
+            resident(self.local, f"S{n}", f"{100 + n} {'AB'[n % 2]} St", lat=47.61 + n * 0.001, lng=-122.33)
+            resident(self.local, f"T{n}", f"{100 + n} {'AB'[n % 2]} Ave", lat=47.25 + n * 0.001, lng=-122.44)
+        campaign = self.launched()
+        self.assertEqual(doors.cut(actor=self.organizer, campaign=campaign, doors=10), 2)
+        for turf in Turf.objects.all():
+            towns = set(Conversation.objects.filter(turf=turf).values_list("person__given_name", flat=True))
+            self.assertEqual(len({name[0] for name in towns}), 1, towns)  # all Seattle or all Tacoma
+
+    def test_a_turf_drawn_on_the_map_takes_the_households_inside_it(self) -> None:
+        Person.objects.filter(pk__in=[p.pk for p in self.people]).delete()
+        inside = [resident(self.local, f"In{n}", f"{10 + n} Elm St", lat=47.6 + n * 0.0005, lng=-122.3)
+                  for n in range(3)]
+        resident(self.local, "Out", "99 Far Rd", lat=47.7, lng=-122.2)
+        campaign = self.launched()
+        square = [[47.59, -122.31], [47.59, -122.29], [47.61, -122.29], [47.61, -122.31]]
+        nothing = [[40.0, -100.0], [40.0, -99.9], [40.1, -99.9]]
+        refused = self.client.post(f"/texting/{campaign.public_id}/turfs/draw/", {"area": json.dumps(nothing)})
+        self.assertContains(refused, "No household without a turf lies inside the area you drew.", status_code=400)
+        self.assertContains(refused, "[[40.0, -100.0]", status_code=400)  # the corners drawn stay on the map
+        drawn = self.client.post(f"/texting/{campaign.public_id}/turfs/draw/",
+                                 {"area": json.dumps(square), "name": "Elm St"}, follow=True)
+        self.assertContains(drawn, "Cut the turf Elm St: 3 households.")
+        turf = Turf.objects.get()
+        self.assertEqual(turf.area, square)
+        self.assertEqual(set(Conversation.objects.filter(turf=turf).values_list("person_id", flat=True)),
+                         {p.pk for p in inside})
+        bad = self.client.post(f"/texting/{campaign.public_id}/turfs/draw/", {"area": "[[1, 2]]"})
+        self.assertContains(bad, "click at least three corners", status_code=400)
+
+    # --- the canvasser's phone -------------------------------------------------------------------
+
+    def test_a_canvasser_downloads_only_their_turf_with_first_names_and_addresses(self) -> None:
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        oak, pine = Turf.objects.order_by("pk")
+        ann, own = self.join(campaign, "Ann Canvasser")
+        self.assertContains(self.client.get(own), "No turf yet")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        page = self.client.get(own)
+        self.assertContains(page, pine.name)
+        self.assertNotContains(page, oak.name)
+        data = self.client.get(f"{own}turfs/{pine.public_id}.json").json()
+        self.assertEqual([h["address"] for h in data["households"]][:3], ["101 Pine St", "103 Pine St",
+                                                                          "105 Pine St"])
+        self.assertEqual(data["households"][0]["people"][0]["name"], "Ana")
+        self.assertIn("Hi Ana, I'm Ann, a member of Local 8.", data["households"][0]["people"][0]["script"])
+        text = json.dumps(data)
+        for private in ("Worker", "example.org", "+1"):  # no family name, email or number
+            self.assertNotIn(private, text)
+        self.assertIn("talked", json.dumps(data["results"]).lower())
+        self.assertEqual(self.client.get(f"{own}turfs/{oak.public_id}.json").status_code, 409)
+        self.assertIn(f"Canvasser Ann Canvasser downloaded the turf {pine.name}: 5 households",
+                      audit_summaries(campaign))
+
+    def results_for(self, turf: Turf, *, revision: int | None = None, key: str = "talked",
+                    choices: list[int] | None = None) -> list[dict]:
+        return [{"client_id": str(uuid.uuid4()), "contact": c.pk, "result": code(key).pk, "choices": choices or [],
+                 "recorded_at": (NOON_PACIFIC - timedelta(minutes=5)).isoformat(),
+                 "revision": revision or turf.revision}
+                for c in Conversation.objects.filter(turf=turf).order_by("walk_order")]
+
+    def sync(self, own: str, results: list[dict]) -> dict:
+        response = self.client.post(f"{own}sync/", json.dumps({"results": results}), content_type="application/json")
+        self.assertEqual(response.status_code, 200, response.content)
+        return response.json()
+
+    def test_results_sync_exactly_once_through_a_cut_off_and_retried_sync(self) -> None:
+        campaign = self.launched()
+        question = services.add_question(actor=self.organizer, campaign=campaign, prompt="Vote yes?",
+                                         choices="Yes | vote-yes\nNo")
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        pine = Turf.objects.order_by("pk").last()
+        ann, own = self.join(campaign, "Ann Canvasser")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        yes = question.choices.get(label="Yes").pk
+        results = self.results_for(pine, choices=[yes])
+        # The first half reached Turnout, but the phone never heard back: it sends everything again.
+        first = self.sync(own, results[:3])
+        self.assertEqual(len(first["accepted"]), 3)
+        again = self.sync(own, results)
+        self.assertEqual((sorted(again["accepted"]), again["flagged"], again["refused"]),
+                         (sorted(r["client_id"] for r in results), [], []))
+        self.sync(own, results)  # and once more, for luck
+        self.assertEqual(DoorResult.objects.count(), 5)
+        self.assertEqual(ContactResult.objects.filter(channel="door").count(), 5)
+        self.assertEqual(SurveyResponse.objects.count(), 5)
+        self.assertEqual(set(Conversation.objects.filter(turf=pine).values_list("attempts", flat=True)), {1})
+        person = Conversation.objects.filter(turf=pine).first().person
+        self.assertTrue(person.taggings.filter(tag__name="vote-yes").exists())
+        result = ContactResult.objects.get(person=person)
+        self.assertEqual((result.code.key, result.by, result.at), ("talked", "Ann Canvasser",
+                                                                 NOON_PACIFIC - timedelta(minutes=5)))
+        page = self.client.get(campaign.get_absolute_url())  # logged out: the console is not the canvasser's
+        self.assertEqual(page.status_code, 302)
+        self.login(self.organizer)
+        board = self.client.get(campaign.get_absolute_url()).content.decode()
+        self.assertRegex(board, r'data-testid="knocked">5<')
+        self.assertRegex(board, r'data-testid="turf-knocked">5<')
+
+    def test_results_from_a_turf_given_to_someone_else_are_kept_and_flagged(self) -> None:
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        pine = Turf.objects.order_by("pk").last()
+        ann, own = self.join(campaign, "Ann Canvasser")
+        bo, _bo_link = self.join(campaign, "Bo Canvasser")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        results = self.results_for(pine)  # recorded offline, on revision 1
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign.public_id}/turfs/{pine.public_id}/assign/",
+                         {"canvasser": [str(bo.public_id)]})
+        pine.refresh_from_db()
+        self.assertEqual(pine.revision, 2)
+        self.client.logout()
+        answer = self.sync(own, results)
+        self.assertEqual((len(answer["flagged"]), answer["accepted"]), (5, []))
+        self.assertEqual(DoorResult.objects.filter(flagged=True).count(), 5)
+        self.assertEqual(ContactResult.objects.filter(channel="door").count(), 5)  # on the records all the same
+        self.login(self.organizer)
+        page = self.client.get(campaign.get_absolute_url())
+        self.assertContains(page, "Results from a turf given to someone else")
+        # A canvasser removed meanwhile still syncs what their phone kept: flagged, not lost.
+        services.remove_texter(actor=self.organizer, texter=bo)
+        bo_results = self.results_for(pine, key="not_home")
+        self.client.logout()
+        late = self.client.post(f"{_bo_link}sync/", json.dumps({"results": bo_results}),
+                                content_type="application/json").json()
+        self.assertEqual(len(late["flagged"]), 5)
+
+    def test_bad_input_to_a_sync_is_a_clear_error_and_nothing_is_written(self) -> None:
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        pine = Turf.objects.order_by("pk").last()
+        ann, own = self.join(campaign, "Ann Canvasser")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        not_json = self.client.post(f"{own}sync/", "results=1", content_type="application/json")
+        self.assertEqual(not_json.status_code, 400)
+        self.assertIn("Send the results as JSON", not_json.json()["error"])
+        stranger = make_person(self.other, given_name="Zed")
+        bad = self.sync(own, [{"client_id": str(uuid.uuid4()), "contact": 999999, "result": code("talked").pk},
+                              {"client_id": "not-an-id", "contact": 1, "result": 1},
+                              {"client_id": str(uuid.uuid4()), "contact": stranger.pk, "result": 424242}])
+        self.assertEqual(len(bad["refused"]), 3)
+        self.assertIn("not one of this campaign's", bad["refused"][0]["reason"])
+        self.assertFalse(DoorResult.objects.exists())
+        too_many = self.client.post(f"{own}sync/", json.dumps({"results": [{}] * 501}),
+                                    content_type="application/json")
+        self.assertEqual(too_many.status_code, 400)
