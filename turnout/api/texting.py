@@ -99,7 +99,7 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
             raise ApiError(400, f"turnout:senders: {', '.join(unknown)[:200]} is not one of the organization's "
                                 "sender numbers.")
         fields["senders"] = chosen
-    elif campaign is None and fields.get("channel") != TextingCampaign.Channel.PHONE:
+    elif campaign is None and fields.get("channel", TextingCampaign.Channel.SMS) == TextingCampaign.Channel.SMS:
         fields["senders"] = services.sender_choices()  # every number, as the console offers them
     if not fields.get("title", campaign.title if campaign else ""):
         raise ApiError(400, "A texting campaign needs a title.")

@@ -39,13 +39,15 @@ from turnout.texting.models import (
     Texter,
     TextingCampaign,
     Turf,
+    TurfDownload,
 )
 from turnout.texting.services import TextingError, _live, fill_texter, whole
 
 MAX_TURF_DOORS = 500
 MAX_SYNC = 500  # results in one sync request
 MAX_AREA_POINTS = 200
-_HOUSE = re.compile(r"^\s*(\d+)\s*([a-z]?)\b[\s,]*(.*)$", re.IGNORECASE)
+# A house number, a letter glued to it (12B), then the street; "100 N Main St" keeps its N.
+_HOUSE = re.compile(r"^\s*(\d+)([a-z]?)\b[\s,]*(.*)$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 
@@ -272,7 +274,7 @@ def parse_area(value: Any) -> list[tuple[float, float]]:
     """A polygon as the map sends it, [[lat, lng], …]; TextingError saying what is wrong."""
     try:
         points = [(float(lat), float(lng)) for lat, lng in value]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TextingError(_("Draw the turf on the map: click at least three corners.")) from None
     if not 3 <= len(points) <= MAX_AREA_POINTS or not all(
             -90 <= lat <= 90 and -180 <= lng <= 180 and math.isfinite(lat + lng) for lat, lng in points):
@@ -354,9 +356,15 @@ def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
             "id": contact.pk, "name": person.preferred_name or person.given_name or _("(no name)"),
             "script": fill_texter(merge.fill(script, person, link=campaign.link), texter.name),
             "result": contact.result.display if contact.result else ""})
+    TurfDownload.objects.update_or_create(turf=turf, texter=texter, defaults={"at": timezone.now()})
     audit.record(actor=None, action=AuditEntry.Action.VIEW, target=campaign, group=campaign.group,
                  summary=f"Canvasser {texter.name} downloaded the turf {turf.name}: {len(households)} households",
                  detail={"canvasser": str(texter.public_id), "turf": str(turf.public_id)})
+    # Each person's address and first name went to the canvasser's phone: a read of their record.
+    audit.record_many({"actor": None, "action": AuditEntry.Action.VIEW, "target": contact.person,
+                       "group": campaign.group,
+                       "summary": f"Canvasser {texter.name} downloaded this person's address in the turf {turf.name}"}
+                      for contact in contacts)
     return {"id": str(turf.public_id), "name": turf.name, "revision": turf.revision, "households": households,
             "questions": [{"id": q.pk, "prompt": q.prompt,
                            "choices": [{"id": c.pk, "label": c.label, "follow_up": c.follow_up} for c in q.choices.all()]}
@@ -364,27 +372,52 @@ def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
             "results": [{"id": c.pk, "label": c.display} for c in contact_results.codes_for(campaign.group)]}
 
 
-def _uuid(value: Any) -> bool:
+def _client_id(value: Any) -> str:
+    """A result's id as the phone made it (a UUID), in one spelling; "" when it is not one."""
+    if not isinstance(value, str):
+        return ""
     try:
-        uuid.UUID(str(value))
+        return str(uuid.UUID(value))
     except ValueError:
-        return False
-    return True
+        return ""
+
+
+def _uuid(value: Any) -> bool:
+    return bool(_client_id(str(value)))
 
 
 def _when(value: Any, now: datetime) -> datetime:
     """When the phone recorded the result: its stamp, if it is a sane one, else now."""
-    moment = parse_datetime(str(value or "")) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # a date that does not exist, an offset of a day or more
+        moment = None
     if moment is None or timezone.is_naive(moment) or moment > now or (now - moment).days > 30:
         return now
     return moment
 
 
+def _picked(value: Any, choices: dict[int, SurveyChoice]) -> list[SurveyChoice] | None:
+    """The answers a result carries, at most one per question; None when one is not the campaign's."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > len({c.question_id for c in choices.values()}):
+        return None
+    picked = [choices.get(whole(c) or 0) for c in value]
+    if None in picked or len({c.question_id for c in picked if c}) != len(picked):
+        return None
+    return [c for c in picked if c is not None]
+
+
 def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
     """Take the results a canvasser's phone recorded, each exactly once however often it is sent
-    (a sync cut off and retried, a phone that sends twice): each by its `client_id`. Results for a
-    turf taken from this canvasser meanwhile are kept and flagged for the organizer, never dropped.
-    Answers {"accepted": [...], "flagged": [...], "refused": [{"client_id", "reason"}]}."""
+    (a sync cut off and retried, a phone that sends twice): each by its `client_id`.
+
+    A result for a door of a turf the canvasser holds is written on the person's record. One for a
+    turf they downloaded but no longer hold (given to someone else, or the canvasser removed, or the
+    campaign finished) is kept and flagged for the organizer, who may write it on the record; one for
+    a door of a turf they never had is refused. Answers {"accepted": [...], "flagged": [...],
+    "refused": [{"client_id", "reason"}]}."""
     if not isinstance(results, list) or len(results) > MAX_SYNC:
         raise TextingError(_("Send at most %(n)s results at a time, as a list.") % {"n": MAX_SYNC})
     campaign = texter.campaign
@@ -393,81 +426,102 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
     choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign).select_related("question")}
     answer: dict[str, list[Any]] = {"accepted": [], "flagged": [], "refused": []}
     now = timezone.now()
+    items = [r if isinstance(r, dict) else {} for r in results]
     with transaction.atomic():
-        wanted = [r for r in results if isinstance(r, dict) and _uuid(r.get("client_id"))]
-        known = set(DoorResult.objects.filter(client_id__in=[r["client_id"] for r in wanted])
-                    .values_list("client_id", flat=True))
-        mine = set(texter.turfs.values_list("pk", flat=True))
-        ids = [whole(r.get("contact")) for r in wanted]
+        # The doors first, locked in one order: a second sync of the same results waits here, then
+        # finds them stored below and acknowledges them.
+        ids = sorted({pk for pk in (whole(r.get("contact")) for r in items) if pk is not None})
+        contacts = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("person")
+                    .filter(campaign=campaign, pk__in=ids).order_by("pk")}
+        wanted = [cid for cid in (_client_id(r.get("client_id")) for r in items) if cid]
+        known = {str(cid) for cid in DoorResult.objects.filter(client_id__in=wanted).values_list("client_id", flat=True)}
+        held = set() if closed else set(texter.turfs.values_list("pk", flat=True))
+        had = set(TurfDownload.objects.filter(texter=texter).values_list("turf_id", flat=True))
         taken: list[DoorResult] = []
-        contacts = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("person", "turf")
-                    .filter(campaign=campaign, pk__in=[pk for pk in ids if pk is not None])}
-        for item in results:
-            client_id = str(item.get("client_id", "")) if isinstance(item, dict) else ""
-            if not _uuid(client_id):
-                answer["refused"].append({"client_id": client_id[:40], "reason": _("A result without its id.")})
+        for item in items:
+            client_id = _client_id(item.get("client_id"))
+            if not client_id:
+                answer["refused"].append({"client_id": str(item.get("client_id", ""))[:40],
+                                          "reason": _("A result without its id.")})
                 continue
-            if uuid.UUID(client_id) in known:
+            if client_id in known:
                 answer["accepted"].append(client_id)  # sent before (a sync retried): kept once
                 continue
             contact = contacts.get(whole(item.get("contact")) or 0)
             code = codes.get(whole(item.get("result")) or 0)
-            picked = [choices.get(whole(c) or 0) for c in item.get("choices") or []] if isinstance(
-                item.get("choices") or [], list) else [None]
-            if contact is None or contact.turf_id is None or code is None or None in picked:
+            picked = _picked(item.get("choices"), choices)
+            if contact is None or contact.turf_id is None or code is None or picked is None:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door, result or answer is not one of this campaign's.")})
                 continue
-            assert contact.turf is not None
-            stale = (closed or contact.turf_id not in mine
-                     or whole(item.get("revision")) != contact.turf.revision)
-            why = (_("Sent after the canvasser was removed or the campaign finished.") if closed else
-                   _("The turf had been given to someone else.") if stale else "")
+            if contact.turf_id not in held and contact.turf_id not in had:
+                answer["refused"].append({"client_id": client_id, "reason": _(
+                    "That door is not in a turf you were given.")})
+                continue
+            why = ("" if contact.turf_id in held else
+                   _("Sent after the canvasser was removed or the campaign finished.") if closed else
+                   _("The turf had been given to someone else."))
             taken.append(DoorResult(client_id=client_id, conversation=contact, texter=texter, code=code,
-                                    choices=[c.pk for c in picked if c is not None],
-                                    recorded_at=_when(item.get("recorded_at"), now), flagged=bool(why),
-                                    flag_reason=why))
-            known.add(uuid.UUID(client_id))
-            answer["flagged" if stale else "accepted"].append(client_id)
-        _record_all(texter, taken, choices)
-        if answer["accepted"] or answer["flagged"]:
+                                    choices=[c.pk for c in picked], recorded_at=_when(item.get("recorded_at"), now),
+                                    flagged=bool(why), flag_reason=why))
+            known.add(client_id)
+            answer["flagged" if why else "accepted"].append(client_id)
+        DoorResult.objects.bulk_create(taken)
+        _apply(campaign, [r for r in taken if not r.flagged], choices)
+        if taken:
             audit.record(actor=None, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
-                         summary=f"Canvasser {texter.name} synced {len(answer['accepted']) + len(answer['flagged'])} "
-                                 f"door results ({len(answer['flagged'])} flagged)",
+                         summary=f"Canvasser {texter.name} synced {len(taken)} door results "
+                                 f"({len(answer['flagged'])} flagged)",
                          detail={"canvasser": str(texter.public_id)})
     return answer
 
 
-def _record_all(texter: Texter, taken: list[DoorResult], choices: dict[int, SurveyChoice]) -> None:
-    """Keep every door result as sent, and write on each person's record the latest one of the
-    door, unless a later one is there already: answers, tags, the result, the visit. A few
-    statements for the whole batch."""
-    if not taken:
+def apply_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> int:
+    """The organizer writes flagged results on the records after all (checked with the turf's new
+    canvassers); how many."""
+    with transaction.atomic():
+        chosen = list(DoorResult.objects.select_for_update(of=("self",))
+                      .select_related("conversation__person", "texter", "code")
+                      .filter(conversation__campaign=campaign, flagged=True, pk__in=ids).order_by("pk"))
+        if not chosen:
+            return 0
+        choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign)
+                   .select_related("question")}
+        Conversation.objects.select_for_update().filter(pk__in=[r.conversation_id for r in chosen]).first()
+        _apply(campaign, chosen, choices)
+        DoorResult.objects.filter(pk__in=[r.pk for r in chosen]).update(flagged=False)
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Wrote {len(chosen)} flagged door results on the records")
+    return len(chosen)
+
+
+def _apply(campaign: TextingCampaign, results: list[DoorResult], choices: dict[int, SurveyChoice]) -> None:
+    """Write door results on the people's records: for each door the latest result, unless a later
+    one is there already (answers, tags, the result), and every visit counted. A few statements for
+    the whole batch."""
+    if not results:
         return
-    campaign = texter.campaign
-    DoorResult.objects.bulk_create(taken)
+    visits = Counter(result.conversation_id for result in results)
     latest: dict[int, DoorResult] = {}
-    for result in taken:
+    for result in results:
         contact = result.conversation
         if contact.sent_at is not None and contact.sent_at > result.recorded_at:
-            continue  # a later visit's result stands; this one is kept above
+            continue  # a later visit's result stands; this one is kept
         if contact.pk not in latest or latest[contact.pk].recorded_at <= result.recorded_at:
             latest[contact.pk] = result
-    if not latest:
-        return
     answered = {(r.conversation_id, r.question_id): r for r in SurveyResponse.objects.filter(
         conversation_id__in=list(latest))}
     new_answers: list[SurveyResponse] = []
     changed_answers: list[SurveyResponse] = []
     tagged: dict[str, list[Any]] = {}
     for result in latest.values():
-        for choice in (choices[pk] for pk in result.choices):
+        for choice in (choices[pk] for pk in result.choices if pk in choices):
             response = answered.get((result.conversation_id, choice.question_id))
             if response is None:
                 new_answers.append(SurveyResponse(conversation=result.conversation, question=choice.question,
-                                                  choice=choice, texter=texter, at=result.recorded_at))
+                                                  choice=choice, texter=result.texter, at=result.recorded_at))
             else:
-                response.choice, response.texter, response.at = choice, texter, result.recorded_at
+                response.choice, response.texter, response.at = choice, result.texter, result.recorded_at
                 changed_answers.append(response)
             if choice.tag:
                 tagged.setdefault(choice.tag, []).append(result.conversation.person)
@@ -477,19 +531,21 @@ def _record_all(texter: Texter, taken: list[DoorResult], choices: dict[int, Surv
         add_tag_many(people=people, group=campaign.group, names=[tag])
     contact_results.record_many([
         {"person": r.conversation.person, "group": campaign.group, "code": r.code, "channel": "door",
-         "source": f"door:{campaign.pk}:{r.conversation_id}", "source_label": campaign.title, "by": texter.name,
-         "at": r.recorded_at} for r in latest.values()])
-    visits = Counter(result.conversation_id for result in taken)
-    contacts = []
-    for result in latest.values():
-        contact, code = result.conversation, result.code
-        contact.result, contact.sent_at = code, result.recorded_at
+         "source": f"door:{campaign.pk}:{r.conversation_id}", "source_label": campaign.title,
+         "by": r.texter.name if r.texter else "", "at": r.recorded_at} for r in latest.values()])
+    contacts = {result.conversation_id: result.conversation for result in results}
+    for contact in contacts.values():
         contact.attempts += visits[contact.pk]
-        contact.status = (Conversation.Status.OPTED_OUT if code.effect else Conversation.Status.WAITING
-                          if code.group_id is None and code.key in ("not_home", "left_message")
-                          else Conversation.Status.ANSWERED)
-        contacts.append(contact)
-    Conversation.objects.bulk_update(contacts, ["result", "sent_at", "attempts", "status"])
+        last = latest.get(contact.pk)
+        if last is None:
+            continue
+        code = last.code
+        contact.result, contact.sent_at = code, last.recorded_at
+        if contact.status != Conversation.Status.OPTED_OUT:  # "do not contact" holds
+            contact.status = (Conversation.Status.OPTED_OUT if code.effect else Conversation.Status.WAITING
+                              if code.group_id is None and code.key in ("not_home", "left_message")
+                              else Conversation.Status.ANSWERED)
+    Conversation.objects.bulk_update(list(contacts.values()), ["result", "sent_at", "attempts", "status"])
 
 
 MAP_DOORS = 5000  # households drawn on the supervisor's map at most

@@ -308,6 +308,21 @@ class Turf(BaseModel):
         return self.name
 
 
+class TurfDownload(models.Model):
+    """A canvasser downloaded a turf: what their phone syncs from it later is theirs to send, even
+    once the turf is given to someone else (then kept and flagged)."""
+
+    turf = models.ForeignKey(Turf, on_delete=models.CASCADE, related_name="downloads")
+    texter = models.ForeignKey(Texter, on_delete=models.CASCADE, related_name="turf_downloads")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["turf", "texter"], name="one_turf_download")]
+
+    def __str__(self) -> str:
+        return f"{self.turf_id}:{self.texter_id}"
+
+
 class DoorResult(models.Model):
     """One door's result as a canvasser's phone recorded it, kept once whatever how many times the
     phone sends it (`client_id`, made on the phone); `flagged` when the turf had been reassigned."""

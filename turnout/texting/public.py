@@ -14,6 +14,7 @@ from django.db.models import Max, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -301,6 +302,9 @@ def _caller_page(request: HttpRequest, texter: Texter, key: str, *, problem: str
     context["own_phone"] = (typed or {}).get("phone") or request.get_signed_cookie(
         CALLER_PHONE_COOKIE, default="", salt=CALLER_PHONE_COOKIE)
     if call is not None:
+        # The caller has the contact in front of them (on a long call, reloading): the hold goes on.
+        Conversation.objects.filter(pk=call.pk, texter=texter, status=Conversation.Status.ASSIGNED).update(
+            assigned_at=timezone.now())
         person = call.person
         script = campaign.script_es if person.language == "es" and campaign.script_es else campaign.script
         typed = context["typed"]
@@ -386,7 +390,8 @@ def _canvass_text() -> dict[str, str]:
             "synced": _("Nothing waiting to sync."), "offline": _("No signal: results are kept on this phone."),
             "syncing": _("Syncing…"), "no_signal": _("No signal just now; it will sync when you are back online."),
             "refused": _("Some results were refused:"), "open": _("Open"), "then_say": _("Then say:"),
-            "choose_result": _("Choose how it went.")}
+            "choose_result": _("Choose how it went."),
+            "full": _("This phone's storage is full: sync, then try again.")}
 
 
 @closed_links
@@ -409,7 +414,7 @@ def sync(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404
     try:
         body = json.loads(request.body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return JsonResponse({"error": _("Send the results as JSON: {\"results\": [...]}.")}, status=400)
     try:
         return JsonResponse(doors.sync(texter=texter, results=body.get("results") if isinstance(body, dict) else None))

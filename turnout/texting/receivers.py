@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from turnout.people.models import Person
 from turnout.people.signals import people_merging
-from turnout.texting.models import Conversation
+from turnout.texting.models import Conversation, DoorResult
 
 
 @receiver(people_merging, dispatch_uid="turnout.texting.merge")
@@ -18,3 +18,9 @@ def move_merged_conversations(*, keep: Person, other: Person, **kwargs: Any) -> 
     goes with the merged record."""
     theirs = Conversation.objects.filter(person=keep).values("campaign")
     Conversation.objects.filter(person=other).exclude(campaign__in=theirs).update(person=keep)
+    # Where both were in one campaign, the merged record's door results move to the kept record's
+    # conversation (a phone still syncing them finds them kept), as its later results would.
+    for leaving in Conversation.objects.filter(person=other, campaign__in=theirs):
+        staying = Conversation.objects.filter(person=keep, campaign_id=leaving.campaign_id).first()
+        if staying is not None:
+            DoorResult.objects.filter(conversation=leaving).update(conversation=staying)

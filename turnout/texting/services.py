@@ -84,6 +84,8 @@ ALERT_EVERY = timedelta(minutes=15)
 # A reply reaches a texter's conversation only this long after the conversation's latest text.
 REPLY_WINDOW = timedelta(days=7)
 DISPATCH_ASKED_KEY = "turnout:texting:dispatch-asked"
+# A canvasser removed, or a campaign finished, still syncs what its phones kept for this long.
+SYNC_AFTER_CLOSE = timedelta(days=14)
 TEXTER_FIELDS = ("texter_first_name",)
 _TEXTER_FIELD = re.compile(r"\{\{\s*texter_first_name\s*\}\}|\{\s*texter_first_name\s*\}")
 
@@ -284,7 +286,7 @@ def _doors_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tupl
     sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
            "attempts, household) SELECT %s, p.id, 'waiting', p.time_zone, %s, '', '', 0, "
            "SUBSTR(LOWER(TRIM(p.address_line1)) || '|' || LOWER(TRIM(p.address_line2)) || '|' || p.postal_code, 1, 250) "
-           "FROM people_person p WHERE p.id IN (" + chosen + ") AND TRIM(p.address_line1) <> '' "
+           "FROM people_person p WHERE p.id IN (" + chosen + ") AND p.address_line1 <> '' "
            "AND NOT EXISTS (SELECT 1 FROM people_contactresult r JOIN people_resultcode rc ON rc.id = r.code_id "
            "WHERE r.person_id = p.id AND rc.effect = %s)")
     return sql, [campaign.pk, False, *params, ResultCode.Effect.DO_NOT_CONTACT]
@@ -296,8 +298,10 @@ def _calls_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tupl
     sql = ("INSERT INTO texting_conversation (campaign_id, person_id, status, zone, flagged, flag_reason, note, "  # noqa: S608
            "attempts, household) SELECT %s, n.person_id, 'waiting', COALESCE(NULLIF(p.time_zone, ''), a.zone, ''), %s, "
            "'', '', 0, '' "
-           "FROM (SELECT person_id, MIN(number) AS number FROM people_phonenumber WHERE person_id IN (" + chosen + ") "
-           "GROUP BY person_id) n JOIN people_person p ON p.id = n.person_id "
+           "FROM (SELECT p0.id AS person_id, (SELECT ph.number FROM people_phonenumber ph WHERE ph.person_id = p0.id "
+           "ORDER BY ph.is_primary DESC, ph.id LIMIT 1) AS number FROM people_person p0 WHERE p0.id IN (" + chosen + ") "
+           "AND EXISTS (SELECT 1 FROM people_phonenumber e WHERE e.person_id = p0.id)) n "
+           "JOIN people_person p ON p.id = n.person_id "
            "LEFT JOIN (" + area + ") a ON a.code = SUBSTR(n.number, 3, 3) AND SUBSTR(n.number, 1, 2) = '+1' "
            "WHERE NOT EXISTS (SELECT 1 FROM people_contactresult r JOIN people_resultcode rc ON rc.id = r.code_id "
            "WHERE r.person_id = n.person_id AND rc.effect = %s)")
@@ -397,6 +401,7 @@ def add_question(*, actor: User, campaign: TextingCampaign, prompt: str, choices
 def record_answer(*, texter: Texter, conversation_id: int, choice_id: int) -> SurveyChoice:
     """The texter records a contact's answer: kept on the conversation (the latest per question),
     and the answer's tag put on the person's record."""
+    _texts_only(texter)
     _live(texter)
     with transaction.atomic():
         conversation = _held(texter, conversation_id)
@@ -480,7 +485,11 @@ def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
         texter.key_hash = key_hash(own)
         texter.save()
         if texter.email:
-            if campaign.is_phone:
+            if campaign.is_door:
+                _email_texter(texter, _("%(group)s: your canvassing link") % {"group": campaign.group.public_name},
+                              _("Thank you for knocking doors for %(title)s. Your own link to your turfs (keep it "
+                                "private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
+            elif campaign.is_phone:
                 _email_texter(texter, _("%(group)s: your calling link") % {"group": campaign.group.public_name},
                               _("Thank you for calling for %(title)s. Your own link to your calls (keep it "
                                 "private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
@@ -488,9 +497,10 @@ def join(*, key: str, name: str, email: str = "") -> tuple[Texter, str]:
                 _email_texter(texter, _("%(group)s: your texting link") % {"group": campaign.group.public_name},
                               _("Thank you for texting for %(title)s. Your own link to your conversations (keep "
                                 "it private):\n\n%(link)s") % {"title": campaign.title, "link": texter_url(texter)})
-        if campaign.is_phone:
+        if campaign.volunteers_act_alone:
+            role = "canvasser" if campaign.is_door else "caller"
             audit.record(actor=None, action=AuditEntry.Action.CREATE, target=campaign, group=campaign.group,
-                         summary=f"{texter.name} joined as a caller by an invitation link")
+                         summary=f"{texter.name} joined as a {role} by an invitation link")
             return texter, own
         texter.message = Message.objects.create(
             group=campaign.group, channel="sms", body=fill_texter(campaign.script, texter.name),
@@ -516,6 +526,10 @@ def texter_for(key: str, *, removed_too: bool = False) -> Texter | None:
     found = Texter.objects.select_related("campaign__group", "message").filter(key_hash=key_hash(key))
     if not removed_too:
         found = found.filter(removed_at__isnull=True).exclude(campaign__status=TextingCampaign.Status.FINISHED)
+    else:  # for a while only: a phone left in a drawer does not write on records months later
+        since = timezone.now() - SYNC_AFTER_CLOSE
+        found = found.filter(Q(removed_at__isnull=True) | Q(removed_at__gte=since)).filter(
+            ~Q(campaign__status=TextingCampaign.Status.FINISHED) | Q(campaign__updated_at__gte=since))
     texter = found.first()
     if texter is not None and (texter.last_seen_at is None
                                or timezone.now() - texter.last_seen_at > timedelta(seconds=30)):
@@ -601,6 +615,8 @@ def take_batch(*, texter: Texter, size: int, now: Any = None) -> int:
     claim each; texters asking at the same moment get different contacts. How many they got."""
     _live(texter)
     campaign = texter.campaign
+    if campaign.is_door:
+        raise TextingError(_("Your organizer gives you turfs to walk; download them on this page."))
     if not campaign.is_phone:
         _not_capped(campaign)
     size = max(1, min(int(size), MAX_BATCH))
@@ -642,6 +658,9 @@ def _claim(texter: Texter, size: int, now: Any, *, status: str, zones: list[str]
 CALL_AGAIN_AFTER = timedelta(hours=3)
 MAX_CALLS = 3
 CALL_AGAIN_CODES = ("not_home", "left_message")
+# Bridged calls: one ask per caller in this many seconds, this many rings of one contact a day.
+BRIDGE_EVERY = 10
+MAX_BRIDGES = 3
 
 
 def current_call(texter: Texter) -> Conversation | None:
@@ -661,11 +680,14 @@ def callable_count(audience: QuerySet[Person], *, doors: bool = False) -> int:
 def _take_call(texter: Texter, now: Any) -> int:
     """Hand the caller the next contact where it is calling hours, unless they hold one already;
     the number they now see is an audited read."""
-    if current_call(texter) is not None:
-        return 0
-    zones = open_zones(texter.campaign, now)
-    if not zones or not _claim(texter, 1, now, status=Conversation.Status.WAITING, zones=zones):
-        return 0
+    with transaction.atomic():
+        # The caller's row locked: two presses at once (two tabs, a double click) hand out one contact.
+        Texter.objects.select_for_update().filter(pk=texter.pk).first()
+        if current_call(texter) is not None:
+            return 0
+        zones = open_zones(texter.campaign, now)
+        if not zones or not _claim(texter, 1, now, status=Conversation.Status.WAITING, zones=zones):
+            return 0
     held = current_call(texter)
     if held is not None:
         given = ("was given this person to call through Turnout (the number hidden)" if texter.campaign.bridged
@@ -684,8 +706,8 @@ def call_number(conversation: Conversation) -> str:
 def save_call(*, texter: Texter, conversation_id: int, code_id: int | None, choice_ids: list[int]) -> Conversation:
     """The caller's result for the contact they hold, with the survey's answers, written on the
     person's record at once; a code with an effect holds across every channel (`messaging.results`).
-    Not home, or a message left, puts the contact back in the pool to call later (up to MAX_CALLS)."""
-    _live(texter)
+    Not home, or a message left, puts the contact back in the pool to call later (up to MAX_CALLS).
+    A call made before the campaign was paused is still recorded."""
     campaign = texter.campaign
     code = next((c for c in contact_results.codes_for(campaign.group) if c.pk == code_id), None)
     if code is None:
@@ -736,9 +758,20 @@ def bridge_call(*, texter: Texter, conversation_id: int, phone: str) -> str:
         own, _kind = normalize_phone(phone)
     except InvalidContact as exc:
         raise TextingError(str(exc)) from None
+    if not own.startswith("+1"):
+        raise TextingError(_("Turnout connects calls to phone numbers in the US and Canada only."))
+    if not cache.add(f"turnout:calling:bridge:{texter.public_id}", 1, BRIDGE_EVERY):
+        raise TextingError(_("A call is being connected; wait a few seconds before asking again."))
     with transaction.atomic():
         conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
         member = call_number(conversation)
+        rings = f"turnout:calling:bridged:{texter.campaign.public_id}:{conversation.pk}"
+        cache.add(rings, 0, 24 * 3600)
+        if cache.incr(rings) > MAX_BRIDGES:
+            raise TextingError(_("This person has been rung %(n)s times today; choose how it went.")
+                               % {"n": MAX_BRIDGES})
+        conversation.assigned_at = timezone.now()  # on the phone: the hold starts again
+        conversation.save(update_fields=["assigned_at"])
     if not member:
         raise TextingError(_("This person no longer has a number. Choose “Wrong number” or hand them back."))
     name = conversation.person.preferred_name or conversation.person.given_name
@@ -796,6 +829,12 @@ def _not_capped(campaign: TextingCampaign) -> None:
                              "tomorrow."))
 
 
+def _texts_only(texter: Texter) -> None:
+    """Refuse a texting act on a phone bank or a door-knocking campaign: they send no texts."""
+    if texter.campaign.volunteers_act_alone:
+        raise TextingError(_("This campaign sends no texts."))
+
+
 def _live(texter: Texter) -> None:
     """Refuse while the campaign is not live, as it is now (a supervisor may have just paused it)."""
     status = TextingCampaign.objects.filter(pk=texter.campaign_id).values_list("status", flat=True).first()
@@ -809,6 +848,7 @@ def send_first(*, texter: Texter, conversation_id: int) -> ConversationText:
 
     It is one delivery of the texter's own message, so the outbox applies consent, quiet hours,
     pacing and its crash rules as to any text, and never makes a second delivery for the contact."""
+    _texts_only(texter)
     _live(texter)
     _not_capped(texter.campaign)
     with transaction.atomic():
@@ -842,6 +882,7 @@ def send_reply(*, texter: Texter, conversation_id: int, body: str) -> Conversati
     body = body.strip()
     if not body:
         raise TextingError(_("Write a reply first."))
+    _texts_only(texter)
     _live(texter)
     with transaction.atomic():
         # Only an answer to the contact's own latest text: a texter cannot send more to someone who
@@ -900,6 +941,7 @@ def _pairs(conversation: Conversation) -> list[tuple[int, str]]:
 
 def opt_out(*, texter: Texter, conversation_id: int) -> Conversation:
     """The texter's opt-out button: the contact's numbers leave every campaign and every blast."""
+    _texts_only(texter)
     with transaction.atomic():
         conversation = _held(texter, conversation_id)
         for _person, number in _pairs(conversation):
@@ -916,6 +958,7 @@ def record_result(*, texter: Texter, conversation_id: int, code_id: int) -> Conv
     """The texter's result for a conversation (talked, wrong number, do not contact, or one of the
     group's own codes), written on the person's record; a code with an effect holds across every
     channel (`messaging.results`), and the conversation is then over."""
+    _texts_only(texter)
     _live(texter)
     campaign = texter.campaign
     code = next((c for c in contact_results.codes_for(campaign.group) if c.pk == code_id), None)
@@ -968,6 +1011,7 @@ def add_result_code(*, actor: User, campaign: TextingCampaign, label: str) -> Re
 def flag(*, texter: Texter, conversation_id: int, reason: str) -> Conversation:
     """The texter asks a supervisor to look at a conversation (an abusive reply, a question they
     cannot answer)."""
+    _texts_only(texter)
     _live(texter)
     with transaction.atomic():
         conversation = _held(texter, conversation_id)
@@ -1043,6 +1087,9 @@ def _alert_if_away(texter_id: int) -> None:
 
 def reassign(*, actor: User, campaign: TextingCampaign, conversation_ids: list[int], to: Texter | None) -> int:
     """Move conversations to another texter of the campaign, or back to the pool (`to` None)."""
+    if campaign.is_door:
+        raise TextingError(_("A door-knocking campaign's contacts move with their turf: give the turf to "
+                             "someone else."))
     if to is not None and to.campaign_id != campaign.pk:
         raise TextingError(_("That texter is not on this campaign."))
     chosen = Conversation.objects.filter(campaign=campaign, pk__in=conversation_ids).exclude(

@@ -146,7 +146,7 @@ def draw_turf(request: HttpRequest, public_id: Any) -> HttpResponse:
     typed = request.POST.get("area", "")[:20_000]
     try:
         area = json.loads(typed or "null")
-    except ValueError:
+    except (ValueError, RecursionError):
         area = None
     try:
         turf = doors.cut_area(actor=request.user, campaign=campaign, name=request.POST.get("name", ""),  # type: ignore[arg-type]
@@ -156,6 +156,20 @@ def draw_turf(request: HttpRequest, public_id: Any) -> HttpResponse:
         return _detail_page(request, campaign, status=400, area_problem=str(exc), area_typed=typed)
     flash.success(request, ngettext("Cut the turf %(name)s: %(n)s household.", "Cut the turf %(name)s: %(n)s households.",
                                     turf.doors) % {"name": turf.name, "n": turf.doors})
+    return redirect(campaign.get_absolute_url() + "#turfs")
+
+
+@login_required
+@require_POST
+def apply_flagged(request: HttpRequest, public_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    ids = [pk for pk in (services.whole(value) for value in request.POST.getlist("result")) if pk is not None]
+    if not ids:
+        flash.error(request, _("Choose the results to write on the records."))
+        return redirect(campaign.get_absolute_url() + "#turfs")
+    written = doors.apply_flagged(actor=request.user, campaign=campaign, ids=ids)  # type: ignore[arg-type]
+    flash.success(request, ngettext("Wrote %(n)s result on the records.", "Wrote %(n)s results on the records.",
+                                    written) % {"n": written})
     return redirect(campaign.get_absolute_url() + "#turfs")
 
 
@@ -347,6 +361,10 @@ def reassign(request: HttpRequest, public_id: Any) -> HttpResponse:
     if not ids:
         flash.error(request, _("Choose the conversations to move."))
         return redirect(campaign)
-    moved = services.reassign(actor=request.user, campaign=campaign, conversation_ids=ids, to=to)  # type: ignore[arg-type]
+    try:
+        moved = services.reassign(actor=request.user, campaign=campaign, conversation_ids=ids, to=to)  # type: ignore[arg-type]
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+        return redirect(campaign)
     flash.success(request, ngettext("Moved %(n)s conversation.", "Moved %(n)s conversations.", moved) % {"n": moved})
     return redirect(campaign)

@@ -1,24 +1,44 @@
 // A canvasser's offline app: a downloaded turf and the results recorded at its doors live in the
 // phone's local storage; results go to Turnout when there is signal, each with an id made here, so
 // a sync cut off and sent again is kept once. Nothing is lost if the page is closed: what waits
-// to sync is sent the next time the page opens online.
+// to sync is sent the next time the page opens online. Each result is its own storage entry, so
+// two tabs of the app never write over each other's results.
 (function () {
   "use strict";
   const root = document.getElementById("canvass");
   if (!root) { return; }
   const text = JSON.parse(document.getElementById("canvass-text").textContent);
-  const storeKey = "turnout-canvass:" + root.dataset.key;
+  const prefix = "turnout-canvass:" + root.dataset.key + ":";
   const $ = function (id) { return document.getElementById(id); };
-  let state;
-  try { state = JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { state = null; }
-  state = state || {};
-  state.turfs = state.turfs || {};
-  state.queue = state.queue || [];
-  state.done = state.done || {};
   let open = null;
   let syncing = false;
 
-  function keep() { localStorage.setItem(storeKey, JSON.stringify(state)); }
+  function read(name) {
+    try { return JSON.parse(localStorage.getItem(prefix + name) || "null"); } catch (e) { return null; }
+  }
+  // Writes one entry; when the phone's storage is full, turfs other than the open one make room.
+  function write(name, value) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try { localStorage.setItem(prefix + name, JSON.stringify(value)); return true; } catch (e) {
+        entries("turf:").forEach(function (k) { if (k !== "turf:" + open) { localStorage.removeItem(prefix + k); } });
+      }
+    }
+    return false;
+  }
+  function entries(kind) {
+    const found = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith(prefix + kind)) { found.push(k.slice(prefix.length)); }
+    }
+    return found;
+  }
+  function queue() {
+    return entries("r:").map(read).filter(Boolean).sort(function (a, b) {
+      return a.recorded_at < b.recorded_at ? -1 : 1;
+    });
+  }
+  function turf(id) { return read("turf:" + id); }
 
   function newId() {
     if (self.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
@@ -29,9 +49,11 @@
   }
 
   function showStatus(extra) {
-    const n = state.queue.length;
+    const n = queue().length;
     let line = n ? (n === 1 ? text.waiting_one : text.waiting_many.replace("%(n)s", n)) : text.synced;
     if (!navigator.onLine) { line += " " + text.offline; }
+    const refused = entries("x:").map(read).filter(Boolean);
+    if (refused.length) { line += " " + text.refused + " " + refused.map(function (r) { return r.reason; }).join(" "); }
     $("sync-status").textContent = extra ? line + " " + extra : line;
   }
 
@@ -44,25 +66,25 @@
   }
 
   function showTurf(id) {
-    const turf = state.turfs[id];
-    if (!turf) { return; }
+    const shown = turf(id);
+    if (!shown) { return; }
     open = id;
     $("walk").hidden = false;
     $("door").hidden = true;
-    $("walk-title").textContent = turf.name;
+    $("walk-title").textContent = shown.name;
     const list = $("households");
     list.replaceChildren();
-    for (const home of turf.households) {
+    for (const home of shown.households) {
       const item = document.createElement("li");
       item.className = "household";
       const where = document.createElement("strong");
       where.textContent = home.address;
       item.append(where);
       for (const person of home.people) {
-        const done = state.done[person.id] || person.result;
+        const done = read("done:" + person.id) || person.result;
         const b = button(done ? person.name + " · " + done : person.name, done ? "chip chosen" : "chip");
         b.dataset.testid = "person";
-        b.addEventListener("click", function () { showDoor(turf, home, person); });
+        b.addEventListener("click", function () { showDoor(shown, home, person); });
         item.append(" ", b);
       }
       list.append(item);
@@ -119,10 +141,14 @@
         return;
       }
       const picked = turf.questions.map(function (q) { return form.get("q" + q.id); }).filter(Boolean);
-      state.queue.push({client_id: newId(), contact: person.id, result: Number(result), choices: picked.map(Number),
-                        recorded_at: new Date().toISOString(), revision: turf.revision});
-      state.done[person.id] = turf.results.find(function (r) { return String(r.id) === result; }).label;
-      keep();
+      const entry = {client_id: newId(), contact: person.id, result: Number(result), choices: picked.map(Number),
+                     recorded_at: new Date().toISOString(), revision: turf.revision};
+      if (!write("r:" + entry.client_id, entry)) {
+        $("door-problem").textContent = text.full;
+        $("door-problem").hidden = false;
+        return;
+      }
+      write("done:" + person.id, turf.results.find(function (r) { return String(r.id) === result; }).label);
       showTurf(turf.id);
       showStatus();
       sync();
@@ -137,8 +163,8 @@
       })
       .then(function (answer) {
         if (!answer.ok) { showStatus(answer.data.error || ""); return; }
-        state.turfs[answer.data.id] = answer.data;
-        keep();
+        open = answer.data.id;
+        if (!write("turf:" + answer.data.id, answer.data)) { showStatus(text.full); return; }
         b.textContent = text.open;
         showTurf(answer.data.id);
       })
@@ -147,9 +173,10 @@
   }
 
   function sync() {
-    if (syncing || !state.queue.length || !navigator.onLine) { showStatus(); return; }
+    const waiting = queue();
+    if (syncing || !waiting.length || !navigator.onLine) { showStatus(); return; }
     syncing = true;
-    const batch = state.queue.slice(0, 500);
+    const batch = waiting.slice(0, 500);
     $("sync-status").textContent = text.syncing;
     fetch(root.dataset.sync, {method: "POST", credentials: "same-origin",
                               headers: {"Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf},
@@ -159,13 +186,16 @@
       })
       .then(function (answer) {
         if (!answer.ok) { showStatus(answer.data.error || ""); return false; }
-        const settled = new Set(answer.data.accepted.concat(answer.data.flagged,
-                                                              answer.data.refused.map(function (r) { return r.client_id; })));
-        state.queue = state.queue.filter(function (r) { return !settled.has(r.client_id); });
-        keep();
-        const refused = answer.data.refused.map(function (r) { return r.reason; });
-        showStatus(refused.length ? text.refused + " " + refused.join(" ") : "");
-        return state.queue.length > 0 && settled.size > 0;
+        answer.data.accepted.concat(answer.data.flagged).forEach(function (id) {
+          localStorage.removeItem(prefix + "r:" + id);
+        });
+        answer.data.refused.forEach(function (r) {  // kept aside with the reason, not lost
+          write("x:" + r.client_id, {result: read("r:" + r.client_id), reason: r.reason});
+          localStorage.removeItem(prefix + "r:" + r.client_id);
+        });
+        showStatus();
+        const settled = answer.data.accepted.length + answer.data.flagged.length + answer.data.refused.length;
+        return queue().length > 0 && settled > 0;
       })
       .catch(function () { showStatus(text.no_signal); return false; })
       .then(function (more) {
@@ -175,9 +205,9 @@
   }
 
   for (const b of document.querySelectorAll("[data-turf]")) {
-    if (state.turfs[b.dataset.turf]) { b.textContent = text.open; }
+    if (turf(b.dataset.turf)) { b.textContent = text.open; }
     b.addEventListener("click", function () {
-      if (state.turfs[b.dataset.turf] && !navigator.onLine) { showTurf(b.dataset.turf); } else { download(b); }
+      if (turf(b.dataset.turf) && !navigator.onLine) { showTurf(b.dataset.turf); } else { download(b); }
     });
   }
   $("door-back").addEventListener("click", function () { showTurf(open); });

@@ -11,6 +11,14 @@
     L.tileLayer(box.dataset.tiles, {maxZoom: 19, attribution: box.dataset.attribution || ""}).addTo(map);
   }
 
+  // Tooltips as text nodes: Leaflet writes a string tooltip as HTML, and turf names come from
+  // addresses that imports and the API bring in.
+  function label(text) {
+    const span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function colour(turf) {
     if (!turf || !turf.doors) { return "#6b6b6b"; }
     const share = turf.knocked / turf.doors;
@@ -21,7 +29,7 @@
   data.turfs.forEach(function (turf) {
     if (turf.area && turf.area.length > 2) {
       L.polygon(turf.area, {color: colour(turf), weight: 2, fillOpacity: 0.08})
-        .bindTooltip(turf.name + " · " + turf.knocked + "/" + turf.doors).addTo(map);
+        .bindTooltip(label(turf.name + " · " + turf.knocked + "/" + turf.doors)).addTo(map);
       turf.area.forEach(function (p) { bounds.push(p); });
     }
   });
@@ -29,7 +37,7 @@
     const turf = data.turfs[door[2]];
     L.circleMarker([door[0], door[1]], {radius: 4, weight: 1, color: colour(turf), fillColor: colour(turf),
                                         fillOpacity: door[3] ? 0.9 : 0.1})
-      .bindTooltip(turf ? turf.name : box.dataset.unturfed).addTo(map);
+      .bindTooltip(label(turf ? turf.name : box.dataset.unturfed)).addTo(map);
     bounds.push([door[0], door[1]]);
   });
   if (bounds.length) { map.fitBounds(bounds, {padding: [16, 16], maxZoom: 17}); } else { map.setView([39.5, -98.35], 4); }

@@ -209,6 +209,7 @@ class DoorTests(DoorCase):
         ann, own = self.join(campaign, "Ann Canvasser")
         bo, _bo_link = self.join(campaign, "Bo Canvasser")
         doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        self.client.get(f"{own}turfs/{pine.public_id}.json")  # downloaded, then walked offline
         results = self.results_for(pine)  # recorded offline, on revision 1
         self.login(self.organizer)
         self.client.post(f"/texting/{campaign.public_id}/turfs/{pine.public_id}/assign/",
@@ -219,17 +220,29 @@ class DoorTests(DoorCase):
         answer = self.sync(own, results)
         self.assertEqual((len(answer["flagged"]), answer["accepted"]), (5, []))
         self.assertEqual(DoorResult.objects.filter(flagged=True).count(), 5)
-        self.assertEqual(ContactResult.objects.filter(channel="door").count(), 5)  # on the records all the same
+        # Kept, but not written on the records until the organizer has checked them.
+        self.assertFalse(ContactResult.objects.filter(channel="door").exists())
         self.login(self.organizer)
         page = self.client.get(campaign.get_absolute_url())
         self.assertContains(page, "Results from a turf given to someone else")
+        first = DoorResult.objects.order_by("pk").first()
+        applied = self.client.post(f"/texting/{campaign.public_id}/turfs/flagged/", {"result": [first.pk]},
+                                   follow=True)
+        self.assertContains(applied, "Wrote 1 result on the records.")
+        self.assertEqual(ContactResult.objects.get(channel="door").person, first.conversation.person)
         # A canvasser removed meanwhile still syncs what their phone kept: flagged, not lost.
+        self.client.logout()
+        self.client.get(f"{_bo_link}turfs/{pine.public_id}.json")
         services.remove_texter(actor=self.organizer, texter=bo)
         bo_results = self.results_for(pine, key="not_home")
-        self.client.logout()
         late = self.client.post(f"{_bo_link}sync/", json.dumps({"results": bo_results}),
                                 content_type="application/json").json()
         self.assertEqual(len(late["flagged"]), 5)
+        # A door of a turf a canvasser never had is refused: no writing on strangers' records.
+        oak = Turf.objects.order_by("pk").first()
+        stray = self.sync(own, self.results_for(oak))
+        self.assertEqual(len(stray["refused"]), len(self.results_for(oak)))
+        self.assertIn("not in a turf you were given", stray["refused"][0]["reason"])
 
     def test_bad_input_to_a_sync_is_a_clear_error_and_nothing_is_written(self) -> None:
         campaign = self.launched()
@@ -250,3 +263,43 @@ class DoorTests(DoorCase):
         too_many = self.client.post(f"{own}sync/", json.dumps({"results": [{}] * 501}),
                                     content_type="application/json")
         self.assertEqual(too_many.status_code, 400)
+        question = services.add_question(actor=self.organizer, campaign=campaign, prompt="Vote yes?",
+                                         choices="Yes\nNo")
+        yes, no = question.choices.values_list("pk", flat=True)
+        contact = Conversation.objects.filter(turf=pine).first()
+        odd = self.sync(own, [
+            {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code("talked").pk, "choices": [yes, no]},
+            {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code("talked").pk, "choices": "yes"},
+            {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code("talked").pk,
+             "recorded_at": "2026-13-45T99:00:00+25:00"},
+            ["not", "a", "result"], 7])
+        self.assertEqual((len(odd["refused"]), len(odd["accepted"])), (4, 1))  # an impossible date: now
+        deep = self.client.post(f"{own}sync/", "[" * 100_000, content_type="application/json")
+        self.assertEqual(deep.status_code, 400)
+
+    def test_texting_acts_are_refused_on_a_door_campaign(self) -> None:
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        _ann, own = self.join(campaign, "Ann Canvasser")
+        self.assertFalse(Texter.objects.get().message_id)  # no texts to send
+        taken = self.client.post(f"{own}take/", {"size": "100"}, follow=True)
+        self.assertContains(taken, "Your organizer gives you turfs to walk")
+        self.assertFalse(Conversation.objects.filter(status="assigned").exists())
+        contact = Conversation.objects.first()
+        for action in ("send", "reply", "opt-out", "result", "answer", "flag"):
+            response = self.client.post(f"{own}c/{contact.pk}/{action}/", {"body": "hi", "code": "1", "choice": "1"})
+            self.assertEqual(response.status_code, 302, action)  # a clear message on the page, never a 500
+        self.login(self.organizer)
+        moved = self.client.post(f"/texting/{campaign.public_id}/reassign/", {"conversation": [contact.pk]},
+                                 follow=True)
+        self.assertContains(moved, "move with their turf")
+        huge = self.client.post(f"/texting/{campaign.public_id}/turfs/draw/",
+                                {"area": "[[1" + "0" * 400 + ", 2], [3, 4], [5, 6]]"})
+        self.assertContains(huge, "click at least three corners", status_code=400)
+
+    def test_a_street_s_direction_is_part_of_its_name(self) -> None:
+        homes = doors._households([(1, "a", "100 N Main St", "98101", None, None),
+                                   (2, "b", "100 S Main St", "98101", None, None),
+                                   (3, "c", "12B Oak Ave", "98101", None, None)])
+        self.assertEqual([(h.number, h.street) for h in homes], [(100, "n main st"), (100, "s main st"),
+                                                                 (12, "oak ave")])

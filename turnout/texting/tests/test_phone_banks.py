@@ -244,6 +244,22 @@ class PhoneBankTests(PhoneBankCase):
         called = set(Conversation.objects.filter(campaign=again).values_list("person_id", flat=True))
         self.assertEqual(called, {p.pk for p in [self.member, *self.others]} - {person.pk, second.person_id})
 
+    def test_a_call_made_before_a_pause_is_still_recorded_and_texting_acts_are_refused(self) -> None:
+        campaign = self.launched()
+        own = self.join(campaign, "Terry Caller")
+        self.next_contact(own)
+        call = self.held(own)
+        sent = self.client.post(f"{own}c/{call.pk}/send/", follow=True)
+        self.assertContains(sent, "This campaign sends no texts.")
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign.public_id}/pause/", {"paused": "1"})
+        self.client.logout()
+        saved = self.client.post(f"{own}c/{call.pk}/call/", {"result": code("talked").pk, "then": "next"},
+                                 follow=True)
+        self.assertContains(saved, "Saved: Talked.")
+        self.assertContains(saved, "paused")  # and no next contact while paused
+        self.assertFalse(Conversation.objects.filter(status="assigned").exists())
+
     def test_a_caller_sees_only_the_contact_they_hold_and_a_paused_bank_gives_no_one(self) -> None:
         campaign = self.launched()
         own = self.join(campaign, "Terry Caller")
@@ -317,6 +333,20 @@ class BridgedCallTests(PhoneBankCase):
                             status_code=400)
         self.assertContains(refused, 'value="206 555 0199"', status_code=400)
         self.assertEqual(self.held(own).pk, call.pk)  # still theirs, to try again or record
+
+    def test_bridged_calls_ring_only_north_american_numbers_and_not_without_end(self) -> None:
+        campaign = self.launched(bridged="on")
+        own = self.join(campaign, "Terry Caller")
+        self.next_contact(own)
+        call = self.held(own)
+        with fake_twilio() as seen, override_settings(TWILIO_API_URL=seen["url"]):
+            abroad = self.client.post(f"{own}c/{call.pk}/bridge/", {"phone": "+44 20 7946 0958"})
+            first = self.client.post(f"{own}c/{call.pk}/bridge/", {"phone": "206 555 0199"})
+            again = self.client.post(f"{own}c/{call.pk}/bridge/", {"phone": "206 555 0199"})
+        self.assertContains(abroad, "in the US and Canada only", status_code=400)
+        self.assertEqual(first.status_code, 302)
+        self.assertContains(again, "A call is being connected", status_code=400)
+        self.assertEqual(len(seen["forms"]), 1)
 
     @override_settings(TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="")
     def test_a_bridged_bank_without_twilio_cannot_launch(self) -> None:
