@@ -18,6 +18,25 @@ SCRIPT_HELP = _("Merge fields: {first_name} (the contact's), {texter_first_name}
                 "how to opt out, for example “Reply STOP to opt out.”")
 
 
+# What the campaign form leaves out and says for a phone bank and for door knocking.
+ALONE: dict[str, dict[str, Any]] = {
+    "phone": {
+        "drop": ("senders", "event"),
+        "script": _("What callers say. Merge fields: {first_name} (the contact's) and {texter_first_name} "
+                    "(the caller's)."),
+        "script_es": _("Shown to callers for contacts whose language is Spanish."),
+        "from_group": _("The group calling; its staff supervise the phone bank."),
+    },
+    "door": {
+        "drop": ("senders", "event", "call_from", "call_until", "bridged", "reassign_after"),
+        "script": _("What canvassers say at the door. Merge fields: {first_name} (the person's) and "
+                    "{texter_first_name} (the canvasser's)."),
+        "script_es": _("Shown to canvassers for people whose language is Spanish."),
+        "from_group": _("The group knocking; its staff supervise the campaign."),
+    },
+}
+
+
 class CampaignForm(PeopleFilterForm):
     """The audience (the console's people filters) and the campaign's first text."""
 
@@ -55,30 +74,19 @@ class CampaignForm(PeopleFilterForm):
     def __init__(self, *args: Any, user: Any, channel: str = "sms", **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.channel = channel
-        if channel == "door":
-            # Door knocking: a script canvassers read; turfs are cut once it is launched.
-            for name in ("senders", "event", "call_from", "call_until", "bridged", "reassign_after"):
+        if channel in ALONE:
+            # A phone bank or door knocking: a script volunteers read, no texts, senders or event.
+            words = ALONE[channel]
+            for name in words["drop"]:
                 del self.fields[name]
             self.fields["script"].label = _("Script")
-            self.fields["script"].help_text = _("What canvassers say at the door. Merge fields: {first_name} (the "
-                                                "person's) and {texter_first_name} (the canvasser's).")
             self.fields["script_es"].label = _("Script in Spanish")
-            self.fields["script_es"].help_text = _("Shown to canvassers for people whose language is Spanish.")
-            self.fields["from_group"].help_text = _("The group knocking; its staff supervise the campaign.")
-        elif channel == "phone":
-            # A phone bank: a script callers read, calling hours, and how long a caller may hold a contact.
-            for name in ("senders", "event"):
-                del self.fields[name]
-            self.fields["script"].label = _("Script")
-            self.fields["script"].help_text = _("What callers say. Merge fields: {first_name} (the contact's) and "
-                                                "{texter_first_name} (the caller's).")
-            self.fields["script_es"].label = _("Script in Spanish")
-            self.fields["script_es"].help_text = _("Shown to callers for contacts whose language is Spanish.")
-            self.fields["from_group"].help_text = _("The group calling; its staff supervise the phone bank.")
-            self.fields["reassign_after"].label = _("Minutes a caller may hold a contact before another caller gets them")
-            self.fields["reassign_after"].initial = 10
-            self.fields["source"].help_text = _("An event's attendees, a network's members or an organizing "
-                                                "campaign's roster; the filters below narrow it further.")
+            for name in ("script", "script_es", "from_group"):
+                self.fields[name].help_text = words[name]
+            if channel == "phone":
+                self.fields["reassign_after"].label = _(
+                    "Minutes a caller may hold a contact before another caller gets them")
+                self.fields["reassign_after"].initial = 10
         else:
             del self.fields["call_from"], self.fields["call_until"], self.fields["bridged"]
         groups = Group.objects.visible_to(user, Role.ORGANIZER)  # type: ignore[attr-defined]
