@@ -1075,6 +1075,13 @@ class Importer:
         if row.coordinates is not None and (person.latitude, person.longitude) != row.coordinates:
             person.latitude, person.longitude = row.coordinates
             changed |= {"latitude", "longitude"}
+        elif row.coordinates is None and "address_line1" in changed:
+            # A new address without its point: the old point no longer says where they live.
+            place = geo.lookup_zip(person.postal_code) if person.postal_code else None
+            point = (place.latitude, place.longitude) if place else (None, None)
+            if (person.latitude, person.longitude) != point:
+                person.latitude, person.longitude = point
+                changed |= {"latitude", "longitude"}
         if row.custom and any(person.custom_fields.get(k) != v for k, v in row.custom.items()):
             # What an earlier door kept that Turnout no longer keeps goes when the fields are written.
             person.custom_fields = without_dangerous({**person.custom_fields, **row.custom})

@@ -61,6 +61,7 @@ from turnout.texting.models import (
     CannedResponse,
     Conversation,
     ConversationText,
+    DoorResult,
     SurveyChoice,
     SurveyQuestion,
     SurveyResponse,
@@ -1181,10 +1182,13 @@ def export_results(*, actor: User, campaign: TextingCampaign, out: Any) -> int:
     rows = 0
     chosen = (Conversation.objects.filter(campaign=campaign).select_related("person", "texter", "result")
               .order_by("pk"))
+    # A door's canvasser: whoever recorded its latest result written on the record.
+    knocked = dict(DoorResult.objects.filter(conversation__campaign=campaign, flagged=False)
+                   .order_by("conversation_id", "recorded_at").values_list("conversation_id", "texter__name"))
     for conversation in chosen.iterator(chunk_size=2000):
         mine = answers.get(conversation.pk, {})
         writer.writerow([conversation.person.public_id, conversation.person.given_name, conversation.status,
-                         conversation.texter.name if conversation.texter else "",
+                         conversation.texter.name if conversation.texter else knocked.get(conversation.pk) or "",
                          conversation.sent_at.isoformat() if conversation.sent_at else "",
                          conversation.replied_at.isoformat() if conversation.replied_at else "",
                          "yes" if conversation.flagged else "",

@@ -119,6 +119,11 @@ class ImportTests(TurnoutTestCase):
         self.assertAlmostEqual(bad.latitude, 47.61, places=1)  # the ZIP's centre, as without the columns
         self.assertEqual((result.warnings[0].row, result.warnings[0].column), (4, "latitude"))
         self.assertIn("two numbers", result.warnings[0].reason)
+        # A new address without a point: the old point goes, the ZIP's centre stands in.
+        self.run_import("email,address\nold@example.org,77 Birch Rd\n")
+        old.refresh_from_db()
+        self.assertAlmostEqual(old.latitude, 47.61, places=1)
+        self.assertNotEqual((old.latitude, old.longitude), (47.62, -122.35))
 
     def test_unknown_zip_codes_are_reported(self) -> None:
         result = self.run_import("email,zip\nz1@example.org,00000\nz2@example.org,98122\n")

@@ -201,6 +201,9 @@ class DoorTests(DoorCase):
         board = self.client.get(campaign.get_absolute_url()).content.decode()
         self.assertRegex(board, r'data-testid="knocked">5<')
         self.assertRegex(board, r'data-testid="turf-knocked">5<')
+        export = self.client.get(f"/texting/{campaign.public_id}/export.csv").content.decode()
+        self.assertEqual(export.count("Ann Canvasser"), 5)  # each door with its canvasser and result
+        self.assertEqual(export.count("Talked"), 5)
 
     def test_results_from_a_turf_given_to_someone_else_are_kept_and_flagged(self) -> None:
         campaign = self.launched()
