@@ -73,9 +73,10 @@ def join(request: HttpRequest, key: str) -> HttpResponse:
     except services.TextingError as exc:
         return render(request, "texting/closed.html", {"reason": str(exc)}, status=410)
     form = JoinForm(request.POST or None)
-    if invitation.campaign.is_phone:
+    if invitation.campaign.volunteers_act_alone:
         form.fields["name"].help_text = _("Your first name is in the script you read.")
-        form.fields["email"].help_text = _("We send your calling link here.")
+        form.fields["email"].help_text = (_("We send your canvassing link here.") if invitation.campaign.is_door
+                                          else _("We send your calling link here."))
     if request.method == "POST" and not refused(request, form) and form.is_valid():
         try:
             _texter_made, own = services.join(key=key, name=form.cleaned_data["name"],
@@ -283,8 +284,6 @@ def opt_out(request: HttpRequest, key: str, conversation_id: int) -> HttpRespons
     except services.TextingError as exc:
         flash.error(request, str(exc))
     return _back(key, "#replies")
-
-
 
 
 # --- a phone bank's caller -----------------------------------------------------------------------

@@ -710,6 +710,7 @@ def save_call(*, texter: Texter, conversation_id: int, code_id: int | None, choi
     Not home, or a message left, puts the contact back in the pool to call later (up to MAX_CALLS).
     A call made before the campaign was paused is still recorded."""
     campaign = texter.campaign
+    _calls_only(texter)
     code = next((c for c in contact_results.codes_for(campaign.group) if c.pk == code_id), None)
     if code is None:
         raise TextingError(_("Choose how the call went."))
@@ -752,6 +753,7 @@ def bridge_call(*, texter: Texter, conversation_id: int, phone: str) -> str:
     """Connect the caller's own phone (`phone`, as they typed it) to the contact they hold through
     Twilio: Turnout rings them, then the contact, and neither sees the other's number. The number
     Turnout rings, formatted; TextingError when the phone cannot be called or Twilio refuses."""
+    _calls_only(texter)
     _live(texter)
     if not texter.campaign.bridged:
         raise TextingError(_("This phone bank's calls are made from your own phone."))
@@ -791,6 +793,7 @@ def bridge_call(*, texter: Texter, conversation_id: int, phone: str) -> str:
 
 def give_back(*, texter: Texter, conversation_id: int) -> None:
     """The caller hands the contact they hold back to the pool, uncalled (they could not call now)."""
+    _calls_only(texter)
     with transaction.atomic():
         conversation = _held(texter, conversation_id, Conversation.Status.ASSIGNED)
         conversation.status, conversation.texter, conversation.assigned_at = Conversation.Status.WAITING, None, None
@@ -828,6 +831,12 @@ def _not_capped(campaign: TextingCampaign) -> None:
     if pacing.capped_today(campaign.senders):
         raise TextingError(_("This campaign's numbers have sent all the texts they may send today. Please come back "
                              "tomorrow."))
+
+
+def _calls_only(texter: Texter) -> None:
+    """Refuse a caller's act anywhere but in a phone bank."""
+    if not texter.campaign.is_phone:
+        raise TextingError(_("This campaign makes no calls."))
 
 
 def _texts_only(texter: Texter) -> None:

@@ -251,6 +251,12 @@ class PhoneBankTests(PhoneBankCase):
         call = self.held(own)
         sent = self.client.post(f"{own}c/{call.pk}/send/", follow=True)
         self.assertContains(sent, "This campaign sends no texts.")
+        # And the other way: a texter cannot record a call on a texting campaign.
+        texting = services.create_campaign(actor=self.organizer, group=self.local, fields={
+            "title": "Texts", "script": "Hi {first_name}, Local 8 here. Reply STOP to opt out."})
+        texter, _key = services.join(key=services.invite(actor=self.organizer, campaign=texting)[1], name="Tex")
+        with self.assertRaisesMessage(services.TextingError, "This campaign makes no calls."):
+            services.save_call(texter=texter, conversation_id=call.pk, code_id=code("talked").pk, choice_ids=[])
         self.login(self.organizer)
         self.client.post(f"/texting/{campaign.public_id}/pause/", {"paused": "1"})
         self.client.logout()
