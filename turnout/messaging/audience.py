@@ -31,6 +31,9 @@ class Source:
     # Who the chosen record (its public id, a well-formed UUID) gathers, as a condition on Person;
     # None when it is not the user's to choose.
     people: Callable[[User, str], Q | None]
+    # Where each person the chosen record gathers is found, when it is not their home (a workplace's
+    # department and shift): {person id: place}, for walking them; None: at home.
+    places: Callable[[str], dict[int, str]] | None = None
 
 
 SOURCES: dict[str, Source] = {}
@@ -45,6 +48,17 @@ def source_choices(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every source's records the user may choose, grouped by source, for a select's choices."""
     return [(str(source.label), [(f"{source.key}:{pk}", label) for pk, label in source.choices(user)])
             for source in SOURCES.values()]
+
+
+def source_places(value: str) -> dict[int, str] | None:
+    """Where the people an audience's "source" gathers are found, when it is not at home (`Source.places`)."""
+    key, _sep, pk = (value or "").partition(":")
+    source = SOURCES.get(key)
+    try:
+        chosen = uuid.UUID(pk)
+    except ValueError:
+        return None
+    return source.places(str(chosen)) if source and source.places else None
 
 
 def source_condition(user: User, value: str) -> Q | None:

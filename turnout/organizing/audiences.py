@@ -25,5 +25,18 @@ def _roster(user: User, public_id: str) -> Q | None:
     return Q(Exists(Worker.objects.filter(person=OuterRef("pk"), unit__campaign=campaign, eligible=True)))
 
 
+def _places(public_id: str) -> dict[int, str]:
+    """Where each worker of the campaign's units is found: workplace, department and shift, so a
+    door-knocking campaign walks the roster through the workplace, worker to worker."""
+    found: dict[int, str] = {}
+    workers = (Worker.objects.filter(unit__campaign__public_id=public_id, eligible=True)
+               .select_related("unit__workplace", "department", "shift").order_by("pk"))
+    for worker in workers:
+        parts = [worker.unit.workplace.name, worker.department.name if worker.department else "",
+                 worker.shift.name if worker.shift else ""]
+        found.setdefault(worker.person_id, " · ".join(part for part in parts if part))
+    return found
+
+
 audience.register(audience.Source(key="roster", label=_("On an organizing campaign's roster"), choices=_campaigns,
-                                  people=_roster))
+                                  people=_roster, places=_places))

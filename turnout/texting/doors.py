@@ -41,7 +41,7 @@ from turnout.texting.models import (
     Turf,
     TurfDownload,
 )
-from turnout.texting.services import TextingError, _live, fill_texter, whole
+from turnout.texting.services import PLACE, TextingError, _live, fill_texter, whole
 
 MAX_TURF_DOORS = 500
 MAX_SYNC = 500  # results in one sync request
@@ -74,6 +74,8 @@ def _households(rows: Iterable[Sequence[Any]]) -> list[Household]:
     found: dict[str, Household] = {}
     places: dict[str, Any] = {}
     for pk, key, line1, postal_code, lat, lng in rows:
+        if key.startswith(PLACE):  # a place in a workplace: walked by its name, not the map
+            line1, lat, lng = key[len(PLACE):], None, None
         home = found.get(key)
         if home is None:
             if postal_code not in places:
@@ -348,8 +350,9 @@ def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
     for contact in contacts:
         person = contact.person
         if not households or households[-1]["key"] != contact.household:
-            households.append({"key": contact.household, "order": contact.walk_order,
-                               "address": ", ".join(p for p in (person.address_line1, person.address_line2) if p),
+            where = (contact.household[len(PLACE):] if contact.household.startswith(PLACE) else
+                     ", ".join(p for p in (person.address_line1, person.address_line2) if p))
+            households.append({"key": contact.household, "order": contact.walk_order, "address": where,
                                "people": []})
         script = campaign.script_es if person.language == "es" and campaign.script_es else campaign.script
         households[-1]["people"].append({

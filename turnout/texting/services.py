@@ -41,6 +41,7 @@ from turnout.accounts.models import Group, User
 from turnout.core import audit, batching, geo, records
 from turnout.core.exports import csv_writer
 from turnout.core.models import AuditEntry
+from turnout.messaging import audience as audience_mod
 from turnout.messaging import (
     keywords,
     merge,
@@ -293,6 +294,22 @@ def _doors_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tupl
     return sql, [campaign.pk, False, *params, ResultCode.Effect.DO_NOT_CONTACT]
 
 
+PLACE = "place:"  # a household that is a place in a workplace (department and shift), not a home
+
+
+def _place_walk(campaign: TextingCampaign, audience: QuerySet[Person], places: dict[int, str]) -> int:
+    """A door-knocking campaign over a roster: one contact per worker, their "household" their
+    place in the workplace (department and shift), so canvassers walk it worker to worker; none
+    whom a result says not to contact. How many."""
+    chosen = (audience.filter(pk__in=list(places))
+              .exclude(contact_results__code__effect=ResultCode.Effect.DO_NOT_CONTACT).distinct()
+              .values_list("pk", "time_zone"))
+    made = Conversation.objects.bulk_create(
+        Conversation(campaign=campaign, person_id=pk, zone=zone, household=(PLACE + places[pk])[:250])
+        for pk, zone in chosen)
+    return len(made)
+
+
 def _calls_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tuple[str, list[Any]]:
     chosen, params = audience.order_by().values("pk").query.sql_with_params()
     area, area_params = _area_zones()
@@ -319,10 +336,14 @@ def launch(*, actor: User, campaign: TextingCampaign, audience: QuerySet[Person]
         if problems:
             raise TextingError(" ".join(problems))
         audience = in_campaign_group(campaign, audience)
-        with connection.cursor() as cursor:
-            sql, params = _contacts_insert(campaign, audience)
-            cursor.execute(sql, params)
-            added = cursor.rowcount
+        places = audience_mod.source_places(campaign.audience.get("source", "")) if campaign.is_door else None
+        if places is not None:
+            added = _place_walk(campaign, audience, places)
+        else:
+            with connection.cursor() as cursor:
+                sql, params = _contacts_insert(campaign, audience)
+                cursor.execute(sql, params)
+                added = cursor.rowcount
         if not added:
             raise TextingError(_("Nobody in this audience has a phone number to call.") if campaign.is_phone else
                                _("Nobody in this audience has a street address.") if campaign.is_door else
@@ -670,11 +691,17 @@ def current_call(texter: Texter) -> Conversation | None:
             .filter(texter=texter, status=Conversation.Status.ASSIGNED).order_by("pk").first())
 
 
-def callable_count(audience: QuerySet[Person], *, doors: bool = False) -> int:
+def callable_count(audience: QuerySet[Person], *, doors: bool = False, source: str = "") -> int:
     """How many of an audience a phone bank would call (those with a number) or a door-knocking
-    campaign visit (those with an address), none whom a result says not to contact (as
-    `_calls_insert` and `_doors_insert` read them)."""
-    reachable = audience.exclude(address_line1="") if doors else audience.filter(phones__isnull=False)
+    campaign visit (those with an address, or every worker of a roster walked at work), none whom a
+    result says not to contact (as `_calls_insert`, `_doors_insert` and `_place_walk` read them)."""
+    places = audience_mod.source_places(source) if doors else None
+    if places is not None:
+        reachable = audience.filter(pk__in=list(places))
+    elif doors:
+        reachable = audience.exclude(address_line1="")
+    else:
+        reachable = audience.filter(phones__isnull=False)
     return reachable.exclude(contact_results__code__effect=ResultCode.Effect.DO_NOT_CONTACT).distinct().count()
 
 

@@ -102,7 +102,8 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
     if campaign.status == TextingCampaign.Status.DRAFT:
         people = services.in_campaign_group(campaign, audience.people_for(request.user, campaign.audience))  # type: ignore[arg-type]
         if campaign.volunteers_act_alone:
-            reachable = services.callable_count(people, doors=campaign.is_door)
+            reachable = services.callable_count(people, doors=campaign.is_door,
+                                                source=campaign.audience.get("source", ""))
         else:
             _with_number, _consenting, reachable = outbox.reach("sms", people)
         context.update(reachable=reachable, problems=services.launch_problems(campaign, reachable))

@@ -306,3 +306,38 @@ class DoorTests(DoorCase):
                                    (3, "c", "12B Oak Ave", "98101", None, None)])
         self.assertEqual([(h.number, h.street) for h in homes], [(100, "n main st"), (100, "s main st"),
                                                                  (12, "oak ave")])
+
+
+class WorkplaceWalkTests(DoorCase):
+    def test_a_roster_is_walked_through_the_workplace_by_department_and_shift(self) -> None:
+        from turnout.organizing.models import Area, Campaign, Employer, Unit, Worker, Workplace
+
+        employer = Employer.objects.create(group=self.local, name="Bean Street Coffee")
+        workplace = Workplace.objects.create(group=self.local, employer=employer, name="Pike", postal_code="98101")
+        organizing = Campaign.objects.create(group=self.local, name="Bean Street Workers", union_name="Local 8")
+        unit = Unit.objects.create(campaign=organizing, workplace=workplace)
+        kitchen = Area.objects.create(workplace=workplace, kind="department", name="Kitchen")
+        counter = Area.objects.create(workplace=workplace, kind="department", name="Counter")
+        night = Area.objects.create(workplace=workplace, kind="shift", name="Night")
+        # Workers at work, most with no home address on file: the walk goes through the workplace.
+        staff = [make_person(self.local, given_name=name) for name in ("Kim", "Lee", "Mo")]
+        Worker.objects.create(unit=unit, person=staff[0], department=kitchen, shift=night)
+        Worker.objects.create(unit=unit, person=staff[1], department=kitchen, shift=night)
+        Worker.objects.create(unit=unit, person=staff[2], department=counter)
+        Worker.objects.create(unit=unit, person=self.people[0], eligible=False)  # the manager: never
+        self.login(self.organizer)
+        made = self.client.post("/texting/new/", {"channel": "door", "title": "Walk the shop", "from_group": self.local.pk,
+                                                  "script": SCRIPT, "source": f"roster:{organizing.public_id}"})
+        self.assertEqual(made.status_code, 302, made.content[:2000])
+        campaign = TextingCampaign.objects.get()
+        self.assertContains(self.client.get(campaign.get_absolute_url()), "3 people will be visited")
+        self.client.post(f"/texting/{campaign.public_id}/launch/")
+        campaign.refresh_from_db()
+        self.assertEqual(campaign.contacts, 3)
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        turf = Turf.objects.get()
+        ann, own = self.join(campaign, "Ann Coworker")
+        doors.assign(actor=self.organizer, turf=turf, canvassers=[ann])
+        data = self.client.get(f"{own}turfs/{turf.public_id}.json").json()
+        self.assertEqual([(h["address"], [p["name"] for p in h["people"]]) for h in data["households"]],
+                         [("Pike · Counter", ["Mo"]), ("Pike · Kitchen · Night", ["Kim", "Lee"])])
