@@ -50,26 +50,28 @@ def source_choices(user: User) -> list[tuple[str, list[tuple[str, str]]]]:
             for source in SOURCES.values()]
 
 
-def source_places(value: str) -> dict[int, str] | None:
-    """Where the people an audience's "source" gathers are found, when it is not at home (`Source.places`)."""
+def _chosen(value: str) -> tuple[Source, str] | None:
+    """The source and record an audience's "source" value ("event:<public id>") names; None when
+    the source is unknown or the id is not a UUID."""
     key, _sep, pk = (value or "").partition(":")
     source = SOURCES.get(key)
     try:
         chosen = uuid.UUID(pk)
     except ValueError:
         return None
-    return source.places(str(chosen)) if source and source.places else None
+    return (source, str(chosen)) if source else None
+
+
+def source_places(value: str) -> dict[int, str] | None:
+    """Where the people an audience's "source" gathers are found, when it is not at home (`Source.places`)."""
+    found = _chosen(value)
+    return found[0].places(found[1]) if found and found[0].places else None
 
 
 def source_condition(user: User, value: str) -> Q | None:
     """Who an audience's "source" value ("event:<public id>") gathers; None when unknown or not the user's."""
-    key, _sep, pk = (value or "").partition(":")
-    source = SOURCES.get(key)
-    try:
-        chosen = uuid.UUID(pk)
-    except ValueError:
-        return None
-    return source.people(user, str(chosen)) if source else None
+    found = _chosen(value)
+    return found[0].people(user, found[1]) if found else None
 
 
 def targets_condition(targets: list[dict[str, str]], user: User) -> Q:
