@@ -483,14 +483,15 @@ def apply_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> 
     """The organizer writes flagged results on the records after all (checked with the turf's new
     canvassers); how many."""
     with transaction.atomic():
-        chosen = list(DoorResult.objects.select_for_update(of=("self",))
-                      .select_related("conversation__person", "texter", "code")
-                      .filter(conversation__campaign=campaign, flagged=True, pk__in=ids).order_by("pk"))
+        # The doors locked first, as a sync locks them, then their results read as they now stand.
+        flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, pk__in=ids)
+        list(Conversation.objects.select_for_update().filter(pk__in=flagged.values("conversation_id")).order_by("pk"))
+        chosen = list(flagged.select_for_update(of=("self",)).select_related("conversation__person", "texter", "code")
+                      .order_by("pk"))
         if not chosen:
             return 0
         choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign)
                    .select_related("question")}
-        Conversation.objects.select_for_update().filter(pk__in=[r.conversation_id for r in chosen]).first()
         _apply(campaign, chosen, choices)
         DoorResult.objects.filter(pk__in=[r.pk for r in chosen]).update(flagged=False)
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,

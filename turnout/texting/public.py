@@ -307,9 +307,9 @@ def _caller_page(request: HttpRequest, texter: Texter, key: str, *, problem: str
         person = call.person
         script = campaign.script_es if person.language == "es" and campaign.script_es else campaign.script
         typed = context["typed"]
+        number = services.call_number(call)
         context.update(
-            number="" if campaign.bridged else services.call_number(call),
-            has_number=bool(services.call_number(call)),
+            number="" if campaign.bridged else number, has_number=bool(number),
             script=services.fill_texter(merge.fill(script, person, link=campaign.link), texter.name),
             questions=[(q, [(c, typed.get(f"q{q.pk}") == c.pk) for c in q.choices.all()])
                        for q in campaign.questions.prefetch_related("choices")],
