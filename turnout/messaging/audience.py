@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -34,6 +35,26 @@ class Source:
     # Where each person the chosen record gathers is found, when it is not their home (a workplace's
     # department and shift): {person id: place}, for walking them; None: at home.
     places: Callable[[str], dict[int, str]] | None = None
+    # Where walking them (door knocking at their places) is written back, as the record's own: an
+    # organizing campaign's conversations and assessments (`Walk`); None: on the person's record alone.
+    walked: Callable[[str, list[Walk]], None] | None = None
+    # The scale a canvasser may assess each of them on, as (score, label): organizing's support.
+    scale: Sequence[tuple[int, Any]] = ()
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One door of a walk, as a canvasser recorded it, for the source to write as its own (`Source.walked`)."""
+
+    person_id: int
+    at: datetime
+    by: str  # the canvasser, as they named themselves
+    result: str  # the result code's label ("Talked", "Not home")
+    talked: bool  # the result is Turnout's "talked"
+    score: int | None = None  # on the source's `scale`
+    next_step: str = ""
+    answers: list[str] = field(default_factory=list)  # "question: answer"
+    campaign: str = ""  # the door-knocking campaign's title
 
 
 SOURCES: dict[str, Source] = {}
@@ -66,6 +87,19 @@ def source_places(value: str) -> dict[int, str] | None:
     """Where the people an audience's "source" gathers are found, when it is not at home (`Source.places`)."""
     found = _chosen(value)
     return found[0].places(found[1]) if found and found[0].places else None
+
+
+def source_walks(value: str) -> Source | None:
+    """The source an audience's "source" value names when walking its people is written back to it."""
+    found = _chosen(value)
+    return found[0] if found and found[0].walked else None
+
+
+def source_walked(value: str, walks: list[Walk]) -> None:
+    """Hand a walk's doors to the source they were gathered from (`Source.walked`), if it takes them."""
+    found = _chosen(value)
+    if found and found[0].walked and walks:
+        found[0].walked(found[1], walks)
 
 
 def source_condition(user: User, value: str) -> Q | None:

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import User
 from turnout.messaging import audience
-from turnout.organizing.models import Worker
+from turnout.organizing.models import Assessment, Worker
 from turnout.organizing.selectors import staffed_campaigns
+from turnout.organizing.services import record_walks
 
 
 def _campaigns(user: User) -> list[tuple[str, str]]:
@@ -38,5 +39,9 @@ def _places(public_id: str) -> dict[int, str]:
     return found
 
 
+def _walked(public_id: str, walks: list[audience.Walk]) -> None:
+    record_walks(campaign_id=public_id, walks=walks)
+
+
 audience.register(audience.Source(key="roster", label=_("On an organizing campaign's roster"), choices=_campaigns,
-                                  people=_roster, places=_places))
+                                  people=_roster, places=_places, walked=_walked, scale=Assessment.SCALE))

@@ -419,12 +419,15 @@ class Conversation(models.Model):
         UNDECIDED = "undecided", _("Undecided")
         OPPOSED = "opposed", _("Opposed")
         NOT_REACHED = "not_reached", _("Not reached")
+        TALKED = "talked", _("Talked, not assessed")
         JOINED_COMMITTEE = "committee", _("Joined the committee")
         SIGNED = "signed", _("Signed a card")
 
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="conversations")
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who had it when that was no staff account: a canvasser walking the workplace, by their name.
+    by_label = models.CharField(max_length=254, blank=True)
     # Sealed like a score: "opposed" or "signed a card" next to a name is what a score would say.
     outcome = SealedCharField(_("outcome"), max_length=12, choices=Outcome.choices)
     next_step = SealedCharField(_("next step"), max_length=300, blank=True)

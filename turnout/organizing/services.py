@@ -39,6 +39,7 @@ from turnout.core.exports import as_typed, csv_writer
 from turnout.core.geo import lookup_zip
 from turnout.core.models import AuditEntry
 from turnout.core.sealing import blind_index
+from turnout.messaging.audience import Walk
 from turnout.messaging.services import send_reply
 from turnout.organizing.models import (
     DEFAULT_CARD_TEXT,
@@ -512,6 +513,53 @@ def log_conversation(*, actor: User, worker: Worker, outcome: str, next_step: st
         pk = conversation.pk
         transaction.on_commit(lambda: remind_follow_up.using(run_after=when).enqueue(conversation_id=pk))
     return conversation
+
+
+# Door knocking that walked a campaign's roster (`messaging.audience.Source.walked`): the result
+# at each worker's place becomes a one-on-one, and the canvasser's 1 to 5 an assessment.
+def _walk_outcome(walk: Walk) -> str:
+    if walk.score is not None:
+        return (Conversation.Outcome.SUPPORTIVE if walk.score <= 2 else Conversation.Outcome.UNDECIDED
+                if walk.score == 3 else Conversation.Outcome.OPPOSED)
+    return Conversation.Outcome.TALKED if walk.talked else Conversation.Outcome.NOT_REACHED
+
+
+@transaction.atomic
+def record_walks(*, campaign_id: str, walks: list[Walk]) -> int:
+    """Write a walk's doors as the campaign's conversations and assessments, one per door visited
+    and per unit the worker is on (eligible workers only, as the walk gathered them). The newest
+    assessment is the worker's support, as `assess` keeps it; units are recounted. How many
+    conversations were written."""
+    people = {walk.person_id for walk in walks}
+    units = (Worker.objects.filter(unit__campaign__public_id=campaign_id, eligible=True, person_id__in=people)
+             .values_list("unit_id", flat=True).distinct())
+    locked = [_lock_unit(pk) for pk in sorted(set(units))]
+    workers: dict[int, list[Worker]] = {}
+    for worker in (Worker.objects.select_for_update(of=("self",)).select_related("unit__campaign__group", "person")
+                   .filter(unit__in=locked, eligible=True, person_id__in=people).order_by("pk")):
+        workers.setdefault(worker.person_id, []).append(worker)
+    conversations: list[Conversation] = []
+    assessments: list[Assessment] = []
+    for walk in sorted(walks, key=lambda w: w.at):
+        by = _("%(name)s (door knocking: %(campaign)s)") % {"name": walk.by, "campaign": walk.campaign}
+        notes = "\n".join([_("Door knocking: %(result)s") % {"result": walk.result}, *walk.answers])
+        for worker in workers.get(walk.person_id, []):
+            conversations.append(Conversation(worker=worker, at=walk.at, by_label=by[:254], outcome=_walk_outcome(walk),
+                                              next_step=walk.next_step.strip()[:300], notes=notes))
+            if walk.score is None:
+                continue
+            assessments.append(Assessment(worker=worker, score=walk.score, at=walk.at, assessor_label=by[:254]))
+            if worker.assessed_at is None or worker.assessed_at <= walk.at:
+                worker.support, worker.assessed_at = walk.score, walk.at
+    Conversation.objects.bulk_create(conversations)
+    Assessment.objects.bulk_create(assessments)
+    Worker.objects.bulk_update([w for ws in workers.values() for w in ws], ["support", "assessed_at"])
+    for unit in locked:
+        recount_unit(unit)
+    audit.record_many({"actor": None, "action": AuditEntry.Action.CHANGE, "target": c.worker.person,
+                       "group": c.worker.unit.campaign.group,
+                       "summary": f"Door knocking logged a one-on-one at {c.worker.unit}"} for c in conversations)
+    return len(conversations)
 
 
 def send_follow_up_reminder(*, conversation_id: int) -> bool:

@@ -19,15 +19,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from turnout.accounts.models import User
 from turnout.core import audit, geo
 from turnout.core.models import AuditEntry
+from turnout.messaging import audience as audience_mod
 from turnout.messaging import merge
 from turnout.messaging import results as contact_results
 from turnout.people.services import add_tag_many
@@ -372,7 +374,25 @@ def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
             "questions": [{"id": q.pk, "prompt": q.prompt,
                            "choices": [{"id": c.pk, "label": c.label, "follow_up": c.follow_up} for c in q.choices.all()]}
                           for q in campaign.questions.prefetch_related("choices")],
-            "results": [{"id": c.pk, "label": c.display} for c in contact_results.codes_for(campaign.group)]}
+            "results": [{"id": c.pk, "label": c.display} for c in contact_results.codes_for(campaign.group)],
+            "scale": [{"score": score, "label": str(label)} for score, label in _scale(campaign)]}
+
+
+def _scale(campaign: TextingCampaign) -> Sequence[tuple[int, Any]]:
+    """The scale a canvasser assesses each door on, when the walk is written back to where its people
+    came from (an organizing campaign's 1 to 5 support); empty for a walk of homes."""
+    source = audience_mod.source_walks(campaign.audience.get("source", "")) if campaign.is_door else None
+    return source.scale if source else ()
+
+
+def _assessed(item: dict[str, Any], scale: Sequence[tuple[int, Any]]) -> tuple[int | None, str] | None:
+    """A result's score on the campaign's scale and its next step; None when either is not one it takes."""
+    score, next_step = item.get("score"), item.get("next_step", "")
+    if score is not None and (isinstance(score, bool) or whole(score) not in {s for s, _label in scale}):
+        return None
+    if not isinstance(next_step, str) or len(next_step.strip()) > 300 or (next_step.strip() and not scale):
+        return None
+    return (whole(score) if score is not None else None), next_step.strip()
 
 
 def _client_id(value: Any) -> str:
@@ -427,6 +447,7 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
     closed = texter.removed_at is not None or campaign.status == TextingCampaign.Status.FINISHED
     codes = {c.pk: c for c in contact_results.codes_for(campaign.group)}
     choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign).select_related("question")}
+    scale = _scale(campaign)
     answer: dict[str, list[Any]] = {"accepted": [], "flagged": [], "refused": []}
     now = timezone.now()
     items = [r if isinstance(r, dict) else {} for r in results]
@@ -453,9 +474,14 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
             contact = contacts.get(whole(item.get("contact")) or 0)
             code = codes.get(whole(item.get("result")) or 0)
             picked = _picked(item.get("choices"), choices)
+            assessed = _assessed(item, scale)
             if contact is None or contact.turf_id is None or code is None or picked is None:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door, result or answer is not one of this campaign's.")})
+                continue
+            if assessed is None:
+                answer["refused"].append({"client_id": client_id, "reason": _(
+                    "Where they stand is a number on this campaign's scale, and a next step at most 300 characters.")})
                 continue
             if contact.turf_id not in held and contact.turf_id not in had:
                 answer["refused"].append({"client_id": client_id, "reason": _(
@@ -465,7 +491,8 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
                    _("Sent after the canvasser was removed or the campaign finished.") if closed else
                    _("The turf had been given to someone else."))
             taken.append(DoorResult(client_id=client_id, conversation=contact, texter=texter, code=code,
-                                    choices=[c.pk for c in picked], recorded_at=_when(item.get("recorded_at"), now),
+                                    choices=[c.pk for c in picked], score=assessed[0], next_step=assessed[1],
+                                    recorded_at=_when(item.get("recorded_at"), now),
                                     flagged=bool(why), flag_reason=why))
             known.add(client_id)
             answer["flagged" if why else "accepted"].append(client_id)
@@ -550,6 +577,20 @@ def _apply(campaign: TextingCampaign, results: list[DoorResult], choices: dict[i
                               if code.group_id is None and code.key in ("not_home", "left_message")
                               else Conversation.Status.ANSWERED)
     Conversation.objects.bulk_update(list(contacts.values()), ["result", "sent_at", "attempts", "status"])
+    # A walk of a workplace's roster: every door visited is the organizing campaign's one-on-one too,
+    # written in the organization's language, whichever language the canvasser's phone speaks.
+    with translation.override(settings.LANGUAGE_CODE):
+        _walked(campaign, results, choices)
+
+
+def _walked(campaign: TextingCampaign, results: list[DoorResult], choices: dict[int, SurveyChoice]) -> None:
+    """Hand the doors to where the walk's people came from, when it takes them (`Source.walked`)."""
+    audience_mod.source_walked(campaign.audience.get("source", ""), [audience_mod.Walk(
+        person_id=r.conversation.person_id, at=r.recorded_at, by=r.texter.name if r.texter else "",
+        result=r.code.display, talked=r.code.group_id is None and r.code.key == "talked", score=r.score,
+        next_step=r.next_step or "", campaign=campaign.title,
+        answers=[f"{choices[pk].question.prompt}: {choices[pk].label}" for pk in r.choices if pk in choices])
+        for r in results] if campaign.is_door else [])
 
 
 MAP_DOORS = 5000  # households drawn on the supervisor's map at most

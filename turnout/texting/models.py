@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turnout.accounts.models import Group, GroupOwnedQuerySet, User
 from turnout.core.models import BaseModel
+from turnout.core.sealing import SealedCharField, SealedIntegerField
 from turnout.messaging.models import Delivery, InboundMessage, Message
 from turnout.people.models import Person
 
@@ -332,6 +333,10 @@ class DoorResult(models.Model):
     texter = models.ForeignKey(Texter, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     code = models.ForeignKey("people.ResultCode", on_delete=models.PROTECT, related_name="+")
     choices = models.JSONField(default=list, blank=True)
+    # In a walk of an organizing campaign's roster: where the worker stands (1 to 5) and what comes
+    # next, sealed as the campaign's own assessments and conversations are.
+    score = SealedIntegerField(null=True, blank=True)
+    next_step = SealedCharField(max_length=300, blank=True, default="")
     recorded_at = models.DateTimeField()
     synced_at = models.DateTimeField(default=timezone.now)
     flagged = models.BooleanField(default=False)

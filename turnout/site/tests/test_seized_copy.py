@@ -1,10 +1,10 @@
 """A seized copy: what the database files and var/ would give away, read byte for byte.
 
 Marked values go in through every door (an import with columns Turnout refuses, the API, a public
-form, an RSVP, a text and a STOP, a union card, a webhook delivery, the audit log); then an admin erases the
-person, the worker scrubs, and the database's own files (SQLite's file and write-ahead log, or
-every PostgreSQL relation's file after CHECKPOINT) and every file under var/ are searched for the
-markers. Before the erasure the person's plain details are found (the search works); refused
+form, an RSVP, a text and a STOP, a union card, a workplace walk's door result, a webhook delivery,
+the audit log); then an admin erases the person, the worker scrubs, and the database's own files
+(SQLite's file and write-ahead log, or every PostgreSQL relation's file after CHECKPOINT) and every
+file under var/ are searched for the markers. Before the erasure the person's plain details are found (the search works); refused
 columns and sealed card fields are never found, before or after.
 """
 
@@ -30,9 +30,13 @@ from turnout.api import webhooks
 from turnout.api.models import WebhookDelivery
 from turnout.events.models import Event
 from turnout.messaging.transports.http import signature
-from turnout.organizing.models import Campaign, Employer, Unit, Workplace
-from turnout.people.models import ImportJob, Person, Suppression
+from turnout.organizing.models import Campaign, Employer, Unit, Worker, Workplace
+from turnout.organizing.models import Conversation as OneOnOne
+from turnout.people.models import ImportJob, Person, ResultCode, Suppression
 from turnout.site.testing import make_group, make_staff, run_due_tasks, start_previewed_import
+from turnout.texting import doors
+from turnout.texting import services as texting
+from turnout.texting.models import Turf
 
 
 def database_files_holding(needles: dict[str, bytes], *, kinds: str = "rit") -> dict[str, list[str]]:
@@ -97,6 +101,7 @@ class SeizedCopyTests(TransactionTestCase):
             "API refused key": f"visa{mark}",
             "card browser": f"ua{mark}",
             "card job": f"job{mark}",
+            "door next step": f"nxt{mark}",
         }
 
     def login(self, user: object) -> None:
@@ -161,6 +166,25 @@ class SeizedCopyTests(TransactionTestCase):
                                       "signature": f"{plain['name']} Marker", "agree": "on"},
                                 HTTP_USER_AGENT=never["card browser"])
         self.assertContains(done, "Your union card is signed")
+        # 6b. A coworker walks the shop and records a next step: sealed on the door result and on
+        # the campaign's one-on-one.
+        Worker.objects.get_or_create(unit=unit, person=person)
+        walk = texting.create_campaign(actor=self.organizer, group=self.local, fields={
+            "title": "Walk the shop", "channel": "door", "audience": {"source": f"roster:{campaign.public_id}"},
+            "script": "Hi {first_name}, it's {texter_first_name}."})
+        texting.launch(actor=self.organizer, campaign=walk, audience=Person.objects.filter(pk=person.pk))
+        doors.cut(actor=self.organizer, campaign=walk, doors=10)
+        _invite, key = texting.invite(actor=self.organizer, campaign=walk)
+        self.client.logout()
+        own = self.client.post(f"/t/join/{key}/", {"name": "Ann Coworker", "email": ""})["Location"]
+        turf = Turf.objects.get(campaign=walk)
+        doors.assign(actor=self.organizer, turf=turf, canvassers=[walk.texters.get()])
+        door = self.client.get(f"{own}turfs/{turf.public_id}.json").json()["households"][0]["people"][0]
+        synced = self.client.post(f"{own}sync/", json.dumps({"results": [{
+            "client_id": str(uuid.uuid4()), "contact": door["id"], "result": ResultCode.objects.get(key="talked").pk,
+            "score": 2, "next_step": never["door next step"]}]}), content_type="application/json").json()
+        self.assertEqual(len(synced["accepted"]), 1)
+        self.assertEqual(OneOnOne.objects.get(worker__person=person).next_step, never["door next step"])
         # 7. The worker runs: RSVPs settle, webhook payloads are built (the receiver is down, so they wait).
         run_due_tasks()
         self.assertTrue([d for d in WebhookDelivery.objects.all() if plain["email"] in d.payload.get("raw", "")])

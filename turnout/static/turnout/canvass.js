@@ -131,6 +131,11 @@
     const results = $("door-results");
     results.replaceChildren();
     for (const r of turf.results) { results.append(choice("result", r.id, r.label)); }
+    const scale = turf.scale || [];  // a walk of a workplace's roster: its organizers' 1 to 5
+    $("door-assess").hidden = !scale.length;
+    $("door-scale").replaceChildren();
+    for (const s of scale) { $("door-scale").append(choice("score", s.score, s.label)); }
+    $("door-next").value = "";
     $("door-form").onsubmit = function (event) {
       event.preventDefault();
       const form = new FormData(event.target);
@@ -143,6 +148,10 @@
       const picked = turf.questions.map(function (q) { return form.get("q" + q.id); }).filter(Boolean);
       const entry = {client_id: newId(), contact: person.id, result: Number(result), choices: picked.map(Number),
                      recorded_at: new Date().toISOString(), revision: turf.revision};
+      if (scale.length) {
+        entry.score = form.get("score") ? Number(form.get("score")) : null;
+        entry.next_step = (form.get("next_step") || "").trim();
+      }
       if (!write("r:" + entry.client_id, entry)) {
         $("door-problem").textContent = text.full;
         $("door-problem").hidden = false;

@@ -81,3 +81,47 @@ def test_a_canvasser_records_ten_doors_offline_and_they_sync_when_back_online(
         expect(page.get_by_test_id("turf-map")).to_have_attribute("data-ready", "true")
         expect(page.locator(".turf-map path.leaflet-interactive")).to_have_count(14)
         page.screenshot(path=str(SHOTS / "door-campaign-map.png"), full_page=True)
+
+
+def test_a_coworker_walks_the_shop_and_the_organizer_reads_each_one_on_one(
+        page: Page, phone: Page, live_server: Any) -> None:  # noqa: F811
+    from turnout.organizing.models import Area, Campaign, Employer, Unit, Worker, Workplace
+
+    with time_machine.travel(datetime(2031, 3, 12, 19, 0, tzinfo=UTC), tick=True):
+        local = make_group("Local 8")
+        organizer = make_staff("organizer@example.org", local, Role.ORGANIZER)
+        workplace = Workplace.objects.create(group=local, name="Pike", postal_code="98101",
+                                             employer=Employer.objects.create(group=local, name="Bean Street"))
+        organizing = Campaign.objects.create(group=local, name="Bean Street Workers", union_name="Local 8")
+        unit = Unit.objects.create(campaign=organizing, workplace=workplace)
+        kitchen = Area.objects.create(workplace=workplace, kind="department", name="Kitchen")
+        kim = Worker.objects.create(unit=unit, person=make_person(local, given_name="Kim"), department=kitchen)
+        Worker.objects.create(unit=unit, person=make_person(local, given_name="Lee"), department=kitchen)
+        campaign = services.create_campaign(actor=organizer, group=local, fields={
+            "title": "Walk the shop", "channel": "door", "audience": {"source": f"roster:{organizing.public_id}"},
+            "script": "Hi {first_name}, it's {texter_first_name} from the kitchen."})
+        services.launch(actor=organizer, campaign=campaign, audience=Person.objects.filter(worker_roles__unit=unit))
+        doors.cut(actor=organizer, campaign=campaign, doors=20)
+        _invite, key = services.invite(actor=organizer, campaign=campaign)
+        phone.goto(f"{live_server.url}/t/join/{key}/")
+        phone.get_by_label("Your name").fill("Ann Coworker")
+        phone.get_by_role("button", name="Start canvassing").click()
+        doors.assign(actor=organizer, turf=Turf.objects.get(), canvassers=[campaign.texters.get()])
+        phone.reload()
+        phone.get_by_test_id("download").click()
+        expect(phone.get_by_test_id("households")).to_contain_text("Pike · Kitchen")
+        phone.get_by_test_id("person").filter(has_text="Kim").click()
+        phone.get_by_label("Talked", exact=True).check()
+        phone.get_by_label("2 — Supporter").check()
+        phone.get_by_label("Next step (optional)").fill("Ask Kim to talk to the dish crew")
+        phone.screenshot(path=str(SHOTS / "canvasser-workplace.png"), full_page=True)
+        no_sideways_scrolling(phone)
+        phone.get_by_test_id("save-door").click()
+        expect(phone.get_by_test_id("sync-status")).to_have_text("Nothing waiting to sync.")
+
+        log_in(page, live_server.url, "organizer@example.org")
+        page.goto(f"{live_server.url}/organizing/workers/{kim.public_id}/")
+        expect(page.locator("body")).to_contain_text("Ask Kim to talk to the dish crew")
+        expect(page.locator("body")).to_contain_text("Ann Coworker (door knocking: Walk the shop)")
+        kim.refresh_from_db()
+        assert kim.support == 2

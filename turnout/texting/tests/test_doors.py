@@ -309,25 +309,25 @@ class DoorTests(DoorCase):
 
 
 class WorkplaceWalkTests(DoorCase):
-    def test_a_roster_is_walked_through_the_workplace_by_department_and_shift(self) -> None:
+    def walk_the_shop(self) -> tuple[TextingCampaign, Turf, str]:
         from turnout.organizing.models import Area, Campaign, Employer, Unit, Worker, Workplace
 
         employer = Employer.objects.create(group=self.local, name="Bean Street Coffee")
         workplace = Workplace.objects.create(group=self.local, employer=employer, name="Pike", postal_code="98101")
-        organizing = Campaign.objects.create(group=self.local, name="Bean Street Workers", union_name="Local 8")
-        unit = Unit.objects.create(campaign=organizing, workplace=workplace)
+        self.organizing = Campaign.objects.create(group=self.local, name="Bean Street Workers", union_name="Local 8")
+        self.unit = Unit.objects.create(campaign=self.organizing, workplace=workplace)
         kitchen = Area.objects.create(workplace=workplace, kind="department", name="Kitchen")
         counter = Area.objects.create(workplace=workplace, kind="department", name="Counter")
         night = Area.objects.create(workplace=workplace, kind="shift", name="Night")
         # Workers at work, most with no home address on file: the walk goes through the workplace.
-        staff = [make_person(self.local, given_name=name) for name in ("Kim", "Lee", "Mo")]
-        Worker.objects.create(unit=unit, person=staff[0], department=kitchen, shift=night)
-        Worker.objects.create(unit=unit, person=staff[1], department=kitchen, shift=night)
-        Worker.objects.create(unit=unit, person=staff[2], department=counter)
-        Worker.objects.create(unit=unit, person=self.people[0], eligible=False)  # the manager: never
+        self.staff = [make_person(self.local, given_name=name) for name in ("Kim", "Lee", "Mo")]
+        Worker.objects.create(unit=self.unit, person=self.staff[0], department=kitchen, shift=night)
+        Worker.objects.create(unit=self.unit, person=self.staff[1], department=kitchen, shift=night)
+        Worker.objects.create(unit=self.unit, person=self.staff[2], department=counter)
+        Worker.objects.create(unit=self.unit, person=self.people[0], eligible=False)  # the manager: never
         self.login(self.organizer)
         made = self.client.post("/texting/new/", {"channel": "door", "title": "Walk the shop", "from_group": self.local.pk,
-                                                  "script": SCRIPT, "source": f"roster:{organizing.public_id}"})
+                                                  "script": SCRIPT, "source": f"roster:{self.organizing.public_id}"})
         self.assertEqual(made.status_code, 302, made.content[:2000])
         campaign = TextingCampaign.objects.get()
         self.assertContains(self.client.get(campaign.get_absolute_url()), "3 people will be visited")
@@ -338,6 +338,91 @@ class WorkplaceWalkTests(DoorCase):
         turf = Turf.objects.get()
         ann, own = self.join(campaign, "Ann Coworker")
         doors.assign(actor=self.organizer, turf=turf, canvassers=[ann])
+        return campaign, turf, own
+
+    def test_a_roster_is_walked_through_the_workplace_by_department_and_shift(self) -> None:
+        _campaign, turf, own = self.walk_the_shop()
         data = self.client.get(f"{own}turfs/{turf.public_id}.json").json()
         self.assertEqual([(h["address"], [p["name"] for p in h["people"]]) for h in data["households"]],
                          [("Pike · Counter", ["Mo"]), ("Pike · Kitchen · Night", ["Kim", "Lee"])])
+        # The canvasser assesses each coworker on the organizers' own 1 to 5.
+        self.assertEqual([s["score"] for s in data["scale"]], [1, 2, 3, 4, 5])
+        self.assertIn("Leader", data["scale"][0]["label"])
+
+    def test_the_walk_s_results_become_the_campaign_s_conversations_and_assessments(self) -> None:
+        from turnout.organizing.models import Assessment, Worker
+        from turnout.organizing.models import Conversation as OneOnOne
+
+        campaign, turf, own = self.walk_the_shop()
+        question = services.add_question(actor=self.organizer, campaign=campaign, prompt="Come to the meeting?",
+                                         choices="Yes\nNo")
+        yes = question.choices.get(label="Yes").pk
+        self.client.logout()
+        self.client.get(f"{own}turfs/{turf.public_id}.json")
+        kim, lee, mo = (Conversation.objects.get(campaign=campaign, person=p) for p in self.staff)
+        at = (NOON_PACIFIC - timedelta(minutes=5)).isoformat()
+
+        def door(contact: Conversation, key: str, **more) -> dict:
+            return {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code(key).pk, "recorded_at": at,
+                    **more}
+
+        bad = self.client.post(f"{own}sync/", json.dumps({"results": [door(kim, "talked", score=9)]}),
+                               content_type="application/json").json()
+        self.assertIn("a number on this campaign's scale", bad["refused"][0]["reason"])
+        sent = [door(kim, "talked", score=1, next_step="Bring Lee to the meeting", choices=[yes]),
+                door(lee, "talked"), door(mo, "not_home")]
+        answer = self.client.post(f"{own}sync/", json.dumps({"results": sent}), content_type="application/json").json()
+        self.assertEqual(len(answer["accepted"]), 3)
+        # Sent again (the phone never heard back): still one conversation per door.
+        self.client.post(f"{own}sync/", json.dumps({"results": sent}), content_type="application/json")
+        one_on_ones = {c.worker.person.given_name: c for c in OneOnOne.objects.select_related("worker__person")}
+        self.assertEqual({name: c.outcome for name, c in one_on_ones.items()},
+                         {"Kim": "supportive", "Lee": "talked", "Mo": "not_reached"})
+        self.assertEqual(one_on_ones["Kim"].next_step, "Bring Lee to the meeting")
+        self.assertIn("Come to the meeting?: Yes", one_on_ones["Kim"].notes)
+        self.assertIn("Not home", one_on_ones["Mo"].notes)
+        self.assertEqual(one_on_ones["Kim"].by_label, "Ann Coworker (door knocking: Walk the shop)")
+        kim_worker = Worker.objects.get(person=self.staff[0])
+        self.assertEqual((kim_worker.support, Assessment.objects.get().score), (1, 1))
+        self.unit.refresh_from_db()
+        self.assertEqual(self.unit.support_counts, [1, 0, 0, 0, 0])
+        # The organizer sees it where they track the campaign: the worker's page.
+        self.login(self.organizer)
+        page = self.client.get(f"/organizing/workers/{kim_worker.public_id}/")
+        self.assertContains(page, "Bring Lee to the meeting")
+        self.assertContains(page, "Ann Coworker (door knocking: Walk the shop)")
+
+    def test_flagged_results_written_by_the_organizer_become_conversations_too(self) -> None:
+        from turnout.organizing.models import Conversation as OneOnOne
+        from turnout.organizing.models import Worker
+
+        campaign, turf, own = self.walk_the_shop()
+        self.client.logout()
+        self.client.get(f"{own}turfs/{turf.public_id}.json")
+        bo, _bo_link = self.join(campaign, "Bo Coworker")
+        doors.assign(actor=self.organizer, turf=turf, canvassers=[bo])  # given away meanwhile
+        kim = Conversation.objects.get(campaign=campaign, person=self.staff[0])
+        late = {"client_id": str(uuid.uuid4()), "contact": kim.pk, "result": code("talked").pk, "score": 4,
+                "recorded_at": (NOON_PACIFIC - timedelta(minutes=5)).isoformat()}
+        self.client.logout()
+        answer = self.client.post(f"{own}sync/", json.dumps({"results": [late]}), content_type="application/json")
+        self.assertEqual(len(answer.json()["flagged"]), 1)
+        self.assertFalse(OneOnOne.objects.exists())  # not until the organizer says so
+        self.login(self.organizer)
+        self.client.post(f"/texting/{campaign.public_id}/turfs/flagged/", {"result": [DoorResult.objects.get().pk]})
+        self.assertEqual(OneOnOne.objects.get().outcome, "opposed")
+        self.assertEqual(Worker.objects.get(person=self.staff[0]).support, 4)
+
+    def test_a_walk_of_homes_takes_no_assessment(self) -> None:
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        pine = Turf.objects.order_by("pk").last()
+        ann, own = self.join(campaign, "Ann Canvasser")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        self.assertEqual(self.client.get(f"{own}turfs/{pine.public_id}.json").json()["scale"], [])
+        contact = Conversation.objects.filter(turf=pine).first()
+        answer = self.client.post(f"{own}sync/", json.dumps({"results": [
+            {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code("talked").pk, "score": 2}]}),
+            content_type="application/json").json()
+        self.assertEqual(len(answer["refused"]), 1)
+        self.assertFalse(DoorResult.objects.exists())
