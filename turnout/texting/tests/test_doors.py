@@ -301,11 +301,32 @@ class DoorTests(DoorCase):
         self.assertContains(huge, "click at least three corners", status_code=400)
 
     def test_a_street_s_direction_is_part_of_its_name(self) -> None:
-        homes = doors._households([(1, "a", "100 N Main St", "98101", None, None),
-                                   (2, "b", "100 S Main St", "98101", None, None),
-                                   (3, "c", "12B Oak Ave", "98101", None, None)])
+        homes = doors._households([(n, f"{line.lower()}||98101", line, "98101", None, None)
+                                   for n, line in enumerate(("100 N Main St", "100 South Main Street", "12B Oak Ave"))])
         self.assertEqual([(h.number, h.street) for h in homes], [(100, "n main st"), (100, "s main st"),
                                                                  (12, "oak ave")])
+
+    def test_one_door_written_two_ways_is_one_household(self) -> None:
+        # Two residents of one flat, imported from two lists that spell the address differently.
+        resident(self.local, "Hal", "201 Oak Avenue.", unit="Apt. #2")
+        resident(self.local, "Ida", "201 oak ave", unit="apt 2")
+        resident(self.local, "Jo", "205 Oak Avenue")
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=20)
+        households = dict(Conversation.objects.filter(campaign=campaign).values_list("person__given_name",
+                                                                                     "household"))
+        self.assertEqual(households["Hal"], households["Ida"])
+        self.assertEqual(households["Hal"], "201 oak ave|apt 2|98101")
+        self.assertNotEqual(households["Ida"], households["Ed"])  # 201 Oak Ave, no flat number
+        turf = Turf.objects.get()
+        ann, own = self.join(campaign, "Ann Canvasser")
+        doors.assign(actor=self.organizer, turf=turf, canvassers=[ann])
+        walk = self.client.get(f"{own}turfs/{turf.public_id}.json").json()["households"]
+        flat = next(h for h in walk if "Hal" in [p["name"] for p in h["people"]])
+        self.assertEqual(sorted(p["name"] for p in flat["people"]), ["Hal", "Ida"])
+        # Oak Avenue and oak ave are one street: its odd side walked up in one run.
+        odd_oak = [h["address"] for h in walk if h["address"].lower().startswith(("201", "203", "205"))]
+        self.assertEqual([a.split()[0] for a in odd_oak], ["201", "201", "203", "205"])
 
 
 class WorkplaceWalkTests(DoorCase):
