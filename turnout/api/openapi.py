@@ -338,8 +338,10 @@ SCHEMAS: dict[str, Any] = {
             "turnout:channel": {"type": "string", "enum": ["sms", "phone", "door"],
                                 "description": "sms: volunteers text; phone: a phone bank, volunteers call; door: "
                                                "door knocking, canvassers walk turfs"},
-            "turnout:calling_hours": {"type": "object", "description": "A phone bank's hours in each contact's zone",
-                                      "properties": {"from": {"type": "integer"}, "until": {"type": "integer"}}},
+            "turnout:calling_hours": {"type": "object", "description": "A phone bank's hours in each contact's zone "
+                                                                      "(from 10 until 20 unless set)",
+                                      "properties": {"from": {"type": "integer", "minimum": 0, "maximum": 23},
+                                                     "until": {"type": "integer", "minimum": 1, "maximum": 24}}},
             "turnout:bridged": {"type": "boolean", "description": "A phone bank's calls connected through Twilio"},
             "status": {"type": "string", "enum": ["draft", "live", "paused", "finished"]},
             "targets": {"type": "array", "items": ref("Link")},

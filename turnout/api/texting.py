@@ -87,6 +87,18 @@ def _fields(call: Call, data: dict[str, Any], campaign: TextingCampaign | None =
         if not isinstance(data["turnout:bridged"], bool):
             raise ApiError(400, "turnout:bridged must be true or false.")
         fields["bridged"] = data["turnout:bridged"]
+    if "turnout:calling_hours" in data:
+        hours = data["turnout:calling_hours"]
+        if not isinstance(hours, dict):
+            raise ApiError(400, 'turnout:calling_hours must be an object such as {"from": 10, "until": 20}: '
+                                "hours of the day in each contact's own zone.")
+        start = inputs.whole(hours.get("from", campaign.call_from if campaign else 10), "turnout:calling_hours.from",
+                             0, 23)
+        end = inputs.whole(hours.get("until", campaign.call_until if campaign else 20), "turnout:calling_hours.until",
+                           1, 24)
+        if end <= start:
+            raise ApiError(400, "turnout:calling_hours: calling hours must end after they start.")
+        fields["call_from"], fields["call_until"] = start, end
     if "reassign_after_minutes" in data:
         fields["reassign_after"] = inputs.whole(data["reassign_after_minutes"], "reassign_after_minutes", 5, 1440)
     if "targets" in data:

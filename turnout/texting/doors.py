@@ -38,6 +38,7 @@ from turnout.people.services import add_tag_many
 from turnout.texting.models import (
     Conversation,
     DoorResult,
+    MergedContact,
     SurveyChoice,
     SurveyResponse,
     Texter,
@@ -505,7 +506,10 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
     with transaction.atomic():
         # The doors first, locked in one order: a second sync of the same results waits here, then
         # finds them stored below and acknowledges them.
-        ids = sorted({pk for pk in (whole(r.get("contact")) for r in items) if pk is not None})
+        asked = {pk for pk in (whole(r.get("contact")) for r in items) if pk is not None}
+        # Doors gone with a merged record sync to the kept record's door.
+        moved = {m.from_id: m for m in MergedContact.objects.filter(conversation__campaign=campaign, from_id__in=asked)}
+        ids = sorted(asked | {m.conversation_id for m in moved.values()})
         contacts = {c.pk: c for c in Conversation.objects.select_for_update(of=("self",)).select_related("person")
                     .filter(campaign=campaign, pk__in=ids).order_by("pk")}
         wanted = [cid for cid in (_client_id(r.get("client_id")) for r in items) if cid]
@@ -522,11 +526,14 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
             if client_id in known:
                 answer["accepted"].append(client_id)  # sent before (a sync retried): kept once
                 continue
-            contact = contacts.get(whole(item.get("contact")) or 0)
+            asked_for = whole(item.get("contact")) or 0
+            merged = moved.get(asked_for) if asked_for not in contacts else None
+            contact = contacts.get(merged.conversation_id if merged else asked_for)
+            door_turf = merged.turf_id if merged else contact.turf_id if contact else None  # the turf downloaded
             code = codes.get(whole(item.get("result")) or 0)
             picked = _picked(item.get("choices"), choices)
             assessed = _assessed(item, scale)
-            if contact is None or contact.turf_id is None or code is None or picked is None:
+            if contact is None or door_turf is None or code is None or picked is None:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door, result or answer is not one of this campaign's.")})
                 continue
@@ -534,12 +541,13 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "Where they stand is a number on this campaign's scale, and a next step at most 300 characters.")})
                 continue
-            if contact.turf_id not in held and contact.turf_id not in had:
+            if door_turf not in held and door_turf not in had:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door is not in a turf you were given.")})
                 continue
-            why = ("" if contact.turf_id in held else
+            why = ("" if door_turf in held and contact.turf_id in held else
                    _("Sent after the canvasser was removed or the campaign finished.") if closed else
+                   _("The person was merged with a record in another turf.") if merged else
                    _("The turf had been given to someone else."))
             taken.append(DoorResult(client_id=client_id, conversation=contact, texter=texter, code=code,
                                     choices=[c.pk for c in picked], score=assessed[0], next_step=assessed[1],
@@ -562,7 +570,8 @@ def apply_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> 
     canvassers); how many."""
     with transaction.atomic():
         # The doors locked first, as a sync locks them, then their results read as they now stand.
-        flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, pk__in=ids)
+        flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True,
+                                            pk__in=ids)
         list(Conversation.objects.select_for_update().filter(pk__in=flagged.values("conversation_id")).order_by("pk"))
         chosen = list(flagged.select_for_update(of=("self",)).select_related("conversation__person", "texter", "code")
                       .order_by("pk"))
@@ -574,6 +583,19 @@ def apply_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> 
         DoorResult.objects.filter(pk__in=[r.pk for r in chosen]).update(flagged=False)
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
                      summary=f"Wrote {len(chosen)} flagged door results on the records")
+    return len(chosen)
+
+
+def set_aside_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> int:
+    """The organizer chooses not to write flagged results on the records (the turf's new canvasser
+    knocked those doors since): they are kept, off the list to check; how many."""
+    with transaction.atomic():
+        chosen = list(DoorResult.objects.select_for_update().filter(
+            conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True, pk__in=ids).order_by("pk"))
+        DoorResult.objects.filter(pk__in=[r.pk for r in chosen]).update(set_aside_at=timezone.now())
+        if chosen:
+            audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                         summary=f"Set aside {len(chosen)} flagged door results, not written on the records")
     return len(chosen)
 
 

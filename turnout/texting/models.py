@@ -314,6 +314,18 @@ class Turf(BaseModel):
         return self.name
 
 
+class MergedContact(models.Model):
+    """A door contact gone with a merged record (the kept record had its own in the campaign): a
+    phone that downloaded it still syncs its results, to the kept record's contact (`doors.sync`)."""
+
+    from_id = models.BigIntegerField(unique=True)  # the contact's id, as the phone knows it
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    turf = models.ForeignKey("Turf", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.from_id} → {self.conversation_id}"
+
+
 class TurfDownload(models.Model):
     """A canvasser downloaded a turf: what their phone syncs from it later is theirs to send, even
     once the turf is given to someone else (then kept and flagged)."""
@@ -346,6 +358,9 @@ class DoorResult(models.Model):
     synced_at = models.DateTimeField(default=timezone.now)
     flagged = models.BooleanField(default=False)
     flag_reason = models.CharField(max_length=200, blank=True)
+    # A flagged result the organizer chose not to write on the record: kept (a retried sync still
+    # finds it by its id), never written, off the list of results to check.
+    set_aside_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "-recorded_at"], name="door_result_latest")]

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from turnout.people.models import Person
 from turnout.people.signals import people_merging
-from turnout.texting.models import Conversation, DoorResult
+from turnout.texting.models import Conversation, DoorResult, MergedContact
 
 
 @receiver(people_merging, dispatch_uid="turnout.texting.merge")
@@ -24,3 +24,7 @@ def move_merged_conversations(*, keep: Person, other: Person, **kwargs: Any) -> 
         staying = Conversation.objects.filter(person=keep, campaign_id=leaving.campaign_id).first()
         if staying is not None:
             DoorResult.objects.filter(conversation=leaving).update(conversation=staying)
+            # A phone that downloaded the leaving door syncs its results to the staying one.
+            MergedContact.objects.filter(conversation=leaving).update(conversation=staying)
+            if leaving.turf_id is not None:
+                MergedContact.objects.create(from_id=leaving.pk, conversation=staying, turf_id=leaving.turf_id)

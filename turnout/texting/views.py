@@ -119,7 +119,8 @@ def _detail_page(request: HttpRequest, campaign: TextingCampaign, status: int = 
                            campaign=campaign, turf__isnull=True).exclude(status="opted_out").values("household")
                        .distinct().count(),
                        door_map=doors.map_points(campaign, turfs),
-                       flagged_doors=DoorResult.objects.filter(conversation__campaign=campaign, flagged=True)
+                       flagged_doors=DoorResult.objects.filter(conversation__campaign=campaign, flagged=True,
+                                                              set_aside_at__isnull=True)
                        .select_related("texter", "code", "conversation__person").order_by("-synced_at")[:50])
     return render(request, "texting/detail.html", context, status=status)
 
@@ -166,7 +167,13 @@ def apply_flagged(request: HttpRequest, public_id: Any) -> HttpResponse:
     campaign = _campaign(request, public_id, write=True)
     ids = [pk for pk in (services.whole(value) for value in request.POST.getlist("result")) if pk is not None]
     if not ids:
-        flash.error(request, _("Choose the results to write on the records."))
+        flash.error(request, _("Choose the results to write on the records or to set aside."))
+        return redirect(campaign.get_absolute_url() + "#turfs")
+    if "set_aside" in request.POST:
+        put = doors.set_aside_flagged(actor=request.user, campaign=campaign, ids=ids)  # type: ignore[arg-type]
+        flash.success(request, ngettext("Set aside %(n)s result: it is kept, not written on the records.",
+                                        "Set aside %(n)s results: they are kept, not written on the records.",
+                                        put) % {"n": put})
         return redirect(campaign.get_absolute_url() + "#turfs")
     written = doors.apply_flagged(actor=request.user, campaign=campaign, ids=ids)  # type: ignore[arg-type]
     flash.success(request, ngettext("Wrote %(n)s result on the records.", "Wrote %(n)s results on the records.",

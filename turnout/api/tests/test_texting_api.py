@@ -118,6 +118,17 @@ class TextingApiTests(ApiTestCase):
         self.assertEqual((launched["status"], launched["statistics"]["contacts"]), ("live", 1))
         changed = self.api("PUT", f"texting_campaigns/{campaign_id}", {"turnout:channel": "sms"})
         self.assertEqual(changed.status_code, 409)
+        # Calling hours change while the bank runs: the console shows the same hours.
+        later = self.ok("PUT", f"texting_campaigns/{campaign_id}", {"turnout:calling_hours": {"from": 12}})
+        self.assertEqual(later["turnout:calling_hours"], {"from": 12, "until": 20})
+        for hours, says in (({"from": 20, "until": 9}, "must end after they start"), ("9-5", "must be an object"),
+                            ({"until": 25}, "from 1 to 24")):
+            refused = self.api("PUT", f"texting_campaigns/{campaign_id}", {"turnout:calling_hours": hours})
+            self.assertEqual(refused.status_code, 400)
+            self.assertIn(says, refused.json()["error"] if "error" in refused.json() else str(refused.json()))
+        self.login(self.organizer)
+        self.assertContains(self.client.get(f"/texting/{campaign_id}/"), "Calls from 12:00 to 20:00")
+        self.client.logout()
         bad = self.api("POST", "texting_campaigns", {"title": "x", "script": "y", "turnout:channel": "fax"})
         self.assertEqual(bad.status_code, 400)
         campaign = TextingCampaign.objects.get(public_id=campaign_id)

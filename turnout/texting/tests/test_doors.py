@@ -233,6 +233,20 @@ class DoorTests(DoorCase):
                                    follow=True)
         self.assertContains(applied, "Wrote 1 result on the records.")
         self.assertEqual(ContactResult.objects.get(channel="door").person, first.conversation.person)
+        # The rest the new canvasser knocked again since: set aside, kept but never written.
+        rest = list(DoorResult.objects.filter(flagged=True).values_list("pk", flat=True))
+        aside = self.client.post(f"/texting/{campaign.public_id}/turfs/flagged/", {"result": rest, "set_aside": "1"},
+                                 follow=True)
+        self.assertContains(aside, "Set aside 4 results: they are kept, not written on the records.")
+        self.assertNotContains(aside, "Results from a turf given to someone else")
+        self.client.post(f"/texting/{campaign.public_id}/turfs/flagged/", {"result": rest})  # a stale form
+        self.assertEqual(ContactResult.objects.filter(channel="door").count(), 1)
+        self.assertEqual(DoorResult.objects.filter(set_aside_at__isnull=False).count(), 4)
+        self.client.logout()
+        again = self.sync(own, results)  # the phone sends them again: acknowledged, still set aside
+        self.assertEqual(len(again["accepted"]), 5)
+        self.assertEqual(ContactResult.objects.filter(channel="door").count(), 1)
+        self.login(self.organizer)
         # A canvasser removed meanwhile still syncs what their phone kept: flagged, not lost.
         self.client.logout()
         self.client.get(f"{_bo_link}turfs/{pine.public_id}.json")
@@ -245,6 +259,35 @@ class DoorTests(DoorCase):
         oak = Turf.objects.order_by("pk").first()
         stray = self.sync(own, self.results_for(oak))
         self.assertEqual(len(stray["refused"]), len(self.results_for(oak)))
+        self.assertIn("not in a turf you were given", stray["refused"][0]["reason"])
+
+    def test_a_door_merged_away_after_the_download_still_syncs_to_the_kept_record(self) -> None:
+        from turnout.people.services import merge_people
+
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        oak, pine = Turf.objects.order_by("pk")
+        ann, own = self.join(campaign, "Ann Canvasser")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        self.client.get(f"{own}turfs/{pine.public_id}.json")  # on the phone, then walked offline
+        results = self.results_for(pine)
+        ana, ben = self.people[0], self.people[1]  # both on Pine St
+        ed = self.people[4]  # on Oak Ave, in a turf Ann never had
+        ben_door = Conversation.objects.get(campaign=campaign, person=ben).pk
+        merge_people(actor=self.organizer, keep=ana, other=ben)  # meanwhile: one person, two records
+        merge_people(actor=self.organizer, keep=ed, other=self.people[3])  # Di, Pine St, into Ed's record
+        answer = self.sync(own, results)
+        self.assertEqual((len(answer["accepted"]), len(answer["flagged"]), answer["refused"]), (4, 1, []))
+        self.assertEqual(DoorResult.objects.get(flagged=True).flag_reason,
+                         "The person was merged with a record in another turf.")
+        self.assertEqual(DoorResult.objects.filter(conversation__person=ana).count(), 2)  # Ana's and Ben's
+        self.assertEqual(ContactResult.objects.filter(person=ana, channel="door").count(), 1)
+        # A stranger's phone cannot reach the kept record through the merged door's id.
+        bo, bo_link = self.join(campaign, "Bo Canvasser")
+        doors.assign(actor=self.organizer, turf=oak, canvassers=[bo])
+        self.client.get(f"{bo_link}turfs/{oak.public_id}.json")
+        stray = self.sync(bo_link, [{**next(r for r in results if r["contact"] == ben_door),
+                                     "client_id": str(uuid.uuid4())}])
         self.assertIn("not in a turf you were given", stray["refused"][0]["reason"])
 
     def test_bad_input_to_a_sync_is_a_clear_error_and_nothing_is_written(self) -> None:
