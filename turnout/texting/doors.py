@@ -377,6 +377,21 @@ def assign(*, actor: User, turf: Turf, canvassers: list[Texter]) -> Turf:
     return turf
 
 
+def dissolve(*, actor: User, turf: Turf) -> int:
+    """Undo a turf (drawn in the wrong place, cut too big): its doors go back to no turf, to be cut
+    or drawn again, with their results. A canvasser's phone that downloaded it still syncs what it
+    recorded there: kept and flagged. How many doors."""
+    with transaction.atomic():
+        campaign = TextingCampaign.objects.select_for_update().get(pk=turf.campaign_id)  # one cut at a time
+        turf = Turf.objects.select_for_update().get(pk=turf.pk)
+        doors = Conversation.objects.filter(turf=turf).update(turf=None, walk_order=None)
+        name = turf.name
+        turf.delete()
+        audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
+                     summary=f"Dissolved the turf {name}: {doors} doors back to no turf")
+    return doors
+
+
 def progress(campaign: TextingCampaign) -> QuerySet[Turf]:
     """The campaign's turfs with their households knocked (`knocked`: any result) and reached."""
     return (campaign.turfs.annotate(
@@ -413,7 +428,11 @@ def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
             "id": contact.pk, "name": person.preferred_name or person.given_name or _("(no name)"),
             "script": fill_texter(merge.fill(script, person, link=campaign.link), texter.name),
             "result": contact.result.display if contact.result else ""})
-    TurfDownload.objects.update_or_create(turf=turf, texter=texter, defaults={"at": timezone.now()})
+    ids = [contact.pk for contact in contacts]
+    download, made = TurfDownload.objects.get_or_create(turf=turf, texter=texter, defaults={"contacts": ids})
+    if not made:  # downloaded again: the doors of both downloads are on the phone
+        download.at, download.contacts = timezone.now(), sorted(set(download.contacts) | set(ids))
+        download.save(update_fields=["at", "contacts"])
     audit.record(actor=None, action=AuditEntry.Action.VIEW, target=campaign, group=campaign.group,
                  summary=f"Canvasser {texter.name} downloaded the turf {turf.name}: {len(households)} households",
                  detail={"canvasser": str(texter.public_id), "turf": str(turf.public_id)})
@@ -515,7 +534,12 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
         wanted = [cid for cid in (_client_id(r.get("client_id")) for r in items) if cid]
         known = {str(cid) for cid in DoorResult.objects.filter(client_id__in=wanted).values_list("client_id", flat=True)}
         held = set() if closed else set(texter.turfs.values_list("pk", flat=True))
-        had = set(TurfDownload.objects.filter(texter=texter).values_list("turf_id", flat=True))
+        had: set[Any] = set()  # the turfs this canvasser downloaded, and their doors
+        downloaded: set[int] = set()
+        for turf_id, door_ids in TurfDownload.objects.filter(texter=texter).values_list("turf_id", "contacts"):
+            had.add(turf_id)
+            downloaded.update(door_ids)
+        had.discard(None)
         taken: list[DoorResult] = []
         for item in items:
             client_id = _client_id(item.get("client_id"))
@@ -533,7 +557,7 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
             code = codes.get(whole(item.get("result")) or 0)
             picked = _picked(item.get("choices"), choices)
             assessed = _assessed(item, scale)
-            if contact is None or door_turf is None or code is None or picked is None:
+            if contact is None or code is None or picked is None:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door, result or answer is not one of this campaign's.")})
                 continue
@@ -541,13 +565,15 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "Where they stand is a number on this campaign's scale, and a next step at most 300 characters.")})
                 continue
-            if door_turf not in held and door_turf not in had:
+            # Theirs to send: a door of a turf they hold, or one their phone downloaded.
+            if door_turf not in held and door_turf not in had and asked_for not in downloaded:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door is not in a turf you were given.")})
                 continue
-            why = ("" if door_turf in held and contact.turf_id in held else
+            why = ("" if contact.turf_id is not None and contact.turf_id in held else
                    _("Sent after the canvasser was removed or the campaign finished.") if closed else
                    _("The person was merged with a record in another turf.") if merged else
+                   _("The turf was dissolved.") if contact.turf_id is None else
                    _("The turf had been given to someone else."))
             taken.append(DoorResult(client_id=client_id, conversation=contact, texter=texter, code=code,
                                     choices=[c.pk for c in picked], score=assessed[0], next_step=assessed[1],

@@ -320,19 +320,20 @@ class MergedContact(models.Model):
 
     from_id = models.BigIntegerField(unique=True)  # the contact's id, as the phone knows it
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
-    turf = models.ForeignKey("Turf", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    turf = models.ForeignKey("Turf", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:
         return f"{self.from_id} → {self.conversation_id}"
 
 
 class TurfDownload(models.Model):
-    """A canvasser downloaded a turf: what their phone syncs from it later is theirs to send, even
-    once the turf is given to someone else (then kept and flagged)."""
+    """A canvasser downloaded a turf: what their phone syncs from its doors later is theirs to send,
+    even once the turf is given to someone else or dissolved (then kept and flagged)."""
 
-    turf = models.ForeignKey(Turf, on_delete=models.CASCADE, related_name="downloads")
+    turf = models.ForeignKey(Turf, null=True, blank=True, on_delete=models.SET_NULL, related_name="downloads")
     texter = models.ForeignKey(Texter, on_delete=models.CASCADE, related_name="turf_downloads")
     at = models.DateTimeField(default=timezone.now)
+    contacts = models.JSONField(default=list, blank=True)  # the doors' ids, as the phone has them
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["turf", "texter"], name="one_turf_download")]

@@ -23,5 +23,6 @@ urlpatterns = [
     path("<uuid:public_id>/turfs/cut/", views.cut_turfs, name="cut_turfs"),
     path("<uuid:public_id>/turfs/draw/", views.draw_turf, name="draw_turf"),
     path("<uuid:public_id>/turfs/<uuid:turf_id>/assign/", views.assign_turf, name="assign_turf"),
+    path("<uuid:public_id>/turfs/<uuid:turf_id>/dissolve/", views.dissolve_turf, name="dissolve_turf"),
     path("<uuid:public_id>/turfs/flagged/", views.apply_flagged, name="apply_flagged"),
 ]

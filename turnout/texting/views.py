@@ -183,6 +183,18 @@ def apply_flagged(request: HttpRequest, public_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
+def dissolve_turf(request: HttpRequest, public_id: Any, turf_id: Any) -> HttpResponse:
+    campaign = _campaign(request, public_id, write=True)
+    turf = get_object_or_404(Turf, campaign=campaign, public_id=turf_id)
+    doors_back = doors.dissolve(actor=request.user, turf=turf)  # type: ignore[arg-type]
+    flash.success(request, ngettext("Dissolved %(turf)s: %(n)s door is in no turf again.",
+                                    "Dissolved %(turf)s: %(n)s doors are in no turf again.", doors_back)
+                  % {"turf": turf.name, "n": doors_back})
+    return redirect(campaign.get_absolute_url() + "#turfs")
+
+
+@login_required
+@require_POST
 def assign_turf(request: HttpRequest, public_id: Any, turf_id: Any) -> HttpResponse:
     campaign = _campaign(request, public_id, write=True)
     turf = get_object_or_404(Turf, campaign=campaign, public_id=turf_id)

@@ -210,7 +210,7 @@ class DoorTests(DoorCase):
         doors.cut(actor=self.organizer, campaign=campaign, doors=5)
         pine = Turf.objects.order_by("pk").last()
         ann, own = self.join(campaign, "Ann Canvasser")
-        bo, _bo_link = self.join(campaign, "Bo Canvasser")
+        bo, bo_link = self.join(campaign, "Bo Canvasser")
         doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
         self.client.get(f"{own}turfs/{pine.public_id}.json")  # downloaded, then walked offline
         results = self.results_for(pine)  # recorded offline, on revision 1
@@ -249,10 +249,10 @@ class DoorTests(DoorCase):
         self.login(self.organizer)
         # A canvasser removed meanwhile still syncs what their phone kept: flagged, not lost.
         self.client.logout()
-        self.client.get(f"{_bo_link}turfs/{pine.public_id}.json")
+        self.client.get(f"{bo_link}turfs/{pine.public_id}.json")
         services.remove_texter(actor=self.organizer, texter=bo)
         bo_results = self.results_for(pine, key="not_home")
-        late = self.client.post(f"{_bo_link}sync/", json.dumps({"results": bo_results}),
+        late = self.client.post(f"{bo_link}sync/", json.dumps({"results": bo_results}),
                                 content_type="application/json").json()
         self.assertEqual(len(late["flagged"]), 5)
         # A door of a turf a canvasser never had is refused: no writing on strangers' records.
@@ -289,6 +289,41 @@ class DoorTests(DoorCase):
         stray = self.sync(bo_link, [{**next(r for r in results if r["contact"] == ben_door),
                                      "client_id": str(uuid.uuid4())}])
         self.assertIn("not in a turf you were given", stray["refused"][0]["reason"])
+
+    def test_a_turf_dissolved_and_drawn_again_keeps_what_its_canvasser_sends(self) -> None:
+        campaign = self.launched()
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        oak, pine = Turf.objects.order_by("pk")
+        ann, own = self.join(campaign, "Ann Canvasser")
+        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
+        self.client.get(f"{own}turfs/{pine.public_id}.json")  # on the phone, then walked offline
+        results = self.results_for(pine)
+        self.login(self.organizer)
+        page = self.client.post(f"/texting/{campaign.public_id}/turfs/{pine.public_id}/dissolve/", follow=True)
+        self.assertContains(page, f"Dissolved {pine.name}: 5 doors are in no turf again.")
+        self.assertContains(page, "5 households are in no turf yet.")
+        self.assertFalse(Turf.objects.filter(pk=pine.pk).exists())
+        self.assertIn(f"Dissolved the turf {pine.name}: 5 doors back to no turf", audit_summaries(campaign))
+        self.client.logout()
+        self.assertNotContains(self.client.get(own), pine.name)  # no longer Ann's to download
+        answer = self.sync(own, results[:2])  # what the phone kept: flagged, not lost
+        self.assertEqual(len(answer["flagged"]), 2)
+        self.assertEqual(DoorResult.objects.filter(flag_reason="The turf was dissolved.").count(), 2)
+        # Cut again and given to Bo: the rest of Ann's phone is still kept, flagged for the organizer.
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        bo, bo_link = self.join(campaign, "Bo Canvasser")
+        doors.assign(actor=self.organizer, turf=Turf.objects.exclude(pk=oak.pk).get(), canvassers=[bo])
+        self.client.logout()
+        late = self.sync(own, results)  # the first two again (kept once), and three more
+        self.assertEqual((len(late["accepted"]), len(late["flagged"]), late["refused"]), (2, 3, []))
+        self.assertFalse(ContactResult.objects.filter(channel="door").exists())
+        # A phone that never had the doors still cannot write them.
+        stray = self.sync(bo_link, [{**results[0], "client_id": str(uuid.uuid4())}])
+        self.assertEqual(len(stray["accepted"]), 1)  # Bo holds the new turf: his to write
+        _cy, cy_link = self.join(campaign, "Cy Canvasser")
+        self.client.logout()
+        refused = self.sync(cy_link, [{**results[1], "client_id": str(uuid.uuid4())}])
+        self.assertIn("not in a turf you were given", refused["refused"][0]["reason"])
 
     def test_bad_input_to_a_sync_is_a_clear_error_and_nothing_is_written(self) -> None:
         campaign = self.launched()
