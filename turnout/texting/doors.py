@@ -82,7 +82,7 @@ def household_key(key: str) -> str:
     return f"{lines[0]}|{lines[1]}|{postal_code}"[:250]
 
 
-@dataclass
+@dataclass(slots=True)
 class Household:
     key: str
     line1: str

@@ -194,7 +194,9 @@ class Conversation(models.Model):
             # The pool: a batch is the lowest ids still waiting, whatever the campaign's size.
             models.Index(fields=["campaign", "zone", "id"], name="conversation_pool",
                          condition=models.Q(status="waiting")),
-            models.Index(fields=["texter", "status"], name="conversation_texter"),
+            # Only contacts a texter or caller has: a launch and a turf cut write none of it.
+            models.Index(fields=["texter", "status"], name="conversation_texter",
+                         condition=models.Q(texter__isnull=False)),
             # What a batch first looks through, however large the campaign: conversations held and
             # not yet texted (given back when held too long), and replies waiting for an answer.
             models.Index(fields=["campaign", "assigned_at"], name="conversation_held",
