@@ -34,7 +34,9 @@ from turnout.core.models import AuditEntry
 from turnout.messaging import audience as audience_mod
 from turnout.messaging import merge
 from turnout.messaging import results as contact_results
+from turnout.people.models import ResultCode
 from turnout.people.services import add_tag_many
+from turnout.texting import tasks
 from turnout.texting.models import (
     Conversation,
     DoorResult,
@@ -357,6 +359,13 @@ def cut_area(*, actor: User, campaign: TextingCampaign, name: str, area: Any) ->
     return turf
 
 
+def _turf_locked(turf: Turf) -> Turf:
+    found = Turf.objects.select_for_update().filter(pk=turf.pk).first()
+    if found is None:  # dissolved a moment ago (a second click)
+        raise TextingError(_("That turf was dissolved: its doors are in no turf."))
+    return found
+
+
 def assign(*, actor: User, turf: Turf, canvassers: list[Texter]) -> Turf:
     """Give the turf to a canvasser or a pair (none: nobody holds it). A canvasser who loses it keeps
     nothing of it, and what their phone syncs from it later is kept and flagged."""
@@ -365,7 +374,7 @@ def assign(*, actor: User, turf: Turf, canvassers: list[Texter]) -> Turf:
     if any(c.campaign_id != turf.campaign_id or c.removed_at for c in canvassers):
         raise TextingError(_("That canvasser is not on this campaign."))
     with transaction.atomic():
-        turf = Turf.objects.select_for_update().get(pk=turf.pk)
+        turf = _turf_locked(turf)
         before = set(turf.canvassers.values_list("pk", flat=True))
         if before != {c.pk for c in canvassers}:
             turf.canvassers.set(canvassers)
@@ -383,7 +392,7 @@ def dissolve(*, actor: User, turf: Turf) -> int:
     recorded there: kept and flagged. How many doors."""
     with transaction.atomic():
         campaign = TextingCampaign.objects.select_for_update().get(pk=turf.campaign_id)  # one cut at a time
-        turf = Turf.objects.select_for_update().get(pk=turf.pk)
+        turf = _turf_locked(turf)
         doors = Conversation.objects.filter(turf=turf).update(turf=None, walk_order=None)
         name = turf.name
         turf.delete()
@@ -445,7 +454,8 @@ def turf_data(*, texter: Texter, turf_id: Any) -> dict[str, Any]:
             "questions": [{"id": q.pk, "prompt": q.prompt,
                            "choices": [{"id": c.pk, "label": c.label, "follow_up": c.follow_up} for c in q.choices.all()]}
                           for q in campaign.questions.prefetch_related("choices")],
-            "results": [{"id": c.pk, "label": c.display} for c in contact_results.codes_for(campaign.group)],
+            "results": [{"id": c.pk, "label": c.display, "talked": _talked(c)}
+                        for c in contact_results.codes_for(campaign.group)],
             "scale": [{"score": score, "label": str(label)} for score, label in _scale(campaign)]}
 
 
@@ -456,14 +466,16 @@ def _scale(campaign: TextingCampaign) -> Sequence[tuple[int, Any]]:
     return source.scale if source else ()
 
 
-def _assessed(item: dict[str, Any], scale: Sequence[tuple[int, Any]]) -> tuple[int | None, str] | None:
-    """A result's score on the campaign's scale and its next step; None when either is not one it takes."""
+def _assessed(item: dict[str, Any], scale: Sequence[tuple[int, Any]], talked: bool) -> tuple[int | None, str] | None:
+    """A result's score on the campaign's scale (only with "talked": a door nobody opened says
+    nothing of where they stand) and its next step; None when either is not one it takes."""
     score, next_step = item.get("score"), item.get("next_step", "")
-    if score is not None and (isinstance(score, bool) or whole(score) not in {s for s, _label in scale}):
+    if score is not None and (not isinstance(score, int) or isinstance(score, bool) or not talked
+                              or score not in {s for s, _label in scale}):
         return None
     if not isinstance(next_step, str) or len(next_step.strip()) > 300 or (next_step.strip() and not scale):
         return None
-    return (whole(score) if score is not None else None), next_step.strip()
+    return score, next_step.strip()
 
 
 def _client_id(value: Any) -> str:
@@ -556,14 +568,15 @@ def sync(*, texter: Texter, results: Any) -> dict[str, list[Any]]:
             door_turf = merged.turf_id if merged else contact.turf_id if contact else None  # the turf downloaded
             code = codes.get(whole(item.get("result")) or 0)
             picked = _picked(item.get("choices"), choices)
-            assessed = _assessed(item, scale)
+            assessed = _assessed(item, scale, code is not None and _talked(code))
             if contact is None or code is None or picked is None:
                 answer["refused"].append({"client_id": client_id, "reason": _(
                     "That door, result or answer is not one of this campaign's.")})
                 continue
             if assessed is None:
                 answer["refused"].append({"client_id": client_id, "reason": _(
-                    "Where they stand is a number on this campaign's scale, and a next step at most 300 characters.")})
+                    "Where they stand is a number on this campaign's scale, given only with \"Talked\"; a next step "
+                    "is at most 300 characters.")})
                 continue
             # Theirs to send: a door of a turf they hold, or one their phone downloaded.
             if door_turf not in held and door_turf not in had and asked_for not in downloaded:
@@ -616,8 +629,11 @@ def set_aside_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int])
     """The organizer chooses not to write flagged results on the records (the turf's new canvasser
     knocked those doors since): they are kept, off the list to check; how many."""
     with transaction.atomic():
-        chosen = list(DoorResult.objects.select_for_update().filter(
-            conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True, pk__in=ids).order_by("pk"))
+        # The doors locked first, in id order, as a sync and `apply_flagged` lock them.
+        flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True,
+                                            pk__in=ids)
+        list(Conversation.objects.select_for_update().filter(pk__in=flagged.values("conversation_id")).order_by("pk"))
+        chosen = list(flagged.select_for_update(of=("self",)).order_by("pk"))
         DoorResult.objects.filter(pk__in=[r.pk for r in chosen]).update(set_aside_at=timezone.now())
         if chosen:
             audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
@@ -677,19 +693,45 @@ def _apply(campaign: TextingCampaign, results: list[DoorResult], choices: dict[i
                               else Conversation.Status.ANSWERED)
     Conversation.objects.bulk_update(list(contacts.values()), ["result", "sent_at", "attempts", "status"])
     # A walk of a workplace's roster: every door visited is the organizing campaign's one-on-one too,
-    # written in the organization's language, whichever language the canvasser's phone speaks.
-    with translation.override(settings.LANGUAGE_CODE):
-        _walked(campaign, results, choices)
+    # written once this transaction has committed (`write_walks`): the organizing campaign's units
+    # are locked there, never while the doors and people of a sync are.
+    if _scale(campaign):
+        transaction.on_commit(lambda: tasks.write_walks.enqueue(campaign_id=campaign.pk))
 
 
-def _walked(campaign: TextingCampaign, results: list[DoorResult], choices: dict[int, SurveyChoice]) -> None:
-    """Hand the doors to where the walk's people came from, when it takes them (`Source.walked`)."""
-    audience_mod.source_walked(campaign.audience.get("source", ""), [audience_mod.Walk(
-        person_id=r.conversation.person_id, at=r.recorded_at, by=r.texter.name if r.texter else "",
-        result=r.code.display, talked=r.code.group_id is None and r.code.key == "talked", score=r.score,
-        next_step=r.next_step or "", campaign=campaign.title,
-        answers=[f"{choices[pk].question.prompt}: {choices[pk].label}" for pk in r.choices if pk in choices])
-        for r in results] if campaign.is_door else [])
+WALKS_AT_ONCE = 500
+
+
+def write_walks(*, campaign_id: int) -> int:
+    """Hand the door results written on the records and not yet handed over to where the walk's
+    people came from (`Source.walked`: an organizing campaign's one-on-ones and assessments), in
+    the organization's language whichever language the canvasser's phone speaks. Each result once
+    (`walked_at`), however often this runs, and at the same time. How many."""
+    campaign = TextingCampaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or not _scale(campaign):
+        return 0
+    choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign).select_related("question")}
+    handed = 0
+    while True:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            results = list(DoorResult.objects.select_for_update(skip_locked=True, of=("self",))
+                           .filter(conversation__campaign=campaign, walked_at__isnull=True, flagged=False,
+                                   set_aside_at__isnull=True)
+                           .select_related("conversation", "texter", "code").order_by("pk")[:WALKS_AT_ONCE])
+            if not results:
+                return handed
+            DoorResult.objects.filter(pk__in=[r.pk for r in results]).update(walked_at=timezone.now())
+            audience_mod.source_walked(campaign.audience.get("source", ""), [audience_mod.Walk(
+                person_id=r.conversation.person_id, at=r.recorded_at, by=r.texter.name if r.texter else "",
+                result=r.code.display, talked=_talked(r.code), score=r.score, next_step=r.next_step or "",
+                campaign=campaign.title,
+                answers=[f"{choices[pk].question.prompt}: {choices[pk].label}" for pk in r.choices if pk in choices])
+                for r in results])
+            handed += len(results)
+
+
+def _talked(code: ResultCode) -> bool:
+    return code.group_id is None and code.key == "talked"
 
 
 MAP_DOORS = 5000  # households drawn on the supervisor's map at most
@@ -707,7 +749,8 @@ def map_points(campaign: TextingCampaign, turfs: list[Turf]) -> dict[str, Any]:
     seen = []
     for pk, key, line1, postal_code, lat, lng, turf_id, result_id in rows[:MAP_DOORS * 3]:
         seen.append((pk, key, line1, postal_code, lat, lng))
-        turf_of[key] = turf_id
+        key = household_key(key)  # as `_households` spells it, whether or not a cut wrote it so
+        turf_of[key] = turf_of.get(key) or turf_id
         if result_id is not None:
             knocked.add(key)
     homes = [h for h in _households(seen) if h.lat is not None][:MAP_DOORS]

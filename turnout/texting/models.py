@@ -364,6 +364,8 @@ class DoorResult(models.Model):
     # A flagged result the organizer chose not to write on the record: kept (a retried sync still
     # finds it by its id), never written, off the list of results to check.
     set_aside_at = models.DateTimeField(null=True, blank=True)
+    # Handed to where the walk's people came from (an organizing campaign's one-on-ones), once.
+    walked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "-recorded_at"], name="door_result_latest")]

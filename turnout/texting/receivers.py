@@ -20,11 +20,11 @@ def move_merged_conversations(*, keep: Person, other: Person, **kwargs: Any) -> 
     Conversation.objects.filter(person=other).exclude(campaign__in=theirs).update(person=keep)
     # Where both were in one campaign, the merged record's door results move to the kept record's
     # conversation (a phone still syncing them finds them kept), as its later results would.
-    for leaving in Conversation.objects.filter(person=other, campaign__in=theirs):
+    for leaving in Conversation.objects.filter(person=other, campaign__in=theirs).select_related("campaign"):
         staying = Conversation.objects.filter(person=keep, campaign_id=leaving.campaign_id).first()
         if staying is not None:
             DoorResult.objects.filter(conversation=leaving).update(conversation=staying)
             # A phone that downloaded the leaving door syncs its results to the staying one.
             MergedContact.objects.filter(conversation=leaving).update(conversation=staying)
-            if leaving.turf_id is not None:
+            if leaving.campaign.is_door:  # its id may be on a phone, downloaded before (or after) a turf
                 MergedContact.objects.create(from_id=leaving.pk, conversation=staying, turf_id=leaving.turf_id)

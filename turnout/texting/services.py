@@ -296,6 +296,7 @@ def _doors_insert(campaign: TextingCampaign, audience: QuerySet[Person]) -> tupl
 
 PLACE = "place:"  # a household that is a place in a workplace (department and shift), not a home
 
+
 def _place_walk(campaign: TextingCampaign, audience: QuerySet[Person], places: dict[int, str]) -> int:
     """A door-knocking campaign over a roster: one contact per worker, their "household" their
     place in the workplace (department and shift), so canvassers walk it worker to worker; none

@@ -186,7 +186,11 @@ def apply_flagged(request: HttpRequest, public_id: Any) -> HttpResponse:
 def dissolve_turf(request: HttpRequest, public_id: Any, turf_id: Any) -> HttpResponse:
     campaign = _campaign(request, public_id, write=True)
     turf = get_object_or_404(Turf, campaign=campaign, public_id=turf_id)
-    doors_back = doors.dissolve(actor=request.user, turf=turf)  # type: ignore[arg-type]
+    try:
+        doors_back = doors.dissolve(actor=request.user, turf=turf)  # type: ignore[arg-type]
+    except services.TextingError as exc:
+        flash.error(request, str(exc))
+        return redirect(campaign.get_absolute_url() + "#turfs")
     flash.success(request, ngettext("Dissolved %(turf)s: %(n)s door is in no turf again.",
                                     "Dissolved %(turf)s: %(n)s doors are in no turf again.", doors_back)
                   % {"turf": turf.name, "n": doors_back})

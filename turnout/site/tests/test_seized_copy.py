@@ -184,6 +184,7 @@ class SeizedCopyTests(TransactionTestCase):
             "client_id": str(uuid.uuid4()), "contact": door["id"], "result": ResultCode.objects.get(key="talked").pk,
             "score": 2, "next_step": never["door next step"]}]}), content_type="application/json").json()
         self.assertEqual(len(synced["accepted"]), 1)
+        run_due_tasks()
         self.assertEqual(OneOnOne.objects.get(worker__person=person).next_step, never["door next step"])
         # 7. The worker runs: RSVPs settle, webhook payloads are built (the receiver is down, so they wait).
         run_due_tasks()

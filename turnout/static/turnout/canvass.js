@@ -132,7 +132,11 @@
     results.replaceChildren();
     for (const r of turf.results) { results.append(choice("result", r.id, r.label)); }
     const scale = turf.scale || [];  // a walk of a workplace's roster: its organizers' 1 to 5
-    $("door-assess").hidden = !scale.length;
+    const talked = new Set(turf.results.filter(function (r) { return r.talked; }).map(function (r) { return String(r.id); }));
+    $("door-assess").hidden = true;  // where they stand: asked once they say they talked
+    results.onchange = function () {
+      $("door-assess").hidden = !scale.length || !talked.has(new FormData($("door-form")).get("result"));
+    };
     $("door-scale").replaceChildren();
     for (const s of scale) { $("door-scale").append(choice("score", s.score, s.label)); }
     $("door-next").value = "";
@@ -149,7 +153,7 @@
       const entry = {client_id: newId(), contact: person.id, result: Number(result), choices: picked.map(Number),
                      recorded_at: new Date().toISOString(), revision: turf.revision};
       if (scale.length) {
-        entry.score = form.get("score") ? Number(form.get("score")) : null;
+        entry.score = form.get("score") && talked.has(result) ? Number(form.get("score")) : null;
         entry.next_step = (form.get("next_step") || "").trim();
       }
       if (!write("r:" + entry.client_id, entry)) {

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from turnout.accounts.models import Role
 from turnout.people.models import Person
-from turnout.site.testing import make_group, make_person, make_staff
+from turnout.site.testing import make_group, make_person, make_staff, run_due_tasks
 from turnout.site.tests.test_browser import SHOTS, browser, log_in, page  # noqa: F401  (fixtures)
 from turnout.texting import doors, services
 from turnout.texting.models import DoorResult, Turf
@@ -111,6 +111,7 @@ def test_a_coworker_walks_the_shop_and_the_organizer_reads_each_one_on_one(
         phone.get_by_test_id("download").click()
         expect(phone.get_by_test_id("households")).to_contain_text("Pike · Kitchen")
         phone.get_by_test_id("person").filter(has_text="Kim").click()
+        expect(phone.get_by_label("2 — Supporter")).to_be_hidden()  # asked once they say they talked
         phone.get_by_label("Talked", exact=True).check()
         phone.get_by_label("2 — Supporter").check()
         phone.get_by_label("Next step (optional)").fill("Ask Kim to talk to the dish crew")
@@ -119,6 +120,7 @@ def test_a_coworker_walks_the_shop_and_the_organizer_reads_each_one_on_one(
         phone.get_by_test_id("save-door").click()
         expect(phone.get_by_test_id("sync-status")).to_have_text("Nothing waiting to sync.")
 
+        run_due_tasks()  # the worker writes the walk into the organizing campaign
         log_in(page, live_server.url, "organizer@example.org")
         page.goto(f"{live_server.url}/organizing/workers/{kim.public_id}/")
         expect(page.locator("body")).to_contain_text("Ask Kim to talk to the dish crew")

@@ -303,6 +303,8 @@ class DoorTests(DoorCase):
         self.assertContains(page, f"Dissolved {pine.name}: 5 doors are in no turf again.")
         self.assertContains(page, "5 households are in no turf yet.")
         self.assertFalse(Turf.objects.filter(pk=pine.pk).exists())
+        twice = self.client.post(f"/texting/{campaign.public_id}/turfs/{pine.public_id}/dissolve/", follow=True)
+        self.assertEqual(twice.status_code, 404)  # a second click: the turf is gone, nothing else is
         self.assertIn(f"Dissolved the turf {pine.name}: 5 doors back to no turf", audit_summaries(campaign))
         self.client.logout()
         self.assertNotContains(self.client.get(own), pine.name)  # no longer Ann's to download
@@ -465,15 +467,26 @@ class WorkplaceWalkTests(DoorCase):
             return {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code(key).pk, "recorded_at": at,
                     **more}
 
-        bad = self.client.post(f"{own}sync/", json.dumps({"results": [door(kim, "talked", score=9)]}),
-                               content_type="application/json").json()
-        self.assertIn("a number on this campaign's scale", bad["refused"][0]["reason"])
+        bad = self.client.post(f"{own}sync/", json.dumps({"results": [
+            door(kim, "talked", score=9), door(kim, "not_home", score=5), door(kim, "talked", score="2")]}),
+            content_type="application/json").json()
+        self.assertEqual(len(bad["refused"]), 3)  # off the scale; a door nobody opened; a score as text
+        self.assertIn("a number on this campaign's scale, given only with \"Talked\"", bad["refused"][1]["reason"])
         sent = [door(kim, "talked", score=1, next_step="Bring Lee to the meeting", choices=[yes]),
                 door(lee, "talked"), door(mo, "not_home")]
-        answer = self.client.post(f"{own}sync/", json.dumps({"results": sent}), content_type="application/json").json()
+        with self.captureOnCommitCallbacks(execute=True):
+            answer = self.client.post(f"{own}sync/", json.dumps({"results": sent}),
+                                      content_type="application/json").json()
         self.assertEqual(len(answer["accepted"]), 3)
+        self.assertFalse(OneOnOne.objects.exists())  # written once the sync has committed, by the worker
+        self.run_worker()
+        self.assertEqual(OneOnOne.objects.count(), 3)
         # Sent again (the phone never heard back): still one conversation per door.
-        self.client.post(f"{own}sync/", json.dumps({"results": sent}), content_type="application/json")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"{own}sync/", json.dumps({"results": sent}), content_type="application/json")
+        self.run_worker()
+        self.assertEqual(doors.write_walks(campaign_id=campaign.pk), 0)  # a task run twice writes nothing twice
+        self.assertEqual(OneOnOne.objects.count(), 3)
         one_on_ones = {c.worker.person.given_name: c for c in OneOnOne.objects.select_related("worker__person")}
         self.assertEqual({name: c.outcome for name, c in one_on_ones.items()},
                          {"Kim": "supportive", "Lee": "talked", "Mo": "not_reached"})
@@ -508,7 +521,9 @@ class WorkplaceWalkTests(DoorCase):
         self.assertEqual(len(answer.json()["flagged"]), 1)
         self.assertFalse(OneOnOne.objects.exists())  # not until the organizer says so
         self.login(self.organizer)
-        self.client.post(f"/texting/{campaign.public_id}/turfs/flagged/", {"result": [DoorResult.objects.get().pk]})
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(f"/texting/{campaign.public_id}/turfs/flagged/", {"result": [DoorResult.objects.get().pk]})
+        self.run_worker()
         self.assertEqual(OneOnOne.objects.get().outcome, "opposed")
         self.assertEqual(Worker.objects.get(person=self.staff[0]).support, 4)
 
@@ -523,5 +538,5 @@ class WorkplaceWalkTests(DoorCase):
         answer = self.client.post(f"{own}sync/", json.dumps({"results": [
             {"client_id": str(uuid.uuid4()), "contact": contact.pk, "result": code("talked").pk, "score": 2}]}),
             content_type="application/json").json()
-        self.assertEqual(len(answer["refused"]), 1)
+        self.assertIn("a number on this campaign's scale", answer["refused"][0]["reason"])
         self.assertFalse(DoorResult.objects.exists())
