@@ -261,16 +261,20 @@ class DoorTests(DoorCase):
         self.assertEqual(len(stray["refused"]), len(self.results_for(oak)))
         self.assertIn("not in a turf you were given", stray["refused"][0]["reason"])
 
-    def test_a_door_merged_away_after_the_download_still_syncs_to_the_kept_record(self) -> None:
-        from turnout.people.services import merge_people
-
+    def walked_offline(self) -> tuple[TextingCampaign, Turf, Turf, str, list[dict]]:
+        """Two turfs cut; Ann's phone downloads Pine St and records its five doors with no signal."""
         campaign = self.launched()
         doors.cut(actor=self.organizer, campaign=campaign, doors=5)
         oak, pine = Turf.objects.order_by("pk")
         ann, own = self.join(campaign, "Ann Canvasser")
         doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
-        self.client.get(f"{own}turfs/{pine.public_id}.json")  # on the phone, then walked offline
-        results = self.results_for(pine)
+        self.client.get(f"{own}turfs/{pine.public_id}.json")
+        return campaign, oak, pine, own, self.results_for(pine)
+
+    def test_a_door_merged_away_after_the_download_still_syncs_to_the_kept_record(self) -> None:
+        from turnout.people.services import merge_people
+
+        campaign, oak, _pine, own, results = self.walked_offline()
         ana, ben = self.people[0], self.people[1]  # both on Pine St
         ed = self.people[4]  # on Oak Ave, in a turf Ann never had
         ben_door = Conversation.objects.get(campaign=campaign, person=ben).pk
@@ -291,13 +295,7 @@ class DoorTests(DoorCase):
         self.assertIn("not in a turf you were given", stray["refused"][0]["reason"])
 
     def test_a_turf_dissolved_and_drawn_again_keeps_what_its_canvasser_sends(self) -> None:
-        campaign = self.launched()
-        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
-        oak, pine = Turf.objects.order_by("pk")
-        ann, own = self.join(campaign, "Ann Canvasser")
-        doors.assign(actor=self.organizer, turf=pine, canvassers=[ann])
-        self.client.get(f"{own}turfs/{pine.public_id}.json")  # on the phone, then walked offline
-        results = self.results_for(pine)
+        campaign, oak, pine, own, results = self.walked_offline()
         self.login(self.organizer)
         page = self.client.post(f"/texting/{campaign.public_id}/turfs/{pine.public_id}/dissolve/", follow=True)
         self.assertContains(page, f"Dissolved {pine.name}: 5 doors are in no turf again.")
