@@ -216,6 +216,16 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _last_number(campaign: TextingCampaign) -> int:
+    """The highest number a turf's name starts with ("12. Pine St"), so a turf cut after one was
+    dissolved takes a number of its own."""
+    names = campaign.turfs.values_list("name", flat=True)
+    return max((int(m.group(1)) for m in (_NUMBERED.match(n) for n in names) if m), default=0)
+
+
+_NUMBERED = re.compile(r"^(\d{1,9})\.")
+
+
 def _unturfed(campaign: TextingCampaign) -> list[Household]:
     rows = (Conversation.objects.filter(campaign=campaign, turf__isnull=True)
             .exclude(status=Conversation.Status.OPTED_OUT).order_by("pk")
@@ -309,7 +319,7 @@ def cut(*, actor: User, campaign: TextingCampaign, doors: int) -> int:
         else:
             homes.sort(key=lambda h: (h.postal_code, h.street, h.side, h.number, h.key))
             groups = _by_street(homes, doors)
-        start = campaign.turfs.count()
+        start = _last_number(campaign)
         made = Turf.objects.bulk_create(Turf(campaign=campaign, name=_name(group, start + n), doors=len(group))
                                         for n, group in enumerate(groups, start=1))
         _place(list(zip(made, groups, strict=True)))
@@ -351,7 +361,7 @@ def cut_area(*, actor: User, campaign: TextingCampaign, name: str, area: Any) ->
         if not homes:
             raise TextingError(_("No household without a turf lies inside the area you drew. Households with no "
                                  "coordinates of their own can be cut by count."))
-        turf = Turf.objects.create(campaign=campaign, name=(name.strip() or _name(homes, campaign.turfs.count() + 1))[:100],
+        turf = Turf.objects.create(campaign=campaign, name=(name.strip() or _name(homes, _last_number(campaign) + 1))[:100],
                                    area=[[lat, lng] for lat, lng in polygon], doors=len(homes))
         _place([(turf, homes)])
         audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,

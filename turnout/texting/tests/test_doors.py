@@ -324,6 +324,10 @@ class DoorTests(DoorCase):
         self.client.logout()
         refused = self.sync(cy_link, [{**results[1], "client_id": str(uuid.uuid4())}])
         self.assertIn("not in a turf you were given", refused["refused"][0]["reason"])
+        # The first turf dissolved and cut again: a number of its own, not the one still in use.
+        doors.dissolve(actor=self.organizer, turf=oak)
+        doors.cut(actor=self.organizer, campaign=campaign, doors=5)
+        self.assertEqual(sorted(n.split(".")[0] for n in campaign.turfs.values_list("name", flat=True)), ["2", "3"])
 
     def test_bad_input_to_a_sync_is_a_clear_error_and_nothing_is_written(self) -> None:
         campaign = self.launched()
