@@ -618,12 +618,7 @@ def apply_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> 
     """The organizer writes flagged results on the records after all (checked with the turf's new
     canvassers); how many."""
     with transaction.atomic():
-        # The doors locked first, as a sync locks them, then their results read as they now stand.
-        flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True,
-                                            pk__in=ids)
-        list(Conversation.objects.select_for_update().filter(pk__in=flagged.values("conversation_id")).order_by("pk"))
-        chosen = list(flagged.select_for_update(of=("self",)).select_related("conversation__person", "texter", "code")
-                      .order_by("pk"))
+        chosen = _flagged_locked(campaign, ids)
         if not chosen:
             return 0
         choices = {c.pk: c for c in SurveyChoice.objects.filter(question__campaign=campaign)
@@ -635,15 +630,21 @@ def apply_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> 
     return len(chosen)
 
 
+def _flagged_locked(campaign: TextingCampaign, ids: list[int]) -> list[DoorResult]:
+    """The chosen flagged results still to check, locked: their doors first, in id order, as a sync
+    locks them, then the results read as they now stand."""
+    flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True,
+                                        pk__in=ids)
+    list(Conversation.objects.select_for_update().filter(pk__in=flagged.values("conversation_id")).order_by("pk"))
+    return list(flagged.select_for_update(of=("self",)).select_related("conversation__person", "texter", "code")
+                .order_by("pk"))
+
+
 def set_aside_flagged(*, actor: User, campaign: TextingCampaign, ids: list[int]) -> int:
     """The organizer chooses not to write flagged results on the records (the turf's new canvasser
     knocked those doors since): they are kept, off the list to check; how many."""
     with transaction.atomic():
-        # The doors locked first, in id order, as a sync and `apply_flagged` lock them.
-        flagged = DoorResult.objects.filter(conversation__campaign=campaign, flagged=True, set_aside_at__isnull=True,
-                                            pk__in=ids)
-        list(Conversation.objects.select_for_update().filter(pk__in=flagged.values("conversation_id")).order_by("pk"))
-        chosen = list(flagged.select_for_update(of=("self",)).order_by("pk"))
+        chosen = _flagged_locked(campaign, ids)
         DoorResult.objects.filter(pk__in=[r.pk for r in chosen]).update(set_aside_at=timezone.now())
         if chosen:
             audit.record(actor=actor, action=AuditEntry.Action.CHANGE, target=campaign, group=campaign.group,
@@ -754,20 +755,21 @@ def map_points(campaign: TextingCampaign, turfs: list[Turf]) -> dict[str, Any]:
     rows = (Conversation.objects.filter(campaign=campaign, person__latitude__isnull=False).order_by("pk")
             .values_list("pk", "household", "person__address_line1", "person__postal_code", "person__latitude",
                          "person__longitude", "turf_id", "result_id"))
-    turf_of: dict[str, Any] = {}
-    knocked: set[str] = set()
+    turf_of: dict[int, Any] = {}
+    knocked: set[int] = set()
     seen = []
     for pk, key, line1, postal_code, lat, lng, turf_id, result_id in rows[:MAP_DOORS * 3]:
         seen.append((pk, key, line1, postal_code, lat, lng))
-        key = household_key(key)  # as `_households` spells it, whether or not a cut wrote it so
-        turf_of[key] = turf_of.get(key) or turf_id
+        turf_of[pk] = turf_id
         if result_id is not None:
-            knocked.add(key)
+            knocked.add(pk)
+    # Each household as `_households` groups its doors, whether or not a cut wrote its key so.
     homes = [h for h in _households(seen) if h.lat is not None][:MAP_DOORS]
     return {"turfs": [{"name": t.name, "area": t.area, "doors": t.doors,
                        "knocked": getattr(t, "knocked", 0)} for t in turfs],
-            "doors": [[round(h.lat, 6), round(h.lng, 6), index.get(turf_of.get(h.key) or 0, -1), h.key in knocked]
-                      for h in homes if h.lat is not None and h.lng is not None]}
+            "doors": [[round(h.lat, 6), round(h.lng, 6),
+                       index.get(next((turf_of[pk] for pk in h.ids if turf_of[pk]), 0), -1),
+                       any(pk in knocked for pk in h.ids)] for h in homes if h.lat is not None and h.lng is not None]}
 
 
 def count_work(campaign: TextingCampaign, canvassers: list[Texter]) -> None:

@@ -390,8 +390,8 @@ class DoorTests(DoorCase):
 
     def test_one_door_written_two_ways_is_one_household(self) -> None:
         # Two residents of one flat, imported from two lists that spell the address differently.
-        resident(self.local, "Hal", "201 Oak Avenue.", unit="Apt. #2")
-        resident(self.local, "Ida", "201 oak ave", unit="apt 2")
+        hal = resident(self.local, "Hal", "201 Oak Avenue.", unit="Apt. #2", lat=47.6101, lng=-122.3301)
+        resident(self.local, "Ida", "201 oak ave", unit="apt 2", lat=47.6101, lng=-122.3301)
         resident(self.local, "Jo", "205 Oak Avenue")
         campaign = self.launched()
         doors.cut(actor=self.organizer, campaign=campaign, doors=20)
@@ -406,6 +406,10 @@ class DoorTests(DoorCase):
         walk = self.client.get(f"{own}turfs/{turf.public_id}.json").json()["households"]
         flat = next(h for h in walk if "Hal" in [p["name"] for p in h["people"]])
         self.assertEqual(sorted(p["name"] for p in flat["people"]), ["Hal", "Ida"])
+        # The supervisor's map draws the flat once, knocked once either resident's door was.
+        Conversation.objects.filter(campaign=campaign, person=hal).update(result=code("talked"))
+        drawn = doors.map_points(campaign, list(doors.progress(campaign)))["doors"]
+        self.assertEqual(drawn, [[47.6101, -122.3301, 0, True]])
         # Oak Avenue and oak ave are one street: its odd side walked up in one run.
         odd_oak = [h["address"] for h in walk if h["address"].lower().startswith(("201", "203", "205"))]
         self.assertEqual([a.split()[0] for a in odd_oak], ["201", "201", "203", "205"])
